@@ -1,0 +1,3 @@
+module github.com/breeze-rmm/breeze/sdk
+
+go 1.26
