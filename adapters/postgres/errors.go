@@ -1,0 +1,96 @@
+package postgres
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/breeze-rmm/breeze/core/domain"
+)
+
+// PostgreSQL error codes the adapter translates.
+const (
+	codeUniqueViolation     = "23505"
+	codeForeignKeyViolation = "23503"
+	codeCheckViolation      = "23514"
+)
+
+// uniqueMessages name the clash of each unique constraint (%q is the name).
+var uniqueMessages = map[string]string{
+	"partners_name_key":      "a partner named %q already exists",
+	"organizations_name_key": "an organization named %q already exists in this partner",
+	"sites_name_key":         "a site named %q already exists in this organization",
+	"device_groups_name_key": "a device group named %q already exists here",
+}
+
+// restrictMessages explain which children block a delete.
+var restrictMessages = map[string]string{
+	"organizations_partner_fk": "partner still has organizations",
+	"sites_org_fk":             "organization still has sites",
+	"device_groups_org_fk":     "organization still has device groups",
+	"device_groups_site_fk":    "site still has device groups",
+	"devices_org_fk":           "organization still has devices",
+	"devices_site_fk":          "site still has devices",
+	"devices_group_fk":         "device group still has devices",
+}
+
+// dbError is a domain error that also keeps the driver error in its chain,
+// so errors.Is(err, domain.ErrConflict) and errors.As(err, **pgconn.PgError)
+// both work while the message stays fit for an API caller.
+type dbError struct {
+	domain error
+	cause  error
+}
+
+func (e *dbError) Error() string   { return e.domain.Error() }
+func (e *dbError) Unwrap() []error { return []error{e.domain, e.cause} }
+
+// translate maps driver errors to domain errors; name fills the message of a
+// unique violation. Other errors are returned unchanged.
+func translate(err error, name ...string) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return &dbError{domain: domain.NotFoundf("not found"), cause: err}
+	}
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) {
+		return err
+	}
+	switch pgErr.Code {
+	case codeUniqueViolation:
+		msg := "already exists"
+		if strings.HasSuffix(pgErr.ConstraintName, "_pkey") {
+			msg = fmt.Sprintf("a row with this id already exists in %s", pgErr.TableName)
+		} else if f, ok := uniqueMessages[pgErr.ConstraintName]; ok && len(name) > 0 {
+			msg = fmt.Sprintf(f, name[0])
+		}
+		return &dbError{domain: domain.Conflictf("%s", msg), cause: err}
+	case codeForeignKeyViolation:
+		// An insert or update pointing at a parent that vanished meanwhile:
+		// the parent does not exist.
+		if strings.HasPrefix(pgErr.Message, "insert or update") {
+			return &dbError{domain: domain.NotFoundf("parent not found"), cause: err}
+		}
+		msg, ok := restrictMessages[pgErr.ConstraintName]
+		if !ok {
+			msg = "still has dependent rows"
+		}
+		return &dbError{domain: domain.Conflictf("%s", msg), cause: err}
+	case codeCheckViolation:
+		return &dbError{domain: domain.Invalidf("value breaks rule %s", pgErr.ConstraintName), cause: err}
+	}
+	return err
+}
+
+// notFound is the answer for anything missing or outside the scope.
+func notFound(what string) error { return domain.NotFoundf("%s not found", what) }
+
+// staleVersion is the answer for an update carrying an old version.
+func staleVersion(what string, have, stored int64) error {
+	return domain.Conflictf("%s was changed by someone else (version %d, now %d): reload and retry", what, have, stored)
+}

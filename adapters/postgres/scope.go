@@ -1,0 +1,119 @@
+package postgres
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/breeze-rmm/breeze/core/domain"
+)
+
+// args collects bound parameters while a statement is assembled; add returns
+// the placeholder for the value. Only placeholders ever enter the SQL text.
+type args []any
+
+func (a *args) add(v any) string {
+	*a = append(*a, v)
+	return "$" + strconv.Itoa(len(*a))
+}
+
+// scopeCols names the columns a table is scoped by; an empty name means the
+// table has no such level (partners have no org, orgs are their own org).
+type scopeCols struct {
+	partner, org, site string
+	// orgViaSite lets a holder of one of the org's sites read the org.
+	orgViaSite string
+}
+
+var (
+	partnerScope = scopeCols{partner: "id"}
+	orgWrite     = scopeCols{partner: "partner_id", org: "id"}
+	orgRead      = scopeCols{partner: "partner_id", org: "id", orgViaSite: "id"}
+	siteScope    = scopeCols{partner: "partner_id", org: "org_id", site: "id"}
+	tenantScope  = scopeCols{partner: "partner_id", org: "org_id", site: "site_id"} // groups, devices
+)
+
+// where returns a boolean SQL expression limiting rows to scope s. prefix
+// qualifies the columns ("d." or ""). Global is TRUE; an empty scope FALSE.
+// Malformed ids in the scope are dropped: they match nothing anyway and would
+// otherwise make the uuid cast fail.
+func (c scopeCols) where(s domain.Scope, a *args, prefix string) string {
+	if s.Global {
+		return "TRUE"
+	}
+	var terms []string
+	if ids := validIDs(s.PartnerIDs); c.partner != "" && len(ids) > 0 {
+		terms = append(terms, prefix+c.partner+" = ANY("+a.add(ids)+"::uuid[])")
+	}
+	if ids := validIDs(s.OrgIDs); c.org != "" && len(ids) > 0 {
+		terms = append(terms, prefix+c.org+" = ANY("+a.add(ids)+"::uuid[])")
+	}
+	if ids := validIDs(s.SiteIDs); len(ids) > 0 {
+		if c.site != "" {
+			terms = append(terms, prefix+c.site+" = ANY("+a.add(ids)+"::uuid[])")
+		}
+		if c.orgViaSite != "" {
+			terms = append(terms, prefix+c.orgViaSite+" IN (SELECT org_id FROM sites WHERE id = ANY("+a.add(ids)+"::uuid[]))")
+		}
+	}
+	if len(terms) == 0 {
+		return "FALSE"
+	}
+	return "(" + strings.Join(terms, " OR ") + ")"
+}
+
+func validIDs(ids []string) []string {
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if domain.ValidID(id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// likePattern makes a case-insensitive substring pattern for ILIKE ... ESCAPE '\'
+// in which %, _ and \ typed by the user are literal.
+func likePattern(q string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return "%" + r.Replace(q) + "%"
+}
+
+// pageQuery appends the cursor condition and ordering for a keyset page and
+// returns the normalised request. It reads one row more than the page to know
+// whether another page follows.
+func pageQuery(page domain.PageRequest, a *args, where []string) (string, domain.PageRequest, error) {
+	page = page.Normalize()
+	after, err := domain.DecodeCursor(page.Cursor)
+	if err != nil {
+		return "", page, err
+	}
+	if after != "" {
+		where = append(where, "id > "+a.add(after)+"::uuid")
+	}
+	return " WHERE " + strings.Join(where, " AND ") + " ORDER BY id LIMIT " + a.add(page.Limit+1), page, nil
+}
+
+// finishPage trims the extra row read by pageQuery and sets NextCursor.
+func finishPage[T any](items []T, limit int, id func(T) string) domain.Page[T] {
+	if items == nil {
+		items = []T{}
+	}
+	if len(items) <= limit {
+		return domain.Page[T]{Items: items}
+	}
+	items = items[:limit]
+	return domain.Page[T]{Items: items, NextCursor: domain.EncodeCursor(id(items[limit-1]))}
+}
+
+// now is the write timestamp: UTC at the microsecond precision PostgreSQL keeps,
+// so the value returned to the caller equals the one read back later.
+func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+// nullID maps "" to SQL NULL for optional references.
+func nullID(id string) any {
+	if id == "" {
+		return nil
+	}
+	return id
+}

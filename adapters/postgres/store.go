@@ -1,0 +1,167 @@
+// Package postgres is the PostgreSQL storage adapter (pgx/v5): it implements
+// ports.Store for the production profile.
+//
+// Every tenant query filters by the caller's scope in SQL with bound
+// parameters (see scope.go), so a row outside the scope is never read or
+// written. Entity code runs against a small querier interface that both the
+// pool and a transaction satisfy, which is how InTx shares it.
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/breeze-rmm/breeze/adapters/sqlmigrate"
+	"github.com/breeze-rmm/breeze/migrations"
+	"github.com/breeze-rmm/breeze/ports"
+)
+
+var _ ports.Store = (*Store)(nil)
+
+// pingTimeout bounds the connection check in Open: a server that does not
+// answer within it is reported as unreachable rather than hanging start-up.
+const pingTimeout = 5 * time.Second
+
+// Options configures Open.
+type Options struct {
+	// URL is a postgres:// URL (or a key=value DSN) as accepted by pgx.
+	URL string
+	// Logger is optional; nil discards log lines.
+	Logger hclog.Logger
+	// MaxConns caps the pool; 0 keeps pgx's default (max(4, CPUs)).
+	MaxConns int32
+}
+
+// querier is what the entity stores need; *pgxpool.Pool and pgx.Tx both have it.
+type querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// Store is a ports.Store on a pgx pool, or bound to one transaction inside InTx.
+type Store struct {
+	pool *pgxpool.Pool
+	q    querier
+	tx   pgx.Tx // non-nil when bound to a transaction
+	log  hclog.Logger
+	addr string // host:port, for messages
+}
+
+// Open parses opts.URL, connects and checks the database answers.
+func Open(ctx context.Context, opts Options) (*Store, error) {
+	if strings.TrimSpace(opts.URL) == "" {
+		return nil, errors.New("postgres: database URL is empty")
+	}
+	cfg, err := pgxpool.ParseConfig(opts.URL)
+	if err != nil {
+		// pgconn redacts the password in its message.
+		return nil, fmt.Errorf("postgres: malformed database URL: %w", err)
+	}
+	if opts.MaxConns > 0 {
+		cfg.MaxConns = opts.MaxConns
+	}
+	log := opts.Logger
+	if log == nil {
+		log = hclog.NewNullLogger()
+	}
+	addr := net.JoinHostPort(cfg.ConnConfig.Host, strconv.Itoa(int(cfg.ConnConfig.Port)))
+
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: configure pool for %s: %w", addr, err)
+	}
+	pctx, cancel := context.WithTimeout(ctx, pingTimeout)
+	defer cancel()
+	if err := pool.Ping(pctx); err != nil {
+		pool.Close()
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) {
+			// The server answered but refused us (bad password, no such database, ...).
+			return nil, fmt.Errorf("postgres: connect to database at %s: %w", addr, err)
+		}
+		return nil, fmt.Errorf("postgres: database at %s is unreachable: %w", addr, err)
+	}
+	log.Debug("connected to postgres", "addr", addr, "database", cfg.ConnConfig.Database, "max_conns", cfg.MaxConns)
+	return &Store{pool: pool, q: pool, log: log, addr: addr}, nil
+}
+
+// Pool exposes the connection pool for adapters that share this database.
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+// Migrate applies pending migrations. It uses its own database/sql
+// connections, so goose's advisory lock serialises concurrent nodes and each
+// migration runs in its own transaction.
+func (s *Store) Migrate(ctx context.Context) (sqlmigrate.Result, error) {
+	db := stdlib.OpenDB(*s.pool.Config().ConnConfig)
+	defer db.Close()
+	res, err := sqlmigrate.Up(ctx, db, sqlmigrate.Postgres, migrations.Postgres())
+	if err != nil {
+		return res, fmt.Errorf("postgres: migrate database at %s: %w", s.addr, err)
+	}
+	if len(res.Applied) > 0 {
+		s.log.Info("applied migrations", "from", res.From, "to", res.To, "files", strings.Join(res.Applied, ","))
+	}
+	return res, nil
+}
+
+func (s *Store) Partners() ports.PartnerStore         { return partnerStore{q: s.q} }
+func (s *Store) Orgs() ports.OrgStore                 { return orgStore{q: s.q} }
+func (s *Store) Sites() ports.SiteStore               { return siteStore{q: s.q} }
+func (s *Store) DeviceGroups() ports.DeviceGroupStore { return groupStore{q: s.q} }
+func (s *Store) Devices() ports.DeviceStore           { return deviceStore{q: s.q} }
+
+// InTx runs fn in a transaction; on a transaction-bound store it runs fn inline.
+func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx ports.Store) error) (err error) {
+	if s.tx != nil {
+		return fn(ctx, s)
+	}
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("postgres: begin transaction: %w", translate(err))
+	}
+	// Roll back even when ctx is already cancelled.
+	rollback := func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }
+	defer func() {
+		if p := recover(); p != nil {
+			rollback()
+			panic(p)
+		}
+	}()
+	if err := fn(ctx, &Store{pool: s.pool, q: tx, tx: tx, log: s.log, addr: s.addr}); err != nil {
+		rollback()
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("postgres: commit: %w", translate(err))
+	}
+	return nil
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if _, err := s.q.Exec(ctx, "SELECT 1"); err != nil {
+		return fmt.Errorf("postgres: ping %s: %w", s.addr, err)
+	}
+	return nil
+}
+
+// Close releases the pool. On a transaction-bound store it does nothing: the
+// transaction ends when InTx returns.
+func (s *Store) Close() error {
+	if s.tx == nil {
+		s.pool.Close()
+	}
+	return nil
+}

@@ -1,0 +1,91 @@
+// Command breeze is the Breeze server: serve, migrate and version.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/breeze-rmm/breeze/internal/config"
+	"github.com/breeze-rmm/breeze/internal/logging"
+	"github.com/breeze-rmm/breeze/internal/server"
+	"github.com/breeze-rmm/breeze/sdk"
+)
+
+const usage = `usage: breeze <command> [flags]
+
+commands:
+  serve     run the server (the default)
+  migrate   apply pending database migrations and exit
+  version   print the version
+
+Run "breeze serve -h" for the flags; each has a BREEZE_* environment variable.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+func run(args []string) int {
+	cmd := "serve"
+	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	var err error
+	switch cmd {
+	case "serve":
+		err = serve(ctx, args)
+	case "migrate":
+		err = migrate(ctx, args)
+	case "version":
+		fmt.Printf("breeze %s (plugin API %d)\n", server.Version, sdk.APIVersion)
+	case "help", "-h", "--help":
+		fmt.Print(usage)
+	default:
+		fmt.Fprintf(os.Stderr, "breeze: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "breeze: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func serve(ctx context.Context, args []string) error {
+	cfg, err := config.LoadEnv("breeze serve", args)
+	if err != nil {
+		return err
+	}
+	log := logging.New("breeze", cfg.LogLevel, cfg.LogFormat, os.Stderr)
+	return server.Run(ctx, server.Deps{Config: cfg, Logger: log})
+}
+
+func migrate(ctx context.Context, args []string) error {
+	cfg, err := config.LoadEnv("breeze migrate", args)
+	if err != nil {
+		return err
+	}
+	log := logging.New("breeze", cfg.LogLevel, cfg.LogFormat, os.Stderr)
+	st, err := server.OpenStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	res, err := st.Migrate(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate database: %w", err)
+	}
+	fmt.Printf("database at version %d (%d migration(s) applied)\n", res.To, len(res.Applied))
+	return nil
+}

@@ -1,0 +1,191 @@
+// Package config loads the server's configuration from flags and BREEZE_*
+// environment variables and validates it before anything starts.
+//
+// Precedence: a flag given on the command line wins over the environment,
+// which wins over the default.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Config is the validated server configuration.
+type Config struct {
+	DatabaseURL string // sqlite://PATH or postgres://...
+	RedisURL    string // empty: queue, bus and limits stay in process
+	Listen      string // host:port
+	DataDir     string // SQLite file, keys, plugins
+	PublicURL   string // how agents and browsers reach this server
+	LogLevel    string // trace, debug, info, warn, error
+	LogFormat   string // text or json
+	TLSCert     string // optional: serve HTTPS directly
+	TLSKey      string
+}
+
+// Field describes one setting: its flag, its variable and its default.
+// The README's configuration table is generated from the same list.
+type Field struct {
+	Flag, Env, Default, Usage string
+	target                    *string
+}
+
+// Fields lists every setting, bound to c.
+func (c *Config) Fields() []Field {
+	return []Field{
+		{"database-url", "BREEZE_DATABASE_URL", "", "database: sqlite://PATH or postgres://USER@HOST:PORT/DB (default sqlite://DATA_DIR/breeze.db)", &c.DatabaseURL},
+		{"redis-url", "BREEZE_REDIS_URL", "", "Redis for queue, bus, presence and rate limits (empty: in process)", &c.RedisURL},
+		{"listen", "BREEZE_LISTEN", "127.0.0.1:8080", "address the HTTP server listens on", &c.Listen},
+		{"data-dir", "BREEZE_DATA_DIR", "./data", "directory for the SQLite database, keys and plugins", &c.DataDir},
+		{"public-url", "BREEZE_PUBLIC_URL", "", "URL agents and browsers use to reach the server (default http://LISTEN)", &c.PublicURL},
+		{"log-level", "BREEZE_LOG_LEVEL", "info", "trace, debug, info, warn or error", &c.LogLevel},
+		{"log-format", "BREEZE_LOG_FORMAT", "text", "text or json", &c.LogFormat},
+		{"tls-cert", "BREEZE_TLS_CERT", "", "PEM certificate to serve HTTPS directly (usually Caddy terminates TLS)", &c.TLSCert},
+		{"tls-key", "BREEZE_TLS_KEY", "", "PEM private key for --tls-cert", &c.TLSKey},
+	}
+}
+
+// Load parses args (without the program and sub-command names) and the
+// environment given by getenv, then validates the result.
+func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (*Config, error) {
+	c := &Config{}
+	fields := c.Fields()
+	for _, f := range fields {
+		def := f.Default
+		if v := getenv(f.Env); v != "" {
+			def = v
+		}
+		fs.StringVar(f.target, f.Flag, def, f.Usage+" ["+f.Env+"]")
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if err := c.finish(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// LoadEnv is Load for the process's own flags and environment.
+func LoadEnv(name string, args []string) (*Config, error) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	return Load(fs, args, os.Getenv)
+}
+
+// ErrConfig marks a configuration mistake; the message names the setting.
+var ErrConfig = errors.New("configuration")
+
+func bad(env, format string, args ...any) error {
+	return fmt.Errorf("%w: %s: %s", ErrConfig, env, fmt.Sprintf(format, args...))
+}
+
+func (c *Config) finish() error {
+	if strings.TrimSpace(c.DataDir) == "" {
+		return bad("BREEZE_DATA_DIR", "must not be empty")
+	}
+	if c.DatabaseURL == "" {
+		c.DatabaseURL = "sqlite://" + filepath.ToSlash(filepath.Join(c.DataDir, "breeze.db"))
+	}
+	if _, _, err := ParseDatabaseURL(c.DatabaseURL); err != nil {
+		return err
+	}
+	if c.RedisURL != "" {
+		u, err := url.Parse(c.RedisURL)
+		if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+			return bad("BREEZE_REDIS_URL", "%q is not a redis:// or rediss:// URL (example: redis://127.0.0.1:6379/0)", c.RedisURL)
+		}
+	}
+	host, port, err := net.SplitHostPort(c.Listen)
+	if err != nil || port == "" {
+		return bad("BREEZE_LISTEN", "%q is not host:port (example: 127.0.0.1:8080)", c.Listen)
+	}
+	if c.PublicURL == "" {
+		if host == "" || host == "0.0.0.0" || host == "::" {
+			host = "localhost"
+		}
+		scheme := "http"
+		if c.TLSCert != "" {
+			scheme = "https"
+		}
+		c.PublicURL = scheme + "://" + net.JoinHostPort(host, port)
+	}
+	u, err := url.Parse(c.PublicURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return bad("BREEZE_PUBLIC_URL", "%q is not an http(s) URL", c.PublicURL)
+	}
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	switch c.LogLevel {
+	case "trace", "debug", "info", "warn", "error":
+	default:
+		return bad("BREEZE_LOG_LEVEL", "%q is not one of trace, debug, info, warn, error", c.LogLevel)
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		return bad("BREEZE_LOG_FORMAT", "%q is not text or json", c.LogFormat)
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		return bad("BREEZE_TLS_CERT", "set both BREEZE_TLS_CERT and BREEZE_TLS_KEY, or neither")
+	}
+	return nil
+}
+
+// Database kinds.
+const (
+	SQLite   = "sqlite"
+	Postgres = "postgres"
+)
+
+// ParseDatabaseURL returns the kind of database and what its adapter needs:
+// a file path for SQLite, the URL itself for PostgreSQL.
+func ParseDatabaseURL(raw string) (kind, target string, err error) {
+	u, perr := url.Parse(raw)
+	if perr != nil {
+		return "", "", bad("BREEZE_DATABASE_URL", "cannot parse %q: %v", redact(raw), perr)
+	}
+	switch u.Scheme {
+	case "sqlite":
+		path := strings.TrimPrefix(raw, "sqlite://")
+		if i := strings.IndexByte(path, '?'); i >= 0 {
+			path = path[:i]
+		}
+		if path == "" {
+			return "", "", bad("BREEZE_DATABASE_URL", "sqlite URL needs a file path (example: sqlite://./data/breeze.db)")
+		}
+		return SQLite, path, nil
+	case "postgres", "postgresql":
+		if u.Host == "" {
+			return "", "", bad("BREEZE_DATABASE_URL", "postgres URL needs a host (example: postgres://breeze@127.0.0.1:5432/breeze)")
+		}
+		return Postgres, raw, nil
+	default:
+		return "", "", bad("BREEZE_DATABASE_URL", "unsupported scheme %q: use sqlite:// or postgres://", u.Scheme)
+	}
+}
+
+// redact hides a password in a URL before it reaches a message.
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		if i := strings.Index(raw, "@"); i > 0 {
+			return "***" + raw[i:]
+		}
+		return raw
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
+
+// Redact is exported for log lines that mention a database URL.
+func Redact(raw string) string { return redact(raw) }

@@ -1,0 +1,109 @@
+package config
+
+import (
+	"errors"
+	"flag"
+	"io"
+	"strings"
+	"testing"
+)
+
+func load(t *testing.T, args []string, env map[string]string) (*Config, error) {
+	t.Helper()
+	fs := flag.NewFlagSet("test", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return Load(fs, args, func(k string) string { return env[k] })
+}
+
+func TestDefaults(t *testing.T) {
+	c, err := load(t, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Listen != "127.0.0.1:8080" || c.DataDir != "./data" || c.DatabaseURL != "sqlite://data/breeze.db" {
+		t.Fatalf("unexpected defaults: %+v", c)
+	}
+	if c.PublicURL != "http://127.0.0.1:8080" {
+		t.Fatalf("public url = %q", c.PublicURL)
+	}
+}
+
+func TestFlagBeatsEnvBeatsDefault(t *testing.T) {
+	env := map[string]string{"BREEZE_LISTEN": "127.0.0.1:9000", "BREEZE_LOG_LEVEL": "debug"}
+	c, err := load(t, []string{"--listen", "127.0.0.1:9100"}, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Listen != "127.0.0.1:9100" {
+		t.Errorf("flag should win, got %q", c.Listen)
+	}
+	if c.LogLevel != "debug" {
+		t.Errorf("env should beat default, got %q", c.LogLevel)
+	}
+	if c.PublicURL != "http://127.0.0.1:9100" {
+		t.Errorf("public url derived from listen, got %q", c.PublicURL)
+	}
+}
+
+func TestWildcardListenGivesLocalhostPublicURL(t *testing.T) {
+	c, err := load(t, []string{"--listen", "0.0.0.0:8080"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.PublicURL != "http://localhost:8080" {
+		t.Fatalf("got %q", c.PublicURL)
+	}
+}
+
+func TestInvalid(t *testing.T) {
+	cases := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"db scheme", map[string]string{"BREEZE_DATABASE_URL": "mysql://x"}, "BREEZE_DATABASE_URL"},
+		{"db garbage", map[string]string{"BREEZE_DATABASE_URL": "postgres://%zz"}, "BREEZE_DATABASE_URL"},
+		{"db no host", map[string]string{"BREEZE_DATABASE_URL": "postgres:///breeze"}, "needs a host"},
+		{"sqlite no path", map[string]string{"BREEZE_DATABASE_URL": "sqlite://"}, "file path"},
+		{"redis", map[string]string{"BREEZE_REDIS_URL": "http://x"}, "BREEZE_REDIS_URL"},
+		{"listen", map[string]string{"BREEZE_LISTEN": "8080"}, "BREEZE_LISTEN"},
+		{"level", map[string]string{"BREEZE_LOG_LEVEL": "loud"}, "BREEZE_LOG_LEVEL"},
+		{"format", map[string]string{"BREEZE_LOG_FORMAT": "xml"}, "BREEZE_LOG_FORMAT"},
+		{"public", map[string]string{"BREEZE_PUBLIC_URL": "ftp://x"}, "BREEZE_PUBLIC_URL"},
+		{"tls half", map[string]string{"BREEZE_TLS_CERT": "c.pem"}, "BREEZE_TLS_KEY"},
+		{"data dir", map[string]string{"BREEZE_DATA_DIR": " "}, "BREEZE_DATA_DIR"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := load(t, nil, tc.env)
+			if err == nil {
+				t.Fatal("expected an error")
+			}
+			if !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %q should wrap ErrConfig and mention %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestParseDatabaseURL(t *testing.T) {
+	kind, target, err := ParseDatabaseURL("sqlite:///var/lib/breeze/b.db?x=1")
+	if err != nil || kind != SQLite || target != "/var/lib/breeze/b.db" {
+		t.Fatalf("got %q %q %v", kind, target, err)
+	}
+	kind, target, err = ParseDatabaseURL("postgres://u:p@db:5432/breeze")
+	if err != nil || kind != Postgres || target != "postgres://u:p@db:5432/breeze" {
+		t.Fatalf("got %q %q %v", kind, target, err)
+	}
+}
+
+func TestRedactHidesPassword(t *testing.T) {
+	got := Redact("postgres://breeze:s3cret@db:5432/breeze")
+	if strings.Contains(got, "s3cret") {
+		t.Fatalf("password leaked: %s", got)
+	}
+	_, err := load(t, nil, map[string]string{"BREEZE_DATABASE_URL": "mysql://root:s3cret@x/db"})
+	if err == nil || strings.Contains(err.Error(), "s3cret") {
+		t.Fatalf("error must not leak the password: %v", err)
+	}
+}

@@ -1,0 +1,93 @@
+// Package server wires configuration, storage and the HTTP edge into a
+// running Breeze server. cmd/breeze stays a thin shell around it.
+package server
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"syscall"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	httpapi "github.com/breeze-rmm/breeze/adapters/http"
+	"github.com/breeze-rmm/breeze/internal/config"
+)
+
+// Version is set at build time (-ldflags "-X .../internal/server.Version=...").
+var Version = "dev"
+
+// Deps are what Run needs from its caller.
+type Deps struct {
+	Config *config.Config
+	Logger hclog.Logger
+	// Ready, when set, is told the address the server listens on once it accepts connections.
+	Ready func(addr string)
+}
+
+// Run starts the server and blocks until ctx ends, then shuts down gracefully.
+func Run(ctx context.Context, d Deps) error {
+	cfg, log := d.Config, d.Logger
+
+	// Bind first: a port in use is the commonest mistake, and it should not
+	// wait behind a migration.
+	ln, err := Listen(cfg.Listen)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+
+	st, err := OpenStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := Migrate(ctx, st, log); err != nil {
+		return err
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	srv, err := httpapi.New(httpapi.Deps{
+		Logger:   log.Named("http"),
+		Ready:    st.Ping,
+		Registry: reg,
+		Options:  httpapi.Options{TLS: cfg.TLSCert != "", Version: Version},
+	})
+	if err != nil {
+		return fmt.Errorf("build HTTP server: %w", err)
+	}
+
+	if cfg.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			return fmt.Errorf("load TLS certificate: %w", err)
+		}
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+	}
+	log.Info("Breeze is running", "url", cfg.PublicURL, "listen", ln.Addr().String(),
+		"database", config.Redact(cfg.DatabaseURL), "version", Version)
+	if d.Ready != nil {
+		d.Ready(ln.Addr().String())
+	}
+	return srv.Serve(ctx, ln)
+}
+
+// Listen binds addr and turns the common failures into one actionable line.
+func Listen(addr string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err == nil {
+		return ln, nil
+	}
+	switch {
+	case errors.Is(err, syscall.EADDRINUSE):
+		return nil, fmt.Errorf("cannot listen on %s: the port is already in use; stop the other process or choose another address with --listen or BREEZE_LISTEN", addr)
+	case errors.Is(err, syscall.EACCES):
+		return nil, fmt.Errorf("cannot listen on %s: permission denied; use a port above 1023 or run with the needed capability", addr)
+	}
+	return nil, fmt.Errorf("cannot listen on %s: %w", addr, err)
+}

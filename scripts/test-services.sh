@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Makes sure the PostgreSQL and Redis that the tests use are reachable.
+# It starts them when they are installed but down, installs them with apt-get
+# on Debian/Ubuntu when run as root, and otherwise stops with one line that
+# names what to install. Used by `make test` and .ci/run.
+set -euo pipefail
+
+PG_URL=${BREEZE_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable}
+REDIS_URL=${BREEZE_TEST_REDIS_URL:-redis://127.0.0.1:6379/0}
+
+# host_port URL DEFAULT_PORT -> "host port"
+host_port() {
+  local rest=${1#*://}
+  rest=${rest#*@}
+  rest=${rest%%/*}
+  rest=${rest%%\?*}
+  local host=${rest%:*} port=${rest##*:}
+  [ "$host" = "$rest" ] && port=$2
+  host=${host#[}; host=${host%]}
+  echo "${host:-127.0.0.1} ${port:-$2}"
+}
+
+reachable() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+
+wait_for() { # name host port
+  for _ in $(seq 1 60); do reachable "$2" "$3" && return 0; sleep 0.5; done
+  echo "test-services: $1 did not come up on $2:$3" >&2
+  exit 1
+}
+
+is_local() { case "$1" in 127.*|localhost|::1) return 0;; esac; return 1; }
+
+can_apt() { [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; }
+
+apt_updated=
+apt_install() {
+  if [ -z "$apt_updated" ]; then apt-get update -qq >/dev/null; apt_updated=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+start_postgres() {
+  local fresh=$1
+  local ver
+  ver=$(ls /etc/postgresql 2>/dev/null | sort -V | tail -n1)
+  [ -n "$ver" ] || return 1
+  if [ "$fresh" = 1 ]; then
+    # A package install asks for passwords on TCP; the throwaway test cluster
+    # trusts loopback connections, as the default test URL expects.
+    local hba=/etc/postgresql/$ver/main/pg_hba.conf
+    sed -i -E 's/^(host\s+all\s+all\s+(127\.0\.0\.1\/32|::1\/128)\s+)\S+/\1trust/' "$hba"
+  fi
+  pg_ctlcluster --skip-systemctl-redirect "$ver" main start 2>/dev/null ||
+    pg_ctlcluster --skip-systemctl-redirect "$ver" main restart
+}
+
+ensure_postgres() {
+  read -r host port < <(host_port "$PG_URL" 5432)
+  reachable "$host" "$port" && return 0
+  if ! is_local "$host"; then
+    echo "test-services: PostgreSQL at $host:$port is unreachable; start it or fix BREEZE_TEST_POSTGRES_URL" >&2; exit 1
+  fi
+  local fresh=0
+  if ! command -v pg_ctlcluster >/dev/null 2>&1; then
+    if can_apt; then
+      echo "test-services: installing PostgreSQL with apt-get" >&2
+      apt_install postgresql; fresh=1
+    else
+      echo "test-services: PostgreSQL is needed at $host:$port: install it (apt-get install postgresql) or set BREEZE_TEST_POSTGRES_URL" >&2; exit 1
+    fi
+  fi
+  echo "test-services: starting PostgreSQL" >&2
+  start_postgres "$fresh" || { echo "test-services: could not start PostgreSQL; start it by hand or set BREEZE_TEST_POSTGRES_URL" >&2; exit 1; }
+  wait_for PostgreSQL "$host" "$port"
+}
+
+ensure_redis() {
+  read -r host port < <(host_port "$REDIS_URL" 6379)
+  reachable "$host" "$port" && return 0
+  if ! is_local "$host"; then
+    echo "test-services: Redis at $host:$port is unreachable; start it or fix BREEZE_TEST_REDIS_URL" >&2; exit 1
+  fi
+  if ! command -v redis-server >/dev/null 2>&1; then
+    if can_apt; then
+      echo "test-services: installing Redis with apt-get" >&2
+      apt_install redis-server
+    else
+      echo "test-services: Redis is needed at $host:$port: install it (apt-get install redis-server) or set BREEZE_TEST_REDIS_URL" >&2; exit 1
+    fi
+  fi
+  echo "test-services: starting Redis" >&2
+  mkdir -p /var/lib/redis /var/log/redis 2>/dev/null || true
+  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port "$port" --save "" --appendonly no \
+    --dir /var/lib/redis --logfile /var/log/redis/ci.log >/dev/null
+  wait_for Redis "$host" "$port"
+}
+
+ensure_postgres
+ensure_redis
