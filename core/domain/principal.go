@@ -20,6 +20,9 @@ type Principal struct {
 	PartnerID string // the user's home partner
 	Email     string
 	Grants    []Grant
+	// MustEnrollTOTP: the partner requires a second factor this user lacks;
+	// the edge opens only enrolment, /me and logout until it is done.
+	MustEnrollTOTP bool
 }
 
 // ScopeFor returns the union of the units of every grant holding perm.

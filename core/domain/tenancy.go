@@ -7,11 +7,14 @@ import (
 
 // Partner is an MSP: the top of the tenant hierarchy.
 type Partner struct {
-	ID        string
-	Name      string // unique across partners
-	Version   int64  // optimistic concurrency: Update must carry the version it read
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	ID   string
+	Name string // unique across partners
+	// RequireTOTP makes every user of the partner enrol a second factor
+	// before doing anything else.
+	RequireTOTP bool
+	Version     int64 // optimistic concurrency: Update must carry the version it read
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }
 
 // Organization is one customer of a partner.
