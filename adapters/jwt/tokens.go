@@ -60,8 +60,8 @@ func New(opts Options) (*Tokens, error) {
 		return nil, errors.New("jwt: Options.Issuer is required")
 	case opts.Audience == "":
 		return nil, errors.New("jwt: Options.Audience is required")
-	case opts.Keys == nil:
-		return nil, errors.New("jwt: Options.Keys is required")
+	case opts.Keys == nil || len(opts.Keys.KeyIDs()) == 0:
+		return nil, errors.New("jwt: Options.Keys is required (NewKeySet or LoadOrCreateKeySet)")
 	case opts.TTL < 0:
 		return nil, errors.New("jwt: Options.TTL is negative")
 	case opts.Leeway > maxLeeway:
@@ -112,8 +112,8 @@ func (t *Tokens) Issue(ctx context.Context, c ports.AccessClaims) (string, time.
 	now := t.clock().UTC().Truncate(time.Second)
 	exp := now.Add(t.ttl)
 	if !c.ExpiresAt.IsZero() {
-		if cap := c.ExpiresAt.UTC().Truncate(time.Second); cap.Before(exp) {
-			exp = cap
+		if limit := c.ExpiresAt.UTC().Truncate(time.Second); limit.Before(exp) {
+			exp = limit
 		}
 	}
 	if !exp.After(now) {

@@ -14,7 +14,8 @@ var (
 	ErrForbidden = errors.New("forbidden")
 )
 
-// Unauthenticatedf returns an ErrUnauthenticated carrying a message for logs.
+// Unauthenticatedf returns an ErrUnauthenticated carrying a message for the
+// caller; keep it vague (which check failed belongs in logs, not here).
 func Unauthenticatedf(format string, args ...any) error {
 	return &wrapped{kind: ErrUnauthenticated, msg: sprintf(format, args...)}
 }

@@ -35,3 +35,7 @@ type wrapped struct {
 
 func (w *wrapped) Error() string { return w.msg }
 func (w *wrapped) Unwrap() error { return w.kind }
+
+// PublicMessage marks the message as written for callers: the HTTP edge shows
+// it, while any wrapping added by adapters stays in the logs.
+func (w *wrapped) PublicMessage() string { return w.msg }

@@ -22,3 +22,6 @@ func (e *RateLimitedError) Error() string {
 
 // Unwrap makes errors.Is(err, ErrRateLimited) hold.
 func (e *RateLimitedError) Unwrap() error { return ErrRateLimited }
+
+// PublicMessage marks the message as safe for callers.
+func (e *RateLimitedError) PublicMessage() string { return e.Error() }

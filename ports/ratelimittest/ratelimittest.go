@@ -148,61 +148,122 @@ func testKeysIndependent(t *testing.T, rl ports.RateLimiter) {
 	}
 }
 
+// retry runs a timing scenario up to three times with fresh keys. A run
+// returns false when the machine stalled so long that its timing
+// preconditions no longer hold (it then asserted nothing it could not prove).
+func retry(t *testing.T, name string, run func(key string) bool) {
+	t.Helper()
+	for attempt := range 3 {
+		if run(fmt.Sprintf("%s-%d", name, attempt)) {
+			return
+		}
+		t.Logf("%s: attempt %d stalled, retrying", name, attempt+1)
+	}
+	t.Fatalf("%s: the machine stalled on every attempt; timing could not be checked", name)
+}
+
+// The times below are local; the limiter's clock may have another origin
+// but runs at the same rate. A request sent at local s and answered at local
+// r happened, on the limiter's clock, between s and r (shifted by a constant).
+
 func testWindowSlides(t *testing.T, rl ports.RateLimiter) {
 	const gap = 300 * time.Millisecond
-	l := ports.Limit{N: 2, Window: 600 * time.Millisecond}
-	if d := allow(t, rl, "slide", l); !d.Allowed {
-		t.Fatalf("event 1 denied: %+v", d)
-	}
-	time.Sleep(gap)
-	if d := allow(t, rl, "slide", l); !d.Allowed || d.Remaining != 0 {
-		t.Fatalf("event 2: %+v, want allowed with Remaining 0", d)
-	}
-	d := allow(t, rl, "slide", l)
-	if d.Allowed {
-		t.Fatalf("event 3 allowed beyond N=2")
-	}
-	// Event 1 is at least gap old, so it leaves the window within Window-gap.
-	if d.RetryAfter > l.Window-gap {
-		t.Errorf("RetryAfter = %s, want <= %s (event 1 is at least %s old)", d.RetryAfter, l.Window-gap, gap)
-	}
-	// ResetAfter waits for event 2, which is younger.
-	if d.ResetAfter <= d.RetryAfter {
-		t.Errorf("ResetAfter %s <= RetryAfter %s though event 2 is younger than event 1", d.ResetAfter, d.RetryAfter)
-	}
-	// Once event 1 has left, one slot is free again; event 2 still counts
-	// for about gap more, so the slot after is not.
-	time.Sleep(d.RetryAfter + 20*time.Millisecond)
-	if d := allow(t, rl, "slide", l); !d.Allowed || d.Remaining != 0 {
-		t.Fatalf("after event 1 left the window: %+v, want allowed with Remaining 0", d)
-	}
-	start := time.Now()
-	d = allow(t, rl, "slide", l)
-	if time.Since(start) < gap/2 && d.Allowed {
-		t.Errorf("allowed while events 2 and 4 are both in the window: %+v", d)
-	}
+	l := ports.Limit{N: 2, Window: time.Second}
+	retry(t, "slide", func(key string) bool {
+		s1 := time.Now()
+		if d := allow(t, rl, key, l); !d.Allowed {
+			t.Fatalf("event 1 of a fresh key denied: %+v", d)
+		}
+		time.Sleep(gap)
+		s2 := time.Now()
+		d := allow(t, rl, key, l)
+		if time.Since(s1) >= l.Window {
+			return false // event 1 may have left the window
+		}
+		if !d.Allowed || d.Remaining != 0 {
+			t.Fatalf("event 2: %+v, want allowed with Remaining 0", d)
+		}
+		d = allow(t, rl, key, l)
+		if time.Since(s1) >= l.Window {
+			return false
+		}
+		if d.Allowed {
+			t.Fatalf("event 3 allowed beyond N=2")
+		}
+		// Event 1 is at least gap old, so it leaves within Window-gap; event 2
+		// is at least gap younger, so the key empties at least gap later.
+		if d.RetryAfter > l.Window-gap {
+			t.Errorf("RetryAfter = %s, want <= %s (event 1 is at least %s old)", d.RetryAfter, l.Window-gap, gap)
+		}
+		if d.ResetAfter-d.RetryAfter < gap-time.Millisecond {
+			t.Errorf("ResetAfter %s - RetryAfter %s < %s, the gap between events 1 and 2", d.ResetAfter, d.RetryAfter, gap)
+		}
+		// Once event 1 has left, one slot is free again; while event 2 still
+		// counts, the slot after is not.
+		time.Sleep(d.RetryAfter + 20*time.Millisecond)
+		d = allow(t, rl, key, l)
+		if !d.Allowed {
+			t.Fatalf("after event 1 left the window: %+v, want allowed", d)
+		}
+		if time.Since(s2) >= l.Window {
+			return false // event 2 may have left too
+		}
+		if d.Remaining != 0 {
+			t.Errorf("after event 1 left the window: Remaining = %d, want 0 (event 2 still counts)", d.Remaining)
+		}
+		d = allow(t, rl, key, l)
+		if time.Since(s2) >= l.Window {
+			return false
+		}
+		if d.Allowed {
+			t.Errorf("allowed while events 2 and 4 are both in the window: %+v", d)
+		}
+		return true
+	})
 }
 
 func testDeniedNotCounted(t *testing.T, rl ports.RateLimiter) {
 	const gap = 200 * time.Millisecond
-	l := ports.Limit{N: 1, Window: 400 * time.Millisecond}
-	if d := allow(t, rl, "hammer", l); !d.Allowed {
-		t.Fatalf("event 1 denied: %+v", d)
-	}
-	time.Sleep(gap)
-	var last ports.Decision
-	for i := range 10 {
-		last = allow(t, rl, "hammer", l)
-		if last.Allowed {
-			t.Fatalf("denied attempt %d allowed", i+1)
+	l := ports.Limit{N: 1, Window: 600 * time.Millisecond}
+	retry(t, "hammer", func(key string) bool {
+		s1 := time.Now()
+		if d := allow(t, rl, key, l); !d.Allowed {
+			t.Fatalf("event 1 of a fresh key denied: %+v", d)
 		}
-	}
-	// Had the denials counted, the key would stay blocked until at least
-	// gap after event 1 leaves the window.
-	time.Sleep(last.RetryAfter + 20*time.Millisecond)
-	if d := allow(t, rl, "hammer", l); !d.Allowed {
-		t.Fatalf("still denied after event 1 left the window (denied attempts counted?): %+v", d)
-	}
+		time.Sleep(gap)
+		first := allow(t, rl, key, l)
+		firstAt := time.Now()
+		if time.Since(s1) >= l.Window {
+			return false
+		}
+		if first.Allowed {
+			t.Fatalf("attempt 1 allowed while event 1 is in the window")
+		}
+		if first.RetryAfter > l.Window-gap {
+			t.Fatalf("attempt 1: RetryAfter = %s, want <= %s (event 1 is at least %s old)", first.RetryAfter, l.Window-gap, gap)
+		}
+		for i := range 10 {
+			d := allow(t, rl, key, l)
+			if time.Since(s1) >= l.Window {
+				return false
+			}
+			if d.Allowed {
+				t.Fatalf("attempt %d allowed while event 1 is in the window", i+2)
+			}
+			// Event 1 alone blocks the key, so the wait only shrinks.
+			if d.RetryAfter > first.RetryAfter || d.ResetAfter > first.ResetAfter {
+				t.Fatalf("attempt %d: RetryAfter %s / ResetAfter %s grew past attempt 1's %s / %s (denied attempts counted?)",
+					i+2, d.RetryAfter, d.ResetAfter, first.RetryAfter, first.ResetAfter)
+			}
+		}
+		// Event 1 leaves by firstAt + first.RetryAfter; had the denials
+		// counted, the key would stay blocked at least gap longer.
+		time.Sleep(time.Until(firstAt.Add(first.RetryAfter + 20*time.Millisecond)))
+		if d := allow(t, rl, key, l); !d.Allowed {
+			t.Fatalf("still denied after event 1 left the window (denied attempts counted?): %+v", d)
+		}
+		return true
+	})
 }
 
 func testReset(t *testing.T, rl ports.RateLimiter) {
