@@ -49,7 +49,16 @@ func Up(ctx context.Context, db *sql.DB, d Dialect, fsys fs.FS) (Result, error) 
 	}
 	if err != nil {
 		var perr *goose.PartialError
-		if errors.As(err, &perr) && perr.Failed != nil && perr.Failed.Source != nil {
+		if errors.As(err, &perr) {
+			// goose returns no result list on failure: what did apply is in the error.
+			for _, r := range perr.Applied {
+				if r.Source != nil {
+					res.Applied = append(res.Applied, r.Source.Path)
+					res.To = r.Source.Version
+				}
+			}
+		}
+		if perr != nil && perr.Failed != nil && perr.Failed.Source != nil {
 			return res, fmt.Errorf("migration %s failed and was rolled back (schema stays at version %d): %w",
 				perr.Failed.Source.Path, res.To, perr.Err)
 		}
