@@ -49,10 +49,15 @@ func (e *dbError) Error() string   { return e.domain.Error() }
 func (e *dbError) Unwrap() []error { return []error{e.domain, e.cause} }
 
 // translate maps driver errors to domain errors; name fills the message of a
-// unique violation. Other errors are returned unchanged.
-func translate(err error, name ...string) error {
+// unique violation. Domain errors keep a message fit for an API caller; any
+// other error is wrapped with "postgres: op:" for the operator.
+func translate(op string, err error, name ...string) error {
 	if err == nil {
 		return nil
+	}
+	var already *dbError
+	if errors.As(err, &already) {
+		return err
 	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		return &dbError{domain: domain.NotFoundf("not found"), cause: err}
@@ -71,20 +76,26 @@ func translate(err error, name ...string) error {
 		}
 		return &dbError{domain: domain.Conflictf("%s", msg), cause: err}
 	case codeForeignKeyViolation:
-		// An insert or update pointing at a parent that vanished meanwhile:
-		// the parent does not exist.
-		if strings.HasPrefix(pgErr.Message, "insert or update") {
-			return &dbError{domain: domain.NotFoundf("parent not found"), cause: err}
-		}
+		// On insert or update: the parent vanished meanwhile, so it does not exist.
+		return &dbError{domain: domain.NotFoundf("parent not found"), cause: err}
+	case codeCheckViolation:
+		return &dbError{domain: domain.Invalidf("value breaks rule %s", pgErr.ConstraintName), cause: err}
+	}
+	return fmt.Errorf("postgres: %s: %w", op, err)
+}
+
+// translateDelete is translate for DELETE, where a foreign key violation
+// means children still point at the row.
+func translateDelete(op string, err error) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == codeForeignKeyViolation {
 		msg, ok := restrictMessages[pgErr.ConstraintName]
 		if !ok {
 			msg = "still has dependent rows"
 		}
 		return &dbError{domain: domain.Conflictf("%s", msg), cause: err}
-	case codeCheckViolation:
-		return &dbError{domain: domain.Invalidf("value breaks rule %s", pgErr.ConstraintName), cause: err}
 	}
-	return err
+	return translate(op, err)
 }
 
 // notFound is the answer for anything missing or outside the scope.

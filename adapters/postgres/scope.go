@@ -37,29 +37,41 @@ var (
 // qualifies the columns ("d." or ""). Global is TRUE; an empty scope FALSE.
 // Malformed ids in the scope are dropped: they match nothing anyway and would
 // otherwise make the uuid cast fail.
+//
+// A level holding one id (the usual grant) is written as an equality rather
+// than = ANY(array): only an equality lets PostgreSQL walk an (x, id) index
+// in id order for a keyset page.
 func (c scopeCols) where(s domain.Scope, a *args, prefix string) string {
 	if s.Global {
 		return "TRUE"
 	}
 	var terms []string
 	if ids := validIDs(s.PartnerIDs); c.partner != "" && len(ids) > 0 {
-		terms = append(terms, prefix+c.partner+" = ANY("+a.add(ids)+"::uuid[])")
+		terms = append(terms, prefix+c.partner+inIDs(a, ids))
 	}
 	if ids := validIDs(s.OrgIDs); c.org != "" && len(ids) > 0 {
-		terms = append(terms, prefix+c.org+" = ANY("+a.add(ids)+"::uuid[])")
+		terms = append(terms, prefix+c.org+inIDs(a, ids))
 	}
 	if ids := validIDs(s.SiteIDs); len(ids) > 0 {
 		if c.site != "" {
-			terms = append(terms, prefix+c.site+" = ANY("+a.add(ids)+"::uuid[])")
+			terms = append(terms, prefix+c.site+inIDs(a, ids))
 		}
 		if c.orgViaSite != "" {
-			terms = append(terms, prefix+c.orgViaSite+" IN (SELECT org_id FROM sites WHERE id = ANY("+a.add(ids)+"::uuid[]))")
+			terms = append(terms, prefix+c.orgViaSite+" IN (SELECT org_id FROM sites WHERE id"+inIDs(a, ids)+")")
 		}
 	}
 	if len(terms) == 0 {
 		return "FALSE"
 	}
 	return "(" + strings.Join(terms, " OR ") + ")"
+}
+
+// inIDs is " = $n" for one id and " = ANY($n)" for several.
+func inIDs(a *args, ids []string) string {
+	if len(ids) == 1 {
+		return " = " + a.add(ids[0]) + "::uuid"
+	}
+	return " = ANY(" + a.add(ids) + "::uuid[])"
 }
 
 func validIDs(ids []string) []string {
@@ -70,6 +82,19 @@ func validIDs(ids []string) []string {
 		}
 	}
 	return out
+}
+
+// filterID adds "col = id" for a non-empty list filter; a malformed id
+// matches nothing (it names no row) rather than failing the uuid cast.
+func filterID(where []string, a *args, col, id string) []string {
+	switch {
+	case id == "":
+		return where
+	case !domain.ValidID(id):
+		return append(where, "FALSE")
+	default:
+		return append(where, col+" = "+a.add(id)+"::uuid")
+	}
 }
 
 // likePattern makes a case-insensitive substring pattern for ILIKE ... ESCAPE '\'

@@ -76,6 +76,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if log == nil {
 		log = hclog.NewNullLogger()
 	}
+	log = log.Named("postgres")
 	addr := net.JoinHostPort(cfg.ConnConfig.Host, strconv.Itoa(int(cfg.ConnConfig.Port)))
 
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
@@ -129,7 +130,7 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx ports.
 	}
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
-		return fmt.Errorf("postgres: begin transaction: %w", translate(err))
+		return translate("begin transaction", err)
 	}
 	// Roll back even when ctx is already cancelled.
 	rollback := func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }
@@ -144,7 +145,7 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx ports.
 		return err
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("postgres: commit: %w", translate(err))
+		return translate("commit", err)
 	}
 	return nil
 }

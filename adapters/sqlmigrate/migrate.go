@@ -84,7 +84,9 @@ func provider(db *sql.DB, d Dialect, fsys fs.FS) (*goose.Provider, error) {
 		dialect = goose.DialectSQLite3
 	case Postgres:
 		dialect = goose.DialectPostgres
-		locker, err := lock.NewPostgresSessionLocker()
+		// Retry every second (not goose's 5 s) for up to 5 minutes: a node
+		// starting beside a migrating one waits no longer than it must.
+		locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 300))
 		if err != nil {
 			return nil, fmt.Errorf("migration lock: %w", err)
 		}
