@@ -13,7 +13,7 @@ export BREEZE_TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 run: build
 	@mkdir -p data
 	@echo "Starting Breeze on http://127.0.0.1:8080 (data in ./data; Ctrl-C stops it)"
-	@BREEZE_DATA_DIR=$${BREEZE_DATA_DIR:-./data} exec ./bin/breeze serve
+	@BREEZE_DATA_DIR=$${BREEZE_DATA_DIR:-./data} exec ./bin/breeze serve --demo
 
 ## build: server and agent into bin/
 build:

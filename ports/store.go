@@ -29,6 +29,9 @@ type Store interface {
 	DeviceGroups() DeviceGroupStore
 	Devices() DeviceStore
 
+	// Users, roles, grants, API keys, refresh tokens and the audit log.
+	IdentityStore
+
 	// InTx runs fn in one transaction: it commits when fn returns nil and
 	// rolls back on an error or a panic (which it re-raises). The Store
 	// passed to fn is bound to the transaction; InTx on it runs fn inline.

@@ -111,3 +111,32 @@ func TestRateLimitedAnswers429WithRetryAfter(t *testing.T) {
 		t.Fatalf("body = %s", rec.Body.String())
 	}
 }
+
+func TestWithCode(t *testing.T) {
+	ts := newTestServer(t, nil)
+	ts.Handle(http.MethodGet, "/totp", Public(), func(c *gin.Context) {
+		WriteError(c, WithCode(fmt.Errorf("login: %w", domain.Unauthenticatedf("code needed")), "totp_required", "a second-factor code is required"))
+	})
+	ts.Handle(http.MethodGet, "/enrol", Public(), func(c *gin.Context) {
+		WriteError(c, WithCode(domain.Forbiddenf("enrol first"), "totp_enrollment_required", ""))
+	})
+	ts.Handle(http.MethodGet, "/internal", Public(), func(c *gin.Context) {
+		WriteError(c, WithCode(errors.New("db down"), "sneaky", "db password is x"))
+	})
+	for _, tc := range []struct {
+		path   string
+		status int
+		code   string
+		msg    string
+	}{
+		{"/totp", 401, "totp_required", "a second-factor code is required"},
+		{"/enrol", 403, "totp_enrollment_required", "enrol first"},
+		{"/internal", 500, CodeInternal, msgInternal},
+	} {
+		rec := ts.do(t, http.MethodGet, tc.path, nil, nil)
+		e := decodeError(t, rec)
+		if rec.Code != tc.status || e.Code != tc.code || e.Message != tc.msg {
+			t.Errorf("%s: %d %+v, want %d %s %q", tc.path, rec.Code, e, tc.status, tc.code, tc.msg)
+		}
+	}
+}

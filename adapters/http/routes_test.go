@@ -179,3 +179,65 @@ func TestGuardUsesAuthenticator(t *testing.T) {
 		t.Error("a public route called the authenticator")
 	}
 }
+
+func TestDeriveName(t *testing.T) {
+	for _, tc := range []struct{ method, path, want string }{
+		{"GET", "/api/v1/orgs", "orgs.list"},
+		{"GET", "/api/v1/orgs/:id", "orgs.get"},
+		{"POST", "/api/v1/orgs", "orgs.create"},
+		{"PATCH", "/api/v1/orgs/:id", "orgs.update"},
+		{"PUT", "/api/v1/orgs/:id", "orgs.replace"},
+		{"DELETE", "/api/v1/device-groups/:id", "device-groups.delete"},
+		{"POST", "/api/v1/devices/:id/commands", "devices.commands.create"},
+		{"GET", "/api/v1/agents/:id/ws", "agents.ws.list"},
+		{"GET", "/healthz", "healthz.list"},
+		{"OPTIONS", "/x", "x.options"},
+	} {
+		if got := DeriveName(tc.method, tc.path); got != tc.want {
+			t.Errorf("DeriveName(%s %s) = %q, want %q", tc.method, tc.path, got, tc.want)
+		}
+	}
+}
+
+func TestHandleRouteKeepsMetadata(t *testing.T) {
+	ts := newTestServer(t, nil)
+	doc := Doc{Summary: "Create an org", Tag: "Orgs", Status: 201}
+	ts.Group("/api/v1").HandleRoute(Route{Method: http.MethodPost, Path: "/orgs", Rule: User("orgs:write"),
+		Name: "orgs.make", Resource: "organization", Doc: doc}, ok)
+	ts.Handle(http.MethodGet, "/api/v1/orgs/:id", User("orgs:read"), ok)
+	got := map[string]RouteInfo{}
+	for _, r := range ts.Routes() {
+		got[r.Method+" "+r.Path] = r
+	}
+	r := got["POST /api/v1/orgs"]
+	if r.Name != "orgs.make" || r.Resource != "organization" || r.Doc.Summary != doc.Summary || r.Doc.SuccessStatus() != 201 {
+		t.Fatalf("metadata lost: %+v", r)
+	}
+	if g := got["GET /api/v1/orgs/:id"]; g.Name != "orgs.get" || g.Doc.SuccessStatus() != 200 {
+		t.Fatalf("derived name or default status: %+v", g)
+	}
+	for _, name := range []string{"health.live", "health.ready", "metrics.scrape"} {
+		found := false
+		for _, r := range ts.Routes() {
+			found = found || r.Name == name
+		}
+		if !found {
+			t.Errorf("operational route %s missing", name)
+		}
+	}
+}
+
+func TestHandleRouteRejectsDuplicateName(t *testing.T) {
+	ts := newTestServer(t, nil)
+	ts.HandleRoute(Route{Method: http.MethodPost, Path: "/a", Rule: Public(), Name: "same"}, ok)
+	defer func() {
+		r := recover()
+		if r == nil || !strings.Contains(r.(string), `"same"`) {
+			t.Fatalf("duplicate name accepted (recover %v)", r)
+		}
+		if len(ts.Routes()) != 4 || ts.VerifyRoutes() != nil {
+			t.Fatal("the rejected route was half-registered")
+		}
+	}()
+	ts.HandleRoute(Route{Method: http.MethodPost, Path: "/b", Rule: Public(), Name: "same"}, ok)
+}

@@ -144,8 +144,11 @@ func New(deps Deps) (*Server, error) {
 	// no security headers, no metrics) and an API has no use for them.
 	engine.RedirectTrailingSlash = false
 	engine.RedirectFixedPath = false
-	// Lets handlers pass *gin.Context as the request's context.Context
-	// (cancellation, deadline and values such as the request id).
+	// Lets *gin.Context answer context.Context lookups (cancellation,
+	// deadline, values such as the request id) from the request's context.
+	// Still pass c.Request.Context(), not c, to anything that may outlive the
+	// handler: gin recycles *gin.Context after the request, while database/sql
+	// (for one) watches ctx.Done() from its own goroutine — a data race.
 	engine.ContextWithFallback = true
 	if err := engine.SetTrustedProxies(opts.TrustedProxies); err != nil {
 		return nil, fmt.Errorf("httpapi: trusted proxies: %w", err)

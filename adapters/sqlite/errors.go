@@ -61,8 +61,9 @@ func (f failure) wrap(err error) error {
 			return &dbError{kind: domain.ErrConflict, msg: "id already exists", cause: err}
 		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY, sqlite3.SQLITE_CONSTRAINT_TRIGGER:
 			// ON DELETE RESTRICT runs as a built-in trigger, so a blocked
-			// delete reports CONSTRAINT_TRIGGER; the schema has no triggers
-			// of its own, but check the message all the same.
+			// delete reports CONSTRAINT_TRIGGER; so do the audit log's own
+			// append-only triggers, which are no foreign key: the message
+			// tells them apart.
 			if se.Code() == sqlite3.SQLITE_CONSTRAINT_TRIGGER && !strings.Contains(se.Error(), "FOREIGN KEY") {
 				break
 			}

@@ -22,7 +22,7 @@ var orgs = &table[*domain.Organization]{
 	idOf:  func(o *domain.Organization) string { return o.ID },
 	failOn: failure{
 		unique:   "an organization with that name already exists in this partner",
-		restrict: "organization still has sites, device groups or devices",
+		restrict: "organization still has sites, device groups, devices or users",
 	},
 }
 

@@ -14,8 +14,8 @@ type table[T any] struct {
 	name   string // SQL table name
 	what   string // noun for messages: "partner"
 	cols   string // selected columns, in scan order
-	read   scopeCols
-	write  scopeCols
+	read   scoper
+	write  scoper
 	scan   func(rowScanner) (T, error)
 	idOf   func(T) string
 	failOn failure // constraint messages for update and delete
@@ -61,9 +61,18 @@ func (f *filter) tenant(col, id string) {
 
 // contains matches col against a case-insensitive substring; % and _ in
 // the text are literal. (LIKE folds ASCII case only, as NOCASE does.)
-func (f *filter) contains(col, text string) {
+func (f *filter) contains(col, text string) { f.containsAny(text, col) }
+
+// containsAny matches when any of cols contains text (see contains).
+func (f *filter) containsAny(text string, cols ...string) {
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	f.add(col+` LIKE ? ESCAPE '\'`, "%"+r.Replace(text)+"%")
+	pattern := "%" + r.Replace(text) + "%"
+	terms := make([]string, len(cols))
+	for i, col := range cols {
+		terms[i] = col + ` LIKE ? ESCAPE '\'`
+		f.args = append(f.args, pattern)
+	}
+	f.conds = append(f.conds, "("+strings.Join(terms, " OR ")+")")
 }
 
 // list reads one page of the rows f and scope s select, in id order.

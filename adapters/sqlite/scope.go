@@ -6,6 +6,11 @@ import (
 	"github.com/breeze-rmm/breeze/core/domain"
 )
 
+// scoper turns a scope into a SQL condition on one table's rows.
+type scoper interface {
+	where(s domain.Scope, prefix string, args *[]any) string
+}
+
 // scopeCols names the columns a table is scoped by; an empty name means the
 // table has no such level (partners have no org; an org is its own org).
 type scopeCols struct {
@@ -19,8 +24,38 @@ var (
 	orgWriteScope = scopeCols{partner: "partner_id", org: "id"}
 	orgReadScope  = scopeCols{partner: "partner_id", org: "id", orgViaSite: true}
 	siteScope     = scopeCols{partner: "partner_id", org: "org_id", site: "id"}
-	tenantScope   = scopeCols{partner: "partner_id", org: "org_id", site: "site_id"} // groups, devices
+	tenantScope   = scopeCols{partner: "partner_id", org: "org_id", site: "site_id"} // groups, devices, grants, API keys
+	// users and audit rows: the org's coverage when org_id is set, else the
+	// partner's (a NULL or empty org_id never matches an id).
+	userScope      = scopeCols{partner: "partner_id", org: "org_id"}
+	auditScope     = scopeCols{partner: "partner_id", org: "org_id"}
+	roleWriteScope = scopeCols{partner: "partner_id"} // built-in rows: see roleStore
 )
+
+// roleReadScope keeps the built-in roles for any non-empty scope, and a
+// custom role when the scope touches its partner: the partner itself, or
+// one of its orgs or sites.
+type roleReadScope struct{}
+
+func (roleReadScope) where(s domain.Scope, prefix string, args *[]any) string {
+	if s.Global {
+		return "1"
+	}
+	if s.Empty() {
+		return "0"
+	}
+	terms := []string{prefix + "built_in = 1"}
+	if ids := validIDs(s.PartnerIDs); len(ids) > 0 {
+		terms = append(terms, prefix+"partner_id IN ("+placeholders(ids, args)+")")
+	}
+	if ids := validIDs(s.OrgIDs); len(ids) > 0 {
+		terms = append(terms, prefix+"partner_id IN (SELECT partner_id FROM organizations WHERE id IN ("+placeholders(ids, args)+"))")
+	}
+	if ids := validIDs(s.SiteIDs); len(ids) > 0 {
+		terms = append(terms, prefix+"partner_id IN (SELECT partner_id FROM sites WHERE id IN ("+placeholders(ids, args)+"))")
+	}
+	return "(" + strings.Join(terms, " OR ") + ")"
+}
 
 // where returns a boolean SQL expression that keeps the rows scope s covers,
 // appending the ids it compares with to args. prefix qualifies the columns

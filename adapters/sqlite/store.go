@@ -1,5 +1,6 @@
 // Package sqlite is the SQLite storage adapter (modernc.org/sqlite, pure Go):
-// it implements ports.Store for the embedded, single-node profile.
+// it implements ports.Store and ports.IdentityStore for the embedded,
+// single-node profile.
 //
 // SQLite allows one writer at a time, so the adapter keeps two pools on the
 // same file: a writer pool of exactly one connection, through which every
@@ -32,7 +33,10 @@ import (
 	"github.com/breeze-rmm/breeze/ports"
 )
 
-var _ ports.Store = (*Store)(nil)
+var (
+	_ ports.Store         = (*Store)(nil)
+	_ ports.IdentityStore = (*Store)(nil)
+)
 
 // busyTimeoutMS is how long a connection waits for a lock held by another
 // process (or a checkpoint) before SQLITE_BUSY.
@@ -130,7 +134,9 @@ func dsn(path string, readOnly bool) string {
 	return path + "?" + q.Encode()
 }
 
-// Migrate applies the pending embedded migrations through the writer.
+// Migrate applies the pending embedded migrations through the writer, then
+// brings the built-in roles in step with domain.BuiltInRoles() (every time:
+// a new release may change their permissions without a migration).
 func (s *Store) Migrate(ctx context.Context) (sqlmigrate.Result, error) {
 	res, err := sqlmigrate.Up(ctx, s.db.w, sqlmigrate.SQLite, migrations.SQLite())
 	if err != nil {
@@ -138,6 +144,17 @@ func (s *Store) Migrate(ctx context.Context) (sqlmigrate.Result, error) {
 	}
 	if len(res.Applied) > 0 {
 		s.db.log.Info("migrations applied", "from", res.From, "to", res.To, "files", res.Applied)
+	}
+	var changed int64
+	err = s.write(ctx, func(q queryer) (err error) {
+		changed, err = syncBuiltInRoles(ctx, q)
+		return err
+	})
+	if err != nil {
+		return res, err
+	}
+	if changed > 0 {
+		s.db.log.Info("built-in roles updated", "roles", changed)
 	}
 	return res, nil
 }
@@ -155,6 +172,13 @@ func (s *Store) Orgs() ports.OrgStore                 { return orgStore{s} }
 func (s *Store) Sites() ports.SiteStore               { return siteStore{s} }
 func (s *Store) DeviceGroups() ports.DeviceGroupStore { return groupStore{s} }
 func (s *Store) Devices() ports.DeviceStore           { return deviceStore{s} }
+
+func (s *Store) Users() ports.UserStore                     { return userStore{s} }
+func (s *Store) Roles() ports.RoleStore                     { return roleStore{s} }
+func (s *Store) RoleAssignments() ports.RoleAssignmentStore { return grantStore{s} }
+func (s *Store) APIKeys() ports.APIKeyStore                 { return apiKeyStore{s} }
+func (s *Store) RefreshTokens() ports.RefreshTokenStore     { return refreshStore{s} }
+func (s *Store) Audit() ports.AuditStore                    { return auditStore{s} }
 
 // Ping checks that the database answers a query.
 func (s *Store) Ping(ctx context.Context) error {

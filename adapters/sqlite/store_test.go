@@ -17,6 +17,12 @@ func TestConformance(t *testing.T) {
 	storetest.Run(t, newConformanceStore)
 }
 
+func TestIdentityConformance(t *testing.T) {
+	storetest.RunIdentity(t, func(t testing.TB) storetest.IdentityStore {
+		return openTest(t, filepath.Join(t.TempDir(), "breeze.db"))
+	})
+}
+
 func BenchmarkStore(b *testing.B) {
 	storetest.RunBenchmarks(b, newConformanceStore)
 }

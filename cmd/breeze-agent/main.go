@@ -1,23 +1,121 @@
-// Command breeze-agent is the Breeze agent that runs on each managed device.
-//
-// The live link (enroll, run, install, status) arrives with the agent-link
-// work; until then the binary reports its version and says so plainly.
+// Command breeze-agent is the Breeze agent that runs on each managed device:
+// it enrolls once with a one-time key, then keeps a live link to its server
+// (heartbeats, inventory) for as long as the machine runs. Thin wiring only;
+// the work is in agent/...
 package main
 
 import (
+	"context"
+	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"os"
 	"runtime"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/breeze-rmm/breeze/agent/config"
+	"github.com/breeze-rmm/breeze/core/domain/protocol"
+	"github.com/breeze-rmm/breeze/internal/logging"
 )
 
-// Version is set at build time.
+// Version is set at build time (-X main.Version=...).
 var Version = "dev"
 
+const usage = `breeze-agent: the Breeze RMM agent
+
+Usage:
+  breeze-agent enroll --server URL (--key-file FILE | --key KEY)   enroll this device once
+  breeze-agent run                                                 stay linked to the server
+  breeze-agent install [--dry-run]                                 install as a system service
+  breeze-agent status                                              show the config and whether the server answers
+  breeze-agent version
+
+Every command takes --config PATH (default: $BREEZE_AGENT_CONFIG, else
+/etc/breeze/agent.json as root, else $XDG_CONFIG_HOME/breeze/agent.json) and
+--log-level (trace, debug, info, warn, error). Run "breeze-agent COMMAND -h"
+for a command's flags.
+`
+
 func main() {
-	if len(os.Args) > 1 && os.Args[1] == "version" {
-		fmt.Printf("breeze-agent %s %s/%s\n", Version, runtime.GOOS, runtime.GOARCH)
-		return
+	os.Exit(runMain(context.Background(), os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// env is what every sub-command gets.
+type env struct {
+	stdout, stderr io.Writer
+	configPath     string
+	log            hclog.Logger
+}
+
+// runMain dispatches a sub-command and returns the exit code.
+func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
 	}
-	fmt.Fprintln(os.Stderr, "breeze-agent: enroll, run, install and status are not available in this build yet; only `breeze-agent version` is")
-	os.Exit(2)
+	cmds := map[string]func(context.Context, *env, []string) error{
+		"enroll":  cmdEnroll,
+		"run":     cmdRun,
+		"install": cmdInstall,
+		"status":  cmdStatus,
+	}
+	switch args[0] {
+	case "version", "--version", "-v":
+		fmt.Fprintf(stdout, "breeze-agent %s %s/%s (protocol %d)\n", Version, runtime.GOOS, runtime.GOARCH, protocol.Version)
+		return 0
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	cmd, ok := cmds[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "breeze-agent: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	err := cmd(ctx, &env{stdout: stdout, stderr: stderr}, args[1:])
+	var ec exitCode
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &ec):
+		return int(ec)
+	default:
+		fmt.Fprintf(stderr, "breeze-agent %s: %v\n", args[0], err)
+		return 1
+	}
+}
+
+// exitCode ends a command with a code and no further message (the command
+// already printed what matters).
+type exitCode int
+
+func (e exitCode) Error() string { return fmt.Sprintf("exit %d", int(e)) }
+
+// flags returns a flag set with the shared --config and --log-level; call
+// e.parse after adding the command's own flags.
+func (e *env) flags(name string) (*flag.FlagSet, *string, *string) {
+	fs := flag.NewFlagSet("breeze-agent "+name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	cfg := fs.String("config", "", "config file (default: $"+config.EnvPath+" or the platform path)")
+	level := fs.String("log-level", "info", "log level: trace, debug, info, warn, error")
+	return fs, cfg, level
+}
+
+func (e *env) parse(fs *flag.FlagSet, args []string, cfg, level *string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	if hclog.LevelFromString(*level) == hclog.NoLevel {
+		return fmt.Errorf("unknown --log-level %q", *level)
+	}
+	e.configPath = config.Resolve(*cfg)
+	e.log = logging.New("breeze-agent", *level, "text", e.stderr)
+	return nil
 }

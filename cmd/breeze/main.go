@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/breeze-rmm/breeze/internal/config"
@@ -21,6 +22,8 @@ const usage = `usage: breeze <command> [flags]
 commands:
   serve     run the server (the default)
   migrate   apply pending database migrations and exit
+  admin bootstrap   create the first partner and administrator (empty database only)
+  audit verify      check the audit log's hash chain; exits 1 at the first broken link
   version   print the version
 
 Run "breeze serve -h" for the flags; each has a BREEZE_* environment variable.
@@ -44,6 +47,10 @@ func run(args []string) int {
 		err = serve(ctx, args)
 	case "migrate":
 		err = migrate(ctx, args)
+	case "admin":
+		err = sub(ctx, "admin", args, map[string]func(context.Context, []string) error{"bootstrap": adminBootstrap})
+	case "audit":
+		err = sub(ctx, "audit", args, map[string]func(context.Context, []string) error{"verify": auditVerify})
 	case "version":
 		fmt.Printf("breeze %s (plugin API %d)\n", server.Version, sdk.APIVersion)
 	case "help", "-h", "--help":
@@ -88,4 +95,16 @@ func migrate(ctx context.Context, args []string) error {
 	}
 	fmt.Printf("database at version %d (%d migration(s) applied)\n", res.To, len(res.Applied))
 	return nil
+}
+
+// sub dispatches a two-word command such as "admin bootstrap".
+func sub(ctx context.Context, group string, args []string, cmds map[string]func(context.Context, []string) error) error {
+	if len(args) == 0 || cmds[args[0]] == nil {
+		names := make([]string, 0, len(cmds))
+		for n := range cmds {
+			names = append(names, n)
+		}
+		return fmt.Errorf("usage: breeze %s %s [flags]", group, strings.Join(names, "|"))
+	}
+	return cmds[args[0]](ctx, args[1:])
 }

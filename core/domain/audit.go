@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // AuditEntry is one append-only row of the audit log. Rows form a hash chain:
@@ -62,18 +63,28 @@ func (e *AuditEntry) ComputeHash(prev string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// Truncate bounds free-text fields so a hostile header cannot bloat the log.
+// Truncate bounds free-text fields so a hostile header cannot bloat the log,
+// and makes them valid UTF-8 (cut on a character boundary, bad bytes
+// replaced) so every database stores, and hashes, the same text.
 func (e *AuditEntry) Truncate() {
 	cut := func(s string, n int) string {
-		if len(s) > n {
-			return s[:n]
+		s = strings.ToValidUTF8(s, "\uFFFD")
+		if len(s) <= n {
+			return s
 		}
-		return s
+		for n > 0 && !utf8.RuneStart(s[n]) {
+			n--
+		}
+		return s[:n]
 	}
 	e.UserAgent = cut(e.UserAgent, 512)
 	e.IP = cut(e.IP, 64)
 	e.RequestID = cut(e.RequestID, 64)
 	e.Details = cut(e.Details, 8192)
+	e.ActorID = cut(e.ActorID, 128)
+	e.Action = cut(e.Action, 128)
+	e.ResourceType = cut(e.ResourceType, 64)
+	e.ResourceID = cut(e.ResourceID, 128)
 }
 
 // AuditBreak describes the first broken link found by a verification.

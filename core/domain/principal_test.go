@@ -1,6 +1,10 @@
 package domain
 
-import "testing"
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
 
 func TestScopeForUnionsOnlyGrantsHoldingThePermission(t *testing.T) {
 	p := &Principal{Grants: []Grant{
@@ -82,5 +86,21 @@ func TestCursorRoundTrip(t *testing.T) {
 		if _, err := DecodeCursor(bad); err == nil {
 			t.Fatalf("cursor %q should be invalid", bad)
 		}
+	}
+}
+
+func TestAuditTruncateKeepsValidUTF8(t *testing.T) {
+	e := AuditEntry{UserAgent: strings.Repeat("é", 300) + "\xff", Details: "ok"}
+	e.Truncate()
+	if !utf8.ValidString(e.UserAgent) || len(e.UserAgent) > 512 {
+		t.Fatalf("user agent %d bytes, valid=%v", len(e.UserAgent), utf8.ValidString(e.UserAgent))
+	}
+	if len(e.UserAgent) != 512 { // 256 two-byte runes fit exactly
+		t.Fatalf("cut too much: %d", len(e.UserAgent))
+	}
+	a, b := e, e
+	b.Details = "ok!"
+	if a.ComputeHash("") == b.ComputeHash("") {
+		t.Fatal("hash must cover details")
 	}
 }

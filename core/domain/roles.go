@@ -71,8 +71,9 @@ func BuiltInRoles() []Role {
 	orgAdmin := without(all, PermPartnersRead, PermPartnersWrite, PermPluginsManage)
 	return []Role{
 		mk(RolePlatformAdmin, "Platform Admin", "Operates the Breeze installation: every partner and permission.", all),
-		mk(RolePartnerAdmin, "Partner Admin", "Runs an MSP: customers, sites, technicians, roles, plugins.",
-			without(all, PermPartnersWrite)),
+		// partners:write lets a Partner Admin rename its own partner and
+		// require a second factor; creating partners needs the global scope.
+		mk(RolePartnerAdmin, "Partner Admin", "Runs an MSP: customers, sites, technicians, roles, plugins.", all),
 		mk(RolePartnerTechnician, "Partner Technician", "Works on every customer's devices: commands, scripts, terminal.",
 			append(append([]Permission{}, technician...), PermPartnersRead, PermUsersRead, PermRolesRead)),
 		mk(RolePartnerViewer, "Partner Viewer", "Reads every customer's devices and alerts.",

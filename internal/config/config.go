@@ -27,6 +27,13 @@ type Config struct {
 	LogFormat   string // text or json
 	TLSCert     string // optional: serve HTTPS directly
 	TLSKey      string
+	Demo        bool // seed a demo partner, org, site and admin on an empty database
+
+	// Secrets come from the environment only, never from flags (which other
+	// users of the machine can read in the process list).
+	JWTSecret         string // BREEZE_JWT_SECRET: ≥ 32 bytes shared by every node; empty: a key file in DATA_DIR
+	BootstrapEmail    string // BREEZE_BOOTSTRAP_EMAIL: first admin on an empty database
+	BootstrapPassword string // BREEZE_BOOTSTRAP_PASSWORD
 }
 
 // Field describes one setting: its flag, its variable and its default.
@@ -63,6 +70,11 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (*Config,
 		}
 		fs.StringVar(f.target, f.Flag, def, f.Usage+" ["+f.Env+"]")
 	}
+	demoDef := getenv("BREEZE_DEMO") == "1" || getenv("BREEZE_DEMO") == "true"
+	fs.BoolVar(&c.Demo, "demo", demoDef, "seed a demo partner, org \"Demo Customer\", site \"HQ\" and an admin on an empty database [BREEZE_DEMO]")
+	c.JWTSecret = getenv("BREEZE_JWT_SECRET")
+	c.BootstrapEmail = getenv("BREEZE_BOOTSTRAP_EMAIL")
+	c.BootstrapPassword = getenv("BREEZE_BOOTSTRAP_PASSWORD")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -132,6 +144,12 @@ func (c *Config) finish() error {
 	case "text", "json":
 	default:
 		return bad("BREEZE_LOG_FORMAT", "%q is not text or json", c.LogFormat)
+	}
+	if c.JWTSecret != "" && len(c.JWTSecret) < 32 {
+		return bad("BREEZE_JWT_SECRET", "must be at least 32 bytes (generate one with: openssl rand -base64 48)")
+	}
+	if (c.BootstrapEmail == "") != (c.BootstrapPassword == "") {
+		return bad("BREEZE_BOOTSTRAP_EMAIL", "set both BREEZE_BOOTSTRAP_EMAIL and BREEZE_BOOTSTRAP_PASSWORD, or neither")
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return bad("BREEZE_TLS_CERT", "set both BREEZE_TLS_CERT and BREEZE_TLS_KEY, or neither")

@@ -7,14 +7,19 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"os"
+	"strings"
 	"syscall"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	httpapi "github.com/breeze-rmm/breeze/adapters/http"
+	"github.com/breeze-rmm/breeze/adapters/http/api"
 	"github.com/breeze-rmm/breeze/internal/config"
 )
 
@@ -27,6 +32,19 @@ type Deps struct {
 	Logger hclog.Logger
 	// Ready, when set, is told the address the server listens on once it accepts connections.
 	Ready func(addr string)
+	// Out receives the sign-in banner of a demo start; nil: standard output.
+	Out io.Writer
+}
+
+// RefreshTTL is how long a sign-in lasts without activity.
+const RefreshTTL = 30 * 24 * time.Hour
+
+// printCredentials shows where and how to sign in, for `make run`.
+func printCredentials(w io.Writer, url string, c *Credentials) {
+	if w == nil {
+		w = os.Stdout
+	}
+	fmt.Fprintf(w, "\n  Breeze is ready: open %s\n  sign in as %s with password %s\n\n", url, c.Email, c.Password)
 }
 
 // Run starts the server and blocks until ctx ends, then shuts down gracefully.
@@ -50,16 +68,30 @@ func Run(ctx context.Context, d Deps) error {
 		return err
 	}
 
+	id, err := BuildIdentity(ctx, cfg, log, st)
+	if err != nil {
+		return err
+	}
+	defer id.Close()
+	creds, err := FirstStart(ctx, cfg, log, st, id.Hasher)
+	if err != nil {
+		return err
+	}
+
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	srv, err := httpapi.New(httpapi.Deps{
+	secure := cfg.TLSCert != "" || strings.HasPrefix(cfg.PublicURL, "https://")
+	srv, err := api.NewServer(httpapi.Deps{
 		Logger:   log.Named("http"),
 		Ready:    st.Ping,
 		Registry: reg,
-		Options:  httpapi.Options{TLS: cfg.TLSCert != "", Version: Version},
-	})
+		Options:  httpapi.Options{TLS: secure, Version: Version},
+	}, api.Deps{Store: st, Auth: id.Auth, Access: id.Access, RefreshTTL: RefreshTTL, SecureCookies: secure})
 	if err != nil {
 		return fmt.Errorf("build HTTP server: %w", err)
+	}
+	if err := srv.VerifyRoutes(); err != nil {
+		return fmt.Errorf("routes: %w", err)
 	}
 
 	if cfg.TLSCert != "" {
@@ -71,6 +103,9 @@ func Run(ctx context.Context, d Deps) error {
 	}
 	log.Info("Breeze is running", "url", cfg.PublicURL, "listen", ln.Addr().String(),
 		"database", config.Redact(cfg.DatabaseURL), "version", Version)
+	if creds != nil {
+		printCredentials(d.Out, cfg.PublicURL, creds)
+	}
 	if d.Ready != nil {
 		d.Ready(ln.Addr().String())
 	}

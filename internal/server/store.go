@@ -27,13 +27,13 @@ func OpenStore(ctx context.Context, cfg *config.Config, log hclog.Logger) (Migra
 	}
 	switch kind {
 	case config.SQLite:
-		st, err := sqlite.Open(ctx, sqlite.Options{Path: target, Logger: log.Named("sqlite")})
+		st, err := sqlite.Open(ctx, sqlite.Options{Path: target, Logger: log})
 		if err != nil {
 			return nil, fmt.Errorf("open SQLite database %s: %w", target, err)
 		}
 		return st, nil
 	case config.Postgres:
-		st, err := postgres.Open(ctx, postgres.Options{URL: target, Logger: log.Named("postgres")})
+		st, err := postgres.Open(ctx, postgres.Options{URL: target, Logger: log})
 		if err != nil {
 			return nil, fmt.Errorf("open PostgreSQL database %s: %w (is PostgreSQL running? check BREEZE_DATABASE_URL)",
 				config.Redact(target), err)

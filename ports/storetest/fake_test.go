@@ -34,6 +34,9 @@ type fakeDB struct {
 }
 
 type fake struct {
+	// The tenancy suite never touches identity stores; the nil embedded
+	// interface only satisfies ports.Store (a call would panic, loudly).
+	ports.IdentityStore
 	db   *fakeDB
 	inTx bool
 }

@@ -61,14 +61,12 @@ func CheckPassword(pw string) error {
 // the principal cannot act on is ErrNotFound, like any out-of-scope id.
 func (s *Service) resolveUnit(ctx context.Context, p *domain.Principal, u domain.Unit, perm domain.Permission) (domain.Unit, error) {
 	all := domain.GlobalScope()
+	claimed := u
 	switch {
 	case u.SiteID != "":
 		site, err := s.d.Store.Sites().Get(ctx, all, u.SiteID)
 		if err != nil {
 			return u, notFoundAs(err, "site")
-		}
-		if (u.OrgID != "" && u.OrgID != site.OrgID) || (u.PartnerID != "" && u.PartnerID != site.PartnerID) {
-			return u, domain.Invalidf("the site does not belong to that organization")
 		}
 		u = domain.Unit{PartnerID: site.PartnerID, OrgID: site.OrgID, SiteID: site.ID}
 	case u.OrgID != "":
@@ -76,17 +74,26 @@ func (s *Service) resolveUnit(ctx context.Context, p *domain.Principal, u domain
 		if err != nil {
 			return u, notFoundAs(err, "organization")
 		}
-		if u.PartnerID != "" && u.PartnerID != org.PartnerID {
-			return u, domain.Invalidf("the organization does not belong to that partner")
-		}
 		u = domain.Unit{PartnerID: org.PartnerID, OrgID: org.ID}
 	case u.PartnerID == "":
 		u.PartnerID = p.PartnerID
 	}
+	// Coverage first: comparing the claimed parents before it would tell a
+	// caller that a foreign org exists ("does not belong") — an oracle.
 	if !p.HoldsAt(u, perm) {
 		return u, domain.NotFoundf("%s not found", unitName(u))
 	}
+	if (claimed.OrgID != "" && claimed.OrgID != u.OrgID) || (claimed.PartnerID != "" && claimed.PartnerID != u.PartnerID) {
+		return u, domain.Invalidf("the %s does not belong to that %s", unitName(u), parentName(claimed))
+	}
 	return u, nil
+}
+
+func parentName(claimed domain.Unit) string {
+	if claimed.OrgID != "" && claimed.SiteID != "" {
+		return "organization"
+	}
+	return "partner"
 }
 
 func unitName(u domain.Unit) string {

@@ -46,6 +46,8 @@ type UserPatch struct {
 	Name     *string
 	Status   *domain.UserStatus
 	Password *string
+	// Version, when set, must match the stored one (optimistic concurrency).
+	Version int64
 }
 
 // UpdateUser edits a user. Disabling a user or changing their password ends
@@ -57,7 +59,9 @@ func (s *Service) UpdateUser(ctx context.Context, p *domain.Principal, id string
 		return nil, err
 	}
 	audit.SetResource(ctx, "user", u.ID, u.PartnerID, u.OrgID)
-	if u.ID != p.UserID {
+	// Editing yourself needs no rank check, but an API key is never "you":
+	// a narrow key must not reset its owner's password and become the owner.
+	if u.ID != p.UserID || p.Kind != domain.PrincipalUser {
 		if higher, err := s.outranks(ctx, p, u.ID); err != nil {
 			return nil, err
 		} else if higher {
@@ -65,6 +69,9 @@ func (s *Service) UpdateUser(ctx context.Context, p *domain.Principal, id string
 		}
 	}
 	endSessions := false
+	if patch.Version != 0 {
+		u.Version = patch.Version
+	}
 	if patch.Email != nil {
 		u.Email = *patch.Email
 	}

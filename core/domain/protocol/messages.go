@@ -60,9 +60,13 @@ type PluginState struct {
 // Welcome answers hello with the settings the agent must follow.
 type Welcome struct {
 	Header
-	DeviceID          string    `json:"deviceId"`
-	HeartbeatInterval int       `json:"heartbeatInterval"` // seconds
-	ServerTime        time.Time `json:"serverTime"`
+	DeviceID          string `json:"deviceId"`
+	HeartbeatInterval int    `json:"heartbeatInterval"` // seconds
+	// HeartbeatIntervalMs, when positive, overrides HeartbeatInterval with
+	// millisecond precision, for tests and the load simulator; production
+	// servers leave it unset. (Added by the agent work; additive only.)
+	HeartbeatIntervalMs int       `json:"heartbeatIntervalMs,omitempty"`
+	ServerTime          time.Time `json:"serverTime"`
 	// InventoryWanted asks for a full inventory (the server has none).
 	InventoryWanted bool `json:"inventoryWanted"`
 }

@@ -1,0 +1,158 @@
+// Package api is Breeze's identity-and-access REST API on the HTTP edge
+// (adapters/http): sign-in and sessions, the caller's own identity, tenant
+// CRUD (partners, organizations, sites, device groups), users, roles, role
+// assignments, API keys, the audit log, the permission registry and the
+// OpenAPI document of every route.
+//
+// Handlers translate JSON to use-case calls and back; they never serialise
+// domain structs (each resource has its DTOs in its own file). Every store
+// call takes principal.ScopeFor(the route's permission), so an id outside the
+// caller's scope answers 404 by construction.
+//
+// Wiring (internal/server): build the edge with NewServer, or, to keep
+// building it yourself, set httpapi.Deps.Auth = Authenticator(d.Auth) and
+// httpapi.Deps.Audit = AuditSink(d.Store) before httpapi.New, then call
+// Register(srv, d).
+package api
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	httpapi "github.com/breeze-rmm/breeze/adapters/http"
+	"github.com/breeze-rmm/breeze/core/app/access"
+	"github.com/breeze-rmm/breeze/core/app/auth"
+	"github.com/breeze-rmm/breeze/core/domain"
+	"github.com/breeze-rmm/breeze/ports"
+)
+
+// Prefix is where the API lives.
+const Prefix = "/api/v1"
+
+// DefaultRefreshTTL matches auth's default refresh-token life.
+const DefaultRefreshTTL = 30 * 24 * time.Hour
+
+// Deps are what the API needs.
+type Deps struct {
+	// Store holds tenancy and identity data (ports.Store embeds
+	// ports.IdentityStore).
+	Store  ports.Store
+	Auth   *auth.Service
+	Access *access.Service
+	// Clock tells the time (expiresIn); nil: the system clock.
+	Clock ports.Clock
+	// RefreshTTL is the refresh cookie's Max-Age; keep it equal to the auth
+	// service's RefreshTTL. Zero: DefaultRefreshTTL.
+	RefreshTTL time.Duration
+	// SecureCookies marks the refresh cookie Secure: set it whenever clients
+	// reach Breeze over HTTPS (directly or through the proxy).
+	SecureCookies bool
+}
+
+func (d Deps) withDefaults() (Deps, error) {
+	if d.Store == nil || d.Auth == nil || d.Access == nil {
+		return d, errors.New("api: Deps.Store, Deps.Auth and Deps.Access are required")
+	}
+	if d.RefreshTTL < 0 {
+		return d, errors.New("api: Deps.RefreshTTL is negative")
+	}
+	if d.RefreshTTL == 0 {
+		d.RefreshTTL = DefaultRefreshTTL
+	}
+	if d.Clock == nil {
+		d.Clock = ports.ClockFunc(time.Now)
+	}
+	return d, nil
+}
+
+// NewServer builds the HTTP edge with the API's authenticator and audit sink
+// (overriding h.Auth and h.Audit) and registers the API routes. More routes
+// may be added before serving; call VerifyRoutes after the last one.
+func NewServer(h httpapi.Deps, d Deps) (*httpapi.Server, error) {
+	d, err := d.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	h.Auth = Authenticator(d.Auth)
+	h.Audit = AuditSink(d.Store)
+	s, err := httpapi.New(h)
+	if err != nil {
+		return nil, err
+	}
+	Register(s, d)
+	return s, nil
+}
+
+// AuditSink appends the edge's audit rows to the store's hash-chained log.
+func AuditSink(st ports.Store) httpapi.AuditSink {
+	return st.Audit().Append
+}
+
+// Register adds the API routes to s. Like httpapi.Server.Handle it panics on
+// programmer errors (missing deps, duplicate routes) so they surface at
+// startup. The server must have been built with Authenticator and AuditSink
+// (NewServer does it).
+func Register(s *httpapi.Server, d Deps) {
+	d, err := d.withDefaults()
+	if err != nil {
+		panic(err.Error())
+	}
+	h := &handlers{d: d}
+	r := &registrar{g: s.Group(Prefix)}
+	h.authRoutes(r)
+	h.meRoutes(r)
+	h.partnerRoutes(r)
+	h.orgRoutes(r)
+	h.siteRoutes(r)
+	h.groupRoutes(r)
+	h.userRoutes(r)
+	h.roleRoutes(r)
+	h.assignmentRoutes(r)
+	h.apiKeyRoutes(r)
+	h.auditRoutes(r)
+	registerOpenAPI(s, r)
+}
+
+// handlers hold the API's dependencies; each resource file adds its methods.
+type handlers struct{ d Deps }
+
+// handlerFunc is a handler that returns its error for WriteError to answer.
+type handlerFunc func(c *gin.Context) error
+
+// registrar registers routes under Prefix with their rule, name, audit
+// resource type and documentation, all in one place.
+type registrar struct{ g *httpapi.Group }
+
+func (r *registrar) add(method, path string, rule httpapi.Rule, name, resource string, doc httpapi.Doc, fn handlerFunc) {
+	r.g.HandleRoute(httpapi.Route{Method: method, Path: path, Rule: rule, Name: name, Resource: resource, Doc: doc},
+		func(c *gin.Context) {
+			if err := fn(c); err != nil {
+				httpapi.WriteError(c, err)
+			}
+		})
+}
+
+// principal returns the caller the guard identified. A guarded route always
+// has one; its absence is a wiring bug, answered 500.
+func principal(c *gin.Context) (*domain.Principal, error) {
+	if p := PrincipalFrom(c); p != nil {
+		return p, nil
+	}
+	return nil, errors.New("api: no principal on a guarded route (is the authenticator wired?)")
+}
+
+// created answers 201 with the new resource and its Location.
+func created(c *gin.Context, path, id string, body any) {
+	c.Header("Location", fmt.Sprintf("%s%s/%s", Prefix, path, id))
+	c.JSON(http.StatusCreated, body)
+}
+
+// noStore keeps secrets (tokens, keys) out of every cache (RFC 6749 §5.1).
+func noStore(c *gin.Context) {
+	c.Header("Cache-Control", "no-store")
+	c.Header("Pragma", "no-cache")
+}

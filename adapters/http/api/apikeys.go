@@ -1,0 +1,105 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	httpapi "github.com/breeze-rmm/breeze/adapters/http"
+	"github.com/breeze-rmm/breeze/core/app/access"
+	"github.com/breeze-rmm/breeze/core/domain"
+)
+
+const resAPIKey = "api_key"
+
+// API keys are immutable once minted: no PATCH; DELETE revokes.
+func (h *handlers) apiKeyRoutes(r *registrar) {
+	const tag = "API keys"
+	read, write := httpapi.User(domain.PermAPIKeysRead), httpapi.User(domain.PermAPIKeysWrite)
+	r.add(http.MethodGet, "/api-keys", read, "api-keys.list", resAPIKey, httpapi.Doc{
+		Summary: "List API keys", Tag: tag, Response: APIKey{}, List: true, Query: listParams(),
+	}, h.listAPIKeys)
+	r.add(http.MethodPost, "/api-keys", write, "api-keys.create", resAPIKey, httpapi.Doc{
+		Summary: "Mint an API key (its secret is shown once)", Tag: tag,
+		Description: "A key cannot hold permissions its creator does not hold over its unit.",
+		Request:     CreateAPIKeyRequest{}, Response: CreatedAPIKey{}, Status: http.StatusCreated,
+	}, h.createAPIKey)
+	r.add(http.MethodGet, "/api-keys/:id", read, "api-keys.get", resAPIKey, httpapi.Doc{
+		Summary: "Get an API key", Tag: tag, Response: APIKey{},
+	}, h.getAPIKey)
+	r.add(http.MethodDelete, "/api-keys/:id", write, "api-keys.delete", resAPIKey, httpapi.Doc{
+		Summary: "Revoke an API key", Tag: tag, Status: http.StatusNoContent,
+	}, h.revokeAPIKey)
+}
+
+func (h *handlers) listAPIKeys(c *gin.Context) error {
+	ctx := c.Request.Context()
+	p, err := principal(c)
+	if err != nil {
+		return err
+	}
+	q, err := parseList(c)
+	if err != nil {
+		return err
+	}
+	page, err := h.d.Store.APIKeys().List(ctx, p.ScopeFor(domain.PermAPIKeysRead), q.page)
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, pageOf(page, apiKeyOut))
+	return nil
+}
+
+func (h *handlers) createAPIKey(c *gin.Context) error {
+	ctx := c.Request.Context()
+	p, err := principal(c)
+	if err != nil {
+		return err
+	}
+	var in CreateAPIKeyRequest
+	if err := httpapi.BindJSON(c, &in); err != nil {
+		return err
+	}
+	var expires time.Time
+	if in.ExpiresAt != nil {
+		expires = *in.ExpiresAt
+	}
+	k, secret, err := h.d.Access.MintKey(ctx, p, access.NewAPIKey{
+		Name: in.Name, PartnerID: in.PartnerID, OrgID: in.OrgID, SiteID: in.SiteID,
+		Permissions: in.Permissions, ExpiresAt: expires,
+	})
+	if err != nil {
+		return err
+	}
+	noStore(c)
+	created(c, "/api-keys", k.ID, CreatedAPIKey{APIKey: apiKeyOut(k), Key: secret})
+	return nil
+}
+
+func (h *handlers) getAPIKey(c *gin.Context) error {
+	ctx := c.Request.Context()
+	p, err := principal(c)
+	if err != nil {
+		return err
+	}
+	k, err := h.d.Store.APIKeys().Get(ctx, p.ScopeFor(domain.PermAPIKeysRead), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, apiKeyOut(k))
+	return nil
+}
+
+func (h *handlers) revokeAPIKey(c *gin.Context) error {
+	ctx := c.Request.Context()
+	p, err := principal(c)
+	if err != nil {
+		return err
+	}
+	if err := h.d.Access.RevokeKey(ctx, p, c.Param("id")); err != nil {
+		return err
+	}
+	c.Status(http.StatusNoContent)
+	return nil
+}

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"time"
+
+	"github.com/breeze-rmm/breeze/agent/config"
+	"github.com/breeze-rmm/breeze/agent/enroll"
+)
+
+func cmdEnroll(ctx context.Context, e *env, args []string) error {
+	fs, cfgFlag, level := e.flags("enroll")
+	server := fs.String("server", "", "server URL, e.g. https://rmm.example.com")
+	key := fs.String("key", "", "one-time enrollment key; visible in the process list while enrollment runs, so prefer --key-file or $"+enroll.EnvKey)
+	keyFile := fs.String("key-file", "", "file holding the enrollment key")
+	force := fs.Bool("force", false, "enroll again even if this machine is already enrolled (it becomes a new device)")
+	if err := e.parse(fs, args, cfgFlag, level); err != nil {
+		return err
+	}
+	if *server == "" {
+		return errors.New("--server is required")
+	}
+	if err := config.ValidateServerURL(*server); err != nil {
+		return err
+	}
+	k, err := enroll.ResolveKey(enroll.KeyInput{Flag: *key, File: *keyFile, Env: os.Getenv(enroll.EnvKey)})
+	if err != nil {
+		return err
+	}
+	if old, err := config.Load(e.configPath); err == nil && !*force {
+		return fmt.Errorf("already enrolled as device %s with %s (config %s); pass --force to enroll again as a new device",
+			old.DeviceID, old.ServerURL, e.configPath)
+	}
+	if insecureRemote(*server) {
+		e.log.Warn("the server URL is plain http to a remote host: the agent token will travel unencrypted; use https", "server", *server)
+	}
+
+	res, err := enroll.Enroll(ctx, enroll.Options{ServerURL: *server, Key: k, AgentVersion: Version, Logger: e.log})
+	if err != nil {
+		return err
+	}
+	cfg := config.Config{
+		ServerURL:  *server,
+		DeviceID:   res.DeviceID,
+		AgentToken: config.Secret(res.AgentToken),
+		OrgID:      res.OrgID,
+		SiteID:     res.SiteID,
+		EnrolledAt: time.Now().UTC().Truncate(time.Second),
+	}
+	if err := config.Save(e.configPath, cfg); err != nil {
+		return fmt.Errorf("enrolled as device %s but could not save the config (enroll again with a new key): %w", res.DeviceID, err)
+	}
+	e.log.Info("enrolled", "device", cfg.DeviceID, "org", cfg.OrgID, "site", cfg.SiteID, "config", e.configPath)
+	fmt.Fprintf(e.stdout, "Enrolled as device %s (org %s, site %s).\nConfig written to %s.\n"+
+		"Next: `sudo breeze-agent install` to run it as a service, or `breeze-agent run` in the foreground.\n",
+		cfg.DeviceID, cfg.OrgID, cfg.SiteID, e.configPath)
+	return nil
+}
+
+// insecureRemote is true for http:// to anything but loopback.
+func insecureRemote(server string) bool {
+	u, err := url.Parse(server)
+	if err != nil || u.Scheme != "http" {
+		return false
+	}
+	host := u.Hostname()
+	if host == "localhost" {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip == nil || !ip.IsLoopback()
+}

@@ -1,0 +1,109 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/breeze-rmm/breeze/adapters/jwt"
+	"github.com/breeze-rmm/breeze/adapters/memory"
+	"github.com/breeze-rmm/breeze/adapters/password"
+	redisad "github.com/breeze-rmm/breeze/adapters/redis"
+	"github.com/breeze-rmm/breeze/core/app/access"
+	"github.com/breeze-rmm/breeze/core/app/auth"
+	"github.com/breeze-rmm/breeze/internal/config"
+	"github.com/breeze-rmm/breeze/ports"
+)
+
+// Identity holds the identity services and what they run on.
+type Identity struct {
+	Auth    *auth.Service
+	Access  *access.Service
+	Hasher  *password.Hasher
+	Limiter ports.RateLimiter
+	close   []func() error
+}
+
+// Close releases the limiter and the Redis client.
+func (id *Identity) Close() error {
+	for i := len(id.close) - 1; i >= 0; i-- {
+		_ = id.close[i]()
+	}
+	return nil
+}
+
+// Audience and issuer of Breeze access tokens.
+const (
+	tokenIssuer   = "breeze"
+	tokenAudience = "breeze-api"
+)
+
+// BuildIdentity wires the credential adapters, the rate limiter (Redis when
+// configured, else in process) and the auth and access services.
+func BuildIdentity(ctx context.Context, cfg *config.Config, log hclog.Logger, st ports.Store) (*Identity, error) {
+	id := &Identity{}
+	keys, err := signingKeys(cfg)
+	if err != nil {
+		return nil, err
+	}
+	tokens, err := jwt.New(jwt.Options{Issuer: tokenIssuer, Audience: tokenAudience, TTL: 15 * time.Minute, Keys: keys})
+	if err != nil {
+		return nil, fmt.Errorf("access tokens: %w", err)
+	}
+	if id.Hasher, err = password.NewHasher(password.Options{}); err != nil {
+		return nil, fmt.Errorf("password hasher: %w", err)
+	}
+	totp, err := password.NewTOTP(password.TOTPOptions{Issuer: "Breeze"})
+	if err != nil {
+		return nil, fmt.Errorf("totp: %w", err)
+	}
+	if cfg.RedisURL != "" {
+		opts, err := goredis.ParseURL(cfg.RedisURL)
+		if err != nil {
+			return nil, fmt.Errorf("%w: BREEZE_REDIS_URL: %v", config.ErrConfig, err)
+		}
+		client := goredis.NewClient(opts)
+		pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		defer cancel()
+		if err := client.Ping(pctx).Err(); err != nil {
+			_ = client.Close()
+			return nil, fmt.Errorf("Redis at %s is unreachable: %w (start it or fix BREEZE_REDIS_URL)", opts.Addr, err)
+		}
+		id.close = append(id.close, client.Close)
+		id.Limiter = redisad.NewRateLimiter(redisad.RateLimiterDeps{Client: client})
+		log.Info("rate limits in Redis", "addr", opts.Addr)
+	} else {
+		ml := memory.NewRateLimiter(memory.RateLimiterOptions{})
+		id.close = append(id.close, ml.Close)
+		id.Limiter = ml
+	}
+	clock := ports.ClockFunc(time.Now)
+	if id.Auth, err = auth.New(auth.Deps{Store: st, Tokens: tokens, Hasher: id.Hasher, TOTP: totp, Limiter: id.Limiter, Clock: clock, RefreshTTL: RefreshTTL}); err != nil {
+		return nil, err
+	}
+	if id.Access, err = access.New(access.Deps{Store: st, Hasher: id.Hasher, Clock: clock}); err != nil {
+		return nil, err
+	}
+	return id, nil
+}
+
+// signingKeys come from BREEZE_JWT_SECRET (shared by every node of a
+// cluster) or from a 0600 key file generated on first start.
+func signingKeys(cfg *config.Config) (*jwt.KeySet, error) {
+	if cfg.JWTSecret != "" {
+		ks, err := jwt.NewKeySet([]byte(cfg.JWTSecret))
+		if err != nil {
+			return nil, fmt.Errorf("%w: BREEZE_JWT_SECRET: %v", config.ErrConfig, err)
+		}
+		return ks, nil
+	}
+	ks, err := jwt.LoadOrCreateKeySet(filepath.Join(cfg.DataDir, "keys", "jwt.json"))
+	if err != nil {
+		return nil, fmt.Errorf("signing keys: %w", err)
+	}
+	return ks, nil
+}
