@@ -16,6 +16,8 @@ const (
 	codeUniqueViolation     = "23505"
 	codeForeignKeyViolation = "23503"
 	codeCheckViolation      = "23514"
+	// invalid_byte_sequence: text that is not UTF-8, or holds a NUL byte.
+	codeBadText = "22021"
 )
 
 // uniqueMessages name the clash of each unique constraint (%q is the name).
@@ -24,6 +26,13 @@ var uniqueMessages = map[string]string{
 	"organizations_name_key": "an organization named %q already exists in this partner",
 	"sites_name_key":         "a site named %q already exists in this organization",
 	"device_groups_name_key": "a device group named %q already exists here",
+	"users_email_key":        "the email %q is already in use",
+	"roles_name_key":         "a role named %q already exists in this partner",
+	// Messages without %q need no name.
+	"role_assignments_grant_key":    "the user already holds this role at this unit",
+	"api_keys_secret_hash_key":      "an API key with this secret already exists",
+	"refresh_tokens_token_hash_key": "a refresh token with this hash already exists",
+	"audit_log_id_key":              "an audit entry with this id already exists",
 }
 
 // restrictMessages explain which children block a delete.
@@ -35,6 +44,9 @@ var restrictMessages = map[string]string{
 	"devices_org_fk":           "organization still has devices",
 	"devices_site_fk":          "site still has devices",
 	"devices_group_fk":         "device group still has devices",
+	"users_partner_fk":         "partner still has users",
+	"users_org_fk":             "organization still has users",
+	"role_assignments_role_fk": "role is still granted to users",
 }
 
 // dbError is a domain error that also keeps the driver error in its chain,
@@ -71,8 +83,13 @@ func translate(op string, err error, name ...string) error {
 		msg := "already exists"
 		if strings.HasSuffix(pgErr.ConstraintName, "_pkey") {
 			msg = fmt.Sprintf("a row with this id already exists in %s", pgErr.TableName)
-		} else if f, ok := uniqueMessages[pgErr.ConstraintName]; ok && len(name) > 0 {
-			msg = fmt.Sprintf(f, name[0])
+		} else if f, ok := uniqueMessages[pgErr.ConstraintName]; ok {
+			switch {
+			case !strings.Contains(f, "%q"):
+				msg = f
+			case len(name) > 0:
+				msg = fmt.Sprintf(f, name[0])
+			}
 		}
 		return &dbError{domain: domain.Conflictf("%s", msg), cause: err}
 	case codeForeignKeyViolation:
@@ -80,6 +97,8 @@ func translate(op string, err error, name ...string) error {
 		return &dbError{domain: domain.NotFoundf("parent not found"), cause: err}
 	case codeCheckViolation:
 		return &dbError{domain: domain.Invalidf("value breaks rule %s", pgErr.ConstraintName), cause: err}
+	case codeBadText:
+		return &dbError{domain: domain.Invalidf("text must be valid UTF-8 without NUL bytes"), cause: err}
 	}
 	return fmt.Errorf("postgres: %s: %w", op, err)
 }

@@ -3,6 +3,9 @@ package postgres
 import (
 	"context"
 	"errors"
+	"strings"
+	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -74,4 +77,88 @@ func deleteRow(ctx context.Context, q querier, table string, cols scopeCols, s d
 		return notFound(what)
 	}
 	return nil
+}
+
+// atomically runs fn in a transaction of its own, or in a savepoint when q
+// is already a transaction (pgx.Tx.Begin), so a failure undoes fn's writes
+// and nothing else, and leaves the caller's transaction usable.
+func atomically(ctx context.Context, q querier, fn func(q querier) error) error {
+	tx, err := q.Begin(ctx)
+	if err != nil {
+		return translate("begin transaction", err)
+	}
+	// Roll back even when ctx is already cancelled.
+	rollback := func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }
+	defer func() {
+		if p := recover(); p != nil {
+			rollback()
+			panic(p)
+		}
+	}()
+	if err := fn(tx); err != nil {
+		rollback()
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return translate("commit", err)
+	}
+	return nil
+}
+
+// stamp is a caller's time as stored: UTC at microsecond precision.
+func stamp(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
+
+// optStamp stores a zero time ("never", "not yet") as NULL.
+func optStamp(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return stamp(t)
+}
+
+// fromOpt reads a nullable timestamptz back: NULL is the zero time.
+func fromOpt(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
+// bytea passes a string to a bytea column byte for byte. Header values and
+// text cut at a byte length need not be UTF-8, which a text column refuses.
+// It is never nil: pgx sends a nil slice as NULL.
+func bytea(s string) []byte {
+	if s == "" {
+		return []byte{}
+	}
+	return []byte(s)
+}
+
+// byteaString scans a bytea column into a string.
+type byteaString struct{ s *string }
+
+func (b byteaString) ScanBytes(v []byte) error {
+	*b.s = string(v)
+	return nil
+}
+
+// perms passes a permission list to a text[] column; never NULL.
+func perms(p []domain.Permission) []string {
+	if p == nil {
+		return []string{}
+	}
+	return p
+}
+
+// storable reports whether s can be compared with a text column: PostgreSQL
+// refuses invalid UTF-8 and NUL bytes (22021), and a lookup by such a value
+// can only find nothing.
+func storable(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
+
+// cut bounds client-supplied text at n bytes.
+func cut(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
 }

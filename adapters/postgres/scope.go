@@ -31,7 +31,70 @@ var (
 	orgRead      = scopeCols{partner: "partner_id", org: "id", orgViaSite: "id"}
 	siteScope    = scopeCols{partner: "partner_id", org: "org_id", site: "id"}
 	tenantScope  = scopeCols{partner: "partner_id", org: "org_id", site: "site_id"} // groups, devices
+	// Users have no site level: a site caller sees no users. A partner-level
+	// user's org_id is NULL, which no org id matches.
+	userScope = scopeCols{partner: "partner_id", org: "org_id"}
+	// Grants and API keys are scoped by their unit; a global unit (all NULL)
+	// is visible to the global scope only.
+	unitScope = scopeCols{partner: "partner_id", org: "org_id", site: "site_id"}
+	// A custom role is written by callers covering its partner; built-in
+	// roles (NULL partner) match no partner id.
+	roleWrite = scopeCols{partner: "partner_id"}
 )
+
+// roleRead limits roles to those s may read: every built-in role for a
+// non-empty scope, and a custom role when the scope touches its partner (the
+// partner itself, one of its orgs or one of its sites).
+func roleRead(s domain.Scope, a *args, prefix string) string {
+	switch {
+	case s.Global:
+		return "TRUE"
+	case s.Empty():
+		return "FALSE"
+	}
+	terms := []string{prefix + "partner_id IS NULL"}
+	if ids := validIDs(s.PartnerIDs); len(ids) > 0 {
+		terms = append(terms, prefix+"partner_id"+inIDs(a, ids))
+	}
+	if ids := validIDs(s.OrgIDs); len(ids) > 0 {
+		terms = append(terms, prefix+"partner_id IN (SELECT partner_id FROM organizations WHERE id"+inIDs(a, ids)+")")
+	}
+	if ids := validIDs(s.SiteIDs); len(ids) > 0 {
+		terms = append(terms, prefix+"partner_id IN (SELECT partner_id FROM sites WHERE id"+inIDs(a, ids)+")")
+	}
+	return "(" + strings.Join(terms, " OR ") + ")"
+}
+
+// auditRead limits audit rows to those s may read: a row with an org is
+// visible to a scope covering the org (its partner or the org itself), a row
+// with only a partner to a scope covering the partner, any other row to the
+// global scope only. Site ids grant nothing here. The audit columns are text
+// holding "" for none, and "" is never a valid id, so
+// "partner_id IN P OR org_id IN O" states exactly that.
+func auditRead(s domain.Scope, a *args) string {
+	if s.Global {
+		return "TRUE"
+	}
+	var terms []string
+	if ids := validIDs(s.PartnerIDs); len(ids) > 0 {
+		terms = append(terms, "partner_id"+inText(a, ids))
+	}
+	if ids := validIDs(s.OrgIDs); len(ids) > 0 {
+		terms = append(terms, "org_id"+inText(a, ids))
+	}
+	if len(terms) == 0 {
+		return "FALSE"
+	}
+	return "(" + strings.Join(terms, " OR ") + ")"
+}
+
+// inText is inIDs for a text column.
+func inText(a *args, ids []string) string {
+	if len(ids) == 1 {
+		return " = " + a.add(ids[0])
+	}
+	return " = ANY(" + a.add(ids) + "::text[])"
+}
 
 // where returns a boolean SQL expression limiting rows to scope s. prefix
 // qualifies the columns ("d." or ""). Global is TRUE; an empty scope FALSE.

@@ -43,11 +43,13 @@ type Options struct {
 	MaxConns int32
 }
 
-// querier is what the entity stores need; *pgxpool.Pool and pgx.Tx both have it.
+// querier is what the entity stores need; *pgxpool.Pool and pgx.Tx both have
+// it. Begin on a pgx.Tx opens a savepoint (see atomically).
 type querier interface {
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	Begin(ctx context.Context) (pgx.Tx, error)
 }
 
 // Store is a ports.Store on a pgx pool, or bound to one transaction inside InTx.
@@ -101,9 +103,10 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 // Pool exposes the connection pool for adapters that share this database.
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 
-// Migrate applies pending migrations. It uses its own database/sql
-// connections, so goose's advisory lock serialises concurrent nodes and each
-// migration runs in its own transaction.
+// Migrate applies pending migrations, then brings the built-in roles in step
+// with domain.BuiltInRoles(). Goose uses its own database/sql connections,
+// so its advisory lock serialises concurrent nodes and each migration runs
+// in its own transaction; the role sync is idempotent and safe to race.
 func (s *Store) Migrate(ctx context.Context) (sqlmigrate.Result, error) {
 	db := stdlib.OpenDB(*s.pool.Config().ConnConfig)
 	defer db.Close()
@@ -114,6 +117,13 @@ func (s *Store) Migrate(ctx context.Context) (sqlmigrate.Result, error) {
 	if len(res.Applied) > 0 {
 		s.log.Info("applied migrations", "from", res.From, "to", res.To, "files", strings.Join(res.Applied, ","))
 	}
+	changed, err := syncBuiltInRoles(ctx, s.pool)
+	if err != nil {
+		return res, fmt.Errorf("postgres: sync built-in roles in database at %s: %w", s.addr, err)
+	}
+	if changed > 0 {
+		s.log.Info("updated built-in roles", "roles", changed)
+	}
 	return res, nil
 }
 
@@ -122,6 +132,13 @@ func (s *Store) Orgs() ports.OrgStore                 { return orgStore{q: s.q} 
 func (s *Store) Sites() ports.SiteStore               { return siteStore{q: s.q} }
 func (s *Store) DeviceGroups() ports.DeviceGroupStore { return groupStore{q: s.q} }
 func (s *Store) Devices() ports.DeviceStore           { return deviceStore{q: s.q} }
+
+func (s *Store) Users() ports.UserStore                     { return userStore{q: s.q} }
+func (s *Store) Roles() ports.RoleStore                     { return roleStore{q: s.q} }
+func (s *Store) RoleAssignments() ports.RoleAssignmentStore { return grantStore{q: s.q} }
+func (s *Store) APIKeys() ports.APIKeyStore                 { return apiKeyStore{q: s.q} }
+func (s *Store) RefreshTokens() ports.RefreshTokenStore     { return refreshStore{q: s.q} }
+func (s *Store) Audit() ports.AuditStore                    { return auditStore{q: s.q} }
 
 // InTx runs fn in a transaction; on a transaction-bound store it runs fn inline.
 func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx ports.Store) error) (err error) {

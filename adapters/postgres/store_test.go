@@ -37,6 +37,12 @@ func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t testing.TB) ports.Store { return newStore(t) })
 }
 
+// TestIdentityConformance runs the shared identity suite (users, roles,
+// grants, API keys, refresh tokens, audit log) on fresh, migrated databases.
+func TestIdentityConformance(t *testing.T) {
+	storetest.RunIdentity(t, func(t testing.TB) storetest.IdentityStore { return newStore(t) })
+}
+
 // BenchmarkStore runs the shared device upsert and list benchmarks.
 func BenchmarkStore(b *testing.B) {
 	storetest.RunBenchmarks(b, func(t testing.TB) ports.Store { return newStore(t) })

@@ -60,9 +60,16 @@ type isoCreate struct {
 	absent func(t *testing.T) bool // reports that nothing was created
 }
 
+// The matrix runs on both storage adapters: scoping lives in SQL, so each
+// adapter must prove it.
 func TestIsolationMatrix(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { isolationMatrix(t, false) })
+	t.Run("postgres", func(t *testing.T) { isolationMatrix(t, true) })
+}
+
+func isolationMatrix(t *testing.T, pg bool) {
 	start := time.Now()
-	w := newIsoWorld(t)
+	w := newIsoWorld(t, pg)
 	resources := w.resources()
 	before := w.snapshot(t, resources)
 	setup := time.Since(start)

@@ -121,9 +121,9 @@ func sitePlace(tn apitest.Tenant, i int) place {
 // newIsoWorld builds the server, plants the fixtures with the global scope
 // (straight into the store, so the API under test plays no part in them) and
 // signs every caller in once.
-func newIsoWorld(t *testing.T) *isoWorld {
+func newIsoWorld(t *testing.T, pg bool) *isoWorld {
 	t.Helper()
-	ts := apitest.NewServer(t)
+	ts := apitest.NewServerWith(t, apitest.Options{Postgres: pg})
 	ctx, all := context.Background(), domain.GlobalScope()
 	a, b := ts.Seed.A, ts.Seed.B
 	w := &isoWorld{ts: ts, a: a, b: b, fixtures: map[string][]isoFixture{}}

@@ -31,7 +31,10 @@ import (
 	"github.com/breeze-rmm/breeze/adapters/jwt"
 	"github.com/breeze-rmm/breeze/adapters/memory"
 	"github.com/breeze-rmm/breeze/adapters/password"
+	"github.com/breeze-rmm/breeze/adapters/postgres"
+	"github.com/breeze-rmm/breeze/adapters/postgres/pgtest"
 	"github.com/breeze-rmm/breeze/adapters/sqlite"
+	"github.com/breeze-rmm/breeze/adapters/sqlmigrate"
 	"github.com/breeze-rmm/breeze/core/app/access"
 	"github.com/breeze-rmm/breeze/core/app/auth"
 	"github.com/breeze-rmm/breeze/core/domain"
@@ -57,11 +60,14 @@ type Options struct {
 	// WrapAudit, when set, wraps the audit store the API appends to (to
 	// make appends fail, say); the services and AuditRows use the real one.
 	WrapAudit func(ports.AuditStore) ports.AuditStore
+	// Postgres runs the server on a fresh PostgreSQL database (pgtest)
+	// instead of a SQLite file.
+	Postgres bool
 }
 
 // auditWrapped is the store with its audit log replaced.
 type auditWrapped struct {
-	*sqlite.Store
+	ports.Store
 	audit ports.AuditStore
 }
 
@@ -93,7 +99,7 @@ type Seed struct {
 // TestServer is a running API server and its parts.
 type TestServer struct {
 	*httpapi.Server
-	Store  *sqlite.Store
+	Store  ports.Store
 	Auth   *auth.Service
 	Access *access.Service
 	Tokens *jwt.Tokens
@@ -113,15 +119,7 @@ func NewServer(t testing.TB) *TestServer { return NewServerWith(t, Options{}) }
 // NewServerWith builds a seeded server with opts.
 func NewServerWith(t testing.TB, opts Options) *TestServer {
 	t.Helper()
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, sqlite.Options{Path: filepath.Join(t.TempDir(), "breeze.db")})
-	if err != nil {
-		t.Fatalf("apitest: open SQLite: %v", err)
-	}
-	t.Cleanup(func() { _ = st.Close() })
-	if _, err := st.Migrate(ctx); err != nil {
-		t.Fatalf("apitest: migrate: %v", err)
-	}
+	st := openStore(t, opts.Postgres)
 
 	clock := NewClock(time.Now().UTC().Truncate(time.Second))
 	limiter := memory.NewRateLimiter(memory.RateLimiterOptions{Clock: clock})
@@ -416,4 +414,32 @@ func (b *LogBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// migrator is a store that brings its own schema up to date.
+type migrator interface {
+	ports.Store
+	Migrate(ctx context.Context) (sqlmigrate.Result, error)
+}
+
+// openStore opens a fresh, migrated store: a SQLite file, or a new
+// PostgreSQL database dropped at the end of the test.
+func openStore(t testing.TB, pg bool) ports.Store {
+	t.Helper()
+	ctx := context.Background()
+	var st migrator
+	var err error
+	if pg {
+		st, err = postgres.Open(ctx, postgres.Options{URL: pgtest.NewDatabase(t)})
+	} else {
+		st, err = sqlite.Open(ctx, sqlite.Options{Path: filepath.Join(t.TempDir(), "breeze.db")})
+	}
+	if err != nil {
+		t.Fatalf("apitest: open store: %v", err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	if _, err := st.Migrate(ctx); err != nil {
+		t.Fatalf("apitest: migrate: %v", err)
+	}
+	return st
 }
