@@ -148,8 +148,8 @@ func (c *Config) finish() error {
 	if c.JWTSecret != "" && len(c.JWTSecret) < 32 {
 		return bad("BREEZE_JWT_SECRET", "must be at least 32 bytes (generate one with: openssl rand -base64 48)")
 	}
-	if (c.BootstrapEmail == "") != (c.BootstrapPassword == "") {
-		return bad("BREEZE_BOOTSTRAP_EMAIL", "set both BREEZE_BOOTSTRAP_EMAIL and BREEZE_BOOTSTRAP_PASSWORD, or neither")
+	if c.BootstrapEmail != "" && c.BootstrapPassword == "" {
+		return bad("BREEZE_BOOTSTRAP_PASSWORD", "BREEZE_BOOTSTRAP_EMAIL is set: set BREEZE_BOOTSTRAP_PASSWORD too")
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return bad("BREEZE_TLS_CERT", "set both BREEZE_TLS_CERT and BREEZE_TLS_KEY, or neither")
