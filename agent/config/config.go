@@ -1,0 +1,64 @@
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/breeze-rmm/breeze/core/domain/protocol"
+)
+
+// Config is what enrollment produced plus what the server told us since.
+type Config struct {
+	ServerURL  string // https://breeze.example.com (no path)
+	DeviceID   string
+	AgentToken Secret
+	OrgID      string
+	SiteID     string
+	EnrolledAt time.Time
+	// HeartbeatInterval caches the last interval the server set, so a restart
+	// keeps the server's cadence while offline. Zero means the default.
+	HeartbeatInterval time.Duration
+}
+
+// Validate checks that the config can drive a link.
+func (c Config) Validate() error {
+	if err := ValidateServerURL(c.ServerURL); err != nil {
+		return err
+	}
+	if c.DeviceID == "" {
+		return fmt.Errorf("config has no device id: enroll first")
+	}
+	if strings.ContainsAny(c.DeviceID, "/?#% \t\r\n") {
+		return fmt.Errorf("config has a malformed device id %q", c.DeviceID)
+	}
+	if !strings.HasPrefix(c.AgentToken.Reveal(), protocol.AgentTokenPrefix) {
+		return fmt.Errorf("config has no valid agent token (want %s...): enroll again", protocol.AgentTokenPrefix)
+	}
+	if c.HeartbeatInterval < 0 {
+		return fmt.Errorf("config has a negative heartbeat interval")
+	}
+	return nil
+}
+
+// ValidateServerURL accepts an absolute http(s) URL with a host and no query.
+func ValidateServerURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("server URL %q: %w", raw, err)
+	}
+	if u.Scheme != "https" && u.Scheme != "http" {
+		return fmt.Errorf("server URL %q: want https://host[:port]", raw)
+	}
+	if u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return fmt.Errorf("server URL %q: want https://host[:port] without credentials, query or fragment", raw)
+	}
+	return nil
+}
+
+// String summarises the config with the token redacted (Secret does that).
+func (c Config) String() string {
+	return fmt.Sprintf("server=%s device=%s org=%s site=%s token=%s heartbeat=%s",
+		c.ServerURL, c.DeviceID, c.OrgID, c.SiteID, c.AgentToken, c.HeartbeatInterval)
+}

@@ -1,0 +1,99 @@
+package link
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/breeze-rmm/breeze/core/domain/protocol"
+)
+
+// reader reads every frame of one connection and hands what needs a reply
+// to the writer. It ends when the connection fails or is closed; done is
+// then closed and err says why.
+type reader struct {
+	conn    *websocket.Conn
+	link    *Link
+	log     hclog.Logger
+	timeout time.Duration
+
+	pongs chan string // ids of app-level pings to answer
+	done  chan struct{}
+	err   error // valid after done is closed
+
+	warned map[string]bool // unknown types already logged at warn
+}
+
+func newReader(conn *websocket.Conn, l *Link, timeout time.Duration) *reader {
+	return &reader{conn: conn, link: l, log: l.log, timeout: timeout,
+		pongs: make(chan string, 16), done: make(chan struct{}), warned: map[string]bool{}}
+}
+
+func (r *reader) run() {
+	defer close(r.done)
+	extend := func() { _ = r.conn.SetReadDeadline(time.Now().Add(r.timeout)) }
+	extend()
+	r.conn.SetPongHandler(func(string) error { extend(); return nil })
+	for {
+		kind, data, err := r.conn.ReadMessage()
+		if err != nil {
+			r.err = err
+			return
+		}
+		extend()
+		if kind != websocket.TextMessage {
+			r.once("binary", "ignoring a binary frame from server")
+			continue
+		}
+		r.handle(data)
+	}
+}
+
+func (r *reader) handle(data []byte) {
+	typ, err := protocol.PeekType(data)
+	if err != nil {
+		r.once("malformed", "ignoring malformed frame from server", "error", err)
+		return
+	}
+	switch typ {
+	case protocol.TypePing:
+		var p protocol.Ping
+		if err := json.Unmarshal(data, &p); err != nil {
+			r.once("malformed", "ignoring malformed ping", "error", err)
+			return
+		}
+		select {
+		case r.pongs <- p.ID:
+		default:
+			r.log.Debug("too many pings pending; dropping one", "id", p.ID)
+		}
+	case protocol.TypeWelcome:
+		var w protocol.Welcome
+		if err := json.Unmarshal(data, &w); err == nil {
+			r.link.applyWelcome(w) // the server may change the interval mid-link
+		}
+	case protocol.TypeError:
+		var e protocol.Error
+		_ = json.Unmarshal(data, &e)
+		if e.Fatal {
+			r.log.Error("server reported a fatal error; it will close the link", "code", e.Code, "message", e.Message)
+		} else {
+			r.log.Warn("server refused a frame", "code", e.Code, "message", e.Message, "id", e.ID)
+		}
+	default:
+		// A newer server may speak types we do not know: ignore them.
+		r.once("type:"+typ, "ignoring unknown frame type", "type", typ)
+	}
+}
+
+// once logs at warn the first time per key on this connection, then at debug.
+func (r *reader) once(key, msg string, args ...any) {
+	if !r.warned[key] {
+		r.warned[key] = true
+		r.log.Warn(msg, args...)
+		return
+	}
+	r.log.Debug(msg, args...)
+}

@@ -1,0 +1,155 @@
+//go:build linux
+
+package service
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"github.com/hashicorp/go-hclog"
+)
+
+// New returns the installer for this platform: systemd.
+func New() Installer {
+	return &systemd{
+		unitPath: "/etc/systemd/system/" + Name + ".service",
+		binPath:  "/usr/local/bin/" + Name,
+		euid:     os.Geteuid,
+		run:      runCommand,
+		lookPath: exec.LookPath,
+	}
+}
+
+// systemd installs a unit. Its fields are the seams tests use instead of
+// touching the real system.
+type systemd struct {
+	unitPath string
+	binPath  string
+	euid     func() int
+	run      func(ctx context.Context, name string, args ...string) error
+	lookPath func(string) (string, error)
+}
+
+func (s *systemd) Install(ctx context.Context, opts Options) error {
+	if opts.Logger == nil {
+		opts.Logger = hclog.NewNullLogger()
+	}
+	if opts.Out == nil {
+		opts.Out = io.Discard
+	}
+	if opts.BinaryPath == "" || opts.ConfigPath == "" {
+		return fmt.Errorf("install needs the binary and config paths")
+	}
+	cfg, err := filepath.Abs(opts.ConfigPath)
+	if err != nil {
+		return err
+	}
+	unit := SystemdUnit(UnitOptions{ExecPath: s.binPath, ConfigPath: cfg})
+	steps := []string{
+		fmt.Sprintf("copy %s to %s (mode 0755)", opts.BinaryPath, s.binPath),
+		fmt.Sprintf("write %s (mode 0644)", s.unitPath),
+		"systemctl daemon-reload",
+		"systemctl enable " + Name + ".service",
+		"systemctl restart " + Name + ".service",
+	}
+	if opts.DryRun {
+		fmt.Fprintf(opts.Out, "# dry run: nothing is changed. Would:\n")
+		for _, st := range steps {
+			fmt.Fprintf(opts.Out, "#   %s\n", st)
+		}
+		fmt.Fprintf(opts.Out, "# %s:\n%s", s.unitPath, unit)
+		return nil
+	}
+	if s.euid() != 0 {
+		return fmt.Errorf("installing the service needs root: run `sudo %s install`", Name)
+	}
+	if _, err := s.lookPath("systemctl"); err != nil {
+		return fmt.Errorf("systemd (systemctl) not found: run `%s run --config %s` under your service manager", Name, cfg)
+	}
+	if err := copyBinary(opts.BinaryPath, s.binPath); err != nil {
+		return err
+	}
+	opts.Logger.Info("binary installed", "path", s.binPath)
+	if err := writeFile(s.unitPath, []byte(unit), 0o644); err != nil {
+		return err
+	}
+	opts.Logger.Info("unit written", "path", s.unitPath)
+	for _, args := range [][]string{{"daemon-reload"}, {"enable", Name + ".service"}, {"restart", Name + ".service"}} {
+		if err := s.run(ctx, "systemctl", args...); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(opts.Out, "%s is installed and running. Follow it with: journalctl -u %s -f\n", Name, Name)
+	return nil
+}
+
+// copyBinary installs src at dst atomically, unless dst already is src.
+func copyBinary(src, dst string) error {
+	if si, err := os.Stat(src); err != nil {
+		return fmt.Errorf("agent binary: %w", err)
+	} else if di, err := os.Stat(dst); err == nil && os.SameFile(si, di) {
+		return nil
+	}
+	in, err := os.Open(src)
+	if err != nil {
+		return fmt.Errorf("open agent binary: %w", err)
+	}
+	defer in.Close()
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("install binary: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // no-op after the rename
+	if _, err := io.Copy(tmp, in); err != nil {
+		tmp.Close()
+		return fmt.Errorf("copy binary: %w", err)
+	}
+	if err := tmp.Chmod(0o755); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	// Renaming over a running binary is safe on Linux: the old inode lives on.
+	if err := os.Rename(tmp.Name(), dst); err != nil {
+		return fmt.Errorf("install binary: %w", err)
+	}
+	return nil
+}
+
+func writeFile(path string, data []byte, mode os.FileMode) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Chmod(mode); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+func runCommand(ctx context.Context, name string, args ...string) error {
+	out, err := exec.CommandContext(ctx, name, args...).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%s %s: %w: %s", name, strings.Join(args, " "), err, strings.TrimSpace(string(out)))
+	}
+	return nil
+}
