@@ -7,7 +7,7 @@ LDFLAGS := -s -w -X github.com/breeze-rmm/breeze/internal/server.Version=$(VERSI
 export BREEZE_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
 export BREEZE_TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run build test test-go test-sdk services lint bench clean
+.PHONY: run build agents test test-go test-sdk services lint bench clean
 
 ## run: build and start Breeze on its embedded defaults (SQLite under ./data) at http://127.0.0.1:8080
 run: build
@@ -19,6 +19,18 @@ run: build
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/breeze ./cmd/breeze
 	$(GO) build -trimpath -ldflags '-s -w -X main.Version=$(VERSION)' -o bin/breeze-agent ./cmd/breeze-agent
+
+## agents: the agent for every supported platform into bin/agents/ (stripped)
+AGENT_PLATFORMS := linux/amd64 linux/arm64 darwin/arm64 windows/amd64
+agents:
+	@mkdir -p bin/agents
+	@for p in $(AGENT_PLATFORMS); do \
+		os=$${p%/*}; arch=$${p#*/}; ext=; [ $$os = windows ] && ext=.exe; \
+		echo "breeze-agent $$os/$$arch"; \
+		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags '-s -w -X main.Version=$(VERSION)' \
+			-o bin/agents/breeze-agent-$$os-$$arch$$ext ./cmd/breeze-agent || exit 1; \
+	done
+	@ls -l bin/agents
 
 ## test: every Go test of both modules, against real PostgreSQL and Redis
 test: services test-go test-sdk
