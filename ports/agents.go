@@ -1,0 +1,81 @@
+package ports
+
+import (
+	"context"
+	"time"
+
+	"github.com/breeze-rmm/breeze/core/domain"
+)
+
+// AgentStore holds what the agent link needs: enrollment keys, agent
+// tokens, presence, telemetry and inventory. Methods without a scope serve
+// the link and system jobs (the caller is an authenticated agent or the
+// server itself); the REST edge only ever calls the scoped ones.
+type AgentStore interface {
+	EnrollmentKeys() EnrollmentKeyStore
+	AgentTokens() AgentTokenStore
+	Presence() PresenceStore
+	Telemetry() TelemetryStore
+	Inventory() InventoryStore
+}
+
+// EnrollmentKeyStore keeps enrollment keys; visible when the scope covers
+// the key's site. Create needs the site covered (ErrNotFound otherwise) and
+// the group, when set, in the same org and site or org-wide (ErrInvalid).
+type EnrollmentKeyStore interface {
+	Create(ctx context.Context, s domain.Scope, k *domain.EnrollmentKey) error
+	Get(ctx context.Context, s domain.Scope, id string) (*domain.EnrollmentKey, error)
+	List(ctx context.Context, s domain.Scope, page domain.PageRequest) (domain.Page[*domain.EnrollmentKey], error)
+	// Revoke sets RevokedAt (idempotent: the first time is kept).
+	Revoke(ctx context.Context, s domain.Scope, id string, at time.Time) error
+	// Use atomically spends one use of the usable key with keyHash and
+	// returns it (Uses incremented). An unknown, expired, used-up or revoked
+	// key is ErrNotFound, all alike. Concurrent Use calls never exceed MaxUses.
+	Use(ctx context.Context, keyHash string, now time.Time) (*domain.EnrollmentKey, error)
+}
+
+// AgentTokenStore keeps each device's agent token hash (one live token per device).
+type AgentTokenStore interface {
+	// Set stores tokenHash as the device's token, replacing any earlier one.
+	Set(ctx context.Context, deviceID, tokenHash string, at time.Time) error
+	// Lookup returns the device of a live token; revoked or unknown → ErrNotFound.
+	Lookup(ctx context.Context, tokenHash string) (deviceID string, err error)
+	// Revoke ends the device's token (decommission). Idempotent.
+	Revoke(ctx context.Context, deviceID string, at time.Time) error
+}
+
+// PresenceStore updates device status and last-seen time in bulk.
+type PresenceStore interface {
+	// Mark applies the updates in one transaction; unknown devices and
+	// updates whose IfStatus does not match are skipped, not errors.
+	Mark(ctx context.Context, updates []domain.PresenceUpdate) error
+	// StaleOnline lists devices marked online whose last_seen_at is before
+	// cutoff, at most limit of them.
+	StaleOnline(ctx context.Context, cutoff time.Time, limit int) ([]string, error)
+}
+
+// TelemetryStore keeps heartbeat samples and each device's latest one.
+type TelemetryStore interface {
+	// Write stores a batch of samples (COPY on PostgreSQL, one transaction
+	// on SQLite), updates each device's latest sample (the newest At wins,
+	// so late buffered heartbeats never overwrite fresher ones) and its
+	// last_seen_at. Samples of unknown devices are dropped.
+	Write(ctx context.Context, samples []domain.MetricSample) error
+	// Latest is the device's newest sample; ErrNotFound when it has none.
+	Latest(ctx context.Context, s domain.Scope, deviceID string) (*domain.MetricSample, error)
+	// Query downsamples the device's samples in [from, to) into buckets of
+	// step, oldest first; empty buckets are omitted.
+	Query(ctx context.Context, s domain.Scope, deviceID string, from, to time.Time, step time.Duration) ([]domain.MetricPoint, error)
+	// Prune deletes samples older than before and returns how many.
+	Prune(ctx context.Context, before time.Time) (int64, error)
+}
+
+// InventoryStore keeps each device's inventory document.
+type InventoryStore interface {
+	// Put replaces the device's inventory.
+	Put(ctx context.Context, inv *domain.DeviceInventory) error
+	// Get returns it within scope; ErrNotFound when out of scope or never reported.
+	Get(ctx context.Context, s domain.Scope, deviceID string) (*domain.DeviceInventory, error)
+	// GetUnscoped serves the link, which applies diffs to the stored document.
+	GetUnscoped(ctx context.Context, deviceID string) (*domain.DeviceInventory, error)
+}
