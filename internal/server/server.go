@@ -80,16 +80,22 @@ func Run(ctx context.Context, d Deps) error {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	ag, err := BuildAgents(cfg, log, st, id.Limiter, reg)
+	if err != nil {
+		return fmt.Errorf("build agent side: %w", err)
+	}
 	secure := cfg.TLSCert != "" || strings.HasPrefix(cfg.PublicURL, "https://")
 	srv, err := api.NewServer(httpapi.Deps{
 		Logger:   log.Named("http"),
 		Ready:    st.Ping,
 		Registry: reg,
 		Options:  httpapi.Options{TLS: secure, Version: Version},
-	}, api.Deps{Store: st, Auth: id.Auth, Access: id.Access, RefreshTTL: RefreshTTL, SecureCookies: secure})
+	}, api.Deps{Store: st, Auth: id.Auth, Access: id.Access, RefreshTTL: RefreshTTL, SecureCookies: secure,
+		Agents: ag.Service, PublicURL: cfg.PublicURL, DownloadDir: ag.DownloadDir})
 	if err != nil {
 		return fmt.Errorf("build HTTP server: %w", err)
 	}
+	ag.Hub.Register(srv, ag.Service, api.AgentDeviceFrom)
 	if err := srv.VerifyRoutes(); err != nil {
 		return fmt.Errorf("routes: %w", err)
 	}
@@ -109,6 +115,12 @@ func Run(ctx context.Context, d Deps) error {
 	if d.Ready != nil {
 		d.Ready(ln.Addr().String())
 	}
+	// The agent jobs stop with actx (ctx, or Serve failing); Stop then
+	// flushes telemetry, before the deferred store Close.
+	actx, stopAgents := context.WithCancel(ctx)
+	ag.Start(actx)
+	defer ag.Stop()
+	defer stopAgents()
 	return srv.Serve(ctx, ln)
 }
 

@@ -1,8 +1,10 @@
-// Package api is Breeze's identity-and-access REST API on the HTTP edge
-// (adapters/http): sign-in and sessions, the caller's own identity, tenant
-// CRUD (partners, organizations, sites, device groups), users, roles, role
-// assignments, API keys, the audit log, the permission registry and the
-// OpenAPI document of every route.
+// Package api is Breeze's REST API on the HTTP edge (adapters/http):
+// sign-in and sessions, the caller's own identity, tenant CRUD (partners,
+// organizations, sites, device groups), users, roles, role assignments, API
+// keys, the audit log, enrollment keys, agent enrollment and downloads,
+// devices (list, detail, move, decommission, metrics, inventory), the
+// permission registry and the OpenAPI document of every route. The agents'
+// WebSocket link is adapters/http/agentws.
 //
 // Handlers translate JSON to use-case calls and back; they never serialise
 // domain structs (each resource has its DTOs in its own file). Every store
@@ -10,7 +12,7 @@
 // caller's scope answers 404 by construction.
 //
 // Wiring (internal/server): build the edge with NewServer, or, to keep
-// building it yourself, set httpapi.Deps.Auth = Authenticator(d.Auth) and
+// building it yourself, set httpapi.Deps.Auth = AuthenticatorWithAgents(d.Auth, d.Agents) and
 // httpapi.Deps.Audit = AuditSink(d.Store) before httpapi.New, then call
 // Register(srv, d).
 package api
@@ -25,6 +27,7 @@ import (
 
 	httpapi "github.com/breeze-rmm/breeze/adapters/http"
 	"github.com/breeze-rmm/breeze/core/app/access"
+	"github.com/breeze-rmm/breeze/core/app/agents"
 	"github.com/breeze-rmm/breeze/core/app/auth"
 	"github.com/breeze-rmm/breeze/core/domain"
 	"github.com/breeze-rmm/breeze/ports"
@@ -51,6 +54,17 @@ type Deps struct {
 	// SecureCookies marks the refresh cookie Secure: set it whenever clients
 	// reach Breeze over HTTPS (directly or through the proxy).
 	SecureCookies bool
+
+	// Agents serves enrollment keys, enrollment and the device routes, and
+	// authenticates agents on Agent routes. Nil: those routes are absent.
+	// Store must then also implement ports.AgentStore.
+	Agents *agents.Service
+	// PublicURL is how agents reach this server (no trailing slash), for
+	// the install command shown with a new enrollment key.
+	PublicURL string
+	// DownloadDir holds the agent binaries served at /downloads/:file;
+	// empty: every download is 404.
+	DownloadDir string
 }
 
 func (d Deps) withDefaults() (Deps, error) {
@@ -77,7 +91,11 @@ func NewServer(h httpapi.Deps, d Deps) (*httpapi.Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	h.Auth = Authenticator(d.Auth)
+	var agentAuth AgentAuthenticator
+	if d.Agents != nil {
+		agentAuth = d.Agents
+	}
+	h.Auth = AuthenticatorWithAgents(d.Auth, agentAuth)
 	h.Audit = AuditSink(d.Store)
 	s, err := httpapi.New(h)
 	if err != nil {
@@ -114,11 +132,26 @@ func Register(s *httpapi.Server, d Deps) {
 	h.assignmentRoutes(r)
 	h.apiKeyRoutes(r)
 	h.auditRoutes(r)
+	if d.Agents != nil {
+		store, err := agents.AsStore(d.Store)
+		if err != nil {
+			panic(err.Error())
+		}
+		h.agents = store
+		h.enrollKeyRoutes(r)
+		h.agentRoutes(r)
+		h.deviceRoutes(r)
+		h.downloadRoutes(s)
+	}
 	registerOpenAPI(s, r)
 }
 
 // handlers hold the API's dependencies; each resource file adds its methods.
-type handlers struct{ d Deps }
+// agents is d.Store with its agent accessors (set when d.Agents is).
+type handlers struct {
+	d      Deps
+	agents agents.Store
+}
 
 // handlerFunc is a handler that returns its error for WriteError to answer.
 type handlerFunc func(c *gin.Context) error

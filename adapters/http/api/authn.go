@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
@@ -20,8 +21,27 @@ const CodeTOTPEnrollmentRequired = "totp_enrollment_required"
 // maxBearerBytes refuses oversized credentials before any work.
 const maxBearerBytes = 4096
 
-// principalKey stores the request's principal in the gin context.
-const principalKey = "breeze.principal"
+// principalKey stores the request's principal in the gin context;
+// agentKey the device id of an authenticated agent.
+const (
+	principalKey = "breeze.principal"
+	agentKey     = "breeze.agent"
+)
+
+// AgentAuthenticator identifies agents from their brz_ token (the agents
+// service implements it): the device of the token, which must be the one
+// the path names; any failure is domain.ErrUnauthenticated.
+type AgentAuthenticator interface {
+	AuthenticateAgent(ctx context.Context, bearer, pathDeviceID string) (string, error)
+}
+
+// AgentDeviceFrom returns the device the guard authenticated on an Agent
+// route, or "".
+func AgentDeviceFrom(c *gin.Context) string {
+	v, _ := c.Get(agentKey)
+	id, _ := v.(string)
+	return id
+}
 
 // openDuringEnrolment are the routes a caller who must enrol a second factor
 // may still use: enough to see who they are, enrol, or leave.
@@ -42,15 +62,26 @@ func PrincipalFrom(c *gin.Context) *domain.Principal {
 
 // Authenticator returns the edge hook that identifies callers from
 // "Authorization: Bearer <access token | bzk_ API key>" and enforces each
-// route's rule.
+// route's rule. Agent routes answer 401: see AuthenticatorWithAgents.
 func Authenticator(svc *auth.Service) httpapi.Authenticator {
 	return authenticator{svc: svc}
 }
 
-type authenticator struct{ svc *auth.Service }
+// AuthenticatorWithAgents is Authenticator that also accepts agent tokens
+// (brz_...) on Agent routes, and only there. agents may be nil (agent
+// routes then answer 401).
+func AuthenticatorWithAgents(svc *auth.Service, agents AgentAuthenticator) httpapi.Authenticator {
+	return authenticator{svc: svc, agents: agents}
+}
+
+type authenticator struct {
+	svc    *auth.Service
+	agents AgentAuthenticator
+}
 
 // Authenticate implements httpapi.Authenticator:
-//   - Agent routes: 401 until the agent link provides agent credentials.
+//   - Agent routes: the device of the brz_ token, which must be the device
+//     the path's :id names; anything else (a user token too) is 401.
 //   - no, malformed or invalid credential: 401 (no detail for the caller).
 //   - a caller who must enrol a second factor: 403 totp_enrollment_required,
 //     except on the enrolment routes, /me and logout.
@@ -60,8 +91,11 @@ type authenticator struct{ svc *auth.Service }
 // The actor goes into the request's audit note as soon as it is known, so a
 // refusal after identification is attributed.
 func (a authenticator) Authenticate(c *gin.Context, rule httpapi.Rule) error {
+	if rule.Kind == httpapi.RuleAgent {
+		return a.authenticateAgent(c)
+	}
 	if rule.Kind != httpapi.RuleUser {
-		return domain.Unauthenticatedf("%s credentials are not accepted yet", rule.Kind)
+		return domain.Unauthenticatedf("%s credentials are not accepted", rule.Kind)
 	}
 	bearer, err := bearerToken(c.Request)
 	if err != nil {
@@ -96,6 +130,25 @@ func (a authenticator) Authenticate(c *gin.Context, rule httpapi.Rule) error {
 	if rule.Permission != "" && !p.Can(rule.Permission) {
 		return domain.Forbiddenf("you lack the %s permission", rule.Permission)
 	}
+	return nil
+}
+
+// authenticateAgent identifies the agent of an Agent route from its token alone.
+func (a authenticator) authenticateAgent(c *gin.Context) error {
+	if a.agents == nil {
+		return domain.Unauthenticatedf("agent credentials are not accepted")
+	}
+	bearer, err := bearerToken(c.Request)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request.Context()
+	id, err := a.agents.AuthenticateAgent(ctx, bearer, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	audit.SetActor(ctx, "agent", id)
+	c.Set(agentKey, id)
 	return nil
 }
 

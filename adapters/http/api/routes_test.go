@@ -21,7 +21,7 @@ func TestEveryRouteHasARule(t *testing.T) {
 	if err := ts.VerifyRoutes(); err != nil {
 		t.Fatal(err)
 	}
-	var public []string
+	var public, agentRoutes []string
 	for _, r := range ts.Routes() {
 		switch {
 		case r.Rule.Kind == httpapi.RulePublic:
@@ -31,6 +31,8 @@ func TestEveryRouteHasARule(t *testing.T) {
 				t.Errorf("%s %s requires %q, which is not in the registry", r.Method, r.Path, r.Rule.Permission)
 			}
 		case r.Rule.Kind == httpapi.RuleUser: // Authenticated
+		case r.Rule.Kind == httpapi.RuleAgent:
+			agentRoutes = append(agentRoutes, r.Method+" "+r.Path)
 		default:
 			t.Errorf("%s %s has rule %s", r.Method, r.Path, r.Rule)
 		}
@@ -40,11 +42,14 @@ func TestEveryRouteHasARule(t *testing.T) {
 	}
 	sort.Strings(public)
 	want := []string{
-		"GET /api/v1/openapi.json", "GET /healthz", "GET /metrics", "GET /readyz",
-		"POST /api/v1/auth/login", "POST /api/v1/auth/refresh",
+		"GET /api/v1/openapi.json", "GET /downloads/:file", "GET /healthz", "GET /metrics", "GET /readyz",
+		"POST /api/v1/agents/enroll", "POST /api/v1/auth/login", "POST /api/v1/auth/refresh",
 	}
 	if strings.Join(public, ",") != strings.Join(want, ",") {
 		t.Errorf("public routes:\n got %v\nwant %v", public, want)
+	}
+	if want := []string{"GET /api/v1/agents/:id/ws"}; strings.Join(agentRoutes, ",") != strings.Join(want, ",") {
+		t.Errorf("agent routes:\n got %v\nwant %v", agentRoutes, want)
 	}
 	// Every guarded route answers 401 without a credential.
 	for _, r := range ts.Routes() {

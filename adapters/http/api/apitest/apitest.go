@@ -27,6 +27,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	httpapi "github.com/breeze-rmm/breeze/adapters/http"
+	"github.com/breeze-rmm/breeze/adapters/http/agentws"
 	"github.com/breeze-rmm/breeze/adapters/http/api"
 	"github.com/breeze-rmm/breeze/adapters/jwt"
 	"github.com/breeze-rmm/breeze/adapters/memory"
@@ -36,6 +37,7 @@ import (
 	"github.com/breeze-rmm/breeze/adapters/sqlite"
 	"github.com/breeze-rmm/breeze/adapters/sqlmigrate"
 	"github.com/breeze-rmm/breeze/core/app/access"
+	"github.com/breeze-rmm/breeze/core/app/agents"
 	"github.com/breeze-rmm/breeze/core/app/auth"
 	"github.com/breeze-rmm/breeze/core/domain"
 	"github.com/breeze-rmm/breeze/ports"
@@ -63,6 +65,24 @@ type Options struct {
 	// Postgres runs the server on a fresh PostgreSQL database (pgtest)
 	// instead of a SQLite file.
 	Postgres bool
+	// Agents tunes the agent side (enrollment, link, telemetry).
+	Agents AgentOptions
+	// PublicURL is the server's public URL (default https://breeze.example.test);
+	// DownloadDir holds the agent binaries served at /downloads (default none).
+	PublicURL   string
+	DownloadDir string
+}
+
+// AgentOptions tune the agent side of the test server; zero fields take
+// the services' defaults, except FlushEvery (default 20 ms, so tests see
+// heartbeats stored quickly).
+type AgentOptions struct {
+	HeartbeatInterval time.Duration
+	EnrollLimit       ports.Limit
+	Hub               agentws.Options
+	BatchSize         int
+	FlushEvery        time.Duration
+	QueueSize         int
 }
 
 // auditWrapped is the store with its audit log replaced.
@@ -72,6 +92,14 @@ type auditWrapped struct {
 }
 
 func (s auditWrapped) Audit() ports.AuditStore { return s.audit }
+
+// auditWrappedAgents is auditWrapped for a store with the agent accessors.
+type auditWrappedAgents struct {
+	agents.Store
+	audit ports.AuditStore
+}
+
+func (s auditWrappedAgents) Audit() ports.AuditStore { return s.audit }
 
 // User is a seeded or created user with their credentials.
 type User struct {
@@ -108,6 +136,19 @@ type TestServer struct {
 	Clock  *Clock
 	Logs   *LogBuffer
 	Seed   Seed
+
+	// The agent side (see agents.go of this package): nil when the store
+	// does not implement ports.AgentStore yet.
+	Agents     *agents.Service
+	AgentStore agents.Store
+	Hub        *agentws.Hub
+	Batch      *agents.BatchWriter
+	Sweeper    *agents.Sweeper
+	Retention  *agents.Retention
+	Events     *agents.RecordEvents
+
+	httpOnce sync.Once
+	httpURL  string
 
 	hash string // DefaultPassword's hash, shared by seeded users (hashing is slow on purpose)
 	n    atomic.Int64
@@ -156,19 +197,33 @@ func NewServerWith(t testing.TB, opts Options) *TestServer {
 	}
 	var apiStore ports.Store = st
 	if opts.WrapAudit != nil {
-		apiStore = auditWrapped{Store: st, audit: opts.WrapAudit(st.Audit())}
+		if as, err := agents.AsStore(st); err == nil {
+			apiStore = auditWrappedAgents{Store: as, audit: opts.WrapAudit(st.Audit())}
+		} else {
+			apiStore = auditWrapped{Store: st, audit: opts.WrapAudit(st.Audit())}
+		}
 	}
 	logs := &LogBuffer{}
+	logger := hclog.New(&hclog.LoggerOptions{Output: logs, Level: hclog.Warn, JSONFormat: true})
+	ag := buildAgents(t, st, limiter, clock, logger, opts.Agents)
+	publicURL := opts.PublicURL
+	if publicURL == "" {
+		publicURL = "https://breeze.example.test"
+	}
 	srv, err := api.NewServer(httpapi.Deps{
-		Logger:   hclog.New(&hclog.LoggerOptions{Output: logs, Level: hclog.Warn, JSONFormat: true}),
+		Logger:   logger,
 		Ready:    st.Ping,
 		Registry: prometheus.NewRegistry(),
 	}, api.Deps{
 		Store: apiStore, Auth: authSvc, Access: accessSvc, Clock: clock,
 		RefreshTTL: opts.RefreshTTL, SecureCookies: opts.SecureCookies,
+		Agents: ag.service, PublicURL: publicURL, DownloadDir: opts.DownloadDir,
 	})
 	if err != nil {
 		t.Fatalf("apitest: build server: %v", err)
+	}
+	if ag.hub != nil {
+		ag.hub.Register(srv, ag.service, api.AgentDeviceFrom)
 	}
 	if err := srv.VerifyRoutes(); err != nil {
 		t.Fatalf("apitest: %v", err)
@@ -180,6 +235,8 @@ func NewServerWith(t testing.TB, opts Options) *TestServer {
 	ts := &TestServer{
 		Server: srv, Store: st, Auth: authSvc, Access: accessSvc, Tokens: tokens, Hasher: hasher, TOTP: totp,
 		Clock: clock, Logs: logs, hash: hash,
+		Agents: ag.service, AgentStore: ag.store, Hub: ag.hub, Batch: ag.batch, Sweeper: ag.sweeper,
+		Retention: ag.retention, Events: ag.events,
 	}
 	ts.seed(t)
 	return ts

@@ -1,0 +1,286 @@
+// Package agentws is the agents' WebSocket hub: GET /api/v1/agents/:id/ws
+// upgraded to the link of DESIGN §4. It owns the transport (frame limits,
+// deadlines, ping/pong, per-link send queues and rate limits, one live link
+// per device, graceful shutdown) and hands each decoded frame to a Session,
+// the agents use cases.
+package agentws
+
+import (
+	"context"
+	"encoding/json"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/gorilla/websocket"
+	"github.com/hashicorp/go-hclog"
+
+	httpapi "github.com/breeze-rmm/breeze/adapters/http"
+	"github.com/breeze-rmm/breeze/core/domain"
+	"github.com/breeze-rmm/breeze/core/domain/protocol"
+)
+
+// Route is the link's path template (protocol.LinkPath).
+const Route = "/api/v1/agents/:id/ws"
+
+// Session is what the hub needs from the agents use cases. deviceID is
+// always the authenticated device, never an id from a frame.
+type Session interface {
+	Hello(ctx context.Context, deviceID string, h protocol.Hello) (protocol.Welcome, error)
+	// Heartbeat queues a sample without blocking (false: dropped).
+	Heartbeat(ctx context.Context, deviceID string, hb protocol.Heartbeat) bool
+	Inventory(ctx context.Context, deviceID string, inv protocol.Inventory) error
+}
+
+// Deps are the hub's collaborators.
+type Deps struct {
+	// Logger receives the hub's lines; nil discards them.
+	Logger  hclog.Logger
+	Options Options
+}
+
+// Stats are the hub's counters since start.
+type Stats struct {
+	Linked         int    // live links now
+	Upgrades       uint64 // links opened
+	Shed           uint64 // upgrades refused (storm or shutdown)
+	SlowDropped    uint64 // links dropped because their send queue was full
+	Flooded        uint64 // links closed for exceeding the frame limit
+	BadFrames      uint64 // malformed, unknown or refused frames
+	HeartbeatsLost uint64 // heartbeats the batch writer could not take
+}
+
+// Hub holds every live agent link of this node.
+type Hub struct {
+	log      hclog.Logger
+	opts     Options
+	upgrader websocket.Upgrader
+	bucket   *bucket
+
+	ctx    context.Context // cancelled at shutdown: frames in work stop
+	cancel context.CancelFunc
+
+	mu      sync.Mutex
+	links   map[string]*link
+	closing bool
+	wg      sync.WaitGroup
+
+	upgrades, shed, slow, flooded, bad, lost atomic.Uint64
+}
+
+// New builds a hub. Register mounts its route.
+func New(d Deps) (*Hub, error) {
+	opts, err := d.Options.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	log := d.Logger
+	if log == nil {
+		log = hclog.NewNullLogger()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	h := &Hub{
+		log: log, opts: opts, bucket: newBucket(opts.UpgradesPerSecond, opts.UpgradeBurst),
+		ctx: ctx, cancel: cancel, links: map[string]*link{},
+	}
+	h.upgrader = websocket.Upgrader{
+		HandshakeTimeout: opts.HandshakeTimeout,
+		ReadBufferSize:   opts.ReadBufferSize,
+		WriteBufferSize:  opts.WriteBufferSize,
+		WriteBufferPool:  &sync.Pool{},
+		// Agents are not browsers: a request carrying an Origin comes from
+		// a web page and has no business here.
+		CheckOrigin: func(r *http.Request) bool { return r.Header.Get("Origin") == "" },
+	}
+	return h, nil
+}
+
+// Register mounts GET /api/v1/agents/:id/ws on s with the Agent rule.
+// identify returns the device the guard authenticated (the id from the
+// token, already checked against the path).
+func (h *Hub) Register(s *httpapi.Server, sess Session, identify func(c *gin.Context) string) {
+	if sess == nil || identify == nil {
+		panic("agentws: Register needs a Session and an identify function")
+	}
+	s.HandleRoute(httpapi.Route{
+		Method: http.MethodGet, Path: Route, Rule: httpapi.Agent(), Name: "agents.link", Resource: "device",
+		Doc: httpapi.Doc{
+			Summary: "The agent's live link (WebSocket)", Tag: "Agents",
+			Description: "Upgraded to a WebSocket carrying the JSON frames of the agent protocol. " +
+				"Authorization: Bearer brz_... (the device's agent token; the path must name that device). " +
+				"Answers 429 with Retry-After while the server sheds a reconnect storm, 503 while it shuts down.",
+			Status: http.StatusSwitchingProtocols,
+		},
+	}, func(c *gin.Context) { h.serve(c, sess, identify(c)) })
+}
+
+// serve upgrades one request and runs its link until it ends.
+func (h *Hub) serve(c *gin.Context, sess Session, deviceID string) {
+	if deviceID == "" {
+		httpapi.WriteError(c, domain.Unauthenticatedf("no agent identified"))
+		return
+	}
+	h.mu.Lock()
+	closing := h.closing
+	h.mu.Unlock()
+	if closing {
+		h.shed.Add(1)
+		c.Header("Retry-After", retryAfter(5))
+		c.AbortWithStatusJSON(http.StatusServiceUnavailable, gin.H{"error": gin.H{
+			"code": httpapi.CodeNotReady, "message": "server is shutting down; reconnect later"}})
+		return
+	}
+	if ok, wait := h.bucket.take(time.Now()); !ok {
+		h.shed.Add(1)
+		// Spread the retries: a fixed answer would bring the storm back in one piece.
+		wait += time.Duration(rand.Int64N(int64(5 * time.Second)))
+		httpapi.WriteError(c, &domain.RateLimitedError{What: "agent connection", RetryAfter: wait})
+		return
+	}
+	up := h.upgrader
+	up.Error = func(w http.ResponseWriter, r *http.Request, status int, reason error) {
+		code := httpapi.CodeInvalid
+		if status == http.StatusForbidden {
+			code = httpapi.CodeForbidden
+		}
+		c.AbortWithStatusJSON(status, gin.H{"error": gin.H{"code": code, "message": reason.Error()}})
+	}
+	// Recorded, not written (the upgrader writes the 101 on the raw
+	// connection), so the access log and metrics show the upgrade.
+	c.Status(http.StatusSwitchingProtocols)
+	ws, err := up.Upgrade(c.Writer, c.Request, nil)
+	if err != nil {
+		h.log.Debug("agent link upgrade failed", "device_id", deviceID, "error", err)
+		return
+	}
+	l := newLink(h, ws, deviceID)
+	if !h.add(l) {
+		_ = ws.WriteControl(websocket.CloseMessage,
+			websocket.FormatCloseMessage(websocket.CloseGoingAway, "server shutting down"), time.Now().Add(time.Second))
+		_ = ws.Close()
+		return
+	}
+	h.upgrades.Add(1)
+	h.log.Debug("agent linked", "device_id", deviceID, "remote", c.ClientIP())
+	// The link runs on its own goroutine and the request ends here: the
+	// HTTP server's per-connection state, the request and its gin context
+	// are released (a linked agent costs only the link), and the HTTP
+	// metrics do not count links as requests in flight.
+	go func() {
+		defer h.remove(l)
+		l.run(sess)
+		h.log.Debug("agent link closed", "device_id", deviceID)
+	}()
+}
+
+// add makes l the device's live link, closing any older one.
+func (h *Hub) add(l *link) bool {
+	h.mu.Lock()
+	if h.closing {
+		h.mu.Unlock()
+		return false
+	}
+	old := h.links[l.deviceID]
+	h.links[l.deviceID] = l
+	h.wg.Add(1)
+	h.mu.Unlock()
+	if old != nil {
+		old.fail(codeReplaced, "a newer link of this device replaced this one", websocket.ClosePolicyViolation)
+	}
+	return true
+}
+
+func (h *Hub) remove(l *link) {
+	h.mu.Lock()
+	if h.links[l.deviceID] == l {
+		delete(h.links, l.deviceID)
+	}
+	h.mu.Unlock()
+	h.wg.Done()
+}
+
+// Close closes the device's live link, if this node holds one: the agent
+// gets a fatal error frame and close code 1008. Decommissioning calls it.
+func (h *Hub) Close(deviceID string) {
+	h.mu.Lock()
+	l := h.links[deviceID]
+	h.mu.Unlock()
+	if l != nil {
+		l.fail(codeDecommissioned, "this device was decommissioned", websocket.ClosePolicyViolation)
+	}
+}
+
+// Linked reports whether this node holds a live link of the device.
+func (h *Hub) Linked(deviceID string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.links[deviceID] != nil
+}
+
+// Stats returns the hub's counters.
+func (h *Hub) Stats() Stats {
+	h.mu.Lock()
+	n := len(h.links)
+	h.mu.Unlock()
+	return Stats{Linked: n, Upgrades: h.upgrades.Load(), Shed: h.shed.Load(), SlowDropped: h.slow.Load(),
+		Flooded: h.flooded.Load(), BadFrames: h.bad.Load(), HeartbeatsLost: h.lost.Load()}
+}
+
+// Shutdown refuses new links (503) and closes every live one with 1001
+// (going away), so agents reconnect, to another node or after the restart.
+// It waits for the links to end until ctx does, then drops what is left.
+func (h *Hub) Shutdown(ctx context.Context) error {
+	h.mu.Lock()
+	h.closing = true
+	all := make([]*link, 0, len(h.links))
+	for _, l := range h.links {
+		all = append(all, l)
+	}
+	h.mu.Unlock()
+	for _, l := range all {
+		l.shut(websocket.CloseGoingAway, "server shutting down", false)
+	}
+	done := make(chan struct{})
+	go func() { h.wg.Wait(); close(done) }()
+	defer h.cancel()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+	}
+	for _, l := range all {
+		l.shut(websocket.CloseGoingAway, "server shutting down", true)
+	}
+	select {
+	case <-done:
+	case <-time.After(2 * time.Second):
+	}
+	return ctx.Err()
+}
+
+// retryAfter is a Retry-After value of 1 to max seconds, at random.
+func retryAfter(max int) string {
+	return strconv.Itoa(1 + rand.IntN(max))
+}
+
+// Send queues a frame for the device's live link on this node. It never
+// blocks: false when there is no link, the frame is too large, or the
+// link's queue is full (the link is then dropped as too slow).
+func (h *Hub) Send(deviceID string, v any) bool {
+	h.mu.Lock()
+	l := h.links[deviceID]
+	h.mu.Unlock()
+	if l == nil || l.isClosing() {
+		return false
+	}
+	data, err := json.Marshal(v)
+	if err != nil || len(data) > protocol.MaxServerFrame {
+		h.log.Error("frame for an agent not sent", "device_id", deviceID, "bytes", len(data), "error", err)
+		return false
+	}
+	return l.enqueue(data)
+}

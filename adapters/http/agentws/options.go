@@ -1,0 +1,102 @@
+package agentws
+
+import (
+	"errors"
+	"time"
+)
+
+// Options tune the hub; zero fields take the defaults below.
+type Options struct {
+	// ReadBufferSize and WriteBufferSize are the per-link I/O buffers; the
+	// write buffer comes from a shared pool and is held only while a frame
+	// is written. Small buffers keep a linked agent near the 32 KiB target.
+	ReadBufferSize  int // default 1024
+	WriteBufferSize int // default 1024
+	// SendQueue is how many frames may wait for one agent; an agent whose
+	// queue is full is too slow and is dropped.
+	SendQueue int // default 32
+	// WriteTimeout bounds one frame write.
+	WriteTimeout time.Duration // default 10 s
+	// PingInterval is how often the server sends a WebSocket ping;
+	// ReadTimeout is how long a link may stay silent (no frame, ping or pong).
+	PingInterval time.Duration // default 30 s
+	ReadTimeout  time.Duration // default 75 s
+	// FrameLimit data frames per FrameWindow per link; beyond it the agent
+	// gets an error frame and the link closes with 1008.
+	FrameLimit  int           // default 120
+	FrameWindow time.Duration // default 60 s
+	// MaxBadFrames malformed or unknown frames are answered with an error
+	// frame each; one more closes the link.
+	MaxBadFrames int // default 10
+	// UpgradesPerSecond and UpgradeBurst bound new links per second on this
+	// node (a token bucket); beyond them the server answers 429 with
+	// Retry-After so a reconnect storm spreads out.
+	UpgradesPerSecond int // default 1000
+	UpgradeBurst      int // default 2000
+	// HandshakeTimeout bounds writing the upgrade answer.
+	HandshakeTimeout time.Duration // default 10 s
+	// CallTimeout bounds the work done for one frame (database calls).
+	CallTimeout time.Duration // default 15 s
+	// CloseGrace is how long a closing link waits for the agent's close
+	// frame before the connection is dropped.
+	CloseGrace time.Duration // default 1 s
+}
+
+// Defaults.
+const (
+	DefaultReadBufferSize    = 1024
+	DefaultWriteBufferSize   = 1024
+	DefaultSendQueue         = 32
+	DefaultWriteTimeout      = 10 * time.Second
+	DefaultPingInterval      = 30 * time.Second
+	DefaultReadTimeout       = 75 * time.Second
+	DefaultFrameLimit        = 120
+	DefaultFrameWindow       = 60 * time.Second
+	DefaultMaxBadFrames      = 10
+	DefaultUpgradesPerSecond = 1000
+	DefaultUpgradeBurst      = 2000
+	DefaultHandshakeTimeout  = 10 * time.Second
+	DefaultCallTimeout       = 15 * time.Second
+	DefaultCloseGrace        = time.Second
+)
+
+func (o Options) withDefaults() (Options, error) {
+	ints := []struct {
+		v   *int
+		def int
+	}{
+		{&o.ReadBufferSize, DefaultReadBufferSize}, {&o.WriteBufferSize, DefaultWriteBufferSize},
+		{&o.SendQueue, DefaultSendQueue}, {&o.FrameLimit, DefaultFrameLimit},
+		{&o.MaxBadFrames, DefaultMaxBadFrames}, {&o.UpgradesPerSecond, DefaultUpgradesPerSecond},
+		{&o.UpgradeBurst, DefaultUpgradeBurst},
+	}
+	for _, i := range ints {
+		if *i.v < 0 {
+			return o, errors.New("agentws: negative option")
+		}
+		if *i.v == 0 {
+			*i.v = i.def
+		}
+	}
+	durs := []struct {
+		v   *time.Duration
+		def time.Duration
+	}{
+		{&o.WriteTimeout, DefaultWriteTimeout}, {&o.PingInterval, DefaultPingInterval},
+		{&o.ReadTimeout, DefaultReadTimeout}, {&o.FrameWindow, DefaultFrameWindow},
+		{&o.HandshakeTimeout, DefaultHandshakeTimeout}, {&o.CallTimeout, DefaultCallTimeout},
+		{&o.CloseGrace, DefaultCloseGrace},
+	}
+	for _, d := range durs {
+		if *d.v < 0 {
+			return o, errors.New("agentws: negative option")
+		}
+		if *d.v == 0 {
+			*d.v = d.def
+		}
+	}
+	if o.ReadTimeout <= o.PingInterval {
+		return o, errors.New("agentws: ReadTimeout must exceed PingInterval")
+	}
+	return o, nil
+}

@@ -1,0 +1,97 @@
+package agents
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/breeze-rmm/breeze/core/app/audit"
+	"github.com/breeze-rmm/breeze/core/app/auth"
+	"github.com/breeze-rmm/breeze/core/domain"
+)
+
+// KeyPrefix starts every enrollment key.
+const KeyPrefix = "bek_"
+
+// maxKeyLen bounds a presented enrollment key (a real one is 47 bytes).
+const maxKeyLen = 128
+
+// NewKey is the input of MintKey: the site (required), an optional org to
+// cross-check, an optional group, a name, an expiry (default 7 days) and a
+// use limit (0: unlimited).
+type NewKey struct {
+	OrgID, SiteID, GroupID string
+	Name                   string
+	ExpiresAt              time.Time
+	MaxUses                int
+}
+
+// MintKey creates an enrollment key and returns it with its secret, shown
+// once; only the secret's SHA-256 is stored. The principal needs
+// enrollment-keys:write over the site (otherwise the site is not found).
+func (s *Service) MintKey(ctx context.Context, p *domain.Principal, in NewKey) (*domain.EnrollmentKey, string, error) {
+	scope := p.ScopeFor(domain.PermEnrollWrite)
+	if in.SiteID == "" {
+		return nil, "", domain.Invalidf("siteId is required")
+	}
+	site, err := s.d.Store.Sites().Get(ctx, scope, in.SiteID)
+	if errors.Is(err, domain.ErrNotFound) {
+		return nil, "", domain.NotFoundf("site not found")
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("load site: %w", err)
+	}
+	if in.OrgID != "" && in.OrgID != site.OrgID {
+		return nil, "", domain.Invalidf("the site does not belong to that organization")
+	}
+	now := s.d.Clock.Now()
+	if in.Name == "" {
+		in.Name = "Enrollment key for " + site.Name
+		if len([]rune(in.Name)) > 200 {
+			in.Name = string([]rune(in.Name)[:200])
+		}
+	}
+	if err := domain.ValidateName("enrollment key", in.Name); err != nil {
+		return nil, "", err
+	}
+	switch {
+	case in.ExpiresAt.IsZero():
+		in.ExpiresAt = now.Add(DefaultKeyTTL)
+	case !in.ExpiresAt.After(now):
+		return nil, "", domain.Invalidf("expiresAt must be in the future")
+	case in.ExpiresAt.Sub(now) > MaxKeyTTL:
+		return nil, "", domain.Invalidf("expiresAt must be within %d days", int(MaxKeyTTL/(24*time.Hour)))
+	}
+	if in.MaxUses < 0 || in.MaxUses > MaxKeyUses {
+		return nil, "", domain.Invalidf("maxUses must be from 0 (unlimited) to %d", MaxKeyUses)
+	}
+	secret := auth.NewSecret(KeyPrefix)
+	k := &domain.EnrollmentKey{
+		PartnerID: site.PartnerID, OrgID: site.OrgID, SiteID: site.ID, GroupID: in.GroupID,
+		Name: in.Name, Prefix: secret[:12], KeyHash: auth.HashSecret(secret),
+		ExpiresAt: in.ExpiresAt.UTC(), MaxUses: in.MaxUses, CreatedBy: p.UserID, CreatedAt: now.UTC(),
+	}
+	if err := s.d.Store.EnrollmentKeys().Create(ctx, scope, k); err != nil {
+		return nil, "", fmt.Errorf("store enrollment key: %w", err)
+	}
+	audit.SetResource(ctx, "enrollment_key", k.ID, k.PartnerID, k.OrgID)
+	return k, secret, nil
+}
+
+// RevokeKey revokes an enrollment key in the caller's scope (idempotent).
+func (s *Service) RevokeKey(ctx context.Context, p *domain.Principal, id string) error {
+	scope := p.ScopeFor(domain.PermEnrollWrite)
+	k, err := s.d.Store.EnrollmentKeys().Get(ctx, scope, id)
+	if err != nil {
+		return err
+	}
+	audit.SetResource(ctx, "enrollment_key", k.ID, k.PartnerID, k.OrgID)
+	return s.d.Store.EnrollmentKeys().Revoke(ctx, scope, id, s.d.Clock.Now())
+}
+
+// wellFormedKey reports whether key could be an enrollment key at all.
+func wellFormedKey(key string) bool {
+	return strings.HasPrefix(key, KeyPrefix) && len(key) <= maxKeyLen && !strings.ContainsAny(key, " \t\r\n")
+}

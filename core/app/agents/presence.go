@@ -1,0 +1,121 @@
+package agents
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/breeze-rmm/breeze/core/domain"
+	"github.com/breeze-rmm/breeze/ports"
+)
+
+// keepLastSeen, given as a PresenceUpdate's LastSeenAt, leaves the stored
+// last-seen time as it is (the storage adapters treat zero so).
+var keepLastSeen time.Time
+
+// sweepBatch is how many stale devices one query returns.
+const sweepBatch = 1000
+
+// SweeperDeps configure a Sweeper.
+type SweeperDeps struct {
+	Store  Store
+	Clock  ports.Clock
+	Events Events
+	Logger Logger
+	// Interval is the agents' heartbeat interval (default 60 s). A device
+	// not seen for 3× Interval goes offline; the sweep runs every Interval/2.
+	Interval time.Duration
+}
+
+// Sweeper marks offline the devices whose heartbeats stopped. Debounce
+// comes from the rules themselves: a device goes offline only after 3×
+// the interval without a heartbeat and back online only when it is not
+// online already, so a flapping link yields no event at all unless it
+// stays away for 3 intervals, and then exactly one.
+type Sweeper struct{ d SweeperDeps }
+
+// NewSweeper checks deps and fills defaults.
+func NewSweeper(d SweeperDeps) (*Sweeper, error) {
+	if d.Store == nil {
+		return nil, errors.New("agents: SweeperDeps.Store is required")
+	}
+	if d.Clock == nil {
+		d.Clock = ports.ClockFunc(time.Now)
+	}
+	if d.Logger == nil {
+		d.Logger = nopLogger{}
+	}
+	if d.Events == nil {
+		d.Events = LogEvents{Logger: d.Logger}
+	}
+	if d.Interval < 0 {
+		return nil, errors.New("agents: negative sweeper interval")
+	}
+	if d.Interval == 0 {
+		d.Interval = DefaultHeartbeatInterval
+	}
+	return &Sweeper{d: d}, nil
+}
+
+// Run sweeps every Interval/2 until ctx ends.
+func (s *Sweeper) Run(ctx context.Context) {
+	t := time.NewTicker(max(s.d.Interval/2, 10*time.Millisecond))
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := s.Sweep(ctx); err != nil && ctx.Err() == nil {
+				s.d.Logger.Warn("presence sweep failed; will retry", "error", err)
+			}
+		}
+	}
+}
+
+// Sweep marks offline every online device not seen since now − 3×Interval,
+// publishes one device.offline event for each, and returns how many.
+func (s *Sweeper) Sweep(ctx context.Context) (int, error) {
+	now := s.d.Clock.Now()
+	cutoff := now.Add(-3 * s.d.Interval)
+	total := 0
+	for {
+		ids, err := s.d.Store.Presence().StaleOnline(ctx, cutoff, sweepBatch)
+		if err != nil {
+			return total, fmt.Errorf("list stale devices: %w", err)
+		}
+		if len(ids) == 0 {
+			return total, nil
+		}
+		updates := make([]domain.PresenceUpdate, len(ids))
+		for i, id := range ids {
+			// Going offline is no sighting: last seen stays as it was.
+			updates[i] = domain.PresenceUpdate{DeviceID: id, Status: domain.DeviceOffline, LastSeenAt: keepLastSeen,
+				IfStatus: []domain.DeviceStatus{domain.DeviceOnline}}
+		}
+		if err := s.d.Store.Presence().Mark(ctx, updates); err != nil {
+			return total, fmt.Errorf("mark devices offline: %w", err)
+		}
+		for _, id := range ids {
+			s.publishOffline(ctx, id, now)
+		}
+		total += len(ids)
+		if len(ids) < sweepBatch {
+			return total, nil
+		}
+	}
+}
+
+func (s *Sweeper) publishOffline(ctx context.Context, id string, now time.Time) {
+	d, err := s.d.Store.Devices().Get(ctx, domain.GlobalScope(), id)
+	if err != nil {
+		s.d.Logger.Warn("device went offline but cannot be read for its event", "device_id", id, "error", err)
+		d = &domain.Device{ID: id}
+	}
+	if d.Status != domain.DeviceOffline && err == nil {
+		return // a heartbeat or a decommission got there between the list and the mark
+	}
+	d.Status = domain.DeviceOffline
+	s.d.Events.Publish(ctx, eventOf(EventDeviceOffline, d, now))
+}
