@@ -31,6 +31,8 @@ type Store interface {
 
 	// Users, roles, grants, API keys, refresh tokens and the audit log.
 	IdentityStore
+	// Enrollment keys, agent tokens, presence, telemetry and inventory.
+	AgentStore
 
 	// InTx runs fn in one transaction: it commits when fn returns nil and
 	// rolls back on an error or a panic (which it re-raises). The Store

@@ -595,8 +595,8 @@ func TestIdentityMigrationUpgradesExistingData(t *testing.T) {
 		t.Fatal(err)
 	}
 	res, err := st.Migrate(ctx)
-	if err != nil || len(res.Applied) != 1 || !strings.HasSuffix(res.Applied[0], "00002_identity.sql") {
-		t.Fatalf("Migrate = %+v, %v; want 00002 applied", res, err)
+	if err != nil || len(res.Applied) == 0 || !strings.HasSuffix(res.Applied[0], "00002_identity.sql") {
+		t.Fatalf("Migrate = %+v, %v; want 00002 applied first", res, err)
 	}
 	p, err := st.Partners().Get(ctx, domain.GlobalScope(), id)
 	if err != nil || p.RequireTOTP || p.Name != "old" {

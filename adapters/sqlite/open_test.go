@@ -85,6 +85,12 @@ func TestPragmasOnEveryConnection(t *testing.T) {
 	if got := s.WriterDB().Stats().MaxOpenConnections; got != 1 {
 		t.Errorf("writer pool allows %d connections, want 1", got)
 	}
+	if got := pragma(t, s.WriterDB(), "wal_autocheckpoint"); got != fmt.Sprint(walCheckpointPages) {
+		t.Errorf("writer: wal_autocheckpoint = %s, want %d", got, walCheckpointPages)
+	}
+	if got := pragma(t, s.WriterDB(), "cache_size"); got != fmt.Sprint(-writerCacheKiB) {
+		t.Errorf("writer: cache_size = %s, want %d", got, -writerCacheKiB)
+	}
 	if pragma(t, s.ReaderDB(), "query_only") != "1" {
 		t.Error("reader connections are not query_only")
 	}

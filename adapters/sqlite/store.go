@@ -1,6 +1,6 @@
 // Package sqlite is the SQLite storage adapter (modernc.org/sqlite, pure Go):
-// it implements ports.Store and ports.IdentityStore for the embedded,
-// single-node profile.
+// it implements ports.Store, ports.IdentityStore and ports.AgentStore for
+// the embedded, single-node profile.
 //
 // SQLite allows one writer at a time, so the adapter keeps two pools on the
 // same file: a writer pool of exactly one connection, through which every
@@ -36,11 +36,18 @@ import (
 var (
 	_ ports.Store         = (*Store)(nil)
 	_ ports.IdentityStore = (*Store)(nil)
+	_ ports.AgentStore    = (*Store)(nil)
 )
 
 // busyTimeoutMS is how long a connection waits for a lock held by another
 // process (or a checkpoint) before SQLITE_BUSY.
 const busyTimeoutMS = 5000
+
+// Writer tuning, see dsn.
+const (
+	walCheckpointPages = 10000
+	writerCacheKiB     = 32 << 10
+)
 
 // Options configures Open.
 type Options struct {
@@ -130,6 +137,14 @@ func dsn(path string, readOnly bool) string {
 		q.Add("_pragma", "query_only(1)")
 	} else {
 		q.Set("_txlock", "immediate")
+		// Heartbeat ingest rewrites the same hot pages (each device's index
+		// leaf, device_latest, devices) batch after batch. Checkpointing
+		// every 10 000 WAL frames (~40 MiB) instead of 1 000 writes each
+		// such page back once per many batches, not once per batch or two:
+		// a third fewer bytes written per sample. The larger page cache
+		// keeps those pages off the read path.
+		q.Add("_pragma", fmt.Sprintf("wal_autocheckpoint(%d)", walCheckpointPages))
+		q.Add("_pragma", fmt.Sprintf("cache_size(%d)", -writerCacheKiB))
 	}
 	return path + "?" + q.Encode()
 }
@@ -179,6 +194,12 @@ func (s *Store) RoleAssignments() ports.RoleAssignmentStore { return grantStore{
 func (s *Store) APIKeys() ports.APIKeyStore                 { return apiKeyStore{s} }
 func (s *Store) RefreshTokens() ports.RefreshTokenStore     { return refreshStore{s} }
 func (s *Store) Audit() ports.AuditStore                    { return auditStore{s} }
+
+func (s *Store) EnrollmentKeys() ports.EnrollmentKeyStore { return enrollKeyStore{s} }
+func (s *Store) AgentTokens() ports.AgentTokenStore       { return agentTokenStore{s} }
+func (s *Store) Presence() ports.PresenceStore            { return presenceStore{s} }
+func (s *Store) Telemetry() ports.TelemetryStore          { return telemetryStore{s} }
+func (s *Store) Inventory() ports.InventoryStore          { return inventoryStore{s} }
 
 // Ping checks that the database answers a query.
 func (s *Store) Ping(ctx context.Context) error {

@@ -23,6 +23,18 @@ func TestIdentityConformance(t *testing.T) {
 	})
 }
 
+func newAgentStore(t testing.TB) storetest.AgentStore {
+	return openTest(t, filepath.Join(t.TempDir(), "breeze.db"))
+}
+
+func TestAgentConformance(t *testing.T) {
+	storetest.RunAgents(t, newAgentStore)
+}
+
+func BenchmarkAgents(b *testing.B) {
+	storetest.RunAgentBenchmarks(b, newAgentStore)
+}
+
 func BenchmarkStore(b *testing.B) {
 	storetest.RunBenchmarks(b, newConformanceStore)
 }

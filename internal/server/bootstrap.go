@@ -9,10 +9,14 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/breeze-rmm/breeze/core/app/access"
+	"github.com/breeze-rmm/breeze/core/app/agents"
+	"github.com/breeze-rmm/breeze/core/app/auth"
+	"github.com/breeze-rmm/breeze/core/domain"
 	"github.com/breeze-rmm/breeze/internal/config"
 	"github.com/breeze-rmm/breeze/ports"
 )
@@ -74,6 +78,9 @@ func FirstStart(ctx context.Context, cfg *config.Config, log hclog.Logger, st po
 		if err := writeCredentials(credentialsFile(cfg), c); err != nil {
 			log.Warn("could not keep the demo credentials", "error", err)
 		}
+		if err := demoEnrollmentKey(ctx, cfg, st, res); err != nil {
+			log.Warn("could not make the demo enrollment key", "error", err)
+		}
 		log.Info("seeded the demo", "partner", DemoPartner, "org", DemoOrg, "site", DemoSite)
 		return c, nil
 	default:
@@ -107,4 +114,25 @@ func readCredentials(path string) *Credentials {
 		return nil
 	}
 	return &Credentials{Email: lines[0], Password: lines[1]}
+}
+
+// DemoKeyFile holds an enrollment key for the demo site, so `make run` can
+// enroll a local agent without a browser. Mode 0600, like the credentials.
+func DemoKeyFile(cfg *config.Config) string { return filepath.Join(cfg.DataDir, "demo-enroll.key") }
+
+func demoEnrollmentKey(ctx context.Context, cfg *config.Config, st ports.Store, res *access.BootstrapResult) error {
+	if len(res.Sites) == 0 {
+		return nil
+	}
+	secret := auth.NewSecret(agents.KeyPrefix)
+	site := res.Sites[0]
+	k := &domain.EnrollmentKey{
+		PartnerID: site.PartnerID, OrgID: site.OrgID, SiteID: site.ID, Name: "Demo local agent",
+		Prefix: secret[:12], KeyHash: auth.HashSecret(secret), ExpiresAt: time.Now().Add(365 * 24 * time.Hour),
+		CreatedBy: res.User.ID,
+	}
+	if err := st.EnrollmentKeys().Create(ctx, domain.GlobalScope(), k); err != nil {
+		return err
+	}
+	return os.WriteFile(DemoKeyFile(cfg), []byte(secret+"\n"), 0o600)
 }

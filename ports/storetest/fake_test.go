@@ -37,6 +37,7 @@ type fake struct {
 	// The tenancy suite never touches identity stores; the nil embedded
 	// interface only satisfies ports.Store (a call would panic, loudly).
 	ports.IdentityStore
+	ports.AgentStore
 	db   *fakeDB
 	inTx bool
 }
