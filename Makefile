@@ -9,11 +9,10 @@ export BREEZE_TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
 .PHONY: run build agents test test-go test-sdk services lint bench clean
 
-## run: build and start Breeze on its embedded defaults (SQLite under ./data) at http://127.0.0.1:8080
+## run: build and start Breeze on its embedded defaults (SQLite under ./data) at http://127.0.0.1:8080,
+##      with a demo tenant and a local agent enrolled into it
 run: build
-	@mkdir -p data
-	@echo "Starting Breeze on http://127.0.0.1:8080 (data in ./data; Ctrl-C stops it)"
-	@BREEZE_DATA_DIR=$${BREEZE_DATA_DIR:-./data} exec ./bin/breeze serve --demo
+	@bash scripts/run.sh
 
 ## build: server and agent into bin/
 build:
