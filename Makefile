@@ -7,7 +7,7 @@ LDFLAGS := -s -w -X github.com/breeze-rmm/breeze/internal/server.Version=$(VERSI
 export BREEZE_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
 export BREEZE_TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: run build agents test test-go test-sdk services lint bench clean
+.PHONY: sim sim-large run build agents test test-go test-sdk services lint bench clean
 
 ## run: build and start Breeze on its embedded defaults (SQLite under ./data) at http://127.0.0.1:8080,
 ##      with a demo tenant and a local agent enrolled into it
@@ -52,6 +52,14 @@ lint:
 ## bench: storage benchmarks on SQLite and PostgreSQL (10 000 and 100 000 devices; minutes, not part of make test)
 bench: services
 	$(GO) test -run '^$$' -bench . -benchtime 2000x -timeout 60m ./adapters/sqlite/ ./adapters/postgres/
+
+## sim: load simulator against a server it starts (SQLite; DB=postgres REDIS=1 for the production profile): 2 000 agents, kill -9 restart, report
+sim:
+	@bash scripts/sim.sh
+
+## sim-large: as many agents as one server process can hold here (open-file cap 20 000), then a restart (~6 min)
+sim-large:
+	@AGENTS=$${AGENTS:-19800} RATE=$${RATE:-300} DURATION=$${DURATION:-60s} bash scripts/sim.sh
 
 clean:
 	rm -rf bin

@@ -70,6 +70,7 @@ type Hub struct {
 	wg      sync.WaitGroup
 
 	upgrades, shed, slow, flooded, bad, lost atomic.Uint64
+	pendingHellos                            atomic.Int64 // links upgraded, hello not yet answered
 }
 
 // New builds a hub. Register mounts its route.
@@ -134,6 +135,12 @@ func (h *Hub) serve(c *gin.Context, sess Session, deviceID string) {
 			"code": httpapi.CodeNotReady, "message": "server is shutting down; reconnect later"}})
 		return
 	}
+	if h.pendingHellos.Load() >= int64(h.opts.MaxPendingHellos) {
+		h.shed.Add(1)
+		httpapi.WriteError(c, &domain.RateLimitedError{What: "agent connection",
+			RetryAfter: time.Second + time.Duration(rand.Int64N(int64(4*time.Second)))})
+		return
+	}
 	if ok, wait := h.bucket.take(time.Now()); !ok {
 		h.shed.Add(1)
 		// Spread the retries: a fixed answer would bring the storm back in one piece.
@@ -152,19 +159,23 @@ func (h *Hub) serve(c *gin.Context, sess Session, deviceID string) {
 	// Recorded, not written (the upgrader writes the 101 on the raw
 	// connection), so the access log and metrics show the upgrade.
 	c.Status(http.StatusSwitchingProtocols)
+	h.pendingHellos.Add(1) // before the 101, so the next dial already sees it
 	ws, err := up.Upgrade(c.Writer, c.Request, nil)
 	if err != nil {
+		h.pendingHellos.Add(-1)
 		h.log.Debug("agent link upgrade failed", "device_id", deviceID, "error", err)
 		return
 	}
 	l := newLink(h, ws, deviceID)
 	if !h.add(l) {
+		h.pendingHellos.Add(-1)
 		_ = ws.WriteControl(websocket.CloseMessage,
 			websocket.FormatCloseMessage(websocket.CloseGoingAway, "server shutting down"), time.Now().Add(time.Second))
 		_ = ws.Close()
 		return
 	}
 	h.upgrades.Add(1)
+	l.helloPending.Store(true) // counted before the upgrade; released by helloAnswered
 	h.log.Debug("agent linked", "device_id", deviceID, "remote", c.ClientIP())
 	// The link runs on its own goroutine and the request ends here: the
 	// HTTP server's per-connection state, the request and its gin context
@@ -172,6 +183,7 @@ func (h *Hub) serve(c *gin.Context, sess Session, deviceID string) {
 	// metrics do not count links as requests in flight.
 	go func() {
 		defer h.remove(l)
+		defer l.helloAnswered()
 		l.run(sess)
 		h.log.Debug("agent link closed", "device_id", deviceID)
 	}()

@@ -533,3 +533,33 @@ func TestPlainRequestIsNotUpgraded(t *testing.T) {
 		t.Fatal("linked without an upgrade")
 	}
 }
+
+// Links still waiting for their hello are bounded: a reconnect storm is
+// admitted at the pace hellos complete, not all at once.
+func TestPendingHellosAreBounded(t *testing.T) {
+	e := newEnv(t, agentws.Options{MaxPendingHellos: 2})
+	a := e.link(t, devA)
+	b := e.link(t, devB)
+	devC := "0190a0b0-0000-7000-8000-00000000000c"
+	if _, resp, err := e.dial(t, devC, nil); err == nil || resp == nil || resp.StatusCode != http.StatusTooManyRequests ||
+		resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("third link with two hellos pending: %v %+v", err, resp)
+	}
+	// A hello answered frees a place.
+	send(t, a, protocol.Hello{Header: protocol.Header{Type: protocol.TypeHello, ID: "h1"}, ProtocolVersion: protocol.Version})
+	_ = a.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, _, err := a.ReadMessage(); err != nil {
+		t.Fatalf("welcome: %v", err)
+	}
+	c := e.link(t, devC)
+	// A link closed before its hello frees its place too.
+	_ = b.Close()
+	_ = c
+	waitFor(t, func() bool {
+		conn, _, err := e.dial(t, "0190a0b0-0000-7000-8000-00000000000d", nil)
+		if err == nil {
+			_ = conn.Close()
+		}
+		return err == nil
+	})
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -52,6 +53,15 @@ type link struct {
 	next   int
 	bad    int
 	hello  bool
+
+	helloPending atomic.Bool // counted in hub.pendingHellos until answered
+}
+
+// helloAnswered releases the link's place among pending hellos (once).
+func (l *link) helloAnswered() {
+	if l.helloPending.CompareAndSwap(true, false) {
+		l.hub.pendingHellos.Add(-1)
+	}
 }
 
 func newLink(h *Hub, ws *websocket.Conn, deviceID string) *link {
@@ -129,6 +139,7 @@ func (l *link) handle(sess Session, data []byte) {
 			return
 		}
 		w, err := sess.Hello(ctx, l.deviceID, m)
+		l.helloAnswered()
 		if err != nil {
 			l.helloFailed(h.ID, err)
 			return

@@ -33,6 +33,11 @@ type Options struct {
 	// Retry-After so a reconnect storm spreads out.
 	UpgradesPerSecond int // default 1000
 	UpgradeBurst      int // default 2000
+	// MaxPendingHellos bounds links upgraded but not yet past hello (each
+	// hello costs database calls). Beyond it the server answers 429 with a
+	// spread Retry-After, so a reconnect storm is admitted at the pace the
+	// store can take instead of piling up calls until they time out.
+	MaxPendingHellos int // default 64
 	// HandshakeTimeout bounds writing the upgrade answer.
 	HandshakeTimeout time.Duration // default 10 s
 	// CallTimeout bounds the work done for one frame (database calls).
@@ -56,6 +61,7 @@ const (
 	DefaultUpgradesPerSecond = 1000
 	DefaultUpgradeBurst      = 2000
 	DefaultHandshakeTimeout  = 10 * time.Second
+	DefaultMaxPendingHellos  = 64
 	DefaultCallTimeout       = 15 * time.Second
 	DefaultCloseGrace        = time.Second
 )
@@ -68,7 +74,7 @@ func (o Options) withDefaults() (Options, error) {
 		{&o.ReadBufferSize, DefaultReadBufferSize}, {&o.WriteBufferSize, DefaultWriteBufferSize},
 		{&o.SendQueue, DefaultSendQueue}, {&o.FrameLimit, DefaultFrameLimit},
 		{&o.MaxBadFrames, DefaultMaxBadFrames}, {&o.UpgradesPerSecond, DefaultUpgradesPerSecond},
-		{&o.UpgradeBurst, DefaultUpgradeBurst},
+		{&o.UpgradeBurst, DefaultUpgradeBurst}, {&o.MaxPendingHellos, DefaultMaxPendingHellos},
 	}
 	for _, i := range ints {
 		if *i.v < 0 {

@@ -1,0 +1,161 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// config is every flag; children get the same flags plus --child --shard.
+type config struct {
+	server        string
+	agents        int
+	keyFile       string
+	email         string
+	password      string
+	siteID        string
+	stateDir      string
+	rate          float64
+	enrollConc    int
+	duration      time.Duration
+	interval      time.Duration
+	jitter        float64
+	linkTimeout   time.Duration
+	settle        time.Duration
+	serverPID     int
+	serverPIDFile string
+	restartTest   bool
+	restartWait   time.Duration
+	readyFile     string
+	procs         int
+	maxPerProc    int
+	jsonOut       bool
+	srcFirst      int // first source address index (see addr.go)
+
+	// set for a child process
+	child  bool
+	shard  int
+	shards int
+}
+
+const usage = `breeze-sim: simulate N Breeze agents against a running server
+
+  breeze-sim --server http://127.0.0.1:18090 --agents 5000 --email admin@example.com --password ... \
+             --state-dir /tmp/simstate --rate 500 --duration 60s --server-pid $(pidof breeze)
+
+Enrollment uses one key with unlimited uses: --key-file FILE, or one minted
+through the API with an admin's --email/--password (the password may also
+come from $BREEZE_SIM_PASSWORD). --state-dir keeps the enrolled agents'
+tokens, so a second run links at once without enrolling again.
+
+--restart-test: once every agent is linked, the simulator says READY (and
+touches --ready-file); restart the server then. It reports the time from the
+first disconnect until every agent is linked again.
+
+Flags:
+`
+
+func parseFlags(args []string, stderr io.Writer) (*config, error) {
+	c := &config{}
+	fs := flag.NewFlagSet("breeze-sim", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
+	fs.StringVar(&c.server, "server", "http://127.0.0.1:18090", "server URL")
+	fs.IntVar(&c.agents, "agents", 1000, "number of simulated agents")
+	fs.StringVar(&c.keyFile, "key-file", "", "file holding an enrollment key (unlimited uses)")
+	fs.StringVar(&c.email, "email", "", "admin email: mint an enrollment key through the API")
+	fs.StringVar(&c.password, "password", "", "admin password (or $BREEZE_SIM_PASSWORD)")
+	fs.StringVar(&c.siteID, "site-id", "", "site to enroll into (default: a \"breeze-sim\" org and site, created if missing)")
+	fs.StringVar(&c.stateDir, "state-dir", "", "directory keeping enrolled agents' tokens between runs (empty: enroll anew)")
+	fs.Float64Var(&c.rate, "rate", 500, "new links per second during ramp-up, all processes together (0: no limit)")
+	fs.IntVar(&c.enrollConc, "enroll-concurrency", 8, "parallel enrollments per process")
+	fs.DurationVar(&c.duration, "duration", 30*time.Second, "how long to stay linked after ramp-up (and after the restart)")
+	fs.DurationVar(&c.interval, "interval", 0, "heartbeat interval (0: what the server says in welcome)")
+	fs.Float64Var(&c.jitter, "jitter", 0.1, "heartbeat jitter, a fraction of the interval")
+	fs.DurationVar(&c.linkTimeout, "link-timeout", 3*time.Minute, "an agent not linked this long after its start counts as failed for the ramp-up")
+	fs.DurationVar(&c.settle, "settle", 5*time.Second, "wait after ramp-up before measuring the server's memory")
+	fs.IntVar(&c.serverPID, "server-pid", 0, "server pid: report its RSS (/proc/PID/status VmRSS) before and after linking")
+	fs.StringVar(&c.serverPIDFile, "server-pid-file", "", "file holding the server pid (read each time: survives a restart)")
+	fs.BoolVar(&c.restartTest, "restart-test", false, "measure the fleet's return after a server restart (see above)")
+	fs.DurationVar(&c.restartWait, "restart-timeout", 10*time.Minute, "--restart-test: how long to wait for the disconnect, then for the relinks")
+	fs.StringVar(&c.readyFile, "ready-file", "", "--restart-test: file created once every agent is linked")
+	fs.IntVar(&c.procs, "procs", 0, "simulator processes (0: as many as the open-file limit needs)")
+	fs.IntVar(&c.maxPerProc, "max-per-proc", 0, "links per process (0: the open-file limit less 150)")
+	fs.BoolVar(&c.jsonOut, "json", false, "print the report as JSON on stdout")
+	fs.IntVar(&c.srcFirst, "src-offset", 0, "shift the loopback source addresses (a rerun without --state-dir then enrolls from fresh addresses)")
+	fs.BoolVar(&c.child, "child", false, "internal: run as a shard of a parent breeze-sim")
+	shard := fs.String("shard", "", "internal: i/n, this process's shard")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments %v", fs.Args())
+	}
+	if c.password == "" {
+		c.password = envPassword()
+	}
+	if err := c.validate(*shard); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *config) validate(shard string) error {
+	u, err := url.Parse(c.server)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("--server %q is not an http(s) URL", c.server)
+	}
+	c.server = strings.TrimRight(c.server, "/")
+	if c.agents < 1 || c.agents > maxAgents {
+		return fmt.Errorf("--agents must be 1 to %d", maxAgents)
+	}
+	if c.srcFirst < 0 || c.srcFirst >= srcAddrs {
+		return fmt.Errorf("--src-offset must be 0 to %d", srcAddrs-1)
+	}
+	if c.keyFile == "" && c.email == "" && !c.child && c.stateDir == "" {
+		return errors.New("give --key-file, or --email and --password of an admin (or a --state-dir holding a key)")
+	}
+	if c.email != "" && c.password == "" {
+		return errors.New("--email needs --password or $BREEZE_SIM_PASSWORD")
+	}
+	if c.rate < 0 || c.jitter < 0 || c.jitter > 0.9 || c.enrollConc < 1 {
+		return errors.New("--rate ≥ 0, 0 ≤ --jitter ≤ 0.9 and --enroll-concurrency ≥ 1")
+	}
+	if c.interval != 0 && c.interval < time.Second {
+		return errors.New("--interval below 1s would trip the server's limit of 120 frames per minute")
+	}
+	if c.maxPerProc == 0 {
+		c.maxPerProc = fdLimit() - 150
+	}
+	if c.maxPerProc < 1 {
+		return errors.New("--max-per-proc must be positive")
+	}
+	if shard != "" {
+		i, n, ok := strings.Cut(shard, "/")
+		var err1, err2 error
+		c.shard, err1 = strconv.Atoi(i)
+		c.shards, err2 = strconv.Atoi(n)
+		if !ok || err1 != nil || err2 != nil || c.shards < 1 || c.shard < 0 || c.shard >= c.shards {
+			return fmt.Errorf("--shard %q is not i/n with 0 ≤ i < n", shard)
+		}
+	} else {
+		c.shard, c.shards = 0, 1
+	}
+	return nil
+}
+
+// fdLimit is this process's open-file limit (Go has already raised the
+// soft limit to the hard one).
+func fdLimit() int {
+	var rl syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err != nil || rl.Cur > 1<<30 {
+		return 1024
+	}
+	return int(rl.Cur)
+}

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# sim.sh — run the load simulator (cmd/breeze-sim) against a server this
+# script starts and stops itself, and print the simulator's report.
+#
+#   scripts/sim.sh                      # 2 000 agents, SQLite, restart test
+#   AGENTS=19500 RATE=300 scripts/sim.sh
+#   DB=postgres REDIS=1 AGENTS=10000 scripts/sim.sh
+#
+# Settings (environment):
+#   AGENTS    simulated agents (default 2000)
+#   RATE      new links per second during ramp-up (default 300)
+#   DURATION  how long to hold the links after ramp-up/restart (default 30s)
+#   RESTART   1: kill -9 the server once every agent is linked, start it again
+#             and time the fleet's return (default 1)
+#   DB        sqlite (default) or postgres (a fresh database breeze_sim_<pid>,
+#             dropped at the end; $BREEZE_TEST_POSTGRES_URL names the server)
+#   REDIS     1: give the server $BREEZE_TEST_REDIS_URL
+#   LISTEN    server address (default 127.0.0.1:18090)
+#   WORK      scratch directory (default: a new temp dir, removed at the end)
+#   SIM_ARGS  extra flags for breeze-sim (e.g. "--interval 10s --json")
+#
+# The machine's open-file limit caps what one process holds: `ulimit -Hn`
+# links per server process at most, whatever AGENTS says.
+set -euo pipefail
+
+AGENTS=${AGENTS:-2000}
+RATE=${RATE:-300}
+DURATION=${DURATION:-30s}
+RESTART=${RESTART:-1}
+DB=${DB:-sqlite}
+REDIS=${REDIS:-0}
+LISTEN=${LISTEN:-127.0.0.1:18090}
+SIM_ARGS=${SIM_ARGS:-}
+PG_SERVER=${BREEZE_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable}
+REDIS_URL=${BREEZE_TEST_REDIS_URL:-redis://127.0.0.1:6379/0}
+
+cd "$(dirname "$0")/.."
+own_work=0
+if [ -z "${WORK:-}" ]; then WORK=$(mktemp -d /tmp/breeze-sim.XXXXXX); own_work=1; fi
+mkdir -p "$WORK/data"
+
+echo "building server and simulator into $WORK" >&2
+go build -o "$WORK/breeze" ./cmd/breeze
+go build -o "$WORK/breeze-sim" ./cmd/breeze-sim
+
+export BREEZE_DATA_DIR="$WORK/data" BREEZE_LISTEN="$LISTEN" BREEZE_LOG_LEVEL=${BREEZE_LOG_LEVEL:-warn}
+export BREEZE_BOOTSTRAP_EMAIL=sim-admin@example.com BREEZE_BOOTSTRAP_PASSWORD=sim-password-$RANDOM$RANDOM
+pgdb=""
+if [ "$DB" = postgres ]; then
+	pgdb="breeze_sim_$$"
+	psql "$PG_SERVER" -qc "CREATE DATABASE $pgdb" >/dev/null
+	base=${PG_SERVER%%\?*}
+	query=""
+	if [[ "$PG_SERVER" == *\?* ]]; then query="?${PG_SERVER#*\?}"; fi
+	export BREEZE_DATABASE_URL="${base%/*}/$pgdb$query"
+fi
+if [ "$REDIS" = 1 ]; then export BREEZE_REDIS_URL="$REDIS_URL"; fi
+
+server_pid=""
+sim_pid=""
+start_server() {
+	"$WORK/breeze" serve >>"$WORK/server.log" 2>&1 &
+	server_pid=$!
+	echo "$server_pid" >"$WORK/server.pid"
+	for _ in $(seq 1 300); do
+		if curl -fs "http://$LISTEN/readyz" >/dev/null 2>&1; then return 0; fi
+		if ! kill -0 "$server_pid" 2>/dev/null; then break; fi
+		sleep 0.1
+	done
+	echo "the server did not start; its log:" >&2
+	tail -20 "$WORK/server.log" >&2
+	return 1
+}
+cleanup() {
+	[ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null || true
+	[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
+	if [ -n "$pgdb" ]; then psql "$PG_SERVER" -qc "DROP DATABASE IF EXISTS $pgdb WITH (FORCE)" >/dev/null || true; fi
+	if [ "$own_work" = 1 ]; then rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+
+start_server
+echo "server pid $server_pid on $LISTEN ($DB); log $WORK/server.log" >&2
+
+args=(--server "http://$LISTEN" --agents "$AGENTS" --rate "$RATE" --duration "$DURATION"
+	--email "$BREEZE_BOOTSTRAP_EMAIL" --state-dir "$WORK/state" --server-pid-file "$WORK/server.pid")
+rm -f "$WORK/ready" # a stale one from an earlier run would trigger the restart at once
+if [ "$RESTART" = 1 ]; then args+=(--restart-test --ready-file "$WORK/ready"); fi
+# shellcheck disable=SC2206
+args+=($SIM_ARGS)
+
+BREEZE_SIM_PASSWORD="$BREEZE_BOOTSTRAP_PASSWORD" "$WORK/breeze-sim" "${args[@]}" &
+sim_pid=$!
+
+if [ "$RESTART" = 1 ]; then
+	while [ ! -e "$WORK/ready" ]; do
+		if ! kill -0 "$sim_pid" 2>/dev/null; then wait "$sim_pid"; exit $?; fi
+		sleep 0.5
+	done
+	echo "$(date +%T) kill -9 $server_pid, then start the server again" >&2
+	kill -9 "$server_pid"
+	wait "$server_pid" 2>/dev/null || true
+	start_server
+	echo "$(date +%T) server back as pid $server_pid" >&2
+fi
+status=0
+wait "$sim_pid" || status=$?
+sim_pid=""
+exit $status
