@@ -11,7 +11,7 @@ export BREEZE_TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
 ## run: build and start Breeze on its embedded defaults (SQLite under ./data) at http://127.0.0.1:8080,
 ##      with a demo tenant and a local agent enrolled into it
-run: build
+run: web-maybe build
 	@bash scripts/run.sh
 
 ## build: server and agent into bin/
@@ -32,7 +32,7 @@ agents:
 	@ls -l bin/agents
 
 ## test: every Go test of both modules, against real PostgreSQL and Redis
-test: services test-go test-sdk
+test: services test-go test-sdk test-web
 
 services:
 	@bash scripts/test-services.sh
@@ -63,3 +63,5 @@ sim-large:
 
 clean:
 	rm -rf bin
+
+include web/Makefile.inc

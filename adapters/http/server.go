@@ -35,6 +35,10 @@ type Deps struct {
 	// auditMiddleware). Nil: requests are not audited (tests of the edge
 	// alone); the server wiring always sets it.
 	Audit AuditSink
+	// Web serves the dashboard for every GET or HEAD that no route matched,
+	// outside the API and the operational paths (which keep their JSON 404).
+	// Nil: no dashboard.
+	Web http.Handler
 	// Options tune the server; zero fields take the defaults below.
 	Options Options
 }
@@ -172,6 +176,10 @@ func New(deps Deps) (*Server, error) {
 		engine.Use(s.auditMiddleware(deps.Audit))
 	}
 	engine.NoRoute(func(c *gin.Context) {
+		if deps.Web != nil && isPagePath(c.Request) {
+			deps.Web.ServeHTTP(c.Writer, c.Request)
+			return
+		}
 		writeErrorJSON(c, http.StatusNotFound, CodeNotFound, "no such route")
 	})
 	engine.NoMethod(func(c *gin.Context) {

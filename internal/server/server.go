@@ -21,6 +21,7 @@ import (
 	httpapi "github.com/breeze-rmm/breeze/adapters/http"
 	"github.com/breeze-rmm/breeze/adapters/http/api"
 	"github.com/breeze-rmm/breeze/internal/config"
+	"github.com/breeze-rmm/breeze/web"
 )
 
 // Version is set at build time (-ldflags "-X .../internal/server.Version=...").
@@ -90,6 +91,7 @@ func Run(ctx context.Context, d Deps) error {
 		Ready:    st.Ping,
 		Registry: reg,
 		Options:  httpapi.Options{TLS: secure, Version: Version},
+		Web:      web.Handler(),
 	}, api.Deps{Store: st, Auth: id.Auth, Access: id.Access, RefreshTTL: RefreshTTL, SecureCookies: secure,
 		Agents: ag.Service, PublicURL: cfg.PublicURL, DownloadDir: ag.DownloadDir})
 	if err != nil {

@@ -1,0 +1,295 @@
+// End-to-end run of the dashboard in headless Chromium against a real
+// Breeze: sign in with the demo credentials, see a real agent's device
+// online, open its page and charts, check that an agent-reported hostname of
+// <img src=x onerror=alert(1)> renders as text, create an enrollment key,
+// read the audit log, switch to the dark theme; no Content-Security-Policy
+// violation may occur. Screenshots go to e2e/artifacts/ (or $E2E_ARTIFACTS).
+//
+//   npm run e2e                 needs bin/breeze (make build), web/dist (npm run build)
+//                               and Debian's chromium (apt-get install -y chromium)
+//   E2E_DEVICES=10000 npm run e2e   also seeds that many devices (SQLite, sqlite3 CLI) and times the list
+//
+// Environment: BREEZE_BIN, BREEZE_AGENT_BIN, CHROMIUM (default /usr/bin/chromium).
+
+import { spawn } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { chromium } from 'playwright-core'
+import { dashboardOrigin, startBreeze } from './server.mjs'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const web = resolve(here, '..')
+const root = resolve(web, '..')
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium'
+const BREEZE = process.env.BREEZE_BIN ?? join(root, 'bin/breeze')
+const AGENT = process.env.BREEZE_AGENT_BIN ?? join(root, 'bin/breeze-agent')
+const DIST = join(web, 'dist')
+const ART = process.env.E2E_ARTIFACTS ?? join(here, 'artifacts')
+const XSS = '<img src=x onerror=alert(1)>'
+const SEED = Number(process.env.E2E_DEVICES ?? 0)
+
+function need(ok, msg) {
+  if (!ok) {
+    console.error(`e2e: ${msg}`)
+    process.exit(1)
+  }
+}
+need(existsSync(CHROMIUM), `no browser at ${CHROMIUM}: install it (apt-get install -y chromium) or set CHROMIUM`)
+need(existsSync(BREEZE), `no server binary at ${BREEZE}: run make build (or set BREEZE_BIN)`)
+need(existsSync(join(DIST, 'index.html')), 'web/dist is not built: run npm run build')
+mkdirSync(ART, { recursive: true })
+
+const results = []
+const step = async (name, fn) => {
+  const t = Date.now()
+  try {
+    await fn()
+    results.push({ name, ok: true, ms: Date.now() - t })
+    console.log(`  ok   ${name} (${Date.now() - t} ms)`)
+  } catch (e) {
+    results.push({ name, ok: false, error: String(e?.stack ?? e) })
+    console.log(`  FAIL ${name}\n       ${String(e?.message ?? e).split('\n').join('\n       ')}`)
+  }
+}
+const assert = (cond, msg) => {
+  if (!cond) throw new Error(msg)
+}
+
+async function api(base, path, { method = 'GET', token, body } = {}) {
+  const res = await fetch(`${base}/api/v1${path}`, {
+    method,
+    headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
+  const text = await res.text()
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`)
+  return text ? JSON.parse(text) : undefined
+}
+
+const breeze = await startBreeze(BREEZE)
+const front = await dashboardOrigin(breeze.url, DIST)
+console.log(`e2e: Breeze at ${breeze.url}; dashboard at ${front.origin}${front.direct ? '' : ' (front server: the binary does not serve web/ yet)'}`)
+const cleanup = []
+let browser
+try {
+  // Seed through the API: an enrollment key, a real agent, and a device whose hostname is hostile.
+  const login = await api(breeze.url, '/auth/login', { method: 'POST', body: breeze.creds })
+  const token = login.accessToken
+  const sites = await api(breeze.url, '/sites', { token })
+  const site = sites.items[0]
+  const key = await api(breeze.url, '/enrollment-keys', { method: 'POST', token, body: { siteId: site.id, name: 'e2e seed' } })
+  await api(breeze.url, '/agents/enroll', {
+    method: 'POST',
+    body: { enrollmentKey: key.key, hostname: XSS, os: 'linux', arch: 'amd64', agentVersion: 'e2e' },
+  })
+  if (existsSync(AGENT)) {
+    const dir = mkdtempSync(join(tmpdir(), 'breeze-e2e-agent-'))
+    const cfg = join(dir, 'agent.json')
+    writeFileSync(join(dir, 'key'), key.key, { mode: 0o600 })
+    await new Promise((ok, fail) => {
+      const p = spawn(AGENT, ['enroll', '--server', breeze.url, '--key-file', join(dir, 'key'), '--config', cfg], { stdio: 'inherit' })
+      p.on('exit', (c) => (c === 0 ? ok() : fail(new Error(`breeze-agent enroll exited ${c}`))))
+    })
+    const agent = spawn(AGENT, ['run', '--config', cfg, '--log-level', 'warn'], { stdio: 'ignore' })
+    cleanup.push(async () => {
+      agent.kill('SIGTERM')
+      await new Promise((r) => setTimeout(r, 300))
+      rmSync(dir, { recursive: true, force: true })
+    })
+  } else {
+    console.log(`e2e: no agent at ${AGENT}; the list shows only the seeded device`)
+  }
+  if (SEED > 0) {
+    // The enroll route is rate limited per address (as it should be), so the
+    // measurement rows go straight into the demo's SQLite file, copied from
+    // a real device row (timestamps in the store's own encoding).
+    need(existsSync('/usr/bin/sqlite3'), 'E2E_DEVICES needs the sqlite3 command (apt-get install -y sqlite3)')
+    if (existsSync(AGENT)) {
+      const end = Date.now() + 30_000
+      while (Date.now() < end && (await api(breeze.url, '/devices?status=online', { token })).items.length === 0)
+        await new Promise((r) => setTimeout(r, 300))
+    }
+    const sql = `.timeout 10000
+WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ${SEED - 1})
+INSERT INTO devices (id, partner_id, org_id, site_id, hostname, os, arch, status, last_seen_at, agent_version, version, created_at, updated_at)
+SELECT printf('0190e4c4-0000-7000-8000-%012d', i), d.partner_id, d.org_id, d.site_id, printf('seed-%05d', i),
+       CASE i % 3 WHEN 0 THEN 'windows' ELSE 'linux' END, 'amd64',
+       CASE i % 5 WHEN 0 THEN 'offline' ELSE 'online' END,
+       COALESCE(d.last_seen_at, d.created_at), '0.1.0', 1, d.created_at, d.updated_at
+FROM n, (SELECT * FROM devices ORDER BY last_seen_at IS NULL LIMIT 1) d;`
+    await new Promise((ok, fail) => {
+      const p = spawn('/usr/bin/sqlite3', [join(breeze.dataDir, 'breeze.db')], { stdio: ['pipe', 'inherit', 'inherit'] })
+      p.on('exit', (c) => (c === 0 ? ok() : fail(new Error(`sqlite3 exited ${c}`))))
+      p.stdin.end(sql)
+    })
+    console.log(`e2e: seeded ${SEED} devices`)
+  }
+
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] })
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 } })
+  const page = await context.newPage()
+  const violations = []
+  const dialogs = []
+  const pageErrors = []
+  await page.addInitScript(() => {
+    window.__csp = []
+    document.addEventListener('securitypolicyviolation', (e) =>
+      window.__csp.push(`${e.violatedDirective} blocked ${e.blockedURI || 'inline'} at ${e.sourceFile}:${e.lineNumber}`),
+    )
+  })
+  page.on('console', (m) => {
+    if (/Content Security Policy|Refused to/i.test(m.text())) violations.push(m.text())
+  })
+  page.on('pageerror', (e) => pageErrors.push(String(e)))
+  page.on('dialog', (d) => {
+    dialogs.push(d.message())
+    void d.dismiss()
+  })
+  // Bytes on the wire for the first visit (what CDP says was transferred).
+  const cdp = await context.newCDPSession(page)
+  await cdp.send('Network.enable')
+  const sizes = new Map()
+  const types = new Map()
+  cdp.on('Network.responseReceived', (e) => types.set(e.requestId, { type: e.type, url: e.response.url }))
+  cdp.on('Network.loadingFinished', (e) => sizes.set(e.requestId, e.encodedDataLength))
+
+  await step('sign-in page loads under the CSP', async () => {
+    await page.goto(front.origin + '/', { waitUntil: 'networkidle' })
+    await page.getByLabel('Email').waitFor()
+    await page.screenshot({ path: join(ART, 'login.png') })
+  })
+  const firstJs = [...types.entries()].filter(([, v]) => v.type === 'Script').reduce((n, [id]) => n + (sizes.get(id) ?? 0), 0)
+
+  await step('signs in with the demo credentials', async () => {
+    await page.getByLabel('Email').fill(breeze.creds.email)
+    await page.getByLabel('Password').fill(breeze.creds.password)
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.getByRole('heading', { name: 'Devices' }).waitFor()
+  })
+
+  await step('the device list shows the agent online and the hostile hostname as text', async () => {
+    const grid = page.getByRole('grid', { name: 'Devices' })
+    await grid.waitFor()
+    await page.getByRole('link', { name: XSS, exact: true }).waitFor()
+    assert((await grid.locator('img').count()) === 0, 'an <img> element appeared in the grid')
+    if (existsSync(AGENT)) await grid.getByText('Online').first().waitFor({ timeout: 30_000 })
+    await page.screenshot({ path: join(ART, 'devices.png') })
+  })
+
+  if (SEED > 0) {
+    await step(`time to interactive of the list with ${SEED + 2} devices`, async () => {
+      const t = Date.now()
+      await page.reload()
+      await page.getByRole('grid', { name: 'Devices' }).locator('[role=row]').nth(1).waitFor()
+      const firstRows = Date.now() - t
+      await page.getByText(/^\d[\d,. ]* devices$/).waitFor({ timeout: 120_000 })
+      const all = Date.now() - t
+      const grid = page.getByRole('grid', { name: 'Devices' })
+      const rows = await grid.locator('[role=row]').count()
+      const t2 = Date.now()
+      await grid.focus()
+      await page.keyboard.press('End')
+      await grid.getByText(/^seed-\d+$/).last().waitFor()
+      console.log(`       first rows ${firstRows} ms, all ${SEED + 2} loaded ${all} ms, jump to end ${Date.now() - t2} ms, ${rows} rows in the DOM`)
+      await page.screenshot({ path: join(ART, 'devices-many.png') })
+    })
+  }
+
+  await step('the device page: overview, metrics charts and inventory', async () => {
+    const target = existsSync(AGENT) ? page.getByRole('grid').getByText('Online').first() : null
+    if (target) {
+      await page.getByRole('row').filter({ has: page.getByText('Online') }).first().getByRole('link').click()
+    } else {
+      await page.getByRole('link', { name: XSS, exact: true }).click()
+    }
+    await page.getByRole('tab', { name: 'Overview' }).waitFor()
+    await page.screenshot({ path: join(ART, 'device-overview.png') })
+    await page.getByRole('tab', { name: 'Metrics' }).click()
+    await page.locator('.chart canvas, .state').first().waitFor()
+    await page.waitForTimeout(500)
+    await page.screenshot({ path: join(ART, 'device-metrics.png') })
+    await page.getByRole('tab', { name: 'Inventory' }).click()
+    await page.locator('.inventory, .state').first().waitFor()
+    await page.screenshot({ path: join(ART, 'device-inventory.png') })
+  })
+
+  await step('the hostile device page renders its hostname as text', async () => {
+    await page.goto(front.origin + '/devices')
+    await page.getByRole('link', { name: XSS, exact: true }).click()
+    const h1 = page.getByRole('heading', { level: 1 })
+    await h1.waitFor()
+    assert((await h1.textContent()) === XSS, 'the heading is not the literal hostname')
+    assert((await page.locator('main img').count()) === 0, 'an <img> appeared on the device page')
+  })
+
+  await step('creates an enrollment key and shows the install command once', async () => {
+    await page.getByRole('link', { name: 'Enrollment keys' }).click()
+    await page.getByRole('button', { name: 'New enrollment key' }).click()
+    const dialog = page.getByRole('dialog', { name: 'New enrollment key' })
+    await dialog.getByLabel('Site').selectOption({ label: site.name })
+    await dialog.getByRole('button', { name: 'Create' }).click()
+    const shown = page.getByRole('dialog', { name: 'Enrollment key created' })
+    await shown.waitFor()
+    const cmd = await shown.getByLabel('Install command (Linux, as root)').inputValue()
+    assert(/bek_/.test(cmd), `no key in the install command: ${cmd}`)
+    await page.screenshot({ path: join(ART, 'enrollment-key-created.png') })
+    await shown.getByRole('button', { name: 'Done' }).click()
+    await page.screenshot({ path: join(ART, 'enrollment-keys.png') })
+  })
+
+  for (const [name, heading, file] of [
+    ['Users', 'Users', 'users.png'],
+    ['Roles', 'Roles', 'roles.png'],
+    ['API keys', 'API keys', 'api-keys.png'],
+    ['Audit log', 'Audit log', 'audit.png'],
+  ]) {
+    await step(`opens ${name}`, async () => {
+      await page.getByRole('link', { name, exact: true }).click()
+      await page.getByRole('heading', { name: heading, exact: true }).waitFor()
+      await page.locator('table, .state, .role-list').first().waitFor()
+      await page.screenshot({ path: join(ART, file) })
+    })
+  }
+
+  await step('dark theme', async () => {
+    await page.getByRole('link', { name: 'Devices', exact: true }).click()
+    await page.getByLabel('Theme').selectOption('dark')
+    await page.getByRole('grid').waitFor()
+    assert((await page.evaluate(() => document.documentElement.dataset.theme)) === 'dark', 'data-theme not set')
+    await page.screenshot({ path: join(ART, 'devices-dark.png') })
+  })
+
+  await step('a reload keeps the session (refresh cookie) and nothing but the theme is stored', async () => {
+    await page.reload()
+    await page.getByRole('heading', { name: 'Devices' }).waitFor()
+    const storage = await page.evaluate(() => ({ local: Object.keys(localStorage), session: Object.keys(sessionStorage), cookie: document.cookie }))
+    assert(JSON.stringify(storage.local) === '["breeze.theme"]', `localStorage holds ${JSON.stringify(storage.local)}`)
+    assert(storage.session.length === 0, 'sessionStorage is not empty')
+    assert(!storage.cookie.includes('breeze_refresh'), 'the refresh cookie is readable by script')
+  })
+
+  await step('no CSP violation, no script dialog, no page error', async () => {
+    const inPage = await page.evaluate(() => window.__csp)
+    assert(inPage.length === 0 && violations.length === 0, `CSP violations:\n${[...inPage, ...violations].join('\n')}`)
+    assert(dialogs.length === 0, `a script opened a dialog: ${dialogs.join(', ')}`)
+    assert(pageErrors.length === 0, `page errors:\n${pageErrors.join('\n')}`)
+  })
+
+  console.log(`\ne2e: initial JavaScript transferred on the first visit: ${(firstJs / 1000).toFixed(1)} kB`)
+  console.log(`e2e: screenshots in ${ART}`)
+} catch (e) {
+  results.push({ name: 'harness', ok: false, error: String(e?.stack ?? e) })
+  console.error(e)
+  console.error(breeze.log())
+} finally {
+  await browser?.close()
+  for (const c of cleanup) await c()
+  await front.stop()
+  await breeze.stop()
+}
+
+const failed = results.filter((r) => !r.ok).length
+console.log(`\ne2e: ${results.length - failed} passed, ${failed} failed`)
+process.exit(failed ? 1 : 0)

@@ -1,0 +1,75 @@
+import { lazy, Suspense, useState } from 'react'
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query'
+import { BrowserRouter, MemoryRouter, Route, Routes } from 'react-router'
+import { ApiError } from './api/client'
+import { AuthProvider } from './auth/session'
+import { LoginPage } from './auth/LoginPage'
+import { RequireAuth } from './auth/RequireAuth'
+import { AppLayout, Home, NotFound } from './layout/AppLayout'
+import { Loading } from './ui/States'
+
+// Every section is its own chunk: the first load carries the shell and the sign-in page only.
+const TotpEnrollPage = lazy(() => import('./auth/TotpEnrollPage'))
+const DeviceListPage = lazy(() => import('./devices/DeviceListPage'))
+const DevicePage = lazy(() => import('./devices/DevicePage'))
+const EnrollmentKeysPage = lazy(() => import('./enroll/EnrollmentKeysPage'))
+const UsersPage = lazy(() => import('./admin/UsersPage'))
+const RolesPage = lazy(() => import('./admin/RolesPage'))
+const ApiKeysPage = lazy(() => import('./admin/ApiKeysPage'))
+const AuditPage = lazy(() => import('./audit/AuditPage'))
+
+export function makeQueryClient(): QueryClient {
+  return new QueryClient({
+    defaultOptions: {
+      queries: {
+        staleTime: 15_000,
+        refetchOnWindowFocus: false,
+        // 4xx answers will not change on retry; network and 5xx errors might.
+        retry: (n, e) => n < 2 && !(e instanceof ApiError && e.status >= 400 && e.status < 500),
+      },
+    },
+  })
+}
+
+export function AppRoutes() {
+  return (
+    <Suspense fallback={<Loading />}>
+      <Routes>
+        <Route path="/login" element={<LoginPage />} />
+        <Route element={<RequireAuth />}>
+          <Route path="/enroll-totp" element={<TotpEnrollPage />} />
+          <Route element={<AppLayout />}>
+            <Route index element={<Home />} />
+            <Route path="devices" element={<DeviceListPage />} />
+            <Route path="devices/:id" element={<DevicePage />} />
+            <Route path="enrollment-keys" element={<EnrollmentKeysPage />} />
+            <Route path="users" element={<UsersPage />} />
+            <Route path="roles" element={<RolesPage />} />
+            <Route path="api-keys" element={<ApiKeysPage />} />
+            <Route path="audit" element={<AuditPage />} />
+            <Route path="*" element={<NotFound />} />
+          </Route>
+        </Route>
+      </Routes>
+    </Suspense>
+  )
+}
+
+/** The whole app; tests pass a QueryClient and a start URL (MemoryRouter). */
+export function App({ client, initialPath }: { client?: QueryClient; initialPath?: string }) {
+  const [qc] = useState(() => client ?? makeQueryClient())
+  const routes = (
+    <AuthProvider>
+      <AppRoutes />
+    </AuthProvider>
+  )
+  return (
+    <QueryClientProvider client={qc}>
+      {initialPath ? (
+        <MemoryRouter initialEntries={[initialPath]}>{routes}</MemoryRouter>
+      ) : (
+        <BrowserRouter>{routes}</BrowserRouter>
+      )}
+    </QueryClientProvider>
+  )
+}

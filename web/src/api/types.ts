@@ -1,0 +1,281 @@
+// Shapes of the Breeze REST API (/api/v1), mirroring adapters/http/api/*_dto.go.
+// Times are RFC 3339 strings; optional fields are absent rather than null.
+
+export interface Page<T> {
+  items: T[]
+  nextCursor: string
+}
+
+export interface User {
+  id: string
+  partnerId: string
+  orgId?: string
+  email: string
+  name: string
+  status: 'active' | 'disabled'
+  totpEnabled: boolean
+  lastLoginAt?: string
+  version: number
+  createdAt: string
+  updatedAt: string
+}
+
+export interface Grant {
+  id?: string
+  roleId?: string
+  roleName?: string
+  level: 'global' | 'partner' | 'org' | 'site'
+  partnerId?: string
+  orgId?: string
+  siteId?: string
+  permissions: string[]
+}
+
+export interface Me {
+  user: User
+  kind: 'user' | 'api_key'
+  apiKeyId?: string
+  grants: Grant[]
+  permissions: string[]
+  mustEnrollTotp: boolean
+}
+
+export interface LoginResponse {
+  accessToken: string
+  refreshToken: string
+  tokenType: 'Bearer'
+  expiresIn: number
+  user: User
+  mustEnrollTotp: boolean
+}
+
+export interface TokenResponse {
+  accessToken: string
+  refreshToken: string
+  tokenType: 'Bearer'
+  expiresIn: number
+}
+
+export interface TotpEnrollment {
+  secret: string
+  otpauthUrl: string
+}
+
+export interface Partner {
+  id: string
+  name: string
+  requireTotp: boolean
+  version: number
+  createdAt: string
+  updatedAt: string
+}
+
+export interface Org {
+  id: string
+  partnerId: string
+  name: string
+  version: number
+  createdAt: string
+  updatedAt: string
+}
+
+export interface Site {
+  id: string
+  partnerId: string
+  orgId: string
+  name: string
+  timezone: string
+  version: number
+  createdAt: string
+  updatedAt: string
+}
+
+export interface DeviceGroup {
+  id: string
+  partnerId: string
+  orgId: string
+  siteId?: string
+  name: string
+  version: number
+  createdAt: string
+  updatedAt: string
+}
+
+export type DeviceStatus = 'online' | 'offline' | 'pending' | 'decommissioned'
+
+export interface Device {
+  id: string
+  partnerId: string
+  orgId: string
+  siteId: string
+  groupId?: string
+  hostname: string
+  os: string
+  arch: string
+  status: DeviceStatus
+  lastSeenAt?: string
+  agentVersion: string
+  version: number
+  createdAt: string
+  updatedAt: string
+}
+
+export interface DiskUsage {
+  mount: string
+  fsType: string
+  total: number
+  used: number
+}
+
+export interface NetRate {
+  interface: string
+  rxBps: number
+  txBps: number
+}
+
+/** One heartbeat's telemetry (GET /devices/:id carries the latest). */
+export interface MetricSample {
+  at: string
+  cpuPercent: number
+  memoryUsed: number
+  memoryTotal: number
+  diskUsed: number
+  diskTotal: number
+  netRxBps: number
+  netTxBps: number
+  load1: number
+  uptimeSeconds: number
+  processCount: number
+  detail?: { disks?: DiskUsage[]; network?: NetRate[]; load5?: number; load15?: number }
+}
+
+export interface DeviceDetail extends Device {
+  latest?: MetricSample
+}
+
+/** One downsampled bucket of GET /devices/:id/metrics. */
+export interface MetricPoint {
+  at: string
+  samples: number
+  cpuAvg: number
+  cpuMax: number
+  memoryUsed: number
+  memoryTotal: number
+  diskUsed: number
+  diskTotal: number
+  netRxBps: number
+  netTxBps: number
+  load1: number
+}
+
+export interface DeviceMetrics {
+  deviceId: string
+  from: string
+  to: string
+  stepSeconds: number
+  points: MetricPoint[]
+}
+
+export interface DeviceInventory {
+  deviceId: string
+  updatedAt: string
+  at: string
+  os?: { name: string; platform: string; version: string; kernelVersion: string; hostname: string }
+  cpu?: { model: string; cores: number; threads: number }
+  memoryTotal: number
+  disks: { name: string; size: number; model?: string }[]
+  filesystems: { mount: string; device: string; fsType: string; total: number }[]
+  interfaces: { name: string; mac?: string; addresses?: string[] }[]
+  software: { name: string; version: string; source: string }[]
+}
+
+export interface EnrollmentKey {
+  id: string
+  partnerId: string
+  orgId: string
+  siteId: string
+  deviceGroupId?: string
+  name: string
+  prefix: string
+  expiresAt: string
+  maxUses: number
+  uses: number
+  usable: boolean
+  revokedAt?: string
+  createdBy?: string
+  createdAt: string
+}
+
+export interface CreatedEnrollmentKey extends EnrollmentKey {
+  key: string
+  installCommand?: string
+}
+
+export interface Role {
+  id: string
+  partnerId?: string
+  name: string
+  description: string
+  permissions: string[]
+  builtIn: boolean
+  version: number
+  createdAt: string
+  updatedAt: string
+}
+
+export interface RoleAssignment {
+  id: string
+  userId: string
+  roleId: string
+  level: 'global' | 'partner' | 'org' | 'site'
+  partnerId?: string
+  orgId?: string
+  siteId?: string
+  createdBy?: string
+  createdAt: string
+}
+
+export interface PermissionInfo {
+  name: string
+  resource: string
+  action: string
+}
+
+export interface ApiKey {
+  id: string
+  userId: string
+  partnerId: string
+  orgId?: string
+  siteId?: string
+  name: string
+  prefix: string
+  permissions: string[]
+  expiresAt?: string
+  lastUsedAt?: string
+  revokedAt?: string
+  createdAt: string
+}
+
+export interface CreatedApiKey extends ApiKey {
+  key: string
+}
+
+export interface AuditLogEntry {
+  id: string
+  seq: number
+  at: string
+  actorType: 'user' | 'api_key' | 'agent' | 'system' | 'anonymous'
+  actorId?: string
+  action: string
+  resourceType?: string
+  resourceId?: string
+  partnerId?: string
+  orgId?: string
+  outcome: 'success' | 'denied' | 'failure'
+  ip?: string
+  userAgent?: string
+  requestId?: string
+  details?: unknown
+  prevHash: string
+  hash: string
+}

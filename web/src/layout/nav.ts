@@ -1,0 +1,17 @@
+import { P } from '../auth/permissions'
+
+export interface NavItem {
+  to: string
+  label: string
+  perm: string
+}
+
+/** The sections of the dashboard, each shown to callers holding its permission. */
+export const NAV: NavItem[] = [
+  { to: '/devices', label: 'Devices', perm: P.devicesRead },
+  { to: '/enrollment-keys', label: 'Enrollment keys', perm: P.enrollWrite },
+  { to: '/users', label: 'Users', perm: P.usersRead },
+  { to: '/roles', label: 'Roles', perm: P.rolesRead },
+  { to: '/api-keys', label: 'API keys', perm: P.apiKeysRead },
+  { to: '/audit', label: 'Audit log', perm: P.auditRead },
+]

@@ -1,0 +1,16 @@
+import { StrictMode } from 'react'
+import { createRoot } from 'react-dom/client'
+import { App, makeQueryClient } from './App'
+import { applyTheme, loadTheme } from './theme/theme'
+import './styles/theme.css'
+import './styles/base.css'
+import './styles/components.css'
+
+applyTheme(loadTheme())
+
+const client = makeQueryClient()
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <App client={client} />
+  </StrictMode>,
+)
