@@ -33,6 +33,8 @@ var uniqueMessages = map[string]string{
 	"api_keys_secret_hash_key":      "an API key with this secret already exists",
 	"refresh_tokens_token_hash_key": "a refresh token with this hash already exists",
 	"audit_log_id_key":              "an audit entry with this id already exists",
+	"enrollment_keys_key_hash_key":  "an enrollment key with this hash already exists",
+	"agent_tokens_token_hash_key":   "another device already holds this agent token",
 }
 
 // restrictMessages explain which children block a delete.

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"strings"
 	"time"
@@ -161,4 +162,27 @@ func cut(s string, n int) string {
 		return s[:n]
 	}
 	return s
+}
+
+// scanString reads a one-column text row.
+func scanString(row pgx.Row) (string, error) {
+	var s string
+	err := row.Scan(&s)
+	return s, err
+}
+
+// uuidBytes decodes a canonical UUID (checked by domain.ValidID) for binary
+// parameters and COPY.
+func uuidBytes(id string) [16]byte {
+	var b [16]byte
+	var h [32]byte
+	n := 0
+	for i := 0; i < len(id) && n < len(h); i++ {
+		if id[i] != '-' {
+			h[n] = id[i]
+			n++
+		}
+	}
+	_, _ = hex.Decode(b[:], h[:n])
+	return b
 }

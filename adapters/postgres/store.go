@@ -27,7 +27,10 @@ import (
 	"github.com/breeze-rmm/breeze/ports"
 )
 
-var _ ports.Store = (*Store)(nil)
+var (
+	_ ports.Store      = (*Store)(nil)
+	_ ports.AgentStore = (*Store)(nil)
+)
 
 // pingTimeout bounds the connection check in Open: a server that does not
 // answer within it is reported as unreachable rather than hanging start-up.
@@ -139,6 +142,17 @@ func (s *Store) RoleAssignments() ports.RoleAssignmentStore { return grantStore{
 func (s *Store) APIKeys() ports.APIKeyStore                 { return apiKeyStore{q: s.q} }
 func (s *Store) RefreshTokens() ports.RefreshTokenStore     { return refreshStore{q: s.q} }
 func (s *Store) Audit() ports.AuditStore                    { return auditStore{q: s.q} }
+
+func (s *Store) EnrollmentKeys() ports.EnrollmentKeyStore { return enrollKeyStore{q: s.q} }
+func (s *Store) AgentTokens() ports.AgentTokenStore       { return agentTokenStore{q: s.q} }
+func (s *Store) Presence() ports.PresenceStore            { return presenceStore{q: s.q} }
+func (s *Store) Inventory() ports.InventoryStore          { return inventoryStore{q: s.q} }
+
+// Telemetry needs the pool (COPY on a connection of its own) or, inside
+// InTx, the transaction itself.
+func (s *Store) Telemetry() ports.TelemetryStore {
+	return telemetryStore{q: s.q, pool: s.pool, tx: s.tx}
+}
 
 // InTx runs fn in a transaction; on a transaction-bound store it runs fn inline.
 func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx ports.Store) error) (err error) {

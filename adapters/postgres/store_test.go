@@ -47,3 +47,15 @@ func TestIdentityConformance(t *testing.T) {
 func BenchmarkStore(b *testing.B) {
 	storetest.RunBenchmarks(b, func(t testing.TB) ports.Store { return newStore(t) })
 }
+
+// TestAgentConformance runs the shared agent-link suite (enrollment keys,
+// agent tokens, presence, telemetry, inventory) on fresh, migrated databases.
+func TestAgentConformance(t *testing.T) {
+	storetest.RunAgents(t, func(t testing.TB) storetest.AgentStore { return newStore(t) })
+}
+
+// BenchmarkAgents runs the shared heartbeat ingest, chart query and presence
+// benchmarks.
+func BenchmarkAgents(b *testing.B) {
+	storetest.RunAgentBenchmarks(b, func(t testing.TB) storetest.AgentStore { return newStore(t) })
+}
