@@ -28,6 +28,9 @@ type Config struct {
 	TLSCert     string // optional: serve HTTPS directly
 	TLSKey      string
 	Demo        bool // seed a demo partner, org, site and admin on an empty database
+	// TrustedProxies are the addresses or CIDRs whose X-Forwarded-For is
+	// believed (the Caddy in front); comma-separated. Empty: none.
+	TrustedProxies string
 
 	// Secrets come from the environment only, never from flags (which other
 	// users of the machine can read in the process list).
@@ -55,6 +58,7 @@ func (c *Config) Fields() []Field {
 		{"log-format", "BREEZE_LOG_FORMAT", "text", "text or json", &c.LogFormat},
 		{"tls-cert", "BREEZE_TLS_CERT", "", "PEM certificate to serve HTTPS directly (usually Caddy terminates TLS)", &c.TLSCert},
 		{"tls-key", "BREEZE_TLS_KEY", "", "PEM private key for --tls-cert", &c.TLSKey},
+		{"trusted-proxies", "BREEZE_TRUSTED_PROXIES", "", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed (client IPs for rate limits and audit)", &c.TrustedProxies},
 	}
 }
 
@@ -151,6 +155,11 @@ func (c *Config) finish() error {
 	if c.BootstrapEmail != "" && c.BootstrapPassword == "" {
 		return bad("BREEZE_BOOTSTRAP_PASSWORD", "BREEZE_BOOTSTRAP_EMAIL is set: set BREEZE_BOOTSTRAP_PASSWORD too")
 	}
+	for _, p := range c.ProxyList() {
+		if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
+			return bad("BREEZE_TRUSTED_PROXIES", "%q is not an address or CIDR", p)
+		}
+	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return bad("BREEZE_TLS_CERT", "set both BREEZE_TLS_CERT and BREEZE_TLS_KEY, or neither")
 	}
@@ -207,3 +216,14 @@ func redact(raw string) string {
 
 // Redact is exported for log lines that mention a database URL.
 func Redact(raw string) string { return redact(raw) }
+
+// ProxyList splits TrustedProxies.
+func (c *Config) ProxyList() []string {
+	var out []string
+	for _, p := range strings.Split(c.TrustedProxies, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -72,6 +72,7 @@ func TestInvalid(t *testing.T) {
 		{"public", map[string]string{"BREEZE_PUBLIC_URL": "ftp://x"}, "BREEZE_PUBLIC_URL"},
 		{"tls half", map[string]string{"BREEZE_TLS_CERT": "c.pem"}, "BREEZE_TLS_KEY"},
 		{"data dir", map[string]string{"BREEZE_DATA_DIR": " "}, "BREEZE_DATA_DIR"},
+		{"proxies", map[string]string{"BREEZE_TRUSTED_PROXIES": "10.0.0.1, caddy"}, "BREEZE_TRUSTED_PROXIES"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -90,7 +90,7 @@ func Run(ctx context.Context, d Deps) error {
 		Logger:   log.Named("http"),
 		Ready:    st.Ping,
 		Registry: reg,
-		Options:  httpapi.Options{TLS: secure, Version: Version},
+		Options:  httpapi.Options{TLS: secure, Version: Version, TrustedProxies: cfg.ProxyList()},
 		Web:      web.Handler(),
 	}, api.Deps{Store: st, Auth: id.Auth, Access: id.Access, RefreshTTL: RefreshTTL, SecureCookies: secure,
 		Agents: ag.Service, PublicURL: cfg.PublicURL, DownloadDir: ag.DownloadDir})
