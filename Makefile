@@ -31,8 +31,9 @@ agents:
 	done
 	@ls -l bin/agents
 
-## test: every Go test of both modules, against real PostgreSQL and Redis
-test: services test-go test-sdk test-web
+## test: every Go test of both modules against real PostgreSQL and Redis, the dashboard's
+##       component tests, and the dashboard in headless Chromium against the real server and agent
+test: services test-go test-sdk test-web e2e-web
 
 services:
 	@bash scripts/test-services.sh
