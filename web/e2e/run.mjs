@@ -101,16 +101,18 @@ try {
   } else {
     console.log(`e2e: no agent at ${AGENT}; the list shows only the seeded device`)
   }
+  if (existsSync(AGENT)) {
+    // The agent links after a random first delay (so a fleet never
+    // stampedes): wait for it through the API before the browser looks.
+    const end = Date.now() + 60_000
+    while (Date.now() < end && (await api(breeze.url, '/devices?status=online', { token })).items.length === 0)
+      await new Promise((r) => setTimeout(r, 300))
+  }
   if (SEED > 0) {
     // The enroll route is rate limited per address (as it should be), so the
     // measurement rows go straight into the demo's SQLite file, copied from
     // a real device row (timestamps in the store's own encoding).
     need(existsSync('/usr/bin/sqlite3'), 'E2E_DEVICES needs the sqlite3 command (apt-get install -y sqlite3)')
-    if (existsSync(AGENT)) {
-      const end = Date.now() + 30_000
-      while (Date.now() < end && (await api(breeze.url, '/devices?status=online', { token })).items.length === 0)
-        await new Promise((r) => setTimeout(r, 300))
-    }
     const sql = `.timeout 10000
 WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ${SEED - 1})
 INSERT INTO devices (id, partner_id, org_id, site_id, hostname, os, arch, status, last_seen_at, agent_version, version, created_at, updated_at)
