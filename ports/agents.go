@@ -78,4 +78,8 @@ type InventoryStore interface {
 	Get(ctx context.Context, s domain.Scope, deviceID string) (*domain.DeviceInventory, error)
 	// GetUnscoped serves the link, which applies diffs to the stored document.
 	GetUnscoped(ctx context.Context, deviceID string) (*domain.DeviceInventory, error)
+	// Exists serves the link: whether an inventory was ever stored for the
+	// device, answered from the key alone (the document is not read). A
+	// malformed or unknown id is false, nil.
+	Exists(ctx context.Context, deviceID string) (bool, error)
 }

@@ -60,6 +60,20 @@ func (st inventoryStore) GetUnscoped(ctx context.Context, deviceID string) (*dom
 	return st.one(ctx, "SELECT device_id, updated_at, document FROM device_inventory WHERE device_id = $1", args{deviceID})
 }
 
+// Exists probes the primary key only: the link asks on every hello and
+// must not detoast a document of hundreds of kilobytes.
+func (st inventoryStore) Exists(ctx context.Context, deviceID string) (bool, error) {
+	if !domain.ValidID(deviceID) {
+		return false, nil
+	}
+	var found bool
+	err := st.q.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM device_inventory WHERE device_id = $1)", deviceID).Scan(&found)
+	if err != nil {
+		return false, translate("check inventory", err)
+	}
+	return found, nil
+}
+
 func (st inventoryStore) one(ctx context.Context, sql string, a args) (*domain.DeviceInventory, error) {
 	var inv domain.DeviceInventory
 	err := st.q.QueryRow(ctx, sql, a...).Scan(&inv.DeviceID, &inv.UpdatedAt, &inv.Document)

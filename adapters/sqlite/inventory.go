@@ -59,6 +59,21 @@ func (is inventoryStore) GetUnscoped(ctx context.Context, deviceID string) (*dom
 		"SELECT device_id, updated_at, document FROM device_inventory WHERE device_id = ?", deviceID))
 }
 
+// Exists probes the primary key only: the link asks on every hello and
+// must not read a document that may span many pages.
+func (is inventoryStore) Exists(ctx context.Context, deviceID string) (bool, error) {
+	if !domain.ValidID(deviceID) {
+		return false, nil
+	}
+	var found bool
+	err := is.s.read(ctx).QueryRowContext(ctx,
+		"SELECT EXISTS (SELECT 1 FROM device_inventory WHERE device_id = ?)", deviceID).Scan(&found)
+	if err != nil {
+		return false, failure{op: "check inventory"}.wrap(err)
+	}
+	return found, nil
+}
+
 func scanInventory(r rowScanner) (*domain.DeviceInventory, error) {
 	var inv domain.DeviceInventory
 	var at int64

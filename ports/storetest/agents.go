@@ -81,6 +81,7 @@ func RunAgents(t *testing.T, f AgentFactory) {
 		{"Presence", testAgentPresence},
 		{"Telemetry", testAgentTelemetry},
 		{"Inventory", testAgentInventory},
+		{"InventoryExists", testAgentInventoryExists},
 		{"DeviceDelete", testAgentDeviceDelete},
 		{"Transactions", testAgentTx},
 	}

@@ -411,6 +411,15 @@ func (is fakeInventory) Get(_ context.Context, s domain.Scope, deviceID string) 
 	return &inv, nil
 }
 
+func (is fakeInventory) Exists(ctx context.Context, deviceID string) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	defer is.f.begin()()
+	_, ok := is.f.ag.inventory[deviceID]
+	return ok, nil
+}
+
 func (is fakeInventory) GetUnscoped(_ context.Context, deviceID string) (*domain.DeviceInventory, error) {
 	defer is.f.begin()()
 	inv, ok := is.f.ag.inventory[deviceID]

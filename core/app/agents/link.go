@@ -85,12 +85,13 @@ func (s *Service) Hello(ctx context.Context, deviceID string, h protocol.Hello) 
 		d.Status = domain.DeviceOnline
 		s.d.Events.Publish(ctx, eventOf(EventDeviceOnline, d, now))
 	}
-	wanted := false
-	if _, err := s.d.Store.Inventory().GetUnscoped(ctx, deviceID); errors.Is(err, domain.ErrNotFound) {
-		wanted = true
-	} else if err != nil {
-		return protocol.Welcome{}, fmt.Errorf("load inventory: %w", err)
+	// Only existence matters here: loading the document (often hundreds of
+	// kilobytes) on every hello would be ruinous in a reconnect storm.
+	stored, err := s.d.Store.Inventory().Exists(ctx, deviceID)
+	if err != nil {
+		return protocol.Welcome{}, fmt.Errorf("check inventory: %w", err)
 	}
+	wanted := !stored
 	w := protocol.Welcome{
 		Header:            protocol.Header{Type: protocol.TypeWelcome, ID: h.ID},
 		DeviceID:          deviceID,
