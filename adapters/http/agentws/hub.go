@@ -69,6 +69,8 @@ type Hub struct {
 	closing bool
 	wg      sync.WaitGroup
 
+	remote Remote // nil: remote frames are unknown types
+
 	upgrades, shed, slow, flooded, bad, lost atomic.Uint64
 	pendingHellos                            atomic.Int64 // links upgraded, hello not yet answered
 }
@@ -208,10 +210,18 @@ func (h *Hub) add(l *link) bool {
 
 func (h *Hub) remove(l *link) {
 	h.mu.Lock()
-	if h.links[l.deviceID] == l {
+	current := h.links[l.deviceID] == l
+	if current {
 		delete(h.links, l.deviceID)
 	}
 	h.mu.Unlock()
+	if current && l.welcomed.Load() && h.remote != nil {
+		// Not bounded by the hub's ctx: a shutting-down node must still
+		// release its presence claims.
+		ctx, cancel := context.WithTimeout(context.Background(), h.opts.CallTimeout)
+		h.remote.LinkDown(ctx, l.deviceID)
+		cancel()
+	}
 	h.wg.Done()
 }
 

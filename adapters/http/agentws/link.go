@@ -48,11 +48,13 @@ type link struct {
 	abort     bool // drop at once: no queued frames, no close handshake
 
 	// Reader-only state.
-	start  time.Time
-	window []time.Duration // arrival times (since start) of the last FrameLimit frames, a ring
-	next   int
-	bad    int
-	hello  bool
+	start   time.Time
+	control frameWindow // telemetry and protocol frames (FrameLimit)
+	stream  frameWindow // remote-work frames (StreamFrameLimit)
+	bad     int
+	hello   bool
+
+	welcomed atomic.Bool // hello answered: remote frames may be sent to the agent
 
 	helloPending atomic.Bool // counted in hub.pendingHellos until answered
 }
@@ -102,14 +104,10 @@ func (l *link) run(sess Session) {
 			continue // waiting for the agent's close frame; nothing more is served
 		}
 		l.extendRead()
-		if !l.allowFrame() {
-			l.hub.flooded.Add(1)
-			l.hub.log.Warn("agent exceeded the frame limit; link closed", "device_id", l.deviceID,
-				"limit", o.FrameLimit, "window", o.FrameWindow)
-			l.fail(codeRateLimited, fmt.Sprintf("more than %d frames in %s", o.FrameLimit, o.FrameWindow), websocket.ClosePolicyViolation)
-			continue
-		}
 		if kind != websocket.TextMessage {
+			if !l.allow(false) {
+				continue
+			}
 			l.refuse("", codeMalformed, "frames must be JSON text")
 			continue
 		}
@@ -130,6 +128,9 @@ func (l *link) handle(sess Session, data []byte) {
 	if len(h.ID) > 128 {
 		h.ID = ""
 	}
+	if !l.allow(remoteTypes[h.Type]) {
+		return
+	}
 	ctx, cancel := context.WithTimeout(l.hub.ctx, l.hub.opts.CallTimeout)
 	defer cancel()
 	switch h.Type {
@@ -146,6 +147,10 @@ func (l *link) handle(sess Session, data []byte) {
 		}
 		l.hello = true
 		l.sendJSON(w)
+		l.welcomed.Store(true)
+		if r := l.hub.remote; r != nil {
+			go r.LinkUp(l.hub.ctx, l.deviceID)
+		}
 	case protocol.TypeHeartbeat:
 		var m protocol.Heartbeat
 		if !l.helloFirst(h.ID) || !l.decode(data, &m, h.ID) {
@@ -170,6 +175,13 @@ func (l *link) handle(sess Session, data []byte) {
 	case protocol.TypePong:
 		// An answer to an application-level ping: being read was enough.
 	default:
+		if r := l.hub.remote; r != nil && remoteTypes[h.Type] {
+			if !l.helloFirst(h.ID) {
+				return
+			}
+			l.fromAgent(ctx, r, h, data)
+			return
+		}
 		l.refuse(h.ID, codeUnknownType, fmt.Sprintf("unknown frame type %q", clip(h.Type)))
 	}
 }
@@ -216,24 +228,57 @@ func (l *link) refuse(id, code, msg string) {
 	l.sendError(protocol.Error{Header: protocol.Header{ID: id}, Code: code, Message: msg})
 }
 
-// allowFrame counts a data frame in the sliding window.
-func (l *link) allowFrame() bool {
+// allow counts a data frame in its class's sliding window; past the
+// limit the link is closed (1008) and false returned.
+func (l *link) allow(stream bool) bool {
 	o := l.hub.opts
 	now := time.Since(l.start)
-	if l.window == nil {
-		l.window = make([]time.Duration, 0, o.FrameLimit)
+	w, limit := &l.control, o.FrameLimit
+	if stream {
+		w, limit = &l.stream, o.StreamFrameLimit
 	}
-	if len(l.window) < o.FrameLimit {
-		l.window = append(l.window, now)
+	if w.allow(now, limit, o.FrameWindow) {
 		return true
 	}
-	// The oldest of the last FrameLimit frames must have left the window.
-	if now-l.window[l.next] < o.FrameWindow {
+	l.hub.flooded.Add(1)
+	l.hub.log.Warn("agent exceeded the frame limit; link closed", "device_id", l.deviceID,
+		"limit", limit, "window", o.FrameWindow, "stream", stream)
+	l.fail(codeRateLimited, fmt.Sprintf("more than %d frames in %s", limit, o.FrameWindow), websocket.ClosePolicyViolation)
+	return false
+}
+
+// frameWindow is a sliding log of the arrival times (since the link's
+// start) of the last limit frames, kept as a ring.
+type frameWindow struct {
+	times []time.Duration
+	next  int
+}
+
+func (w *frameWindow) allow(now time.Duration, limit int, window time.Duration) bool {
+	if len(w.times) < limit {
+		w.times = append(w.times, now)
+		return true
+	}
+	// The oldest of the last limit frames must have left the window.
+	if now-w.times[w.next] < window {
 		return false
 	}
-	l.window[l.next] = now
-	l.next = (l.next + 1) % o.FrameLimit
+	w.times[w.next] = now
+	w.next = (w.next + 1) % limit
 	return true
+}
+
+// fromAgent hands a remote-work frame to Remote.
+func (l *link) fromAgent(ctx context.Context, r Remote, h protocol.Header, data []byte) {
+	err := r.FromAgent(ctx, l.deviceID, h.Type, h.ID, data)
+	switch {
+	case err == nil:
+	case errors.Is(err, domain.ErrInvalid), errors.Is(err, domain.ErrNotFound):
+		l.refuse(h.ID, codeInvalid, publicMessage(err))
+	default:
+		l.hub.log.Error("agent frame not handled", "device_id", l.deviceID, "type", h.Type, "error", err)
+		l.sendError(protocol.Error{Header: protocol.Header{ID: h.ID}, Code: codeInternal, Message: "not stored; send it again later"})
+	}
 }
 
 // sendJSON queues a frame for the agent.

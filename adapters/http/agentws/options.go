@@ -25,6 +25,10 @@ type Options struct {
 	// gets an error frame and the link closes with 1008.
 	FrameLimit  int           // default 120
 	FrameWindow time.Duration // default 60 s
+	// StreamFrameLimit is the same limit for remote-work frames (command
+	// results, terminal output, file chunks), counted apart: a terminal
+	// streaming output or a download sends many frames legitimately.
+	StreamFrameLimit int // default 30000 (500/s sustained)
 	// MaxBadFrames malformed or unknown frames are answered with an error
 	// frame each; one more closes the link.
 	MaxBadFrames int // default 10
@@ -56,6 +60,7 @@ const (
 	DefaultPingInterval      = 30 * time.Second
 	DefaultReadTimeout       = 75 * time.Second
 	DefaultFrameLimit        = 120
+	DefaultStreamFrameLimit  = 30000
 	DefaultFrameWindow       = 60 * time.Second
 	DefaultMaxBadFrames      = 10
 	DefaultUpgradesPerSecond = 1000
@@ -73,6 +78,7 @@ func (o Options) withDefaults() (Options, error) {
 	}{
 		{&o.ReadBufferSize, DefaultReadBufferSize}, {&o.WriteBufferSize, DefaultWriteBufferSize},
 		{&o.SendQueue, DefaultSendQueue}, {&o.FrameLimit, DefaultFrameLimit},
+		{&o.StreamFrameLimit, DefaultStreamFrameLimit},
 		{&o.MaxBadFrames, DefaultMaxBadFrames}, {&o.UpgradesPerSecond, DefaultUpgradesPerSecond},
 		{&o.UpgradeBurst, DefaultUpgradeBurst}, {&o.MaxPendingHellos, DefaultMaxPendingHellos},
 	}

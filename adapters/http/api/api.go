@@ -29,6 +29,8 @@ import (
 	"github.com/breeze-rmm/breeze/core/app/access"
 	"github.com/breeze-rmm/breeze/core/app/agents"
 	"github.com/breeze-rmm/breeze/core/app/auth"
+	"github.com/breeze-rmm/breeze/core/app/commands"
+	"github.com/breeze-rmm/breeze/core/app/scripts"
 	"github.com/breeze-rmm/breeze/core/domain"
 	"github.com/breeze-rmm/breeze/ports"
 )
@@ -65,6 +67,11 @@ type Deps struct {
 	// DownloadDir holds the agent binaries served at /downloads/:file;
 	// empty: every download is 404.
 	DownloadDir string
+
+	// Commands and Scripts serve remote work (commands, the script library
+	// and runs). Nil: those routes are absent.
+	Commands *commands.Service
+	Scripts  *scripts.Service
 }
 
 func (d Deps) withDefaults() (Deps, error) {
@@ -142,6 +149,12 @@ func Register(s *httpapi.Server, d Deps) {
 		h.agentRoutes(r)
 		h.deviceRoutes(r)
 		h.downloadRoutes(s)
+	}
+	if d.Commands != nil {
+		h.commandRoutes(r)
+	}
+	if d.Scripts != nil {
+		h.scriptRoutes(r)
 	}
 	registerOpenAPI(s, r)
 }

@@ -1,0 +1,58 @@
+package agentws
+
+import (
+	"context"
+
+	"github.com/breeze-rmm/breeze/core/domain/protocol"
+)
+
+// Remote receives the agent's remote-work frames (command acks and results,
+// terminal output, file transfer frames) and hears when links come and go.
+// deviceID is always the authenticated device.
+type Remote interface {
+	// FromAgent handles one frame; raw is the frame as the agent sent it.
+	// An error wrapping domain.ErrInvalid or ErrNotFound (a result for a
+	// command never sent to this device) is answered as a bad frame.
+	FromAgent(ctx context.Context, deviceID, typ, id string, raw []byte) error
+	// LinkUp runs after the welcome was queued; LinkDown after the link
+	// ended (only for a link that said hello and was still the device's
+	// current link on this node).
+	LinkUp(ctx context.Context, deviceID string)
+	LinkDown(ctx context.Context, deviceID string)
+}
+
+// SetRemote installs the remote-work handler. Call it before Register;
+// without one, remote frames are refused as unknown types.
+func (h *Hub) SetRemote(r Remote) { h.remote = r }
+
+// remoteTypes are the agent → server frame types Remote handles. They count
+// against the stream frame limit, not the telemetry one: a terminal or a
+// download legitimately sends many frames.
+var remoteTypes = map[string]bool{
+	protocol.TypeCommandAck: true, protocol.TypeCommandResult: true,
+	protocol.TypeTerminalOutput: true, protocol.TypeTerminalClosed: true,
+	protocol.TypeFileReady: true, protocol.TypeFileDone: true, protocol.TypeFileChunk: true,
+	protocol.TypeFileAck: true, protocol.TypeFileAbort: true,
+}
+
+// SendRaw queues an encoded frame on this node's link of the device
+// (relay.LocalLinks). Unlike Send, a full queue refuses the frame
+// (queued=false) instead of dropping the link: remote work retries.
+func (h *Hub) SendRaw(deviceID string, frame []byte) (held, queued bool) {
+	h.mu.Lock()
+	l := h.links[deviceID]
+	h.mu.Unlock()
+	if l == nil || l.isClosing() || !l.welcomed.Load() {
+		return false, false
+	}
+	if len(frame) > protocol.MaxServerFrame {
+		h.log.Error("frame for an agent too large; not sent", "device_id", deviceID, "bytes", len(frame))
+		return true, false
+	}
+	select {
+	case l.send <- frame:
+		return true, true
+	default:
+		return true, false
+	}
+}

@@ -1,0 +1,146 @@
+package commands
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/breeze-rmm/breeze/core/domain"
+	"github.com/breeze-rmm/breeze/core/domain/protocol"
+)
+
+// maxClockSkew: agent times further in the future are replaced by ours.
+const maxClockSkew = time.Minute
+
+// Ack records the agent's acknowledgement. The command must belong to the
+// authenticated device (ErrNotFound otherwise: a frame for a command never
+// sent to this agent is refused).
+func (s *Service) Ack(ctx context.Context, deviceID string, a protocol.CommandAck) error {
+	c, err := s.d.Store.Commands().GetForDevice(ctx, deviceID, a.ID)
+	if err != nil {
+		return err
+	}
+	if a.State != "running" {
+		return nil // "done": the stored result follows
+	}
+	now := s.d.Clock.Now().UTC()
+	upd, err := s.d.Store.Commands().Transition(ctx, c.ID, []domain.CommandStatus{domain.CommandQueued, domain.CommandSent},
+		domain.CommandUpdate{Status: domain.CommandRunning, StartedAt: &now})
+	if errors.Is(err, domain.ErrConflict) {
+		return nil // a repeat ack, or already finished
+	}
+	if err != nil {
+		return err
+	}
+	s.publish(ctx, upd)
+	return nil
+}
+
+// Result records the agent's result. A result for a finished command (a
+// redelivery answered again) changes nothing.
+func (s *Service) Result(ctx context.Context, deviceID string, r protocol.CommandResult) error {
+	c, err := s.d.Store.Commands().GetForDevice(ctx, deviceID, r.ID)
+	if err != nil {
+		return err
+	}
+	status, err := resultStatus(r.Status)
+	if err != nil {
+		return err
+	}
+	now := s.d.Clock.Now().UTC()
+	started, finished := agentTime(r.StartedAt, now), agentTime(r.FinishedAt, now)
+	capN := c.OutputCap
+	if capN <= 0 {
+		capN = s.d.OutputCap
+	}
+	stdout, cut1 := capText(r.Stdout, capN)
+	stderr, cut2 := capText(r.Stderr, capN)
+	data := r.Data
+	if len(data) > maxPayload || (len(data) > 0 && !json.Valid(data)) {
+		data = nil
+	}
+	u := domain.CommandUpdate{
+		Status: status, StartedAt: &started, FinishedAt: &finished, ExitCode: r.ExitCode,
+		Stdout: stdout, Stderr: stderr, Truncated: r.Truncated || cut1 || cut2, Error: clipLong(r.Error, 4096), Data: data,
+		Payload: redact(c),
+	}
+	upd, err := s.d.Store.Commands().Transition(ctx, c.ID, domain.PendingStatuses, u)
+	if errors.Is(err, domain.ErrConflict) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("store command result: %w", err)
+	}
+	s.finished(ctx, upd)
+	return nil
+}
+
+func resultStatus(s string) (domain.CommandStatus, error) {
+	switch s {
+	case protocol.ResultSucceeded:
+		return domain.CommandSucceeded, nil
+	case protocol.ResultFailed:
+		return domain.CommandFailed, nil
+	case protocol.ResultTimedOut:
+		return domain.CommandTimedOut, nil
+	case protocol.ResultCancelled:
+		return domain.CommandCancelled, nil
+	}
+	return "", domain.Invalidf("unknown result status %q", clip(s))
+}
+
+func agentTime(t, now time.Time) time.Time {
+	if t.IsZero() || t.After(now.Add(maxClockSkew)) {
+		return now
+	}
+	return t.UTC()
+}
+
+// capText keeps at most n bytes, cut on a UTF-8 boundary.
+func capText(s string, n int) (string, bool) {
+	if len(s) <= n {
+		return s, false
+	}
+	cut := n
+	for cut > 0 && cut > n-4 && (s[cut]&0xC0) == 0x80 {
+		cut--
+	}
+	return s[:cut], true
+}
+
+func clipLong(s string, n int) string {
+	out, _ := capText(s, n)
+	return out
+}
+
+// redacted replaces a secret's value once a command is final.
+const redacted = "********"
+
+// redact returns the payload with secret values replaced, or nil when
+// there is nothing to redact.
+func redact(c *domain.Command) []byte {
+	if c.Action != protocol.ActionRunScript {
+		return nil
+	}
+	var p protocol.RunScriptPayload
+	if err := json.Unmarshal(c.Payload, &p); err != nil || (len(p.SecretEnv) == 0 && len(p.SecretArgs) == 0) {
+		return nil
+	}
+	for _, k := range p.SecretEnv {
+		if _, ok := p.Env[k]; ok {
+			p.Env[k] = redacted
+		}
+	}
+	for _, i := range p.SecretArgs {
+		if i >= 0 && i < len(p.Args) {
+			p.Args[i] = redacted
+		}
+	}
+	raw, err := json.Marshal(p)
+	if err != nil {
+		return nil
+	}
+	return raw
+}

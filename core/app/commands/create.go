@@ -1,0 +1,90 @@
+package commands
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/breeze-rmm/breeze/core/app/audit"
+	"github.com/breeze-rmm/breeze/core/domain"
+)
+
+// CreateInput is a command request from the API.
+type CreateInput struct {
+	Action         string
+	Payload        json.RawMessage
+	IdempotencyKey string
+	// Timeout bounds the run on the agent (0: DefaultTimeout).
+	Timeout time.Duration
+	// ExpiresIn bounds the wait for an offline device (0: DefaultExpiry).
+	ExpiresIn time.Duration
+}
+
+// Create stores a command for a device within the caller's devices:execute
+// scope and dispatches it. created is false when IdempotencyKey named an
+// existing command, which is returned as it is (nothing new is sent).
+func (s *Service) Create(ctx context.Context, p *domain.Principal, deviceID string, in CreateInput) (c *domain.Command, created bool, err error) {
+	scope := p.ScopeFor(domain.PermDevicesExecute)
+	payload, err := validatePayload(in.Action, in.Payload)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(in.IdempotencyKey) > maxIdempotencyKey {
+		return nil, false, domain.Invalidf("idempotencyKey longer than %d bytes", maxIdempotencyKey)
+	}
+	timeout, expiry, err := bounds(in.Timeout, in.ExpiresIn)
+	if err != nil {
+		return nil, false, err
+	}
+	if in.IdempotencyKey != "" {
+		old, err := s.d.Store.Commands().ByIdempotencyKey(ctx, scope, deviceID, in.IdempotencyKey)
+		if err == nil {
+			audit.SetResource(ctx, "command", old.ID, old.PartnerID, old.OrgID)
+			return old, false, nil
+		}
+		if !errors.Is(err, domain.ErrNotFound) {
+			return nil, false, fmt.Errorf("look up idempotency key: %w", err)
+		}
+	}
+	now := s.d.Clock.Now().UTC()
+	c = &domain.Command{
+		DeviceID: deviceID, Action: in.Action, Payload: payload, IdempotencyKey: in.IdempotencyKey,
+		RequestedBy: p.UserID, Status: domain.CommandQueued, TimeoutSeconds: int(timeout / time.Second),
+		OutputCap: s.d.OutputCap, CreatedAt: now, ExpiresAt: now.Add(expiry),
+	}
+	if err := s.d.Store.Commands().Create(ctx, scope, c); err != nil {
+		if errors.Is(err, domain.ErrConflict) && in.IdempotencyKey != "" {
+			// A concurrent request with the same key won the race.
+			old, gerr := s.d.Store.Commands().ByIdempotencyKey(ctx, scope, deviceID, in.IdempotencyKey)
+			if gerr == nil {
+				return old, false, nil
+			}
+		}
+		return nil, false, err
+	}
+	audit.SetResource(ctx, "command", c.ID, c.PartnerID, c.OrgID)
+	s.publish(ctx, c)
+	return s.Dispatch(ctx, c), true, nil
+}
+
+// bounds applies the defaults and limits of a command's timeout and expiry.
+func bounds(timeout, expiry time.Duration) (time.Duration, time.Duration, error) {
+	if timeout < 0 || expiry < 0 {
+		return 0, 0, domain.Invalidf("timeout and expiry must be positive")
+	}
+	if timeout == 0 {
+		timeout = DefaultTimeout
+	}
+	if expiry == 0 {
+		expiry = DefaultExpiry
+	}
+	if timeout < time.Second || timeout > MaxTimeout {
+		return 0, 0, domain.Invalidf("timeoutSeconds must be within 1..%d", int(MaxTimeout/time.Second))
+	}
+	if expiry > MaxExpiry {
+		return 0, 0, domain.Invalidf("expiresInSeconds must be at most %d", int(MaxExpiry/time.Second))
+	}
+	return timeout, expiry, nil
+}

@@ -1,0 +1,161 @@
+package commands
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/breeze-rmm/breeze/core/domain"
+	"github.com/breeze-rmm/breeze/core/domain/protocol"
+	"github.com/breeze-rmm/breeze/ports"
+)
+
+// taskRef is the payload of the expiry and deadline tasks.
+type taskRef struct {
+	ID string `json:"id"`
+}
+
+// frameOf is the command frame the agent gets.
+func frameOf(c *domain.Command) protocol.Command {
+	return protocol.Command{
+		Header: protocol.Header{Type: protocol.TypeCommand, ID: c.ID}, Action: c.Action,
+		Payload: c.Payload, TimeoutSeconds: c.TimeoutSeconds, OutputCap: c.OutputCap,
+	}
+}
+
+// Dispatch sends a queued command to the device's link, if there is one,
+// and returns the command as it now stands. Interactive dispatch goes
+// straight over the relay; when the device is not linked the command stays
+// queued (delivered at the agent's next hello) and its expiry is queued.
+func (s *Service) Dispatch(ctx context.Context, c *domain.Command) *domain.Command {
+	err := s.d.Sender.ToAgent(ctx, c.DeviceID, frameOf(c))
+	if err != nil {
+		s.d.Logger.Debug("command waits for its device", "command_id", c.ID, "device_id", c.DeviceID, "reason", err)
+		s.schedule(ctx, TaskExpire, c.ID, c.ExpiresAt)
+		return c
+	}
+	return s.markSent(ctx, c)
+}
+
+// markSent records a delivery and queues the command's deadline.
+func (s *Service) markSent(ctx context.Context, c *domain.Command) *domain.Command {
+	now := s.d.Clock.Now().UTC()
+	// The agent's ack may already have moved it to running: that is fine.
+	upd, err := s.d.Store.Commands().Transition(ctx, c.ID, []domain.CommandStatus{domain.CommandQueued, domain.CommandSent},
+		domain.CommandUpdate{Status: domain.CommandSent, SentAt: &now, CountAttempt: true})
+	switch {
+	case err == nil:
+		s.publish(ctx, upd)
+		c = upd
+	case errors.Is(err, domain.ErrConflict) && upd != nil:
+		c = upd
+	default:
+		s.d.Logger.Warn("command sent but not marked sent", "command_id", c.ID, "error", err)
+	}
+	deadline := now.Add(time.Duration(c.TimeoutSeconds)*time.Second + DeadlineGrace)
+	s.schedule(ctx, TaskDeadline, c.ID, deadline)
+	return c
+}
+
+// schedule queues a task for the command at at; a duplicate (the same
+// task already waiting) is fine.
+func (s *Service) schedule(ctx context.Context, kind, id string, at time.Time) {
+	raw, _ := json.Marshal(taskRef{ID: id})
+	_, err := s.d.Queue.Enqueue(ctx, kind, raw, ports.EnqueueOptions{ProcessAt: at, UniqueKey: id, MaxRetries: 10})
+	if err != nil && !errors.Is(err, ports.ErrDuplicateTask) {
+		s.d.Logger.Error("command task not queued", "kind", kind, "command_id", id, "error", err)
+	}
+}
+
+// DeliverPending sends a device's pending commands when its agent links:
+// queued ones for the first time, sent or running ones again (the agent
+// answers a repeat from its memory instead of running it twice). Queued
+// commands past their expiry are expired instead.
+func (s *Service) DeliverPending(ctx context.Context, deviceID string) {
+	pending, err := s.d.Store.Commands().Pending(ctx, deviceID, MaxPendingDelivered)
+	if err != nil {
+		s.d.Logger.Error("pending commands not loaded", "device_id", deviceID, "error", err)
+		return
+	}
+	now := s.d.Clock.Now()
+	for _, c := range pending {
+		if ctx.Err() != nil {
+			return
+		}
+		if c.Status == domain.CommandQueued && !now.Before(c.ExpiresAt) {
+			s.expire(ctx, c.ID)
+			continue
+		}
+		if err := s.sendPatiently(ctx, c); err != nil {
+			s.d.Logger.Debug("pending command not delivered", "command_id", c.ID, "error", err)
+			return // the link went away: the next hello tries again
+		}
+		if c.Status == domain.CommandQueued {
+			s.markSent(ctx, c)
+		}
+	}
+}
+
+// sendPatiently retries while the link's send queue is full: a device
+// coming back to many commands must not lose its link for it.
+func (s *Service) sendPatiently(ctx context.Context, c *domain.Command) error {
+	for try := 0; ; try++ {
+		err := s.d.Sender.ToAgent(ctx, c.DeviceID, frameOf(c))
+		if err == nil || try >= 100 || !isNotDelivered(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// RegisterTasks installs the expiry and deadline handlers on q.
+func (s *Service) RegisterTasks(q ports.Queue) {
+	q.Handle(TaskExpire, 4, s.onExpireTask)
+	q.Handle(TaskDeadline, 4, s.onDeadlineTask)
+}
+
+func (s *Service) onExpireTask(ctx context.Context, t ports.Task) error {
+	var ref taskRef
+	if err := json.Unmarshal(t.Payload, &ref); err != nil {
+		return ports.SkipRetry(err)
+	}
+	return s.expire(ctx, ref.ID)
+}
+
+// expire ends a command still queued at its expiry.
+func (s *Service) expire(ctx context.Context, id string) error {
+	now := s.d.Clock.Now().UTC()
+	c, err := s.d.Store.Commands().Transition(ctx, id, []domain.CommandStatus{domain.CommandQueued},
+		domain.CommandUpdate{Status: domain.CommandExpired, FinishedAt: &now, Error: "the device did not come back before the command expired"})
+	switch {
+	case err == nil:
+		s.finished(ctx, c)
+		return nil
+	case errors.Is(err, domain.ErrConflict), errors.Is(err, domain.ErrNotFound):
+		return nil // delivered meanwhile, or gone
+	}
+	return err
+}
+
+func (s *Service) onDeadlineTask(ctx context.Context, t ports.Task) error {
+	var ref taskRef
+	if err := json.Unmarshal(t.Payload, &ref); err != nil {
+		return ports.SkipRetry(err)
+	}
+	now := s.d.Clock.Now().UTC()
+	c, err := s.d.Store.Commands().Transition(ctx, ref.ID, []domain.CommandStatus{domain.CommandSent, domain.CommandRunning},
+		domain.CommandUpdate{Status: domain.CommandTimedOut, FinishedAt: &now, Error: "no result from the agent within the timeout"})
+	switch {
+	case err == nil:
+		s.finished(ctx, c)
+		return nil
+	case errors.Is(err, domain.ErrConflict), errors.Is(err, domain.ErrNotFound):
+		return nil
+	}
+	return err
+}

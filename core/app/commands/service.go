@@ -1,0 +1,119 @@
+// Package commands is the command pipeline (DESIGN §5): a command is stored
+// as queued, sent straight to the node holding the device's link (the
+// relay, over the bus), acknowledged and answered by the agent, and its
+// progress published to browsers. A command for an offline device waits in
+// the store and is delivered when the agent says hello, unless it expired;
+// the queue holds each waiting command's expiry and each sent command's
+// deadline, so nothing stays pending forever when a device never returns.
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/breeze-rmm/breeze/core/app/events"
+	"github.com/breeze-rmm/breeze/ports"
+)
+
+// Store is what the service needs from storage.
+type Store interface {
+	ports.Store
+	ports.RemoteStore
+}
+
+// Sender delivers a frame to a device's live link wherever it is
+// (relay.Relay implements it).
+type Sender interface {
+	ToAgent(ctx context.Context, deviceID string, frame any) error
+}
+
+// Publisher publishes browser events (events.Publisher implements it).
+type Publisher interface {
+	PublishData(ctx context.Context, e events.Event, v any)
+}
+
+// Logger is the subset of hclog.Logger the package uses.
+type Logger interface {
+	Debug(msg string, args ...interface{})
+	Info(msg string, args ...interface{})
+	Warn(msg string, args ...interface{})
+	Error(msg string, args ...interface{})
+}
+
+type nopLogger struct{}
+
+func (nopLogger) Debug(string, ...interface{}) {}
+func (nopLogger) Info(string, ...interface{})  {}
+func (nopLogger) Warn(string, ...interface{})  {}
+func (nopLogger) Error(string, ...interface{}) {}
+
+type nopPublisher struct{}
+
+func (nopPublisher) PublishData(context.Context, events.Event, any) {}
+
+// Defaults and bounds.
+const (
+	DefaultTimeout = 5 * time.Minute
+	MaxTimeout     = 24 * time.Hour
+	DefaultExpiry  = 24 * time.Hour
+	MaxExpiry      = 30 * 24 * time.Hour
+	// DeadlineGrace is how long past its timeout a sent command may stay
+	// without a result before the server calls it timed out (the agent
+	// reports its own timeouts; this covers an agent that never returns).
+	DeadlineGrace = 2 * time.Minute
+	// MaxPendingDelivered bounds the commands redelivered at one hello.
+	MaxPendingDelivered = 200
+)
+
+// Queue task kinds.
+const (
+	TaskExpire   = "command.expire"
+	TaskDeadline = "command.deadline"
+)
+
+// Deps are the service's collaborators and settings.
+type Deps struct {
+	Store  Store
+	Sender Sender
+	Queue  ports.Queue
+	Events Publisher // nil: none
+	Clock  ports.Clock
+	Logger Logger
+	// Runs hears about finished batch commands; nil: nobody. SetRuns
+	// installs it later (the scripts service is built after this one).
+	Runs RunObserver
+	// OutputCap is the default cap on stdout and on stderr (0: 1 MiB).
+	OutputCap int
+}
+
+// Service implements the command use cases.
+type Service struct{ d Deps }
+
+// SetRuns installs the batch observer; call it before serving.
+func (s *Service) SetRuns(r RunObserver) { s.d.Runs = r }
+
+// New checks deps and fills defaults. Register the queue handlers with
+// RegisterTasks before the queue starts.
+func New(d Deps) (*Service, error) {
+	if d.Store == nil || d.Sender == nil || d.Queue == nil {
+		return nil, errors.New("commands: Store, Sender and Queue are required")
+	}
+	if d.Clock == nil {
+		d.Clock = ports.ClockFunc(time.Now)
+	}
+	if d.Logger == nil {
+		d.Logger = nopLogger{}
+	}
+	if d.Events == nil {
+		d.Events = nopPublisher{}
+	}
+	if d.OutputCap < 0 {
+		return nil, fmt.Errorf("commands: negative OutputCap")
+	}
+	if d.OutputCap == 0 {
+		d.OutputCap = defaultOutputCap
+	}
+	return &Service{d: d}, nil
+}

@@ -1,0 +1,241 @@
+// Package relay moves frames between server nodes and agents: a frame for
+// an agent reaches the node holding its live link (presence registry +
+// bus), and an agent's stream frames (terminal output, file chunks) reach
+// whoever subscribed to that stream, on any node. The embedded profile runs
+// the same code over the in-process bus and registry.
+package relay
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/breeze-rmm/breeze/ports"
+)
+
+// ErrNotLinked: no node holds a live link of the device right now.
+var ErrNotLinked = errors.New("relay: device not linked")
+
+// ErrNotDelivered: the node holding the link could not queue the frame
+// (its send queue was full, or the link closed meanwhile).
+var ErrNotDelivered = errors.New("relay: frame not delivered")
+
+// LocalLinks is this node's link table (the WebSocket hub).
+type LocalLinks interface {
+	// SendRaw queues an encoded frame on this node's link of the device.
+	// held: this node has a link of it; queued: the frame was taken.
+	SendRaw(deviceID string, frame []byte) (held, queued bool)
+}
+
+// Logger is the subset of hclog.Logger the package uses.
+type Logger interface {
+	Debug(msg string, args ...interface{})
+	Warn(msg string, args ...interface{})
+}
+
+type nopLogger struct{}
+
+func (nopLogger) Debug(string, ...interface{}) {}
+func (nopLogger) Warn(string, ...interface{})  {}
+
+// Defaults.
+const (
+	DefaultClaimTTL = 90 * time.Second
+	nodeTopicPrefix = "node."
+	streamPrefix    = "stream."
+)
+
+// Deps are the relay's collaborators.
+type Deps struct {
+	Bus      ports.Bus
+	Registry ports.PresenceRegistry
+	// NodeID names this server node (unique among the nodes sharing a bus).
+	NodeID string
+	Links  LocalLinks
+	Logger Logger
+	// ClaimTTL is how long a presence claim lives; claims are renewed every
+	// ClaimTTL/3 while the link lives (default 90 s).
+	ClaimTTL time.Duration
+}
+
+// Relay implements the routing. Safe for concurrent use.
+type Relay struct {
+	d Deps
+
+	mu      sync.Mutex
+	claimed map[string]struct{} // devices linked to this node
+}
+
+// New checks deps.
+func New(d Deps) (*Relay, error) {
+	if d.Bus == nil || d.Registry == nil || d.Links == nil || d.NodeID == "" {
+		return nil, errors.New("relay: Bus, Registry, Links and NodeID are required")
+	}
+	if err := ports.ValidateTopic(nodeTopicPrefix + d.NodeID); err != nil {
+		return nil, fmt.Errorf("relay: node id: %w", err)
+	}
+	if d.ClaimTTL <= 0 {
+		d.ClaimTTL = DefaultClaimTTL
+	}
+	if d.Logger == nil {
+		d.Logger = nopLogger{}
+	}
+	return &Relay{d: d, claimed: map[string]struct{}{}}, nil
+}
+
+// NodeID is this node's id.
+func (r *Relay) NodeID() string { return r.d.NodeID }
+
+// envelope carries a frame for an agent to the node holding its link.
+type envelope struct {
+	DeviceID string          `json:"d"`
+	Frame    json.RawMessage `json:"f"`
+}
+
+// ToAgent delivers frame (a value to encode, or json.RawMessage / []byte
+// already encoded) to the device's live link, wherever it is. Delivery is
+// at most once: a nil error means the frame was queued on this node's link
+// or handed to the bus for the holding node.
+func (r *Relay) ToAgent(ctx context.Context, deviceID string, frame any) error {
+	raw, err := encode(frame)
+	if err != nil {
+		return err
+	}
+	if held, queued := r.d.Links.SendRaw(deviceID, raw); held {
+		if !queued {
+			return ErrNotDelivered
+		}
+		return nil
+	}
+	node, ok, err := r.d.Registry.Lookup(ctx, deviceID)
+	if err != nil {
+		return fmt.Errorf("relay: look up device: %w", err)
+	}
+	if !ok || node == r.d.NodeID {
+		// Our own stale claim (the link just closed) is as good as none.
+		return ErrNotLinked
+	}
+	payload, err := json.Marshal(envelope{DeviceID: deviceID, Frame: raw})
+	if err != nil {
+		return fmt.Errorf("relay: encode envelope: %w", err)
+	}
+	if err := r.d.Bus.Publish(ctx, nodeTopicPrefix+node, payload); err != nil {
+		return fmt.Errorf("relay: publish to node %s: %w", node, err)
+	}
+	return nil
+}
+
+func encode(frame any) ([]byte, error) {
+	switch f := frame.(type) {
+	case json.RawMessage:
+		return f, nil
+	case []byte:
+		return f, nil
+	}
+	raw, err := json.Marshal(frame)
+	if err != nil {
+		return nil, fmt.Errorf("relay: encode frame: %w", err)
+	}
+	return raw, nil
+}
+
+// StreamTopic is the bus topic of one stream (a terminal session or a file
+// transfer) of one device. The device is the authenticated one, so an
+// agent can only ever write into its own device's streams.
+func StreamTopic(deviceID, streamID string) string {
+	return streamPrefix + deviceID + "." + streamID
+}
+
+// Subscribe opens the feed of a device's stream. Subscribe before sending
+// the frame that opens the stream, so no answer is missed.
+func (r *Relay) Subscribe(ctx context.Context, deviceID, streamID string) (ports.Subscription, error) {
+	return r.d.Bus.Subscribe(ctx, StreamTopic(deviceID, streamID))
+}
+
+// Stream publishes an agent's stream frame (raw, as the agent sent it) to
+// the stream's subscribers on every node.
+func (r *Relay) Stream(ctx context.Context, deviceID, streamID string, raw []byte) error {
+	return r.d.Bus.Publish(ctx, StreamTopic(deviceID, streamID), raw)
+}
+
+// Linked records that this node now holds the device's link (after a
+// successful hello).
+func (r *Relay) Linked(ctx context.Context, deviceID string) error {
+	r.mu.Lock()
+	r.claimed[deviceID] = struct{}{}
+	r.mu.Unlock()
+	return r.d.Registry.Claim(ctx, deviceID, r.d.NodeID, r.d.ClaimTTL)
+}
+
+// Unlinked forgets the device's link on this node (the claim is released
+// only if it is still ours).
+func (r *Relay) Unlinked(ctx context.Context, deviceID string) error {
+	r.mu.Lock()
+	delete(r.claimed, deviceID)
+	r.mu.Unlock()
+	return r.d.Registry.Release(ctx, deviceID, r.d.NodeID)
+}
+
+// Run serves this node's topic (frames for agents held here) and renews the
+// presence claims until ctx ends. It closes ready (if not nil) once the
+// node topic is subscribed.
+func (r *Relay) Run(ctx context.Context, ready chan<- struct{}) error {
+	sub, err := r.d.Bus.Subscribe(ctx, nodeTopicPrefix+r.d.NodeID)
+	if err != nil {
+		return fmt.Errorf("relay: subscribe to node topic: %w", err)
+	}
+	defer sub.Close()
+	if ready != nil {
+		close(ready)
+	}
+	renew := time.NewTicker(r.d.ClaimTTL / 3)
+	defer renew.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case m, ok := <-sub.C():
+			if !ok {
+				if ctx.Err() != nil {
+					return nil
+				}
+				return errors.New("relay: node subscription ended")
+			}
+			r.deliver(m.Payload)
+		case <-renew.C:
+			r.renew(ctx)
+		}
+	}
+}
+
+func (r *Relay) deliver(payload []byte) {
+	var env envelope
+	if err := json.Unmarshal(payload, &env); err != nil || env.DeviceID == "" {
+		r.d.Logger.Warn("relay: malformed envelope on the node topic", "error", err)
+		return
+	}
+	if held, queued := r.d.Links.SendRaw(env.DeviceID, env.Frame); !held || !queued {
+		r.d.Logger.Debug("relay: frame for a device not deliverable here", "device_id", env.DeviceID, "held", held)
+	}
+}
+
+// renew re-claims every device linked here.
+func (r *Relay) renew(ctx context.Context) {
+	r.mu.Lock()
+	ids := make([]string, 0, len(r.claimed))
+	for id := range r.claimed {
+		ids = append(ids, id)
+	}
+	r.mu.Unlock()
+	for _, id := range ids {
+		if ctx.Err() != nil {
+			return
+		}
+		if err := r.d.Registry.Claim(ctx, id, r.d.NodeID, r.d.ClaimTTL); err != nil {
+			r.d.Logger.Warn("relay: renewing a presence claim failed", "device_id", id, "error", err)
+		}
+	}
+}

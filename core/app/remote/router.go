@@ -1,0 +1,68 @@
+// Package remote routes an agent's remote-work frames on the node that
+// holds its link: command acks and results to the command pipeline,
+// terminal and file frames to their stream's subscribers (on any node),
+// and link up/down to the presence registry and pending-command delivery.
+// It implements the hub's Remote (adapters/http/agentws).
+package remote
+
+import (
+	"context"
+
+	"github.com/breeze-rmm/breeze/core/app/relay"
+	"github.com/breeze-rmm/breeze/core/domain"
+	"github.com/breeze-rmm/breeze/core/domain/protocol"
+)
+
+// Commands is the command pipeline's side of the link.
+type Commands interface {
+	FromAgent(ctx context.Context, deviceID, typ string, raw []byte) error
+	DeliverPending(ctx context.Context, deviceID string)
+}
+
+// Logger is the subset of hclog.Logger the package uses.
+type Logger interface {
+	Warn(msg string, args ...interface{})
+}
+
+// Deps are the router's collaborators.
+type Deps struct {
+	Relay    *relay.Relay
+	Commands Commands
+	Logger   Logger
+}
+
+// Router implements agentws.Remote.
+type Router struct{ d Deps }
+
+// New builds a router.
+func New(d Deps) *Router { return &Router{d: d} }
+
+// FromAgent implements agentws.Remote.
+func (r *Router) FromAgent(ctx context.Context, deviceID, typ, id string, raw []byte) error {
+	switch typ {
+	case protocol.TypeCommandAck, protocol.TypeCommandResult:
+		return r.d.Commands.FromAgent(ctx, deviceID, typ, raw)
+	}
+	if id == "" {
+		return domain.Invalidf("a %s frame needs the id of its stream", typ)
+	}
+	// Terminal and file frames: whoever opened the stream listens on its
+	// topic; nobody listening (a stale session) costs one publish.
+	return r.d.Relay.Stream(ctx, deviceID, id, raw)
+}
+
+// LinkUp implements agentws.Remote: claim the device for this node, then
+// deliver what waited for it.
+func (r *Router) LinkUp(ctx context.Context, deviceID string) {
+	if err := r.d.Relay.Linked(ctx, deviceID); err != nil && r.d.Logger != nil {
+		r.d.Logger.Warn("presence claim failed", "device_id", deviceID, "error", err)
+	}
+	r.d.Commands.DeliverPending(ctx, deviceID)
+}
+
+// LinkDown implements agentws.Remote.
+func (r *Router) LinkDown(ctx context.Context, deviceID string) {
+	if err := r.d.Relay.Unlinked(ctx, deviceID); err != nil && r.d.Logger != nil {
+		r.d.Logger.Warn("presence release failed", "device_id", deviceID, "error", err)
+	}
+}

@@ -1,0 +1,269 @@
+package scripts
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/breeze-rmm/breeze/core/app/audit"
+	"github.com/breeze-rmm/breeze/core/app/commands"
+	"github.com/breeze-rmm/breeze/core/app/events"
+	"github.com/breeze-rmm/breeze/core/domain"
+	"github.com/breeze-rmm/breeze/core/domain/protocol"
+	"github.com/breeze-rmm/breeze/ports"
+)
+
+// RunInput says where to run a script: exactly one of DeviceIDs, GroupID,
+// SiteID or OrgID.
+type RunInput struct {
+	DeviceIDs []string
+	GroupID   string
+	SiteID    string
+	OrgID     string
+	Params    map[string]any
+}
+
+// RunView is a run with its progress.
+type RunView struct {
+	Run    *domain.ScriptRun
+	Counts domain.RunCounts
+	Total  int
+}
+
+// Run starts a script on its targets: it checks the parameters, resolves
+// the devices within the caller's devices:execute scope (one org per run;
+// devices outside the script's OS filter are left out), stores the run and
+// queues its fan-out. A foreign device, group, site or org is ErrNotFound.
+func (s *Service) Run(ctx context.Context, p *domain.Principal, scriptID string, in RunInput) (*RunView, error) {
+	sc, err := s.d.Store.Scripts().Get(ctx, p.ScopeFor(domain.PermScriptsRead), scriptID)
+	if err != nil {
+		return nil, err
+	}
+	payload, kept, err := bind(sc, in.Params)
+	if err != nil {
+		return nil, err
+	}
+	kind, target, devices, err := s.targets(ctx, p.ScopeFor(domain.PermDevicesExecute), in)
+	if err != nil {
+		return nil, err
+	}
+	orgID, partnerID := devices[0].OrgID, devices[0].PartnerID
+	ids := make([]string, 0, len(devices))
+	for _, d := range devices {
+		if d.OrgID != orgID {
+			return nil, domain.Invalidf("a run targets the devices of one organization")
+		}
+		if (sc.OrgID != "" && d.OrgID != sc.OrgID) || d.PartnerID != sc.PartnerID {
+			return nil, domain.Invalidf("this script is not available to the organization of device %s", d.ID)
+		}
+		if len(sc.OSFilter) > 0 && !slices.Contains(sc.OSFilter, d.OS) {
+			continue
+		}
+		if d.Status == domain.DeviceDecommissioned {
+			continue
+		}
+		ids = append(ids, d.ID)
+	}
+	if len(ids) == 0 {
+		return nil, domain.Invalidf("no target device matches the script's OS filter")
+	}
+	r := &domain.ScriptRun{
+		PartnerID: partnerID, OrgID: orgID, ScriptID: sc.ID, ScriptVersion: sc.Version,
+		TargetKind: kind, TargetID: target, DeviceIDs: ids, Params: kept, RequestedBy: p.UserID,
+		CreatedAt: s.d.Clock.Now().UTC(),
+	}
+	if err := s.d.Store.Scripts().CreateRun(ctx, p.ScopeFor(domain.PermDevicesExecute), r); err != nil {
+		return nil, err
+	}
+	audit.SetResource(ctx, "script_run", r.ID, r.PartnerID, r.OrgID)
+	audit.Annotate(ctx, func(e *domain.AuditEntry) {
+		raw, _ := json.Marshal(map[string]any{"scriptId": sc.ID, "version": sc.Version, "devices": len(ids), "params": kept})
+		e.Details = string(raw)
+	})
+	task, err := json.Marshal(fanout{RunID: r.ID, UserID: p.UserID, Payload: payload, Timeout: sc.TimeoutSeconds})
+	if err != nil {
+		return nil, fmt.Errorf("encode fan-out: %w", err)
+	}
+	if _, err := s.d.Queue.Enqueue(ctx, TaskFanout, task, ports.EnqueueOptions{UniqueKey: r.ID, MaxRetries: 20, Timeout: 10 * time.Minute}); err != nil {
+		return nil, fmt.Errorf("queue the run: %w", err)
+	}
+	return &RunView{Run: r, Counts: domain.RunCounts{}, Total: len(ids)}, nil
+}
+
+// targets resolves a run's devices within scope.
+func (s *Service) targets(ctx context.Context, scope domain.Scope, in RunInput) (domain.RunTargetKind, string, []*domain.Device, error) {
+	n := 0
+	for _, set := range []bool{len(in.DeviceIDs) > 0, in.GroupID != "", in.SiteID != "", in.OrgID != ""} {
+		if set {
+			n++
+		}
+	}
+	if n != 1 {
+		return "", "", nil, domain.Invalidf("name exactly one target: deviceIds, deviceGroupId, siteId or orgId")
+	}
+	if len(in.DeviceIDs) > 0 {
+		if len(in.DeviceIDs) > MaxRunDevices {
+			return "", "", nil, domain.Invalidf("at most %d devices per run", MaxRunDevices)
+		}
+		var out []*domain.Device
+		seen := map[string]bool{}
+		for _, id := range in.DeviceIDs {
+			if seen[id] {
+				continue
+			}
+			seen[id] = true
+			d, err := s.d.Store.Devices().Get(ctx, scope, id)
+			if err != nil {
+				return "", "", nil, err
+			}
+			out = append(out, d)
+		}
+		return domain.TargetDevices, "", out, nil
+	}
+	var f ports.DeviceFilter
+	kind, id := domain.TargetOrg, in.OrgID
+	switch {
+	case in.GroupID != "":
+		if _, err := s.d.Store.DeviceGroups().Get(ctx, scope, in.GroupID); err != nil {
+			return "", "", nil, err
+		}
+		f.GroupID, kind, id = in.GroupID, domain.TargetGroup, in.GroupID
+	case in.SiteID != "":
+		if _, err := s.d.Store.Sites().Get(ctx, scope, in.SiteID); err != nil {
+			return "", "", nil, err
+		}
+		f.SiteID, kind, id = in.SiteID, domain.TargetSite, in.SiteID
+	default:
+		if _, err := s.d.Store.Orgs().Get(ctx, scope, in.OrgID); err != nil {
+			return "", "", nil, err
+		}
+		f.OrgID = in.OrgID
+	}
+	var out []*domain.Device
+	page := domain.PageRequest{Limit: domain.MaxPageSize}
+	for {
+		pg, err := s.d.Store.Devices().List(ctx, scope, f, page)
+		if err != nil {
+			return "", "", nil, err
+		}
+		out = append(out, pg.Items...)
+		if len(out) > MaxRunDevices {
+			return "", "", nil, domain.Invalidf("at most %d devices per run", MaxRunDevices)
+		}
+		if pg.NextCursor == "" {
+			break
+		}
+		page.Cursor = pg.NextCursor
+	}
+	if len(out) == 0 {
+		return "", "", nil, domain.Invalidf("the target holds no devices you may run scripts on")
+	}
+	return kind, id, out, nil
+}
+
+// fanout is the queued work of a run.
+type fanout struct {
+	RunID   string                    `json:"runId"`
+	UserID  string                    `json:"userId"`
+	Payload protocol.RunScriptPayload `json:"payload"`
+	Timeout int                       `json:"timeoutSeconds"`
+}
+
+// RegisterTasks installs the fan-out handler on q.
+func (s *Service) RegisterTasks(q ports.Queue) { q.Handle(TaskFanout, 2, s.onFanout) }
+
+// onFanout creates and dispatches one command per device of the run. A
+// retry skips the devices already done (their idempotency key exists).
+func (s *Service) onFanout(ctx context.Context, t ports.Task) error {
+	var f fanout
+	if err := json.Unmarshal(t.Payload, &f); err != nil {
+		return ports.SkipRetry(err)
+	}
+	all := domain.GlobalScope()
+	r, err := s.d.Store.Scripts().GetRun(ctx, all, f.RunID)
+	if errors.Is(err, domain.ErrNotFound) {
+		return ports.SkipRetry(err)
+	}
+	if err != nil {
+		return err
+	}
+	payload, err := json.Marshal(f.Payload)
+	if err != nil {
+		return ports.SkipRetry(err)
+	}
+	sys := &domain.Principal{Kind: domain.PrincipalSystem, UserID: f.UserID,
+		Grants: []domain.Grant{{Assignment: domain.RoleAssignment{OrgID: r.OrgID, PartnerID: r.PartnerID}, Permissions: []domain.Permission{domain.PermDevicesExecute}}}}
+	for _, deviceID := range r.DeviceIDs {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		_, err := s.d.Commands.CreateBatch(ctx, sys, deviceID, commands.BatchInput{
+			Action: protocol.ActionRunScript, Payload: payload, IdempotencyKey: "run:" + r.ID,
+			BatchID: r.ID, ScriptID: r.ScriptID, Timeout: time.Duration(f.Timeout) * time.Second,
+		})
+		if err != nil && !errors.Is(err, domain.ErrNotFound) {
+			return fmt.Errorf("command for device %s: %w", deviceID, err)
+		}
+	}
+	s.publishRun(ctx, r)
+	return nil
+}
+
+// GetRun returns a run with its progress (devices:read over its org).
+func (s *Service) GetRun(ctx context.Context, p *domain.Principal, id string) (*RunView, error) {
+	r, err := s.d.Store.Scripts().GetRun(ctx, p.ScopeFor(domain.PermDevicesRead), id)
+	if err != nil {
+		return nil, err
+	}
+	counts, err := s.d.Store.Commands().CountByBatch(ctx, r.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &RunView{Run: r, Counts: counts, Total: len(r.DeviceIDs)}, nil
+}
+
+// ListRuns lists a script's runs, newest first.
+func (s *Service) ListRuns(ctx context.Context, p *domain.Principal, scriptID string, page domain.PageRequest) (domain.Page[*domain.ScriptRun], error) {
+	if _, err := s.d.Store.Scripts().Get(ctx, p.ScopeFor(domain.PermScriptsRead), scriptID); err != nil {
+		return domain.Page[*domain.ScriptRun]{}, err
+	}
+	return s.d.Store.Scripts().ListRuns(ctx, p.ScopeFor(domain.PermDevicesRead), scriptID, page)
+}
+
+// Results lists a run's per-device commands.
+func (s *Service) Results(ctx context.Context, p *domain.Principal, runID string, page domain.PageRequest) (domain.Page[*domain.Command], error) {
+	if _, err := s.d.Store.Scripts().GetRun(ctx, p.ScopeFor(domain.PermDevicesRead), runID); err != nil {
+		return domain.Page[*domain.Command]{}, err
+	}
+	return s.d.Store.Commands().List(ctx, p.ScopeFor(domain.PermDevicesRead), ports.CommandFilter{BatchID: runID}, page)
+}
+
+// CommandFinished implements commands.RunObserver: browsers get the run's
+// new counts.
+func (s *Service) CommandFinished(ctx context.Context, c *domain.Command) {
+	r, err := s.d.Store.Scripts().GetRun(ctx, domain.GlobalScope(), c.BatchID)
+	if err != nil {
+		return
+	}
+	s.publishRun(ctx, r)
+}
+
+// RunProgress is the data of a run.updated event.
+type RunProgress struct {
+	RunID  string           `json:"runId"`
+	Counts domain.RunCounts `json:"counts"`
+	Total  int              `json:"total"`
+}
+
+func (s *Service) publishRun(ctx context.Context, r *domain.ScriptRun) {
+	counts, err := s.d.Store.Commands().CountByBatch(ctx, r.ID)
+	if err != nil {
+		s.d.Logger.Warn("run counts not loaded", "run_id", r.ID, "error", err)
+		return
+	}
+	s.d.Events.PublishData(ctx, events.Event{Type: events.TypeRunUpdated, At: s.d.Clock.Now().UTC(),
+		PartnerID: r.PartnerID, OrgID: r.OrgID}, RunProgress{RunID: r.ID, Counts: counts, Total: len(r.DeviceIDs)})
+}
