@@ -7,7 +7,7 @@ LDFLAGS := -s -w -X github.com/breeze-rmm/breeze/internal/server.Version=$(VERSI
 export BREEZE_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
 export BREEZE_TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: sim sim-large run build agents test test-go test-sdk services lint bench clean
+.PHONY: sim sim-large sim-remote sim-remote-pg run build agents test test-go test-sdk services lint bench clean
 
 ## run: build and start Breeze on its embedded defaults (SQLite under ./data) at http://127.0.0.1:8080,
 ##      with a demo tenant and a local agent enrolled into it
@@ -54,6 +54,14 @@ lint:
 bench: services
 	$(GO) test -run '^$$' -bench . -benchtime 2000x -timeout 60m ./adapters/sqlite/ ./adapters/postgres/
 
+## sim-remote: 1 000 agents (SQLite), then command dispatch, terminal echo and a script run on every device, timed
+sim-remote:
+	@AGENTS=$${AGENTS:-1000} RESTART=0 DURATION=$${DURATION:-10s} REMOTE=1 bash scripts/sim.sh
+
+## sim-remote-pg: the same on the production profile (PostgreSQL + Redis)
+sim-remote-pg:
+	@DB=postgres REDIS=1 AGENTS=$${AGENTS:-1000} RESTART=0 DURATION=$${DURATION:-10s} REMOTE=1 bash scripts/sim.sh
+
 ## sim: load simulator against a server it starts (SQLite; DB=postgres REDIS=1 for the production profile): 2 000 agents, kill -9 restart, report
 sim:
 	@bash scripts/sim.sh
@@ -66,3 +74,6 @@ clean:
 	rm -rf bin
 
 include web/Makefile.inc
+
+# make proto: regenerate the plugin SDK's gRPC code (sdk/Makefile.inc)
+include sdk/Makefile.inc

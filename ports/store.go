@@ -33,6 +33,8 @@ type Store interface {
 	IdentityStore
 	// Enrollment keys, agent tokens, presence, telemetry and inventory.
 	AgentStore
+	// Commands, the script library and its runs, WebSocket tickets.
+	RemoteStore
 
 	// InTx runs fn in one transaction: it commits when fn returns nil and
 	// rolls back on an error or a panic (which it re-raises). The Store

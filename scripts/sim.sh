@@ -5,6 +5,7 @@
 #   scripts/sim.sh                      # 2 000 agents, SQLite, restart test
 #   AGENTS=19500 RATE=300 scripts/sim.sh
 #   DB=postgres REDIS=1 AGENTS=10000 scripts/sim.sh
+#   AGENTS=1000 RESTART=0 REMOTE=1 scripts/sim.sh   # + dispatch, echo, script run
 #
 # Settings (environment):
 #   AGENTS    simulated agents (default 2000)
@@ -15,6 +16,12 @@
 #   DB        sqlite (default) or postgres (a fresh database breeze_sim_<pid>,
 #             dropped at the end; $BREEZE_TEST_POSTGRES_URL names the server)
 #   REDIS     1: give the server $BREEZE_TEST_REDIS_URL
+#   DISPATCH  remote phase: this many commands to random linked devices, timed
+#             API call → agent (default 0: off)
+#   ECHO      remote phase: this many terminal keystrokes, timed (default 0: off)
+#   SCRIPT_RUN 1: remote phase: a script run on every device, timed to the last result
+#   REMOTE    1: all three remote phases, DISPATCH=2000 ECHO=1000 SCRIPT_RUN=1
+#             unless set otherwise
 #   LISTEN    server address (default 127.0.0.1:18090)
 #   WORK      scratch directory (default: a new temp dir, removed at the end)
 #   SIM_ARGS  extra flags for breeze-sim (e.g. "--interval 10s --json")
@@ -29,6 +36,13 @@ DURATION=${DURATION:-30s}
 RESTART=${RESTART:-1}
 DB=${DB:-sqlite}
 REDIS=${REDIS:-0}
+REMOTE=${REMOTE:-0}
+if [ "$REMOTE" = 1 ]; then
+	DISPATCH=${DISPATCH:-2000} ECHO=${ECHO:-1000} SCRIPT_RUN=${SCRIPT_RUN:-1}
+fi
+DISPATCH=${DISPATCH:-0}
+ECHO=${ECHO:-0}
+SCRIPT_RUN=${SCRIPT_RUN:-0}
 LISTEN=${LISTEN:-127.0.0.1:18090}
 SIM_ARGS=${SIM_ARGS:-}
 PG_SERVER=${BREEZE_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable}
@@ -86,6 +100,9 @@ args=(--server "http://$LISTEN" --agents "$AGENTS" --rate "$RATE" --duration "$D
 	--email "$BREEZE_BOOTSTRAP_EMAIL" --state-dir "$WORK/state" --server-pid-file "$WORK/server.pid")
 rm -f "$WORK/ready" # a stale one from an earlier run would trigger the restart at once
 if [ "$RESTART" = 1 ]; then args+=(--restart-test --ready-file "$WORK/ready"); fi
+if [ "$DISPATCH" != 0 ]; then args+=(--dispatch "$DISPATCH"); fi
+if [ "$ECHO" != 0 ]; then args+=(--echo "$ECHO"); fi
+if [ "$SCRIPT_RUN" = 1 ]; then args+=(--script-run); fi
 # shellcheck disable=SC2206
 args+=($SIM_ARGS)
 

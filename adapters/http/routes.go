@@ -120,6 +120,10 @@ type Route struct {
 	Resource string
 	// Doc describes the route for the generated API document.
 	Doc Doc
+	// MaxBodyBytes raises (or lowers) the request body limit of this route
+	// (0: the server's MaxBodyBytes). File uploads stream far more than
+	// a JSON body may hold.
+	MaxBodyBytes int64
 }
 
 // RouteInfo is one registered route with its rule and metadata.
@@ -130,6 +134,8 @@ type RouteInfo struct {
 	Name     string
 	Resource string
 	Doc      Doc
+	// MaxBodyBytes is the route's own body limit (0: the server's).
+	MaxBodyBytes int64
 }
 
 // Handle registers a route with its access rule. Agent and User routes run
@@ -158,7 +164,7 @@ func (s *Server) HandleRoute(r Route, h ...gin.HandlerFunc) {
 		chain = append([]gin.HandlerFunc{s.guard(r.Rule)}, h...)
 	}
 	s.engine.Handle(r.Method, r.Path, chain...) // panics on a duplicate method+path
-	info := RouteInfo{Method: r.Method, Path: r.Path, Rule: r.Rule, Name: r.Name, Resource: r.Resource, Doc: r.Doc}
+	info := RouteInfo{Method: r.Method, Path: r.Path, Rule: r.Rule, Name: r.Name, Resource: r.Resource, Doc: r.Doc, MaxBodyBytes: r.MaxBodyBytes}
 	s.routes = append(s.routes, info)
 	s.byKey[r.Method+" "+r.Path] = len(s.routes) - 1
 	s.names[r.Name] = r.Method + " " + r.Path

@@ -167,7 +167,7 @@ func New(deps Deps) (*Server, error) {
 		recoverMiddleware(),
 		accessLogMiddleware(),
 		securityHeadersMiddleware(opts.TLS),
-		bodyLimitMiddleware(opts.MaxBodyBytes),
+		s.bodyLimitMiddleware(opts.MaxBodyBytes),
 		metrics.middleware(),
 	)
 	// Last of the shared middleware, so it runs after routing (it needs the

@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -20,6 +21,12 @@ type Config struct {
 	// HeartbeatInterval caches the last interval the server set, so a restart
 	// keeps the server's cadence while offline. Zero means the default.
 	HeartbeatInterval time.Duration
+	// FileRoots, when set, are the only directories remote file transfers
+	// may read or write (symlinks resolved). Empty: anywhere.
+	FileRoots []string
+	// StateDir holds the agent's caches (command ids, inventory). Empty:
+	// the config file's directory.
+	StateDir string
 }
 
 // Validate checks that the config can drive a link.
@@ -35,6 +42,14 @@ func (c Config) Validate() error {
 	}
 	if !strings.HasPrefix(c.AgentToken.Reveal(), protocol.AgentTokenPrefix) {
 		return fmt.Errorf("config has no valid agent token (want %s...): enroll again", protocol.AgentTokenPrefix)
+	}
+	for _, r := range c.FileRoots {
+		if !filepath.IsAbs(r) {
+			return fmt.Errorf("config file root %q is not absolute", r)
+		}
+	}
+	if c.StateDir != "" && !filepath.IsAbs(c.StateDir) {
+		return fmt.Errorf("config state dir %q is not absolute", c.StateDir)
 	}
 	if c.HeartbeatInterval < 0 {
 		return fmt.Errorf("config has a negative heartbeat interval")

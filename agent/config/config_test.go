@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -26,6 +27,8 @@ func sample() Config {
 		SiteID:            "site-1",
 		EnrolledAt:        time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC),
 		HeartbeatInterval: 30 * time.Second,
+		FileRoots:         []string{"/srv/files", "/tmp"},
+		StateDir:          "/var/lib/breeze",
 	}
 }
 
@@ -54,7 +57,7 @@ func TestSaveLoadRoundTripWithPrivateModes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got != want {
+	if !reflect.DeepEqual(got, want) {
 		t.Errorf("round trip:\n got %#v\nwant %#v", got, want)
 	}
 	if got.AgentToken.Reveal() != token {

@@ -30,6 +30,8 @@ type fileV1 struct {
 	SiteID              string    `json:"siteId,omitempty"`
 	EnrolledAt          time.Time `json:"enrolledAt,omitzero"`
 	HeartbeatIntervalMs int64     `json:"heartbeatIntervalMs,omitempty"`
+	FileRoots           []string  `json:"fileRoots,omitempty"`
+	StateDir            string    `json:"stateDir,omitempty"`
 }
 
 // Load reads and validates the config at path. It refuses a file that group
@@ -73,6 +75,8 @@ func Load(path string) (Config, error) {
 		SiteID:            v.SiteID,
 		EnrolledAt:        v.EnrolledAt,
 		HeartbeatInterval: time.Duration(v.HeartbeatIntervalMs) * time.Millisecond,
+		FileRoots:         v.FileRoots,
+		StateDir:          v.StateDir,
 	}
 	if err := c.Validate(); err != nil {
 		return Config{}, fmt.Errorf("config %s: %w", path, err)
@@ -94,6 +98,8 @@ func Save(path string, c Config) error {
 		SiteID:              c.SiteID,
 		EnrolledAt:          c.EnrolledAt,
 		HeartbeatIntervalMs: c.HeartbeatInterval.Milliseconds(),
+		FileRoots:           c.FileRoots,
+		StateDir:            c.StateDir,
 	}, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode config: %w", err)

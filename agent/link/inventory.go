@@ -92,3 +92,45 @@ func (s *inventoryState) send(l *Link, conn *websocket.Conn, frame, full protoco
 	}
 	return nil
 }
+
+// errInventoryUnavailable: no source, or collecting failed; the link is fine.
+var errInventoryUnavailable = errors.New("inventory unavailable")
+
+// sendFull collects and sends a full inventory now (collect_inventory).
+func (s *inventoryState) sendFull(ctx context.Context, l *Link, conn *websocket.Conn) error {
+	if l.opts.Inventory == nil {
+		return fmt.Errorf("%w: this agent has no inventory source", errInventoryUnavailable)
+	}
+	cur, err := l.opts.Inventory.Collect(ctx)
+	if err != nil {
+		return fmt.Errorf("%w: %w", errInventoryUnavailable, err)
+	}
+	cur.Full = true
+	return s.send(l, conn, cur, cur)
+}
+
+// SendFullInventory asks the live session to collect and send a full
+// inventory and waits for the outcome. It fails with ErrLinkDown when no
+// session is up (the next session's welcome decides then).
+func (l *Link) SendFullInventory(ctx context.Context) error {
+	out := l.current.Load()
+	if out == nil {
+		return ErrLinkDown
+	}
+	req := make(chan error, 1)
+	select {
+	case l.invNow <- req:
+	case <-out.closed:
+		return ErrLinkDown
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-req:
+		return err
+	case <-out.closed:
+		return ErrLinkDown
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

@@ -18,10 +18,12 @@ type Link struct {
 	log  hclog.Logger
 	buf  *Ring
 
-	interval   atomic.Int64       // current heartbeat interval (ns)
-	intervalCh chan time.Duration // tells the sampler loop to re-arm its ticker
-	sampleNow  chan struct{}      // asks the sampler loop for an immediate heartbeat
-	buffered   chan struct{}      // a heartbeat was buffered (cap 1, coalescing)
+	interval   atomic.Int64           // current heartbeat interval (ns)
+	intervalCh chan time.Duration     // tells the sampler loop to re-arm its ticker
+	sampleNow  chan struct{}          // asks the sampler loop for an immediate heartbeat
+	buffered   chan struct{}          // a heartbeat was buffered (cap 1, coalescing)
+	invNow     chan chan error        // SendFullInventory's requests to the write loop
+	current    atomic.Pointer[outbox] // the live session's queue; nil while down
 
 	inv inventoryState
 
@@ -42,6 +44,7 @@ func New(opts Options) (*Link, error) {
 		intervalCh: make(chan time.Duration, 1),
 		sampleNow:  make(chan struct{}, 1),
 		buffered:   make(chan struct{}, 1),
+		invNow:     make(chan chan error),
 	}
 	l.interval.Store(int64(opts.Heartbeat))
 	l.inv.init(opts.InventoryStore, l.log)

@@ -454,7 +454,7 @@ type hugeOnce struct{ seqSampler }
 func (h *hugeOnce) Sample(ctx context.Context) protocol.Heartbeat {
 	hb := h.seqSampler.Sample(ctx)
 	if hb.ProcessCount == 2 {
-		hb.Disks = make([]protocol.DiskUsage, 30000)
+		hb.Disks = make([]protocol.DiskUsage, 120000) // > protocol.MaxAgentFrame (4 MiB)
 		for i := range hb.Disks {
 			hb.Disks[i] = protocol.DiskUsage{Mount: strings.Repeat("m", 40), FSType: "ext4"}
 		}

@@ -47,6 +47,10 @@ type Options struct {
 	InventoryStore InventoryStore  // optional: kept in memory when nil
 	InventoryEvery time.Duration   // how often to look for changes; 30 min
 
+	// Remote, when set, gets the remote-work frames (command, terminal_*,
+	// file_*) and a way to answer them; nil ignores them.
+	Remote Remote
+
 	// Heartbeat is the interval until a welcome sets one (the cached value
 	// from the config, else 60 s). OnInterval is told when the server
 	// changes it, so it can be cached for the next start.

@@ -1,6 +1,7 @@
 package link
 
 import (
+	"context"
 	"encoding/json"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 // to the writer. It ends when the connection fails or is closed; done is
 // then closed and err says why.
 type reader struct {
+	ctx     context.Context // the agent's, handed to Remote.Handle
 	conn    *websocket.Conn
 	link    *Link
 	log     hclog.Logger
@@ -26,8 +28,8 @@ type reader struct {
 	warned map[string]bool // unknown types already logged at warn
 }
 
-func newReader(conn *websocket.Conn, l *Link, timeout time.Duration) *reader {
-	return &reader{conn: conn, link: l, log: l.log, timeout: timeout,
+func newReader(ctx context.Context, conn *websocket.Conn, l *Link, timeout time.Duration) *reader {
+	return &reader{ctx: ctx, conn: conn, link: l, log: l.log, timeout: timeout,
 		pongs: make(chan string, 16), done: make(chan struct{}), warned: map[string]bool{}}
 }
 
@@ -83,6 +85,10 @@ func (r *reader) handle(data []byte) {
 			r.log.Warn("server refused a frame", "code", e.Code, "message", e.Message, "id", e.ID)
 		}
 	default:
+		if rm := r.link.opts.Remote; rm != nil && IsRemoteType(typ) {
+			rm.Handle(r.ctx, typ, data)
+			return
+		}
 		// A newer server may speak types we do not know: ignore them.
 		r.once("type:"+typ, "ignoring unknown frame type", "type", typ)
 	}

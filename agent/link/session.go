@@ -42,17 +42,27 @@ func (l *Link) session(ctx context.Context) (established bool, err error) {
 	// (gorilla allows one concurrent reader and one writer; its control
 	// frame writes are safe from either).
 	readTimeout := 2*pingEvery + 15*time.Second
-	in := newReader(conn, l, readTimeout)
+	in := newReader(ctx, conn, l, readTimeout)
+	out := newOutbox()
+	l.current.Store(out)
+	if l.opts.Remote != nil {
+		l.opts.Remote.Linked(out) // before the first remote frame can arrive
+	}
 	go in.run()
 	defer func() {
 		_ = conn.Close() // unblocks the reader
 		<-in.done
+		l.current.Store(nil)
+		out.close() // senders waiting on this session get ErrLinkDown
+		if l.opts.Remote != nil {
+			l.opts.Remote.Unlinked() // after the reader's last Handle
+		}
 	}()
 
 	if err := l.inv.onConnect(ctx, l, conn, w.InventoryWanted); err != nil {
 		return true, err
 	}
-	return true, l.writeLoop(ctx, conn, in, pingEvery)
+	return true, l.writeLoop(ctx, conn, in, out, pingEvery)
 }
 
 func (l *Link) dial(ctx context.Context) (*websocket.Conn, error) {
@@ -166,7 +176,7 @@ func (l *Link) applyWelcome(w protocol.Welcome) time.Duration {
 
 // writeLoop sends buffered heartbeats, pongs, keepalive pings and inventory
 // changes until the link fails or ctx ends.
-func (l *Link) writeLoop(ctx context.Context, conn *websocket.Conn, in *reader, pingEvery time.Duration) error {
+func (l *Link) writeLoop(ctx context.Context, conn *websocket.Conn, in *reader, out *outbox, pingEvery time.Duration) error {
 	ping := time.NewTicker(pingEvery)
 	defer ping.Stop()
 	invTick := time.NewTicker(l.opts.InventoryEvery)
@@ -203,6 +213,18 @@ func (l *Link) writeLoop(ctx context.Context, conn *websocket.Conn, in *reader, 
 		case id := <-in.pongs:
 			if err := l.writeJSON(conn, protocol.Pong{Header: protocol.Header{Type: protocol.TypePong, ID: id}}); err != nil {
 				return fmt.Errorf("send pong: %w", err)
+			}
+		case it := <-out.ch:
+			err := l.writeJSONRaw(conn, it.data)
+			it.done <- err
+			if err != nil {
+				return fmt.Errorf("send remote frame: %w", err)
+			}
+		case req := <-l.invNow:
+			err := l.inv.sendFull(ctx, l, conn)
+			req <- err
+			if err != nil && !errors.Is(err, errInventoryUnavailable) {
+				return err
 			}
 		case <-l.buffered:
 		case <-spacing.C:
@@ -247,6 +269,11 @@ func (l *Link) writeJSON(conn *websocket.Conn, v any) error {
 	if len(data) > protocol.MaxAgentFrame {
 		return fmt.Errorf("%w: %d > %d bytes", errFrameTooLarge, len(data), protocol.MaxAgentFrame)
 	}
+	return l.writeJSONRaw(conn, data)
+}
+
+// writeJSONRaw writes one already encoded frame with a write deadline.
+func (l *Link) writeJSONRaw(conn *websocket.Conn, data []byte) error {
 	_ = conn.SetWriteDeadline(time.Now().Add(l.opts.WriteTimeout))
 	return conn.WriteMessage(websocket.TextMessage, data)
 }

@@ -28,7 +28,13 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 
 	sampler := collect.New(collect.Options{Logger: e.log})
 	sampler.Prime(ctx)
-	l, err := link.New(link.Options{
+	var l *link.Link // collect_inventory asks the link, built below
+	rm, caps, err := newRemote(cfg, e.configPath, e.log, func(ctx context.Context) error { return l.SendFullInventory(ctx) })
+	if err != nil {
+		return err
+	}
+	defer rm.Close() // after Run: end terminals and transfers, wait for commands
+	l, err = link.New(link.Options{
 		ServerURL:      cfg.ServerURL,
 		DeviceID:       cfg.DeviceID,
 		Token:          cfg.AgentToken,
@@ -36,7 +42,9 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 		Logger:         e.log,
 		Sampler:        sampler,
 		Inventory:      inventory.NewCollector(inventory.Options{Logger: e.log}),
-		InventoryStore: inventory.FileStore{Path: filepath.Join(filepath.Dir(e.configPath), "inventory.json")},
+		InventoryStore: inventory.FileStore{Path: filepath.Join(stateDir(cfg, e.configPath), "inventory.json")},
+		Capabilities:   caps,
+		Remote:         rm,
 		Heartbeat:      cfg.HeartbeatInterval,
 		OnInterval: func(d time.Duration) {
 			// Cache the server's cadence so a restart while offline keeps it.
@@ -49,7 +57,7 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	e.log.Info("agent starting", "version", Version, "server", cfg.ServerURL, "device", cfg.DeviceID, "config", e.configPath)
+	e.log.Info("agent starting", "version", Version, "server", cfg.ServerURL, "device", cfg.DeviceID, "config", e.configPath, "capabilities", caps)
 	err = l.Run(ctx)
 	e.log.Info("agent stopped")
 	return err

@@ -35,6 +35,7 @@ type agent struct {
 	interval time.Duration
 	timer    *time.Timer
 	beats    uint32
+	rem      *remoteMem // recent commands; nil until the first
 
 	// Restart bookkeeping (under mu).
 	expected bool // linked when the restart test was armed
@@ -169,7 +170,7 @@ func (a *agent) dial(ctx context.Context) (*websocket.Conn, *protocol.Welcome, e
 		Header:          protocol.Header{Type: protocol.TypeHello, ID: "h"},
 		ProtocolVersion: protocol.Version, AgentVersion: simVersion,
 		Hostname: a.hostname(), OS: "linux", Arch: "amd64",
-		Capabilities: []string{"heartbeat", "inventory"},
+		Capabilities: []string{"heartbeat", "inventory", "commands", "scripts:sh", "terminal"},
 	})
 	_ = conn.SetWriteDeadline(time.Now().Add(writeTimeout))
 	if err := conn.WriteMessage(websocket.TextMessage, hello); err != nil {
@@ -255,11 +256,16 @@ func (a *agent) serve(ctx context.Context, conn *websocket.Conn, w *protocol.Wel
 		if err != nil {
 			break
 		}
+		received := time.Now() // a command's dispatch latency ends here
 		extend()
 		if kind != websocket.TextMessage {
 			continue
 		}
 		typ, _ := protocol.PeekType(data)
+		if isRemoteFrame(typ) {
+			a.handleRemote(conn, typ, data, received)
+			continue
+		}
 		switch typ {
 		case protocol.TypePing:
 			a.mu.Lock()
@@ -411,4 +417,7 @@ type counters struct {
 	dials, dialFailures, shed, refused                 atomic.Uint64
 	heartbeats, heartbeatErrors, inventories, pongs    atomic.Uint64
 	reconnects, disconnects, errorFrames, enrollFailed atomic.Uint64
+	// remote work
+	commands, commandRepeats, echoes                    atomic.Uint64
+	terminalsOpened, terminalsClosed, remoteWriteErrors atomic.Uint64
 }

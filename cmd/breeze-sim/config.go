@@ -38,6 +38,13 @@ type config struct {
 	jsonOut       bool
 	srcFirst      int // first source address index (see addr.go)
 
+	// remote-work phases (after ramp-up and any restart test)
+	dispatch      int           // commands to send (0: no dispatch phase)
+	dispatchConc  int           // commands in flight
+	echo          int           // terminal keystrokes (0: no echo phase)
+	scriptRun     bool          // run a script on the whole org
+	remoteTimeout time.Duration // bound of each phase
+
 	// set for a child process
 	child  bool
 	shard  int
@@ -53,6 +60,15 @@ Enrollment uses one key with unlimited uses: --key-file FILE, or one minted
 through the API with an admin's --email/--password (the password may also
 come from $BREEZE_SIM_PASSWORD). --state-dir keeps the enrolled agents'
 tokens, so a second run links at once without enrolling again.
+
+Remote-work phases (--dispatch N, --echo N, --script-run) run once every
+agent is linked (and back after a --restart-test), before the hold. They
+sign in with --email/--password: dispatch sends N run_script commands to
+random linked devices and times API call → agent (the agent compares the
+send time carried in the command with its own clock); echo opens a
+terminal as a browser would and times N keystrokes through server and
+agent; script-run runs a script on the sim org and times the call until
+every device succeeded.
 
 --restart-test: once every agent is linked, the simulator says READY (and
 touches --ready-file); restart the server then. It reports the time from the
@@ -89,6 +105,11 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.IntVar(&c.maxPerProc, "max-per-proc", 0, "links per process (0: the open-file limit less 150)")
 	fs.BoolVar(&c.jsonOut, "json", false, "print the report as JSON on stdout")
 	fs.IntVar(&c.srcFirst, "src-offset", 0, "shift the loopback source addresses (a rerun without --state-dir then enrolls from fresh addresses)")
+	fs.IntVar(&c.dispatch, "dispatch", 0, "remote phase: send this many commands (e.g. 2000) and time API call → agent")
+	fs.IntVar(&c.dispatchConc, "dispatch-concurrency", 8, "--dispatch: commands in flight")
+	fs.IntVar(&c.echo, "echo", 0, "remote phase: time this many terminal keystrokes (e.g. 1000) browser → server → agent → browser")
+	fs.BoolVar(&c.scriptRun, "script-run", false, "remote phase: run a script on every device of the org and time it until the last result")
+	fs.DurationVar(&c.remoteTimeout, "remote-timeout", 2*time.Minute, "bound of each remote phase")
 	fs.BoolVar(&c.child, "child", false, "internal: run as a shard of a parent breeze-sim")
 	shard := fs.String("shard", "", "internal: i/n, this process's shard")
 	if err := fs.Parse(args); err != nil {
@@ -127,6 +148,12 @@ func (c *config) validate(shard string) error {
 	if c.rate < 0 || c.jitter < 0 || c.jitter > 0.9 || c.enrollConc < 1 {
 		return errors.New("--rate ≥ 0, 0 ≤ --jitter ≤ 0.9 and --enroll-concurrency ≥ 1")
 	}
+	if c.dispatch < 0 || c.echo < 0 || c.dispatchConc < 1 || c.remoteTimeout <= 0 {
+		return errors.New("--dispatch and --echo ≥ 0, --dispatch-concurrency ≥ 1, --remote-timeout > 0")
+	}
+	if c.remotePhases() && !c.child && c.email == "" {
+		return errors.New("--dispatch, --echo and --script-run sign in: give --email and --password of an admin")
+	}
 	if c.interval != 0 && c.interval < time.Second {
 		return errors.New("--interval below 1s would trip the server's limit of 120 frames per minute")
 	}
@@ -159,3 +186,6 @@ func fdLimit() int {
 	}
 	return int(rl.Cur)
 }
+
+// remotePhases says whether any remote-work phase is on.
+func (c *config) remotePhases() bool { return c.dispatch > 0 || c.echo > 0 || c.scriptRun }

@@ -209,6 +209,8 @@ type coord struct {
 	armed    []event
 	disc     []int64
 	relink   []int64
+	samples  []int64    // dispatch latencies from the agents (ns)
+	devices  [][]string // by shard: linked device ids (evDevices)
 }
 
 var errShardExited = errors.New("a simulator shard exited early")
@@ -224,22 +226,9 @@ func (c *coord) next(ctx context.Context, timeout time.Duration) (event, error) 
 		case <-t.C:
 			return event{}, errTimeout
 		case e := <-c.events:
-			switch e.Ev {
-			case evExit:
-				c.exited[e.Shard] = true
-				if c.reports[e.Shard] == nil {
-					return e, errShardExited
-				}
-			case evReport:
-				c.reports[e.Shard] = e.Report
-			case evProgress:
-				c.progress[e.Shard] = e
-			case evDisconnect:
-				c.disc[e.Shard] = e.At
-			case evRelinked:
-				c.relink[e.Shard] = e.At
-			case evArmed:
-				c.armed[e.Shard] = e
+			c.apply(e)
+			if e.Ev == evExit && c.reports[e.Shard] == nil {
+				return e, errShardExited
 			}
 			return e, nil
 		}
@@ -295,7 +284,7 @@ func (c *coord) linkedNow() (linked, first, gaveUp int64, beats uint64) {
 func (c *coord) run(ctx context.Context) (*report, error) {
 	cfg := c.cfg
 	n := len(c.workers)
-	c.disc, c.relink, c.armed = make([]int64, n), make([]int64, n), make([]event, n)
+	c.disc, c.relink, c.armed, c.devices = make([]int64, n), make([]int64, n), make([]event, n), make([][]string, n)
 	rep := &report{Server: cfg.server, Agents: cfg.agents, Procs: n, FDLimit: fdLimit()}
 
 	t0 := time.Now()
@@ -344,6 +333,13 @@ func (c *coord) run(ctx context.Context) (*report, error) {
 		}
 	}
 
+	var phaseErr error
+	if cfg.remotePhases() {
+		if phaseErr = c.remote(ctx, rep); errors.Is(phaseErr, errShardExited) || ctx.Err() != nil {
+			return c.finish(ctx, rep, phaseErr)
+		}
+	}
+
 	c.logf("holding the links for %s", cfg.duration)
 	end := time.Now().Add(cfg.duration)
 	for time.Now().Before(end) && ctx.Err() == nil {
@@ -356,7 +352,7 @@ func (c *coord) run(ctx context.Context) (*report, error) {
 		rep.LinkedAtEnd, _, _, _ = c.linkedNow()
 		rep.ServerEnd = sampleServer(ctx, cfg)
 	}
-	return c.finish(ctx, rep, nil)
+	return c.finish(ctx, rep, phaseErr)
 }
 
 // restart arms the shards, says READY, and times the fleet's return.
@@ -444,6 +440,10 @@ func (c *coord) apply(e event) {
 		c.relink[e.Shard] = e.At
 	case evArmed:
 		c.armed[e.Shard] = e
+	case evSamples:
+		c.samples = append(c.samples, e.DispatchNs...)
+	case evDevices:
+		c.devices[e.Shard] = e.DeviceIDs
 	}
 }
 

@@ -52,6 +52,14 @@ type report struct {
 	StackKiBPerAgent   float64      `json:"serverStackKiBPerAgent"`
 	GoroutinesPerAgent float64      `json:"serverGoroutinesPerAgent"`
 
+	// Remote work as the agents saw it, and the phases' results.
+	AgentCommands       uint64        `json:"agentCommands" doc:"commands answered (first delivery)"`
+	AgentCommandRepeats uint64        `json:"agentCommandRepeats" doc:"repeats answered from memory"`
+	AgentEchoes         uint64        `json:"agentTerminalEchoes"`
+	AgentTerminals      uint64        `json:"agentTerminalsOpened"`
+	AgentRemoteWriteErr uint64        `json:"agentRemoteWriteErrors"`
+	Remote              *remoteReport `json:"remote,omitempty"`
+
 	Restart   *restartReport `json:"restart,omitempty"`
 	SimRSSKiB int64          `json:"simRssKiB"`
 	Errors    map[string]int `json:"errors,omitempty"`
@@ -109,6 +117,11 @@ func (r *report) merge(shards []*shardReport, firstDisconnect int64) {
 		r.Disconnects += s.Disconnects
 		r.ErrorFrames += s.ErrorFrames
 		r.SimRSSKiB += s.SimRSSKiB
+		r.AgentCommands += s.Commands
+		r.AgentCommandRepeats += s.CommandRepeats
+		r.AgentEchoes += s.Echoes
+		r.AgentTerminals += s.TerminalsOpened
+		r.AgentRemoteWriteErr += s.RemoteWriteErrs
 		link = append(link, s.LinkMicros...)
 		first = append(first, s.FirstLinkMicros...)
 		relink = append(relink, s.RelinkAt...)
@@ -161,6 +174,13 @@ func (r *report) print(w io.Writer) {
 		p("  restart             %d of %d relinked; from the first disconnect: p50 %.1fs, p90 %.1fs, p99 %.1fs, all %s",
 			rr.Relinked, rr.Expected, rr.P50Seconds, rr.P90Seconds, rr.P99Seconds, allText(rr))
 		p("  server relinked     %s", r.ServerAfterRestart)
+	}
+	if r.Remote != nil || r.AgentCommands > 0 || r.AgentTerminals > 0 {
+		p("  agents' remote work commands %d (repeats %d), terminals %d, echoes %d, write errors %d",
+			r.AgentCommands, r.AgentCommandRepeats, r.AgentTerminals, r.AgentEchoes, r.AgentRemoteWriteErr)
+	}
+	if r.Remote != nil {
+		r.Remote.print(p)
 	}
 	if r.ServerEnd.Goroutines > 0 || r.ServerEnd.RSSKiB > 0 {
 		p("  server at end       %s", r.ServerEnd)

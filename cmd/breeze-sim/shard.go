@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"math"
 	"regexp"
 	"sort"
 	"strings"
@@ -23,6 +24,8 @@ const (
 	cmdLink = "link"
 	cmdArm  = "arm"
 	cmdStop = "stop"
+	// cmdDevices asks for the device ids of the agents linked now.
+	cmdDevices = "devices"
 )
 
 // event is one line a shard writes.
@@ -39,6 +42,8 @@ type event struct {
 	At          int64        `json:"at,omitempty"` // unix ns
 	Error       string       `json:"error,omitempty"`
 	Report      *shardReport `json:"report,omitempty"`
+	DeviceIDs   []string     `json:"deviceIds,omitempty"`  // evDevices
+	DispatchNs  []int64      `json:"dispatchNs,omitempty"` // evSamples: command dispatch latencies
 }
 
 // Event names.
@@ -50,6 +55,8 @@ const (
 	evDisconnect = "disconnect"
 	evRelinked   = "relinked"
 	evReport     = "report"
+	evDevices    = "devices"
+	evSamples    = "samples"
 )
 
 // shardReport is what a shard saw, merged by the parent.
@@ -78,6 +85,12 @@ type shardReport struct {
 	FirstDisconnect int64          `json:"firstDisconnect"`
 	RelinkAt        []int64        `json:"relinkAt"`
 	SimRSSKiB       int64          `json:"simRssKiB"`
+	Commands        uint64         `json:"commands"`
+	CommandRepeats  uint64         `json:"commandRepeats"`
+	Echoes          uint64         `json:"terminalEchoes"`
+	TerminalsOpened uint64         `json:"terminalsOpened"`
+	TerminalsClosed uint64         `json:"terminalsClosed"`
+	RemoteWriteErrs uint64         `json:"remoteWriteErrors"`
 	Errors          map[string]int `json:"errors,omitempty"`
 }
 
@@ -102,6 +115,9 @@ type shard struct {
 
 	errMu  sync.Mutex
 	errors map[string]int
+
+	sampleMu sync.Mutex
+	samples  []int64 // dispatch latencies (ns) not yet sent to the parent
 }
 
 func (s *shard) emit(e event) {
@@ -165,6 +181,9 @@ func runShard(ctx context.Context, cfg *config, in io.Reader, out io.Writer, std
 	var wg sync.WaitGroup
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
+	// Dispatch samples go up often: the parent waits for them.
+	flush := time.NewTicker(50 * time.Millisecond)
+	defer flush.Stop()
 	linking, ramped := false, false
 loop:
 	for {
@@ -184,8 +203,14 @@ loop:
 				}
 			case cmdArm:
 				s.arm()
+			case cmdDevices:
+				s.emit(event{Ev: evDevices, DeviceIDs: s.linkedDevices()})
 			case cmdStop:
 				break loop
+			}
+		case <-flush.C:
+			if d := s.takeSamples(); len(d) > 0 {
+				s.emit(event{Ev: evSamples, DispatchNs: d})
 			}
 		case <-tick.C:
 			if !linking {
@@ -282,6 +307,19 @@ func (s *shard) unlinked(a *agent) {
 	}
 }
 
+// linkedDevices lists the device ids of the agents linked now.
+func (s *shard) linkedDevices() []string {
+	var out []string
+	for _, a := range s.agents {
+		a.mu.Lock()
+		if a.conn != nil {
+			out = append(out, a.deviceID)
+		}
+		a.mu.Unlock()
+	}
+	return out
+}
+
 // arm starts the restart test: every agent linked now must come back.
 func (s *shard) arm() {
 	if s.armed.Swap(true) {
@@ -331,6 +369,9 @@ func (s *shard) report(enrolled int) *shardReport {
 		Inventories: s.st.inventories.Load(), Pongs: s.st.pongs.Load(), Reconnects: s.st.reconnects.Load(),
 		Disconnects: s.st.disconnects.Load(), ErrorFrames: s.st.errorFrames.Load(),
 		Expected: s.expected, FirstDisconnect: s.firstDisconnect.Load(), SimRSSKiB: rssKiB("self"),
+		Commands: s.st.commands.Load(), CommandRepeats: s.st.commandRepeats.Load(), Echoes: s.st.echoes.Load(),
+		TerminalsOpened: s.st.terminalsOpened.Load(), TerminalsClosed: s.st.terminalsClosed.Load(),
+		RemoteWriteErrs: s.st.remoteWriteErrors.Load(),
 	}
 	for i := range s.agents {
 		if s.linkMicros[i] > 0 {
@@ -360,13 +401,15 @@ func micros(d time.Duration) uint32 {
 	return uint32(us)
 }
 
-// percentile of sorted values (p in 0..100).
+// percentile of sorted values (p in 0..100), by nearest rank: the
+// smallest value with at least p% of the values at or below it (so a
+// tail percentile of few samples is not flattered).
 func percentile[T int64 | uint32](sorted []T, p float64) T {
 	if len(sorted) == 0 {
 		return 0
 	}
-	i := int(float64(len(sorted)-1) * p / 100)
-	return sorted[i]
+	rank := int(math.Ceil(p*float64(len(sorted))/100 - 1e-9))
+	return sorted[min(max(rank-1, 0), len(sorted)-1)]
 }
 
 func sortedCopy[T int64 | uint32](v []T) []T {

@@ -91,8 +91,17 @@ func TestMalformedDatabaseURL(t *testing.T) {
 func TestUnreachableDatabase(t *testing.T) {
 	_, stderr, code := runBreeze(t, 20*time.Second,
 		[]string{"BREEZE_DATABASE_URL=postgres://postgres@127.0.0.1:1/breeze?sslmode=disable", "BREEZE_LISTEN=127.0.0.1:0",
-			"BREEZE_DATA_DIR=" + t.TempDir()}, "serve")
+			"BREEZE_REDIS_URL=" + redisURL(), "BREEZE_DATA_DIR=" + t.TempDir()}, "serve")
 	oneLineError(t, stderr, code, "127.0.0.1:1", "unreachable")
+}
+
+// PostgreSQL without Redis would have no durable queue, bus or presence:
+// refused before anything is opened.
+func TestPostgresNeedsRedis(t *testing.T) {
+	_, stderr, code := runBreeze(t, 20*time.Second,
+		[]string{"BREEZE_DATABASE_URL=postgres://postgres@127.0.0.1:1/breeze?sslmode=disable", "BREEZE_LISTEN=127.0.0.1:0",
+			"BREEZE_DATA_DIR=" + t.TempDir()}, "serve")
+	oneLineError(t, stderr, code, "BREEZE_REDIS_URL", "PostgreSQL")
 }
 
 func TestPortInUse(t *testing.T) {

@@ -13,13 +13,19 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // Config is the validated server configuration.
 type Config struct {
 	DatabaseURL string // sqlite://PATH or postgres://...
 	RedisURL    string // empty: queue, bus and limits stay in process
+	// RedisPrefix namespaces every Redis key, channel and queue of this
+	// deployment (several deployments, or test servers, may share a Redis).
+	RedisPrefix string
 	Listen      string // host:port
 	DataDir     string // SQLite file, keys, plugins
 	PublicURL   string // how agents and browsers reach this server
@@ -31,6 +37,16 @@ type Config struct {
 	// TrustedProxies are the addresses or CIDRs whose X-Forwarded-For is
 	// believed (the Caddy in front); comma-separated. Empty: none.
 	TrustedProxies string
+	// AllowedOrigins are extra browser origins (scheme://host[:port],
+	// comma-separated) allowed to open the WebSockets besides the server's
+	// own (a dashboard served from another host).
+	AllowedOrigins string
+	// FileMax bounds a file transfer, in bytes (BREEZE_FILE_MAX_BYTES).
+	FileMax int64
+	// TerminalIdle ends a terminal session without input for this long.
+	TerminalIdle time.Duration
+
+	fileMaxRaw, terminalIdleRaw string
 
 	// Secrets come from the environment only, never from flags (which other
 	// users of the machine can read in the process list).
@@ -51,6 +67,7 @@ func (c *Config) Fields() []Field {
 	return []Field{
 		{"database-url", "BREEZE_DATABASE_URL", "", "database: sqlite://PATH or postgres://USER@HOST:PORT/DB (default sqlite://DATA_DIR/breeze.db)", &c.DatabaseURL},
 		{"redis-url", "BREEZE_REDIS_URL", "", "Redis for queue, bus, presence and rate limits (empty: in process)", &c.RedisURL},
+		{"redis-prefix", "BREEZE_REDIS_PREFIX", "breeze:", "namespace of every Redis key, channel and queue (nodes of one deployment share it)", &c.RedisPrefix},
 		{"listen", "BREEZE_LISTEN", "127.0.0.1:8080", "address the HTTP server listens on", &c.Listen},
 		{"data-dir", "BREEZE_DATA_DIR", "./data", "directory for the SQLite database, keys and plugins", &c.DataDir},
 		{"public-url", "BREEZE_PUBLIC_URL", "", "URL agents and browsers use to reach the server (default http://LISTEN)", &c.PublicURL},
@@ -58,6 +75,9 @@ func (c *Config) Fields() []Field {
 		{"log-format", "BREEZE_LOG_FORMAT", "text", "text or json", &c.LogFormat},
 		{"tls-cert", "BREEZE_TLS_CERT", "", "PEM certificate to serve HTTPS directly (usually Caddy terminates TLS)", &c.TLSCert},
 		{"tls-key", "BREEZE_TLS_KEY", "", "PEM private key for --tls-cert", &c.TLSKey},
+		{"allowed-origins", "BREEZE_ALLOWED_ORIGINS", "", "comma-separated extra browser origins (https://host:port) allowed to open the terminal and events WebSockets besides the server's own", &c.AllowedOrigins},
+		{"file-max-bytes", "BREEZE_FILE_MAX_BYTES", "268435456", "largest file transfer to or from a device, in bytes", &c.fileMaxRaw},
+		{"terminal-idle-timeout", "BREEZE_TERMINAL_IDLE_TIMEOUT", "15m", "a terminal session without input for this long is closed", &c.terminalIdleRaw},
 		{"trusted-proxies", "BREEZE_TRUSTED_PROXIES", "", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed (client IPs for rate limits and audit)", &c.TrustedProxies},
 	}
 }
@@ -97,6 +117,8 @@ func LoadEnv(name string, args []string) (*Config, error) {
 	return Load(fs, args, os.Getenv)
 }
 
+var redisPrefix = regexp.MustCompile(`^[A-Za-z0-9:_.-]{1,64}$`)
+
 // ErrConfig marks a configuration mistake; the message names the setting.
 var ErrConfig = errors.New("configuration")
 
@@ -119,6 +141,9 @@ func (c *Config) finish() error {
 		if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
 			return bad("BREEZE_REDIS_URL", "%q is not a redis:// or rediss:// URL (example: redis://127.0.0.1:6379/0)", c.RedisURL)
 		}
+	}
+	if !redisPrefix.MatchString(c.RedisPrefix) {
+		return bad("BREEZE_REDIS_PREFIX", "%q is not 1 to 64 letters, digits and :_.-", c.RedisPrefix)
 	}
 	host, port, err := net.SplitHostPort(c.Listen)
 	if err != nil || port == "" {
@@ -163,7 +188,34 @@ func (c *Config) finish() error {
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return bad("BREEZE_TLS_CERT", "set both BREEZE_TLS_CERT and BREEZE_TLS_KEY, or neither")
 	}
+	for _, o := range c.OriginList() {
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" {
+			return bad("BREEZE_ALLOWED_ORIGINS", "%q is not an origin such as https://rmm.example.com", o)
+		}
+	}
+	n, err := strconv.ParseInt(c.fileMaxRaw, 10, 64)
+	if err != nil || n < 1 || n > 64<<30 {
+		return bad("BREEZE_FILE_MAX_BYTES", "%q is not a byte count from 1 to 68719476736", c.fileMaxRaw)
+	}
+	c.FileMax = n
+	d, err := time.ParseDuration(c.terminalIdleRaw)
+	if err != nil || d < time.Second || d > 24*time.Hour {
+		return bad("BREEZE_TERMINAL_IDLE_TIMEOUT", "%q is not a duration from 1s to 24h (example: 15m)", c.terminalIdleRaw)
+	}
+	c.TerminalIdle = d
 	return nil
+}
+
+// OriginList splits AllowedOrigins.
+func (c *Config) OriginList() []string {
+	var out []string
+	for _, p := range strings.Split(c.AllowedOrigins, ",") {
+		if p = strings.TrimRight(strings.TrimSpace(p), "/"); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // Database kinds.

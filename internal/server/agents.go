@@ -44,7 +44,8 @@ type Agents struct {
 
 // BuildAgents wires the agent side on st (which must implement
 // ports.AgentStore) and registers its metrics on reg.
-func BuildAgents(cfg *config.Config, log hclog.Logger, st ports.Store, limiter ports.RateLimiter, reg prometheus.Registerer) (*Agents, error) {
+// events receives device status changes (nil: the log only).
+func BuildAgents(cfg *config.Config, log hclog.Logger, st ports.Store, limiter ports.RateLimiter, reg prometheus.Registerer, events agents.Events) (*Agents, error) {
 	as, err := agents.AsStore(st)
 	if err != nil {
 		return nil, err
@@ -58,7 +59,9 @@ func BuildAgents(cfg *config.Config, log hclog.Logger, st ports.Store, limiter p
 	if a.Hub, err = agentws.New(agentws.Deps{Logger: log.Named("link")}); err != nil {
 		return nil, err
 	}
-	events := agents.LogEvents{Logger: log}
+	if events == nil {
+		events = agents.LogEvents{Logger: log}
+	}
 	if a.Service, err = agents.New(agents.Deps{
 		Store: as, Limiter: limiter, Clock: clock, Samples: a.Batch, Links: a.Hub, Events: events, Logger: log,
 		HeartbeatInterval: AgentHeartbeatInterval, Retention: TelemetryRetention,

@@ -25,7 +25,10 @@ type Identity struct {
 	Access  *access.Service
 	Hasher  *password.Hasher
 	Limiter ports.RateLimiter
-	close   []func() error
+	// Redis is the shared client when BREEZE_REDIS_URL is set (nil: the
+	// in-process profile); the remote-work side reuses it.
+	Redis goredis.UniversalClient
+	close []func() error
 }
 
 // Close releases the limiter and the Redis client.
@@ -74,7 +77,8 @@ func BuildIdentity(ctx context.Context, cfg *config.Config, log hclog.Logger, st
 			return nil, fmt.Errorf("Redis at %s is unreachable: %w (start it or fix BREEZE_REDIS_URL)", opts.Addr, err)
 		}
 		id.close = append(id.close, client.Close)
-		id.Limiter = redisad.NewRateLimiter(redisad.RateLimiterDeps{Client: client})
+		id.Redis = client
+		id.Limiter = redisad.NewRateLimiter(redisad.RateLimiterDeps{Client: client, Prefix: cfg.RedisPrefix + "ratelimit:"})
 		log.Info("rate limits in Redis", "addr", opts.Addr)
 	} else {
 		ml := memory.NewRateLimiter(memory.RateLimiterOptions{})

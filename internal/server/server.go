@@ -20,6 +20,7 @@ import (
 
 	httpapi "github.com/breeze-rmm/breeze/adapters/http"
 	"github.com/breeze-rmm/breeze/adapters/http/api"
+	"github.com/breeze-rmm/breeze/core/app/agents"
 	"github.com/breeze-rmm/breeze/internal/config"
 	"github.com/breeze-rmm/breeze/web"
 )
@@ -52,6 +53,9 @@ func printCredentials(w io.Writer, url string, c *Credentials) {
 func Run(ctx context.Context, d Deps) error {
 	cfg, log := d.Config, d.Logger
 
+	if kind, _, _ := config.ParseDatabaseURL(cfg.DatabaseURL); kind == config.Postgres && cfg.RedisURL == "" {
+		return fmt.Errorf("%w: BREEZE_REDIS_URL: a PostgreSQL deployment keeps its queue, bus and presence registry in Redis; set BREEZE_REDIS_URL (e.g. redis://127.0.0.1:6379/0)", config.ErrConfig)
+	}
 	// Bind first: a port in use is the commonest mistake, and it should not
 	// wait behind a migration.
 	ln, err := Listen(cfg.Listen)
@@ -81,9 +85,16 @@ func Run(ctx context.Context, d Deps) error {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	ag, err := BuildAgents(cfg, log, st, id.Limiter, reg)
+	rw, err := NewRemote(cfg, st, id, log)
+	if err != nil {
+		return fmt.Errorf("build remote work: %w", err)
+	}
+	ag, err := BuildAgents(cfg, log, st, id.Limiter, reg, rw.DeviceEvents(agents.LogEvents{Logger: log.Named("agents")}))
 	if err != nil {
 		return fmt.Errorf("build agent side: %w", err)
+	}
+	if err := rw.Wire(cfg, st, id, ag); err != nil {
+		return fmt.Errorf("build remote work: %w", err)
 	}
 	secure := cfg.TLSCert != "" || strings.HasPrefix(cfg.PublicURL, "https://")
 	srv, err := api.NewServer(httpapi.Deps{
@@ -93,11 +104,13 @@ func Run(ctx context.Context, d Deps) error {
 		Options:  httpapi.Options{TLS: secure, Version: Version, TrustedProxies: cfg.ProxyList()},
 		Web:      web.Handler(),
 	}, api.Deps{Store: st, Auth: id.Auth, Access: id.Access, RefreshTTL: RefreshTTL, SecureCookies: secure,
-		Agents: ag.Service, PublicURL: cfg.PublicURL, DownloadDir: ag.DownloadDir})
+		Agents: ag.Service, PublicURL: cfg.PublicURL, DownloadDir: ag.DownloadDir,
+		Commands: rw.Commands, Scripts: rw.Scripts})
 	if err != nil {
 		return fmt.Errorf("build HTTP server: %w", err)
 	}
 	ag.Hub.Register(srv, ag.Service, api.AgentDeviceFrom)
+	rw.Register(srv, cfg, id, secure)
 	if err := srv.VerifyRoutes(); err != nil {
 		return fmt.Errorf("routes: %w", err)
 	}
@@ -120,6 +133,11 @@ func Run(ctx context.Context, d Deps) error {
 	// The agent jobs stop with actx (ctx, or Serve failing); Stop then
 	// flushes telemetry, before the deferred store Close.
 	actx, stopAgents := context.WithCancel(ctx)
+	if err := rw.Start(actx); err != nil {
+		stopAgents()
+		return err
+	}
+	defer rw.Stop()
 	ag.Start(actx)
 	defer ag.Stop()
 	defer stopAgents()

@@ -15,7 +15,7 @@ import (
 // The in-memory store below exists only to check that the suite itself is
 // sane (it passes against a straightforward reading of the contract).
 
-func TestFakeStore(t *testing.T) { Run(t, newFake) }
+func TestFakeStore(t *testing.T) { runTenancy(t, newFake) }
 
 func newFake(testing.TB) ports.Store {
 	return &fake{db: &fakeDB{
@@ -38,6 +38,7 @@ type fake struct {
 	// interface only satisfies ports.Store (a call would panic, loudly).
 	ports.IdentityStore
 	ports.AgentStore
+	ports.RemoteStore
 	db   *fakeDB
 	inTx bool
 }

@@ -51,8 +51,16 @@ import (
 // times. It registers the store's cleanup on t.
 type Factory func(t testing.TB) ports.Store
 
-// Run runs the whole suite against stores made by newStore.
+// Run runs the whole suite against stores made by newStore: tenancy, then
+// remote work (RunRemote).
 func Run(t *testing.T, newStore Factory) {
+	t.Helper()
+	runTenancy(t, newStore)
+	t.Run("Remote", func(t *testing.T) { RunRemote(t, newStore) })
+}
+
+// runTenancy runs the tenancy groups only (partners to devices).
+func runTenancy(t *testing.T, newStore Factory) {
 	t.Helper()
 	groups := []struct {
 		name string

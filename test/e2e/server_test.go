@@ -3,6 +3,8 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"net"
 	"net/http"
 	"os"
@@ -86,7 +88,10 @@ func (s *server) start() {
 		"BREEZE_LISTEN="+s.addr, "BREEZE_DATA_DIR="+s.dataDir, "BREEZE_LOG_LEVEL=debug",
 		"BREEZE_BOOTSTRAP_EMAIL="+adminEmail, "BREEZE_BOOTSTRAP_PASSWORD="+adminPassword)
 	if s.dbURL != "" {
-		cmd.Env = append(cmd.Env, "BREEZE_DATABASE_URL="+s.dbURL)
+		// The production profile: PostgreSQL with Redis, in a namespace of
+		// this server's own (tests run side by side on one Redis).
+		cmd.Env = append(cmd.Env, "BREEZE_DATABASE_URL="+s.dbURL, "BREEZE_REDIS_URL="+testRedisURL(),
+			"BREEZE_REDIS_PREFIX="+redisPrefix(s.dataDir))
 	}
 	cmd.Stdout, cmd.Stderr = s.log, s.log
 	if err := cmd.Start(); err != nil {
@@ -224,4 +229,18 @@ func writeFile(t *testing.T, dir, name, content string) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// testRedisURL is the test Redis (BREEZE_TEST_REDIS_URL, else the default).
+func testRedisURL() string {
+	if u := os.Getenv("BREEZE_TEST_REDIS_URL"); u != "" {
+		return u
+	}
+	return "redis://127.0.0.1:6379/0"
+}
+
+// redisPrefix names a server's Redis namespace after its data dir.
+func redisPrefix(dataDir string) string {
+	sum := sha256.Sum256([]byte(dataDir))
+	return "e2e-" + hex.EncodeToString(sum[:6]) + ":"
 }

@@ -56,3 +56,12 @@ func (h *Hub) SendRaw(deviceID string, frame []byte) (held, queued bool) {
 		return true, false
 	}
 }
+
+// Holds reports whether this node has a welcomed live link of the device
+// (relay.LocalLinks).
+func (h *Hub) Holds(deviceID string) bool {
+	h.mu.Lock()
+	l := h.links[deviceID]
+	h.mu.Unlock()
+	return l != nil && !l.isClosing() && l.welcomed.Load()
+}

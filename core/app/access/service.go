@@ -29,7 +29,10 @@ type Deps struct {
 }
 
 // Service implements the access use cases.
-type Service struct{ d Deps }
+type Service struct {
+	d           Deps
+	revocations domain.Revocations // nil: nobody listens
+}
 
 // New checks deps.
 func New(d Deps) (*Service, error) {

@@ -105,6 +105,7 @@ func (s *Service) UpdateUser(ctx context.Context, p *domain.Principal, id string
 		if _, err := s.d.Store.RefreshTokens().RevokeUser(ctx, u.ID, s.d.Clock.Now()); err != nil {
 			return nil, fmt.Errorf("end sessions: %w", err)
 		}
+		s.userEnded(ctx, u.ID)
 	}
 	return nu, nil
 }
@@ -128,5 +129,15 @@ func (s *Service) DeleteUser(ctx context.Context, p *domain.Principal, id string
 	if _, err := s.d.Store.RefreshTokens().RevokeUser(ctx, u.ID, s.d.Clock.Now()); err != nil {
 		return fmt.Errorf("end sessions: %w", err)
 	}
+	s.userEnded(ctx, u.ID)
 	return s.d.Store.Users().Delete(ctx, scope, id)
+}
+
+// SetRevocations installs who hears about ended sessions. Call it before serving.
+func (s *Service) SetRevocations(r domain.Revocations) { s.revocations = r }
+
+func (s *Service) userEnded(ctx context.Context, userID string) {
+	if s.revocations != nil {
+		s.revocations.UserEnded(ctx, userID)
+	}
 }

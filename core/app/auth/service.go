@@ -39,7 +39,10 @@ type Deps struct {
 }
 
 // Service implements sign-in, refresh, logout and authentication.
-type Service struct{ d Deps }
+type Service struct {
+	d           Deps
+	revocations domain.Revocations // nil: nobody listens
+}
 
 // New checks deps and fills defaults.
 func New(d Deps) (*Service, error) {

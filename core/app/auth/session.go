@@ -97,6 +97,7 @@ func (s *Service) refused(ctx context.Context, t *domain.RefreshToken, now time.
 		audit.SetOutcome(ctx, domain.OutcomeFailure, `{"reason":"refresh_race"}`)
 	case !t.UsedAt.IsZero():
 		n, err := s.d.Store.RefreshTokens().RevokeFamily(ctx, t.FamilyID, now)
+		s.sessionEnded(ctx, t.FamilyID)
 		if err != nil {
 			return fmt.Errorf("revoke replayed family: %w", err)
 		}
@@ -115,6 +116,7 @@ func (s *Service) Logout(ctx context.Context, p *domain.Principal) error {
 	if _, err := s.d.Store.RefreshTokens().RevokeFamily(ctx, p.SessionID, s.d.Clock.Now()); err != nil {
 		return fmt.Errorf("revoke session: %w", err)
 	}
+	s.sessionEnded(ctx, p.SessionID)
 	audit.SetResource(ctx, "session", p.SessionID, p.PartnerID, "")
 	return nil
 }
@@ -131,4 +133,14 @@ func (s *Service) mustEnrollTOTP(ctx context.Context, u *domain.User) (bool, err
 		return false, fmt.Errorf("read partner: %w", err)
 	}
 	return p.RequireTOTP, nil
+}
+
+// SetRevocations installs who hears about ended sessions (the remote-work
+// side, built after this service). Call it before serving.
+func (s *Service) SetRevocations(r domain.Revocations) { s.revocations = r }
+
+func (s *Service) sessionEnded(ctx context.Context, sessionID string) {
+	if s.revocations != nil {
+		s.revocations.SessionEnded(ctx, sessionID)
+	}
 }

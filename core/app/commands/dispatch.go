@@ -28,34 +28,42 @@ func frameOf(c *domain.Command) protocol.Command {
 // and returns the command as it now stands. Interactive dispatch goes
 // straight over the relay; when the device is not linked the command stays
 // queued (delivered at the agent's next hello) and its expiry is queued.
+// The command is claimed (queued → sent) before it is sent, so a hello
+// delivering pending commands at the same moment never sends it twice.
 func (s *Service) Dispatch(ctx context.Context, c *domain.Command) *domain.Command {
-	err := s.d.Sender.ToAgent(ctx, c.DeviceID, frameOf(c))
-	if err != nil {
-		s.d.Logger.Debug("command waits for its device", "command_id", c.ID, "device_id", c.DeviceID, "reason", err)
+	if !s.d.Sender.Reachable(ctx, c.DeviceID) {
 		s.schedule(ctx, TaskExpire, c.ID, c.ExpiresAt)
 		return c
 	}
-	return s.markSent(ctx, c)
+	claimed, ok := s.claim(ctx, c)
+	if !ok {
+		return claimed
+	}
+	if err := s.d.Sender.ToAgent(ctx, c.DeviceID, frameOf(claimed)); err != nil {
+		// The link went away between the look-up and the send: the
+		// command stays sent and the agent's next hello redelivers it.
+		s.d.Logger.Debug("command not delivered; redelivered at the next hello", "command_id", c.ID, "error", err)
+	}
+	return claimed
 }
 
-// markSent records a delivery and queues the command's deadline.
-func (s *Service) markSent(ctx context.Context, c *domain.Command) *domain.Command {
+// claim moves a queued command to sent and queues its deadline. ok is
+// false when someone else claimed it first (the current state is returned).
+func (s *Service) claim(ctx context.Context, c *domain.Command) (*domain.Command, bool) {
 	now := s.d.Clock.Now().UTC()
-	// The agent's ack may already have moved it to running: that is fine.
-	upd, err := s.d.Store.Commands().Transition(ctx, c.ID, []domain.CommandStatus{domain.CommandQueued, domain.CommandSent},
+	upd, err := s.d.Store.Commands().Transition(ctx, c.ID, []domain.CommandStatus{domain.CommandQueued},
 		domain.CommandUpdate{Status: domain.CommandSent, SentAt: &now, CountAttempt: true})
-	switch {
-	case err == nil:
-		s.publish(ctx, upd)
-		c = upd
-	case errors.Is(err, domain.ErrConflict) && upd != nil:
-		c = upd
-	default:
-		s.d.Logger.Warn("command sent but not marked sent", "command_id", c.ID, "error", err)
+	if err != nil {
+		if errors.Is(err, domain.ErrConflict) && upd != nil {
+			return upd, false
+		}
+		s.d.Logger.Warn("command not claimed for sending", "command_id", c.ID, "error", err)
+		return c, false
 	}
-	deadline := now.Add(time.Duration(c.TimeoutSeconds)*time.Second + DeadlineGrace)
-	s.schedule(ctx, TaskDeadline, c.ID, deadline)
-	return c
+	s.publish(ctx, upd)
+	deadline := now.Add(time.Duration(upd.TimeoutSeconds)*time.Second + DeadlineGrace)
+	s.schedule(ctx, TaskDeadline, upd.ID, deadline)
+	return upd, true
 }
 
 // schedule queues a task for the command at at; a duplicate (the same
@@ -69,30 +77,42 @@ func (s *Service) schedule(ctx context.Context, kind, id string, at time.Time) {
 }
 
 // DeliverPending sends a device's pending commands when its agent links:
-// queued ones for the first time, sent or running ones again (the agent
-// answers a repeat from its memory instead of running it twice). Queued
-// commands past their expiry are expired instead.
+// queued ones for the first time, and sent or running ones again (the
+// agent answers a repeat from its memory instead of running it twice).
+// Queued commands past their expiry are expired instead.
 func (s *Service) DeliverPending(ctx context.Context, deviceID string) {
+	linkedAt := s.d.Clock.Now()
 	pending, err := s.d.Store.Commands().Pending(ctx, deviceID, MaxPendingDelivered)
 	if err != nil {
 		s.d.Logger.Error("pending commands not loaded", "device_id", deviceID, "error", err)
 		return
 	}
-	now := s.d.Clock.Now()
 	for _, c := range pending {
 		if ctx.Err() != nil {
 			return
 		}
-		if c.Status == domain.CommandQueued && !now.Before(c.ExpiresAt) {
-			s.expire(ctx, c.ID)
+		switch {
+		case c.Status == domain.CommandQueued && !linkedAt.Before(c.ExpiresAt):
+			_ = s.expire(ctx, c.ID)
 			continue
+		case c.Status == domain.CommandQueued:
+			claimed, ok := s.claim(ctx, c)
+			if !ok {
+				continue // dispatched meanwhile over this link
+			}
+			c = claimed
+		default:
+			// Sent before, maybe over an earlier link: send again (a
+			// command dispatched just now may go twice; the agent answers
+			// the repeat from its memory).
+			if upd, err := s.d.Store.Commands().Transition(ctx, c.ID, []domain.CommandStatus{c.Status},
+				domain.CommandUpdate{Status: c.Status, CountAttempt: true}); err == nil {
+				c = upd
+			}
 		}
 		if err := s.sendPatiently(ctx, c); err != nil {
 			s.d.Logger.Debug("pending command not delivered", "command_id", c.ID, "error", err)
 			return // the link went away: the next hello tries again
-		}
-		if c.Status == domain.CommandQueued {
-			s.markSent(ctx, c)
 		}
 	}
 }

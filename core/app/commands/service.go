@@ -27,6 +27,8 @@ type Store interface {
 // (relay.Relay implements it).
 type Sender interface {
 	ToAgent(ctx context.Context, deviceID string, frame any) error
+	// Reachable: some node holds a live link of the device right now.
+	Reachable(ctx context.Context, deviceID string) bool
 }
 
 // Publisher publishes browser events (events.Publisher implements it).

@@ -28,6 +28,8 @@ type LocalLinks interface {
 	// SendRaw queues an encoded frame on this node's link of the device.
 	// held: this node has a link of it; queued: the frame was taken.
 	SendRaw(deviceID string, frame []byte) (held, queued bool)
+	// Holds reports whether this node has a welcomed link of the device.
+	Holds(deviceID string) bool
 }
 
 // Logger is the subset of hclog.Logger the package uses.
@@ -126,6 +128,20 @@ func (r *Relay) ToAgent(ctx context.Context, deviceID string, frame any) error {
 		return fmt.Errorf("relay: publish to node %s: %w", node, err)
 	}
 	return nil
+}
+
+// Reachable reports whether some node holds a live link of the device
+// (this one, or another per the presence registry). A registry error
+// counts as reachable: the send then decides.
+func (r *Relay) Reachable(ctx context.Context, deviceID string) bool {
+	if r.d.Links.Holds(deviceID) {
+		return true
+	}
+	node, ok, err := r.d.Registry.Lookup(ctx, deviceID)
+	if err != nil {
+		return true
+	}
+	return ok && node != r.d.NodeID
 }
 
 func encode(frame any) ([]byte, error) {

@@ -15,6 +15,8 @@ const Version = 1
 
 // Frame size limits. The server closes a link that sends a larger frame.
 const (
-	MaxAgentFrame  = 1 << 20 // agent → server (inventory is the largest)
+	// agent → server: a command result carries up to DefaultOutputCap of
+	// stdout and of stderr, JSON-escaped (the agent trims what would not fit).
+	MaxAgentFrame  = 4 << 20
 	MaxServerFrame = 1 << 20 // server → agent
 )

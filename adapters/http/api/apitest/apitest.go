@@ -39,6 +39,8 @@ import (
 	"github.com/breeze-rmm/breeze/core/app/access"
 	"github.com/breeze-rmm/breeze/core/app/agents"
 	"github.com/breeze-rmm/breeze/core/app/auth"
+	"github.com/breeze-rmm/breeze/core/app/commands"
+	"github.com/breeze-rmm/breeze/core/app/scripts"
 	"github.com/breeze-rmm/breeze/core/domain"
 	"github.com/breeze-rmm/breeze/ports"
 )
@@ -146,6 +148,8 @@ type TestServer struct {
 	Sweeper    *agents.Sweeper
 	Retention  *agents.Retention
 	Events     *agents.RecordEvents
+	// Remote is the remote-work side; nil when the store lacks it.
+	Remote *RemoteParts
 
 	httpOnce sync.Once
 	httpURL  string
@@ -206,6 +210,12 @@ func NewServerWith(t testing.TB, opts Options) *TestServer {
 	logs := &LogBuffer{}
 	logger := hclog.New(&hclog.LoggerOptions{Output: logs, Level: hclog.Warn, JSONFormat: true})
 	ag := buildAgents(t, st, limiter, clock, logger, opts.Agents)
+	rw := buildRemote(t, st, ag.hub, clock, logger, opts.Postgres)
+	var cmds *commands.Service
+	var scr *scripts.Service
+	if rw != nil {
+		cmds, scr = rw.Commands, rw.Scripts
+	}
 	publicURL := opts.PublicURL
 	if publicURL == "" {
 		publicURL = "https://breeze.example.test"
@@ -218,6 +228,7 @@ func NewServerWith(t testing.TB, opts Options) *TestServer {
 		Store: apiStore, Auth: authSvc, Access: accessSvc, Clock: clock,
 		RefreshTTL: opts.RefreshTTL, SecureCookies: opts.SecureCookies,
 		Agents: ag.service, PublicURL: publicURL, DownloadDir: opts.DownloadDir,
+		Commands: cmds, Scripts: scr,
 	})
 	if err != nil {
 		t.Fatalf("apitest: build server: %v", err)
@@ -236,7 +247,7 @@ func NewServerWith(t testing.TB, opts Options) *TestServer {
 		Server: srv, Store: st, Auth: authSvc, Access: accessSvc, Tokens: tokens, Hasher: hasher, TOTP: totp,
 		Clock: clock, Logs: logs, hash: hash,
 		Agents: ag.service, AgentStore: ag.store, Hub: ag.hub, Batch: ag.batch, Sweeper: ag.sweeper,
-		Retention: ag.retention, Events: ag.events,
+		Retention: ag.retention, Events: ag.events, Remote: rw,
 	}
 	ts.seed(t)
 	return ts

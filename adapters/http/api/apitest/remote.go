@@ -1,0 +1,85 @@
+package apitest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/breeze-rmm/breeze/adapters/http/agentws"
+	"github.com/breeze-rmm/breeze/adapters/memory"
+	"github.com/breeze-rmm/breeze/core/app/commands"
+	"github.com/breeze-rmm/breeze/core/app/events"
+	"github.com/breeze-rmm/breeze/core/app/relay"
+	"github.com/breeze-rmm/breeze/core/app/remote"
+	"github.com/breeze-rmm/breeze/core/app/scripts"
+	"github.com/breeze-rmm/breeze/ports"
+)
+
+// RemoteParts are the remote-work side of a test server: an in-process bus
+// and registry (one node), the durable queue of the store's profile, the
+// relay and the command and script services.
+type RemoteParts struct {
+	Bus      *memory.Bus
+	Registry *memory.PresenceRegistry
+	Queue    ports.Queue
+	Relay    *relay.Relay
+	Events   *events.Publisher
+	Commands *commands.Service
+	Scripts  *scripts.Service
+}
+
+// buildRemote wires remote work like the server does and starts the relay
+// and the queue; nil when the store does not keep remote work or there is
+// no hub.
+func buildRemote(t testing.TB, st ports.Store, hub *agentws.Hub, clock *Clock, log hclog.Logger, pg bool) *RemoteParts {
+	t.Helper()
+	rs, ok := st.(commands.Store)
+	if !ok || hub == nil {
+		t.Logf("apitest: no remote-work side (store %T)", st)
+		return nil
+	}
+	p := &RemoteParts{
+		Bus:      memory.NewBus(memory.BusOptions{}),
+		Registry: memory.NewPresenceRegistry(memory.PresenceRegistryOptions{}),
+		Queue:    newTestQueue(t, st, pg, log),
+	}
+	var err error
+	if p.Relay, err = relay.New(relay.Deps{Bus: p.Bus, Registry: p.Registry, NodeID: "test-node", Links: hub, Logger: log}); err != nil {
+		t.Fatalf("apitest: relay: %v", err)
+	}
+	p.Events = &events.Publisher{Bus: p.Bus, Logger: log}
+	if p.Commands, err = commands.New(commands.Deps{Store: rs, Sender: p.Relay, Queue: p.Queue, Events: p.Events, Clock: clock, Logger: log}); err != nil {
+		t.Fatalf("apitest: commands: %v", err)
+	}
+	if p.Scripts, err = scripts.New(scripts.Deps{Store: rs, Commands: p.Commands, Queue: p.Queue, Events: p.Events, Clock: clock, Logger: log}); err != nil {
+		t.Fatalf("apitest: scripts: %v", err)
+	}
+	p.Commands.SetRuns(p.Scripts)
+	p.Commands.RegisterTasks(p.Queue)
+	p.Scripts.RegisterTasks(p.Queue)
+	hub.SetRemote(remote.New(remote.Deps{Relay: p.Relay, Commands: p.Commands, Logger: log}))
+
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan struct{})
+	done := make(chan struct{})
+	go func() { defer close(done); _ = p.Relay.Run(ctx, ready) }()
+	select {
+	case <-ready:
+	case <-time.After(5 * time.Second):
+		t.Fatal("apitest: relay did not subscribe")
+	}
+	if err := p.Queue.Start(ctx); err != nil {
+		t.Fatalf("apitest: start queue: %v", err)
+	}
+	t.Cleanup(func() {
+		sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer scancel()
+		_ = p.Queue.Shutdown(sctx)
+		cancel()
+		<-done
+		_ = p.Bus.Close()
+	})
+	return p
+}

@@ -1,0 +1,227 @@
+package api_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/breeze-rmm/breeze/adapters/http/api/apitest"
+	"github.com/breeze-rmm/breeze/core/domain"
+	"github.com/breeze-rmm/breeze/core/domain/protocol"
+)
+
+func TestCommandRoundTrip(t *testing.T) { bothProfiles(t, testCommandRoundTrip) }
+
+func testCommandRoundTrip(t *testing.T, rs *remoteServer) {
+	conn := rs.link(t)
+	code, body := rs.Do(t, http.MethodPost, "/api/v1/devices/"+rs.deviceID+"/commands", rs.admin,
+		map[string]any{"action": "list_processes"})
+	if code != http.StatusAccepted {
+		t.Fatalf("create: %d %v", code, body)
+	}
+	id := body["id"].(string)
+	var cmd protocol.Command
+	nextOfType(t, conn, protocol.TypeCommand, &cmd)
+	if cmd.ID != id || cmd.Action != "list_processes" || cmd.TimeoutSeconds != 300 || cmd.OutputCap != protocol.DefaultOutputCap {
+		t.Fatalf("frame %+v", cmd)
+	}
+	rs.waitStatus(t, rs.admin, id, "sent")
+	sendJSON(t, conn, protocol.CommandAck{Header: protocol.Header{Type: protocol.TypeCommandAck, ID: id}, State: "running"})
+	rs.waitStatus(t, rs.admin, id, "running")
+	data, _ := json.Marshal([]protocol.Process{{PID: 42, Name: "<img src=x onerror=alert(1)>"}})
+	now := time.Now().UTC()
+	sendJSON(t, conn, protocol.CommandResult{Header: protocol.Header{Type: protocol.TypeCommandResult, ID: id},
+		Status: protocol.ResultSucceeded, ExitCode: intp(0), Stdout: "ok\n", Data: data, StartedAt: now, FinishedAt: now})
+	got := rs.waitStatus(t, rs.admin, id, "succeeded")
+	if got["stdout"] != "ok\n" || got["exitCode"].(float64) != 0 || got["attempts"].(float64) < 1 {
+		t.Fatalf("result %v", got)
+	}
+	procs := got["data"].([]any)
+	if procs[0].(map[string]any)["name"] != "<img src=x onerror=alert(1)>" {
+		t.Fatalf("data %v", got["data"])
+	}
+	// A repeated result (the agent resends after a reconnect) changes nothing.
+	sendJSON(t, conn, protocol.CommandResult{Header: protocol.Header{Type: protocol.TypeCommandResult, ID: id},
+		Status: protocol.ResultFailed, Stdout: "again", StartedAt: now, FinishedAt: now})
+	time.Sleep(100 * time.Millisecond)
+	if got := rs.waitStatus(t, rs.admin, id, "succeeded"); got["stdout"] != "ok\n" {
+		t.Fatalf("a repeated result overwrote the first: %v", got)
+	}
+	// The list shows it, newest first.
+	code, list := rs.Do(t, http.MethodGet, "/api/v1/devices/"+rs.deviceID+"/commands", rs.admin, nil)
+	if code != http.StatusOK || len(list["items"].([]any)) != 1 {
+		t.Fatalf("list: %d %v", code, list)
+	}
+}
+
+func TestCommandWaitsForOfflineDevice(t *testing.T) {
+	bothProfiles(t, testCommandWaitsForOfflineDevice)
+}
+
+func testCommandWaitsForOfflineDevice(t *testing.T, rs *remoteServer) {
+	code, body := rs.Do(t, http.MethodPost, "/api/v1/devices/"+rs.deviceID+"/commands", rs.admin,
+		map[string]any{"action": "collect_inventory"})
+	if code != http.StatusAccepted || body["status"] != "queued" {
+		t.Fatalf("create offline: %d %v", code, body)
+	}
+	id := body["id"].(string)
+	conn := rs.link(t)
+	var cmd protocol.Command
+	nextOfType(t, conn, protocol.TypeCommand, &cmd)
+	if cmd.ID != id {
+		t.Fatalf("delivered %s, want %s", cmd.ID, id)
+	}
+	rs.waitStatus(t, rs.admin, id, "sent")
+}
+
+func TestCommandRedeliveredAfterLinkDrops(t *testing.T) {
+	bothProfiles(t, testCommandRedeliveredAfterLinkDrops)
+}
+
+func testCommandRedeliveredAfterLinkDrops(t *testing.T, rs *remoteServer) {
+	conn := rs.link(t)
+	_, body := rs.Do(t, http.MethodPost, "/api/v1/devices/"+rs.deviceID+"/commands", rs.admin,
+		map[string]any{"action": "run_script", "payload": map[string]any{"language": "sh", "body": "sleep 1"}})
+	id := body["id"].(string)
+	var cmd protocol.Command
+	nextOfType(t, conn, protocol.TypeCommand, &cmd)
+	sendJSON(t, conn, protocol.CommandAck{Header: protocol.Header{Type: protocol.TypeCommandAck, ID: id}, State: "running"})
+	rs.waitStatus(t, rs.admin, id, "running")
+	_ = conn.Close() // the agent drops mid-command
+
+	conn2 := rs.link(t)
+	var again protocol.Command
+	nextOfType(t, conn2, protocol.TypeCommand, &again)
+	if again.ID != id {
+		t.Fatalf("redelivered %s, want %s", again.ID, id)
+	}
+	now := time.Now().UTC()
+	sendJSON(t, conn2, protocol.CommandResult{Header: protocol.Header{Type: protocol.TypeCommandResult, ID: id},
+		Status: protocol.ResultSucceeded, ExitCode: intp(0), StartedAt: now, FinishedAt: now})
+	rs.waitStatus(t, rs.admin, id, "succeeded")
+}
+
+func TestCommandResultForAnotherDeviceRefused(t *testing.T) {
+	rs := newRemoteServer(t)
+	otherID, otherToken := rs.NewDevice(t, rs.Seed.A, 0, "host-other")
+	_, body := rs.Do(t, http.MethodPost, "/api/v1/devices/"+otherID+"/commands", rs.admin,
+		map[string]any{"action": "list_services"})
+	id := body["id"].(string)
+	_ = otherToken
+
+	conn := rs.link(t) // the first device's agent claims a result for the other's command
+	now := time.Now().UTC()
+	sendJSON(t, conn, protocol.CommandResult{Header: protocol.Header{Type: protocol.TypeCommandResult, ID: id},
+		Status: protocol.ResultSucceeded, Stdout: "forged", StartedAt: now, FinishedAt: now})
+	var e protocol.Error
+	nextOfType(t, conn, protocol.TypeError, &e)
+	if e.ID != id || e.Code != "invalid" {
+		t.Fatalf("error frame %+v", e)
+	}
+	_, got := rs.Do(t, http.MethodGet, "/api/v1/commands/"+id, rs.admin, nil)
+	if got["status"] != "queued" || got["stdout"] != "" {
+		t.Fatalf("the forged result changed the command: %v", got)
+	}
+}
+
+func TestCommandIdempotencyKey(t *testing.T) {
+	rs := newRemoteServer(t)
+	req := map[string]any{"action": "reboot", "idempotencyKey": "k-1"}
+	code1, b1 := rs.Do(t, http.MethodPost, "/api/v1/devices/"+rs.deviceID+"/commands", rs.admin, req)
+	code2, b2 := rs.Do(t, http.MethodPost, "/api/v1/devices/"+rs.deviceID+"/commands", rs.admin, req)
+	if code1 != http.StatusAccepted || code2 != http.StatusOK || b1["id"] != b2["id"] {
+		t.Fatalf("idempotency: %d %v / %d %v", code1, b1["id"], code2, b2["id"])
+	}
+}
+
+func TestCommandScopingAndValidation(t *testing.T) {
+	rs := newRemoteServer(t)
+	_, body := rs.Do(t, http.MethodPost, "/api/v1/devices/"+rs.deviceID+"/commands", rs.admin, map[string]any{"action": "list_services"})
+	id := body["id"].(string)
+
+	bAdmin := rs.Login(t, rs.Seed.B.Admin.Email, apitest.DefaultPassword)
+	cases := []struct {
+		method, path string
+		body         any
+	}{
+		{http.MethodPost, "/api/v1/devices/" + rs.deviceID + "/commands", map[string]any{"action": "reboot"}},
+		{http.MethodGet, "/api/v1/commands/" + id, nil},
+		{http.MethodGet, "/api/v1/devices/" + rs.deviceID + "/commands", nil},
+		{http.MethodPost, "/api/v1/commands/" + id + "/cancel", nil},
+	}
+	for _, c := range cases {
+		if code, b := rs.Do(t, c.method, c.path, bAdmin, c.body); code != http.StatusNotFound {
+			t.Errorf("%s %s as partner B: %d %v, want 404", c.method, c.path, code, b)
+		}
+	}
+	viewer := rs.NewUser(t, domain.RoleOrgViewer, rs.Seed.A.OrgUnit(0), rs.Seed.A.Partner.ID)
+	vt := rs.Login(t, viewer.Email, viewer.Password)
+	if code, _ := rs.Do(t, http.MethodPost, "/api/v1/devices/"+rs.deviceID+"/commands", vt, map[string]any{"action": "reboot"}); code != http.StatusForbidden {
+		t.Errorf("org viewer created a command: %d", code)
+	}
+	if code, _ := rs.Do(t, http.MethodGet, "/api/v1/commands/"+id, vt, nil); code != http.StatusOK {
+		t.Errorf("org viewer cannot read a command of their org: %d", code)
+	}
+	bad := []map[string]any{
+		{"action": "format_disk"},
+		{"action": "kill_process", "payload": map[string]any{"pid": 1}},
+		{"action": "restart_service", "payload": map[string]any{"name": "ssh; reboot"}},
+		{"action": "run_script", "payload": map[string]any{"language": "sh", "body": "env", "env": map[string]string{"A;B": "x"}}},
+		{"action": "run_script", "payload": map[string]any{"language": "sh; rm", "body": "env"}},
+		{"action": "reboot", "timeoutSeconds": 999999},
+	}
+	for _, b := range bad {
+		if code, resp := rs.Do(t, http.MethodPost, "/api/v1/devices/"+rs.deviceID+"/commands", rs.admin, b); code != http.StatusBadRequest {
+			t.Errorf("%v: %d %v, want 400", b, code, resp)
+		}
+	}
+}
+
+func TestCommandExpiresWhileOffline(t *testing.T) { bothProfiles(t, testCommandExpiresWhileOffline) }
+
+func testCommandExpiresWhileOffline(t *testing.T, rs *remoteServer) {
+	_, body := rs.Do(t, http.MethodPost, "/api/v1/devices/"+rs.deviceID+"/commands", rs.admin,
+		map[string]any{"action": "list_services", "expiresInSeconds": 1})
+	id := body["id"].(string)
+	got := rs.waitStatus(t, rs.admin, id, "expired")
+	if got["finishedAt"] == nil {
+		t.Fatalf("expired without finishedAt: %v", got)
+	}
+	// The device coming back does not get it.
+	conn := rs.link(t)
+	_ = conn.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+	for {
+		_, raw, err := conn.ReadMessage()
+		if err != nil {
+			break
+		}
+		if typ, _ := protocol.PeekType(raw); typ == protocol.TypeCommand {
+			t.Fatalf("an expired command was delivered: %s", raw)
+		}
+	}
+}
+
+func TestCommandCancel(t *testing.T) {
+	rs := newRemoteServer(t)
+	conn := rs.link(t)
+	_, body := rs.Do(t, http.MethodPost, "/api/v1/devices/"+rs.deviceID+"/commands", rs.admin,
+		map[string]any{"action": "run_script", "payload": map[string]any{"language": "sh", "body": "sleep 100"}})
+	id := body["id"].(string)
+	var cmd protocol.Command
+	nextOfType(t, conn, protocol.TypeCommand, &cmd)
+	sendJSON(t, conn, protocol.CommandAck{Header: protocol.Header{Type: protocol.TypeCommandAck, ID: id}, State: "running"})
+	rs.waitStatus(t, rs.admin, id, "running")
+	code, got := rs.Do(t, http.MethodPost, "/api/v1/commands/"+id+"/cancel", rs.admin, nil)
+	if code != http.StatusOK || got["status"] != "cancelled" {
+		t.Fatalf("cancel: %d %v", code, got)
+	}
+	var stop protocol.Header
+	nextOfType(t, conn, protocol.TypeCommandCancel, &stop)
+	if stop.ID != id {
+		t.Fatalf("cancel frame for %s", stop.ID)
+	}
+	if code, _ := rs.Do(t, http.MethodPost, "/api/v1/commands/"+id+"/cancel", rs.admin, nil); code != http.StatusConflict {
+		t.Fatalf("second cancel: %d, want 409", code)
+	}
+}

@@ -1,0 +1,183 @@
+package commands
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/breeze-rmm/breeze/agent/scripts"
+	"github.com/breeze-rmm/breeze/core/domain/protocol"
+)
+
+// Sender writes a frame to the server (agent/remote.Dispatcher); it fails
+// while no link is up.
+type Sender interface {
+	Send(ctx context.Context, v any) error
+}
+
+// Deps are what the executor needs.
+type Deps struct {
+	StatePath string // the id cache (JSON), e.g. <state dir>/commands.json
+	Sender    Sender
+	Scripts   *scripts.Runner
+	// Inventory sends a full inventory now (link.Link.SendFullInventory).
+	Inventory func(ctx context.Context) error
+	Power     Power
+	Systemctl string // "systemctl" when empty (tests point it at a fake)
+	Logger    hclog.Logger
+	Now       func() time.Time
+	// DefaultTimeout bounds an action whose command sets no timeout; 1 h
+	// for scripts, 5 min for the rest.
+	DefaultTimeout time.Duration
+}
+
+// Executor runs commands at most once.
+type Executor struct {
+	d     Deps
+	log   hclog.Logger
+	store *store
+	wg    sync.WaitGroup
+}
+
+// New loads the id cache; ids a previous run left started become failed
+// results waiting to be sent.
+func New(d Deps) (*Executor, error) {
+	if d.StatePath == "" || d.Sender == nil {
+		return nil, errors.New("commands: need a state path and a sender")
+	}
+	if d.Logger == nil {
+		d.Logger = hclog.NewNullLogger()
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Systemctl == "" {
+		d.Systemctl = "systemctl"
+	}
+	if d.Power == nil {
+		d.Power = DryRunPower{}
+	}
+	s, err := openStore(d.StatePath, d.Now)
+	if err != nil {
+		return nil, err
+	}
+	return &Executor{d: d, log: d.Logger.Named("commands"), store: s}, nil
+}
+
+// Handle takes one command frame; it returns at once (the work runs on its
+// own goroutine) so the link's reader never waits.
+func (e *Executor) Handle(ctx context.Context, raw []byte) {
+	var c protocol.Command
+	if err := json.Unmarshal(raw, &c); err != nil || c.ID == "" {
+		e.log.Warn("ignoring a malformed command frame", "error", err)
+		return
+	}
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		e.take(ctx, c)
+	}()
+}
+
+// Wait blocks until every command taken so far has finished.
+func (e *Executor) Wait() { e.wg.Wait() }
+
+func (e *Executor) take(ctx context.Context, c protocol.Command) {
+	known, err := e.store.begin(c.ID, c.Action)
+	if err != nil {
+		// Without a record we could run it twice: refuse instead.
+		e.log.Error("cannot record a command id; not running it", "id", c.ID, "error", err)
+		now := e.d.Now().UTC()
+		e.send(ctx, e.fit(protocol.CommandResult{Header: header(c.ID), Status: protocol.ResultFailed,
+			Error: "agent cannot record the command: " + err.Error(), StartedAt: now, FinishedAt: now}))
+		return
+	}
+	if known != nil {
+		e.repeat(ctx, *known)
+		return
+	}
+	e.ack(ctx, c.ID, "running")
+	e.log.Info("running command", "id", c.ID, "action", c.Action)
+	res := e.execute(ctx, c)
+	res = e.fit(res)
+	if err := e.store.finish(c.ID, res); err != nil {
+		e.log.Error("cannot record a command result; sending it anyway", "id", c.ID, "error", err)
+	}
+	e.log.Info("command finished", "id", c.ID, "action", c.Action, "status", res.Status)
+	e.deliver(ctx, res)
+}
+
+// repeat answers a command id seen before, without running it again.
+func (e *Executor) repeat(ctx context.Context, known entry) {
+	if known.State != stateDone || known.Result == nil {
+		e.ack(ctx, known.ID, "running")
+		return
+	}
+	e.ack(ctx, known.ID, "done")
+	e.deliver(ctx, *known.Result)
+}
+
+// Resend sends every result no link has taken yet (call it on each new link).
+func (e *Executor) Resend(ctx context.Context) {
+	for _, res := range e.store.undelivered() {
+		if !e.deliver(ctx, res) {
+			return // link went down again; the next one retries
+		}
+	}
+}
+
+func (e *Executor) deliver(ctx context.Context, res protocol.CommandResult) bool {
+	if !e.send(ctx, res) {
+		return false
+	}
+	if err := e.store.delivered(res.ID); err != nil {
+		e.log.Warn("cannot record a delivered result; it may be sent again", "id", res.ID, "error", err)
+	}
+	return true
+}
+
+func (e *Executor) ack(ctx context.Context, id, state string) {
+	e.send(ctx, protocol.CommandAck{Header: protocol.Header{Type: protocol.TypeCommandAck, ID: id}, State: state})
+}
+
+func (e *Executor) send(ctx context.Context, v any) bool {
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	if err := e.d.Sender.Send(sctx, v); err != nil {
+		e.log.Debug("frame not sent; results are kept for the next link", "error", err)
+		return false
+	}
+	return true
+}
+
+func header(id string) protocol.Header {
+	return protocol.Header{Type: protocol.TypeCommandResult, ID: id}
+}
+
+// fit shrinks the output until the result frame fits the server's frame
+// limit: two full DefaultOutputCap streams alone would exceed it.
+func (e *Executor) fit(res protocol.CommandResult) protocol.CommandResult {
+	const limit = protocol.MaxAgentFrame - 4096
+	for {
+		data, err := json.Marshal(res)
+		if err != nil || len(data) <= limit {
+			return res
+		}
+		res.Truncated = true
+		switch {
+		case len(res.Stdout) >= len(res.Stderr) && len(res.Stdout) > 0:
+			res.Stdout = res.Stdout[:len(res.Stdout)/2]
+		case len(res.Stderr) > 0:
+			res.Stderr = res.Stderr[:len(res.Stderr)/2]
+		default:
+			res.Data = nil
+			res.Error = fmt.Sprintf("result data too large for one frame (%d bytes)", len(data))
+			return res
+		}
+	}
+}

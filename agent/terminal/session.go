@@ -1,0 +1,178 @@
+package terminal
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/breeze-rmm/breeze/core/domain/protocol"
+)
+
+// Output coalescing: a frame carries up to maxFrameData bytes, or what
+// arrived within coalesceWait of the first byte.
+const (
+	maxFrameData = 32 << 10
+	coalesceWait = 5 * time.Millisecond
+)
+
+// session is one shell in a PTY.
+type session struct {
+	m   *Manager
+	id  string
+	ctx context.Context // the agent's, for sends
+
+	ptmx *os.File
+	cmd  *exec.Cmd
+
+	in        chan []byte   // input for the writer goroutine
+	done      chan struct{} // closed when the session ends
+	exited    chan struct{} // closed when the shell was reaped
+	pumpDone  chan struct{} // closed when all output was sent
+	exitCode  *int          // set before exited is closed
+	lastInput atomic.Int64  // unix nanos
+	closeOnce sync.Once
+}
+
+func (s *session) input(b []byte) {
+	s.lastInput.Store(time.Now().UnixNano())
+	select {
+	case s.in <- b:
+	case <-s.done:
+	default:
+		s.m.log.Warn("terminal input backlog is full; dropping input", "id", s.id, "bytes", len(b))
+	}
+}
+
+// reader copies PTY output into out until the PTY fails or is closed.
+func (s *session) reader(out chan<- []byte) {
+	defer close(out)
+	buf := make([]byte, maxFrameData)
+	for {
+		n, err := s.ptmx.Read(buf)
+		if n > 0 {
+			out <- append([]byte(nil), buf[:n]...)
+		}
+		if err != nil {
+			return // EIO once the shell and its children let go of the PTY
+		}
+	}
+}
+
+// pump coalesces output into frames; sends block, so a slow link slows
+// the shell instead of growing memory.
+func (s *session) pump(out <-chan []byte) {
+	defer close(s.pumpDone)
+	var pending []byte
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	for {
+		b, ok := <-out
+		if !ok {
+			return
+		}
+		buf := b
+		timer.Reset(coalesceWait)
+	gather:
+		for len(buf) < maxFrameData {
+			select {
+			case b, ok := <-out:
+				if !ok {
+					break gather
+				}
+				if len(buf)+len(b) > maxFrameData {
+					pending = b
+					break gather
+				}
+				buf = append(buf, b...)
+			case <-timer.C:
+				break gather
+			}
+		}
+		timer.Stop()
+		s.send(buf)
+		if pending != nil {
+			s.send(pending)
+			pending = nil
+		}
+	}
+}
+
+func (s *session) send(data []byte) {
+	ctx, cancel := context.WithTimeout(s.ctx, 30*time.Second)
+	defer cancel()
+	// A failed send (link down) drops output: sessions end with the link.
+	_ = s.m.d.Sender.Send(ctx, protocol.TerminalOutput{
+		Header: protocol.Header{Type: protocol.TypeTerminalOutput, ID: s.id}, Data: data})
+}
+
+func (s *session) writer() {
+	for {
+		select {
+		case <-s.done:
+			return
+		case b := <-s.in:
+			if _, err := s.ptmx.Write(b); err != nil {
+				return
+			}
+		}
+	}
+}
+
+func (s *session) idleWatch(idle time.Duration) {
+	t := time.NewTimer(idle)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.done:
+			return
+		case <-t.C:
+			since := time.Since(time.Unix(0, s.lastInput.Load()))
+			if since >= idle {
+				s.m.log.Info("terminal idle; closing", "id", s.id, "idle", idle)
+				go s.close(ReasonIdle)
+				return
+			}
+			t.Reset(idle - since)
+		}
+	}
+}
+
+// close ends the session: hang up and kill the shell's process group,
+// flush what output remains, tell the server why.
+func (s *session) close(reason string) {
+	s.closeOnce.Do(func() {
+		close(s.done)
+		if reason == ReasonExited {
+			waitFor(s.pumpDone, time.Second) // the shell is gone: drain its last words
+		}
+		signalGroup(s.cmd, false) // SIGHUP
+		if !waitFor(s.exited, time.Second) {
+			signalGroup(s.cmd, true) // SIGKILL
+			waitFor(s.exited, 2*time.Second)
+		}
+		signalGroup(s.cmd, true) // whatever stayed in the group
+		_ = s.ptmx.Close()
+		waitFor(s.pumpDone, 2*time.Second)
+		s.m.remove(s.id)
+		code := s.exitCode
+		if reason != ReasonExited {
+			code = nil
+		}
+		s.m.log.Info("terminal closed", "id", s.id, "reason", reason)
+		s.m.closed(s.ctx, s.id, reason, code)
+	})
+}
+
+func waitFor(ch <-chan struct{}, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ch:
+		return true
+	case <-t.C:
+		return false
+	}
+}

@@ -1,0 +1,203 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	httpapi "github.com/breeze-rmm/breeze/adapters/http"
+	"github.com/breeze-rmm/breeze/adapters/http/agentws"
+	"github.com/breeze-rmm/breeze/adapters/http/remoteio"
+	"github.com/breeze-rmm/breeze/adapters/memory"
+	redisad "github.com/breeze-rmm/breeze/adapters/redis"
+	"github.com/breeze-rmm/breeze/adapters/sqlite"
+	"github.com/breeze-rmm/breeze/core/app/agents"
+	"github.com/breeze-rmm/breeze/core/app/commands"
+	"github.com/breeze-rmm/breeze/core/app/events"
+	"github.com/breeze-rmm/breeze/core/app/files"
+	"github.com/breeze-rmm/breeze/core/app/relay"
+	"github.com/breeze-rmm/breeze/core/app/remote"
+	"github.com/breeze-rmm/breeze/core/app/scripts"
+	"github.com/breeze-rmm/breeze/core/app/terminal"
+	"github.com/breeze-rmm/breeze/core/app/tickets"
+	"github.com/breeze-rmm/breeze/internal/config"
+	"github.com/breeze-rmm/breeze/ports"
+)
+
+// queueDrainTimeout bounds how long a stopping node waits for running tasks.
+const queueDrainTimeout = 10 * time.Second
+
+// Remote is the remote-work side of a node: the bus and presence registry
+// (in process, or Redis shared by every node), the durable queue (in the
+// SQLite database, or asynq on Redis), the relay between nodes, and the
+// command and script services.
+type Remote struct {
+	NodeID   string
+	Bus      ports.Bus
+	Registry ports.PresenceRegistry
+	Queue    ports.Queue
+	Relay    *relay.Relay
+	Events   *events.Publisher
+	Commands *commands.Service
+	Scripts  *scripts.Service
+	Tickets  *tickets.Service
+	Terminal *terminal.Broker
+	Files    *files.Service
+	sockets  *remoteio.Sockets
+
+	log   hclog.Logger
+	close []func() error
+	jobs  sync.WaitGroup
+}
+
+// NewRemote opens the bus, registry and queue for st, on Redis when
+// id.Redis is set. A PostgreSQL deployment needs Redis: its queue, bus and
+// presence live there. Wire completes it once the agent side exists.
+func NewRemote(cfg *config.Config, st ports.Store, id *Identity, log hclog.Logger) (*Remote, error) {
+	log = log.Named("remote")
+	r := &Remote{NodeID: nodeID(), log: log}
+	if id.Redis != nil {
+		r.Bus = redisad.NewBus(redisad.BusDeps{Client: id.Redis, Prefix: cfg.RedisPrefix + "bus:"})
+		r.Registry = redisad.NewPresenceRegistry(redisad.PresenceRegistryDeps{Client: id.Redis, Prefix: cfg.RedisPrefix + "presence:"})
+		q, err := newRedisQueue(id, cfg.RedisPrefix+"q:", log)
+		if err != nil {
+			return nil, err
+		}
+		r.Queue = q
+	} else {
+		sq, ok := st.(*sqlite.Store)
+		if !ok {
+			return nil, errors.New("a PostgreSQL database needs BREEZE_REDIS_URL: the queue, bus and presence registry of a PostgreSQL deployment live in Redis")
+		}
+		mb := memory.NewBus(memory.BusOptions{})
+		r.close = append(r.close, mb.Close)
+		r.Bus = mb
+		r.Registry = memory.NewPresenceRegistry(memory.PresenceRegistryOptions{})
+		q, err := sqlite.NewQueue(sqlite.QueueDeps{Store: sq, Logger: log.Named("queue")})
+		if err != nil {
+			return nil, fmt.Errorf("queue: %w", err)
+		}
+		r.Queue = q
+	}
+	if c, ok := r.Bus.(interface{ Close() error }); ok && id.Redis != nil {
+		r.close = append(r.close, c.Close)
+	}
+	r.Events = &events.Publisher{Bus: r.Bus, Logger: log}
+	return r, nil
+}
+
+// Wire builds the relay, the command and script services, tickets, the
+// terminal broker and file transfers on the agent side's hub, installs
+// them as the hub's remote-work handler and makes sign-outs end what they
+// opened on every node.
+func (r *Remote) Wire(cfg *config.Config, st ports.Store, id *Identity, ag *Agents) error {
+	log := r.log
+	rs, ok := st.(commands.Store)
+	if !ok {
+		return fmt.Errorf("the store %T does not keep remote work", st)
+	}
+	var err error
+	if r.Relay, err = relay.New(relay.Deps{Bus: r.Bus, Registry: r.Registry, NodeID: r.NodeID, Links: ag.Hub, Logger: log}); err != nil {
+		return err
+	}
+	if r.Commands, err = commands.New(commands.Deps{Store: rs, Sender: r.Relay, Queue: r.Queue, Events: r.Events, Logger: log.Named("commands")}); err != nil {
+		return err
+	}
+	if r.Scripts, err = scripts.New(scripts.Deps{Store: rs, Commands: r.Commands, Queue: r.Queue, Events: r.Events, Logger: log.Named("scripts")}); err != nil {
+		return err
+	}
+	r.Commands.SetRuns(r.Scripts)
+	r.Commands.RegisterTasks(r.Queue)
+	r.Scripts.RegisterTasks(r.Queue)
+	ag.Hub.SetRemote(remote.New(remote.Deps{Relay: r.Relay, Commands: r.Commands, Logger: log}))
+
+	if r.Tickets, err = tickets.New(tickets.Deps{Tickets: rs.Tickets(), Devices: rs.Devices(), Auth: id.Auth}); err != nil {
+		return err
+	}
+	if r.Terminal, err = terminal.New(terminal.Deps{Relay: r.Relay, Bus: r.Bus, Devices: rs.Devices(), Auth: id.Auth,
+		Audit: rs.Audit(), Logger: log.Named("terminal"), IdleTimeout: cfg.TerminalIdle}); err != nil {
+		return err
+	}
+	if r.Files, err = files.New(files.Deps{Relay: r.Relay, Devices: rs.Devices(), Audit: rs.Audit(),
+		Logger: log.Named("files"), MaxBytes: cfg.FileMax}); err != nil {
+		return err
+	}
+	rev := tickets.BusRevocations{Bus: r.Bus, OnError: func(err error) { log.Warn("revocation not published", "error", err) }}
+	id.Auth.SetRevocations(rev)
+	id.Access.SetRevocations(rev)
+	return nil
+}
+
+// Register mounts the tickets, terminal, events and file routes on srv.
+func (r *Remote) Register(srv *httpapi.Server, cfg *config.Config, id *Identity, secure bool) {
+	r.sockets = remoteio.Register(srv, remoteio.Deps{Tickets: r.Tickets, Terminal: r.Terminal, Files: r.Files,
+		Bus: r.Bus, Auth: id.Auth, Logger: r.log.Named("ws"),
+		Options: remoteio.Options{AllowedOrigins: cfg.OriginList(), TLS: secure}})
+}
+
+// DeviceEvents sends device status changes to browsers as well as the log.
+func (r *Remote) DeviceEvents(next agents.Events) agents.Events {
+	return events.DeviceEvents{Publisher: r.Events, Next: next}
+}
+
+// Start runs the relay and the queue workers until ctx ends.
+func (r *Remote) Start(ctx context.Context) error {
+	ready := make(chan struct{})
+	r.jobs.Add(1)
+	go func() {
+		defer r.jobs.Done()
+		if err := r.Relay.Run(ctx, ready); err != nil {
+			r.log.Error("relay stopped", "error", err)
+		}
+	}()
+	select {
+	case <-ready:
+	case <-time.After(10 * time.Second):
+		return errors.New("relay: the bus did not accept the node subscription in time")
+	}
+	if err := r.Queue.Start(ctx); err != nil {
+		return fmt.Errorf("start queue: %w", err)
+	}
+	return nil
+}
+
+// Stop drains the queue (running tasks get queueDrainTimeout) and closes
+// the bus; ctx given to Start must be done.
+func (r *Remote) Stop() {
+	ctx, cancel := context.WithTimeout(context.Background(), queueDrainTimeout)
+	defer cancel()
+	if r.sockets != nil {
+		_ = r.sockets.Shutdown(ctx)
+	}
+	if err := r.Queue.Shutdown(ctx); err != nil {
+		r.log.Warn("queue did not drain in time", "error", err)
+	}
+	r.jobs.Wait()
+	for i := len(r.close) - 1; i >= 0; i-- {
+		_ = r.close[i]()
+	}
+}
+
+// nodeID names this process among the nodes: host name and a random tag
+// (a restarted node is a new node; its old claims simply expire).
+func nodeID() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "node"
+	}
+	if len(host) > 64 {
+		host = host[:64]
+	}
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return host + "-" + hex.EncodeToString(b[:])
+}
+
+var _ agentws.Remote = (*remote.Router)(nil)
