@@ -45,6 +45,7 @@ type server struct {
 	url     string
 	dataDir string
 	dbURL   string
+	env     []string // extra environment (cluster settings), last wins
 	log     *syncBuffer
 
 	mu  sync.Mutex
@@ -93,6 +94,7 @@ func (s *server) start() {
 		cmd.Env = append(cmd.Env, "BREEZE_DATABASE_URL="+s.dbURL, "BREEZE_REDIS_URL="+testRedisURL(),
 			"BREEZE_REDIS_PREFIX="+redisPrefix(s.dataDir))
 	}
+	cmd.Env = append(cmd.Env, s.env...)
 	cmd.Stdout, cmd.Stderr = s.log, s.log
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start server: %v", err)

@@ -2,8 +2,10 @@
 // Breeze: sign in with the demo credentials, see a real agent's device
 // online, open its page and charts, check that an agent-reported hostname of
 // <img src=x onerror=alert(1)> renders as text, create an enrollment key,
-// read the audit log, switch to the dark theme; no Content-Security-Policy
-// violation may occur. Screenshots go to e2e/artifacts/ (or $E2E_ARTIFACTS).
+// read the audit log, switch to the dark theme; then the remote-work
+// screens: the agent's Commands, Terminal (echo $((6*7)) → 42) and Files
+// tabs, a bash script with a parameter run on the agent, and an Org Viewer
+// refused the terminal. No Content-Security-Policy violation may occur. Screenshots go to e2e/artifacts/ (or $E2E_ARTIFACTS).
 //
 //   npm run e2e                 needs bin/breeze (make build), web/dist (npm run build)
 //                               and Debian's chromium (apt-get install -y chromium)
@@ -12,7 +14,7 @@
 // Environment: BREEZE_BIN, BREEZE_AGENT_BIN, CHROMIUM (default /usr/bin/chromium).
 
 import { spawn } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -29,6 +31,7 @@ const DIST = join(web, 'dist')
 const ART = process.env.E2E_ARTIFACTS ?? join(here, 'artifacts')
 const XSS = '<img src=x onerror=alert(1)>'
 const SEED = Number(process.env.E2E_DEVICES ?? 0)
+const ORG_VIEWER_ROLE = '00000000-0000-7000-8000-000000000007' // core/domain/roles.go
 
 function need(ok, msg) {
   if (!ok) {
@@ -108,6 +111,25 @@ try {
     while (Date.now() < end && (await api(breeze.url, '/devices?status=online', { token })).items.length === 0)
       await new Promise((r) => setTimeout(r, 300))
   }
+  // The devices the remote-work steps use, and an Org Viewer of their organization.
+  const listed = (await api(breeze.url, '/devices', { token })).items
+  const hostile = listed.find((d) => d.hostname === XSS)
+  const online = existsSync(AGENT) ? (await api(breeze.url, '/devices?status=online', { token })).items[0] : undefined
+  const viewer = { email: 'viewer@e2e.breeze.test', password: 'viewer-password-e2e-1', error: '' }
+  try {
+    const u = await api(breeze.url, '/users', {
+      method: 'POST',
+      token,
+      body: { orgId: site.orgId, email: viewer.email, name: 'E2E Org Viewer', password: viewer.password },
+    })
+    await api(breeze.url, '/role-assignments', {
+      method: 'POST',
+      token,
+      body: { userId: u.id, roleId: ORG_VIEWER_ROLE, orgId: site.orgId },
+    })
+  } catch (e) {
+    viewer.error = String(e?.message ?? e)
+  }
   if (SEED > 0) {
     // The enroll route is rate limited per address (as it should be), so the
     // measurement rows go straight into the demo's SQLite file, copied from
@@ -135,20 +157,23 @@ FROM n, (SELECT * FROM devices ORDER BY last_seen_at IS NULL LIMIT 1) d;`
   const violations = []
   const dialogs = []
   const pageErrors = []
-  await page.addInitScript(() => {
-    window.__csp = []
-    document.addEventListener('securitypolicyviolation', (e) =>
-      window.__csp.push(`${e.violatedDirective} blocked ${e.blockedURI || 'inline'} at ${e.sourceFile}:${e.lineNumber}`),
-    )
-  })
-  page.on('console', (m) => {
-    if (/Content Security Policy|Refused to/i.test(m.text())) violations.push(m.text())
-  })
-  page.on('pageerror', (e) => pageErrors.push(String(e)))
-  page.on('dialog', (d) => {
-    dialogs.push(d.message())
-    void d.dismiss()
-  })
+  const watch = async (pg) => {
+    await pg.addInitScript(() => {
+      window.__csp = []
+      document.addEventListener('securitypolicyviolation', (e) =>
+        window.__csp.push(`${e.violatedDirective} blocked ${e.blockedURI || 'inline'} at ${e.sourceFile}:${e.lineNumber}`),
+      )
+    })
+    pg.on('console', (m) => {
+      if (/Content Security Policy|Refused to/i.test(m.text())) violations.push(m.text())
+    })
+    pg.on('pageerror', (e) => pageErrors.push(String(e)))
+    pg.on('dialog', (d) => {
+      dialogs.push(d.message())
+      void d.dismiss()
+    })
+  }
+  await watch(page)
   // Bytes on the wire for the first visit (what CDP says was transferred).
   const cdp = await context.newCDPSession(page)
   await cdp.send('Network.enable')
@@ -270,6 +295,134 @@ FROM n, (SELECT * FROM devices ORDER BY last_seen_at IS NULL LIMIT 1) d;`
     assert(JSON.stringify(storage.local) === '["breeze.theme"]', `localStorage holds ${JSON.stringify(storage.local)}`)
     assert(storage.session.length === 0, 'sessionStorage is not empty')
     assert(!storage.cookie.includes('breeze_refresh'), 'the refresh cookie is readable by script')
+  })
+
+  // ---------- remote work (notes/api.md): needs the server's remote routes and a running agent ----------
+  const needAgent = () => assert(online, `no online agent device: build bin/breeze-agent (or set BREEZE_AGENT_BIN)`)
+  // CSP reports are per page: keep the main page's before it navigates on.
+  const keepCsp = async (pg) => violations.push(...((await pg.evaluate(() => window.__csp ?? []).catch(() => [])) ?? []))
+
+  await step('the Commands tab lists the agent\'s processes', async () => {
+    needAgent()
+    await page.goto(`${front.origin}/devices/${online.id}?tab=commands`)
+    await page.getByRole('button', { name: 'List processes' }).click()
+    await page.getByRole('table', { name: /\d+ processes/ }).waitFor({ timeout: 60_000 })
+    await page.screenshot({ path: join(ART, 'device-commands.png') })
+    await keepCsp(page)
+  })
+
+  await step('the Terminal tab runs echo $((6*7)) on the agent and shows 42', async () => {
+    needAgent()
+    await page.goto(`${front.origin}/devices/${online.id}?tab=terminal`)
+    await page.locator('.terminal-bar .pill-ok').waitFor({ timeout: 30_000 }) // "Connected to …"
+    await page.locator('.xterm').click()
+    await page.keyboard.type('echo $((6*7))')
+    await page.keyboard.press('Enter')
+    await page.waitForFunction(
+      () => [...document.querySelectorAll('.xterm-rows > div')].some((r) => (r.textContent ?? '').trim() === '42'),
+      null,
+      { timeout: 20_000 },
+    )
+    await page.screenshot({ path: join(ART, 'device-terminal.png') })
+    await keepCsp(page)
+  })
+
+  await step('the Files tab uploads a file to the agent and downloads it back', async () => {
+    needAgent()
+    const dest = `/tmp/breeze-e2e-${process.pid}-${Date.now()}.txt`
+    const content = `uploaded by the e2e run ${Date.now()}\n`
+    const src = join(ART, 'upload.txt')
+    writeFileSync(src, content)
+    await page.goto(`${front.origin}/devices/${online.id}?tab=files`)
+    const up = page.locator('form', { has: page.getByRole('heading', { name: 'Upload a file' }) })
+    await up.getByLabel('File', { exact: true }).setInputFiles(src)
+    await up.getByLabel('Destination path on the device').fill(dest)
+    await up.getByRole('button', { name: 'Upload' }).click()
+    await up.getByText(`Uploaded to ${dest}`).waitFor({ timeout: 30_000 })
+    const down = page.locator('form', { has: page.getByRole('heading', { name: 'Download a file' }) })
+    await down.getByLabel('Path on the device').fill(dest)
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 30_000 }), down.getByRole('button', { name: 'Download' }).click()])
+    const saved = join(ART, 'downloaded.txt')
+    await download.saveAs(saved)
+    const back = readFileSync(saved, 'utf8')
+    assert(back === content, `downloaded ${JSON.stringify(back)}, uploaded ${JSON.stringify(content)}`)
+    await page.screenshot({ path: join(ART, 'device-files.png') })
+    await keepCsp(page)
+  })
+
+  await step('creates a bash script with a parameter and runs it on the agent', async () => {
+    needAgent()
+    await page.goto(`${front.origin}/scripts`)
+    await page.getByRole('heading', { name: 'Scripts', exact: true }).waitFor()
+    await page.getByRole('link', { name: 'New script' }).click()
+    await page.getByRole('heading', { name: 'New script' }).waitFor()
+    await page.getByLabel('Name', { exact: true }).first().fill('e2e greet')
+    await page.getByLabel('Language').selectOption('bash')
+    await page.locator('textarea.code').fill('echo "hello $BREEZE_PARAM_NAME"') // its label's name includes the text
+    await page.getByRole('button', { name: 'Add parameter' }).click()
+    const param = page.getByRole('group', { name: 'Parameter 1' })
+    await param.getByLabel('Name', { exact: true }).fill('NAME')
+    await param.getByLabel('Required').check()
+    await page.getByRole('button', { name: 'Create script' }).click()
+    await page.getByRole('heading', { name: 'e2e greet', level: 1 }).waitFor()
+    await page.screenshot({ path: join(ART, 'script-editor.png') })
+    await page.getByRole('button', { name: 'Run…' }).click()
+    const dialog = page.getByRole('dialog', { name: 'Run e2e greet' })
+    await dialog.locator('label.field', { hasText: /^Organization/ }).locator('select').selectOption(online.orgId)
+    await dialog.getByLabel('Find devices').fill(online.hostname)
+    await dialog.getByRole('list', { name: 'Devices to run on' }).getByRole('checkbox').first().waitFor()
+    const box = dialog
+      .getByRole('list', { name: 'Devices to run on' })
+      .locator('label', { hasText: online.hostname })
+      .first()
+      .getByRole('checkbox')
+    await box.check()
+    await dialog.getByLabel(/^NAME/).fill('e2e-world')
+    await page.screenshot({ path: join(ART, 'script-run-dialog.png') })
+    await dialog.getByRole('button', { name: 'Run', exact: true }).click()
+    await page.getByRole('heading', { name: 'Run of e2e greet' }).waitFor()
+    await page.getByRole('table', { name: 'Results by device' }).getByText('hello e2e-world').waitFor({ timeout: 60_000 })
+    await page.getByText('1 of 1 finished').waitFor({ timeout: 30_000 })
+    await page.screenshot({ path: join(ART, 'script-run.png') })
+    await page.goto(`${front.origin}/scripts`)
+    await page.getByRole('link', { name: 'e2e greet' }).waitFor()
+    await page.screenshot({ path: join(ART, 'scripts.png') })
+    await keepCsp(page)
+  })
+
+  await step('an Org Viewer is refused the terminal (tab explained, ticket 403/404)', async () => {
+    assert(!viewer.error, `creating the Org Viewer failed: ${viewer.error}`)
+    const target = online ?? hostile
+    assert(target, 'no device to look at')
+    const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } })
+    try {
+      const vp = await ctx.newPage()
+      await watch(vp)
+      await vp.goto(front.origin + '/login')
+      await vp.getByLabel('Email').fill(viewer.email)
+      await vp.getByLabel('Password').fill(viewer.password)
+      await vp.getByRole('button', { name: 'Sign in' }).click()
+      await vp.getByRole('heading', { name: 'Devices' }).waitFor()
+      await vp.goto(`${front.origin}/devices/${target.id}`)
+      const tab = vp.getByRole('tab', { name: 'Terminal' })
+      await tab.waitFor()
+      assert((await tab.getAttribute('aria-disabled')) === 'true', 'the Terminal tab is not marked unavailable')
+      // an aria-disabled tab is not clickable for playwright: open its panel by its address
+      await vp.goto(`${front.origin}/devices/${target.id}?tab=terminal`)
+      await vp.getByText('The terminal is not available.').waitFor()
+      assert((await vp.locator('.xterm').count()) === 0, 'a terminal opened for the viewer')
+      await vp.screenshot({ path: join(ART, 'viewer-terminal-refused.png') })
+      await keepCsp(vp)
+      const vLogin = await api(breeze.url, '/auth/login', { method: 'POST', body: { email: viewer.email, password: viewer.password } })
+      const res = await fetch(`${breeze.url}/api/v1/ws-tickets`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${vLogin.accessToken}` },
+        body: JSON.stringify({ purpose: 'terminal', deviceId: target.id }),
+      })
+      assert(res.status === 403 || res.status === 404, `a terminal ticket for the viewer answered ${res.status}`)
+    } finally {
+      await ctx.close()
+    }
   })
 
   await step('no CSP violation, no script dialog, no page error', async () => {

@@ -17,6 +17,9 @@ const UsersPage = lazy(() => import('./admin/UsersPage'))
 const RolesPage = lazy(() => import('./admin/RolesPage'))
 const ApiKeysPage = lazy(() => import('./admin/ApiKeysPage'))
 const AuditPage = lazy(() => import('./audit/AuditPage'))
+const ScriptListPage = lazy(() => import('./scripts/ScriptListPage'))
+const ScriptEditorPage = lazy(() => import('./scripts/ScriptEditorPage'))
+const RunViewPage = lazy(() => import('./scripts/RunViewPage'))
 
 export function makeQueryClient(): QueryClient {
   return new QueryClient({
@@ -42,6 +45,10 @@ export function AppRoutes() {
             <Route index element={<Home />} />
             <Route path="devices" element={<DeviceListPage />} />
             <Route path="devices/:id" element={<DevicePage />} />
+            <Route path="scripts" element={<ScriptListPage />} />
+            <Route path="scripts/new" element={<ScriptEditorPage />} />
+            <Route path="scripts/:id" element={<ScriptEditorPage />} />
+            <Route path="script-runs/:id" element={<RunViewPage />} />
             <Route path="enrollment-keys" element={<EnrollmentKeysPage />} />
             <Route path="users" element={<UsersPage />} />
             <Route path="roles" element={<RolesPage />} />

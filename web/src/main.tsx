@@ -5,6 +5,7 @@ import { applyTheme, loadTheme } from './theme/theme'
 import './styles/theme.css'
 import './styles/base.css'
 import './styles/components.css'
+import './styles/remote.css'
 
 applyTheme(loadTheme())
 

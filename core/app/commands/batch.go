@@ -41,12 +41,11 @@ func (s *Service) CreateBatch(ctx context.Context, p *domain.Principal, deviceID
 		BatchID: in.BatchID, ScriptID: in.ScriptID, RequestedBy: p.UserID, Status: domain.CommandQueued,
 		TimeoutSeconds: int(timeout / time.Second), OutputCap: s.d.OutputCap, CreatedAt: now, ExpiresAt: now.Add(expiry),
 	}
-	if err := s.d.Store.Commands().Create(ctx, scope, c); err != nil {
+	if err := s.insertAndSend(ctx, scope, c); err != nil {
 		if errors.Is(err, domain.ErrConflict) {
 			return s.d.Store.Commands().ByIdempotencyKey(ctx, scope, deviceID, in.IdempotencyKey)
 		}
 		return nil, err
 	}
-	s.publish(ctx, c)
-	return s.Dispatch(ctx, c), nil
+	return c, nil
 }

@@ -54,7 +54,7 @@ func (s *Service) Create(ctx context.Context, p *domain.Principal, deviceID stri
 		RequestedBy: p.UserID, Status: domain.CommandQueued, TimeoutSeconds: int(timeout / time.Second),
 		OutputCap: s.d.OutputCap, CreatedAt: now, ExpiresAt: now.Add(expiry),
 	}
-	if err := s.d.Store.Commands().Create(ctx, scope, c); err != nil {
+	if err := s.insertAndSend(ctx, scope, c); err != nil {
 		if errors.Is(err, domain.ErrConflict) && in.IdempotencyKey != "" {
 			// A concurrent request with the same key won the race.
 			old, gerr := s.d.Store.Commands().ByIdempotencyKey(ctx, scope, deviceID, in.IdempotencyKey)
@@ -65,8 +65,37 @@ func (s *Service) Create(ctx context.Context, p *domain.Principal, deviceID stri
 		return nil, false, err
 	}
 	audit.SetResource(ctx, "command", c.ID, c.PartnerID, c.OrgID)
+	return c, true, nil
+}
+
+// insertAndSend stores a new command and, when its device is linked, sends
+// it at once. The hot path is one write: a command for a linked device is
+// stored already sent (a hello delivering pending commands at the same
+// moment may send it twice; the agent answers the repeat from memory).
+// Its deadline and the browser event follow the send, off the latency
+// the agent sees.
+func (s *Service) insertAndSend(ctx context.Context, scope domain.Scope, c *domain.Command) error {
+	online := s.d.Sender.Reachable(ctx, c.DeviceID)
+	if online {
+		now := s.d.Clock.Now().UTC()
+		c.Status, c.SentAt, c.Attempts = domain.CommandSent, &now, 1
+	}
+	if err := s.d.Store.Commands().Create(ctx, scope, c); err != nil {
+		return err
+	}
+	if !online {
+		s.schedule(ctx, TaskExpire, c.ID, c.ExpiresAt)
+		s.publish(ctx, c)
+		return nil
+	}
+	if err := s.d.Sender.ToAgent(ctx, c.DeviceID, frameOf(c)); err != nil {
+		// The link went away since the look-up: the command stays sent and
+		// the agent's next hello redelivers it.
+		s.d.Logger.Debug("command not delivered; redelivered at the next hello", "command_id", c.ID, "error", err)
+	}
+	s.schedule(ctx, TaskDeadline, c.ID, c.SentAt.Add(time.Duration(c.TimeoutSeconds)*time.Second+DeadlineGrace))
 	s.publish(ctx, c)
-	return s.Dispatch(ctx, c), true, nil
+	return nil
 }
 
 // bounds applies the defaults and limits of a command's timeout and expiry.

@@ -24,29 +24,6 @@ func frameOf(c *domain.Command) protocol.Command {
 	}
 }
 
-// Dispatch sends a queued command to the device's link, if there is one,
-// and returns the command as it now stands. Interactive dispatch goes
-// straight over the relay; when the device is not linked the command stays
-// queued (delivered at the agent's next hello) and its expiry is queued.
-// The command is claimed (queued → sent) before it is sent, so a hello
-// delivering pending commands at the same moment never sends it twice.
-func (s *Service) Dispatch(ctx context.Context, c *domain.Command) *domain.Command {
-	if !s.d.Sender.Reachable(ctx, c.DeviceID) {
-		s.schedule(ctx, TaskExpire, c.ID, c.ExpiresAt)
-		return c
-	}
-	claimed, ok := s.claim(ctx, c)
-	if !ok {
-		return claimed
-	}
-	if err := s.d.Sender.ToAgent(ctx, c.DeviceID, frameOf(claimed)); err != nil {
-		// The link went away between the look-up and the send: the
-		// command stays sent and the agent's next hello redelivers it.
-		s.d.Logger.Debug("command not delivered; redelivered at the next hello", "command_id", c.ID, "error", err)
-	}
-	return claimed
-}
-
 // claim moves a queued command to sent and queues its deadline. ok is
 // false when someone else claimed it first (the current state is returned).
 func (s *Service) claim(ctx context.Context, c *domain.Command) (*domain.Command, bool) {

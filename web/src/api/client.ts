@@ -103,6 +103,20 @@ export interface RequestOptions {
   auth?: boolean
 }
 
+/** Turns an error answer's {"error":{code,message}} body into an ApiError. */
+export function errorFromBody(status: number, statusText: string, text: string, requestId?: string, retryAfter?: number): ApiError {
+  let code = `http_${status}`
+  let message = statusText || `HTTP ${status}`
+  try {
+    const body = JSON.parse(text) as { error?: { code?: string; message?: string } }
+    if (body?.error?.code) code = body.error.code
+    if (body?.error?.message) message = body.error.message
+  } catch {
+    // not JSON: keep the status line
+  }
+  return new ApiError(status, code, message, requestId, retryAfter)
+}
+
 async function toError(res: Response): Promise<ApiError> {
   const requestId = res.headers.get('X-Request-ID') ?? undefined
   const ra = Number(res.headers.get('Retry-After'))
@@ -157,6 +171,23 @@ export async function request<T>(method: string, path: string, opts: RequestOpti
   if (res.status === 204) return undefined as T
   const text = await res.text()
   return (text ? JSON.parse(text) : undefined) as T
+}
+
+/**
+ * Runs send with the caller's Authorization header, renewing the token ahead
+ * of expiry and once after a 401, like request(). For answers that are not
+ * JSON (file downloads) and transports other than fetch (XHR uploads with
+ * progress). send resolves with anything that has a status.
+ */
+export async function withAuth<R extends { status: number }>(send: (headers: Record<string, string>) => Promise<R>): Promise<R> {
+  if (accessToken && Date.now() > expiresAt - RENEW_MARGIN_MS) await refreshSession().catch(() => false)
+  const headers = () => (accessToken ? { Authorization: `Bearer ${accessToken}` } : ({} as Record<string, string>))
+  let res = await send(headers())
+  if (res.status === 401) {
+    if (await refreshSession().catch(() => false)) res = await send(headers())
+    else expiredListeners.forEach((fn) => fn())
+  }
+  return res
 }
 
 export const api = {

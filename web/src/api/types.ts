@@ -279,3 +279,127 @@ export interface AuditLogEntry {
   prevHash: string
   hash: string
 }
+
+// ---------- remote work (notes/api.md) ----------
+
+export type CommandStatus = 'queued' | 'sent' | 'running' | 'succeeded' | 'failed' | 'timed_out' | 'expired' | 'cancelled'
+
+export const FINAL_COMMAND_STATUSES: readonly CommandStatus[] = ['succeeded', 'failed', 'timed_out', 'expired', 'cancelled']
+
+export type CommandAction =
+  | 'run_script'
+  | 'collect_inventory'
+  | 'list_processes'
+  | 'kill_process'
+  | 'list_services'
+  | 'restart_service'
+  | 'reboot'
+  | 'uninstall_agent'
+
+export interface ProcessInfo {
+  pid: number
+  ppid: number
+  name: string
+  user: string
+  cpuPercent: number
+  rss: number
+  cmdline: string
+}
+
+export interface ServiceInfo {
+  name: string
+  description: string
+  state: string
+  enabled: boolean
+}
+
+export interface Command {
+  id: string
+  deviceId: string
+  orgId: string
+  siteId: string
+  action: CommandAction | string
+  payload?: unknown
+  status: CommandStatus
+  exitCode?: number
+  stdout?: string
+  stderr?: string
+  truncated?: boolean
+  error?: string
+  data?: unknown
+  idempotencyKey?: string
+  batchId?: string
+  scriptId?: string
+  requestedBy?: string
+  attempts?: number
+  timeoutSeconds?: number
+  createdAt: string
+  expiresAt?: string
+  sentAt?: string
+  startedAt?: string
+  finishedAt?: string
+}
+
+export type ScriptLanguage = 'sh' | 'bash' | 'python3' | 'pwsh'
+export type ParamType = 'string' | 'number' | 'boolean' | 'secret'
+
+export interface ScriptParam {
+  name: string
+  type: ParamType
+  description: string
+  required: boolean
+  default: string
+  passAs: 'env' | 'arg'
+}
+
+export interface Script {
+  id: string
+  partnerId: string
+  orgId?: string
+  name: string
+  description: string
+  language: ScriptLanguage
+  body: string
+  params: ScriptParam[]
+  timeoutSeconds: number
+  runAs: string
+  osFilter: string[]
+  version: number
+  createdBy?: string
+  createdAt: string
+  updatedAt: string
+}
+
+export interface ScriptVersion {
+  version: number
+  language: ScriptLanguage
+  body: string
+  params: ScriptParam[]
+  timeoutSeconds: number
+  runAs: string
+  osFilter: string[]
+  createdBy?: string
+  createdAt: string
+}
+
+export type RunCounts = Partial<Record<CommandStatus, number>>
+
+export interface ScriptRun {
+  id: string
+  scriptId: string
+  scriptVersion: number
+  orgId: string
+  targetKind: string
+  targetId?: string
+  deviceIds: string[]
+  params: Record<string, unknown>
+  requestedBy?: string
+  createdAt: string
+  total: number
+  counts: RunCounts
+}
+
+export interface WsTicket {
+  ticket: string
+  expiresAt: string
+}

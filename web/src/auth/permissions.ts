@@ -8,6 +8,10 @@ export const P = {
   groupsRead: 'device-groups:read',
   devicesRead: 'devices:read',
   devicesWrite: 'devices:write',
+  devicesExecute: 'devices:execute',
+  remoteAccess: 'remote:access',
+  scriptsRead: 'scripts:read',
+  scriptsWrite: 'scripts:write',
   usersRead: 'users:read',
   usersWrite: 'users:write',
   rolesRead: 'roles:read',
@@ -21,4 +25,34 @@ export const P = {
 /** Whether the caller holds perm anywhere (the server still scopes every answer). */
 export function can(me: Me | undefined, perm: string): boolean {
   return !!me && me.permissions.includes(perm)
+}
+
+export interface Scope {
+  partnerId?: string
+  orgId?: string
+  siteId?: string
+}
+
+/**
+ * Whether a grant of the caller holds perm over a resource in scope (a
+ * device's partner, org and site). The UI uses it to explain, not to
+ * protect: the server decides.
+ */
+export function canOn(me: Me | undefined, perm: string, scope: Scope): boolean {
+  if (!me) return false
+  return me.grants.some((g) => {
+    if (!g.permissions.includes(perm)) return false
+    switch (g.level) {
+      case 'global':
+        return true
+      case 'partner':
+        return !!g.partnerId && g.partnerId === scope.partnerId
+      case 'org':
+        return !!g.orgId && g.orgId === scope.orgId
+      case 'site':
+        return !!g.siteId && g.siteId === scope.siteId
+      default:
+        return false
+    }
+  })
 }

@@ -7,6 +7,7 @@ import { Dialog } from '../ui/Dialog'
 import { runBatch } from '../ui/runBatch'
 import { useGroups } from '../tenant/tenant'
 import { deviceKeys } from './useDevices'
+import { RunDialog } from '../scripts/RunDialog'
 
 interface Progress {
   label: string
@@ -17,9 +18,19 @@ interface Progress {
 }
 
 /** Actions on the selected devices, with progress for long runs. */
-export function BulkActions({ devices, canWrite, onClear }: { devices: Device[]; canWrite: boolean; onClear: () => void }) {
+export function BulkActions({
+  devices,
+  canWrite,
+  canExecute,
+  onClear,
+}: {
+  devices: Device[]
+  canWrite: boolean
+  canExecute?: boolean
+  onClear: () => void
+}) {
   const qc = useQueryClient()
-  const [dialog, setDialog] = useState<'move' | 'decommission' | null>(null)
+  const [dialog, setDialog] = useState<'move' | 'decommission' | 'run' | null>(null)
   const [progress, setProgress] = useState<Progress | null>(null)
   const orgIds = new Set(devices.map((d) => d.orgId))
   const oneOrg = orgIds.size === 1 ? [...orgIds][0] : undefined
@@ -62,6 +73,17 @@ export function BulkActions({ devices, canWrite, onClear }: { devices: Device[];
           </button>
         </>
       )}
+      {canExecute && (
+        <button
+          type="button"
+          className="btn btn-small"
+          disabled={!oneOrg || running}
+          title={oneOrg ? undefined : 'A script runs on devices of one organization at a time'}
+          onClick={() => setDialog('run')}
+        >
+          Run script…
+        </button>
+      )}
       <button type="button" className="btn btn-small" onClick={onClear} disabled={running}>
         Clear selection
       </button>
@@ -101,6 +123,7 @@ export function BulkActions({ devices, canWrite, onClear }: { devices: Device[];
           </ul>
         </ConfirmDialog>
       )}
+      {dialog === 'run' && <RunDialog devices={devices} onClose={() => setDialog(null)} />}
       {dialog === 'move' && oneOrg && (
         <MoveDialog
           orgId={oneOrg}

@@ -3,7 +3,7 @@ import { useSearchParams, Link } from 'react-router'
 import { useMe } from '../auth/session'
 import { can, P } from '../auth/permissions'
 import { useTenant, useTenantNames } from '../tenant/tenant'
-import { LIVE_FALLBACK_POLL_MS, useLiveEvents } from '../live/events'
+import { LIVE_FALLBACK_POLL_MS, useLiveEvents } from '../live/live'
 import { Empty, ErrorState, Loading } from '../ui/States'
 import { useDebounced } from '../ui/useDebounced'
 import { DeviceGrid } from './DeviceGrid'
@@ -141,7 +141,11 @@ export default function DeviceListPage() {
         </label>
       </div>
       {selected.size > 0 && (
-        <BulkActions devices={selectedDevices} canWrite={can(me, P.devicesWrite)} onClear={() => setSelected(new Set())} />
+        <BulkActions
+          devices={selectedDevices}
+          canWrite={can(me, P.devicesWrite)}
+          canExecute={can(me, P.devicesExecute)}
+          onClear={() => setSelected(new Set())} />
       )}
       {query.isPending ? (
         <Loading label="Loading devices…" />

@@ -4,8 +4,8 @@ import { useQueryClient } from '@tanstack/react-query'
 import { api, ApiError, errorMessage } from '../api/client'
 import type { DeviceDetail } from '../api/types'
 import { useMe } from '../auth/session'
-import { can, P } from '../auth/permissions'
-import { useLiveEvents, LIVE_FALLBACK_POLL_MS } from '../live/events'
+import { can, canOn, P } from '../auth/permissions'
+import { useLiveEvents, LIVE_FALLBACK_POLL_MS } from '../live/live'
 import { useGroups, useSites, useTenantNames } from '../tenant/tenant'
 import { ConfirmDialog } from '../ui/ConfirmDialog'
 import { Dialog } from '../ui/Dialog'
@@ -16,22 +16,24 @@ import { bytes, dateTime, percent, relative } from '../ui/format'
 import { InventoryPanel } from './InventoryPanel'
 import { deviceKeys, useDevice } from './useDevices'
 
-// uPlot and the charts load only when the Metrics tab opens.
-const MetricsPanel = lazy(() => import('./MetricsPanel'))
+import { CommandsPanel } from '../remote/CommandsPanel'
+import { FilesPanel } from '../remote/FilesPanel'
+import type { TabDef } from '../ui/Tabs'
 
-type Tab = 'overview' | 'metrics' | 'inventory'
-const TABS: { id: Tab; label: string }[] = [
-  { id: 'overview', label: 'Overview' },
-  { id: 'metrics', label: 'Metrics' },
-  { id: 'inventory', label: 'Inventory' },
-]
+// uPlot and the charts load only when the Metrics tab opens; xterm only with the Terminal tab.
+const MetricsPanel = lazy(() => import('./MetricsPanel'))
+const TerminalPanel = lazy(() => import('../remote/TerminalPanel'))
+
+type Tab = 'overview' | 'metrics' | 'inventory' | 'commands' | 'terminal' | 'files'
+const TAB_IDS: Tab[] = ['overview', 'metrics', 'inventory', 'commands', 'terminal', 'files']
+const NO_REMOTE = 'Needs the remote:access permission on this device’s organization or site.'
 
 export default function DevicePage() {
   const { id = '' } = useParams()
   const me = useMe()
   const [params, setParams] = useSearchParams()
   const tabParam = params.get('tab') as Tab | null
-  const tab: Tab = TABS.some((t) => t.id === tabParam) ? tabParam! : 'overview'
+  const tab: Tab = tabParam && TAB_IDS.includes(tabParam) ? tabParam : 'overview'
   const { connected } = useLiveEvents()
   const device = useDevice(id, connected ? false : LIVE_FALLBACK_POLL_MS)
   const [dialog, setDialog] = useState<'move' | 'decommission' | null>(null)
@@ -50,6 +52,16 @@ export default function DevicePage() {
   }
   const d = device.data
   const writable = can(me, P.devicesWrite) && d.status !== 'decommissioned'
+  const remote = canOn(me, P.remoteAccess, d)
+  const remoteUsable = remote && d.status !== 'decommissioned'
+  const tabs: TabDef<Tab>[] = [
+    { id: 'overview', label: 'Overview' },
+    { id: 'metrics', label: 'Metrics' },
+    { id: 'inventory', label: 'Inventory' },
+    { id: 'commands', label: 'Commands' },
+    { id: 'terminal', label: 'Terminal', disabled: !remoteUsable, title: remote ? undefined : NO_REMOTE },
+    { id: 'files', label: 'Files', disabled: !remoteUsable, title: remote ? undefined : NO_REMOTE },
+  ]
 
   return (
     <section className="page" aria-labelledby="device-title">
@@ -75,7 +87,7 @@ export default function DevicePage() {
         )}
       </header>
       <Tabs
-        tabs={TABS}
+        tabs={tabs}
         value={tab}
         label="Device sections"
         onChange={(t) =>
@@ -98,6 +110,14 @@ export default function DevicePage() {
           </Suspense>
         )}
         {tab === 'inventory' && <InventoryPanel deviceId={d.id} />}
+        {tab === 'commands' && <CommandsPanel device={d} canExecute={canOn(me, P.devicesExecute, d)} live={connected} />}
+        {(tab === 'terminal' || tab === 'files') && !remoteUsable && <RemoteRefused d={d} remote={remote} what={tab} />}
+        {tab === 'terminal' && remoteUsable && (
+          <Suspense fallback={<Loading label="Loading the terminal…" />}>
+            <TerminalPanel deviceId={d.id} hostname={d.hostname} />
+          </Suspense>
+        )}
+        {tab === 'files' && remoteUsable && <FilesPanel deviceId={d.id} os={d.os} />}
       </TabPanel>
       {dialog === 'decommission' && (
         <ConfirmDialog
@@ -118,6 +138,17 @@ export default function DevicePage() {
       )}
       {dialog === 'move' && <MoveDeviceDialog d={d} onClose={() => setDialog(null)} />}
     </section>
+  )
+}
+
+function RemoteRefused({ d, remote, what }: { d: DeviceDetail; remote: boolean; what: 'terminal' | 'files' }) {
+  const title = what === 'terminal' ? 'The terminal is not available.' : 'File transfer is not available.'
+  return (
+    <Empty title={title}>
+      {!remote
+        ? `Your role does not grant remote access (remote:access) on ${d.hostname}’s organization or site. Ask an administrator for a technician role.`
+        : 'The device is decommissioned.'}
+    </Empty>
   )
 }
 

@@ -54,8 +54,7 @@ describe('the device page', () => {
     expect(screen.getByText('12 %')).toBeTruthy()
     expect(screen.getByText('25 %')).toBeTruthy() // memory 2 of 8 GiB
     expect(screen.getByText('1 d 2 h')).toBeTruthy()
-    // no tab for features whose API does not exist yet
-    expect(screen.getAllByRole('tab').map((t) => t.textContent)).toEqual(['Overview', 'Metrics', 'Inventory'])
+    expect(screen.getAllByRole('tab').map((t) => t.textContent)).toEqual(['Overview', 'Metrics', 'Inventory', 'Commands', 'Terminal', 'Files'])
 
     const tabs = screen.getByRole('tablist')
     within(tabs).getByRole('tab', { name: 'Overview' }).focus()

@@ -3,6 +3,8 @@ import { NavLink, Navigate, Outlet, Link } from 'react-router'
 import { useAuth, useMe } from '../auth/session'
 import { can } from '../auth/permissions'
 import { TenantProvider } from '../tenant/tenant'
+import { LiveEventsProvider } from '../live/live'
+import { P } from '../auth/permissions'
 import { TenantSwitcher } from '../tenant/TenantSwitcher'
 import { ThemeSelect } from '../theme/ThemeSelect'
 import { Empty, Loading } from '../ui/States'
@@ -14,6 +16,8 @@ export function AppLayout() {
   const items = NAV.filter((n) => can(me, n.perm))
   return (
     <TenantProvider>
+      {/* One event stream per signed-in shell; API keys cannot open one. */}
+      <LiveEventsProvider enabled={me.kind === 'user' && can(me, P.devicesRead)}>
       <a className="skip-link" href="#main">
         Skip to content
       </a>
@@ -57,6 +61,7 @@ export function AppLayout() {
           </main>
         </div>
       </div>
+      </LiveEventsProvider>
     </TenantProvider>
   )
 }

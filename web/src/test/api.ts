@@ -67,6 +67,10 @@ export const ALL_PERMISSIONS = [
   'device-groups:read',
   'devices:read',
   'devices:write',
+  'devices:execute',
+  'remote:access',
+  'scripts:read',
+  'scripts:write',
   'users:read',
   'users:write',
   'roles:read',
@@ -81,7 +85,7 @@ export function makeMe(over: Partial<Me> = {}, permissions = ALL_PERMISSIONS): M
   return {
     user: {
       id: '0190e4c4-0000-7000-8000-0000000000aa',
-      partnerId: '0190e4c4-0000-7000-8000-0000000000p1',
+      partnerId: 'p1',
       email: 'admin@demo.breeze.local',
       name: 'Demo Admin',
       status: 'active',
@@ -91,7 +95,7 @@ export function makeMe(over: Partial<Me> = {}, permissions = ALL_PERMISSIONS): M
       updatedAt: '2024-01-01T00:00:00Z',
     },
     kind: 'user',
-    grants: [{ level: 'partner', partnerId: '0190e4c4-0000-7000-8000-0000000000p1', permissions, roleName: 'Partner Admin' }],
+    grants: [{ level: 'partner', partnerId: 'p1', permissions, roleName: 'Partner Admin' }],
     permissions,
     mustEnrollTotp: false,
     ...over,

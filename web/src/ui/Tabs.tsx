@@ -3,6 +3,9 @@ import { useRef, type KeyboardEvent, type ReactNode } from 'react'
 export interface TabDef<T extends string> {
   id: T
   label: string
+  /** Marked unavailable (aria-disabled); still selectable so its panel can say why. */
+  disabled?: boolean
+  title?: string
 }
 
 /** WAI-ARIA tabs: arrow keys, Home and End move between tabs. */
@@ -44,8 +47,10 @@ export function Tabs<T extends string>({
           id={`tab-${t.id}`}
           aria-controls={`panel-${t.id}`}
           aria-selected={t.id === value}
+          aria-disabled={t.disabled || undefined}
+          title={t.title}
           tabIndex={t.id === value ? 0 : -1}
-          className="tab"
+          className={t.disabled ? 'tab tab-disabled' : 'tab'}
           onClick={() => onChange(t.id)}
         >
           {t.label}

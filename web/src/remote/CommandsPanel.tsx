@@ -1,0 +1,184 @@
+// The device's command history (newest first, live status) and the quick
+// actions. Reboot and uninstall ask first.
+
+import { Fragment, useState } from 'react'
+import { useQueryClient } from '@tanstack/react-query'
+import { api, errorMessage } from '../api/client'
+import type { Command, CommandAction, DeviceDetail } from '../api/types'
+import { commandKeys, isFinal } from '../live/events'
+import { ConfirmDialog } from '../ui/ConfirmDialog'
+import { Empty, ErrorState, Loading } from '../ui/States'
+import { dateTime, relative } from '../ui/format'
+import { CommandResult } from './CommandResult'
+import { CommandStatusBadge } from './CommandStatusBadge'
+import { newIdempotencyKey, useCommand, useDeviceCommands } from './useCommands'
+
+const ACTION_LABELS: Record<string, string> = {
+  run_script: 'Run script',
+  collect_inventory: 'Collect inventory',
+  list_processes: 'List processes',
+  kill_process: 'Kill process',
+  list_services: 'List services',
+  restart_service: 'Restart service',
+  reboot: 'Reboot',
+  uninstall_agent: 'Uninstall agent',
+}
+
+export function actionLabel(a: string): string {
+  return ACTION_LABELS[a] ?? a
+}
+
+type Dangerous = 'reboot' | 'uninstall_agent'
+
+export function CommandsPanel({ device, canExecute, live }: { device: DeviceDetail; canExecute: boolean; live: boolean }) {
+  const qc = useQueryClient()
+  const { query, commands } = useDeviceCommands(device.id, live)
+  const [open, setOpen] = useState<Set<string>>(new Set())
+  const [confirm, setConfirm] = useState<Dangerous | null>(null)
+  const [busy, setBusy] = useState<string | null>(null)
+  const [error, setError] = useState<string | null>(null)
+  const usable = canExecute && device.status !== 'decommissioned'
+
+  const send = async (action: CommandAction, payload?: unknown) => {
+    setBusy(action)
+    setError(null)
+    try {
+      const c = await api.post<Command>(`/devices/${encodeURIComponent(device.id)}/commands`, {
+        action,
+        ...(payload !== undefined ? { payload } : {}),
+        idempotencyKey: newIdempotencyKey(),
+      })
+      setOpen((s) => new Set(s).add(c.id))
+      await qc.invalidateQueries({ queryKey: commandKeys.device(device.id) })
+    } catch (e) {
+      setError(errorMessage(e))
+      throw e
+    } finally {
+      setBusy(null)
+    }
+  }
+  const toggle = (id: string) =>
+    setOpen((s) => {
+      const n = new Set(s)
+      if (n.has(id)) n.delete(id)
+      else n.add(id)
+      return n
+    })
+
+  return (
+    <div className="commands">
+      {usable ? (
+        <div className="quick-actions" role="group" aria-label="Quick actions">
+          {(['list_processes', 'list_services', 'collect_inventory'] as const).map((a) => (
+            <button key={a} type="button" className="btn btn-small" disabled={busy !== null} onClick={() => void send(a).catch(() => {})}>
+              {busy === a ? 'Sending…' : actionLabel(a)}
+            </button>
+          ))}
+          <button type="button" className="btn btn-small btn-danger" disabled={busy !== null} onClick={() => setConfirm('reboot')}>
+            Reboot…
+          </button>
+          <button type="button" className="btn btn-small btn-danger" disabled={busy !== null} onClick={() => setConfirm('uninstall_agent')}>
+            Uninstall agent…
+          </button>
+          {device.status !== 'online' && (
+            <span className="hint">The device is {device.status}: commands wait in the queue until it connects (or expire).</span>
+          )}
+        </div>
+      ) : (
+        <p className="hint">
+          {device.status === 'decommissioned'
+            ? 'The device is decommissioned: it takes no more commands.'
+            : 'Sending commands needs the devices:execute permission on this device’s organization or site.'}
+        </p>
+      )}
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+      {query.isPending ? (
+        <Loading label="Loading the command history…" />
+      ) : query.isError ? (
+        <ErrorState error={query.error} onRetry={() => void query.refetch()} />
+      ) : commands.length === 0 ? (
+        <Empty title="No commands yet.">Commands sent to this device, and their results, are listed here.</Empty>
+      ) : (
+        <table className="table">
+          <caption>Command history</caption>
+          <thead>
+            <tr>
+              <th scope="col">Action</th>
+              <th scope="col">Status</th>
+              <th scope="col">Exit code</th>
+              <th scope="col">When</th>
+              <th scope="col">
+                <span className="visually-hidden">Details</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {commands.map((c) => (
+              <Fragment key={c.id}>
+                <tr>
+                  <td>{actionLabel(c.action)}</td>
+                  <td>
+                    <CommandStatusBadge status={c.status} />
+                  </td>
+                  <td className="mono">{c.exitCode ?? '—'}</td>
+                  <td title={dateTime(c.createdAt)}>{relative(c.createdAt)}</td>
+                  <td className="actions">
+                    <button
+                      type="button"
+                      className="btn btn-small"
+                      aria-expanded={open.has(c.id)}
+                      aria-controls={`cmd-${c.id}`}
+                      onClick={() => toggle(c.id)}
+                    >
+                      {open.has(c.id) ? 'Hide' : 'Result'}
+                    </button>
+                  </td>
+                </tr>
+                {open.has(c.id) && (
+                  <tr className="detail-row" id={`cmd-${c.id}`}>
+                    <td colSpan={5}>
+                      <Expanded c={c} />
+                    </td>
+                  </tr>
+                )}
+              </Fragment>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {query.hasNextPage && (
+        <button type="button" className="btn" disabled={query.isFetchingNextPage} onClick={() => void query.fetchNextPage()}>
+          {query.isFetchingNextPage ? 'Loading…' : 'Older commands'}
+        </button>
+      )}
+      {confirm && (
+        <ConfirmDialog
+          title={confirm === 'reboot' ? `Reboot ${device.hostname}?` : `Uninstall the agent from ${device.hostname}?`}
+          confirmLabel={confirm === 'reboot' ? 'Reboot' : 'Uninstall'}
+          danger
+          onClose={() => setConfirm(null)}
+          onConfirm={() => send(confirm)}
+        >
+          {confirm === 'reboot' ? (
+            <p>The machine restarts now; anyone working on it loses unsaved work.</p>
+          ) : (
+            <p>The agent removes itself. The device can no longer be managed until it is enrolled again.</p>
+          )}
+        </ConfirmDialog>
+      )}
+    </div>
+  )
+}
+
+/** A final command whose bodies are missing (it came through a live event) is read once. */
+function Expanded({ c }: { c: Command }) {
+  const needsBodies = isFinal(c.status) && c.stdout === undefined && c.stderr === undefined
+  const full = useCommand(c, needsBodies)
+  if (!isFinal(c.status)) return <p className="hint">Waiting for the agent: {c.status.replace('_', ' ')}.</p>
+  if (needsBodies && full.isPending) return <Loading label="Loading the result…" />
+  return <CommandResult c={full.data ? { ...c, ...full.data } : c} />
+}
