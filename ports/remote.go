@@ -56,8 +56,9 @@ type ScriptFilter struct {
 }
 
 // ScriptStore keeps the script library and runs. Reading: an org script is
-// visible when s covers its org; a partner-wide script when s covers the
-// partner or any org or site of that partner (it is shared with them).
+// visible when s covers its org or one of its sites; a partner-wide script
+// when s covers the partner or any org or site of that partner (it is
+// shared with them).
 // Writing (Create/Update/Delete): an org script needs its org covered, a
 // partner-wide one its partner covered; otherwise ErrNotFound.
 type ScriptStore interface {

@@ -29,8 +29,8 @@ const scriptCols = "id, partner_id, coalesce(org_id::text, ''), name, descriptio
 var scriptWrite = scopeCols{partner: "partner_id", org: "org_id"}
 
 // scriptRead adds to scriptWrite the partner-wide scripts of any partner
-// the scope touches through one of its orgs or sites: they are shared with
-// those.
+// the scope touches through one of its orgs or sites (they are shared with
+// those), and a site holder's org scripts.
 func scriptRead(s domain.Scope, a *args, prefix string) string {
 	if s.Global {
 		return "TRUE"
@@ -41,8 +41,10 @@ func scriptRead(s domain.Scope, a *args, prefix string) string {
 			" (SELECT partner_id FROM organizations WHERE id"+inIDs(a, ids)+"))")
 	}
 	if ids := validIDs(s.SiteIDs); len(ids) > 0 {
-		terms = append(terms, "("+prefix+"org_id IS NULL AND "+prefix+"partner_id IN"+
-			" (SELECT partner_id FROM sites WHERE id"+inIDs(a, ids)+"))")
+		// A site holder reads its org's scripts too (as org reads allow).
+		terms = append(terms, "("+prefix+"org_id IN (SELECT org_id FROM sites WHERE id"+inIDs(a, ids)+"))",
+			"("+prefix+"org_id IS NULL AND "+prefix+"partner_id IN"+
+				" (SELECT partner_id FROM sites WHERE id"+inIDs(a, ids)+"))")
 	}
 	return "(" + strings.Join(terms, " OR ") + ")"
 }

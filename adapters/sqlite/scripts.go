@@ -40,8 +40,8 @@ var scripts = &table[*domain.Script]{
 var scriptWriteScope = scopeCols{partner: "partner_id", org: "org_id"}
 
 // scriptReadScope adds to the write scope the partner-wide scripts of any
-// partner the scope touches through one of its orgs or sites: they are
-// shared with those.
+// partner the scope touches through one of its orgs or sites (they are
+// shared with those), and a site holder's org scripts.
 type scriptReadScope struct{}
 
 func (scriptReadScope) where(s domain.Scope, prefix string, args *[]any) string {
@@ -54,8 +54,10 @@ func (scriptReadScope) where(s domain.Scope, prefix string, args *[]any) string 
 			" (SELECT partner_id FROM organizations WHERE id IN ("+placeholders(ids, args)+")))")
 	}
 	if ids := validIDs(s.SiteIDs); len(ids) > 0 {
-		terms = append(terms, "("+prefix+"org_id IS NULL AND "+prefix+"partner_id IN"+
-			" (SELECT partner_id FROM sites WHERE id IN ("+placeholders(ids, args)+")))")
+		// A site holder reads its org's scripts too (as org reads allow).
+		terms = append(terms, "("+prefix+"org_id IN (SELECT org_id FROM sites WHERE id IN ("+placeholders(ids, args)+")))",
+			"("+prefix+"org_id IS NULL AND "+prefix+"partner_id IN"+
+				" (SELECT partner_id FROM sites WHERE id IN ("+placeholders(ids, args)+")))")
 	}
 	return "(" + strings.Join(terms, " OR ") + ")"
 }

@@ -12,15 +12,16 @@ import (
 // scripts of the tree: shared by P1 (sP1) or P2 (sP2), or of orgs A, B, C.
 // A partner-wide script is read by any caller touching its partner (the
 // partner, one of its orgs or sites) and written by the partner only; an
-// org script is read and written by callers covering its org. open lists
-// what the contract leaves open (a site holder reading its org's scripts).
+// org script is written by callers covering its org and read by them and
+// by holders of one of its sites. open lists what the contract leaves open
+// (nothing today).
 var scriptAccess = map[string]struct{ read, write, open []string }{
 	"Global":             {read: []string{"sP1", "sP2", "sA", "sB", "sC"}, write: []string{"sP1", "sP2", "sA", "sB", "sC"}},
 	"PartnerP1":          {read: []string{"sP1", "sA", "sB"}, write: []string{"sP1", "sA", "sB"}},
 	"OrgA":               {read: []string{"sP1", "sA"}, write: []string{"sA"}},
-	"SiteS1":             {read: []string{"sP1"}, open: []string{"sA"}},
-	"OrgCAndSiteS3":      {read: []string{"sP1", "sP2", "sC"}, write: []string{"sC"}, open: []string{"sB"}},
-	"SitesOfTwoPartners": {read: []string{"sP1", "sP2"}, open: []string{"sA", "sC"}},
+	"SiteS1":             {read: []string{"sP1", "sA"}},
+	"OrgCAndSiteS3":      {read: []string{"sP1", "sP2", "sB", "sC"}, write: []string{"sC"}},
+	"SitesOfTwoPartners": {read: []string{"sP1", "sP2", "sA", "sC"}},
 }
 
 // testScriptVisibility runs the scoping matrix over scripts.

@@ -38,8 +38,8 @@ type Command struct {
 
 // CreateCommandRequest is the body of POST /devices/:id/commands.
 type CreateCommandRequest struct {
-	Action           string          `json:"action" enum:"run_script,collect_inventory,list_processes,kill_process,list_services,restart_service,reboot,uninstall_agent"`
-	Payload          json.RawMessage `json:"payload,omitempty" doc:"run_script {language, body, args?, env?, runAs?}; kill_process {pid, signal?}; restart_service {name}; reboot {delaySeconds?}."`
+	Action           string          `json:"action" enum:"run_script,collect_inventory,list_processes,kill_process,list_services,restart_service,reboot,uninstall_agent,discover"`
+	Payload          json.RawMessage `json:"payload,omitempty" doc:"run_script {language, body, args?, env?, runAs?}; kill_process {pid, signal?}; restart_service {name}; reboot {delaySeconds?}; discover {plugin, targets, ports?}."`
 	IdempotencyKey   string          `json:"idempotencyKey,omitempty" doc:"A repeat with the same key for the device answers the first command (200) instead of creating another."`
 	TimeoutSeconds   int             `json:"timeoutSeconds,omitempty" doc:"Run time limit on the agent; default 300, at most 86400."`
 	ExpiresInSeconds int             `json:"expiresInSeconds,omitempty" doc:"How long it may wait for an offline device; default 86400."`

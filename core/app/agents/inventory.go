@@ -69,6 +69,9 @@ func checkInventory(inv *protocol.Inventory) error {
 	if len(inv.Software) > maxSoftware || len(inv.SoftwareAdded) > maxSoftware || len(inv.SoftwareRemoved) > maxSoftware {
 		return domain.Invalidf("inventory lists more than %d software packages", maxSoftware)
 	}
+	if len(inv.Facts) > maxInvEntries {
+		return domain.Invalidf("inventory has more than %d plugin facts", maxInvEntries)
+	}
 	if inv.Full && (len(inv.SoftwareAdded) > 0 || len(inv.SoftwareRemoved) > 0) {
 		return domain.Invalidf("a full inventory carries software, not softwareAdded or softwareRemoved")
 	}
@@ -97,6 +100,9 @@ func applyDiff(doc, diff *protocol.Inventory) {
 	}
 	if diff.Software != nil {
 		doc.Software = diff.Software
+	}
+	if diff.Facts != nil {
+		doc.Facts = diff.Facts
 	}
 	if len(diff.SoftwareAdded) == 0 && len(diff.SoftwareRemoved) == 0 {
 		return

@@ -99,6 +99,14 @@ func (s *Service) Hello(ctx context.Context, deviceID string, h protocol.Hello) 
 		ServerTime:        now.UTC(),
 		InventoryWanted:   wanted,
 	}
+	if s.d.Plugins != nil {
+		offers, err := s.d.Plugins.OffersFor(ctx, deviceID)
+		if err != nil {
+			// The link works without plugins; the next hello tries again.
+			s.d.Logger.Warn("plugin offers not loaded", "device_id", deviceID, "error", err)
+		}
+		w.Plugins = offers
+	}
 	if s.d.HeartbeatInterval%time.Second != 0 {
 		w.HeartbeatIntervalMs = int(s.d.HeartbeatInterval / time.Millisecond)
 		if w.HeartbeatIntervalMs < 1 {
@@ -140,10 +148,14 @@ func sampleOf(deviceID string, at time.Time, hb protocol.Heartbeat) domain.Metri
 	if hb.ProcessCount > 0 {
 		m.ProcessCount = hb.ProcessCount
 	}
-	disks, nets := hb.Disks, hb.Network
+	disks, nets, pm := hb.Disks, hb.Network, hb.PluginMetrics
 	if len(disks) > maxDetailItems {
 		disks = disks[:maxDetailItems]
 	}
+	if len(pm) > maxPluginMetrics {
+		pm = pm[:maxPluginMetrics]
+	}
+	pm = finiteMetrics(pm)
 	if len(nets) > maxDetailItems {
 		nets = nets[:maxDetailItems]
 	}
@@ -157,18 +169,33 @@ func sampleOf(deviceID string, at time.Time, hb protocol.Heartbeat) domain.Metri
 		m.NetTxBps += nets[i].TxBps
 	}
 	load5, load15 := nonNegative(hb.Load5), nonNegative(hb.Load15)
-	if len(disks) > 0 || len(nets) > 0 || load5 > 0 || load15 > 0 {
+	if len(disks) > 0 || len(nets) > 0 || load5 > 0 || load15 > 0 || len(pm) > 0 {
 		detail := struct {
-			Disks   []protocol.DiskUsage `json:"disks,omitempty"`
-			Network []protocol.NetRate   `json:"network,omitempty"`
-			Load5   float64              `json:"load5,omitempty"`
-			Load15  float64              `json:"load15,omitempty"`
-		}{disks, nets, load5, load15}
+			Disks   []protocol.DiskUsage    `json:"disks,omitempty"`
+			Network []protocol.NetRate      `json:"network,omitempty"`
+			Load5   float64                 `json:"load5,omitempty"`
+			Load15  float64                 `json:"load15,omitempty"`
+			Plugins []protocol.PluginMetric `json:"plugins,omitempty"`
+		}{disks, nets, load5, load15, pm}
 		if raw, err := json.Marshal(detail); err == nil {
 			m.Detail = string(raw)
 		}
 	}
 	return m
+}
+
+// maxPluginMetrics bounds the collector plugins' metrics kept per sample.
+const maxPluginMetrics = 256
+
+// finiteMetrics drops NaN and infinite values (JSON cannot carry them).
+func finiteMetrics(in []protocol.PluginMetric) []protocol.PluginMetric {
+	out := in[:0:0]
+	for _, m := range in {
+		if !math.IsNaN(m.Value) && !math.IsInf(m.Value, 0) && len(m.Name) <= 200 && len(m.Plugin) <= 64 {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 func clampPercent(v float64) float64 {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/breeze-rmm/breeze/core/domain"
+	"github.com/breeze-rmm/breeze/core/domain/protocol"
 	"github.com/breeze-rmm/breeze/ports"
 )
 
@@ -38,6 +39,15 @@ func AsStore(st ports.Store) (Store, error) {
 type LinkCloser interface {
 	Close(deviceID string)
 }
+
+// PluginOffers lists the agent-side plugins a device should run.
+type PluginOffers interface {
+	OffersFor(ctx context.Context, deviceID string) ([]protocol.PluginOffer, error)
+}
+
+// SetPlugins installs the plugin offers (the plugin service is built after
+// this one). Call it before serving.
+func (s *Service) SetPlugins(p PluginOffers) { s.d.Plugins = p }
 
 // SampleSink accepts heartbeat samples without blocking; false means the
 // sample was dropped (the queue is full). BatchWriter implements it.
@@ -83,7 +93,10 @@ type Deps struct {
 	Links LinkCloser
 	// Events receives device status changes; nil: LogEvents on Logger.
 	Events Events
-	Logger Logger
+	// Plugins tells which agent-side plugins a device should run (the
+	// welcome carries them); nil: none.
+	Plugins PluginOffers
+	Logger  Logger
 
 	// HeartbeatInterval is what agents are told (default 60 s).
 	HeartbeatInterval time.Duration

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"regexp"
 	"slices"
+	"strings"
 
 	"github.com/breeze-rmm/breeze/core/domain"
 	"github.com/breeze-rmm/breeze/core/domain/protocol"
@@ -20,6 +21,7 @@ var (
 	serviceName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9@._:-]{0,254}$`)
 	userName    = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9._-]{0,31}\$?$`)
 	language    = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,31}$`)
+	pluginID    = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
 )
 
 // validatePayload checks an action and its payload, and returns the
@@ -67,6 +69,27 @@ func validatePayload(action string, payload json.RawMessage) (json.RawMessage, e
 		}
 		if !serviceName.MatchString(p.Name) {
 			return nil, domain.Invalidf("restart_service needs a service name of letters, digits and @._:-")
+		}
+	case protocol.ActionDiscover:
+		var p protocol.DiscoverPayload
+		if err := strict(&p); err != nil {
+			return nil, err
+		}
+		if !pluginID.MatchString(p.Plugin) {
+			return nil, domain.Invalidf("discover needs the id of a scanner plugin")
+		}
+		if len(p.Targets) == 0 || len(p.Targets) > 64 || len(p.Ports) > 1024 {
+			return nil, domain.Invalidf("discover takes 1 to 64 targets and at most 1024 ports")
+		}
+		for _, t := range p.Targets {
+			if t == "" || len(t) > 253 || strings.ContainsAny(t, " \t\n;|&$`'\"") {
+				return nil, domain.Invalidf("discover target %q is not a host or CIDR", clip(t))
+			}
+		}
+		for _, port := range p.Ports {
+			if port < 1 || port > 65535 {
+				return nil, domain.Invalidf("discover ports must be within 1..65535")
+			}
 		}
 	case protocol.ActionReboot:
 		var p protocol.RebootPayload

@@ -69,6 +69,9 @@ type Welcome struct {
 	ServerTime          time.Time `json:"serverTime"`
 	// InventoryWanted asks for a full inventory (the server has none).
 	InventoryWanted bool `json:"inventoryWanted"`
+	// Plugins are the agent-side plugins to run (see PluginOffer); an
+	// absent list means none.
+	Plugins []PluginOffer `json:"plugins,omitempty"`
 }
 
 // Heartbeat is the periodic telemetry sample. At is when it was taken, so
@@ -86,6 +89,8 @@ type Heartbeat struct {
 	Load15        float64     `json:"load15"`
 	UptimeSeconds uint64      `json:"uptimeSeconds"`
 	ProcessCount  int         `json:"processCount"`
+	// PluginMetrics are collector plugins' metrics of this sample.
+	PluginMetrics []PluginMetric `json:"pluginMetrics,omitempty"`
 }
 
 // DiskUsage is one mounted filesystem's usage.
@@ -119,6 +124,9 @@ type Inventory struct {
 	Software        []SoftwarePackage `json:"software,omitempty"`
 	SoftwareAdded   []SoftwarePackage `json:"softwareAdded,omitempty"`
 	SoftwareRemoved []SoftwarePackage `json:"softwareRemoved,omitempty"`
+	// Facts are collector plugins' inventory facts (replaced as a whole
+	// when set).
+	Facts []PluginFact `json:"facts,omitempty"`
 }
 
 // OSInfo names the operating system.

@@ -45,7 +45,7 @@ const (
 // Actions lists the built-in actions.
 func Actions() []string {
 	return []string{ActionRunScript, ActionCollectInventory, ActionListProcesses, ActionKillProcess,
-		ActionListServices, ActionRestartService, ActionReboot, ActionUninstallAgent}
+		ActionListServices, ActionRestartService, ActionReboot, ActionUninstallAgent, ActionDiscover}
 }
 
 // DefaultOutputCap is the default cap on stdout and on stderr of a result.
