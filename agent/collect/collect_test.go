@@ -2,11 +2,14 @@ package collect
 
 import (
 	"context"
+	"reflect"
 	"testing"
 	"time"
 
 	"github.com/shirou/gopsutil/v4/cpu"
 	"github.com/shirou/gopsutil/v4/net"
+
+	"github.com/breeze-rmm/breeze/core/domain/protocol"
 )
 
 func TestBusyPercent(t *testing.T) {
@@ -130,5 +133,13 @@ func BenchmarkSample(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		_ = s.Sample(ctx)
+	}
+}
+
+func TestSampleAddsPluginMetrics(t *testing.T) {
+	want := []protocol.PluginMetric{{Plugin: "acme.x", Name: "x.count", Value: 3, Unit: "units"}}
+	s := New(Options{PluginMetrics: func(context.Context) []protocol.PluginMetric { return want }})
+	if hb := s.Sample(context.Background()); !reflect.DeepEqual(hb.PluginMetrics, want) {
+		t.Fatalf("plugin metrics = %+v", hb.PluginMetrics)
 	}
 }

@@ -16,14 +16,18 @@ import (
 type Options struct {
 	Logger hclog.Logger
 	Now    func() time.Time // for tests; time.Now by default
+	// PluginMetrics, when set, adds collector plugins' metrics to each
+	// heartbeat (agent/plugins.Manager.Metrics); it must bound its time.
+	PluginMetrics func(ctx context.Context) []protocol.PluginMetric
 }
 
 // Sampler produces heartbeats. It keeps the previous CPU and network
 // counters to turn them into a percentage and rates. Safe for concurrent use
 // (calls are serialised).
 type Sampler struct {
-	log hclog.Logger
-	now func() time.Time
+	log     hclog.Logger
+	now     func() time.Time
+	plugins func(ctx context.Context) []protocol.PluginMetric
 
 	mu       sync.Mutex
 	cpu      cpuState
@@ -40,7 +44,7 @@ func New(opts Options) *Sampler {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Sampler{log: opts.Logger.Named("collect"), now: opts.Now, warned: map[string]bool{}}
+	return &Sampler{log: opts.Logger.Named("collect"), now: opts.Now, plugins: opts.PluginMetrics, warned: map[string]bool{}}
 }
 
 // Prime reads the counters once so the next Sample reports CPU and network
@@ -99,6 +103,9 @@ func (s *Sampler) Sample(ctx context.Context) protocol.Heartbeat {
 		s.warn("processes", err)
 	} else {
 		hb.ProcessCount = n
+	}
+	if s.plugins != nil {
+		hb.PluginMetrics = s.plugins(ctx)
 	}
 	return hb
 }

@@ -102,6 +102,19 @@ func (e *Executor) action(ctx context.Context, c protocol.Command) (outcome, err
 		}
 		note, err := e.d.Power.Reboot(ctx, time.Duration(p.DelaySeconds)*time.Second)
 		return outcome{note: note}, err
+	case protocol.ActionDiscover:
+		var p protocol.DiscoverPayload
+		if err := decodePayload(c, &p); err != nil {
+			return outcome{}, err
+		}
+		if e.d.Discover == nil {
+			return outcome{}, errors.New("this agent runs no plugins")
+		}
+		assets, note, err := e.d.Discover(ctx, p)
+		if err != nil {
+			return outcome{}, err
+		}
+		return outcome{data: assets, note: note}, nil
 	case protocol.ActionUninstallAgent:
 		note, err := e.d.Power.Uninstall(ctx)
 		return outcome{note: note}, err

@@ -28,6 +28,9 @@ type Deps struct {
 	// Inventory sends a full inventory now (link.Link.SendFullInventory).
 	Inventory func(ctx context.Context) error
 	Power     Power
+	// Discover runs a scanner plugin (agent/plugins.Manager.Discover):
+	// assets become the result Data, note its stdout. nil: no plugins.
+	Discover  func(ctx context.Context, p protocol.DiscoverPayload) (assets any, note string, err error)
 	Systemctl string // "systemctl" when empty (tests point it at a fake)
 	Logger    hclog.Logger
 	Now       func() time.Time
@@ -42,6 +45,15 @@ type Executor struct {
 	log   hclog.Logger
 	store *store
 	wg    sync.WaitGroup
+
+	mu      sync.Mutex
+	running map[string]*runningCommand // by id, while executing
+}
+
+// runningCommand lets the server stop a command it cancelled.
+type runningCommand struct {
+	cancel    context.CancelFunc
+	cancelled bool // by the server (not the agent stopping)
 }
 
 // New loads the id cache; ids a previous run left started become failed
@@ -66,7 +78,7 @@ func New(d Deps) (*Executor, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Executor{d: d, log: d.Logger.Named("commands"), store: s}, nil
+	return &Executor{d: d, log: d.Logger.Named("commands"), store: s, running: map[string]*runningCommand{}}, nil
 }
 
 // Handle takes one command frame; it returns at once (the work runs on its
@@ -82,6 +94,26 @@ func (e *Executor) Handle(ctx context.Context, raw []byte) {
 		defer e.wg.Done()
 		e.take(ctx, c)
 	}()
+}
+
+// Cancel stops a running command (the server's command_cancel): its
+// process group is killed and it reports cancelled. An id not running is
+// ignored (it finished, or never came).
+func (e *Executor) Cancel(raw []byte) {
+	var h protocol.Header
+	if err := json.Unmarshal(raw, &h); err != nil || h.ID == "" {
+		return
+	}
+	e.mu.Lock()
+	rc := e.running[h.ID]
+	if rc != nil {
+		rc.cancelled = true
+	}
+	e.mu.Unlock()
+	if rc != nil {
+		e.log.Info("command cancelled by the server", "id", h.ID)
+		rc.cancel()
+	}
 }
 
 // Wait blocks until every command taken so far has finished.
@@ -103,7 +135,20 @@ func (e *Executor) take(ctx context.Context, c protocol.Command) {
 	}
 	e.ack(ctx, c.ID, "running")
 	e.log.Info("running command", "id", c.ID, "action", c.Action)
-	res := e.execute(ctx, c)
+	cctx, cancel := context.WithCancel(ctx)
+	rc := &runningCommand{cancel: cancel}
+	e.mu.Lock()
+	e.running[c.ID] = rc
+	e.mu.Unlock()
+	res := e.execute(cctx, c)
+	e.mu.Lock()
+	delete(e.running, c.ID)
+	byServer := rc.cancelled
+	e.mu.Unlock()
+	cancel()
+	if byServer && ctx.Err() == nil {
+		res.Status, res.Error = protocol.ResultCancelled, "cancelled by the server"
+	}
 	res = e.fit(res)
 	if err := e.store.finish(c.ID, res); err != nil {
 		e.log.Error("cannot record a command result; sending it anyway", "id", c.ID, "error", err)

@@ -24,9 +24,16 @@ type Config struct {
 	// FileRoots, when set, are the only directories remote file transfers
 	// may read or write (symlinks resolved). Empty: anywhere.
 	FileRoots []string
-	// StateDir holds the agent's caches (command ids, inventory). Empty:
-	// the config file's directory.
+	// StateDir holds the agent's caches (command ids, inventory, plugins).
+	// Empty: the config file's directory.
 	StateDir string
+	// PluginTrustedKeys are the ed25519 public keys (PEM, inline or an
+	// absolute path to a .pub file) whose signatures make a plugin
+	// runnable. Empty: every plugin is refused unless AllowUnsignedPlugins.
+	PluginTrustedKeys []string
+	// AllowUnsignedPlugins (development only) runs unsigned plugins; a
+	// signature that is present is still checked.
+	AllowUnsignedPlugins bool
 }
 
 // Validate checks that the config can drive a link.
@@ -50,6 +57,11 @@ func (c Config) Validate() error {
 	}
 	if c.StateDir != "" && !filepath.IsAbs(c.StateDir) {
 		return fmt.Errorf("config state dir %q is not absolute", c.StateDir)
+	}
+	for _, k := range c.PluginTrustedKeys {
+		if !strings.HasPrefix(strings.TrimSpace(k), "-----BEGIN") && !filepath.IsAbs(k) {
+			return fmt.Errorf("config plugin trusted key %q: want an inline PEM key or an absolute path", clip(k))
+		}
 	}
 	if c.HeartbeatInterval < 0 {
 		return fmt.Errorf("config has a negative heartbeat interval")
@@ -76,4 +88,12 @@ func ValidateServerURL(raw string) error {
 func (c Config) String() string {
 	return fmt.Sprintf("server=%s device=%s org=%s site=%s token=%s heartbeat=%s",
 		c.ServerURL, c.DeviceID, c.OrgID, c.SiteID, c.AgentToken, c.HeartbeatInterval)
+}
+
+// clip shortens s for an error message.
+func clip(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "..."
+	}
+	return s
 }

@@ -20,15 +20,17 @@ const token = "brz_s3cr3tT0kenValue0123456789abcdef"
 
 func sample() Config {
 	return Config{
-		ServerURL:         "https://breeze.example.com",
-		DeviceID:          "0190c0de-0000-7000-8000-000000000001",
-		AgentToken:        Secret(token),
-		OrgID:             "org-1",
-		SiteID:            "site-1",
-		EnrolledAt:        time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC),
-		HeartbeatInterval: 30 * time.Second,
-		FileRoots:         []string{"/srv/files", "/tmp"},
-		StateDir:          "/var/lib/breeze",
+		ServerURL:            "https://breeze.example.com",
+		DeviceID:             "0190c0de-0000-7000-8000-000000000001",
+		AgentToken:           Secret(token),
+		OrgID:                "org-1",
+		SiteID:               "site-1",
+		EnrolledAt:           time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC),
+		HeartbeatInterval:    30 * time.Second,
+		FileRoots:            []string{"/srv/files", "/tmp"},
+		StateDir:             "/var/lib/breeze",
+		PluginTrustedKeys:    []string{"/etc/breeze/plugins.pub", "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA\n-----END PUBLIC KEY-----\n"},
+		AllowUnsignedPlugins: true,
 	}
 }
 
@@ -111,6 +113,7 @@ func TestLoadRejectsBadContent(t *testing.T) {
 		"no token":      `{"version":1,"serverUrl":"https://x","deviceId":"d"}`,
 		"bad scheme":    `{"version":1,"serverUrl":"ftp://x","deviceId":"d","agentToken":"brz_x"}`,
 		"slash in id":   `{"version":1,"serverUrl":"https://x","deviceId":"../other","agentToken":"brz_x"}`,
+		"relative key":  `{"version":1,"serverUrl":"https://x","deviceId":"d","agentToken":"brz_x","pluginTrustedKeys":["keys/a.pub"]}`,
 		"huge":          `{"version":1,"pad":"` + strings.Repeat("a", maxFileSize) + `"}`,
 	}
 	for name, body := range cases {

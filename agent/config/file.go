@@ -32,6 +32,8 @@ type fileV1 struct {
 	HeartbeatIntervalMs int64     `json:"heartbeatIntervalMs,omitempty"`
 	FileRoots           []string  `json:"fileRoots,omitempty"`
 	StateDir            string    `json:"stateDir,omitempty"`
+	PluginTrustedKeys   []string  `json:"pluginTrustedKeys,omitempty"`
+	AllowUnsigned       bool      `json:"allowUnsignedPlugins,omitempty"`
 }
 
 // Load reads and validates the config at path. It refuses a file that group
@@ -77,6 +79,9 @@ func Load(path string) (Config, error) {
 		HeartbeatInterval: time.Duration(v.HeartbeatIntervalMs) * time.Millisecond,
 		FileRoots:         v.FileRoots,
 		StateDir:          v.StateDir,
+
+		PluginTrustedKeys:    v.PluginTrustedKeys,
+		AllowUnsignedPlugins: v.AllowUnsigned,
 	}
 	if err := c.Validate(); err != nil {
 		return Config{}, fmt.Errorf("config %s: %w", path, err)
@@ -100,6 +105,8 @@ func Save(path string, c Config) error {
 		HeartbeatIntervalMs: c.HeartbeatInterval.Milliseconds(),
 		FileRoots:           c.FileRoots,
 		StateDir:            c.StateDir,
+		PluginTrustedKeys:   c.PluginTrustedKeys,
+		AllowUnsigned:       c.AllowUnsignedPlugins,
 	}, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode config: %w", err)

@@ -12,7 +12,8 @@ import (
 // software. changed is false when there is nothing to send.
 //
 // An empty section in cur means "could not read" and is never reported as a
-// removal; the protocol has no way to say "now empty" for a section, and a
+// removal (plugin facts included: a withdrawn collector's facts stay until
+// the next full inventory); the protocol has no way to say "now empty" for a section, and a
 // machine losing every disk or interface is better caught by the next full
 // inventory than guessed from a failed read.
 func Diff(prev, cur protocol.Inventory) (d protocol.Inventory, changed bool) {
@@ -34,6 +35,9 @@ func Diff(prev, cur protocol.Inventory) (d protocol.Inventory, changed bool) {
 	}
 	if len(cur.Interfaces) > 0 && !sameSlice(prev.Interfaces, cur.Interfaces) {
 		d.Interfaces, changed = cur.Interfaces, true
+	}
+	if len(cur.Facts) > 0 && !sameSlice(prev.Facts, cur.Facts) {
+		d.Facts, changed = cur.Facts, true // replaced as a whole
 	}
 	d.SoftwareAdded, d.SoftwareRemoved = softwareDiff(prev.Software, cur.Software)
 	if len(d.SoftwareAdded) > 0 || len(d.SoftwareRemoved) > 0 {

@@ -18,6 +18,9 @@ type Options struct {
 	Logger  hclog.Logger
 	Sources []SoftwareSource // DefaultSources() when nil
 	Now     func() time.Time
+	// PluginFacts, when set, adds collector plugins' facts to each
+	// inventory (agent/plugins.Manager.Facts); it must bound its time.
+	PluginFacts func(ctx context.Context) []protocol.PluginFact
 }
 
 // Collector gathers full inventories. Safe for concurrent use.
@@ -25,6 +28,7 @@ type Collector struct {
 	log     hclog.Logger
 	sources []SoftwareSource
 	now     func() time.Time
+	facts   func(ctx context.Context) []protocol.PluginFact
 
 	mu     sync.Mutex
 	cpu    *protocol.CPUInfo // cached: the CPU does not change while we run
@@ -42,7 +46,8 @@ func NewCollector(opts Options) *Collector {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Collector{log: opts.Logger.Named("inventory"), sources: opts.Sources, now: opts.Now, warned: map[string]bool{}}
+	return &Collector{log: opts.Logger.Named("inventory"), sources: opts.Sources, now: opts.Now, facts: opts.PluginFacts,
+		warned: map[string]bool{}}
 }
 
 // Collect returns a full, normalised (sorted) inventory. Hardware sections
@@ -84,6 +89,9 @@ func (c *Collector) Collect(ctx context.Context) (protocol.Inventory, error) {
 		return protocol.Inventory{}, err
 	}
 	inv.Software = sw
+	if c.facts != nil {
+		inv.Facts = normalizeFacts(c.facts(ctx))
+	}
 	return inv, nil
 }
 
@@ -129,4 +137,16 @@ func (c *Collector) warn(section string, err error) {
 		return
 	}
 	c.log.Debug("inventory section unavailable", "section", section, "error", err)
+}
+
+// normalizeFacts sorts facts by plugin and key so Diff compares them
+// without caring about the order plugins answered in.
+func normalizeFacts(f []protocol.PluginFact) []protocol.PluginFact {
+	sort.Slice(f, func(i, j int) bool {
+		if f[i].Plugin != f[j].Plugin {
+			return f[i].Plugin < f[j].Plugin
+		}
+		return f[i].Key < f[j].Key
+	})
+	return f
 }

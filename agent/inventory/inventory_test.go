@@ -254,12 +254,38 @@ func TestDiff(t *testing.T) {
 			t.Fatalf("empty sections reported: %+v", d)
 		}
 	})
+	t.Run("plugin facts replaced as a whole", func(t *testing.T) {
+		prev, cur := clone(), clone()
+		prev.Facts = []protocol.PluginFact{{Plugin: "p", Key: "a", Value: "1"}}
+		cur.Facts = []protocol.PluginFact{{Plugin: "p", Key: "a", Value: "2"}, {Plugin: "p", Key: "b", Value: "x"}}
+		d, changed := Diff(prev, cur)
+		if !changed || !reflect.DeepEqual(d.Facts, cur.Facts) || d.OS != nil {
+			t.Fatalf("diff = %+v", d)
+		}
+		if d, changed := Diff(cur, cur); changed {
+			t.Fatalf("same facts reported: %+v", d)
+		}
+	})
 	t.Run("from nothing", func(t *testing.T) {
 		d, changed := Diff(protocol.Inventory{}, base)
 		if !changed || d.OS == nil || d.CPU == nil || len(d.SoftwareAdded) != 3 || d.SoftwareRemoved != nil {
 			t.Fatalf("diff = %+v", d)
 		}
 	})
+}
+
+func TestCollectAddsSortedPluginFacts(t *testing.T) {
+	c := NewCollector(Options{Sources: []SoftwareSource{fakeSource{}}, PluginFacts: func(context.Context) []protocol.PluginFact {
+		return []protocol.PluginFact{{Plugin: "b", Key: "k", Value: "1"}, {Plugin: "a", Key: "z"}, {Plugin: "a", Key: "y"}}
+	}})
+	inv, err := c.Collect(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []protocol.PluginFact{{Plugin: "a", Key: "y"}, {Plugin: "a", Key: "z"}, {Plugin: "b", Key: "k", Value: "1"}}
+	if !reflect.DeepEqual(inv.Facts, want) {
+		t.Fatalf("facts = %+v", inv.Facts)
+	}
 }
 
 func TestFileStore(t *testing.T) {

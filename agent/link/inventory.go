@@ -134,3 +134,13 @@ func (l *Link) SendFullInventory(ctx context.Context) error {
 		return ctx.Err()
 	}
 }
+
+// CheckInventory asks the live session to look for inventory changes now
+// (a collector plugin started) instead of at the next InventoryEvery tick;
+// it never blocks. Without a session the next one's connect check covers it.
+func (l *Link) CheckInventory() {
+	select {
+	case l.invCheck <- struct{}{}:
+	default:
+	}
+}

@@ -23,6 +23,7 @@ type Link struct {
 	sampleNow  chan struct{}          // asks the sampler loop for an immediate heartbeat
 	buffered   chan struct{}          // a heartbeat was buffered (cap 1, coalescing)
 	invNow     chan chan error        // SendFullInventory's requests to the write loop
+	invCheck   chan struct{}          // CheckInventory's nudges (cap 1, coalescing)
 	current    atomic.Pointer[outbox] // the live session's queue; nil while down
 
 	inv inventoryState
@@ -45,6 +46,7 @@ func New(opts Options) (*Link, error) {
 		sampleNow:  make(chan struct{}, 1),
 		buffered:   make(chan struct{}, 1),
 		invNow:     make(chan chan error),
+		invCheck:   make(chan struct{}, 1),
 	}
 	l.interval.Store(int64(opts.Heartbeat))
 	l.inv.init(opts.InventoryStore, l.log)

@@ -39,8 +39,11 @@ type Options struct {
 	Token        config.Secret
 	AgentVersion string
 	Capabilities []string // default: heartbeat, inventory
-	Hostname     string   // os.Hostname() when empty
-	Logger       hclog.Logger
+	// CapabilitiesFunc, when set, is asked at each hello instead (plugin
+	// script runtimes come and go; they show at the next hello).
+	CapabilitiesFunc func() []string
+	Hostname         string // os.Hostname() when empty
+	Logger           hclog.Logger
 
 	Sampler        Sampler         // required
 	Inventory      InventorySource // optional: no inventory when nil
@@ -50,6 +53,14 @@ type Options struct {
 	// Remote, when set, gets the remote-work frames (command, terminal_*,
 	// file_*) and a way to answer them; nil ignores them.
 	Remote Remote
+
+	// OnPlugins gets the agent-side plugin set the server offers: the
+	// welcome's (an absent list means none) and each `plugins` frame's.
+	// It runs on the link's goroutines and must not block.
+	OnPlugins func([]protocol.PluginOffer)
+	// PluginStates, when set, reports the plugins' states in each hello
+	// (there is no other agent → server frame for them).
+	PluginStates func() []protocol.PluginState
 
 	// Heartbeat is the interval until a welcome sets one (the cached value
 	// from the config, else 60 s). OnInterval is told when the server

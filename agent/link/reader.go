@@ -76,6 +76,15 @@ func (r *reader) handle(data []byte) {
 		if err := json.Unmarshal(data, &w); err == nil {
 			r.link.applyWelcome(w) // the server may change the interval mid-link
 		}
+	case protocol.TypePlugins:
+		var p protocol.Plugins
+		if err := json.Unmarshal(data, &p); err != nil {
+			r.once("malformed", "ignoring malformed plugins frame", "error", err)
+			return
+		}
+		if r.link.opts.OnPlugins != nil {
+			r.link.opts.OnPlugins(p.Plugins)
+		}
 	case protocol.TypeError:
 		var e protocol.Error
 		_ = json.Unmarshal(data, &e)

@@ -105,6 +105,14 @@ func linkURL(server, deviceID string) (string, error) {
 }
 
 func (l *Link) hello() protocol.Hello {
+	caps := l.opts.Capabilities
+	if l.opts.CapabilitiesFunc != nil {
+		caps = l.opts.CapabilitiesFunc()
+	}
+	var plugins []protocol.PluginState
+	if l.opts.PluginStates != nil {
+		plugins = l.opts.PluginStates()
+	}
 	return protocol.Hello{
 		Header:          protocol.Header{Type: protocol.TypeHello},
 		ProtocolVersion: protocol.Version,
@@ -112,7 +120,8 @@ func (l *Link) hello() protocol.Hello {
 		Hostname:        l.opts.Hostname,
 		OS:              runtime.GOOS,
 		Arch:            runtime.GOARCH,
-		Capabilities:    l.opts.Capabilities,
+		Capabilities:    caps,
+		Plugins:         plugins,
 	}
 }
 
@@ -165,6 +174,9 @@ func (l *Link) applyWelcome(w protocol.Welcome) time.Duration {
 	}
 	if d > 0 && l.setInterval(d) && l.opts.OnInterval != nil {
 		l.opts.OnInterval(l.Interval())
+	}
+	if l.opts.OnPlugins != nil {
+		l.opts.OnPlugins(w.Plugins)
 	}
 	if w.DeviceID != "" && w.DeviceID != l.opts.DeviceID {
 		l.log.Warn("server welcomed us under another device id", "ours", l.opts.DeviceID, "theirs", w.DeviceID)
@@ -233,6 +245,10 @@ func (l *Link) writeLoop(ctx context.Context, conn *websocket.Conn, in *reader, 
 				return fmt.Errorf("send ping: %w", err)
 			}
 		case <-invTick.C:
+			if err := l.inv.onTick(ctx, l, conn); err != nil {
+				return err
+			}
+		case <-l.invCheck:
 			if err := l.inv.onTick(ctx, l, conn); err != nil {
 				return err
 			}

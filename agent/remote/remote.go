@@ -70,6 +70,10 @@ func (d *Dispatcher) Handle(ctx context.Context, typ string, raw []byte) {
 		if d.Commands != nil {
 			d.Commands.Handle(ctx, raw)
 		}
+	case typ == protocol.TypeCommandCancel:
+		if d.Commands != nil {
+			d.Commands.Cancel(raw)
+		}
 	case strings.HasPrefix(typ, "terminal_"):
 		if d.Terminal != nil {
 			d.Terminal.Handle(ctx, typ, raw)

@@ -59,6 +59,9 @@ func (r *Runner) Run(ctx context.Context, spec Spec) (Result, error) {
 	if err := validateSpec(spec); err != nil {
 		return Result{}, err
 	}
+	if d, ok := rt.(Direct); ok {
+		return r.runDirect(ctx, d, spec)
+	}
 	acct, err := resolveRunAs(spec.RunAs)
 	if err != nil {
 		return Result{}, err

@@ -86,6 +86,27 @@ func (r *Registry) Add(rt Runtime) {
 	r.m[rt.Name()] = rt
 }
 
+// AddNew registers rt unless its name is taken (a plugin never replaces a
+// built-in or another plugin's language); it reports whether it did.
+func (r *Registry) AddNew(rt Runtime) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, taken := r.m[rt.Name()]; taken {
+		return false
+	}
+	r.m[rt.Name()] = rt
+	return true
+}
+
+// Remove unregisters rt, only if it is still the one under its name.
+func (r *Registry) Remove(rt Runtime) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if cur, ok := r.m[rt.Name()]; ok && cur == rt {
+		delete(r.m, rt.Name())
+	}
+}
+
 // Get returns the runtime for lang if it is registered and available.
 func (r *Registry) Get(lang string) (Runtime, bool) {
 	r.mu.RLock()

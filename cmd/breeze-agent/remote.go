@@ -13,6 +13,7 @@ import (
 	"github.com/breeze-rmm/breeze/agent/remote"
 	"github.com/breeze-rmm/breeze/agent/scripts"
 	"github.com/breeze-rmm/breeze/agent/terminal"
+	"github.com/breeze-rmm/breeze/core/domain/protocol"
 )
 
 // stateDir is where the agent keeps its caches.
@@ -23,45 +24,63 @@ func stateDir(cfg config.Config, configPath string) string {
 	return filepath.Dir(configPath)
 }
 
-// newRemote builds the remote-work side; inventory is called for
-// collect_inventory. It returns the dispatcher and the hello capabilities.
-func newRemote(cfg config.Config, configPath string, log hclog.Logger, inventory func(context.Context) error) (*remote.Dispatcher, []string, error) {
-	dir := stateDir(cfg, configPath)
+// remoteDeps are what the remote-work side needs: inventory is called for
+// collect_inventory, discover for discover (scanner plugins).
+type remoteDeps struct {
+	cfg        config.Config
+	configPath string
+	log        hclog.Logger
+	scripts    *scripts.Registry
+	inventory  func(context.Context) error
+	discover   func(context.Context, protocol.DiscoverPayload) (any, string, error)
+}
+
+// remoteSide is the dispatcher and the hello capabilities (asked at each
+// hello: plugin script languages come and go).
+type remoteSide struct {
+	d    *remote.Dispatcher
+	caps func() []string
+}
+
+func newRemote(rd remoteDeps) (remoteSide, error) {
+	dir := stateDir(rd.cfg, rd.configPath)
 	d := &remote.Dispatcher{}
-	reg := scripts.NewRegistry(scripts.Builtin()...)
-	var power commands.Power = commands.SystemPower{ConfigPath: configPath, Logger: log,
+	var power commands.Power = commands.SystemPower{ConfigPath: rd.configPath, Logger: rd.log,
 		StateFiles: []string{filepath.Join(dir, "commands.json"), filepath.Join(dir, "inventory.json")}}
 	if commands.DryRunFromEnv() {
-		log.Warn("power actions are recorded, not done", "env", commands.EnvDryRunPower, "record", filepath.Join(dir, "power-dry-run.log"))
+		rd.log.Warn("power actions are recorded, not done", "env", commands.EnvDryRunPower, "record", filepath.Join(dir, "power-dry-run.log"))
 		power = commands.NewDryRunPower(filepath.Join(dir, "power-dry-run.log"))
 	}
 	exec, err := commands.New(commands.Deps{
 		StatePath: filepath.Join(dir, "commands.json"),
 		Sender:    d,
-		Scripts:   &scripts.Runner{Runtimes: reg},
-		Inventory: inventory,
+		Scripts:   &scripts.Runner{Runtimes: rd.scripts},
+		Inventory: rd.inventory,
+		Discover:  rd.discover,
 		Power:     power,
-		Logger:    log,
+		Logger:    rd.log,
 	})
 	if err != nil {
-		return nil, nil, err
+		return remoteSide{}, err
 	}
-	fm, err := files.New(files.Deps{Sender: d, Logger: log, Roots: cfg.FileRoots})
+	fm, err := files.New(files.Deps{Sender: d, Logger: rd.log, Roots: rd.cfg.FileRoots})
 	if err != nil {
-		return nil, nil, err
+		return remoteSide{}, err
 	}
 	d.Commands, d.Files = exec, fm
-	d.Terminal = terminal.New(terminal.Deps{Sender: d, Logger: log})
+	d.Terminal = terminal.New(terminal.Deps{Sender: d, Logger: rd.log})
 
-	caps := []string{"heartbeat", "inventory", "commands"}
-	for _, name := range reg.Available() {
-		caps = append(caps, "scripts:"+name)
+	caps := func() []string {
+		out := []string{"heartbeat", "inventory", "commands"}
+		for _, name := range rd.scripts.Available() {
+			out = append(out, "scripts:"+name)
+		}
+		if terminalSupported() {
+			out = append(out, "terminal")
+		}
+		return append(out, "files", "plugins")
 	}
-	if terminalSupported() {
-		caps = append(caps, "terminal")
-	}
-	caps = append(caps, "files")
-	return d, caps, nil
+	return remoteSide{d: d, caps: caps}, nil
 }
 
 func terminalSupported() bool { return os.PathSeparator == '/' }

@@ -1,0 +1,173 @@
+//go:build linux
+
+package pluginhost
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/breeze-rmm/breeze/ports"
+	"github.com/breeze-rmm/breeze/sdk"
+	"github.com/breeze-rmm/breeze/sdk/sdktest"
+)
+
+// nullCollector and nullAlert are testdata/null's implementations, called
+// in-process for the "direct" baselines.
+type nullCollector struct{}
+
+func (nullCollector) Info(context.Context) (sdk.Info, error) { return sdk.Info{Name: "null"}, nil }
+
+func (nullCollector) Collect(context.Context) (sdk.Collection, error) {
+	return sdk.Collection{
+		Metrics: []sdk.Metric{{Name: "null.value", Value: 1, Unit: "count"}},
+		Facts:   []sdk.Fact{{Key: "null.fact", Value: "yes"}},
+	}, nil
+}
+
+type nullAlert struct{}
+
+func (nullAlert) Info(context.Context) (sdk.Info, error) { return sdk.Info{Name: "null"}, nil }
+
+func (nullAlert) Send(context.Context, sdk.Notification) (sdk.SendResult, error) {
+	return sdk.SendResult{Delivered: true, Attempts: 1}, nil
+}
+
+func (nullAlert) Test(context.Context, json.RawMessage) (sdk.TestResult, error) {
+	return sdk.TestResult{OK: true}, nil
+}
+
+// Package-level interface values and sinks keep the compiler from inlining
+// the direct calls away.
+var (
+	directCollector sdk.Collector    = nullCollector{}
+	directAlert     sdk.AlertChannel = nullAlert{}
+	sinkCollection  sdk.Collection
+	sinkSend        sdk.SendResult
+)
+
+func quiet(spec Spec) Spec {
+	spec.Logger = hclog.NewNullLogger()
+	return spec
+}
+
+// BenchmarkStart measures launch until the plugin answered Info (Start);
+// Stop is outside the timer.
+func BenchmarkStart(b *testing.B) {
+	for _, name := range []string{"null", "webhook"} {
+		b.Run(name, func(b *testing.B) {
+			spec := quiet(install(b, name, sdk.KindCollector))
+			if name == "webhook" {
+				spec.Kind = sdk.KindAlertChannel
+			}
+			ctx := context.Background()
+			for b.Loop() {
+				s, err := New(spec)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := s.Start(ctx); err != nil {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+				_ = s.Stop(ctx)
+				b.StartTimer()
+			}
+		})
+	}
+}
+
+// BenchmarkCollect: one Collect through the supervisor (child process,
+// gRPC over AutoMTLS, call timeout) and through the core port, against a
+// direct in-process call of the same implementation.
+func BenchmarkCollect(b *testing.B) {
+	ctx := context.Background()
+	b.Run("direct", func(b *testing.B) {
+		for b.Loop() {
+			col, err := directCollector.Collect(ctx)
+			if err != nil {
+				b.Fatal(err)
+			}
+			sinkCollection = col
+		}
+	})
+	b.Run("direct-port", func(b *testing.B) {
+		c := CollectorFrom(directCollector)
+		for b.Loop() {
+			if _, err := c.Collect(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("go-plugin-without-supervisor", func(b *testing.B) {
+		c, _ := sdktest.Launch[sdk.Collector](b, filepath.Join(binDir, "null"), sdk.KindCollector, nil)
+		for b.Loop() {
+			if _, err := c.Collect(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	s, _ := start(b, quiet(install(b, "null", sdk.KindCollector)))
+	b.Run("supervisor", func(b *testing.B) {
+		c, _ := s.Collector()
+		for b.Loop() {
+			if _, err := c.Collect(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("supervisor-port", func(b *testing.B) {
+		c, _ := s.CollectorPort()
+		for b.Loop() {
+			if _, err := c.Collect(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkSend: one Send through the supervisor against a direct call, and
+// the real webhook plugin posting to a local HTTP receiver.
+func BenchmarkSend(b *testing.B) {
+	ctx := context.Background()
+	n := sdk.Notification{ID: "n", OrgID: "o", Severity: "warning", Title: "Disk 91% full", Message: "C: has 4 GB left", OccurredAt: time.Now()}
+	b.Run("direct", func(b *testing.B) {
+		for b.Loop() {
+			r, err := directAlert.Send(ctx, n)
+			if err != nil {
+				b.Fatal(err)
+			}
+			sinkSend = r
+		}
+	})
+	spec := quiet(install(b, "null", sdk.KindAlertChannel))
+	spec.Env = []string{"NULL_KIND=alert_channel"}
+	s, _ := start(b, spec)
+	b.Run("supervisor", func(b *testing.B) {
+		ch, _ := s.AlertChannel()
+		for b.Loop() {
+			if _, err := ch.Send(ctx, n); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("webhook-supervisor-port", func(b *testing.B) {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }))
+		defer srv.Close()
+		ws, _ := start(b, quiet(install(b, "webhook", sdk.KindAlertChannel)))
+		p, _ := ws.Notifier()
+		pn := ports.Notification{ID: n.ID, OrgID: n.OrgID, Severity: n.Severity, Title: n.Title, Message: n.Message,
+			OccurredAt: n.OccurredAt, Settings: json.RawMessage(`{"url":"` + srv.URL + `","secret":"s"}`)}
+		for b.Loop() {
+			if r, err := p.Send(ctx, pn); err != nil || !r.Delivered {
+				b.Fatal(r, err)
+			}
+		}
+	})
+}

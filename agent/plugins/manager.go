@@ -1,0 +1,264 @@
+package plugins
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"net/http"
+	"path/filepath"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/breeze-rmm/breeze/adapters/pluginhost"
+	"github.com/breeze-rmm/breeze/agent/config"
+	"github.com/breeze-rmm/breeze/agent/scripts"
+	"github.com/breeze-rmm/breeze/core/domain/protocol"
+)
+
+// Plugin states reported in hello.
+const (
+	StateRunning  = "running"
+	StateFailed   = "failed"
+	StateDisabled = "disabled"
+)
+
+// Deps are what the Manager needs.
+type Deps struct {
+	ServerURL    string
+	Token        config.Secret
+	AgentVersion string
+	StateDir     string // plugins go to StateDir/plugins/<id>/<version>
+
+	TrustedKeys   []ed25519.PublicKey // see TrustedKeys
+	AllowUnsigned bool                // development only
+
+	// Scripts receives the languages of script runtime plugins (nil: they
+	// run but serve no scripts).
+	Scripts *scripts.Registry
+	// OnChange is told after the plugin set changed (a collector may have
+	// new facts: the link's CheckInventory). It must not block.
+	OnChange func()
+
+	HTTPClient    *http.Client  // default: proxy from the environment, no redirects
+	MaxArchive    int64         // DefaultMaxArchive
+	CollectBudget time.Duration // wait for collectors per heartbeat/inventory; 2 s
+	Logger        hclog.Logger
+
+	// Supervision tunes every plugin's supervisor (tests shorten it); Env
+	// is the plugins' environment (they never inherit the agent's).
+	Supervision func(*pluginhost.Spec)
+	Env         []string
+}
+
+// Manager runs the plugins the server offers. Create it with New, run Run
+// once, hand it offers with Offer.
+type Manager struct {
+	d     Deps
+	log   hclog.Logger
+	root  string
+	fetch *fetcher
+
+	mu      sync.Mutex
+	plugins map[string]*plugin
+
+	offerMu sync.Mutex
+	wanted  []protocol.PluginOffer
+	kick    chan struct{} // cap 1: a newer offer set is waiting
+	synced  chan struct{} // closed and replaced after each reconcile (tests)
+}
+
+// New validates d and returns a Manager.
+func New(d Deps) (*Manager, error) {
+	if err := config.ValidateServerURL(d.ServerURL); err != nil {
+		return nil, err
+	}
+	if d.StateDir == "" || !filepath.IsAbs(d.StateDir) {
+		return nil, errors.New("plugins: need an absolute state directory")
+	}
+	if d.Logger == nil {
+		d.Logger = hclog.NewNullLogger()
+	}
+	if d.MaxArchive <= 0 {
+		d.MaxArchive = DefaultMaxArchive
+	}
+	if d.CollectBudget <= 0 {
+		d.CollectBudget = 2 * time.Second
+	}
+	if d.HTTPClient == nil {
+		d.HTTPClient = &http.Client{
+			Transport:     &http.Transport{Proxy: http.ProxyFromEnvironment, TLSHandshakeTimeout: 30 * time.Second, ResponseHeaderTimeout: time.Minute},
+			CheckRedirect: noRedirects,
+			Timeout:       10 * time.Minute,
+		}
+	}
+	log := d.Logger.Named("plugins")
+	return &Manager{
+		d: d, log: log, root: filepath.Join(d.StateDir, "plugins"),
+		fetch:   &fetcher{client: d.HTTPClient, server: d.ServerURL, token: d.Token, agentVersion: d.AgentVersion, max: d.MaxArchive},
+		plugins: map[string]*plugin{},
+		kick:    make(chan struct{}, 1),
+		synced:  make(chan struct{}),
+	}, nil
+}
+
+// Offer replaces the wanted plugin set; it never blocks (Run applies the
+// newest set). It suits link.Options.OnPlugins.
+func (m *Manager) Offer(offers []protocol.PluginOffer) {
+	m.offerMu.Lock()
+	m.wanted = append([]protocol.PluginOffer(nil), offers...)
+	m.offerMu.Unlock()
+	select {
+	case m.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Run applies offered sets until ctx ends, then stops every plugin.
+func (m *Manager) Run(ctx context.Context) {
+	defer m.stopAll()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-m.kick:
+		}
+		m.offerMu.Lock()
+		offers := m.wanted
+		m.offerMu.Unlock()
+		m.Sync(ctx, offers)
+		m.offerMu.Lock()
+		close(m.synced)
+		m.synced = make(chan struct{})
+		m.offerMu.Unlock()
+	}
+}
+
+// Synced is closed once Run finished applying the set it was working on.
+func (m *Manager) Synced() <-chan struct{} {
+	m.offerMu.Lock()
+	defer m.offerMu.Unlock()
+	return m.synced
+}
+
+// Sync makes the running plugins match offers: withdrawn ones stop, new or
+// changed ones are installed and started, unchanged ones keep running
+// (with the new settings). Only one Sync may run at a time (Run's loop).
+func (m *Manager) Sync(ctx context.Context, offers []protocol.PluginOffer) {
+	want := map[string]protocol.PluginOffer{}
+	for _, o := range offers {
+		want[o.ID] = o // a repeated id: the last one wins
+	}
+	m.mu.Lock()
+	var gone []*plugin
+	for id, p := range m.plugins {
+		if _, ok := want[id]; !ok {
+			gone = append(gone, p)
+			delete(m.plugins, id)
+		}
+	}
+	m.mu.Unlock()
+	for _, p := range gone {
+		m.log.Info("plugin withdrawn; stopping it", "plugin_id", p.offer.ID, "version", p.offer.Version)
+		p.stop(m)
+	}
+
+	ids := make([]string, 0, len(want))
+	for id := range want {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	versions := map[string]string{}
+	for _, id := range ids {
+		if ctx.Err() != nil {
+			return
+		}
+		o := want[id]
+		m.mu.Lock()
+		cur := m.plugins[id]
+		m.mu.Unlock()
+		if cur != nil && sameOffer(cur.offer, o) {
+			cur.host.setSettings(o.Settings) // served live; no restart
+			if cur.sup != nil || cur.refused {
+				versions[id] = o.Version
+				continue // running (supervised), or refused for good
+			}
+		}
+		if cur != nil {
+			m.log.Info("plugin offer changed; replacing it", "plugin_id", id, "from", cur.offer.Version, "to", o.Version)
+			cur.stop(m)
+		}
+		p := m.start(ctx, o)
+		m.mu.Lock()
+		m.plugins[id] = p
+		m.mu.Unlock()
+		if checkOffer(o, m.d.MaxArchive) == nil {
+			versions[id] = o.Version
+		}
+	}
+	if ctx.Err() == nil {
+		m.gc(versions)
+	}
+	if m.d.OnChange != nil {
+		m.d.OnChange()
+	}
+}
+
+// States is every offered plugin's state, for hello.
+func (m *Manager) States() []protocol.PluginState {
+	m.mu.Lock()
+	ps := make([]*plugin, 0, len(m.plugins))
+	for _, p := range m.plugins {
+		ps = append(ps, p)
+	}
+	m.mu.Unlock()
+	out := make([]protocol.PluginState, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, p.state())
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// running returns the plugin id if it is supervised.
+func (m *Manager) running(id string) *plugin {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if p := m.plugins[id]; p != nil && p.sup != nil {
+		return p
+	}
+	return nil
+}
+
+// supervised lists the supervised plugins of kind k.
+func (m *Manager) supervised(kind string) []*plugin {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []*plugin
+	for _, p := range m.plugins {
+		if p.sup != nil && p.offer.Kind == kind {
+			out = append(out, p)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].offer.ID < out[j].offer.ID })
+	return out
+}
+
+// stopAll stops every plugin (agent shutdown).
+func (m *Manager) stopAll() {
+	m.mu.Lock()
+	ps := m.plugins
+	m.plugins = map[string]*plugin{}
+	m.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, p := range ps {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p.stop(m)
+		}()
+	}
+	wg.Wait()
+}

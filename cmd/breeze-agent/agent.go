@@ -1,0 +1,118 @@
+package main
+
+import (
+	"context"
+	"path/filepath"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/breeze-rmm/breeze/agent/collect"
+	"github.com/breeze-rmm/breeze/agent/config"
+	"github.com/breeze-rmm/breeze/agent/inventory"
+	"github.com/breeze-rmm/breeze/agent/link"
+	"github.com/breeze-rmm/breeze/agent/plugins"
+	"github.com/breeze-rmm/breeze/agent/remote"
+	"github.com/breeze-rmm/breeze/agent/scripts"
+	"github.com/breeze-rmm/breeze/core/domain/protocol"
+)
+
+// firstJitter is the link's random delay before its first dial; 0 keeps
+// the link's default (tests set it negative: none).
+var firstJitter time.Duration
+
+// agent is the running agent's parts.
+type agent struct {
+	log     hclog.Logger
+	cfg     config.Config
+	link    *link.Link
+	remote  *remote.Dispatcher
+	plugins *plugins.Manager
+	caps    func() []string
+}
+
+// newAgent wires the link, remote work and plugins from the config.
+func newAgent(ctx context.Context, cfg config.Config, configPath string, log hclog.Logger) (*agent, error) {
+	dir := stateDir(cfg, configPath)
+	a := &agent{log: log, cfg: cfg}
+	reg := scripts.NewRegistry(scripts.Builtin()...)
+
+	trusted, err := plugins.TrustedKeys(cfg.PluginTrustedKeys)
+	if err != nil {
+		// The agent must stay manageable: run, refusing every plugin.
+		log.Error("cannot read the plugin trusted keys; every plugin will be refused", "error", err)
+		trusted = nil
+	}
+	if cfg.AllowUnsignedPlugins {
+		log.Warn("unsigned plugins are allowed (allowUnsignedPlugins): development only")
+	}
+	var l *link.Link // the manager and commands reach the link, built below
+	a.plugins, err = plugins.New(plugins.Deps{
+		ServerURL: cfg.ServerURL, Token: cfg.AgentToken, AgentVersion: Version, StateDir: dir,
+		TrustedKeys: trusted, AllowUnsigned: cfg.AllowUnsignedPlugins,
+		Scripts: reg, Logger: log,
+		OnChange: func() { l.CheckInventory() }, // collectors' facts join the inventory now
+	})
+	if err != nil {
+		return nil, err
+	}
+	rm, err := newRemote(remoteDeps{cfg: cfg, configPath: configPath, log: log, scripts: reg,
+		inventory: func(ctx context.Context) error { return l.SendFullInventory(ctx) },
+		discover: func(ctx context.Context, p protocol.DiscoverPayload) (any, string, error) {
+			return a.plugins.Discover(ctx, p)
+		}})
+	if err != nil {
+		return nil, err
+	}
+	a.remote = rm.d
+	a.caps = rm.caps
+
+	sampler := collect.New(collect.Options{Logger: log, PluginMetrics: a.plugins.Metrics})
+	sampler.Prime(ctx)
+	l, err = link.New(link.Options{
+		ServerURL:        cfg.ServerURL,
+		DeviceID:         cfg.DeviceID,
+		Token:            cfg.AgentToken,
+		AgentVersion:     Version,
+		Logger:           log,
+		Sampler:          sampler,
+		Inventory:        inventory.NewCollector(inventory.Options{Logger: log, PluginFacts: a.plugins.Facts}),
+		InventoryStore:   inventory.FileStore{Path: filepath.Join(dir, "inventory.json")},
+		CapabilitiesFunc: rm.caps,
+		Remote:           rm.d,
+		OnPlugins:        a.plugins.Offer,
+		PluginStates:     a.plugins.States,
+		Heartbeat:        cfg.HeartbeatInterval,
+		FirstJitter:      firstJitter,
+		OnInterval: func(d time.Duration) {
+			// Cache the server's cadence so a restart while offline keeps it.
+			cfg.HeartbeatInterval = d
+			if err := config.Save(configPath, cfg); err != nil {
+				log.Warn("cannot cache the heartbeat interval in the config", "error", err)
+			}
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	a.link = l
+	return a, nil
+}
+
+// run keeps the agent linked until ctx ends, then ends remote work and
+// stops the plugins (after the commands that may use them).
+func (a *agent) run(ctx context.Context) error {
+	pctx, stopPlugins := context.WithCancel(context.WithoutCancel(ctx))
+	pluginsDone := make(chan struct{})
+	go func() {
+		defer close(pluginsDone)
+		a.plugins.Run(pctx)
+	}()
+	a.log.Info("agent starting", "version", Version, "server", a.cfg.ServerURL, "device", a.cfg.DeviceID, "capabilities", a.caps())
+	err := a.link.Run(ctx)
+	a.remote.Close() // end terminals and transfers, wait for commands
+	stopPlugins()
+	<-pluginsDone
+	a.log.Info("agent stopped")
+	return err
+}
