@@ -35,6 +35,8 @@ type Store interface {
 	AgentStore
 	// Commands, the script library and its runs, WebSocket tickets.
 	RemoteStore
+	// Installed plugins, their per-org settings and key-value stores.
+	Plugins() PluginStore
 
 	// InTx runs fn in one transaction: it commits when fn returns nil and
 	// rolls back on an error or a panic (which it re-raises). The Store

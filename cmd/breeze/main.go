@@ -23,6 +23,7 @@ commands:
   serve     run the server (the default)
   migrate   apply pending database migrations and exit
   admin bootstrap   create the first partner and administrator (empty database only)
+  plugin install|list|enable|disable|remove|pack|keygen   manage plugins (see docs/plugins.md)
   audit verify      check the audit log's hash chain; exits 1 at the first broken link
   version   print the version
 
@@ -49,6 +50,8 @@ func run(args []string) int {
 		err = migrate(ctx, args)
 	case "admin":
 		err = sub(ctx, "admin", args, map[string]func(context.Context, []string) error{"bootstrap": adminBootstrap})
+	case "plugin":
+		err = sub(ctx, "plugin", args, pluginCommands)
 	case "audit":
 		err = sub(ctx, "audit", args, map[string]func(context.Context, []string) error{"verify": auditVerify})
 	case "version":

@@ -45,6 +45,12 @@ type Config struct {
 	FileMax int64
 	// TerminalIdle ends a terminal session without input for this long.
 	TerminalIdle time.Duration
+	// PluginTrustedKeys are the plugin signing keys the server trusts:
+	// comma-separated PEM public key files or directories of them.
+	PluginTrustedKeys string
+	// PluginsAllowUnsigned is the development switch that lets unsigned
+	// plugins install (BREEZE_PLUGINS_ALLOW_UNSIGNED=1). Never in production.
+	PluginsAllowUnsigned bool
 
 	fileMaxRaw, terminalIdleRaw string
 
@@ -53,6 +59,9 @@ type Config struct {
 	JWTSecret         string // BREEZE_JWT_SECRET: ≥ 32 bytes shared by every node; empty: a key file in DATA_DIR
 	BootstrapEmail    string // BREEZE_BOOTSTRAP_EMAIL: first admin on an empty database
 	BootstrapPassword string // BREEZE_BOOTSTRAP_PASSWORD
+	// PluginSecretKey seals plugin secrets at rest: base64 of 32 bytes,
+	// shared by every node; empty: a key file in DATA_DIR.
+	PluginSecretKey string // BREEZE_PLUGIN_SECRET_KEY
 }
 
 // Field describes one setting: its flag, its variable and its default.
@@ -78,6 +87,7 @@ func (c *Config) Fields() []Field {
 		{"allowed-origins", "BREEZE_ALLOWED_ORIGINS", "", "comma-separated extra browser origins (https://host:port) allowed to open the terminal and events WebSockets besides the server's own", &c.AllowedOrigins},
 		{"file-max-bytes", "BREEZE_FILE_MAX_BYTES", "268435456", "largest file transfer to or from a device, in bytes", &c.fileMaxRaw},
 		{"terminal-idle-timeout", "BREEZE_TERMINAL_IDLE_TIMEOUT", "15m", "a terminal session without input for this long is closed", &c.terminalIdleRaw},
+		{"plugin-trusted-keys", "BREEZE_PLUGIN_TRUSTED_KEYS", "", "comma-separated PEM public keys (or directories of *.pub/*.pem) whose plugin signatures are trusted", &c.PluginTrustedKeys},
 		{"trusted-proxies", "BREEZE_TRUSTED_PROXIES", "", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed (client IPs for rate limits and audit)", &c.TrustedProxies},
 	}
 }
@@ -99,6 +109,9 @@ func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (*Config,
 	c.JWTSecret = getenv("BREEZE_JWT_SECRET")
 	c.BootstrapEmail = getenv("BREEZE_BOOTSTRAP_EMAIL")
 	c.BootstrapPassword = getenv("BREEZE_BOOTSTRAP_PASSWORD")
+	c.PluginSecretKey = getenv("BREEZE_PLUGIN_SECRET_KEY")
+	unsignedDef := getenv("BREEZE_PLUGINS_ALLOW_UNSIGNED") == "1" || getenv("BREEZE_PLUGINS_ALLOW_UNSIGNED") == "true"
+	fs.BoolVar(&c.PluginsAllowUnsigned, "plugins-allow-unsigned", unsignedDef, "DEVELOPMENT ONLY: install plugins without a trusted signature [BREEZE_PLUGINS_ALLOW_UNSIGNED]")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}

@@ -96,6 +96,10 @@ func Run(ctx context.Context, d Deps) error {
 	if err := rw.Wire(cfg, st, id, ag); err != nil {
 		return fmt.Errorf("build remote work: %w", err)
 	}
+	pl, err := BuildPlugins(cfg, st, rw, ag, log)
+	if err != nil {
+		return fmt.Errorf("build plugins: %w", err)
+	}
 	secure := cfg.TLSCert != "" || strings.HasPrefix(cfg.PublicURL, "https://")
 	srv, err := api.NewServer(httpapi.Deps{
 		Logger:   log.Named("http"),
@@ -111,6 +115,7 @@ func Run(ctx context.Context, d Deps) error {
 	}
 	ag.Hub.Register(srv, ag.Service, api.AgentDeviceFrom)
 	rw.Register(srv, cfg, id, secure)
+	pl.Register(srv)
 	if err := srv.VerifyRoutes(); err != nil {
 		return fmt.Errorf("routes: %w", err)
 	}
@@ -138,6 +143,8 @@ func Run(ctx context.Context, d Deps) error {
 		return err
 	}
 	defer rw.Stop()
+	pl.Start(actx)
+	defer pl.Stop()
 	ag.Start(actx)
 	defer ag.Stop()
 	defer stopAgents()

@@ -59,6 +59,10 @@ func (f *fake) Devices() ports.DeviceStore           { return fakeDevices{f} }
 func (f *fake) Ping(context.Context) error           { return nil }
 func (f *fake) Close() error                         { return nil }
 
+// Plugins is absent from the tenancy fake (the plugin suite runs against
+// the real adapters only).
+func (f *fake) Plugins() ports.PluginStore { return nil }
+
 func (f *fake) InTx(ctx context.Context, fn func(ctx context.Context, tx ports.Store) error) (err error) {
 	if f.inTx {
 		return fn(ctx, f)

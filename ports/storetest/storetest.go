@@ -52,11 +52,12 @@ import (
 type Factory func(t testing.TB) ports.Store
 
 // Run runs the whole suite against stores made by newStore: tenancy, then
-// remote work (RunRemote).
+// remote work (RunRemote), plugins (RunPlugins).
 func Run(t *testing.T, newStore Factory) {
 	t.Helper()
 	runTenancy(t, newStore)
 	t.Run("Remote", func(t *testing.T) { RunRemote(t, newStore) })
+	t.Run("Plugins", func(t *testing.T) { RunPlugins(t, newStore) })
 }
 
 // runTenancy runs the tenancy groups only (partners to devices).

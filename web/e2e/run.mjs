@@ -2,7 +2,7 @@
 // Breeze: sign in with the demo credentials, see a real agent's device
 // online, open its page and charts, check that an agent-reported hostname of
 // <img src=x onerror=alert(1)> renders as text, create an enrollment key,
-// read the audit log, switch to the dark theme; then the remote-work
+// read the audit log, open Plugins, switch to the dark theme; then the remote-work
 // screens: the agent's Commands, Terminal (echo $((6*7)) → 42) and Files
 // tabs, a bash script with a parameter run on the agent, and an Org Viewer
 // refused the terminal. No Content-Security-Policy violation may occur. Screenshots go to e2e/artifacts/ (or $E2E_ARTIFACTS).
@@ -271,6 +271,8 @@ FROM n, (SELECT * FROM devices ORDER BY last_seen_at IS NULL LIMIT 1) d;`
     ['Roles', 'Roles', 'roles.png'],
     ['API keys', 'API keys', 'api-keys.png'],
     ['Audit log', 'Audit log', 'audit.png'],
+    // The list, or its empty/error state while the server has no plugins API.
+    ['Plugins', 'Plugins', 'plugins.png'],
   ]) {
     await step(`opens ${name}`, async () => {
       await page.getByRole('link', { name, exact: true }).click()

@@ -20,6 +20,8 @@ const AuditPage = lazy(() => import('./audit/AuditPage'))
 const ScriptListPage = lazy(() => import('./scripts/ScriptListPage'))
 const ScriptEditorPage = lazy(() => import('./scripts/ScriptEditorPage'))
 const RunViewPage = lazy(() => import('./scripts/RunViewPage'))
+const PluginsPage = lazy(() => import('./plugins/PluginsPage'))
+const PluginPage = lazy(() => import('./plugins/PluginPage'))
 
 export function makeQueryClient(): QueryClient {
   return new QueryClient({
@@ -54,6 +56,8 @@ export function AppRoutes() {
             <Route path="roles" element={<RolesPage />} />
             <Route path="api-keys" element={<ApiKeysPage />} />
             <Route path="audit" element={<AuditPage />} />
+            <Route path="plugins" element={<PluginsPage />} />
+            <Route path="plugins/:id" element={<PluginPage />} />
             <Route path="*" element={<NotFound />} />
           </Route>
         </Route>

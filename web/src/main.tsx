@@ -6,6 +6,7 @@ import './styles/theme.css'
 import './styles/base.css'
 import './styles/components.css'
 import './styles/remote.css'
+import './styles/plugins.css'
 
 applyTheme(loadTheme())
 

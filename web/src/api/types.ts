@@ -403,3 +403,61 @@ export interface WsTicket {
   ticket: string
   expiresAt: string
 }
+
+// ---------- plugins (notes/plugins.md) ----------
+
+export type PluginKind = 'alert_channel' | 'scanner' | 'script_runtime' | 'collector'
+export type PluginState = 'running' | 'starting' | 'backoff' | 'failed' | 'stopped' | 'disabled'
+
+/** One setting of a plugin's settingsSchema (sdk/manifest/schema.go). */
+export interface SettingProperty {
+  type: 'string' | 'integer' | 'number' | 'boolean'
+  title?: string
+  description?: string
+  secret?: boolean
+  enum?: (string | number | boolean)[]
+  minimum?: number
+  maximum?: number
+  minLength?: number
+  maxLength?: number
+  pattern?: string
+  format?: string
+  default?: unknown
+}
+
+export interface SettingsSchema {
+  type: 'object'
+  properties?: Record<string, SettingProperty>
+  required?: string[]
+}
+
+export interface Plugin {
+  id: string
+  name: string
+  version: string
+  kind: PluginKind | string
+  description?: string
+  side: 'server' | 'agent'
+  signedBy: string
+  enabled: boolean
+  state?: PluginState | string
+  lastError?: string
+  restarts?: number
+  settingsSchema?: SettingsSchema | null
+  installedAt?: string
+  sha256?: string
+}
+
+export type SettingValue = string | number | boolean
+
+export interface PluginOrgSettings {
+  orgId: string
+  enabled: boolean
+  /** Secrets come back as SECRET_MASK. */
+  settings: Record<string, SettingValue>
+}
+
+export interface PluginTestResult {
+  ok: boolean
+  message: string
+}

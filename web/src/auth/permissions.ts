@@ -20,6 +20,7 @@ export const P = {
   apiKeysWrite: 'api-keys:write',
   enrollWrite: 'enrollment-keys:write',
   auditRead: 'audit:read',
+  pluginsManage: 'plugins:manage',
 } as const
 
 /** Whether the caller holds perm anywhere (the server still scopes every answer). */
@@ -55,4 +56,9 @@ export function canOn(me: Me | undefined, perm: string, scope: Scope): boolean {
         return false
     }
   })
+}
+
+/** Whether a global grant holds perm (installing plugins puts executables on the server). */
+export function canGlobally(me: Me | undefined, perm: string): boolean {
+  return !!me && me.grants.some((g) => g.level === 'global' && g.permissions.includes(perm))
 }

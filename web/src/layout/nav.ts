@@ -15,4 +15,5 @@ export const NAV: NavItem[] = [
   { to: '/roles', label: 'Roles', perm: P.rolesRead },
   { to: '/api-keys', label: 'API keys', perm: P.apiKeysRead },
   { to: '/audit', label: 'Audit log', perm: P.auditRead },
+  { to: '/plugins', label: 'Plugins', perm: P.pluginsManage },
 ]

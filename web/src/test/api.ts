@@ -79,6 +79,7 @@ export const ALL_PERMISSIONS = [
   'api-keys:write',
   'enrollment-keys:write',
   'audit:read',
+  'plugins:manage',
 ]
 
 export function makeMe(over: Partial<Me> = {}, permissions = ALL_PERMISSIONS): Me {

@@ -13,9 +13,11 @@ interface DialogProps {
   /** Wraps the body in a form; Enter submits. */
   onSubmit?: (e: FormEvent<HTMLFormElement>) => void
   wide?: boolean
+  /** The form shows its own field errors instead of the browser's bubbles. */
+  noValidate?: boolean
 }
 
-export function Dialog({ title, onClose, children, footer, onSubmit, wide }: DialogProps) {
+export function Dialog({ title, onClose, children, footer, onSubmit, wide, noValidate }: DialogProps) {
   const ref = useRef<HTMLDialogElement>(null)
   const titleId = useId()
   const close = useRef(onClose)
@@ -61,6 +63,7 @@ export function Dialog({ title, onClose, children, footer, onSubmit, wide }: Dia
     >
       {onSubmit ? (
         <form
+          noValidate={noValidate}
           onSubmit={(e) => {
             e.preventDefault()
             onSubmit(e)

@@ -1,0 +1,6 @@
+package secretbox
+
+import "crypto/rand"
+
+// randReader is the key source (crypto/rand).
+var randReader = rand.Reader

@@ -1,0 +1,282 @@
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/breeze-rmm/breeze/adapters/pluginserver"
+	"github.com/breeze-rmm/breeze/adapters/secretbox"
+	"github.com/breeze-rmm/breeze/core/app/audit"
+	"github.com/breeze-rmm/breeze/core/app/plugins"
+	"github.com/breeze-rmm/breeze/core/domain"
+	"github.com/breeze-rmm/breeze/internal/config"
+	"github.com/breeze-rmm/breeze/internal/logging"
+	"github.com/breeze-rmm/breeze/internal/server"
+	"github.com/breeze-rmm/breeze/sdk/pack"
+)
+
+// pluginCommands are the "breeze plugin ..." sub-commands. Those that
+// change something work on the configured database directly (like admin
+// bootstrap) with the global scope, and write one audit row each with
+// actor "cli". A server-side plugin enabled here starts at the server's
+// next start (or enable it through the API to start it now).
+var pluginCommands = map[string]func(context.Context, []string) error{
+	"install": pluginInstall,
+	"list":    pluginList,
+	"enable":  func(ctx context.Context, args []string) error { return pluginToggle(ctx, args, true) },
+	"disable": func(ctx context.Context, args []string) error { return pluginToggle(ctx, args, false) },
+	"remove":  pluginRemove,
+	"pack":    pluginPack,
+	"keygen":  pluginKeygen,
+}
+
+// positional splits "ARG [flags]": the first argument when it is no flag.
+func positional(name string, args []string) (string, []string, error) {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		return "", nil, fmt.Errorf("usage: breeze plugin %s", name)
+	}
+	return args[0], args[1:], nil
+}
+
+// pluginEnv opens the database and builds the service (no runtime: the
+// CLI runs no plugin).
+type pluginEnv struct {
+	st  server.MigratingStore
+	svc *plugins.Service
+}
+
+func openPlugins(ctx context.Context, name string, args []string) (*pluginEnv, error) {
+	cfg, err := config.LoadEnv("breeze plugin "+name, args)
+	if err != nil {
+		return nil, err
+	}
+	log := logging.New("breeze", cfg.LogLevel, cfg.LogFormat, os.Stderr)
+	st, err := server.OpenStore(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	if err := server.Migrate(ctx, st, log); err != nil {
+		st.Close()
+		return nil, err
+	}
+	svc, err := NewPluginService(cfg, st, log)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return &pluginEnv{st: st, svc: svc}, nil
+}
+
+// NewPluginService builds the plugin service from the configuration (the
+// trusted keys, the development switch, the secret key). The server adds
+// a runtime and the agent relay on top (see core/app/plugins.Deps).
+func NewPluginService(cfg *config.Config, st server.MigratingStore, log plugins.Logger) (*plugins.Service, error) {
+	keys, err := pluginserver.LoadTrustedKeys(cfg.PluginTrustedKeys)
+	if err != nil {
+		return nil, err
+	}
+	box, err := secretbox.Open(cfg.PluginSecretKey, cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	return plugins.New(plugins.Deps{
+		Store:    st,
+		Packages: &pluginserver.Packages{Trusted: keys, AllowUnsigned: cfg.PluginsAllowUnsigned},
+		Sealer:   box,
+		DataDir:  cfg.DataDir,
+		Logger:   log,
+	})
+}
+
+// audited runs fn under an audit note (actor "cli") and appends the row,
+// as the HTTP edge does for a request.
+func (e *pluginEnv) audited(ctx context.Context, action string, fn func(ctx context.Context) error) error {
+	actorID := "cli"
+	if u, err := user.Current(); err == nil {
+		actorID = "cli:" + u.Username
+	}
+	ctx, note := audit.WithNote(ctx, domain.AuditEntry{ActorType: "cli", ActorID: actorID, Action: action, ResourceType: "plugin"})
+	err := fn(ctx)
+	entry, decided := note.Entry()
+	switch {
+	case err == nil && !decided:
+		entry.Outcome = domain.OutcomeSuccess
+	case err != nil && (!decided || entry.Outcome == domain.OutcomeSuccess):
+		entry.Outcome = domain.OutcomeFailure
+		if errors.Is(err, domain.ErrNotFound) || errors.Is(err, domain.ErrForbidden) {
+			entry.Outcome = domain.OutcomeDenied
+		}
+	}
+	entry.Truncate()
+	if aerr := e.st.Audit().Append(context.WithoutCancel(ctx), &entry); aerr != nil {
+		return errors.Join(err, fmt.Errorf("audit log: %w", aerr))
+	}
+	return err
+}
+
+func pluginInstall(ctx context.Context, args []string) error {
+	src, rest, err := positional("install FILE|DIR [flags]", args)
+	if err != nil {
+		return err
+	}
+	env, err := openPlugins(ctx, "install", rest)
+	if err != nil {
+		return err
+	}
+	defer env.st.Close()
+	fi, err := os.Stat(src)
+	if err != nil {
+		return err
+	}
+	var p *plugins.Plugin
+	err = env.audited(ctx, "plugins.install", func(ctx context.Context) error {
+		if fi.IsDir() {
+			p, err = env.svc.InstallDir(ctx, domain.GlobalScope(), "cli", src)
+			return err
+		}
+		f, err := os.Open(src)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		p, err = env.svc.Install(ctx, domain.GlobalScope(), "cli", f)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Printf("installed %s %s (%s, %s side, signed by %s); enable it with: breeze plugin enable %s\n",
+		p.ID, p.Version, p.Kind, p.Side, p.SignedBy, p.ID)
+	return nil
+}
+
+func pluginList(ctx context.Context, args []string) error {
+	env, err := openPlugins(ctx, "list", args)
+	if err != nil {
+		return err
+	}
+	defer env.st.Close()
+	ps, err := env.svc.List(ctx)
+	if err != nil {
+		return err
+	}
+	w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "ID\tVERSION\tKIND\tSIDE\tENABLED\tSIGNED BY")
+	for _, p := range ps {
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%t\t%s\n", p.ID, p.Version, p.Kind, p.Side, p.Enabled, p.SignedBy)
+	}
+	return w.Flush()
+}
+
+func pluginToggle(ctx context.Context, args []string, on bool) error {
+	verb, action := "disable", "plugins.disable"
+	if on {
+		verb, action = "enable", "plugins.enable"
+	}
+	id, rest, err := positional(verb+" ID [flags]", args)
+	if err != nil {
+		return err
+	}
+	env, err := openPlugins(ctx, verb, rest)
+	if err != nil {
+		return err
+	}
+	defer env.st.Close()
+	var p *plugins.Plugin
+	err = env.audited(ctx, action, func(ctx context.Context) error {
+		if on {
+			p, err = env.svc.Enable(ctx, domain.GlobalScope(), id)
+		} else {
+			p, err = env.svc.Disable(ctx, domain.GlobalScope(), id)
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Printf("%s %sd globally\n", p.ID, verb)
+	return nil
+}
+
+func pluginRemove(ctx context.Context, args []string) error {
+	id, rest, err := positional("remove ID [flags]", args)
+	if err != nil {
+		return err
+	}
+	env, err := openPlugins(ctx, "remove", rest)
+	if err != nil {
+		return err
+	}
+	defer env.st.Close()
+	if err := env.audited(ctx, "plugins.remove", func(ctx context.Context) error {
+		return env.svc.Remove(ctx, domain.GlobalScope(), id)
+	}); err != nil {
+		return err
+	}
+	fmt.Printf("%s removed\n", id)
+	return nil
+}
+
+// pluginPack signs and packs a plugin directory (no database needed).
+func pluginPack(_ context.Context, args []string) error {
+	dir, rest, err := positional("pack DIR --key KEY.pem [-o OUT.tar.gz]", args)
+	if err != nil {
+		return err
+	}
+	fs := flag.NewFlagSet("breeze plugin pack", flag.ContinueOnError)
+	keyPath := fs.String("key", "", "the ed25519 private key (PEM) to sign with (from breeze plugin keygen)")
+	out := fs.String("o", "", "the archive to write (default ID-VERSION.tar.gz)")
+	if err := fs.Parse(rest); err != nil {
+		return err
+	}
+	if *keyPath == "" {
+		return errors.New("--key is required (make one with: breeze plugin keygen NAME)")
+	}
+	data, err := os.ReadFile(*keyPath)
+	if err != nil {
+		return err
+	}
+	key, err := pack.ParsePrivateKey(data)
+	if err != nil {
+		return err
+	}
+	target := *out
+	if target == "" {
+		target = filepath.Clean(dir) + ".tar.gz.tmp"
+	}
+	m, err := pack.PackFile(dir, key, target)
+	if err != nil {
+		return err
+	}
+	if *out == "" {
+		final := m.ID + "-" + m.Version + ".tar.gz"
+		if err := os.Rename(target, final); err != nil {
+			return err
+		}
+		target = final
+	}
+	fmt.Printf("packed %s %s into %s (signed by %s)\n", m.ID, m.Version, target, pack.KeyID(key.Public().(ed25519.PublicKey)))
+	return nil
+}
+
+// pluginKeygen writes NAME.key (0600) and NAME.pub.
+func pluginKeygen(_ context.Context, args []string) error {
+	base, _, err := positional("keygen NAME", args)
+	if err != nil {
+		return err
+	}
+	pub, err := pack.WriteKeyPair(base)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("wrote %s.key (keep it secret) and %s.pub (key id %s): list the .pub in BREEZE_PLUGIN_TRUSTED_KEYS\n", base, base, pack.KeyID(pub))
+	return nil
+}
