@@ -36,6 +36,10 @@ type Packages struct {
 	// Platform is the os-arch whose executable the server runs
 	// (empty: this process's).
 	Platform string
+	// HostVersion is this server's version, checked against a manifest's
+	// minHostVersion. A version that is not semver (a development build,
+	// "dev" or a commit hash) skips the check.
+	HostVersion string
 }
 
 var _ plugins.Packages = (*Packages)(nil)
@@ -72,12 +76,34 @@ func (p *Packages) Unpack(_ context.Context, archivePath, dest string) (*plugins
 		return nil, plugins.Refuse(plugins.ReasonInvalidManifest,
 			fmt.Errorf("plugin speaks API %v, this server %v", res.Manifest.APIVersions, sdk.SupportedAPIVersions))
 	}
+	if err := checkHostVersion(p.HostVersion, res.Manifest.MinHostVersion); err != nil {
+		_ = os.RemoveAll(dest)
+		return nil, plugins.Refuse(plugins.ReasonHostTooOld, err)
+	}
 	m, err := p.convert(res.Manifest)
 	if err != nil {
 		_ = os.RemoveAll(dest)
 		return nil, err
 	}
 	return &plugins.Unpacked{Manifest: *m, Raw: raw, SignerKeyID: res.KeyID}, nil
+}
+
+// checkHostVersion refuses a plugin needing a newer server than host.
+func checkHostVersion(host, min string) error {
+	if min == "" {
+		return nil
+	}
+	if _, err := manifest.ParseVersion(strings.TrimPrefix(host, "v")); err != nil {
+		return nil // a development build: no version to compare
+	}
+	c, err := manifest.CompareVersions(strings.TrimPrefix(host, "v"), min)
+	if err != nil {
+		return fmt.Errorf("minHostVersion %q: %w", min, err)
+	}
+	if c < 0 {
+		return fmt.Errorf("the plugin needs Breeze %s or newer; this server is %s", min, host)
+	}
+	return nil
 }
 
 // reasonFor maps sdk/pack's and sdk/manifest's errors to refusal reasons.

@@ -89,7 +89,7 @@ func NewPluginService(cfg *config.Config, st server.MigratingStore, log plugins.
 	}
 	return plugins.New(plugins.Deps{
 		Store:    st,
-		Packages: &pluginserver.Packages{Trusted: keys, AllowUnsigned: cfg.PluginsAllowUnsigned},
+		Packages: &pluginserver.Packages{Trusted: keys, AllowUnsigned: cfg.PluginsAllowUnsigned, HostVersion: server.Version},
 		Sealer:   box,
 		DataDir:  cfg.DataDir,
 		Logger:   log,

@@ -48,7 +48,7 @@ func BuildPlugins(cfg *config.Config, st ports.Store, rw *Remote, ag *Agents, lo
 		log.Warn("BREEZE_PLUGINS_ALLOW_UNSIGNED is set: plugins without a trusted signature can be installed (development only)")
 	}
 	svc, err := plugins.New(plugins.Deps{Store: st,
-		Packages: &pluginserver.Packages{Trusted: keys, AllowUnsigned: cfg.PluginsAllowUnsigned},
+		Packages: &pluginserver.Packages{Trusted: keys, AllowUnsigned: cfg.PluginsAllowUnsigned, HostVersion: Version},
 		Runtime:  rt, Sealer: box, Agents: rw.Relay, DataDir: cfg.DataDir, Logger: log})
 	if err != nil {
 		return nil, err

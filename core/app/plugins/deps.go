@@ -121,6 +121,7 @@ const (
 	ReasonSameVersion     = "same_version"
 	ReasonNoExecutable    = "no_executable"
 	ReasonInvalidArchive  = "invalid_archive"
+	ReasonHostTooOld      = "host_too_old"
 )
 
 // Refusal is an install the service (or Packages) refused, with its reason.
