@@ -8,12 +8,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -42,6 +44,8 @@ func TestPluginsLoadedByTheRealHosts(t *testing.T) {
 	pubPath := writeFile(t, work, "vendor.pub", string(pubPEM))
 	webhook := packPlugin(t, work, "webhook", priv)
 	luarun := packPlugin(t, work, "luarun", priv)
+	failedunits := packPlugin(t, work, "failedunits", priv)
+	tcpscan := packPlugin(t, work, "tcpscan", priv)
 
 	srv := &server{t: t, addr: freeAddr(t), dataDir: t.TempDir(), log: &syncBuffer{},
 		env: []string{"BREEZE_PLUGIN_TRUSTED_KEYS=" + pubPath}}
@@ -74,7 +78,7 @@ func TestPluginsLoadedByTheRealHosts(t *testing.T) {
 	}
 
 	// The webhook alert channel, run by the server's host.
-	for _, archive := range []string{webhook, luarun} {
+	for _, archive := range []string{webhook, luarun, failedunits, tcpscan} {
 		data, _ := os.ReadFile(archive)
 		if code, body := uploadPlugin(t, srv, api, data); code != http.StatusCreated {
 			t.Fatalf("install %s: %d %s", filepath.Base(archive), code, body)
@@ -98,13 +102,15 @@ func TestPluginsLoadedByTheRealHosts(t *testing.T) {
 	}))
 	t.Cleanup(receiver.Close)
 	const secret = "e2e-signing-secret"
-	for _, id := range []string{"breeze.webhook", "breeze.luarun"} {
+	for _, id := range []string{"breeze.webhook", "breeze.luarun", "breeze.failedunits", "breeze.tcpscan"} {
 		api.must(http.MethodPost, "/api/v1/plugins/"+id+"/enable", nil, http.StatusOK, nil)
 	}
 	api.must(http.MethodPut, "/api/v1/plugins/breeze.webhook/orgs/"+org,
 		map[string]any{"enabled": true, "settings": map[string]any{"url": receiver.URL, "secret": secret}}, http.StatusOK, nil)
-	api.must(http.MethodPut, "/api/v1/plugins/breeze.luarun/orgs/"+org,
-		map[string]any{"enabled": true, "settings": map[string]any{}}, http.StatusOK, nil)
+	for _, id := range []string{"breeze.luarun", "breeze.failedunits", "breeze.tcpscan"} {
+		api.must(http.MethodPut, "/api/v1/plugins/"+id+"/orgs/"+org,
+			map[string]any{"enabled": true, "settings": map[string]any{}}, http.StatusOK, nil)
+	}
 	eventually(t, 20*time.Second, "webhook plugin running", func() (bool, string) {
 		var p struct{ State, LastError string }
 		api.must(http.MethodGet, "/api/v1/plugins/breeze.webhook", nil, http.StatusOK, &p)
@@ -153,6 +159,38 @@ func TestPluginsLoadedByTheRealHosts(t *testing.T) {
 		last = waitCommand(t, api, c.ID, 20*time.Second)
 		return last.Status == "succeeded" && strings.TrimSpace(last.Stdout) == "42", fmt.Sprintf("%+v", last)
 	})
+	// The collector's facts join the inventory.
+	eventually(t, 30*time.Second, "failedunits facts in the inventory", func() (bool, string) {
+		var inv struct {
+			Facts []struct{ Plugin, Key, Value string } `json:"facts"`
+		}
+		api.must(http.MethodGet, "/api/v1/devices/"+cfg.DeviceID+"/inventory", nil, http.StatusOK, &inv)
+		for _, f := range inv.Facts {
+			if f.Plugin == "breeze.failedunits" && f.Key == "systemd.available" {
+				return true, ""
+			}
+		}
+		return false, fmt.Sprintf("%+v", inv.Facts)
+	})
+	// The scanner answers discover: it finds the port this test listens on.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	port := ln.Addr().(*net.TCPAddr).Port
+	found := runCommand(t, api, cfg.DeviceID, map[string]any{"action": "discover",
+		"payload": map[string]any{"plugin": "breeze.tcpscan", "targets": []string{"127.0.0.1"}, "ports": []int{port}}})
+	var withData struct {
+		Data []struct {
+			IP        string `json:"ip"`
+			OpenPorts []int  `json:"openPorts"`
+		} `json:"data"`
+	}
+	api.must(http.MethodGet, "/api/v1/commands/"+found.ID, nil, http.StatusOK, &withData)
+	if found.Status != "succeeded" || len(withData.Data) == 0 || !slices.Contains(withData.Data[0].OpenPorts, port) {
+		t.Fatalf("discover: %+v %+v", found, withData.Data)
+	}
 	if strings.Contains(agent.log.String(), secret) {
 		t.Fatal("the agent logged a plugin secret")
 	}

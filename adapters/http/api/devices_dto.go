@@ -54,6 +54,8 @@ type MetricDetail struct {
 	Network []protocol.NetRate   `json:"network,omitempty"`
 	Load5   float64              `json:"load5,omitempty"`
 	Load15  float64              `json:"load15,omitempty"`
+	// Plugins are collector plugins' metrics of the sample.
+	Plugins []protocol.PluginMetric `json:"plugins,omitempty"`
 }
 
 // MoveDeviceRequest is the body of PATCH /devices/:id: a move to another
@@ -100,6 +102,7 @@ type DeviceInventory struct {
 	Filesystems []protocol.Filesystem      `json:"filesystems"`
 	Interfaces  []protocol.NetInterface    `json:"interfaces"`
 	Software    []protocol.SoftwarePackage `json:"software"`
+	Facts       []protocol.PluginFact      `json:"facts" doc:"Collector plugins' facts."`
 }
 
 func deviceOut(d *domain.Device) Device {
@@ -137,7 +140,10 @@ func inventoryOut(inv *domain.DeviceInventory, doc protocol.Inventory) DeviceInv
 	out := DeviceInventory{
 		DeviceID: inv.DeviceID, UpdatedAt: inv.UpdatedAt.UTC(), At: doc.At.UTC(), OS: doc.OS, CPU: doc.CPU,
 		MemoryTotal: doc.MemoryTotal, Disks: doc.Disks, Filesystems: doc.Filesystems,
-		Interfaces: doc.Interfaces, Software: doc.Software,
+		Interfaces: doc.Interfaces, Software: doc.Software, Facts: doc.Facts,
+	}
+	if out.Facts == nil {
+		out.Facts = []protocol.PluginFact{}
 	}
 	// Lists are [] rather than null, like every list of the API.
 	if out.Disks == nil {
