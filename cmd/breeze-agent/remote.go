@@ -16,12 +16,18 @@ import (
 	"github.com/breeze-rmm/breeze/core/domain/protocol"
 )
 
-// stateDir is where the agent keeps its caches.
+// stateDir is where the agent keeps its caches: the configured one, else
+// the config file's directory, made absolute (a relative --config, as
+// `make run` uses, must not depend on the working directory later).
 func stateDir(cfg config.Config, configPath string) string {
 	if cfg.StateDir != "" {
 		return cfg.StateDir
 	}
-	return filepath.Dir(configPath)
+	dir := filepath.Dir(configPath)
+	if abs, err := filepath.Abs(dir); err == nil {
+		return abs
+	}
+	return dir
 }
 
 // remoteDeps are what the remote-work side needs: inventory is called for

@@ -157,7 +157,14 @@ func agentCmd(args ...string) *exec.Cmd {
 
 func startAgent(t *testing.T, cfgPath string) *agentProc {
 	t.Helper()
+	return startAgentIn(t, "", cfgPath)
+}
+
+// startAgentIn runs the agent in working directory dir ("" = the test's).
+func startAgentIn(t *testing.T, dir, cfgPath string) *agentProc {
+	t.Helper()
 	a := &agentProc{cmd: agentCmd("run", "--config", cfgPath, "--log-level", "debug"), log: &syncBuffer{}, end: make(chan struct{})}
+	a.cmd.Dir = dir
 	a.cmd.Stdout, a.cmd.Stderr = a.log, a.log
 	if err := a.cmd.Start(); err != nil {
 		t.Fatalf("start agent: %v", err)
