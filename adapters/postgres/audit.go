@@ -12,7 +12,12 @@ import (
 	"github.com/breeze-rmm/breeze/ports"
 )
 
-type auditStore struct{ q querier }
+// auditStore appends through batch when it is the root store's (outside
+// any transaction), inline in the transaction otherwise.
+type auditStore struct {
+	q     querier
+	batch *auditBatcher
+}
 
 var _ ports.AuditStore = auditStore{}
 
@@ -47,13 +52,34 @@ func scanAudit(row pgx.Row) (*domain.AuditEntry, error) {
 // hashing (U+FFFD for invalid sequences, NULs dropped) and e shows what was
 // stored.
 func (st auditStore) Append(ctx context.Context, e *domain.AuditEntry) error {
+	row, err := prepareAudit(e)
+	if err != nil {
+		return err
+	}
+	if st.batch != nil {
+		// Outside a transaction: join the next group append (one lock and
+		// one commit for every row waiting), which is what lets mutating
+		// requests of all nodes share the chain without queueing one
+		// commit each behind the lock.
+		if err := st.batch.append(ctx, row); err != nil {
+			return err
+		}
+	} else if err := atomically(ctx, st.q, func(q querier) error { return appendChain(ctx, q, []*domain.AuditEntry{row}) }); err != nil {
+		return err
+	}
+	*e = *row
+	return nil
+}
+
+// prepareAudit fills a row's id and time and makes its text storable.
+func prepareAudit(e *domain.AuditEntry) (*domain.AuditEntry, error) {
 	if e == nil {
-		return domain.Invalidf("audit entry is required")
+		return nil, domain.Invalidf("audit entry is required")
 	}
 	row := *e
 	var err error
 	if row.ID, err = newID(row.ID); err != nil {
-		return err
+		return nil, err
 	}
 	if row.At.IsZero() {
 		row.At = now()
@@ -65,31 +91,48 @@ func (st auditStore) Append(ctx context.Context, e *domain.AuditEntry) error {
 		*f = cleanText(*f)
 	}
 	row.Outcome = domain.AuditOutcome(cleanText(string(row.Outcome)))
+	return &row, nil
+}
 
-	err = atomically(ctx, st.q, func(q querier) error {
-		if _, err := q.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", auditLockKey); err != nil {
-			return translate("lock audit chain", err)
-		}
-		var last int64
-		var prev string
-		err := q.QueryRow(ctx, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").Scan(&last, &prev)
-		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-			return translate("read audit chain head", err)
-		}
-		row.Seq, row.PrevHash = last+1, prev
-		row.Hash = row.ComputeHash(prev)
-		_, err = q.Exec(ctx, "INSERT INTO audit_log ("+auditCols+
-			") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
-			row.Seq, row.ID, row.At, row.ActorType, row.ActorID, row.Action, row.ResourceType, row.ResourceID,
-			row.PartnerID, row.OrgID, string(row.Outcome), bytea(row.IP), bytea(row.UserAgent), bytea(row.RequestID),
-			bytea(row.Details), row.PrevHash, row.Hash)
-		return translate("append audit entry", err)
-	})
-	if err != nil {
-		return err
+// appendChain links rows, in order, to the chain inside the transaction q:
+// it takes the transaction-scoped advisory lock, reads the head once and
+// inserts every row in one statement. It sets each row's Seq, PrevHash and
+// Hash.
+func appendChain(ctx context.Context, q querier, rows []*domain.AuditEntry) error {
+	if _, err := q.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", auditLockKey); err != nil {
+		return translate("lock audit chain", err)
 	}
-	*e = row
-	return nil
+	var last int64
+	var prev string
+	err := q.QueryRow(ctx, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").Scan(&last, &prev)
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return translate("read audit chain head", err)
+	}
+	var sb strings.Builder
+	sb.WriteString("INSERT INTO audit_log (" + auditCols + ") VALUES ")
+	args := make([]any, 0, 17*len(rows))
+	for i, row := range rows {
+		last++
+		row.Seq, row.PrevHash = last, prev
+		row.Hash = row.ComputeHash(prev)
+		prev = row.Hash
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteString("(")
+		for j := 1; j <= 17; j++ {
+			if j > 1 {
+				sb.WriteString(", ")
+			}
+			fmt.Fprintf(&sb, "$%d", len(args)+j)
+		}
+		sb.WriteString(")")
+		args = append(args, row.Seq, row.ID, row.At, row.ActorType, row.ActorID, row.Action, row.ResourceType,
+			row.ResourceID, row.PartnerID, row.OrgID, string(row.Outcome), bytea(row.IP), bytea(row.UserAgent),
+			bytea(row.RequestID), bytea(row.Details), row.PrevHash, row.Hash)
+	}
+	_, err = q.Exec(ctx, sb.String(), args...)
+	return translate("append audit entry", err)
 }
 
 // cleanText makes s storable in a text column.

@@ -62,6 +62,9 @@ type Store struct {
 	tx   pgx.Tx // non-nil when bound to a transaction
 	log  hclog.Logger
 	addr string // host:port, for messages
+	// audit groups the root store's audit appends (nil inside InTx, where
+	// they run in the caller's transaction).
+	audit *auditBatcher
 }
 
 // Open parses opts.URL, connects and checks the database answers.
@@ -100,7 +103,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("postgres: database at %s is unreachable: %w", addr, err)
 	}
 	log.Debug("connected to postgres", "addr", addr, "database", cfg.ConnConfig.Database, "max_conns", cfg.MaxConns)
-	return &Store{pool: pool, q: pool, log: log, addr: addr}, nil
+	return &Store{pool: pool, q: pool, log: log, addr: addr, audit: newAuditBatcher(pool)}, nil
 }
 
 // Pool exposes the connection pool for adapters that share this database.
@@ -141,7 +144,7 @@ func (s *Store) Roles() ports.RoleStore                     { return roleStore{q
 func (s *Store) RoleAssignments() ports.RoleAssignmentStore { return grantStore{q: s.q} }
 func (s *Store) APIKeys() ports.APIKeyStore                 { return apiKeyStore{q: s.q} }
 func (s *Store) RefreshTokens() ports.RefreshTokenStore     { return refreshStore{q: s.q} }
-func (s *Store) Audit() ports.AuditStore                    { return auditStore{q: s.q} }
+func (s *Store) Audit() ports.AuditStore                    { return auditStore{q: s.q, batch: s.audit} }
 
 func (s *Store) EnrollmentKeys() ports.EnrollmentKeyStore { return enrollKeyStore{q: s.q} }
 func (s *Store) AgentTokens() ports.AgentTokenStore       { return agentTokenStore{q: s.q} }
@@ -193,6 +196,9 @@ func (s *Store) Ping(ctx context.Context) error {
 // transaction ends when InTx returns.
 func (s *Store) Close() error {
 	if s.tx == nil {
+		if s.audit != nil {
+			s.audit.close() // queued audit rows are written first
+		}
 		s.pool.Close()
 	}
 	return nil
