@@ -1,16 +1,19 @@
 // The device's command history (newest first, live status) and the quick
-// actions. Reboot and uninstall ask first.
+// actions. Reboot, uninstall, cancelling a command, killing a process and
+// restarting a service ask first.
 
 import { Fragment, useState } from 'react'
 import { useQueryClient } from '@tanstack/react-query'
-import { api, errorMessage } from '../api/client'
-import type { Command, CommandAction, DeviceDetail } from '../api/types'
+import { ApiError, api, errorMessage } from '../api/client'
+import type { Command, CommandAction, DeviceDetail, ProcessInfo, ServiceInfo } from '../api/types'
 import { commandKeys, isFinal } from '../live/events'
 import { ConfirmDialog } from '../ui/ConfirmDialog'
 import { Empty, ErrorState, Loading } from '../ui/States'
 import { dateTime, relative } from '../ui/format'
 import { CommandResult } from './CommandResult'
 import { CommandStatusBadge } from './CommandStatusBadge'
+import { KillProcessDialog, type KillSignal } from './KillProcessDialog'
+import { text, type ResultActions } from './ResultTables'
 import { newIdempotencyKey, useCommand, useDeviceCommands } from './useCommands'
 
 const ACTION_LABELS: Record<string, string> = {
@@ -30,11 +33,21 @@ export function actionLabel(a: string): string {
 
 type Dangerous = 'reboot' | 'uninstall_agent'
 
+/** What a confirmation dialog is open for. */
+type Asking =
+  | { kind: Dangerous }
+  | { kind: 'cancel'; c: Command }
+  | { kind: 'kill'; p: ProcessInfo }
+  | { kind: 'restart'; s: ServiceInfo }
+
+/** A command that has not reached a final state can still be cancelled. */
+const CANCELLABLE = new Set(['queued', 'sent', 'running'])
+
 export function CommandsPanel({ device, canExecute, live }: { device: DeviceDetail; canExecute: boolean; live: boolean }) {
   const qc = useQueryClient()
   const { query, commands } = useDeviceCommands(device.id, live)
   const [open, setOpen] = useState<Set<string>>(new Set())
-  const [confirm, setConfirm] = useState<Dangerous | null>(null)
+  const [asking, setAsking] = useState<Asking | null>(null)
   const [busy, setBusy] = useState<string | null>(null)
   const [error, setError] = useState<string | null>(null)
   const usable = canExecute && device.status !== 'decommissioned'
@@ -57,6 +70,21 @@ export function CommandsPanel({ device, canExecute, live }: { device: DeviceDeta
       setBusy(null)
     }
   }
+  // 409: the command finished meanwhile. The server's message says so; the
+  // dialog closes and the history is read again to show the final state.
+  const cancel = async (c: Command) => {
+    setError(null)
+    try {
+      await api.post<Command>(`/commands/${encodeURIComponent(c.id)}/cancel`)
+    } catch (e) {
+      if (!(e instanceof ApiError) || e.status !== 409) throw e
+      setError(errorMessage(e))
+    }
+    await qc.invalidateQueries({ queryKey: commandKeys.device(device.id) })
+  }
+  const rowActions: ResultActions | undefined = usable
+    ? { onKill: (p) => setAsking({ kind: 'kill', p }), onRestart: (s) => setAsking({ kind: 'restart', s }) }
+    : undefined
   const toggle = (id: string) =>
     setOpen((s) => {
       const n = new Set(s)
@@ -74,10 +102,10 @@ export function CommandsPanel({ device, canExecute, live }: { device: DeviceDeta
               {busy === a ? 'Sending…' : actionLabel(a)}
             </button>
           ))}
-          <button type="button" className="btn btn-small btn-danger" disabled={busy !== null} onClick={() => setConfirm('reboot')}>
+          <button type="button" className="btn btn-small btn-danger" disabled={busy !== null} onClick={() => setAsking({ kind: 'reboot' })}>
             Reboot…
           </button>
-          <button type="button" className="btn btn-small btn-danger" disabled={busy !== null} onClick={() => setConfirm('uninstall_agent')}>
+          <button type="button" className="btn btn-small btn-danger" disabled={busy !== null} onClick={() => setAsking({ kind: 'uninstall_agent' })}>
             Uninstall agent…
           </button>
           {device.status !== 'online' && (
@@ -136,12 +164,22 @@ export function CommandsPanel({ device, canExecute, live }: { device: DeviceDeta
                     >
                       {open.has(c.id) ? 'Hide' : 'Result'}
                     </button>
+                    {canExecute && CANCELLABLE.has(c.status) && (
+                      <button
+                        type="button"
+                        className="btn btn-small btn-danger"
+                        aria-label={`Cancel ${actionLabel(c.action)}`}
+                        onClick={() => setAsking({ kind: 'cancel', c })}
+                      >
+                        Cancel…
+                      </button>
+                    )}
                   </td>
                 </tr>
                 {open.has(c.id) && (
                   <tr className="detail-row" id={`cmd-${c.id}`}>
                     <td colSpan={5}>
-                      <Expanded c={c} />
+                      <Expanded c={c} actions={rowActions} />
                     </td>
                   </tr>
                 )}
@@ -155,19 +193,52 @@ export function CommandsPanel({ device, canExecute, live }: { device: DeviceDeta
           {query.isFetchingNextPage ? 'Loading…' : 'Older commands'}
         </button>
       )}
-      {confirm && (
+      {asking && (asking.kind === 'reboot' || asking.kind === 'uninstall_agent') && (
         <ConfirmDialog
-          title={confirm === 'reboot' ? `Reboot ${device.hostname}?` : `Uninstall the agent from ${device.hostname}?`}
-          confirmLabel={confirm === 'reboot' ? 'Reboot' : 'Uninstall'}
+          title={asking.kind === 'reboot' ? `Reboot ${device.hostname}?` : `Uninstall the agent from ${device.hostname}?`}
+          confirmLabel={asking.kind === 'reboot' ? 'Reboot' : 'Uninstall'}
           danger
-          onClose={() => setConfirm(null)}
-          onConfirm={() => send(confirm)}
+          onClose={() => setAsking(null)}
+          onConfirm={() => send(asking.kind as Dangerous)}
         >
-          {confirm === 'reboot' ? (
+          {asking.kind === 'reboot' ? (
             <p>The machine restarts now; anyone working on it loses unsaved work.</p>
           ) : (
             <p>The agent removes itself. The device can no longer be managed until it is enrolled again.</p>
           )}
+        </ConfirmDialog>
+      )}
+      {asking?.kind === 'cancel' && (
+        <ConfirmDialog
+          title={`Cancel “${actionLabel(asking.c.action)}” on ${device.hostname}?`}
+          confirmLabel="Cancel command"
+          dismissLabel="Keep it"
+          danger
+          onClose={() => setAsking(null)}
+          onConfirm={() => cancel(asking.c)}
+        >
+          <p>
+            The command is {asking.c.status}. A command the agent has already started may have done part of its work.
+          </p>
+        </ConfirmDialog>
+      )}
+      {asking?.kind === 'kill' && (
+        <KillProcessDialog
+          process={asking.p}
+          hostname={device.hostname}
+          onClose={() => setAsking(null)}
+          onConfirm={(signal: KillSignal) => send('kill_process', { pid: Number(asking.p.pid), signal })}
+        />
+      )}
+      {asking?.kind === 'restart' && (
+        <ConfirmDialog
+          title={`Restart ${text(asking.s.name)} on ${device.hostname}?`}
+          confirmLabel="Restart"
+          danger
+          onClose={() => setAsking(null)}
+          onConfirm={() => send('restart_service', { name: text(asking.s.name) })}
+        >
+          <p>The service stops and starts again; whoever uses it is cut off for a moment.</p>
         </ConfirmDialog>
       )}
     </div>
@@ -175,10 +246,10 @@ export function CommandsPanel({ device, canExecute, live }: { device: DeviceDeta
 }
 
 /** A final command whose bodies are missing (it came through a live event) is read once. */
-function Expanded({ c }: { c: Command }) {
+function Expanded({ c, actions }: { c: Command; actions?: ResultActions }) {
   const needsBodies = isFinal(c.status) && c.stdout === undefined && c.stderr === undefined
   const full = useCommand(c, needsBodies)
   if (!isFinal(c.status)) return <p className="hint">Waiting for the agent: {c.status.replace('_', ' ')}.</p>
   if (needsBodies && full.isPending) return <Loading label="Loading the result…" />
-  return <CommandResult c={full.data ? { ...c, ...full.data } : c} />
+  return <CommandResult c={full.data ? { ...c, ...full.data } : c} actions={actions} />
 }

@@ -8,12 +8,14 @@ interface ConfirmProps {
   confirmLabel: string
   /** Red button: the action destroys or revokes something. */
   danger?: boolean
+  /** The safe button's label ("Cancel" unless that would read like the action itself). */
+  dismissLabel?: string
   onConfirm: () => Promise<unknown> | void
   onClose: () => void
 }
 
 /** Asks before a destructive action; shows its error and keeps the dialog open on failure. */
-export function ConfirmDialog({ title, children, confirmLabel, danger, onConfirm, onClose }: ConfirmProps) {
+export function ConfirmDialog({ title, children, confirmLabel, danger, dismissLabel = 'Cancel', onConfirm, onClose }: ConfirmProps) {
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<string | null>(null)
   const run = async () => {
@@ -35,7 +37,7 @@ export function ConfirmDialog({ title, children, confirmLabel, danger, onConfirm
         <>
           {/* Cancel takes the focus: Enter on an opened confirmation must not destroy anything. */}
           <button type="button" className="btn" onClick={onClose} autoFocus>
-            Cancel
+            {dismissLabel}
           </button>
           <button type="button" className={danger ? 'btn btn-danger' : 'btn btn-primary'} onClick={run} disabled={busy}>
             {busy ? 'Working…' : confirmLabel}
