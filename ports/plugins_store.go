@@ -64,8 +64,17 @@ type PluginStore interface {
 	List(ctx context.Context) ([]*InstalledPlugin, error)
 	// SetEnabled flips the global switch and returns the stored row.
 	SetEnabled(ctx context.Context, id string, enabled bool) (*InstalledPlugin, error)
-	// Delete removes the plugin, its org rows and its key-value entries.
+	// Delete removes the plugin, its org rows, its archive and its
+	// key-value entries.
 	Delete(ctx context.Context, id string) error
+
+	// PutArchive keeps the archive of the plugin's installed version (one
+	// per plugin: a new version replaces the old), so every node can
+	// unpack it. The plugin must be stored (ErrNotFound otherwise).
+	PutArchive(ctx context.Context, pluginID, version string, data []byte) error
+	// Archive returns the kept archive of that version; ErrNotFound when
+	// there is none (or another version is kept).
+	Archive(ctx context.Context, pluginID, version string) ([]byte, error)
 
 	// PutOrg inserts or replaces an org's row. The org must be covered by s
 	// and the plugin installed (ErrNotFound otherwise); PartnerID and

@@ -30,8 +30,9 @@ type RuntimeOptions struct {
 type Runtime struct {
 	o    RuntimeOptions
 	log  hclog.Logger
-	mu   sync.Mutex
-	sups map[string]*pluginhost.Supervisor
+	mu       sync.Mutex
+	sups     map[string]*pluginhost.Supervisor
+	versions map[string]string // the version each supervisor was started with
 }
 
 var _ plugins.Runtime = (*Runtime)(nil)
@@ -45,7 +46,7 @@ func NewRuntime(o RuntimeOptions) (*Runtime, error) {
 	if log == nil {
 		log = hclog.NewNullLogger()
 	}
-	return &Runtime{o: o, log: log.Named("plugin"), sups: map[string]*pluginhost.Supervisor{}}, nil
+	return &Runtime{o: o, log: log.Named("plugin"), sups: map[string]*pluginhost.Supervisor{}, versions: map[string]string{}}, nil
 }
 
 // Start replaces any supervisor of spec.ID with a new one and launches it.
@@ -67,6 +68,7 @@ func (r *Runtime) Start(ctx context.Context, spec plugins.RunSpec) error {
 	}
 	r.mu.Lock()
 	r.sups[spec.ID] = sup
+	r.versions[spec.ID] = spec.Version
 	r.mu.Unlock()
 	return sup.Start(ctx)
 }
@@ -76,11 +78,23 @@ func (r *Runtime) Stop(ctx context.Context, id string) error {
 	r.mu.Lock()
 	sup := r.sups[id]
 	delete(r.sups, id)
+	delete(r.versions, id)
 	r.mu.Unlock()
 	if sup == nil {
 		return nil
 	}
 	return sup.Stop(ctx)
+}
+
+// Running maps each supervised plugin to the version it was started with.
+func (r *Runtime) Running() map[string]string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make(map[string]string, len(r.versions))
+	for id, v := range r.versions {
+		out[id] = v
+	}
+	return out
 }
 
 // Status is the supervisor's snapshot.
@@ -111,6 +125,7 @@ func (r *Runtime) StopAll(ctx context.Context) error {
 	r.mu.Lock()
 	sups := r.sups
 	r.sups = map[string]*pluginhost.Supervisor{}
+	r.versions = map[string]string{}
 	r.mu.Unlock()
 	var wg sync.WaitGroup
 	errs := make([]error, 0, len(sups))

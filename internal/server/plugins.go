@@ -19,13 +19,35 @@ import (
 // pluginStopTimeout bounds stopping the server-side plugins.
 const pluginStopTimeout = 10 * time.Second
 
+// pluginsTopic carries "the installed plugins changed" between nodes;
+// pluginsReconcileEvery is the safety net when a message is lost (the bus
+// is at most once).
+const (
+	pluginsTopic          = "plugins.changed"
+	pluginsReconcileEvery = time.Minute
+)
+
+// busChanges implements plugins.Changes on the bus.
+type busChanges struct {
+	bus ports.Bus
+	log hclog.Logger
+}
+
+func (b busChanges) PluginsChanged(ctx context.Context) {
+	if err := b.bus.Publish(ctx, pluginsTopic, nil); err != nil {
+		b.log.Warn("plugin change not announced to the other nodes", "error", err)
+	}
+}
+
 // Plugins is plugin management on this node: installs verified against
 // the trusted keys, settings sealed at rest, server-side plugins under
 // supervision, agent-side ones offered to the agents of the orgs that
 // enabled them.
 type Plugins struct {
 	Service *plugins.Service
+	bus     ports.Bus
 	log     hclog.Logger
+	done    chan struct{}
 }
 
 // BuildPlugins wires plugin management; rw must be wired (its relay pushes
@@ -44,17 +66,22 @@ func BuildPlugins(cfg *config.Config, st ports.Store, rw *Remote, ag *Agents, lo
 	if err != nil {
 		return nil, err
 	}
+	if cfg.RedisURL != "" && cfg.PluginSecretKey == "" {
+		log.Warn("BREEZE_PLUGIN_SECRET_KEY is not set: plugin secrets are sealed with this node's own key file; " +
+			"every node of a cluster needs the same key to read them")
+	}
 	if cfg.PluginsAllowUnsigned {
 		log.Warn("BREEZE_PLUGINS_ALLOW_UNSIGNED is set: plugins without a trusted signature can be installed (development only)")
 	}
 	svc, err := plugins.New(plugins.Deps{Store: st,
 		Packages: &pluginserver.Packages{Trusted: keys, AllowUnsigned: cfg.PluginsAllowUnsigned, HostVersion: Version},
-		Runtime:  rt, Sealer: box, Agents: rw.Relay, DataDir: cfg.DataDir, Logger: log})
+		Runtime:  rt, Sealer: box, Agents: rw.Relay, Changes: busChanges{bus: rw.Bus, log: log},
+		DataDir: cfg.DataDir, Logger: log})
 	if err != nil {
 		return nil, err
 	}
 	ag.Service.SetPlugins(svc)
-	return &Plugins{Service: svc, log: log}, nil
+	return &Plugins{Service: svc, bus: rw.Bus, log: log}, nil
 }
 
 // Register mounts /api/v1/plugins and the agents' archive route.
@@ -62,16 +89,54 @@ func (p *Plugins) Register(srv *httpapi.Server) {
 	pluginsapi.Register(srv, pluginsapi.Deps{Plugins: p.Service})
 }
 
-// Start launches the enabled server-side plugins; a failure is logged and
-// visible in GET /api/v1/plugins, never fatal.
+// Start launches the enabled server-side plugins (fetching from the
+// database those another node installed) and keeps this node in line with
+// the others until ctx ends: on every change announced on the bus, and
+// every minute. A failure is logged and visible in GET /api/v1/plugins,
+// never fatal.
 func (p *Plugins) Start(ctx context.Context) {
-	if err := p.Service.StartEnabled(ctx); err != nil {
-		p.log.Warn("some plugins did not start", "error", err)
+	p.reconcile(ctx)
+	sub, err := p.bus.Subscribe(ctx, pluginsTopic)
+	if err != nil {
+		p.log.Warn("plugin changes of other nodes will be seen by the periodic check only", "error", err)
+	}
+	p.done = make(chan struct{})
+	go func() {
+		defer close(p.done)
+		var changes <-chan ports.Message
+		if sub != nil {
+			defer sub.Close()
+			changes = sub.C()
+		}
+		tick := time.NewTicker(pluginsReconcileEvery)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case _, ok := <-changes:
+				if !ok {
+					changes = nil
+					continue
+				}
+			case <-tick.C:
+			}
+			p.reconcile(ctx)
+		}
+	}()
+}
+
+func (p *Plugins) reconcile(ctx context.Context) {
+	if err := p.Service.Reconcile(ctx); err != nil {
+		p.log.Warn("some plugins are not running as installed", "error", err)
 	}
 }
 
 // Stop stops the server-side plugins.
 func (p *Plugins) Stop() {
+	if p.done != nil {
+		<-p.done // Start's ctx is done before Stop
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), pluginStopTimeout)
 	defer cancel()
 	if err := p.Service.Shutdown(ctx); err != nil {

@@ -36,6 +36,7 @@ func RunPlugins(t *testing.T, newStore Factory) {
 		{"OrgScoping", testPluginOrgScoping},
 		{"KV", testPluginKV},
 		{"Cascade", testPluginCascade},
+		{"Archive", testPluginArchive},
 		{"Transactions", testPluginTx},
 	}
 	for _, g := range groups {

@@ -271,3 +271,95 @@ func trustKey(t *testing.T, cfgPath, pem string) {
 		t.Fatal(err)
 	}
 }
+
+// TestPluginsAcrossNodes installs and configures plugins through node A of
+// a two-node cluster and uses them through node B, which never saw the
+// upload: B fetches the archive from the database, verifies it again and
+// runs the alert channel; an agent linked to B downloads the Lua runtime
+// from B.
+func TestPluginsAcrossNodes(t *testing.T) {
+	t.Parallel()
+	work := t.TempDir()
+	pub, priv, err := pack.GenerateKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pubPEM, _ := pack.EncodePublicKey(pub)
+	pubPath := writeFile(t, work, "vendor.pub", string(pubPEM))
+	a, b := startCluster(t, "BREEZE_PLUGIN_TRUSTED_KEYS="+pubPath)
+	apiA, apiB := login(t, a), login(t, b)
+	for _, name := range []string{"webhook", "luarun"} {
+		data, _ := os.ReadFile(packPlugin(t, work, name, priv))
+		if code, body := uploadPlugin(t, a, apiA, data); code != http.StatusCreated {
+			t.Fatalf("install %s on node A: %d %s", name, code, body)
+		}
+	}
+	site := apiA.site("Cluster plugins")
+	var siteView struct {
+		OrgID string `json:"orgId"`
+	}
+	apiA.must(http.MethodGet, "/api/v1/sites/"+site, nil, http.StatusOK, &siteView)
+	received := make(chan []byte, 4)
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		received <- body
+	}))
+	t.Cleanup(receiver.Close)
+	for _, id := range []string{"breeze.webhook", "breeze.luarun"} {
+		apiA.must(http.MethodPost, "/api/v1/plugins/"+id+"/enable", nil, http.StatusOK, nil)
+	}
+	apiA.must(http.MethodPut, "/api/v1/plugins/breeze.webhook/orgs/"+siteView.OrgID,
+		map[string]any{"enabled": true, "settings": map[string]any{"url": receiver.URL, "secret": "s"}}, http.StatusOK, nil)
+	apiA.must(http.MethodPut, "/api/v1/plugins/breeze.luarun/orgs/"+siteView.OrgID,
+		map[string]any{"enabled": true, "settings": map[string]any{}}, http.StatusOK, nil)
+
+	// Node B runs the alert channel it never received.
+	eventually(t, 30*time.Second, "webhook running on node B", func() (bool, string) {
+		var p struct{ State, LastError string }
+		apiB.must(http.MethodGet, "/api/v1/plugins/breeze.webhook", nil, http.StatusOK, &p)
+		return p.State == "running", p.State + " " + p.LastError
+	})
+	var tested struct {
+		OK      bool   `json:"ok"`
+		Message string `json:"message"`
+	}
+	apiB.must(http.MethodPost, "/api/v1/plugins/breeze.webhook/test", map[string]any{"orgId": siteView.OrgID}, http.StatusOK, &tested)
+	if !tested.OK {
+		t.Fatalf("webhook test through node B: %+v", tested)
+	}
+	select {
+	case <-received:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the receiver got nothing from node B's webhook")
+	}
+
+	// An agent linked to node B gets the Lua runtime from node B.
+	key := apiA.mintKey(site, 1)
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "agent", "agent.json")
+	if out, err := agentCmd("enroll", "--server", b.url, "--key-file", writeFile(t, dir, "k", key), "--config", cfgPath).CombinedOutput(); err != nil {
+		t.Fatalf("enroll: %v\n%s", err, out)
+	}
+	trustKey(t, cfgPath, string(pubPEM))
+	cfg := readAgentConfig(t, cfgPath)
+	startAgent(t, cfgPath)
+	eventually(t, 60*time.Second, "Lua through the plugin, via node B", func() (bool, string) {
+		code, body := apiA.do(http.MethodPost, "/api/v1/devices/"+cfg.DeviceID+"/commands", map[string]any{
+			"action": "run_script", "payload": map[string]any{"language": "lua", "body": "print(6*7)"}})
+		if code != http.StatusAccepted {
+			return false, fmt.Sprintf("create: %d %s", code, body)
+		}
+		var c commandView
+		_ = json.Unmarshal(body, &c)
+		last := waitCommand(t, apiA, c.ID, 20*time.Second)
+		return last.Status == "succeeded" && strings.TrimSpace(last.Stdout) == "42", fmt.Sprintf("%+v", last)
+	})
+
+	// Disabling on node A stops it on node B too.
+	apiA.must(http.MethodPost, "/api/v1/plugins/breeze.webhook/disable", nil, http.StatusOK, nil)
+	eventually(t, 30*time.Second, "webhook stopped on node B", func() (bool, string) {
+		var p struct{ State string }
+		apiB.must(http.MethodGet, "/api/v1/plugins/breeze.webhook", nil, http.StatusOK, &p)
+		return p.State != "running", p.State
+	})
+}

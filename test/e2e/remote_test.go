@@ -47,12 +47,15 @@ func TestRemoteWorkAcrossNodes(t *testing.T) {
 // startCluster starts two nodes on one fresh PostgreSQL database and one
 // Redis namespace, sharing the token signing secret (as a real cluster
 // does: any node accepts any node's tokens).
-func startCluster(t *testing.T) (*server, *server) {
+func startCluster(t *testing.T, extraEnv ...string) (*server, *server) {
 	t.Helper()
 	dbURL := pgtest.NewDatabase(t)
 	secret := make([]byte, 32)
 	_, _ = rand.Read(secret)
-	env := []string{"BREEZE_JWT_SECRET=" + hex.EncodeToString(secret), "BREEZE_REDIS_PREFIX=" + redisPrefix(t.TempDir())}
+	sealKey := make([]byte, 32)
+	_, _ = rand.Read(sealKey)
+	env := append([]string{"BREEZE_JWT_SECRET=" + hex.EncodeToString(secret), "BREEZE_REDIS_PREFIX=" + redisPrefix(t.TempDir()),
+		"BREEZE_PLUGIN_SECRET_KEY=" + base64.StdEncoding.EncodeToString(sealKey)}, extraEnv...)
 	nodes := make([]*server, 2)
 	for i := range nodes {
 		s := &server{t: t, addr: freeAddr(t), dataDir: t.TempDir(), dbURL: dbURL, env: env, log: &syncBuffer{}}

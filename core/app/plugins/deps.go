@@ -80,6 +80,16 @@ type Runtime interface {
 	Notifier(id string) (ports.Notifier, error)
 	// StopAll ends every plugin (server shutdown).
 	StopAll(ctx context.Context) error
+	// Running maps the id of every plugin the runtime supervises to the
+	// version it was started with.
+	Running() map[string]string
+}
+
+// Changes tells the other server nodes that the installed plugins or
+// their switches changed, so they reconcile (a bus topic in production);
+// nil: a single node.
+type Changes interface {
+	PluginsChanged(ctx context.Context)
 }
 
 // Sealer encrypts secret settings at rest (adapters/secretbox). aad binds

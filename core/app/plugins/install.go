@@ -152,10 +152,23 @@ func (s *Service) install(ctx context.Context, by, archive, sum string, size int
 		ArchiveSHA: sum, ArchiveSize: size, ExecSHA: execSHA, SignerKeyID: up.SignerKeyID,
 		InstalledAt: s.d.Clock.Now(), InstalledBy: by,
 	}
-	if err := s.d.Store.Plugins().Put(ctx, row); err != nil {
+	archiveBytes, err := os.ReadFile(filepath.Join(final, "archive.tar.gz"))
+	if err != nil {
+		_ = os.RemoveAll(final)
+		return nil, fmt.Errorf("plugins: read archive: %w", err)
+	}
+	// The row and the archive together: any node can then unpack it.
+	err = s.d.Store.InTx(ctx, func(ctx context.Context, tx ports.Store) error {
+		if err := tx.Plugins().Put(ctx, row); err != nil {
+			return err
+		}
+		return tx.Plugins().PutArchive(ctx, row.ID, row.Version, archiveBytes)
+	})
+	if err != nil {
 		_ = os.RemoveAll(final)
 		return nil, err
 	}
+	defer s.changed(ctx)
 	if old != nil {
 		if row.Enabled && row.Side == ports.PluginSideServer {
 			s.startRow(ctx, row) // the new version replaces the running one

@@ -56,6 +56,7 @@ func (s *Service) setEnabled(ctx context.Context, sc domain.Scope, id string, on
 	if err != nil {
 		return nil, err
 	}
+	defer s.changed(ctx)
 	if row.Side == ports.PluginSideServer {
 		if on {
 			s.startRow(ctx, row)
@@ -93,6 +94,7 @@ func (s *Service) Remove(ctx context.Context, sc domain.Scope, id string) error 
 	if err := s.d.Store.Plugins().Delete(ctx, id); err != nil {
 		return err
 	}
+	defer s.changed(ctx)
 	if err := os.RemoveAll(s.pluginDir(id)); err != nil {
 		s.d.Logger.Warn("plugin files not removed", "plugin_id", id, "error", err)
 	}
@@ -138,7 +140,11 @@ func (s *Service) startRow(ctx context.Context, row *ports.InstalledPlugin) {
 	if s.d.Runtime == nil {
 		return
 	}
-	spec, err := s.runSpec(row)
+	err := s.ensureLocal(ctx, row)
+	var spec RunSpec
+	if err == nil {
+		spec, err = s.runSpec(row)
+	}
 	if err == nil {
 		err = s.d.Runtime.Start(ctx, spec)
 	}

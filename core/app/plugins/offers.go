@@ -86,10 +86,14 @@ func (s *Service) Archive(ctx context.Context, deviceID, pluginID string) (*os.F
 		if o.ID != pluginID {
 			continue
 		}
-		f, err := os.Open(s.archivePath(o.ID, o.Version))
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, o, domain.NotFoundf("plugin archive is not on this server node")
+		row, err := s.d.Store.Plugins().Get(ctx, o.ID)
+		if err != nil {
+			return nil, o, err
 		}
+		if err := s.ensureLocal(ctx, row); err != nil {
+			return nil, o, err
+		}
+		f, err := os.Open(s.archivePath(o.ID, o.Version))
 		if err != nil {
 			return nil, o, fmt.Errorf("plugins: open archive: %w", err)
 		}

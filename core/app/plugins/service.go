@@ -40,6 +40,8 @@ type Deps struct {
 	Sealer  Sealer
 	// Agents pushes `plugins` frames to linked devices; nil: no push.
 	Agents AgentSender
+	// Changes tells the other nodes to reconcile; nil: none.
+	Changes Changes
 	// DataDir is the server's data directory; plugins live in DataDir/plugins.
 	DataDir string
 	// MaxArchive bounds an archive (0: DefaultMaxArchive).
@@ -53,6 +55,8 @@ type Deps struct {
 type Service struct {
 	d  Deps
 	mu sync.Mutex // install, remove, enable, disable
+
+	localMu sync.Mutex // ensureLocal: one node-local unpack at a time
 }
 
 // New checks deps.
