@@ -28,8 +28,8 @@ type RuntimeOptions struct {
 // Runtime implements plugins.Runtime with one pluginhost.Supervisor per
 // server-side plugin.
 type Runtime struct {
-	o    RuntimeOptions
-	log  hclog.Logger
+	o        RuntimeOptions
+	log      hclog.Logger
 	mu       sync.Mutex
 	sups     map[string]*pluginhost.Supervisor
 	versions map[string]string // the version each supervisor was started with
