@@ -82,4 +82,11 @@ type InventoryStore interface {
 	// device, answered from the key alone (the document is not read). A
 	// malformed or unknown id is false, nil.
 	Exists(ctx context.Context, deviceID string) (bool, error)
+
+	// PutPluginStates replaces what the device's agent last reported of its
+	// plugins. An unknown device is ErrNotFound.
+	PutPluginStates(ctx context.Context, deviceID string, states []domain.PluginRunState, at time.Time) error
+	// PluginStates is the last report, within scope: an empty list when the
+	// agent never reported, ErrNotFound when the device is out of scope.
+	PluginStates(ctx context.Context, s domain.Scope, deviceID string) ([]domain.PluginRunState, error)
 }

@@ -51,7 +51,10 @@ func newAgent(ctx context.Context, cfg config.Config, configPath string, log hcl
 		ServerURL: cfg.ServerURL, Token: cfg.AgentToken, AgentVersion: Version, StateDir: dir,
 		TrustedKeys: trusted, AllowUnsigned: cfg.AllowUnsignedPlugins,
 		Scripts: reg, Logger: log,
-		OnChange: func() { l.CheckInventory() }, // collectors' facts join the inventory now
+		OnChange: func() {
+			l.CheckInventory() // collectors' facts join the inventory now
+			go a.reportPlugins(ctx)
+		},
 	})
 	if err != nil {
 		return nil, err
@@ -97,6 +100,20 @@ func newAgent(ctx context.Context, cfg config.Config, configPath string, log hcl
 	}
 	a.link = l
 	return a, nil
+}
+
+// reportPlugins tells the server the plugins' states now (hello carries
+// them at the next link anyway, so a link that is down loses nothing).
+func (a *agent) reportPlugins(ctx context.Context) {
+	if a.remote == nil || a.plugins == nil {
+		return
+	}
+	sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	frame := protocol.PluginStates{Header: protocol.Header{Type: protocol.TypePluginStates}, Plugins: a.plugins.States()}
+	if err := a.remote.Send(sctx, frame); err != nil {
+		a.log.Debug("plugin states not sent; the next hello carries them", "error", err)
+	}
 }
 
 // run keeps the agent linked until ctx ends, then ends remote work and

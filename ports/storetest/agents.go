@@ -82,6 +82,7 @@ func RunAgents(t *testing.T, f AgentFactory) {
 		{"Telemetry", testAgentTelemetry},
 		{"Inventory", testAgentInventory},
 		{"InventoryExists", testAgentInventoryExists},
+		{"PluginStates", testAgentPluginStates},
 		{"DeviceDelete", testAgentDeviceDelete},
 		{"Transactions", testAgentTx},
 	}

@@ -25,7 +25,7 @@ func newAgentFake(t testing.TB) AgentStore {
 	return &agentFake{fake: newFake(t).(*fake), ag: &agentDB{
 		keys: map[string]domain.EnrollmentKey{}, tokens: map[string]fakeToken{},
 		samples: map[string]map[time.Time]domain.MetricSample{}, latest: map[string]domain.MetricSample{},
-		inventory: map[string]domain.DeviceInventory{},
+		inventory: map[string]domain.DeviceInventory{}, pluginStates: map[string][]domain.PluginRunState{},
 	}}
 }
 
@@ -40,12 +40,14 @@ type agentDB struct {
 	samples   map[string]map[time.Time]domain.MetricSample
 	latest    map[string]domain.MetricSample
 	inventory map[string]domain.DeviceInventory
+	// pluginStates by device
+	pluginStates map[string][]domain.PluginRunState
 }
 
 func (a *agentDB) clone() *agentDB {
 	c := &agentDB{
 		keys: maps.Clone(a.keys), tokens: maps.Clone(a.tokens), samples: map[string]map[time.Time]domain.MetricSample{},
-		latest: maps.Clone(a.latest), inventory: maps.Clone(a.inventory),
+		latest: maps.Clone(a.latest), inventory: maps.Clone(a.inventory), pluginStates: maps.Clone(a.pluginStates),
 	}
 	for k, v := range a.samples {
 		c.samples[k] = maps.Clone(v)
@@ -116,6 +118,11 @@ func (f *agentFake) begin() func() {
 	for id := range f.ag.inventory {
 		if _, ok := f.db.devices[id]; !ok {
 			delete(f.ag.inventory, id)
+		}
+	}
+	for id := range f.ag.pluginStates {
+		if _, ok := f.db.devices[id]; !ok {
+			delete(f.ag.pluginStates, id)
 		}
 	}
 	return unlock
@@ -418,6 +425,29 @@ func (is fakeInventory) Exists(ctx context.Context, deviceID string) (bool, erro
 	defer is.f.begin()()
 	_, ok := is.f.ag.inventory[deviceID]
 	return ok, nil
+}
+
+func (is fakeInventory) PutPluginStates(_ context.Context, deviceID string, states []domain.PluginRunState, at time.Time) error {
+	defer is.f.begin()()
+	if _, ok := is.f.db.devices[deviceID]; !ok {
+		return domain.NotFoundf("device")
+	}
+	out := make([]domain.PluginRunState, len(states))
+	for i, st := range states {
+		st.At = utcMicro(at)
+		out[i] = st
+	}
+	is.f.ag.pluginStates[deviceID] = out
+	return nil
+}
+
+func (is fakeInventory) PluginStates(_ context.Context, s domain.Scope, deviceID string) ([]domain.PluginRunState, error) {
+	defer is.f.begin()()
+	d, found := is.f.db.devices[deviceID]
+	if !found || !deviceCovered(s, d) {
+		return nil, domain.NotFoundf("device")
+	}
+	return append([]domain.PluginRunState{}, is.f.ag.pluginStates[deviceID]...), nil
 }
 
 func (is fakeInventory) GetUnscoped(_ context.Context, deviceID string) (*domain.DeviceInventory, error) {

@@ -159,6 +159,20 @@ func TestPluginsLoadedByTheRealHosts(t *testing.T) {
 		last = waitCommand(t, api, c.ID, 20*time.Second)
 		return last.Status == "succeeded" && strings.TrimSpace(last.Stdout) == "42", fmt.Sprintf("%+v", last)
 	})
+	// The agent's plugin report reaches the device page.
+	eventually(t, 30*time.Second, "plugin states on the device", func() (bool, string) {
+		var d struct {
+			Plugins []struct{ ID, Version, State, Error string } `json:"plugins"`
+		}
+		api.must(http.MethodGet, "/api/v1/devices/"+cfg.DeviceID, nil, http.StatusOK, &d)
+		running := 0
+		for _, p := range d.Plugins {
+			if p.State == "running" {
+				running++
+			}
+		}
+		return running == 3, fmt.Sprintf("%+v", d.Plugins)
+	})
 	// The collector's facts join the inventory.
 	eventually(t, 30*time.Second, "failedunits facts in the inventory", func() (bool, string) {
 		var inv struct {

@@ -34,6 +34,8 @@ type Session interface {
 	// Heartbeat queues a sample without blocking (false: dropped).
 	Heartbeat(ctx context.Context, deviceID string, hb protocol.Heartbeat) bool
 	Inventory(ctx context.Context, deviceID string, inv protocol.Inventory) error
+	// PluginStates records the agent's report of its plugins.
+	PluginStates(ctx context.Context, deviceID string, states []protocol.PluginState) error
 }
 
 // Deps are the hub's collaborators.

@@ -29,6 +29,7 @@ type fakeSession struct {
 	hellos     []string
 	heartbeats map[string][]protocol.Heartbeat
 	inventory  []protocol.Inventory
+	plugins    [][]protocol.PluginState
 	helloErr   error
 }
 
@@ -56,6 +57,13 @@ func (f *fakeSession) Inventory(_ context.Context, _ string, inv protocol.Invent
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.inventory = append(f.inventory, inv)
+	return nil
+}
+
+func (f *fakeSession) PluginStates(_ context.Context, _ string, states []protocol.PluginState) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.plugins = append(f.plugins, states)
 	return nil
 }
 

@@ -172,6 +172,18 @@ func (l *link) handle(sess Session, data []byte) {
 			l.hub.log.Error("agent inventory not stored", "device_id", l.deviceID, "error", err)
 			l.sendError(protocol.Error{Header: protocol.Header{ID: h.ID}, Code: codeInternal, Message: "inventory not stored; send it again later"})
 		}
+	case protocol.TypePluginStates:
+		var m protocol.PluginStates
+		if !l.helloFirst(h.ID) || !l.decode(data, &m, h.ID) {
+			return
+		}
+		if err := sess.PluginStates(ctx, l.deviceID, m.Plugins); err != nil {
+			if errors.Is(err, domain.ErrInvalid) {
+				l.refuse(h.ID, codeInvalid, publicMessage(err))
+				return
+			}
+			l.hub.log.Error("agent plugin states not stored", "device_id", l.deviceID, "error", err)
+		}
 	case protocol.TypePong:
 		// An answer to an application-level ping: being read was enough.
 	default:

@@ -225,3 +225,55 @@ func TestCommandCancel(t *testing.T) {
 		t.Fatalf("second cancel: %d, want 409", code)
 	}
 }
+
+// The agent's plugin report (in hello, then a plugin_states frame) shows on
+// the device, as text, within scope.
+func TestDevicePluginStates(t *testing.T) {
+	rs := newRemoteServer(t)
+	conn, _, err := rs.DialAgent(t, rs.deviceID, rs.token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sendJSON(t, conn, protocol.Hello{Header: protocol.Header{Type: protocol.TypeHello, ID: "h"}, ProtocolVersion: protocol.Version,
+		AgentVersion: "1.0.0", Hostname: "host-a", OS: "linux", Arch: "amd64",
+		Plugins: []protocol.PluginState{{ID: "breeze.luarun", Version: "1.0.0", State: "starting"}}})
+	var w protocol.Welcome
+	nextOfType(t, conn, protocol.TypeWelcome, &w)
+	device := func() []any {
+		code, body := rs.Do(t, http.MethodGet, "/api/v1/devices/"+rs.deviceID, rs.admin, nil)
+		if code != http.StatusOK {
+			t.Fatalf("get device: %d %v", code, body)
+		}
+		return body["plugins"].([]any)
+	}
+	if p := device(); len(p) != 1 || p[0].(map[string]any)["state"] != "starting" {
+		t.Fatalf("after hello: %v", p)
+	}
+	sendJSON(t, conn, protocol.PluginStates{Header: protocol.Header{Type: protocol.TypePluginStates}, Plugins: []protocol.PluginState{
+		{ID: "breeze.luarun", Version: "1.0.0", State: "running"},
+		{ID: "acme.bad", Version: "0.1.0", State: "failed", Error: "<img src=x onerror=alert(1)>"},
+	}})
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		p := device()
+		if len(p) == 2 && p[1].(map[string]any)["error"] == "<img src=x onerror=alert(1)>" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the plugin_states frame never showed: %v", p)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// A state outside the vocabulary is refused as a bad frame.
+	sendJSON(t, conn, protocol.PluginStates{Header: protocol.Header{Type: protocol.TypePluginStates, ID: "bad"},
+		Plugins: []protocol.PluginState{{ID: "x", State: "pwned"}}})
+	var e protocol.Error
+	nextOfType(t, conn, protocol.TypeError, &e)
+	if e.ID != "bad" || e.Code != "invalid" {
+		t.Fatalf("error frame %+v", e)
+	}
+	bAdmin := rs.Login(t, rs.Seed.B.Admin.Email, apitest.DefaultPassword)
+	if code, _ := rs.Do(t, http.MethodGet, "/api/v1/devices/"+rs.deviceID, bAdmin, nil); code != http.StatusNotFound {
+		t.Fatalf("partner B reads partner A's device: %d", code)
+	}
+}

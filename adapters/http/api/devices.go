@@ -127,7 +127,15 @@ func (h *handlers) getDevice(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	out := DeviceDetail{Device: deviceOut(d)}
+	out := DeviceDetail{Device: deviceOut(d), Plugins: []DevicePluginState{}}
+	states, err := h.agents.Inventory().PluginStates(ctx, scope, d.ID)
+	if err != nil {
+		return err
+	}
+	for _, st := range states {
+		out.Plugins = append(out.Plugins, DevicePluginState{ID: st.PluginID, Version: st.Version, State: st.State,
+			Error: st.Error, ReportedAt: st.At.UTC()})
+	}
 	latest, err := h.agents.Telemetry().Latest(ctx, scope, d.ID)
 	switch {
 	case err == nil:

@@ -30,6 +30,17 @@ type Device struct {
 type DeviceDetail struct {
 	Device
 	Latest *MetricSample `json:"latest,omitempty"`
+	// Plugins is what the device's agent last reported of its plugins.
+	Plugins []DevicePluginState `json:"plugins"`
+}
+
+// DevicePluginState is one agent-side plugin as the agent reported it.
+type DevicePluginState struct {
+	ID         string    `json:"id"`
+	Version    string    `json:"version"`
+	State      string    `json:"state" enum:"running,starting,failed,disabled"`
+	Error      string    `json:"error,omitempty"`
+	ReportedAt time.Time `json:"reportedAt"`
 }
 
 // MetricSample is one heartbeat's telemetry.

@@ -99,6 +99,12 @@ func (s *Service) Hello(ctx context.Context, deviceID string, h protocol.Hello) 
 		ServerTime:        now.UTC(),
 		InventoryWanted:   wanted,
 	}
+	if h.Plugins != nil {
+		// A bad report costs the report, never the link.
+		if err := s.PluginStates(ctx, deviceID, h.Plugins); err != nil {
+			s.d.Logger.Warn("plugin states in hello not stored", "device_id", deviceID, "error", err)
+		}
+	}
 	if s.d.Plugins != nil {
 		offers, err := s.d.Plugins.OffersFor(ctx, deviceID)
 		if err != nil {

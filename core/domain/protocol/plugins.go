@@ -54,3 +54,13 @@ type DiscoverPayload struct {
 	Ports   []int           `json:"ports,omitempty"`
 	Options json.RawMessage `json:"options,omitempty"`
 }
+
+// TypePluginStates (agent → server) reports the agent-side plugins' states
+// after they changed during a link (hello carries them at link time).
+const TypePluginStates = "plugin_states"
+
+// PluginStates is the TypePluginStates frame.
+type PluginStates struct {
+	Header
+	Plugins []PluginState `json:"plugins"`
+}

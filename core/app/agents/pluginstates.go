@@ -1,0 +1,50 @@
+package agents
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/breeze-rmm/breeze/core/domain"
+	"github.com/breeze-rmm/breeze/core/domain/protocol"
+)
+
+// Bounds on an agent's plugin report.
+const (
+	maxReportedPlugins = 64
+	maxPluginText      = 200
+	maxPluginError     = 1000
+)
+
+// PluginStates records what the agent reports of its plugins (hello
+// carries it at link time; a plugin_states frame when it changes).
+func (s *Service) PluginStates(ctx context.Context, deviceID string, states []protocol.PluginState) error {
+	if len(states) > maxReportedPlugins {
+		return domain.Invalidf("more than %d plugins reported", maxReportedPlugins)
+	}
+	out := make([]domain.PluginRunState, 0, len(states))
+	for _, st := range states {
+		switch st.State {
+		case "running", "failed", "disabled", "starting":
+		default:
+			return domain.Invalidf("plugin state %q is not running, starting, failed or disabled", clipText(st.State, 32))
+		}
+		out = append(out, domain.PluginRunState{PluginID: clipText(st.ID, maxPluginText),
+			Version: clipText(st.Version, maxPluginText), State: st.State, Error: clipText(st.Error, maxPluginError)})
+	}
+	if err := s.d.Store.Inventory().PutPluginStates(ctx, deviceID, out, s.d.Clock.Now()); err != nil {
+		return fmt.Errorf("store plugin states: %w", err)
+	}
+	return nil
+}
+
+// clipText bounds agent-reported text, on a rune boundary.
+func clipText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	for len(string(r)) > n {
+		r = r[:len(r)-1]
+	}
+	return string(r)
+}

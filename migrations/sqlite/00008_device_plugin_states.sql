@@ -1,0 +1,8 @@
+-- +goose Up
+-- What each device's agent last reported of its plugins (a JSON array of
+-- {pluginId, version, state, error}); the row goes with its device.
+CREATE TABLE device_plugin_states (
+    device_id   TEXT    NOT NULL PRIMARY KEY REFERENCES devices (id) ON DELETE CASCADE,
+    states      TEXT    NOT NULL CHECK (json_valid(states)),
+    reported_at INTEGER NOT NULL
+) STRICT;
