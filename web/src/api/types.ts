@@ -149,8 +149,19 @@ export interface MetricSample {
   detail?: { disks?: DiskUsage[]; network?: NetRate[]; load5?: number; load15?: number }
 }
 
+/** One agent-side plugin as the device's agent last reported it. */
+export interface DevicePluginState {
+  id: string
+  version: string
+  state: 'running' | 'starting' | 'failed' | 'disabled' | string
+  error?: string
+  reportedAt: string
+}
+
 export interface DeviceDetail extends Device {
   latest?: MetricSample
+  /** What the agent last reported of its plugins; the server always sends the list (maybe empty). */
+  plugins?: DevicePluginState[]
 }
 
 /** One downsampled bucket of GET /devices/:id/metrics. */

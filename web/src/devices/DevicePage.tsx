@@ -13,6 +13,7 @@ import { Empty, ErrorState, Loading } from '../ui/States'
 import { StatusBadge } from '../ui/StatusBadge'
 import { TabPanel, Tabs } from '../ui/Tabs'
 import { bytes, dateTime, percent, relative } from '../ui/format'
+import { DevicePluginsPanel } from './DevicePluginsPanel'
 import { InventoryPanel } from './InventoryPanel'
 import { deviceKeys, useDevice } from './useDevices'
 
@@ -214,6 +215,7 @@ function Overview({ d, names }: { d: DeviceDetail; names: Map<string, string> })
       ) : (
         <Empty title="No telemetry yet.">The agent reports its first sample when it connects.</Empty>
       )}
+      <DevicePluginsPanel plugins={d.plugins} />
     </div>
   )
 }

@@ -9,17 +9,22 @@ const STATES: Record<string, { label: string; tone: string }> = {
   disabled: { label: 'Disabled', tone: '' },
 }
 
+/** A plugin state as a pill, in words (never colour alone); also used for agent-reported states. */
+export function PluginStatePill({ state }: { state: string }) {
+  const s = STATES[state] ?? { label: state, tone: '' }
+  return <span className={`pill ${s.tone}`.trim()}>{s.label}</span>
+}
+
 /** A plugin's process state in words (never colour alone), its restarts and last error as text. */
 export function PluginStateBadge({ plugin, full }: { plugin: Plugin; full?: boolean }) {
   if (!plugin.state) {
     // Agent-side plugins run on the devices; the server has no process to report.
     return <span className="muted">{plugin.side === 'agent' ? 'On agents' : '—'}</span>
   }
-  const s = STATES[plugin.state] ?? { label: plugin.state, tone: '' }
   const restarts = plugin.restarts ?? 0
   return (
     <div className="plugin-state">
-      <span className={`pill ${s.tone}`.trim()}>{s.label}</span>
+      <PluginStatePill state={plugin.state} />
       {restarts > 0 && (
         <span className="muted">
           {' '}
