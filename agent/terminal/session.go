@@ -11,11 +11,16 @@ import (
 	"github.com/breeze-rmm/breeze/core/domain/protocol"
 )
 
-// Output coalescing: a frame carries up to maxFrameData bytes, or what
-// arrived within coalesceWait of the first byte.
+// Output framing: a frame carries up to maxFrameData bytes. Output goes
+// at once while the session has frame tokens (a burst of frameBurst,
+// refilled at frameRate a second: typing and echo never wait); without
+// one, what arrives within coalesceWait is gathered into one frame, which
+// keeps a chatty program well below the server's stream frame limit.
 const (
 	maxFrameData = 32 << 10
 	coalesceWait = 5 * time.Millisecond
+	frameRate    = 200.0
+	frameBurst   = 50.0
 )
 
 // session is one shell in a PTY.
@@ -61,11 +66,11 @@ func (s *session) reader(out chan<- []byte) {
 	}
 }
 
-// pump coalesces output into frames; sends block, so a slow link slows
-// the shell instead of growing memory.
+// pump frames output; sends block, so a slow link slows the shell instead
+// of growing memory.
 func (s *session) pump(out <-chan []byte) {
 	defer close(s.pumpDone)
-	var pending []byte
+	tokens, refilled := frameBurst, time.Now()
 	timer := time.NewTimer(time.Hour)
 	timer.Stop()
 	for {
@@ -73,29 +78,60 @@ func (s *session) pump(out <-chan []byte) {
 		if !ok {
 			return
 		}
-		buf := b
-		timer.Reset(coalesceWait)
-	gather:
-		for len(buf) < maxFrameData {
-			select {
-			case b, ok := <-out:
-				if !ok {
+		now := time.Now()
+		tokens = min(frameBurst, tokens+now.Sub(refilled).Seconds()*frameRate)
+		refilled = now
+		buf, pending := b, []byte(nil)
+		// add takes one more chunk; false when the frame is complete.
+		add := func(b []byte, ok bool) bool {
+			if !ok {
+				return false
+			}
+			if len(buf)+len(b) > maxFrameData {
+				pending = b
+				return false
+			}
+			buf = append(buf, b...)
+			return len(buf) < maxFrameData
+		}
+		if tokens >= 1 {
+			// Take only what is already here and send it now.
+		now:
+			for len(buf) < maxFrameData {
+				select {
+				case b, ok := <-out:
+					if !add(b, ok) {
+						break now
+					}
+				default:
+					break now
+				}
+			}
+		} else {
+			timer.Reset(coalesceWait)
+		gather:
+			for len(buf) < maxFrameData {
+				select {
+				case b, ok := <-out:
+					if !add(b, ok) {
+						break gather
+					}
+				case <-timer.C:
 					break gather
 				}
-				if len(buf)+len(b) > maxFrameData {
-					pending = b
-					break gather
+			}
+			if !timer.Stop() {
+				select {
+				case <-timer.C:
+				default:
 				}
-				buf = append(buf, b...)
-			case <-timer.C:
-				break gather
 			}
 		}
-		timer.Stop()
+		tokens--
 		s.send(buf)
 		if pending != nil {
+			tokens--
 			s.send(pending)
-			pending = nil
 		}
 	}
 }

@@ -15,14 +15,14 @@ import (
 
 // client calls the REST API as the bootstrapped admin.
 type client struct {
-	t     *testing.T
+	t     testing.TB
 	base  string
 	token string
 }
 
 // login signs the admin in; the access token lasts 15 minutes, longer than
 // any test here.
-func login(t *testing.T, s *server) *client {
+func login(t testing.TB, s *server) *client {
 	t.Helper()
 	c := &client{t: t, base: s.url}
 	var out struct {
@@ -161,7 +161,7 @@ func (c *client) metricSamples(id string, from time.Time) int {
 
 // enrollRaw enrolls a made-up device with the key, straight through the
 // API (no agent binary), for the link tests.
-func enrollRaw(t *testing.T, s *server, key, hostname string) protocol.EnrollResponse {
+func enrollRaw(t testing.TB, s *server, key, hostname string) protocol.EnrollResponse {
 	t.Helper()
 	c := &client{t: t, base: s.url}
 	var out protocol.EnrollResponse

@@ -155,13 +155,13 @@ func agentCmd(args ...string) *exec.Cmd {
 	return cmd
 }
 
-func startAgent(t *testing.T, cfgPath string) *agentProc {
+func startAgent(t testing.TB, cfgPath string) *agentProc {
 	t.Helper()
 	return startAgentIn(t, "", cfgPath)
 }
 
 // startAgentIn runs the agent in working directory dir ("" = the test's).
-func startAgentIn(t *testing.T, dir, cfgPath string) *agentProc {
+func startAgentIn(t testing.TB, dir, cfgPath string) *agentProc {
 	t.Helper()
 	a := &agentProc{cmd: agentCmd("run", "--config", cfgPath, "--log-level", "debug"), log: &syncBuffer{}, end: make(chan struct{})}
 	a.cmd.Dir = dir
@@ -194,7 +194,7 @@ func (a *agentProc) exited() bool {
 	}
 }
 
-func readAgentConfig(t *testing.T, path string) agentConfig {
+func readAgentConfig(t testing.TB, path string) agentConfig {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {

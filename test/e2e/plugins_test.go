@@ -213,7 +213,7 @@ func TestPluginsLoadedByTheRealHosts(t *testing.T) {
 // packPlugin builds plugins/<name> for this platform into a staging
 // directory with its manifest (only this platform's executable) and packs
 // it, signed with key.
-func packPlugin(t *testing.T, work, name string, key []byte) string {
+func packPlugin(t testing.TB, work, name string, key []byte) string {
 	t.Helper()
 	stage := filepath.Join(work, name)
 	if err := os.MkdirAll(stage, 0o755); err != nil {
@@ -244,7 +244,7 @@ func packPlugin(t *testing.T, work, name string, key []byte) string {
 }
 
 // repoRoot is the module root (two levels above this package).
-func repoRoot(t *testing.T) string {
+func repoRoot(t testing.TB) string {
 	t.Helper()
 	wd, err := os.Getwd()
 	if err != nil {
@@ -254,7 +254,7 @@ func repoRoot(t *testing.T) string {
 }
 
 // uploadPlugin POSTs an archive as the raw body.
-func uploadPlugin(t *testing.T, s *server, c *client, archive []byte) (int, string) {
+func uploadPlugin(t testing.TB, s *server, c *client, archive []byte) (int, string) {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, s.url+"/api/v1/plugins", bytes.NewReader(archive))
 	req.Header.Set("Authorization", "Bearer "+c.token)
@@ -269,7 +269,7 @@ func uploadPlugin(t *testing.T, s *server, c *client, archive []byte) (int, stri
 }
 
 // trustKey adds a trusted plugin key to an agent's config file.
-func trustKey(t *testing.T, cfgPath, pem string) {
+func trustKey(t testing.TB, cfgPath, pem string) {
 	t.Helper()
 	raw, err := os.ReadFile(cfgPath)
 	if err != nil {

@@ -47,7 +47,7 @@ func TestRemoteWorkAcrossNodes(t *testing.T) {
 // startCluster starts two nodes on one fresh PostgreSQL database and one
 // Redis namespace, sharing the token signing secret (as a real cluster
 // does: any node accepts any node's tokens).
-func startCluster(t *testing.T, extraEnv ...string) (*server, *server) {
+func startCluster(t testing.TB, extraEnv ...string) (*server, *server) {
 	t.Helper()
 	dbURL := pgtest.NewDatabase(t)
 	secret := make([]byte, 32)
@@ -155,7 +155,7 @@ type commandView struct {
 	Attempts  int    `json:"attempts"`
 }
 
-func getCommand(t *testing.T, c *client, id string) commandView {
+func getCommand(t testing.TB, c *client, id string) commandView {
 	t.Helper()
 	var v commandView
 	c.must(http.MethodGet, "/api/v1/commands/"+id, nil, http.StatusOK, &v)
@@ -163,7 +163,7 @@ func getCommand(t *testing.T, c *client, id string) commandView {
 }
 
 // waitCommand polls a command until it is final.
-func waitCommand(t *testing.T, c *client, id string, timeout time.Duration) commandView {
+func waitCommand(t testing.TB, c *client, id string, timeout time.Duration) commandView {
 	t.Helper()
 	var v commandView
 	eventually(t, timeout, "command "+id+" final", func() (bool, string) {
@@ -177,7 +177,7 @@ func waitCommand(t *testing.T, c *client, id string, timeout time.Duration) comm
 	return v
 }
 
-func runCommand(t *testing.T, c *client, deviceID string, req map[string]any) commandView {
+func runCommand(t testing.TB, c *client, deviceID string, req map[string]any) commandView {
 	t.Helper()
 	code, body := c.do(http.MethodPost, "/api/v1/devices/"+deviceID+"/commands", req)
 	if code != http.StatusAccepted {
@@ -194,7 +194,7 @@ type terminal struct {
 	out  strings.Builder
 }
 
-func openTerminal(t *testing.T, s *server, c *client, deviceID string) *terminal {
+func openTerminal(t testing.TB, s *server, c *client, deviceID string) *terminal {
 	t.Helper()
 	var tk struct {
 		Ticket string `json:"ticket"`
@@ -215,7 +215,7 @@ func openTerminal(t *testing.T, s *server, c *client, deviceID string) *terminal
 	return term
 }
 
-func (term *terminal) send(t *testing.T, v any) {
+func (term *terminal) send(t testing.TB, v any) {
 	t.Helper()
 	if err := term.conn.WriteJSON(v); err != nil {
 		t.Fatalf("terminal send: %v", err)
@@ -223,7 +223,7 @@ func (term *terminal) send(t *testing.T, v any) {
 }
 
 // waitOutput reads output frames until the collected output holds want.
-func (term *terminal) waitOutput(t *testing.T, want string) {
+func (term *terminal) waitOutput(t testing.TB, want string) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for !strings.Contains(term.out.String(), want) {
@@ -248,7 +248,7 @@ func (term *terminal) waitOutput(t *testing.T, want string) {
 }
 
 // waitClosed reads until the server ends the session.
-func (term *terminal) waitClosed(t *testing.T) {
+func (term *terminal) waitClosed(t testing.TB) {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {

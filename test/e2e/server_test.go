@@ -29,18 +29,18 @@ type backend struct {
 	name string
 	// databaseURL returns the server's BREEZE_DATABASE_URL ("" = the
 	// SQLite default under the data dir).
-	databaseURL func(t *testing.T) string
+	databaseURL func(t testing.TB) string
 }
 
 var backends = []backend{
-	{name: "sqlite", databaseURL: func(*testing.T) string { return "" }},
-	{name: "postgres", databaseURL: func(t *testing.T) string { return pgtest.NewDatabase(t) }},
+	{name: "sqlite", databaseURL: func(testing.TB) string { return "" }},
+	{name: "postgres", databaseURL: func(t testing.TB) string { return pgtest.NewDatabase(t) }},
 }
 
 // server is a breeze server process. Restarts keep its address, data dir
 // and database.
 type server struct {
-	t       *testing.T
+	t       testing.TB
 	addr    string
 	url     string
 	dataDir string
@@ -55,7 +55,7 @@ type server struct {
 
 // startServer starts a server on a free port with a fresh data dir (and
 // database, for PostgreSQL), bootstrapping the admin.
-func startServer(t *testing.T, b backend) *server {
+func startServer(t testing.TB, b backend) *server {
 	t.Helper()
 	s := &server{t: t, addr: freeAddr(t), dataDir: t.TempDir(), dbURL: b.databaseURL(t), log: &syncBuffer{}}
 	s.url = "http://" + s.addr
@@ -70,7 +70,7 @@ func startServer(t *testing.T, b backend) *server {
 }
 
 // freeAddr finds a loopback port nobody listens on.
-func freeAddr(t *testing.T) string {
+func freeAddr(t testing.TB) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -206,7 +206,7 @@ func (b *syncBuffer) tail(lines int) string {
 }
 
 // eventually retries cond every 100 ms until it holds or timeout passes.
-func eventually(t *testing.T, timeout time.Duration, what string, cond func() (bool, string)) {
+func eventually(t testing.TB, timeout time.Duration, what string, cond func() (bool, string)) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	last := ""
@@ -224,7 +224,7 @@ func eventually(t *testing.T, timeout time.Duration, what string, cond func() (b
 }
 
 // writeFile writes a 0600 file in dir and returns its path.
-func writeFile(t *testing.T, dir, name, content string) string {
+func writeFile(t testing.TB, dir, name, content string) string {
 	t.Helper()
 	p := filepath.Join(dir, name)
 	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
