@@ -45,6 +45,10 @@ type CommandStore interface {
 	// Pending lists a device's commands in a pending status, oldest first,
 	// at most limit (the link delivers them when the agent says hello).
 	Pending(ctx context.Context, deviceID string, limit int) ([]*domain.Command, error)
+	// Overdue lists sent or running commands whose SentAt + TimeoutSeconds
+	// + grace is at or before now, oldest first, at most limit (the
+	// deadline sweep: an agent that never returns a result).
+	Overdue(ctx context.Context, now time.Time, grace time.Duration, limit int) ([]*domain.Command, error)
 	// CountByBatch tallies a batch's commands by status.
 	CountByBatch(ctx context.Context, batchID string) (domain.RunCounts, error)
 }

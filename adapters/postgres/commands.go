@@ -247,6 +247,21 @@ func (st commandStore) Pending(ctx context.Context, deviceID string, limit int) 
 	return items, nil
 }
 
+// Overdue lists sent or running commands past their timeout plus grace.
+func (st commandStore) Overdue(ctx context.Context, now time.Time, grace time.Duration, limit int) ([]*domain.Command, error) {
+	items, err := queryAll(ctx, st.q, "SELECT "+commandCols+" FROM commands"+
+		" WHERE status IN ('sent', 'running') AND sent_at IS NOT NULL"+
+		" AND sent_at + make_interval(secs => timeout_seconds + $1::float8) <= $2 ORDER BY sent_at, id LIMIT $3",
+		args{grace.Seconds(), stamp(now), pendingLimit(limit)}, scanCommand)
+	if err != nil {
+		return nil, translate("list overdue commands", err)
+	}
+	if items == nil {
+		items = []*domain.Command{}
+	}
+	return items, nil
+}
+
 // pendingLimit bounds Pending: a non-positive limit is the default page.
 func pendingLimit(limit int) int {
 	if limit <= 0 {

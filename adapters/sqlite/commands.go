@@ -237,6 +237,30 @@ func (cs commandStore) Pending(ctx context.Context, deviceID string, limit int) 
 	return out, nil
 }
 
+// Overdue: sent_at is in unix microseconds.
+func (cs commandStore) Overdue(ctx context.Context, now time.Time, grace time.Duration, limit int) ([]*domain.Command, error) {
+	rows, err := cs.s.read(ctx).QueryContext(ctx, "SELECT "+commandCols+" FROM commands"+
+		" WHERE status IN ('sent', 'running') AND sent_at IS NOT NULL"+
+		" AND sent_at + timeout_seconds * 1000000 + ? <= ? ORDER BY sent_at, id LIMIT ?",
+		grace.Microseconds(), micros(now), pendingLimit(limit))
+	if err != nil {
+		return nil, failure{op: "list overdue commands"}.wrap(err)
+	}
+	defer rows.Close()
+	out := []*domain.Command{}
+	for rows.Next() {
+		c, err := scanCommand(rows)
+		if err != nil {
+			return nil, failure{op: "list overdue commands"}.wrap(err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, failure{op: "list overdue commands"}.wrap(err)
+	}
+	return out, nil
+}
+
 // pendingLimit bounds Pending: a non-positive limit is the default page.
 func pendingLimit(limit int) int {
 	if limit <= 0 {

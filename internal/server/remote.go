@@ -165,6 +165,8 @@ func (r *Remote) Start(ctx context.Context) error {
 	if err := r.Queue.Start(ctx); err != nil {
 		return fmt.Errorf("start queue: %w", err)
 	}
+	r.jobs.Add(1)
+	go func() { defer r.jobs.Done(); r.Commands.RunSweeper(ctx, commands.DefaultSweepEvery) }()
 	return nil
 }
 

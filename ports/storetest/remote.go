@@ -59,6 +59,7 @@ func RunRemote(t *testing.T, newStore Factory) {
 		{"CommandIdempotency", testCommandIdempotency},
 		{"CommandTransition", testCommandTransition},
 		{"CommandPending", testCommandPending},
+		{"CommandOverdue", testCommandOverdue},
 		{"CommandScoping", testCommandScoping},
 		{"Scripts", testScripts},
 		{"ScriptVisibility", testScriptVisibility},

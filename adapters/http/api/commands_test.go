@@ -1,12 +1,14 @@
 package api_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"testing"
 	"time"
 
 	"github.com/breeze-rmm/breeze/adapters/http/api/apitest"
+	"github.com/breeze-rmm/breeze/core/app/commands"
 	"github.com/breeze-rmm/breeze/core/domain"
 	"github.com/breeze-rmm/breeze/core/domain/protocol"
 )
@@ -276,4 +278,36 @@ func TestDevicePluginStates(t *testing.T) {
 	if code, _ := rs.Do(t, http.MethodGet, "/api/v1/devices/"+rs.deviceID, bAdmin, nil); code != http.StatusNotFound {
 		t.Fatalf("partner B reads partner A's device: %d", code)
 	}
+}
+
+// A command whose agent acknowledged it and was never heard of again is
+// timed out by the sweep once its timeout and the grace have passed.
+func TestCommandSweptWhenTheAgentNeverAnswers(t *testing.T) {
+	rs := newRemoteServer(t)
+	conn := rs.link(t)
+	_, body := rs.Do(t, http.MethodPost, "/api/v1/devices/"+rs.deviceID+"/commands", rs.admin,
+		map[string]any{"action": "list_services", "timeoutSeconds": 5})
+	id := body["id"].(string)
+	var cmd protocol.Command
+	nextOfType(t, conn, protocol.TypeCommand, &cmd)
+	sendJSON(t, conn, protocol.CommandAck{Header: protocol.Header{Type: protocol.TypeCommandAck, ID: id}, State: "running"})
+	rs.waitStatus(t, rs.admin, id, "running")
+	ctx := context.Background()
+	if n, err := rs.Remote.Commands.SweepOverdue(ctx); err != nil || n != 0 {
+		t.Fatalf("a sweep before the deadline ended %d (%v)", n, err)
+	}
+	rs.Clock.Advance(5*time.Second + commands.DeadlineGrace)
+	if n, err := rs.Remote.Commands.SweepOverdue(ctx); err != nil || n != 1 {
+		t.Fatalf("the sweep at the deadline ended %d (%v)", n, err)
+	}
+	got := rs.waitStatus(t, rs.admin, id, "timed_out")
+	if got["error"] != "no result from the agent within the timeout" {
+		t.Fatalf("timed out command %v", got)
+	}
+	// The late result changes nothing.
+	now := time.Now().UTC()
+	sendJSON(t, conn, protocol.CommandResult{Header: protocol.Header{Type: protocol.TypeCommandResult, ID: id},
+		Status: protocol.ResultSucceeded, StartedAt: now, FinishedAt: now})
+	time.Sleep(100 * time.Millisecond)
+	rs.waitStatus(t, rs.admin, id, "timed_out")
 }

@@ -72,8 +72,8 @@ func (s *Service) Create(ctx context.Context, p *domain.Principal, deviceID stri
 // it at once. The hot path is one write: a command for a linked device is
 // stored already sent (a hello delivering pending commands at the same
 // moment may send it twice; the agent answers the repeat from memory).
-// Its deadline and the browser event follow the send, off the latency
-// the agent sees.
+// The browser event follows the send, off the latency the agent sees; the
+// deadline costs nothing here (SweepOverdue finds overdue commands).
 func (s *Service) insertAndSend(ctx context.Context, scope domain.Scope, c *domain.Command) error {
 	online := s.d.Sender.Reachable(ctx, c.DeviceID)
 	if online {
@@ -93,7 +93,6 @@ func (s *Service) insertAndSend(ctx context.Context, scope domain.Scope, c *doma
 		// the agent's next hello redelivers it.
 		s.d.Logger.Debug("command not delivered; redelivered at the next hello", "command_id", c.ID, "error", err)
 	}
-	s.schedule(ctx, TaskDeadline, c.ID, c.SentAt.Add(time.Duration(c.TimeoutSeconds)*time.Second+DeadlineGrace))
 	s.publish(ctx, c)
 	return nil
 }

@@ -24,7 +24,7 @@ func frameOf(c *domain.Command) protocol.Command {
 	}
 }
 
-// claim moves a queued command to sent and queues its deadline. ok is
+// claim moves a queued command to sent. ok is
 // false when someone else claimed it first (the current state is returned).
 func (s *Service) claim(ctx context.Context, c *domain.Command) (*domain.Command, bool) {
 	now := s.d.Clock.Now().UTC()
@@ -38,8 +38,6 @@ func (s *Service) claim(ctx context.Context, c *domain.Command) (*domain.Command
 		return c, false
 	}
 	s.publish(ctx, upd)
-	deadline := now.Add(time.Duration(upd.TimeoutSeconds)*time.Second + DeadlineGrace)
-	s.schedule(ctx, TaskDeadline, upd.ID, deadline)
 	return upd, true
 }
 
@@ -144,8 +142,13 @@ func (s *Service) onDeadlineTask(ctx context.Context, t ports.Task) error {
 	if err := json.Unmarshal(t.Payload, &ref); err != nil {
 		return ports.SkipRetry(err)
 	}
+	return s.timeOut(ctx, ref.ID)
+}
+
+// timeOut ends a sent or running command that never got its result.
+func (s *Service) timeOut(ctx context.Context, id string) error {
 	now := s.d.Clock.Now().UTC()
-	c, err := s.d.Store.Commands().Transition(ctx, ref.ID, []domain.CommandStatus{domain.CommandSent, domain.CommandRunning},
+	c, err := s.d.Store.Commands().Transition(ctx, id, []domain.CommandStatus{domain.CommandSent, domain.CommandRunning},
 		domain.CommandUpdate{Status: domain.CommandTimedOut, FinishedAt: &now, Error: "no result from the agent within the timeout"})
 	switch {
 	case err == nil:
@@ -155,4 +158,50 @@ func (s *Service) onDeadlineTask(ctx context.Context, t ports.Task) error {
 		return nil
 	}
 	return err
+}
+
+// SweepOverdue times out sent or running commands whose agent never
+// answered within their timeout plus DeadlineGrace (it reports its own
+// timeouts; this covers an agent that never comes back). Every node may
+// sweep: the transition has one winner. It returns how many it ended.
+func (s *Service) SweepOverdue(ctx context.Context) (int, error) {
+	overdue, err := s.d.Store.Commands().Overdue(ctx, s.d.Clock.Now(), DeadlineGrace, sweepBatch)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, c := range overdue {
+		if err := s.timeOut(ctx, c.ID); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+// sweepBatch bounds one sweep; the next takes the rest.
+const sweepBatch = 500
+
+// DefaultSweepEvery is how often RunSweeper looks for overdue commands.
+const DefaultSweepEvery = 30 * time.Second
+
+// RunSweeper sweeps every interval until ctx ends.
+func (s *Service) RunSweeper(ctx context.Context, every time.Duration) {
+	if every <= 0 {
+		every = DefaultSweepEvery
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := s.SweepOverdue(ctx); err != nil {
+				s.d.Logger.Warn("overdue commands not swept", "error", err)
+			} else if n > 0 {
+				s.d.Logger.Info("commands timed out without a result from their agent", "count", n)
+			}
+		}
+	}
 }

@@ -2,9 +2,10 @@
 // as queued, sent straight to the node holding the device's link (the
 // relay, over the bus), acknowledged and answered by the agent, and its
 // progress published to browsers. A command for an offline device waits in
-// the store and is delivered when the agent says hello, unless it expired;
-// the queue holds each waiting command's expiry and each sent command's
-// deadline, so nothing stays pending forever when a device never returns.
+// the store and is delivered when the agent says hello, unless it expired:
+// the queue holds each waiting command's expiry. A sweep times out sent
+// commands whose agent never answered, so nothing stays pending forever
+// when a device never returns.
 package commands
 
 import (
@@ -69,7 +70,8 @@ const (
 	MaxPendingDelivered = 200
 )
 
-// Queue task kinds.
+// Queue task kinds. TaskDeadline is no longer queued (SweepOverdue replaced
+// it); its handler stays for tasks an older version queued.
 const (
 	TaskExpire   = "command.expire"
 	TaskDeadline = "command.deadline"
