@@ -17,6 +17,7 @@ import (
 	"github.com/breeze-rmm/breeze/adapters/http/remoteio"
 	"github.com/breeze-rmm/breeze/adapters/memory"
 	redisad "github.com/breeze-rmm/breeze/adapters/redis"
+	"github.com/breeze-rmm/breeze/adapters/secretbox"
 	"github.com/breeze-rmm/breeze/adapters/sqlite"
 	"github.com/breeze-rmm/breeze/core/app/agents"
 	"github.com/breeze-rmm/breeze/core/app/commands"
@@ -103,14 +104,23 @@ func (r *Remote) Wire(cfg *config.Config, st ports.Store, id *Identity, ag *Agen
 	if !ok {
 		return fmt.Errorf("the store %T does not keep remote work", st)
 	}
-	var err error
-	if r.Relay, err = relay.New(relay.Deps{Bus: r.Bus, Registry: r.Registry, NodeID: r.NodeID, Links: ag.Hub, Logger: log}); err != nil {
+	relayNew, err := relay.New(relay.Deps{Bus: r.Bus, Registry: r.Registry, NodeID: r.NodeID, Links: ag.Hub, Logger: log})
+	if err != nil {
 		return err
 	}
-	if r.Commands, err = commands.New(commands.Deps{Store: rs, Sender: r.Relay, Queue: r.Queue, Events: r.Events, Logger: log.Named("commands")}); err != nil {
+	r.Relay = relayNew
+	// Secret script parameters are sealed at rest with the key that seals
+	// plugin settings (BREEZE_PLUGIN_SECRET_KEY, or its key file).
+	box, err := secretbox.Open(cfg.PluginSecretKey, cfg.DataDir)
+	if err != nil {
+		return fmt.Errorf("secrets key: %w", err)
+	}
+	if r.Commands, err = commands.New(commands.Deps{Store: rs, Sender: r.Relay, Queue: r.Queue, Events: r.Events,
+		Sealer: box, Logger: log.Named("commands")}); err != nil {
 		return err
 	}
-	if r.Scripts, err = scripts.New(scripts.Deps{Store: rs, Commands: r.Commands, Queue: r.Queue, Events: r.Events, Logger: log.Named("scripts")}); err != nil {
+	if r.Scripts, err = scripts.New(scripts.Deps{Store: rs, Commands: r.Commands, Queue: r.Queue, Events: r.Events,
+		Sealer: box, Logger: log.Named("scripts")}); err != nil {
 		return err
 	}
 	r.Commands.SetRuns(r.Scripts)

@@ -354,6 +354,13 @@ func (l *link) shut(code int, text string, abort bool) {
 	}
 }
 
+// aborted reports whether the link is being dropped at once.
+func (l *link) aborted() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.abort
+}
+
 func (l *link) isClosing() bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -385,7 +392,14 @@ func (l *link) writeLoop() {
 	for {
 		select {
 		case data := <-l.send:
+			if l.aborted() {
+				continue // select may pick queued data over done: never write after an abort
+			}
 			_ = l.ws.SetWriteDeadline(time.Now().Add(o.WriteTimeout))
+			if l.aborted() {
+				// shut's "now" deadline may have come before ours: put it back.
+				_ = l.ws.UnderlyingConn().SetWriteDeadline(time.Now())
+			}
 			if err := l.ws.WriteMessage(websocket.TextMessage, data); err != nil {
 				l.shut(websocket.CloseAbnormalClosure, "", true)
 			}

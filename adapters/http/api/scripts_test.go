@@ -1,9 +1,11 @@
 package api_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -47,6 +49,20 @@ func testScriptRunWithParameters(t *testing.T, rs *remoteServer) {
 	var p protocol.RunScriptPayload
 	if err := json.Unmarshal(cmd.Payload, &p); err != nil {
 		t.Fatal(err)
+	}
+	// While the command is pending: the secret is sealed in the database
+	// and shown as ******** by the API, even to its own author.
+	row, err := rs.Store.Commands().Get(context.Background(), domain.GlobalScope(), cmd.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(row.Payload), "s3cret") || !strings.Contains(string(row.Payload), "sealed:") {
+		t.Fatalf("the secret is stored in clear: %s", row.Payload)
+	}
+	_, pendingView := rs.Do(t, http.MethodGet, "/api/v1/commands/"+cmd.ID, rs.admin, nil)
+	if raw, _ := json.Marshal(pendingView["payload"]); strings.Contains(string(raw), "s3cret") || strings.Contains(string(raw), "sealed:") ||
+		!strings.Contains(string(raw), "********") {
+		t.Fatalf("the API shows the pending command's secret: %s", raw)
 	}
 	if p.Env["BREEZE_PARAM_NAME"] != hostile || p.Env["BREEZE_PARAM_COUNT"] != "3" || len(p.Args) != 1 || p.Args[0] != "s3cret" {
 		t.Fatalf("parameters did not arrive verbatim: %+v", p)

@@ -42,7 +42,7 @@ func (s *Service) Create(ctx context.Context, p *domain.Principal, deviceID stri
 		old, err := s.d.Store.Commands().ByIdempotencyKey(ctx, scope, deviceID, in.IdempotencyKey)
 		if err == nil {
 			audit.SetResource(ctx, "command", old.ID, old.PartnerID, old.OrgID)
-			return old, false, nil
+			return Redacted(old), false, nil
 		}
 		if !errors.Is(err, domain.ErrNotFound) {
 			return nil, false, fmt.Errorf("look up idempotency key: %w", err)
@@ -59,13 +59,13 @@ func (s *Service) Create(ctx context.Context, p *domain.Principal, deviceID stri
 			// A concurrent request with the same key won the race.
 			old, gerr := s.d.Store.Commands().ByIdempotencyKey(ctx, scope, deviceID, in.IdempotencyKey)
 			if gerr == nil {
-				return old, false, nil
+				return Redacted(old), false, nil
 			}
 		}
 		return nil, false, err
 	}
 	audit.SetResource(ctx, "command", c.ID, c.PartnerID, c.OrgID)
-	return c, true, nil
+	return Redacted(c), true, nil
 }
 
 // insertAndSend stores a new command and, when its device is linked, sends
@@ -75,6 +75,14 @@ func (s *Service) Create(ctx context.Context, p *domain.Principal, deviceID stri
 // The browser event follows the send, off the latency the agent sees; the
 // deadline costs nothing here (SweepOverdue finds overdue commands).
 func (s *Service) insertAndSend(ctx context.Context, scope domain.Scope, c *domain.Command) error {
+	if c.ID == "" {
+		c.ID = domain.NewID() // secrets are sealed for this id
+	}
+	sealed, err := SealSecrets(s.d.Sealer, c.ID, c.Payload)
+	if err != nil {
+		return err
+	}
+	c.Payload = sealed
 	online := s.d.Sender.Reachable(ctx, c.DeviceID)
 	if online {
 		now := s.d.Clock.Now().UTC()
@@ -88,7 +96,11 @@ func (s *Service) insertAndSend(ctx context.Context, scope domain.Scope, c *doma
 		s.publish(ctx, c)
 		return nil
 	}
-	if err := s.d.Sender.ToAgent(ctx, c.DeviceID, frameOf(c)); err != nil {
+	frame, err := s.frameOf(c)
+	if err != nil {
+		return err
+	}
+	if err := s.d.Sender.ToAgent(ctx, c.DeviceID, frame); err != nil {
 		// The link went away since the look-up: the command stays sent and
 		// the agent's next hello redelivers it.
 		s.d.Logger.Debug("command not delivered; redelivered at the next hello", "command_id", c.ID, "error", err)

@@ -16,12 +16,16 @@ type taskRef struct {
 	ID string `json:"id"`
 }
 
-// frameOf is the command frame the agent gets.
-func frameOf(c *domain.Command) protocol.Command {
+// frameOf is the command frame the agent gets: secret values opened.
+func (s *Service) frameOf(c *domain.Command) (protocol.Command, error) {
+	payload, err := OpenSecrets(s.d.Sealer, c.ID, c.Payload)
+	if err != nil {
+		return protocol.Command{}, err
+	}
 	return protocol.Command{
 		Header: protocol.Header{Type: protocol.TypeCommand, ID: c.ID}, Action: c.Action,
-		Payload: c.Payload, TimeoutSeconds: c.TimeoutSeconds, OutputCap: c.OutputCap,
-	}
+		Payload: payload, TimeoutSeconds: c.TimeoutSeconds, OutputCap: c.OutputCap,
+	}, nil
 }
 
 // claim moves a queued command to sent. ok is
@@ -96,7 +100,11 @@ func (s *Service) DeliverPending(ctx context.Context, deviceID string) {
 // coming back to many commands must not lose its link for it.
 func (s *Service) sendPatiently(ctx context.Context, c *domain.Command) error {
 	for try := 0; ; try++ {
-		err := s.d.Sender.ToAgent(ctx, c.DeviceID, frameOf(c))
+		frame, err := s.frameOf(c)
+		if err != nil {
+			return err
+		}
+		err = s.d.Sender.ToAgent(ctx, c.DeviceID, frame)
 		if err == nil || try >= 100 || !isNotDelivered(err) {
 			return err
 		}

@@ -12,8 +12,10 @@ import (
 )
 
 // Get returns a command within the caller's devices:read scope.
+// Secret parameter values are shown as ********.
 func (s *Service) Get(ctx context.Context, p *domain.Principal, id string) (*domain.Command, error) {
-	return s.d.Store.Commands().Get(ctx, p.ScopeFor(domain.PermDevicesRead), id)
+	c, err := s.d.Store.Commands().Get(ctx, p.ScopeFor(domain.PermDevicesRead), id)
+	return Redacted(c), err
 }
 
 // List returns commands within the caller's devices:read scope, newest first.
@@ -25,7 +27,11 @@ func (s *Service) List(ctx context.Context, p *domain.Principal, f ports.Command
 			return domain.Page[*domain.Command]{}, err
 		}
 	}
-	return s.d.Store.Commands().List(ctx, scope, f, page)
+	pg, err := s.d.Store.Commands().List(ctx, scope, f, page)
+	for i, c := range pg.Items {
+		pg.Items[i] = Redacted(c)
+	}
+	return pg, err
 }
 
 // Cancel ends a pending command (devices:execute). A command already
@@ -50,7 +56,7 @@ func (s *Service) Cancel(ctx context.Context, p *domain.Principal, id string) (*
 		_ = s.d.Sender.ToAgent(ctx, c.DeviceID, protocol.Header{Type: protocol.TypeCommandCancel, ID: c.ID})
 	}
 	s.finished(ctx, upd)
-	return upd, nil
+	return Redacted(upd), nil
 }
 
 // finished redacts a final command's secrets and publishes it.

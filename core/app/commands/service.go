@@ -88,6 +88,10 @@ type Deps struct {
 	// Runs hears about finished batch commands; nil: nobody. SetRuns
 	// installs it later (the scripts service is built after this one).
 	Runs RunObserver
+	// Sealer seals secret parameter values in stored payloads (and the
+	// script fan-out's queued task); nil: they are stored as given until
+	// the command ends.
+	Sealer Sealer
 	// OutputCap is the default cap on stdout and on stderr (0: 1 MiB).
 	OutputCap int
 }

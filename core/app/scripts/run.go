@@ -83,7 +83,16 @@ func (s *Service) Run(ctx context.Context, p *domain.Principal, scriptID string,
 		raw, _ := json.Marshal(map[string]any{"scriptId": sc.ID, "version": sc.Version, "devices": len(ids), "params": kept})
 		e.Details = string(raw)
 	})
-	task, err := json.Marshal(fanout{RunID: r.ID, UserID: p.UserID, Payload: payload, Timeout: sc.TimeoutSeconds})
+	rawPayload, err := json.Marshal(payload)
+	if err != nil {
+		return nil, fmt.Errorf("encode payload: %w", err)
+	}
+	// The queued task holds secrets only sealed (a dead task is kept).
+	sealedPayload, err := commands.SealSecrets(s.d.Sealer, r.ID, rawPayload)
+	if err != nil {
+		return nil, err
+	}
+	task, err := json.Marshal(fanout{RunID: r.ID, UserID: p.UserID, Payload: sealedPayload, Timeout: sc.TimeoutSeconds})
 	if err != nil {
 		return nil, fmt.Errorf("encode fan-out: %w", err)
 	}
@@ -166,10 +175,10 @@ func (s *Service) targets(ctx context.Context, scope domain.Scope, in RunInput) 
 
 // fanout is the queued work of a run.
 type fanout struct {
-	RunID   string                    `json:"runId"`
-	UserID  string                    `json:"userId"`
-	Payload protocol.RunScriptPayload `json:"payload"`
-	Timeout int                       `json:"timeoutSeconds"`
+	RunID   string          `json:"runId"`
+	UserID  string          `json:"userId"`
+	Payload json.RawMessage `json:"payload"` // a RunScriptPayload, secrets sealed for the run
+	Timeout int             `json:"timeoutSeconds"`
 }
 
 // RegisterTasks installs the fan-out handler on q.
@@ -190,7 +199,7 @@ func (s *Service) onFanout(ctx context.Context, t ports.Task) error {
 	if err != nil {
 		return err
 	}
-	payload, err := json.Marshal(f.Payload)
+	payload, err := commands.OpenSecrets(s.d.Sealer, r.ID, f.Payload)
 	if err != nil {
 		return ports.SkipRetry(err)
 	}
@@ -238,7 +247,11 @@ func (s *Service) Results(ctx context.Context, p *domain.Principal, runID string
 	if _, err := s.d.Store.Scripts().GetRun(ctx, p.ScopeFor(domain.PermDevicesRead), runID); err != nil {
 		return domain.Page[*domain.Command]{}, err
 	}
-	return s.d.Store.Commands().List(ctx, p.ScopeFor(domain.PermDevicesRead), ports.CommandFilter{BatchID: runID}, page)
+	pg, err := s.d.Store.Commands().List(ctx, p.ScopeFor(domain.PermDevicesRead), ports.CommandFilter{BatchID: runID}, page)
+	for i, c := range pg.Items {
+		pg.Items[i] = commands.Redacted(c)
+	}
+	return pg, err
 }
 
 // CommandFinished implements commands.RunObserver: browsers get the run's

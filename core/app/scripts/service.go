@@ -62,6 +62,9 @@ type Deps struct {
 	Logger   Logger
 	// ExtraLanguages are accepted besides Languages (runtime plugins).
 	ExtraLanguages []string
+	// Sealer seals secret values in the queued fan-out (the commands
+	// service's); nil: stored as given.
+	Sealer commands.Sealer
 }
 
 // Service implements the script use cases.

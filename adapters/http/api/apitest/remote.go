@@ -2,6 +2,7 @@ package apitest
 
 import (
 	"context"
+	"crypto/rand"
 	"testing"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 
 	"github.com/breeze-rmm/breeze/adapters/http/agentws"
 	"github.com/breeze-rmm/breeze/adapters/memory"
+	"github.com/breeze-rmm/breeze/adapters/secretbox"
 	"github.com/breeze-rmm/breeze/core/app/commands"
 	"github.com/breeze-rmm/breeze/core/app/events"
 	"github.com/breeze-rmm/breeze/core/app/relay"
@@ -28,6 +30,8 @@ type RemoteParts struct {
 	Events   *events.Publisher
 	Commands *commands.Service
 	Scripts  *scripts.Service
+	// Sealer seals secret parameters at rest (a random key per server).
+	Sealer commands.Sealer
 }
 
 // buildRemote wires remote work like the server does and starts the relay
@@ -50,10 +54,19 @@ func buildRemote(t testing.TB, st ports.Store, hub *agentws.Hub, clock *Clock, l
 		t.Fatalf("apitest: relay: %v", err)
 	}
 	p.Events = &events.Publisher{Bus: p.Bus, Logger: log}
-	if p.Commands, err = commands.New(commands.Deps{Store: rs, Sender: p.Relay, Queue: p.Queue, Events: p.Events, Clock: clock, Logger: log}); err != nil {
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	box, err := secretbox.New(key)
+	if err != nil {
+		t.Fatalf("apitest: secretbox: %v", err)
+	}
+	p.Sealer = box
+	if p.Commands, err = commands.New(commands.Deps{Store: rs, Sender: p.Relay, Queue: p.Queue, Events: p.Events, Clock: clock,
+		Sealer: box, Logger: log}); err != nil {
 		t.Fatalf("apitest: commands: %v", err)
 	}
-	if p.Scripts, err = scripts.New(scripts.Deps{Store: rs, Commands: p.Commands, Queue: p.Queue, Events: p.Events, Clock: clock, Logger: log}); err != nil {
+	if p.Scripts, err = scripts.New(scripts.Deps{Store: rs, Commands: p.Commands, Queue: p.Queue, Events: p.Events, Clock: clock,
+		Sealer: box, Logger: log}); err != nil {
 		t.Fatalf("apitest: scripts: %v", err)
 	}
 	p.Commands.SetRuns(p.Scripts)
