@@ -41,6 +41,8 @@ type Deps struct {
 	// OnChange is told after the plugin set changed (a collector may have
 	// new facts: the link's CheckInventory). It must not block.
 	OnChange func()
+	// OnCollectorGone is told after a collector was withdrawn.
+	OnCollectorGone func()
 
 	HTTPClient    *http.Client  // default: proxy from the environment, no redirects
 	MaxArchive    int64         // DefaultMaxArchive
@@ -160,9 +162,16 @@ func (m *Manager) Sync(ctx context.Context, offers []protocol.PluginOffer) {
 		}
 	}
 	m.mu.Unlock()
+	collectorGone := false
 	for _, p := range gone {
 		m.log.Info("plugin withdrawn; stopping it", "plugin_id", p.offer.ID, "version", p.offer.Version)
 		p.stop(m)
+		collectorGone = collectorGone || p.offer.Kind == "collector"
+	}
+	if collectorGone && m.d.OnCollectorGone != nil {
+		// An inventory diff cannot say "no facts any more": the caller
+		// sends a full inventory, without the withdrawn collector's facts.
+		defer m.d.OnCollectorGone()
 	}
 
 	ids := make([]string, 0, len(want))

@@ -55,6 +55,15 @@ func newAgent(ctx context.Context, cfg config.Config, configPath string, log hcl
 			l.CheckInventory() // collectors' facts join the inventory now
 			go a.reportPlugins(ctx)
 		},
+		OnCollectorGone: func() {
+			go func() {
+				// Best effort: a link that is down sends a diff later, and
+				// the stale facts go at the next full inventory.
+				if err := l.SendFullInventory(ctx); err != nil {
+					log.Debug("full inventory after a collector left not sent", "error", err)
+				}
+			}()
+		},
 	})
 	if err != nil {
 		return nil, err

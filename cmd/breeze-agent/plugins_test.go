@@ -258,6 +258,22 @@ func TestAgentRunsOfferedPlugins(t *testing.T) {
 	if len(h.Plugins) != 1 || h.Plugins[0].ID != "breeze.failedunits" || slices.Contains(h.Capabilities, "scripts:lua") {
 		t.Fatalf("hello after withdrawal: %+v", h)
 	}
+
+	// Withdraw the collector too: the server hears of the change during the
+	// link (plugin_states) and gets a full inventory without its facts.
+	from = ls.mark()
+	ls.mu.Lock()
+	ls.offers = nil
+	ls.mu.Unlock()
+	ls.send(t, protocol.Plugins{Header: protocol.Header{Type: protocol.TypePlugins}, Plugins: []protocol.PluginOffer{}})
+	states := await(t, ls, from, protocol.TypePluginStates, 10*time.Second, func(p protocol.PluginStates) bool { return len(p.Plugins) == 0 })
+	if len(states.Plugins) != 0 {
+		t.Fatalf("plugin states after withdrawing everything: %+v", states)
+	}
+	full := await(t, ls, from, protocol.TypeInventory, 10*time.Second, func(i protocol.Inventory) bool { return i.Full })
+	if len(full.Facts) != 0 {
+		t.Fatalf("the full inventory still carries the withdrawn collector's facts: %+v", full.Facts)
+	}
 }
 
 func runCmdCtx(ctx context.Context, args ...string) (int, string, string) {
