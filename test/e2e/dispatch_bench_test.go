@@ -2,9 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
-	"path/filepath"
 	"testing"
 	"time"
 )
@@ -19,18 +17,7 @@ import (
 func BenchmarkCommandDispatchRealAgent(b *testing.B) {
 	srv := startServer(b, backends[0])
 	api := login(b, srv)
-	key := api.mintKey(api.site("Dispatch bench"), 1)
-	dir := b.TempDir()
-	cfgPath := filepath.Join(dir, "agent", "agent.json")
-	if out, err := agentCmd("enroll", "--server", srv.url, "--key-file", writeFile(b, dir, "k", key), "--config", cfgPath).CombinedOutput(); err != nil {
-		b.Fatalf("enroll: %v\n%s", err, out)
-	}
-	cfg := readAgentConfig(b, cfgPath)
-	startAgent(b, cfgPath)
-	eventually(b, 30*time.Second, "device online", func() (bool, string) {
-		d, ok := api.listed(cfg.DeviceID)
-		return ok && d.Status == "online", fmt.Sprintf("%+v", d)
-	})
+	_, cfg := runAgentOnline(b, api, enrollAgent(b, srv, api, api.site("Dispatch bench")))
 	samples := make([]time.Duration, 0, b.N)
 	b.ResetTimer()
 	for range b.N {

@@ -2,8 +2,6 @@ package e2e
 
 import (
 	"encoding/base64"
-	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -34,18 +32,7 @@ const keyPace = 10 * time.Millisecond
 
 func benchEcho(b *testing.B, agentNode, browserNode *server) {
 	api := login(b, agentNode)
-	key := api.mintKey(api.site("Echo bench"), 1)
-	dir := b.TempDir()
-	cfgPath := filepath.Join(dir, "agent", "agent.json")
-	if out, err := agentCmd("enroll", "--server", agentNode.url, "--key-file", writeFile(b, dir, "k", key), "--config", cfgPath).CombinedOutput(); err != nil {
-		b.Fatalf("enroll: %v\n%s", err, out)
-	}
-	cfg := readAgentConfig(b, cfgPath)
-	startAgent(b, cfgPath)
-	eventually(b, 30*time.Second, "device online", func() (bool, string) {
-		d, ok := api.listed(cfg.DeviceID)
-		return ok && d.Status == "online", fmt.Sprintf("%+v", d)
-	})
+	_, cfg := runAgentOnline(b, api, enrollAgent(b, agentNode, api, api.site("Echo bench")))
 	term := openTerminal(b, browserNode, login(b, browserNode), cfg.DeviceID)
 	// Hand the keystrokes to cat, byte by byte (no line editing, no tty
 	// echo): each comes back once, as cat's output.

@@ -138,15 +138,9 @@ func TestPluginsLoadedByTheRealHosts(t *testing.T) {
 	}
 
 	// The Lua runtime, offered to a real agent trusting the vendor key.
-	key := api.mintKey(site, 1)
-	dir := t.TempDir()
-	cfgPath := filepath.Join(dir, "agent", "agent.json")
-	if out, err := agentCmd("enroll", "--server", srv.url, "--key-file", writeFile(t, dir, "k", key), "--config", cfgPath).CombinedOutput(); err != nil {
-		t.Fatalf("enroll: %v\n%s", err, out)
-	}
+	cfgPath := enrollAgent(t, srv, api, site)
 	trustKey(t, cfgPath, string(pubPEM))
-	cfg := readAgentConfig(t, cfgPath)
-	agent := startAgent(t, cfgPath)
+	agent, cfg := runAgentOnline(t, api, cfgPath)
 	var last commandView
 	eventually(t, 60*time.Second, "a Lua script runs through the plugin", func() (bool, string) {
 		code, body := api.do(http.MethodPost, "/api/v1/devices/"+cfg.DeviceID+"/commands", map[string]any{
@@ -348,15 +342,9 @@ func TestPluginsAcrossNodes(t *testing.T) {
 	}
 
 	// An agent linked to node B gets the Lua runtime from node B.
-	key := apiA.mintKey(site, 1)
-	dir := t.TempDir()
-	cfgPath := filepath.Join(dir, "agent", "agent.json")
-	if out, err := agentCmd("enroll", "--server", b.url, "--key-file", writeFile(t, dir, "k", key), "--config", cfgPath).CombinedOutput(); err != nil {
-		t.Fatalf("enroll: %v\n%s", err, out)
-	}
+	cfgPath := enrollAgent(t, b, apiA, site)
 	trustKey(t, cfgPath, string(pubPEM))
-	cfg := readAgentConfig(t, cfgPath)
-	startAgent(t, cfgPath)
+	_, cfg := runAgentOnline(t, apiA, cfgPath)
 	eventually(t, 60*time.Second, "Lua through the plugin, via node B", func() (bool, string) {
 		code, body := apiA.do(http.MethodPost, "/api/v1/devices/"+cfg.DeviceID+"/commands", map[string]any{
 			"action": "run_script", "payload": map[string]any{"language": "lua", "body": "print(6*7)"}})

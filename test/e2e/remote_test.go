@@ -75,18 +75,8 @@ func startCluster(t testing.TB, extraEnv ...string) (*server, *server) {
 
 func testRemoteWork(t *testing.T, nodeA, nodeB *server) {
 	apiA := login(t, nodeA)
-	key := apiA.mintKey(apiA.site("Remote "+t.Name()), 1)
+	_, cfg := runAgentOnline(t, apiA, enrollAgent(t, nodeA, apiA, apiA.site("Remote "+t.Name())))
 	dir := t.TempDir()
-	cfgPath := filepath.Join(dir, "agent", "agent.json")
-	if out, err := agentCmd("enroll", "--server", nodeA.url, "--key-file", writeFile(t, dir, "k", key), "--config", cfgPath).CombinedOutput(); err != nil {
-		t.Fatalf("enroll: %v\n%s", err, out)
-	}
-	cfg := readAgentConfig(t, cfgPath)
-	startAgent(t, cfgPath)
-	eventually(t, 30*time.Second, "device online", func() (bool, string) {
-		d, ok := apiA.listed(cfg.DeviceID)
-		return ok && d.Status == "online", fmt.Sprintf("%+v", d)
-	})
 	apiB := login(t, nodeB)
 
 	// A command through node B, with a hostile parameter in the
