@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // AuditEntry is one append-only row of the audit log. Rows form a hash chain:
@@ -68,14 +67,8 @@ func (e *AuditEntry) ComputeHash(prev string) string {
 // replaced) so every database stores, and hashes, the same text.
 func (e *AuditEntry) Truncate() {
 	cut := func(s string, n int) string {
-		s = strings.ToValidUTF8(s, "\uFFFD")
-		if len(s) <= n {
-			return s
-		}
-		for n > 0 && !utf8.RuneStart(s[n]) {
-			n--
-		}
-		return s[:n]
+		out, _ := ClipUTF8(strings.ToValidUTF8(s, "\uFFFD"), n)
+		return out
 	}
 	e.UserAgent = cut(e.UserAgent, 512)
 	e.IP = cut(e.IP, 64)

@@ -37,14 +37,8 @@ func (s *Service) PluginStates(ctx context.Context, deviceID string, states []pr
 	return nil
 }
 
-// clipText bounds agent-reported text, on a rune boundary.
+// clipText bounds agent-reported text, on a character boundary.
 func clipText(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	for len(string(r)) > n {
-		r = r[:len(r)-1]
-	}
-	return string(r)
+	out, _ := domain.ClipUTF8(s, n)
+	return out
 }

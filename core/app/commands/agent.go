@@ -55,15 +55,16 @@ func (s *Service) Result(ctx context.Context, deviceID string, r protocol.Comman
 	if capN <= 0 {
 		capN = s.d.OutputCap
 	}
-	stdout, cut1 := capText(r.Stdout, capN)
-	stderr, cut2 := capText(r.Stderr, capN)
+	stdout, cut1 := domain.ClipUTF8(r.Stdout, capN)
+	stderr, cut2 := domain.ClipUTF8(r.Stderr, capN)
+	errText, _ := domain.ClipUTF8(r.Error, 4096)
 	data := r.Data
 	if len(data) > maxPayload || (len(data) > 0 && !json.Valid(data)) {
 		data = nil
 	}
 	u := domain.CommandUpdate{
 		Status: status, StartedAt: &started, FinishedAt: &finished, ExitCode: r.ExitCode,
-		Stdout: stdout, Stderr: stderr, Truncated: r.Truncated || cut1 || cut2, Error: clipLong(r.Error, 4096), Data: data,
+		Stdout: stdout, Stderr: stderr, Truncated: r.Truncated || cut1 || cut2, Error: errText, Data: data,
 		Payload: redact(c),
 	}
 	upd, err := s.d.Store.Commands().Transition(ctx, c.ID, domain.PendingStatuses, u)
@@ -96,23 +97,6 @@ func agentTime(t, now time.Time) time.Time {
 		return now
 	}
 	return t.UTC()
-}
-
-// capText keeps at most n bytes, cut on a UTF-8 boundary.
-func capText(s string, n int) (string, bool) {
-	if len(s) <= n {
-		return s, false
-	}
-	cut := n
-	for cut > 0 && cut > n-4 && (s[cut]&0xC0) == 0x80 {
-		cut--
-	}
-	return s[:cut], true
-}
-
-func clipLong(s string, n int) string {
-	out, _ := capText(s, n)
-	return out
 }
 
 // redacted replaces a secret's value once a command is final.
