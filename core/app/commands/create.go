@@ -83,7 +83,8 @@ func (s *Service) insertAndSend(ctx context.Context, scope domain.Scope, c *doma
 		return err
 	}
 	c.Payload = sealed
-	online := s.d.Sender.Reachable(ctx, c.DeviceID)
+	route := s.d.Sender.Locate(ctx, c.DeviceID)
+	online := route.Linked()
 	if online {
 		now := s.d.Clock.Now().UTC()
 		c.Status, c.SentAt, c.Attempts = domain.CommandSent, &now, 1
@@ -100,7 +101,7 @@ func (s *Service) insertAndSend(ctx context.Context, scope domain.Scope, c *doma
 	if err != nil {
 		return err
 	}
-	if err := s.d.Sender.ToAgent(ctx, c.DeviceID, frame); err != nil {
+	if err := s.d.Sender.SendTo(ctx, route, frame); err != nil {
 		// The link went away since the look-up: the command stays sent and
 		// the agent's next hello redelivers it.
 		s.d.Logger.Debug("command not delivered; redelivered at the next hello", "command_id", c.ID, "error", err)

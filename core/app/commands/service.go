@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/breeze-rmm/breeze/core/app/events"
+	"github.com/breeze-rmm/breeze/core/app/relay"
 	"github.com/breeze-rmm/breeze/ports"
 )
 
@@ -28,8 +29,10 @@ type Store interface {
 // (relay.Relay implements it).
 type Sender interface {
 	ToAgent(ctx context.Context, deviceID string, frame any) error
-	// Reachable: some node holds a live link of the device right now.
-	Reachable(ctx context.Context, deviceID string) bool
+	// Locate finds the node holding the device's link; SendTo sends along
+	// what it found (one look-up on the dispatch path, not two).
+	Locate(ctx context.Context, deviceID string) relay.Route
+	SendTo(ctx context.Context, rt relay.Route, frame any) error
 }
 
 // Publisher publishes browser events (events.Publisher implements it).

@@ -120,6 +120,11 @@ func (r *Relay) ToAgent(ctx context.Context, deviceID string, frame any) error {
 		// Our own stale claim (the link just closed) is as good as none.
 		return ErrNotLinked
 	}
+	return r.publish(ctx, node, deviceID, raw)
+}
+
+// publish hands an encoded frame to the node holding the device's link.
+func (r *Relay) publish(ctx context.Context, node, deviceID string, raw []byte) error {
 	payload, err := json.Marshal(envelope{DeviceID: deviceID, Frame: raw})
 	if err != nil {
 		return fmt.Errorf("relay: encode envelope: %w", err)
@@ -130,18 +135,67 @@ func (r *Relay) ToAgent(ctx context.Context, deviceID string, frame any) error {
 	return nil
 }
 
+// Route is where a device's live link was when Locate looked: this node,
+// another node, or none. A caller that must decide before it sends (store
+// a command as sent or queued) locates once and sends along the route,
+// rather than looking the device up twice.
+type Route struct {
+	deviceID string
+	local    bool
+	node     string // another node holding the link
+	unknown  bool   // the registry did not answer: the send decides
+}
+
+// Linked reports whether some node held the link (an unanswered look-up
+// counts as linked, so a command is not left waiting for nothing).
+func (rt Route) Linked() bool { return rt.local || rt.node != "" || rt.unknown }
+
+// Locate finds the node holding the device's link.
+func (r *Relay) Locate(ctx context.Context, deviceID string) Route {
+	rt := Route{deviceID: deviceID}
+	if r.d.Links.Holds(deviceID) {
+		rt.local = true
+		return rt
+	}
+	node, ok, err := r.d.Registry.Lookup(ctx, deviceID)
+	switch {
+	case err != nil:
+		rt.unknown = true
+	case ok && node != r.d.NodeID:
+		rt.node = node
+	}
+	return rt
+}
+
+// SendTo delivers frame along rt (see ToAgent for what a nil error means).
+// A route that no longer holds (the local link closed meanwhile, or the
+// look-up had failed) falls back to a fresh ToAgent.
+func (r *Relay) SendTo(ctx context.Context, rt Route, frame any) error {
+	raw, err := encode(frame)
+	if err != nil {
+		return err
+	}
+	switch {
+	case rt.local:
+		if held, queued := r.d.Links.SendRaw(rt.deviceID, raw); held {
+			if !queued {
+				return ErrNotDelivered
+			}
+			return nil
+		}
+	case rt.node != "":
+		return r.publish(ctx, rt.node, rt.deviceID, raw)
+	case !rt.unknown:
+		return ErrNotLinked
+	}
+	return r.ToAgent(ctx, rt.deviceID, raw)
+}
+
 // Reachable reports whether some node holds a live link of the device
 // (this one, or another per the presence registry). A registry error
 // counts as reachable: the send then decides.
 func (r *Relay) Reachable(ctx context.Context, deviceID string) bool {
-	if r.d.Links.Holds(deviceID) {
-		return true
-	}
-	node, ok, err := r.d.Registry.Lookup(ctx, deviceID)
-	if err != nil {
-		return true
-	}
-	return ok && node != r.d.NodeID
+	return r.Locate(ctx, deviceID).Linked()
 }
 
 func encode(frame any) ([]byte, error) {
