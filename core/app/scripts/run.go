@@ -257,11 +257,11 @@ func (s *Service) Results(ctx context.Context, p *domain.Principal, runID string
 // CommandFinished implements commands.RunObserver: browsers get the run's
 // new counts.
 func (s *Service) CommandFinished(ctx context.Context, c *domain.Command) {
-	r, err := s.d.Store.Scripts().GetRun(ctx, domain.GlobalScope(), c.BatchID)
-	if err != nil {
+	meta, ok := s.metas.get(ctx, s, c.BatchID)
+	if !ok {
 		return
 	}
-	s.publishRun(ctx, r)
+	s.publishProgress(ctx, c.BatchID, meta)
 }
 
 // RunProgress is the data of a run.updated event.
@@ -272,11 +272,15 @@ type RunProgress struct {
 }
 
 func (s *Service) publishRun(ctx context.Context, r *domain.ScriptRun) {
-	counts, err := s.d.Store.Commands().CountByBatch(ctx, r.ID)
+	s.publishProgress(ctx, r.ID, runMeta{partnerID: r.PartnerID, orgID: r.OrgID, total: len(r.DeviceIDs)})
+}
+
+func (s *Service) publishProgress(ctx context.Context, runID string, meta runMeta) {
+	counts, err := s.d.Store.Commands().CountByBatch(ctx, runID)
 	if err != nil {
-		s.d.Logger.Warn("run counts not loaded", "run_id", r.ID, "error", err)
+		s.d.Logger.Warn("run counts not loaded", "run_id", runID, "error", err)
 		return
 	}
 	s.d.Events.PublishData(ctx, events.Event{Type: events.TypeRunUpdated, At: s.d.Clock.Now().UTC(),
-		PartnerID: r.PartnerID, OrgID: r.OrgID}, RunProgress{RunID: r.ID, Counts: counts, Total: len(r.DeviceIDs)})
+		PartnerID: meta.partnerID, OrgID: meta.orgID}, RunProgress{RunID: runID, Counts: counts, Total: meta.total})
 }

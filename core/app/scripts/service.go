@@ -68,7 +68,10 @@ type Deps struct {
 }
 
 // Service implements the script use cases.
-type Service struct{ d Deps }
+type Service struct {
+	d     Deps
+	metas runMetas // runs' tenants and sizes, for progress events
+}
 
 // New checks deps. Register the fan-out task with RegisterTasks and make
 // the commands service report to this one (commands.SetRuns).
