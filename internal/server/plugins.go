@@ -10,7 +10,6 @@ import (
 	httpapi "github.com/breeze-rmm/breeze/adapters/http"
 	"github.com/breeze-rmm/breeze/adapters/http/pluginsapi"
 	"github.com/breeze-rmm/breeze/adapters/pluginserver"
-	"github.com/breeze-rmm/breeze/adapters/secretbox"
 	"github.com/breeze-rmm/breeze/core/app/plugins"
 	"github.com/breeze-rmm/breeze/internal/config"
 	"github.com/breeze-rmm/breeze/ports"
@@ -51,16 +50,13 @@ type Plugins struct {
 }
 
 // BuildPlugins wires plugin management; rw must be wired (its relay pushes
-// plugin changes to linked agents), ag gets the offers for its welcomes.
+// plugin changes to linked agents, its key seals settings), ag gets the
+// offers for its welcomes.
 func BuildPlugins(cfg *config.Config, st ports.Store, rw *Remote, ag *Agents, log hclog.Logger) (*Plugins, error) {
 	log = log.Named("plugins")
 	keys, err := pluginserver.LoadTrustedKeys(cfg.PluginTrustedKeys)
 	if err != nil {
 		return nil, fmt.Errorf("%w: BREEZE_PLUGIN_TRUSTED_KEYS: %v", config.ErrConfig, err)
-	}
-	box, err := secretbox.Open(cfg.PluginSecretKey, cfg.DataDir)
-	if err != nil {
-		return nil, fmt.Errorf("plugin settings key: %w", err)
 	}
 	rt, err := pluginserver.NewRuntime(pluginserver.RuntimeOptions{Store: st.Plugins(), Logger: log})
 	if err != nil {
@@ -75,7 +71,7 @@ func BuildPlugins(cfg *config.Config, st ports.Store, rw *Remote, ag *Agents, lo
 	}
 	svc, err := plugins.New(plugins.Deps{Store: st,
 		Packages: &pluginserver.Packages{Trusted: keys, AllowUnsigned: cfg.PluginsAllowUnsigned, HostVersion: Version},
-		Runtime:  rt, Sealer: box, Agents: rw.Relay, Changes: busChanges{bus: rw.Bus, log: log},
+		Runtime:  rt, Sealer: rw.Secrets, Agents: rw.Relay, Changes: busChanges{bus: rw.Bus, log: log},
 		DataDir: cfg.DataDir, Logger: log})
 	if err != nil {
 		return nil, err

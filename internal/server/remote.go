@@ -48,6 +48,9 @@ type Remote struct {
 	Events   *events.Publisher
 	Commands *commands.Service
 	Scripts  *scripts.Service
+	// Secrets seals secret values at rest (script parameters here, plugin
+	// settings in BuildPlugins): one key per deployment.
+	Secrets  *secretbox.Box
 	Tickets  *tickets.Service
 	Terminal *terminal.Broker
 	Files    *files.Service
@@ -115,6 +118,7 @@ func (r *Remote) Wire(cfg *config.Config, st ports.Store, id *Identity, ag *Agen
 	if err != nil {
 		return fmt.Errorf("secrets key: %w", err)
 	}
+	r.Secrets = box
 	if r.Commands, err = commands.New(commands.Deps{Store: rs, Sender: r.Relay, Queue: r.Queue, Events: r.Events,
 		Sealer: box, Logger: log.Named("commands")}); err != nil {
 		return err
