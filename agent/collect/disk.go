@@ -8,7 +8,7 @@ import (
 
 	"github.com/shirou/gopsutil/v4/disk"
 
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 // pseudoFS are filesystem types that hold no user data; reporting their

@@ -8,7 +8,7 @@ import (
 
 	"github.com/shirou/gopsutil/v4/net"
 
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 // netState turns cumulative per-interface byte counters into rates.

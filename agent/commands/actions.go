@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/breeze-rmm/breeze/agent/scripts"
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 // outcome is what an action returns besides a script's output.

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 func TestServerCancelKillsTheRunningScript(t *testing.T) {

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/breeze-rmm/breeze/agent/scripts"
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 // wire records frames; while down, sends fail as over a lost link.

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 func TestDiscover(t *testing.T) {

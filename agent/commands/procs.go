@@ -9,7 +9,7 @@ import (
 
 	"github.com/shirou/gopsutil/v4/process"
 
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 // Bounds that keep list_processes' answer inside one frame.

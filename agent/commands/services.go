@@ -11,7 +11,7 @@ import (
 	"runtime"
 	"strings"
 
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 // serviceName is what restart_service accepts: a systemd unit name, never

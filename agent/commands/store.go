@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/breeze-rmm/breeze/agent/config"
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 // Bounds of the id cache.

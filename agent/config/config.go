@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 // Config is what enrollment produced plus what the server told us since.

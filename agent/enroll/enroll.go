@@ -20,7 +20,7 @@ import (
 
 	"github.com/breeze-rmm/breeze/agent/backoff"
 	"github.com/breeze-rmm/breeze/agent/config"
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 // ErrKeyRejected is the server's 401: the key is unknown, expired, used up or

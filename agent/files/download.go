@@ -10,7 +10,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 func (m *Manager) download(ctx context.Context, t *transfer, f protocol.FileDownload) {

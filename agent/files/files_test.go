@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 // peer plays the server: it records frames and acks download chunks.

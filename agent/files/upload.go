@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 func (m *Manager) upload(ctx context.Context, t *transfer, f protocol.FileUpload) {

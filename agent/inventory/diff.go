@@ -3,7 +3,7 @@ package inventory
 import (
 	"reflect"
 
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 // Diff compares the last inventory the server got (prev, a full one) with a

@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 // sysBlock is where Linux lists block devices.

@@ -8,7 +8,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 // DpkgStatusPath is where dpkg keeps its database of installed packages.

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 // rpmQueryFormat prints name, [epoch:]version-release and arch, tab

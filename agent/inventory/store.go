@@ -8,7 +8,7 @@ import (
 	"os"
 
 	"github.com/breeze-rmm/breeze/agent/config"
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 // FileStore keeps the last inventory the server received, so after a restart

@@ -12,7 +12,7 @@ import (
 	"github.com/shirou/gopsutil/v4/mem"
 
 	"github.com/breeze-rmm/breeze/agent/collect"
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 func osInfo(ctx context.Context) (*protocol.OSInfo, error) {

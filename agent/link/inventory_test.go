@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 type fakeInventory struct {

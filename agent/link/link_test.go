@@ -14,7 +14,7 @@ import (
 
 	"github.com/breeze-rmm/breeze/agent/backoff"
 	"github.com/breeze-rmm/breeze/agent/config"
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 type syncBuffer struct {

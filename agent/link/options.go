@@ -12,7 +12,7 @@ import (
 
 	"github.com/breeze-rmm/breeze/agent/backoff"
 	"github.com/breeze-rmm/breeze/agent/config"
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 // Sampler takes one heartbeat (agent/collect.Sampler).

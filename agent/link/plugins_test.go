@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 // The welcome's offers and later `plugins` frames reach OnPlugins; hello

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 // Remote handles the remote-work frames (commands, terminal, files) that

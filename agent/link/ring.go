@@ -3,7 +3,7 @@ package link
 import (
 	"sync"
 
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 // Ring is a bounded FIFO of heartbeats. When full, Push drops the oldest: the

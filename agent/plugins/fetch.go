@@ -11,7 +11,7 @@ import (
 	"os"
 
 	"github.com/breeze-rmm/breeze/agent/config"
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 // DefaultMaxArchive caps a plugin archive download.

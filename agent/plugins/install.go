@@ -9,7 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
+	"github.com/breeze-rmm/breeze/protocol"
 	"github.com/breeze-rmm/breeze/sdk/manifest"
 	"github.com/breeze-rmm/breeze/sdk/pack"
 )

@@ -15,7 +15,7 @@ import (
 	"github.com/breeze-rmm/breeze/adapters/pluginhost"
 	"github.com/breeze-rmm/breeze/agent/config"
 	"github.com/breeze-rmm/breeze/agent/scripts"
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 // Plugin states reported in hello.

@@ -19,7 +19,7 @@ import (
 	"github.com/breeze-rmm/breeze/agent/config"
 	"github.com/breeze-rmm/breeze/agent/plugins/pluginstest"
 	"github.com/breeze-rmm/breeze/agent/scripts"
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
+	"github.com/breeze-rmm/breeze/protocol"
 	"github.com/breeze-rmm/breeze/sdk/pack"
 )
 

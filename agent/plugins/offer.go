@@ -6,7 +6,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
+	"github.com/breeze-rmm/breeze/protocol"
 	"github.com/breeze-rmm/breeze/sdk"
 	"github.com/breeze-rmm/breeze/sdk/manifest"
 )

@@ -10,7 +10,7 @@ import (
 
 	"github.com/breeze-rmm/breeze/adapters/pluginhost"
 	"github.com/breeze-rmm/breeze/agent/scripts"
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
+	"github.com/breeze-rmm/breeze/protocol"
 	"github.com/breeze-rmm/breeze/sdk"
 )
 

@@ -12,7 +12,7 @@ import (
 	"github.com/breeze-rmm/breeze/agent/files"
 	"github.com/breeze-rmm/breeze/agent/link"
 	"github.com/breeze-rmm/breeze/agent/terminal"
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 // Dispatcher implements link.Remote. Set its handlers before the link runs

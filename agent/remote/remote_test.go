@@ -21,7 +21,7 @@ import (
 	"github.com/breeze-rmm/breeze/agent/link"
 	"github.com/breeze-rmm/breeze/agent/scripts"
 	"github.com/breeze-rmm/breeze/agent/terminal"
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 const device = "0190c0de-0000-7000-8000-00000000beef"

@@ -7,7 +7,7 @@ import (
 	"os/exec"
 	"time"
 
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 // start: ConPTY support is future work; the session is refused.

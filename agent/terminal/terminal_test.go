@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 // sink collects what a manager sends.

@@ -14,7 +14,7 @@ import (
 	"github.com/breeze-rmm/breeze/agent/plugins"
 	"github.com/breeze-rmm/breeze/agent/remote"
 	"github.com/breeze-rmm/breeze/agent/scripts"
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 // firstJitter is the link's random delay before its first dial; 0 keeps

@@ -16,8 +16,8 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/breeze-rmm/breeze/agent/config"
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
 	"github.com/breeze-rmm/breeze/internal/logging"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 // Version is set at build time (-X main.Version=...).

@@ -13,7 +13,7 @@ import (
 	"github.com/breeze-rmm/breeze/agent/remote"
 	"github.com/breeze-rmm/breeze/agent/scripts"
 	"github.com/breeze-rmm/breeze/agent/terminal"
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 // stateDir is where the agent keeps its caches: the configured one, else

@@ -15,7 +15,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/breeze-rmm/breeze/agent/backoff"
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 // agent is one simulated agent. One goroutine runs it (dialling, then

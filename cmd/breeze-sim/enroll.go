@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/breeze-rmm/breeze/agent/backoff"
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 // enrollClient posts each enrollment from its agent's own source address:

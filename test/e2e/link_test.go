@@ -13,7 +13,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 // TestLinkBadInput attacks the agent link with a real token and a raw

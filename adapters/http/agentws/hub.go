@@ -21,7 +21,7 @@ import (
 
 	httpapi "github.com/breeze-rmm/breeze/adapters/http"
 	"github.com/breeze-rmm/breeze/core/domain"
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 // Route is the link's path template (protocol.LinkPath).

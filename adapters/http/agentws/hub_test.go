@@ -20,7 +20,7 @@ import (
 	httpapi "github.com/breeze-rmm/breeze/adapters/http"
 	"github.com/breeze-rmm/breeze/adapters/http/agentws"
 	"github.com/breeze-rmm/breeze/core/domain"
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 // fakeSession records what the hub hands it.

@@ -3,7 +3,7 @@ package agentws
 import (
 	"context"
 
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 // Remote receives the agent's remote-work frames (command acks and results,

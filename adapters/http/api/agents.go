@@ -14,7 +14,7 @@ import (
 
 	httpapi "github.com/breeze-rmm/breeze/adapters/http"
 	"github.com/breeze-rmm/breeze/core/domain"
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 // agentRoutes: enrollment (public: the key is the credential). The link

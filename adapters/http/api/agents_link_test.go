@@ -15,7 +15,7 @@ import (
 	"github.com/breeze-rmm/breeze/adapters/http/api/apitest"
 	"github.com/breeze-rmm/breeze/core/app/agents"
 	"github.com/breeze-rmm/breeze/core/domain"
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 func eventually(t *testing.T, what string, cond func() bool) {

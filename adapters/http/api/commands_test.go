@@ -10,7 +10,7 @@ import (
 	"github.com/breeze-rmm/breeze/adapters/http/api/apitest"
 	"github.com/breeze-rmm/breeze/core/app/commands"
 	"github.com/breeze-rmm/breeze/core/domain"
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 func TestCommandRoundTrip(t *testing.T) { bothProfiles(t, testCommandRoundTrip) }

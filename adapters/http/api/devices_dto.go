@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/breeze-rmm/breeze/core/domain"
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 // Device is one managed machine running the agent.

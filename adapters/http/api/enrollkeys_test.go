@@ -12,8 +12,8 @@ import (
 	"github.com/breeze-rmm/breeze/adapters/http/api"
 	"github.com/breeze-rmm/breeze/adapters/http/api/apitest"
 	"github.com/breeze-rmm/breeze/core/domain"
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
 	"github.com/breeze-rmm/breeze/ports"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 const keysPath = api.Prefix + "/enrollment-keys"

@@ -11,7 +11,7 @@ import (
 
 	"github.com/breeze-rmm/breeze/adapters/http/api/apitest"
 	"github.com/breeze-rmm/breeze/core/domain"
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 // hostile is a parameter value full of shell metacharacters: it must reach

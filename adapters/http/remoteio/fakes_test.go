@@ -8,7 +8,7 @@ import (
 	"sync"
 
 	"github.com/breeze-rmm/breeze/core/app/relay"
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 // fakeAgent plays the agent side of every device linked to it: it answers

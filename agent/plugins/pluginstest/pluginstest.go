@@ -22,7 +22,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
+	"github.com/breeze-rmm/breeze/protocol"
 	"github.com/breeze-rmm/breeze/sdk/manifest"
 	"github.com/breeze-rmm/breeze/sdk/pack"
 )

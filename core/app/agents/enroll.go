@@ -10,7 +10,7 @@ import (
 	"github.com/breeze-rmm/breeze/core/app/audit"
 	"github.com/breeze-rmm/breeze/core/app/auth"
 	"github.com/breeze-rmm/breeze/core/domain"
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 // Reported platform fields: short lower-case words (linux, amd64) and a

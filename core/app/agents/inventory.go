@@ -8,7 +8,7 @@ import (
 	"sort"
 
 	"github.com/breeze-rmm/breeze/core/domain"
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 // Bounds on one inventory document, far above any real machine; beyond

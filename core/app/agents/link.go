@@ -11,7 +11,7 @@ import (
 
 	"github.com/breeze-rmm/breeze/core/app/auth"
 	"github.com/breeze-rmm/breeze/core/domain"
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 // maxTokenLen bounds a presented agent token (a real one is 47 bytes).

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 func TestSampleKeepsFinitePluginMetrics(t *testing.T) {

@@ -5,7 +5,7 @@ import (
 	"fmt"
 
 	"github.com/breeze-rmm/breeze/core/domain"
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 // Bounds on an agent's plugin report.

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/breeze-rmm/breeze/core/domain"
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 // maxClockSkew: agent times further in the future are replaced by ours.

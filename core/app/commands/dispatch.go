@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/breeze-rmm/breeze/core/domain"
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
 	"github.com/breeze-rmm/breeze/ports"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 // taskRef is the payload of the expiry and deadline tasks.

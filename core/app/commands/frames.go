@@ -7,7 +7,7 @@ import (
 
 	"github.com/breeze-rmm/breeze/core/app/relay"
 	"github.com/breeze-rmm/breeze/core/domain"
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 // RunObserver hears about finished commands of a batch (the scripts

@@ -7,8 +7,8 @@ import (
 	"github.com/breeze-rmm/breeze/core/app/audit"
 	"github.com/breeze-rmm/breeze/core/app/events"
 	"github.com/breeze-rmm/breeze/core/domain"
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
 	"github.com/breeze-rmm/breeze/ports"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 // Get returns a command within the caller's devices:read scope.

@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/breeze-rmm/breeze/core/domain"
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
 	"github.com/breeze-rmm/breeze/ports"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 // ErrStalled: the agent sent nothing for StallTimeout.

@@ -10,7 +10,7 @@ import (
 
 	"github.com/breeze-rmm/breeze/core/app/relay"
 	"github.com/breeze-rmm/breeze/core/domain"
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 // Commands is the command pipeline's side of the link.

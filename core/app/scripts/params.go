@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	"github.com/breeze-rmm/breeze/core/domain"
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 // maxParamValue bounds one parameter value.

@@ -12,8 +12,8 @@ import (
 	"github.com/breeze-rmm/breeze/core/app/commands"
 	"github.com/breeze-rmm/breeze/core/app/events"
 	"github.com/breeze-rmm/breeze/core/domain"
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
 	"github.com/breeze-rmm/breeze/ports"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 // RunInput says where to run a script: exactly one of DeviceIDs, GroupID,

@@ -18,8 +18,8 @@ import (
 	"github.com/breeze-rmm/breeze/core/app/relay"
 	"github.com/breeze-rmm/breeze/core/app/tickets"
 	"github.com/breeze-rmm/breeze/core/domain"
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
 	"github.com/breeze-rmm/breeze/ports"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 // Defaults.

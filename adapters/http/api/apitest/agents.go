@@ -21,8 +21,8 @@ import (
 	"github.com/breeze-rmm/breeze/adapters/http/api"
 	"github.com/breeze-rmm/breeze/core/app/agents"
 	"github.com/breeze-rmm/breeze/core/domain"
-	"github.com/breeze-rmm/breeze/core/domain/protocol"
 	"github.com/breeze-rmm/breeze/ports"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 type agentParts struct {
