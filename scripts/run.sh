@@ -23,7 +23,9 @@ stop() {
 trap "stop; exit 0" INT TERM
 trap stop EXIT
 
-./bin/breeze serve --demo &
+# The server prints its own sign-in banner on stdout (for `breeze serve --demo`
+# run by hand); here the summary below is the one banner, once the agent is up.
+./bin/breeze serve --demo >/dev/null &
 server_pid=$!
 
 for _ in $(seq 1 100); do
@@ -35,7 +37,7 @@ done
 AGENT_CONFIG="$DATA/agent/agent.json"
 if [ ! -f "$AGENT_CONFIG" ]; then
   if [ -f "$DATA/demo-enroll.key" ]; then
-    ./bin/breeze-agent enroll --server "$URL" --key-file "$DATA/demo-enroll.key" --config "$AGENT_CONFIG" ||
+    ./bin/breeze-agent enroll --server "$URL" --key-file "$DATA/demo-enroll.key" --config "$AGENT_CONFIG" --quiet --log-level warn ||
       echo "make run: the local agent could not enroll; the server keeps running"
   else
     echo "make run: no demo enrollment key in $DATA (the database predates the demo); skipping the local agent"

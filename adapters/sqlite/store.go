@@ -90,6 +90,9 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(opts.Path), 0o700); err != nil {
 		return nil, fmt.Errorf("sqlite: create database directory: %w", err)
 	}
+	if err := ensurePrivate(opts.Path); err != nil {
+		return nil, err
+	}
 
 	w, err := openPool(ctx, opts.Path, false, 1)
 	if err != nil {

@@ -19,6 +19,7 @@ func cmdEnroll(ctx context.Context, e *env, args []string) error {
 	key := fs.String("key", "", "one-time enrollment key; visible in the process list while enrollment runs, so prefer --key-file or $"+enroll.EnvKey)
 	keyFile := fs.String("key-file", "", "file holding the enrollment key")
 	force := fs.Bool("force", false, "enroll again even if this machine is already enrolled (it becomes a new device)")
+	quiet := fs.Bool("quiet", false, "print nothing on success (for scripts such as make run, which print their own summary)")
 	if err := e.parse(fs, args, cfgFlag, level); err != nil {
 		return err
 	}
@@ -56,6 +57,9 @@ func cmdEnroll(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("enrolled as device %s but could not save the config (enroll again with a new key): %w", res.DeviceID, err)
 	}
 	e.log.Info("enrolled", "device", cfg.DeviceID, "org", cfg.OrgID, "site", cfg.SiteID, "config", e.configPath)
+	if *quiet {
+		return nil
+	}
 	fmt.Fprintf(e.stdout, "Enrolled as device %s (org %s, site %s).\nConfig written to %s.\n"+
 		"Next: `sudo breeze-agent install` to run it as a service, or `breeze-agent run` in the foreground.\n",
 		cfg.DeviceID, cfg.OrgID, cfg.SiteID, e.configPath)

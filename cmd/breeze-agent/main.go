@@ -89,6 +89,24 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 }
 
+// parseFlags parses args quietly: -h prints the command's usage on stdout
+// (help is output, not an error), and a bad flag is returned for runMain to
+// print once, with a hint.
+func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) error {
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		fs.SetOutput(stdout)
+		fmt.Fprintf(stdout, "usage: %s [flags]\n\nflags:\n", fs.Name())
+		fs.PrintDefaults()
+		return err
+	}
+	if err != nil {
+		return fmt.Errorf("%w (run \"%s -h\" for its flags)", err, fs.Name())
+	}
+	return nil
+}
+
 // exitCode ends a command with a code and no further message (the command
 // already printed what matters).
 type exitCode int
@@ -99,14 +117,13 @@ func (e exitCode) Error() string { return fmt.Sprintf("exit %d", int(e)) }
 // e.parse after adding the command's own flags.
 func (e *env) flags(name string) (*flag.FlagSet, *string, *string) {
 	fs := flag.NewFlagSet("breeze-agent "+name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
 	cfg := fs.String("config", "", "config file (default: $"+config.EnvPath+" or the platform path)")
 	level := fs.String("log-level", "info", "log level: trace, debug, info, warn, error")
 	return fs, cfg, level
 }
 
 func (e *env) parse(fs *flag.FlagSet, args []string, cfg, level *string) error {
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, e.stdout); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"flag"
 	"fmt"
 	"os"
 	"strings"
@@ -19,12 +18,13 @@ import (
 // database. The password comes from BREEZE_BOOTSTRAP_PASSWORD or the first
 // line of standard input, never from a flag (process lists are public).
 func adminBootstrap(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("breeze admin bootstrap", flag.ContinueOnError)
+	const synopsis = "breeze admin bootstrap --email EMAIL [flags] (the password from BREEZE_BOOTSTRAP_PASSWORD or standard input)"
+	fs := newFlags(synopsis)
 	email := fs.String("email", os.Getenv("BREEZE_BOOTSTRAP_EMAIL"), "the administrator's email [BREEZE_BOOTSTRAP_EMAIL]")
 	name := fs.String("name", "", "the administrator's name (default: the email)")
 	partner := fs.String("partner", "Default Partner", "the first partner's name")
-	cfg, err := config.Load(fs, args, os.Getenv)
-	if err != nil {
+	cfg, err := config.LoadSome(fs, args, os.Getenv, dbFlags...)
+	if err = helped(fs, synopsis, err); err != nil {
 		return err
 	}
 	if *email == "" {
@@ -62,7 +62,7 @@ func adminBootstrap(ctx context.Context, args []string) error {
 
 // auditVerify walks the audit hash chain and reports the first broken link.
 func auditVerify(ctx context.Context, args []string) error {
-	cfg, err := config.LoadEnv("breeze audit verify", args)
+	cfg, err := loadConfig("breeze audit verify [flags]", args, dbFlags...)
 	if err != nil {
 		return err
 	}

@@ -8,10 +8,10 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 
-	"github.com/breeze-rmm/breeze/internal/config"
 	"github.com/breeze-rmm/breeze/internal/logging"
 	"github.com/breeze-rmm/breeze/internal/server"
 	"github.com/breeze-rmm/breeze/sdk"
@@ -36,6 +36,10 @@ func main() {
 
 func run(args []string) int {
 	cmd := "serve"
+	if len(args) > 0 && isHelp(args[0]) {
+		fmt.Print(usage)
+		return 0
+	}
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
 		cmd, args = args[0], args[1:]
 	}
@@ -49,15 +53,13 @@ func run(args []string) int {
 	case "migrate":
 		err = migrate(ctx, args)
 	case "admin":
-		err = sub(ctx, "admin", args, map[string]func(context.Context, []string) error{"bootstrap": adminBootstrap})
+		err = sub(ctx, "admin", adminUsage, args, map[string]func(context.Context, []string) error{"bootstrap": adminBootstrap})
 	case "plugin":
-		err = sub(ctx, "plugin", args, pluginCommands)
+		err = sub(ctx, "plugin", pluginUsage, args, pluginCommands)
 	case "audit":
-		err = sub(ctx, "audit", args, map[string]func(context.Context, []string) error{"verify": auditVerify})
+		err = sub(ctx, "audit", auditUsage, args, map[string]func(context.Context, []string) error{"verify": auditVerify})
 	case "version":
 		fmt.Printf("breeze %s (plugin API %d)\n", server.Version, sdk.APIVersion)
-	case "help", "-h", "--help":
-		fmt.Print(usage)
 	default:
 		fmt.Fprintf(os.Stderr, "breeze: unknown command %q\n\n%s", cmd, usage)
 		return 2
@@ -73,7 +75,7 @@ func run(args []string) int {
 }
 
 func serve(ctx context.Context, args []string) error {
-	cfg, err := config.LoadEnv("breeze serve", args)
+	cfg, err := loadConfig("breeze serve [flags]", args)
 	if err != nil {
 		return err
 	}
@@ -82,7 +84,7 @@ func serve(ctx context.Context, args []string) error {
 }
 
 func migrate(ctx context.Context, args []string) error {
-	cfg, err := config.LoadEnv("breeze migrate", args)
+	cfg, err := loadConfig("breeze migrate [flags]", args, dbFlags...)
 	if err != nil {
 		return err
 	}
@@ -100,14 +102,35 @@ func migrate(ctx context.Context, args []string) error {
 	return nil
 }
 
-// sub dispatches a two-word command such as "admin bootstrap".
-func sub(ctx context.Context, group string, args []string, cmds map[string]func(context.Context, []string) error) error {
+// sub dispatches a two-word command such as "admin bootstrap". The group's
+// own help (breeze plugin --help) is output and exit 0; a missing or
+// unknown sub-command is a usage error.
+func sub(ctx context.Context, group, groupUsage string, args []string, cmds map[string]func(context.Context, []string) error) error {
+	if len(args) > 0 && isHelp(args[0]) {
+		fmt.Print(groupUsage)
+		return flag.ErrHelp
+	}
 	if len(args) == 0 || cmds[args[0]] == nil {
 		names := make([]string, 0, len(cmds))
 		for n := range cmds {
 			names = append(names, n)
 		}
-		return fmt.Errorf("usage: breeze %s %s [flags]", group, strings.Join(names, "|"))
+		slices.Sort(names)
+		return fmt.Errorf("usage: breeze %s %s [flags] (run \"breeze %s --help\")", group, strings.Join(names, "|"), group)
 	}
 	return cmds[args[0]](ctx, args[1:])
 }
+
+const adminUsage = `usage: breeze admin bootstrap [flags]
+
+  bootstrap   create the first partner and its administrator (empty database only)
+
+Run "breeze admin bootstrap -h" for its flags.
+`
+
+const auditUsage = `usage: breeze audit verify [flags]
+
+  verify   check the audit log's hash chain; exits 1 at the first broken link
+
+Run "breeze audit verify -h" for its flags.
+`

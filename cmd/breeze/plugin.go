@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/ed25519"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"os/user"
@@ -38,10 +37,28 @@ var pluginCommands = map[string]func(context.Context, []string) error{
 	"keygen":  pluginKeygen,
 }
 
+const pluginUsage = `usage: breeze plugin <command> [flags]
+
+  install FILE|DIR   install a packed plugin (.tar.gz) or a plugin directory
+  list               list installed plugins
+  enable ID          enable a plugin globally
+  disable ID         disable a plugin globally
+  remove ID          remove a plugin and its settings
+  pack DIR --key KEY.pem [-o OUT.tar.gz]   sign and pack a plugin directory
+  keygen NAME        write a signing key pair NAME.key and NAME.pub
+
+Run "breeze plugin <command> -h" for a command's flags; see docs/plugins.md.
+`
+
 // positional splits "ARG [flags]": the first argument when it is no flag.
-func positional(name string, args []string) (string, []string, error) {
+// A help flag in its place is left to the command's flag parsing, which
+// prints the command's usage.
+func positional(synopsis string, args []string) (string, []string, error) {
+	if len(args) > 0 && isHelp(args[0]) {
+		return "", args, nil
+	}
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		return "", nil, fmt.Errorf("usage: breeze plugin %s", name)
+		return "", nil, fmt.Errorf("usage: %s", synopsis)
 	}
 	return args[0], args[1:], nil
 }
@@ -53,8 +70,9 @@ type pluginEnv struct {
 	svc *plugins.Service
 }
 
-func openPlugins(ctx context.Context, name string, args []string) (*pluginEnv, error) {
-	cfg, err := config.LoadEnv("breeze plugin "+name, args)
+// synopsis is the command's usage line, printed with its flags on -h.
+func openPlugins(ctx context.Context, synopsis string, args []string) (*pluginEnv, error) {
+	cfg, err := loadConfig(synopsis, args, pluginFlags...)
 	if err != nil {
 		return nil, err
 	}
@@ -123,11 +141,12 @@ func (e *pluginEnv) audited(ctx context.Context, action string, fn func(ctx cont
 }
 
 func pluginInstall(ctx context.Context, args []string) error {
-	src, rest, err := positional("install FILE|DIR [flags]", args)
+	const synopsis = "breeze plugin install FILE|DIR [flags]"
+	src, rest, err := positional(synopsis, args)
 	if err != nil {
 		return err
 	}
-	env, err := openPlugins(ctx, "install", rest)
+	env, err := openPlugins(ctx, synopsis, rest)
 	if err != nil {
 		return err
 	}
@@ -159,7 +178,7 @@ func pluginInstall(ctx context.Context, args []string) error {
 }
 
 func pluginList(ctx context.Context, args []string) error {
-	env, err := openPlugins(ctx, "list", args)
+	env, err := openPlugins(ctx, "breeze plugin list [flags]", args)
 	if err != nil {
 		return err
 	}
@@ -181,11 +200,12 @@ func pluginToggle(ctx context.Context, args []string, on bool) error {
 	if on {
 		verb, action = "enable", "plugins.enable"
 	}
-	id, rest, err := positional(verb+" ID [flags]", args)
+	synopsis := "breeze plugin " + verb + " ID [flags]"
+	id, rest, err := positional(synopsis, args)
 	if err != nil {
 		return err
 	}
-	env, err := openPlugins(ctx, verb, rest)
+	env, err := openPlugins(ctx, synopsis, rest)
 	if err != nil {
 		return err
 	}
@@ -207,11 +227,12 @@ func pluginToggle(ctx context.Context, args []string, on bool) error {
 }
 
 func pluginRemove(ctx context.Context, args []string) error {
-	id, rest, err := positional("remove ID [flags]", args)
+	const synopsis = "breeze plugin remove ID [flags]"
+	id, rest, err := positional(synopsis, args)
 	if err != nil {
 		return err
 	}
-	env, err := openPlugins(ctx, "remove", rest)
+	env, err := openPlugins(ctx, synopsis, rest)
 	if err != nil {
 		return err
 	}
@@ -227,14 +248,15 @@ func pluginRemove(ctx context.Context, args []string) error {
 
 // pluginPack signs and packs a plugin directory (no database needed).
 func pluginPack(_ context.Context, args []string) error {
-	dir, rest, err := positional("pack DIR --key KEY.pem [-o OUT.tar.gz]", args)
+	const synopsis = "breeze plugin pack DIR --key KEY.pem [-o OUT.tar.gz]"
+	dir, rest, err := positional(synopsis, args)
 	if err != nil {
 		return err
 	}
-	fs := flag.NewFlagSet("breeze plugin pack", flag.ContinueOnError)
+	fs := newFlags(synopsis)
 	keyPath := fs.String("key", "", "the ed25519 private key (PEM) to sign with (from breeze plugin keygen)")
 	out := fs.String("o", "", "the archive to write (default ID-VERSION.tar.gz)")
-	if err := fs.Parse(rest); err != nil {
+	if err := parseFlags(fs, synopsis, rest); err != nil {
 		return err
 	}
 	if *keyPath == "" {
@@ -269,8 +291,12 @@ func pluginPack(_ context.Context, args []string) error {
 
 // pluginKeygen writes NAME.key (0600) and NAME.pub.
 func pluginKeygen(_ context.Context, args []string) error {
-	base, _, err := positional("keygen NAME", args)
+	const synopsis = "breeze plugin keygen NAME"
+	base, rest, err := positional(synopsis, args)
 	if err != nil {
+		return err
+	}
+	if err := parseFlags(newFlags(synopsis), synopsis, rest); err != nil {
 		return err
 	}
 	pub, err := pack.WriteKeyPair(base)

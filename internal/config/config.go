@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -95,23 +96,39 @@ func (c *Config) Fields() []Field {
 // Load parses args (without the program and sub-command names) and the
 // environment given by getenv, then validates the result.
 func Load(fs *flag.FlagSet, args []string, getenv func(string) string) (*Config, error) {
+	return LoadSome(fs, args, getenv)
+}
+
+// LoadSome is Load with only the named flags registered (a sub-command's
+// own, so its -h lists what it uses); every other setting still comes from
+// its variable or default. No names: every flag. "demo" and
+// "plugins-allow-unsigned" are names like the others.
+func LoadSome(fs *flag.FlagSet, args []string, getenv func(string) string, only ...string) (*Config, error) {
 	c := &Config{}
-	fields := c.Fields()
-	for _, f := range fields {
+	wanted := func(flag string) bool { return len(only) == 0 || slices.Contains(only, flag) }
+	for _, f := range c.Fields() {
 		def := f.Default
 		if v := getenv(f.Env); v != "" {
 			def = v
 		}
+		if !wanted(f.Flag) {
+			*f.target = def
+			continue
+		}
 		fs.StringVar(f.target, f.Flag, def, f.Usage+" ["+f.Env+"]")
 	}
-	demoDef := getenv("BREEZE_DEMO") == "1" || getenv("BREEZE_DEMO") == "true"
-	fs.BoolVar(&c.Demo, "demo", demoDef, "seed a demo partner, org \"Demo Customer\", site \"HQ\" and an admin on an empty database [BREEZE_DEMO]")
+	c.Demo = getenv("BREEZE_DEMO") == "1" || getenv("BREEZE_DEMO") == "true"
+	if wanted("demo") {
+		fs.BoolVar(&c.Demo, "demo", c.Demo, "seed a demo partner, org \"Demo Customer\", site \"HQ\" and an admin on an empty database [BREEZE_DEMO]")
+	}
 	c.JWTSecret = getenv("BREEZE_JWT_SECRET")
 	c.BootstrapEmail = getenv("BREEZE_BOOTSTRAP_EMAIL")
 	c.BootstrapPassword = getenv("BREEZE_BOOTSTRAP_PASSWORD")
 	c.PluginSecretKey = getenv("BREEZE_PLUGIN_SECRET_KEY")
-	unsignedDef := getenv("BREEZE_PLUGINS_ALLOW_UNSIGNED") == "1" || getenv("BREEZE_PLUGINS_ALLOW_UNSIGNED") == "true"
-	fs.BoolVar(&c.PluginsAllowUnsigned, "plugins-allow-unsigned", unsignedDef, "DEVELOPMENT ONLY: install plugins without a trusted signature [BREEZE_PLUGINS_ALLOW_UNSIGNED]")
+	c.PluginsAllowUnsigned = getenv("BREEZE_PLUGINS_ALLOW_UNSIGNED") == "1" || getenv("BREEZE_PLUGINS_ALLOW_UNSIGNED") == "true"
+	if wanted("plugins-allow-unsigned") {
+		fs.BoolVar(&c.PluginsAllowUnsigned, "plugins-allow-unsigned", c.PluginsAllowUnsigned, "DEVELOPMENT ONLY: install plugins without a trusted signature [BREEZE_PLUGINS_ALLOW_UNSIGNED]")
+	}
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}

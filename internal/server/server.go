@@ -145,6 +145,14 @@ func Run(ctx context.Context, d Deps) error {
 	defer rw.Stop()
 	pl.Start(actx)
 	defer pl.Stop()
+	if cfg.RedisURL == "" {
+		// One node, holding no link yet: what the last run left online is stale.
+		if n, err := ag.Sweeper.MarkAllOffline(ctx); err != nil {
+			log.Warn("could not mark the previous run's devices offline; the sweep will", "error", err)
+		} else if n > 0 {
+			log.Info("devices marked offline until they link again", "count", n)
+		}
+	}
 	ag.Start(actx)
 	defer ag.Stop()
 	defer stopAgents()

@@ -31,6 +31,7 @@ const DIST = join(web, 'dist')
 const ART = process.env.E2E_ARTIFACTS ?? join(here, 'artifacts')
 const XSS = '<img src=x onerror=alert(1)>'
 const SEED = Number(process.env.E2E_DEVICES ?? 0)
+let agentDir = '' // the real agent's temporary directory (config, key, uploaded files)
 const ORG_VIEWER_ROLE = '00000000-0000-7000-8000-000000000007' // core/domain/roles.go
 
 function need(ok, msg) {
@@ -89,6 +90,7 @@ try {
   })
   if (existsSync(AGENT)) {
     const dir = mkdtempSync(join(tmpdir(), 'breeze-e2e-agent-'))
+    agentDir = dir
     const cfg = join(dir, 'agent.json')
     writeFileSync(join(dir, 'key'), key.key, { mode: 0o600 })
     await new Promise((ok, fail) => {
@@ -331,7 +333,9 @@ FROM n, (SELECT * FROM devices ORDER BY last_seen_at IS NULL LIMIT 1) d;`
 
   await step('the Files tab uploads a file to the agent and downloads it back', async () => {
     needAgent()
-    const dest = `/tmp/breeze-e2e-${process.pid}-${Date.now()}.txt`
+    // Inside the agent's own temporary directory (removed at the end), so the
+    // run leaves no file behind on this machine.
+    const dest = join(agentDir, `upload-${Date.now()}.txt`)
     const content = `uploaded by the e2e run ${Date.now()}\n`
     const src = join(ART, 'upload.txt')
     writeFileSync(src, content)

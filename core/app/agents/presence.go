@@ -78,7 +78,23 @@ func (s *Sweeper) Run(ctx context.Context) {
 // publishes one device.offline event for each, and returns how many.
 func (s *Sweeper) Sweep(ctx context.Context) (int, error) {
 	now := s.d.Clock.Now()
-	cutoff := now.Add(-3 * s.d.Interval)
+	return s.markSeenBefore(ctx, now, now.Add(-3*s.d.Interval))
+}
+
+// MarkAllOffline marks offline every device still shown online, for the
+// start of a single-node deployment: no link is held before the server
+// serves, so "online" is only what the last run left behind (a restart
+// would otherwise show it for up to 3× Interval). A device that links
+// afterwards goes online again as usual. Call it before serving.
+func (s *Sweeper) MarkAllOffline(ctx context.Context) (int, error) {
+	now := s.d.Clock.Now()
+	// Far ahead, so a last-seen time that a skewed agent clock put in the
+	// future counts too.
+	return s.markSeenBefore(ctx, now, now.AddDate(100, 0, 0))
+}
+
+// markSeenBefore marks offline the online devices last seen before cutoff.
+func (s *Sweeper) markSeenBefore(ctx context.Context, now, cutoff time.Time) (int, error) {
 	total := 0
 	for {
 		ids, err := s.d.Store.Presence().StaleOnline(ctx, cutoff, sweepBatch)
