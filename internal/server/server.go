@@ -100,6 +100,10 @@ func Run(ctx context.Context, d Deps) error {
 	if err != nil {
 		return fmt.Errorf("build plugins: %w", err)
 	}
+	ten, err := BuildTenancy(st)
+	if err != nil {
+		return fmt.Errorf("build tenancy: %w", err)
+	}
 	secure := cfg.TLSCert != "" || strings.HasPrefix(cfg.PublicURL, "https://")
 	srv, err := api.NewServer(httpapi.Deps{
 		Logger:   log.Named("http"),
@@ -107,7 +111,8 @@ func Run(ctx context.Context, d Deps) error {
 		Registry: reg,
 		Options:  httpapi.Options{TLS: secure, Version: Version, TrustedProxies: cfg.ProxyList()},
 		Web:      web.Handler(),
-	}, api.Deps{Store: st, Auth: id.Auth, Access: id.Access, RefreshTTL: RefreshTTL, SecureCookies: secure,
+	}, api.Deps{Store: st, Auth: id.Auth, Access: id.Access, Tenancy: ten.Service, AuditLog: ten.AuditLog,
+		RefreshTTL: RefreshTTL, SecureCookies: secure,
 		Agents: ag.Service, PublicURL: cfg.PublicURL, DownloadDir: ag.DownloadDir,
 		Commands: rw.Commands, Scripts: rw.Scripts})
 	if err != nil {

@@ -7,9 +7,11 @@
 // WebSocket link is adapters/http/agentws.
 //
 // Handlers translate JSON to use-case calls and back; they never serialise
-// domain structs (each resource has its DTOs in its own file). Every store
-// call takes principal.ScopeFor(the route's permission), so an id outside the
-// caller's scope answers 404 by construction.
+// domain structs (each resource has its DTOs in its own file). They call the
+// services of core/app, never the store: the services scope every read and
+// write to the caller (an id outside the scope answers 404 by construction),
+// check versions and name the audit resource. internal/archtest enforces it;
+// crud.go holds the generic list/create/get/update/delete handlers.
 //
 // Wiring (internal/server): build the edge with NewServer, or, to keep
 // building it yourself, set httpapi.Deps.Auth = AuthenticatorWithAgents(d.Auth, d.Agents) and
@@ -28,9 +30,11 @@ import (
 	httpapi "github.com/breeze-rmm/breeze/adapters/http"
 	"github.com/breeze-rmm/breeze/core/app/access"
 	"github.com/breeze-rmm/breeze/core/app/agents"
+	"github.com/breeze-rmm/breeze/core/app/audit"
 	"github.com/breeze-rmm/breeze/core/app/auth"
 	"github.com/breeze-rmm/breeze/core/app/commands"
 	"github.com/breeze-rmm/breeze/core/app/scripts"
+	"github.com/breeze-rmm/breeze/core/app/tenancy"
 	"github.com/breeze-rmm/breeze/core/domain"
 	"github.com/breeze-rmm/breeze/ports"
 )
@@ -43,11 +47,15 @@ const DefaultRefreshTTL = 30 * 24 * time.Hour
 
 // Deps are what the API needs.
 type Deps struct {
-	// Store holds tenancy and identity data (ports.Store embeds
-	// ports.IdentityStore).
+	// Store is for wiring only: the audit sink appends to it and the agent
+	// accessors come from it. Handlers never use it (internal/archtest).
 	Store  ports.Store
 	Auth   *auth.Service
 	Access *access.Service
+	// Tenancy serves partners, organizations, sites and device groups.
+	Tenancy *tenancy.Service
+	// AuditLog serves the audit-log search.
+	AuditLog *audit.Log
 	// Clock tells the time (expiresIn); nil: the system clock.
 	Clock ports.Clock
 	// RefreshTTL is the refresh cookie's Max-Age; keep it equal to the auth
@@ -75,8 +83,8 @@ type Deps struct {
 }
 
 func (d Deps) withDefaults() (Deps, error) {
-	if d.Store == nil || d.Auth == nil || d.Access == nil {
-		return d, errors.New("api: Deps.Store, Deps.Auth and Deps.Access are required")
+	if d.Store == nil || d.Auth == nil || d.Access == nil || d.Tenancy == nil || d.AuditLog == nil {
+		return d, errors.New("api: Deps.Store, Deps.Auth, Deps.Access, Deps.Tenancy and Deps.AuditLog are required")
 	}
 	if d.RefreshTTL < 0 {
 		return d, errors.New("api: Deps.RefreshTTL is negative")

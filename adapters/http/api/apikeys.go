@@ -19,7 +19,7 @@ func (h *handlers) apiKeyRoutes(r *registrar) {
 	read, write := httpapi.User(domain.PermAPIKeysRead), httpapi.User(domain.PermAPIKeysWrite)
 	r.add(http.MethodGet, "/api-keys", read, "api-keys.list", resAPIKey, httpapi.Doc{
 		Summary: "List API keys", Tag: tag, Response: APIKey{}, List: true, Query: listParams(),
-	}, h.listAPIKeys)
+	}, listAll(h.d.Access.ListKeys, apiKeyOut))
 	r.add(http.MethodPost, "/api-keys", write, "api-keys.create", resAPIKey, httpapi.Doc{
 		Summary: "Mint an API key (its secret is shown once)", Tag: tag,
 		Description: "A key cannot hold permissions its creator does not hold over its unit.",
@@ -27,28 +27,10 @@ func (h *handlers) apiKeyRoutes(r *registrar) {
 	}, h.createAPIKey)
 	r.add(http.MethodGet, "/api-keys/:id", read, "api-keys.get", resAPIKey, httpapi.Doc{
 		Summary: "Get an API key", Tag: tag, Response: APIKey{},
-	}, h.getAPIKey)
+	}, getOne(h.d.Access.GetKey, apiKeyOut))
 	r.add(http.MethodDelete, "/api-keys/:id", write, "api-keys.delete", resAPIKey, httpapi.Doc{
 		Summary: "Revoke an API key", Tag: tag, Status: http.StatusNoContent,
-	}, h.revokeAPIKey)
-}
-
-func (h *handlers) listAPIKeys(c *gin.Context) error {
-	ctx := c.Request.Context()
-	p, err := principal(c)
-	if err != nil {
-		return err
-	}
-	q, err := parseList(c)
-	if err != nil {
-		return err
-	}
-	page, err := h.d.Store.APIKeys().List(ctx, p.ScopeFor(domain.PermAPIKeysRead), q.page)
-	if err != nil {
-		return err
-	}
-	c.JSON(http.StatusOK, pageOf(page, apiKeyOut))
-	return nil
+	}, deleteOne(h.d.Access.RevokeKey))
 }
 
 func (h *handlers) createAPIKey(c *gin.Context) error {
@@ -74,32 +56,5 @@ func (h *handlers) createAPIKey(c *gin.Context) error {
 	}
 	noStore(c)
 	created(c, "/api-keys", k.ID, CreatedAPIKey{APIKey: apiKeyOut(k), Key: secret})
-	return nil
-}
-
-func (h *handlers) getAPIKey(c *gin.Context) error {
-	ctx := c.Request.Context()
-	p, err := principal(c)
-	if err != nil {
-		return err
-	}
-	k, err := h.d.Store.APIKeys().Get(ctx, p.ScopeFor(domain.PermAPIKeysRead), c.Param("id"))
-	if err != nil {
-		return err
-	}
-	c.JSON(http.StatusOK, apiKeyOut(k))
-	return nil
-}
-
-func (h *handlers) revokeAPIKey(c *gin.Context) error {
-	ctx := c.Request.Context()
-	p, err := principal(c)
-	if err != nil {
-		return err
-	}
-	if err := h.d.Access.RevokeKey(ctx, p, c.Param("id")); err != nil {
-		return err
-	}
-	c.Status(http.StatusNoContent)
 	return nil
 }

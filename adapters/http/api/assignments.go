@@ -1,9 +1,8 @@
 package api
 
 import (
+	"context"
 	"net/http"
-
-	"github.com/gin-gonic/gin"
 
 	httpapi "github.com/breeze-rmm/breeze/adapters/http"
 	"github.com/breeze-rmm/breeze/core/domain"
@@ -21,92 +20,33 @@ const (
 // They have no PATCH: a changed grant is a revoke and a new grant.
 func (h *handlers) assignmentRoutes(r *registrar) {
 	const tag = "Role assignments"
+	a := h.d.Access
 	read, write := httpapi.User(domain.PermUsersRead), httpapi.User(domain.PermUsersWrite)
 	r.add(http.MethodGet, "/role-assignments", read, "role-assignments.list", resAssignment, httpapi.Doc{
 		Summary: "List role assignments", Tag: tag, Response: RoleAssignment{}, List: true,
 		Query: listParams(idParam(qUserID, "this user's grants"), idParam(qRoleID, "grants of this role")),
-	}, h.listAssignments)
+	}, listOf(assignmentFilter, a.ListGrants, assignmentOut, qUserID, qRoleID))
 	r.add(http.MethodPost, "/role-assignments", write, "role-assignments.create", resAssignment, httpapi.Doc{
 		Summary: "Grant a role to a user", Tag: tag,
 		Request: CreateRoleAssignmentRequest{}, Response: RoleAssignment{}, Status: http.StatusCreated,
-	}, h.createAssignment)
+	}, createOne("/role-assignments", h.createAssignment, assignmentOut))
 	r.add(http.MethodGet, "/role-assignments/:id", read, "role-assignments.get", resAssignment, httpapi.Doc{
 		Summary: "Get a role assignment", Tag: tag, Response: RoleAssignment{},
-	}, h.getAssignment)
+	}, getOne(a.GetGrant, assignmentOut))
 	r.add(http.MethodDelete, "/role-assignments/:id", write, "role-assignments.delete", resAssignment, httpapi.Doc{
 		Summary: "Revoke a role assignment", Tag: tag, Status: http.StatusNoContent,
-	}, h.deleteAssignment)
+	}, deleteOne(a.Revoke))
 }
 
-func (h *handlers) listAssignments(c *gin.Context) error {
-	ctx := c.Request.Context()
-	p, err := principal(c)
-	if err != nil {
-		return err
-	}
-	q, err := parseList(c, qUserID, qRoleID)
-	if err != nil {
-		return err
-	}
-	var f ports.RoleAssignmentFilter
+func assignmentFilter(q listQuery) (f ports.RoleAssignmentFilter, err error) {
 	if f.UserID, err = q.id(qUserID); err != nil {
-		return err
+		return f, err
 	}
-	if f.RoleID, err = q.id(qRoleID); err != nil {
-		return err
-	}
-	page, err := h.d.Store.RoleAssignments().List(ctx, p.ScopeFor(domain.PermUsersRead), f, q.page)
-	if err != nil {
-		return err
-	}
-	c.JSON(http.StatusOK, pageOf(page, assignmentOut))
-	return nil
+	f.RoleID, err = q.id(qRoleID)
+	return f, err
 }
 
-func (h *handlers) createAssignment(c *gin.Context) error {
-	ctx := c.Request.Context()
-	p, err := principal(c)
-	if err != nil {
-		return err
-	}
-	var in CreateRoleAssignmentRequest
-	if err := httpapi.BindJSON(c, &in); err != nil {
-		return err
-	}
-	if in.UserID == "" || in.RoleID == "" {
-		return domain.Invalidf("userId and roleId are required")
-	}
+func (h *handlers) createAssignment(ctx context.Context, p *domain.Principal, in CreateRoleAssignmentRequest) (*domain.RoleAssignment, error) {
 	a := &domain.RoleAssignment{UserID: in.UserID, RoleID: in.RoleID, PartnerID: in.PartnerID, OrgID: in.OrgID, SiteID: in.SiteID}
-	if err := h.d.Access.Grant(ctx, p, a); err != nil {
-		return err
-	}
-	created(c, "/role-assignments", a.ID, assignmentOut(a))
-	return nil
-}
-
-func (h *handlers) getAssignment(c *gin.Context) error {
-	ctx := c.Request.Context()
-	p, err := principal(c)
-	if err != nil {
-		return err
-	}
-	a, err := h.d.Store.RoleAssignments().Get(ctx, p.ScopeFor(domain.PermUsersRead), c.Param("id"))
-	if err != nil {
-		return err
-	}
-	c.JSON(http.StatusOK, assignmentOut(a))
-	return nil
-}
-
-func (h *handlers) deleteAssignment(c *gin.Context) error {
-	ctx := c.Request.Context()
-	p, err := principal(c)
-	if err != nil {
-		return err
-	}
-	if err := h.d.Access.Revoke(ctx, p, c.Param("id")); err != nil {
-		return err
-	}
-	c.Status(http.StatusNoContent)
-	return nil
+	return a, h.d.Access.Grant(ctx, p, a)
 }

@@ -34,3 +34,5 @@ func assignmentOut(a *domain.RoleAssignment) RoleAssignment {
 	return RoleAssignment{ID: a.ID, UserID: a.UserID, RoleID: a.RoleID, Level: string(a.Level()),
 		PartnerID: a.PartnerID, OrgID: a.OrgID, SiteID: a.SiteID, CreatedBy: a.CreatedBy, CreatedAt: a.CreatedAt.UTC()}
 }
+
+func (a RoleAssignment) resourceID() string { return a.ID }

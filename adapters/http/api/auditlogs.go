@@ -3,8 +3,6 @@ package api
 import (
 	"net/http"
 
-	"github.com/gin-gonic/gin"
-
 	httpapi "github.com/breeze-rmm/breeze/adapters/http"
 	"github.com/breeze-rmm/breeze/core/domain"
 	"github.com/breeze-rmm/breeze/ports"
@@ -33,43 +31,24 @@ func (h *handlers) auditRoutes(r *registrar) {
 			httpapi.Param{Name: qFrom, Format: "date-time", Description: "Rows at or after this RFC 3339 time."},
 			httpapi.Param{Name: qTo, Format: "date-time", Description: "Rows before this RFC 3339 time."},
 		),
-	}, h.listAudit)
+	}, listOf(auditFilter, h.d.AuditLog.List, auditOut, qActorID, qAction, qResourceType, qResourceID, qOrgID, qFrom, qTo))
 }
 
-func (h *handlers) listAudit(c *gin.Context) error {
-	ctx := c.Request.Context()
-	p, err := principal(c)
-	if err != nil {
-		return err
-	}
-	q, err := parseList(c, qActorID, qAction, qResourceType, qResourceID, qOrgID, qFrom, qTo)
-	if err != nil {
-		return err
-	}
-	var f ports.AuditFilter
+// auditFilter parses the audit-log filters (the service checks the window).
+func auditFilter(q listQuery) (f ports.AuditFilter, err error) {
 	for name, dst := range map[string]*string{
 		qActorID: &f.ActorID, qAction: &f.Action, qResourceType: &f.ResourceType, qResourceID: &f.ResourceID,
 	} {
 		if *dst, err = q.text(name); err != nil {
-			return err
+			return f, err
 		}
 	}
 	if f.OrgID, err = q.id(qOrgID); err != nil {
-		return err
+		return f, err
 	}
 	if f.From, err = q.time(qFrom); err != nil {
-		return err
+		return f, err
 	}
-	if f.To, err = q.time(qTo); err != nil {
-		return err
-	}
-	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
-		return domain.Invalidf("from must be before to")
-	}
-	page, err := h.d.Store.Audit().List(ctx, p.ScopeFor(domain.PermAuditRead), f, q.page)
-	if err != nil {
-		return err
-	}
-	c.JSON(http.StatusOK, pageOf(page, auditOut))
-	return nil
+	f.To, err = q.time(qTo)
+	return f, err
 }

@@ -31,25 +31,13 @@ func (h *handlers) enrollKeyRoutes(r *registrar) {
 	}, h.getEnrollKey)
 	r.add(http.MethodDelete, "/enrollment-keys/:id", write, "enrollment-keys.delete", resEnrollKey, httpapi.Doc{
 		Summary: "Revoke an enrollment key", Tag: tag, Status: http.StatusNoContent,
-	}, h.revokeEnrollKey)
+	}, deleteOne(h.d.Agents.RevokeKey))
 }
 
+// A key's DTO says whether it is usable now, so its mapper is made per
+// request, with one clock reading for the whole answer.
 func (h *handlers) listEnrollKeys(c *gin.Context) error {
-	ctx := c.Request.Context()
-	p, err := principal(c)
-	if err != nil {
-		return err
-	}
-	q, err := parseList(c)
-	if err != nil {
-		return err
-	}
-	page, err := h.agents.EnrollmentKeys().List(ctx, p.ScopeFor(domain.PermEnrollWrite), q.page)
-	if err != nil {
-		return err
-	}
-	c.JSON(http.StatusOK, pageOf(page, enrollKeyOut(h.d.Clock.Now())))
-	return nil
+	return listAll(h.d.Agents.ListKeys, enrollKeyOut(h.d.Clock.Now()))(c)
 }
 
 func (h *handlers) createEnrollKey(c *gin.Context) error {
@@ -82,28 +70,5 @@ func (h *handlers) createEnrollKey(c *gin.Context) error {
 }
 
 func (h *handlers) getEnrollKey(c *gin.Context) error {
-	ctx := c.Request.Context()
-	p, err := principal(c)
-	if err != nil {
-		return err
-	}
-	k, err := h.agents.EnrollmentKeys().Get(ctx, p.ScopeFor(domain.PermEnrollWrite), c.Param("id"))
-	if err != nil {
-		return err
-	}
-	c.JSON(http.StatusOK, enrollKeyOut(h.d.Clock.Now())(k))
-	return nil
-}
-
-func (h *handlers) revokeEnrollKey(c *gin.Context) error {
-	ctx := c.Request.Context()
-	p, err := principal(c)
-	if err != nil {
-		return err
-	}
-	if err := h.d.Agents.RevokeKey(ctx, p, c.Param("id")); err != nil {
-		return err
-	}
-	c.Status(http.StatusNoContent)
-	return nil
+	return getOne(h.d.Agents.GetKey, enrollKeyOut(h.d.Clock.Now()))(c)
 }

@@ -36,3 +36,5 @@ func groupOut(g *domain.DeviceGroup) DeviceGroup {
 	return DeviceGroup{ID: g.ID, PartnerID: g.PartnerID, OrgID: g.OrgID, SiteID: g.SiteID, Name: g.Name,
 		Version: g.Version, CreatedAt: g.CreatedAt.UTC(), UpdatedAt: g.UpdatedAt.UTC()}
 }
+
+func (g DeviceGroup) resourceID() string { return g.ID }

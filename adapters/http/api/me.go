@@ -26,9 +26,7 @@ func (h *handlers) me(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	// The principal was built from this user a moment ago; reading the
-	// caller's own row needs no scope.
-	u, err := h.d.Store.Users().GetByID(ctx, p.UserID)
+	u, err := h.d.Access.Caller(ctx, p)
 	if err != nil {
 		return fmt.Errorf("load the caller: %w", err)
 	}
@@ -42,7 +40,7 @@ func (h *handlers) me(c *gin.Context) error {
 		id := g.Assignment.RoleID
 		if _, known := names[id]; !known && id != "" {
 			// A custom role of one of the caller's own grants.
-			role, err := h.d.Store.Roles().Get(ctx, domain.GlobalScope(), id)
+			role, err := h.d.Access.GrantedRole(ctx, p, id)
 			switch {
 			case err == nil:
 				names[id] = role.Name

@@ -32,3 +32,5 @@ func orgOut(o *domain.Organization) Org {
 	return Org{ID: o.ID, PartnerID: o.PartnerID, Name: o.Name, Version: o.Version,
 		CreatedAt: o.CreatedAt.UTC(), UpdatedAt: o.UpdatedAt.UTC()}
 }
+
+func (o Org) resourceID() string { return o.ID }

@@ -33,3 +33,5 @@ func partnerOut(p *domain.Partner) Partner {
 	return Partner{ID: p.ID, Name: p.Name, RequireTOTP: p.RequireTOTP, Version: p.Version,
 		CreatedAt: p.CreatedAt.UTC(), UpdatedAt: p.UpdatedAt.UTC()}
 }
+
+func (p Partner) resourceID() string { return p.ID }

@@ -41,3 +41,5 @@ func roleOut(r *domain.Role) Role {
 	return Role{ID: r.ID, PartnerID: r.PartnerID, Name: r.Name, Description: r.Description, Permissions: perms,
 		BuiltIn: r.BuiltIn, Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
 }
+
+func (r Role) resourceID() string { return r.ID }

@@ -36,3 +36,5 @@ func siteOut(s *domain.Site) Site {
 	return Site{ID: s.ID, PartnerID: s.PartnerID, OrgID: s.OrgID, Name: s.Name, Timezone: s.Timezone,
 		Version: s.Version, CreatedAt: s.CreatedAt.UTC(), UpdatedAt: s.UpdatedAt.UTC()}
 }
+
+func (s Site) resourceID() string { return s.ID }

@@ -1,9 +1,8 @@
 package api
 
 import (
+	"context"
 	"net/http"
-
-	"github.com/gin-gonic/gin"
 
 	httpapi "github.com/breeze-rmm/breeze/adapters/http"
 	"github.com/breeze-rmm/breeze/core/app/access"
@@ -15,122 +14,48 @@ const resUser = "user"
 
 func (h *handlers) userRoutes(r *registrar) {
 	const tag = "Users"
+	a := h.d.Access
 	read, write := httpapi.User(domain.PermUsersRead), httpapi.User(domain.PermUsersWrite)
 	r.add(http.MethodGet, "/users", read, "users.list", resUser, httpapi.Doc{
 		Summary: "List users", Tag: tag, Response: User{}, List: true,
 		Query: listParams(idParam(qOrgID, "this organization's staff"),
 			httpapi.Param{Name: qSearch, Description: "Case-insensitive substring of the email or name."}),
-	}, h.listUsers)
+	}, listOf(userFilter, a.ListUsers, userOut, qOrgID, qSearch))
 	r.add(http.MethodPost, "/users", write, "users.create", resUser, httpapi.Doc{
 		Summary: "Create a user", Tag: tag, Request: CreateUserRequest{}, Response: User{}, Status: http.StatusCreated,
-	}, h.createUser)
+	}, createOne("/users", h.createUser, userOut))
 	r.add(http.MethodGet, "/users/:id", read, "users.get", resUser, httpapi.Doc{
 		Summary: "Get a user", Tag: tag, Response: User{},
-	}, h.getUser)
+	}, getOne(a.GetUser, userOut))
 	r.add(http.MethodPatch, "/users/:id", write, "users.update", resUser, httpapi.Doc{
 		Summary: "Edit, disable or reset the password of a user", Tag: tag,
 		Description: "Nobody edits a user who holds permissions they do not hold.",
 		Request:     UpdateUserRequest{}, Response: User{},
-	}, h.updateUser)
+	}, updateOne(h.updateUser, userOut))
 	r.add(http.MethodDelete, "/users/:id", write, "users.delete", resUser, httpapi.Doc{
 		Summary: "Delete a user, their grants and sessions", Tag: tag, Status: http.StatusNoContent,
-	}, h.deleteUser)
+	}, deleteOne(a.DeleteUser))
 }
 
-func (h *handlers) listUsers(c *gin.Context) error {
-	ctx := c.Request.Context()
-	p, err := principal(c)
-	if err != nil {
-		return err
-	}
-	q, err := parseList(c, qOrgID, qSearch)
-	if err != nil {
-		return err
-	}
-	var f ports.UserFilter
+func userFilter(q listQuery) (f ports.UserFilter, err error) {
 	if f.OrgID, err = q.id(qOrgID); err != nil {
-		return err
+		return f, err
 	}
-	if f.Query, err = q.text(qSearch); err != nil {
-		return err
-	}
-	page, err := h.d.Store.Users().List(ctx, p.ScopeFor(domain.PermUsersRead), f, q.page)
-	if err != nil {
-		return err
-	}
-	c.JSON(http.StatusOK, pageOf(page, userOut))
-	return nil
+	f.Query, err = q.text(qSearch)
+	return f, err
 }
 
-func (h *handlers) createUser(c *gin.Context) error {
-	ctx := c.Request.Context()
-	p, err := principal(c)
-	if err != nil {
-		return err
-	}
-	var in CreateUserRequest
-	if err := httpapi.BindJSON(c, &in); err != nil {
-		return err
-	}
-	u, err := h.d.Access.CreateUser(ctx, p, access.NewUser{
+func (h *handlers) createUser(ctx context.Context, p *domain.Principal, in CreateUserRequest) (*domain.User, error) {
+	return h.d.Access.CreateUser(ctx, p, access.NewUser{
 		PartnerID: in.PartnerID, OrgID: in.OrgID, Email: in.Email, Name: in.Name, Password: in.Password,
 	})
-	if err != nil {
-		return err
-	}
-	created(c, "/users", u.ID, userOut(u))
-	return nil
 }
 
-func (h *handlers) getUser(c *gin.Context) error {
-	ctx := c.Request.Context()
-	p, err := principal(c)
-	if err != nil {
-		return err
-	}
-	u, err := h.d.Store.Users().Get(ctx, p.ScopeFor(domain.PermUsersRead), c.Param("id"))
-	if err != nil {
-		return err
-	}
-	c.JSON(http.StatusOK, userOut(u))
-	return nil
-}
-
-func (h *handlers) updateUser(c *gin.Context) error {
-	ctx := c.Request.Context()
-	p, err := principal(c)
-	if err != nil {
-		return err
-	}
-	var in UpdateUserRequest
-	if err := httpapi.BindJSON(c, &in); err != nil {
-		return err
-	}
-	if err := requireVersion(in.Version); err != nil {
-		return err
-	}
+func (h *handlers) updateUser(ctx context.Context, p *domain.Principal, id string, in UpdateUserRequest) (*domain.User, error) {
 	patch := access.UserPatch{Email: in.Email, Name: in.Name, Password: in.Password, Version: in.Version}
 	if in.Status != nil {
 		st := domain.UserStatus(*in.Status)
 		patch.Status = &st
 	}
-	u, err := h.d.Access.UpdateUser(ctx, p, c.Param("id"), patch)
-	if err != nil {
-		return err
-	}
-	c.JSON(http.StatusOK, userOut(u))
-	return nil
-}
-
-func (h *handlers) deleteUser(c *gin.Context) error {
-	ctx := c.Request.Context()
-	p, err := principal(c)
-	if err != nil {
-		return err
-	}
-	if err := h.d.Access.DeleteUser(ctx, p, c.Param("id")); err != nil {
-		return err
-	}
-	c.Status(http.StatusNoContent)
-	return nil
+	return h.d.Access.UpdateUser(ctx, p, id, patch)
 }

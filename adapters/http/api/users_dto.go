@@ -49,3 +49,5 @@ func userOut(u *domain.User) User {
 		Version: u.Version, CreatedAt: u.CreatedAt.UTC(), UpdatedAt: u.UpdatedAt.UTC(),
 	}
 }
+
+func (u User) resourceID() string { return u.ID }

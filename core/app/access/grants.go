@@ -10,6 +10,9 @@ import (
 // Grant gives a user a role at a unit. The caller needs users:write over the
 // unit and must hold every permission of the role there.
 func (s *Service) Grant(ctx context.Context, p *domain.Principal, a *domain.RoleAssignment) error {
+	if a.UserID == "" || a.RoleID == "" {
+		return domain.Invalidf("userId and roleId are required")
+	}
 	unit, err := s.resolveUnit(ctx, p, domain.Unit{PartnerID: a.PartnerID, OrgID: a.OrgID, SiteID: a.SiteID}, domain.PermUsersWrite)
 	if err != nil {
 		return err

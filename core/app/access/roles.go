@@ -33,11 +33,14 @@ type RolePatch struct {
 	Name        *string
 	Description *string
 	Permissions *[]domain.Permission
-	Version     int64
+	Version     int64 // required: the version the caller read
 }
 
 // UpdateRole edits a custom role under the same rule as CreateRole.
 func (s *Service) UpdateRole(ctx context.Context, p *domain.Principal, id string, patch RolePatch) (*domain.Role, error) {
+	if err := domain.RequireVersion(patch.Version); err != nil {
+		return nil, err
+	}
 	scope := p.ScopeFor(domain.PermRolesWrite)
 	r, err := s.d.Store.Roles().Get(ctx, scope, id)
 	if err != nil {

@@ -46,13 +46,16 @@ type UserPatch struct {
 	Name     *string
 	Status   *domain.UserStatus
 	Password *string
-	// Version, when set, must match the stored one (optimistic concurrency).
+	// Version must match the stored one (optimistic concurrency); required.
 	Version int64
 }
 
 // UpdateUser edits a user. Disabling a user or changing their password ends
 // every session they have. Nobody edits a user who holds more than they do.
 func (s *Service) UpdateUser(ctx context.Context, p *domain.Principal, id string, patch UserPatch) (*domain.User, error) {
+	if err := domain.RequireVersion(patch.Version); err != nil {
+		return nil, err
+	}
 	scope := p.ScopeFor(domain.PermUsersWrite)
 	u, err := s.d.Store.Users().Get(ctx, scope, id)
 	if err != nil {

@@ -80,6 +80,18 @@ func (s *Service) MintKey(ctx context.Context, p *domain.Principal, in NewKey) (
 	return k, secret, nil
 }
 
+// ListKeys lists the enrollment keys in the caller's enrollment-keys:write
+// scope: a key list is a map of where devices can be planted, so reading
+// it needs the write permission.
+func (s *Service) ListKeys(ctx context.Context, p *domain.Principal, page domain.PageRequest) (domain.Page[*domain.EnrollmentKey], error) {
+	return s.d.Store.EnrollmentKeys().List(ctx, p.ScopeFor(domain.PermEnrollWrite), page)
+}
+
+// GetKey reads an enrollment key in the caller's enrollment-keys:write scope.
+func (s *Service) GetKey(ctx context.Context, p *domain.Principal, id string) (*domain.EnrollmentKey, error) {
+	return s.d.Store.EnrollmentKeys().Get(ctx, p.ScopeFor(domain.PermEnrollWrite), id)
+}
+
 // RevokeKey revokes an enrollment key in the caller's scope (idempotent).
 func (s *Service) RevokeKey(ctx context.Context, p *domain.Principal, id string) error {
 	scope := p.ScopeFor(domain.PermEnrollWrite)

@@ -38,9 +38,11 @@ import (
 	"github.com/breeze-rmm/breeze/adapters/sqlmigrate"
 	"github.com/breeze-rmm/breeze/core/app/access"
 	"github.com/breeze-rmm/breeze/core/app/agents"
+	"github.com/breeze-rmm/breeze/core/app/audit"
 	"github.com/breeze-rmm/breeze/core/app/auth"
 	"github.com/breeze-rmm/breeze/core/app/commands"
 	"github.com/breeze-rmm/breeze/core/app/scripts"
+	"github.com/breeze-rmm/breeze/core/app/tenancy"
 	"github.com/breeze-rmm/breeze/core/domain"
 	"github.com/breeze-rmm/breeze/ports"
 )
@@ -207,6 +209,14 @@ func NewServerWith(t testing.TB, opts Options) *TestServer {
 			apiStore = auditWrapped{Store: st, audit: opts.WrapAudit(st.Audit())}
 		}
 	}
+	tenancySvc, err := tenancy.New(tenancy.Deps{Store: apiStore})
+	if err != nil {
+		t.Fatalf("apitest: tenancy service: %v", err)
+	}
+	auditLog, err := audit.NewLog(audit.LogDeps{Store: apiStore.Audit()})
+	if err != nil {
+		t.Fatalf("apitest: audit log: %v", err)
+	}
 	logs := &LogBuffer{}
 	logger := hclog.New(&hclog.LoggerOptions{Output: logs, Level: hclog.Warn, JSONFormat: true})
 	ag := buildAgents(t, st, limiter, clock, logger, opts.Agents)
@@ -225,7 +235,7 @@ func NewServerWith(t testing.TB, opts Options) *TestServer {
 		Ready:    st.Ping,
 		Registry: prometheus.NewRegistry(),
 	}, api.Deps{
-		Store: apiStore, Auth: authSvc, Access: accessSvc, Clock: clock,
+		Store: apiStore, Auth: authSvc, Access: accessSvc, Tenancy: tenancySvc, AuditLog: auditLog, Clock: clock,
 		RefreshTTL: opts.RefreshTTL, SecureCookies: opts.SecureCookies,
 		Agents: ag.service, PublicURL: publicURL, DownloadDir: opts.DownloadDir,
 		Commands: cmds, Scripts: scr,
