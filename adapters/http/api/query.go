@@ -151,13 +151,9 @@ func optTime(t time.Time) *time.Time {
 	return &u
 }
 
-// requireVersion checks the optimistic-concurrency version of a PATCH.
-func requireVersion(v int64) error {
-	if v <= 0 {
-		return domain.Invalidf("version is required: send the version you read")
-	}
-	return nil
-}
+// requireVersion checks the optimistic-concurrency version of a PATCH
+// whose use case does not check it itself.
+func requireVersion(v int64) error { return domain.RequireVersion(v) }
 
 // noQuery refuses query parameters on a route that takes none.
 func noQuery(c *gin.Context) error {
