@@ -11,8 +11,8 @@ func (s *Service) groups() kind[*domain.DeviceGroup] {
 	st := s.d.Store.DeviceGroups()
 	return kind[*domain.DeviceGroup]{
 		resource: ResourceGroup, read: domain.PermGroupsRead, write: domain.PermGroupsWrite,
-		owner: func(g *domain.DeviceGroup) (string, string, string) { return g.ID, g.PartnerID, g.OrgID },
-		get:   st.Get, update: st.Update, delete: st.Delete,
+		owner:  func(g *domain.DeviceGroup) (string, string, string) { return g.ID, g.PartnerID, g.OrgID },
+		create: st.Create, get: st.Get, update: st.Update, delete: st.Delete,
 	}
 }
 
@@ -32,11 +32,7 @@ func (s *Service) CreateGroup(ctx context.Context, p *domain.Principal, g *domai
 	if g.OrgID == "" && g.SiteID == "" {
 		return domain.Invalidf("orgId or siteId is required")
 	}
-	if err := s.d.Store.DeviceGroups().Create(ctx, p.ScopeFor(domain.PermGroupsWrite), g); err != nil {
-		return err
-	}
-	s.groups().note(ctx, g)
-	return nil
+	return s.groups().add(ctx, p, g)
 }
 
 // GroupPatch lists what UpdateGroup may change; nil leaves a field alone.

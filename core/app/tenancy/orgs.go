@@ -11,8 +11,8 @@ func (s *Service) orgs() kind[*domain.Organization] {
 	st := s.d.Store.Orgs()
 	return kind[*domain.Organization]{
 		resource: ResourceOrg, read: domain.PermOrgsRead, write: domain.PermOrgsWrite,
-		owner: func(o *domain.Organization) (string, string, string) { return o.ID, o.PartnerID, o.ID },
-		get:   st.Get, update: st.Update, delete: st.Delete,
+		owner:  func(o *domain.Organization) (string, string, string) { return o.ID, o.PartnerID, o.ID },
+		create: st.Create, get: st.Get, update: st.Update, delete: st.Delete,
 	}
 }
 
@@ -32,11 +32,7 @@ func (s *Service) CreateOrg(ctx context.Context, p *domain.Principal, o *domain.
 	if o.PartnerID == "" {
 		o.PartnerID = p.PartnerID
 	}
-	if err := s.d.Store.Orgs().Create(ctx, p.ScopeFor(domain.PermOrgsWrite), o); err != nil {
-		return err
-	}
-	s.orgs().note(ctx, o)
-	return nil
+	return s.orgs().add(ctx, p, o)
 }
 
 // OrgPatch lists what UpdateOrg may change; nil leaves a field alone.

@@ -10,8 +10,8 @@ func (s *Service) partners() kind[*domain.Partner] {
 	st := s.d.Store.Partners()
 	return kind[*domain.Partner]{
 		resource: ResourcePartner, read: domain.PermPartnersRead, write: domain.PermPartnersWrite,
-		owner: func(p *domain.Partner) (string, string, string) { return p.ID, p.ID, "" },
-		get:   st.Get, update: st.Update, delete: st.Delete,
+		owner:  func(p *domain.Partner) (string, string, string) { return p.ID, p.ID, "" },
+		create: st.Create, get: st.Get, update: st.Update, delete: st.Delete,
 	}
 }
 
@@ -28,15 +28,10 @@ func (s *Service) GetPartner(ctx context.Context, p *domain.Principal, id string
 // CreatePartner adds a partner. A partner grant of partners:write edits
 // that partner; only the platform owner (a global grant) adds partners.
 func (s *Service) CreatePartner(ctx context.Context, p *domain.Principal, part *domain.Partner) error {
-	scope := p.ScopeFor(domain.PermPartnersWrite)
-	if !scope.Global {
+	if !p.ScopeFor(domain.PermPartnersWrite).Global {
 		return domain.Forbiddenf("only the platform owner creates partners")
 	}
-	if err := s.d.Store.Partners().Create(ctx, scope, part); err != nil {
-		return err
-	}
-	s.partners().note(ctx, part)
-	return nil
+	return s.partners().add(ctx, p, part)
 }
 
 // PartnerPatch lists what UpdatePartner may change; nil leaves a field alone.

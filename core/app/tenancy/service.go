@@ -55,6 +55,7 @@ type kind[T any] struct {
 	read, write domain.Permission
 	// owner returns the row's id and the partner and org it belongs to.
 	owner  func(T) (id, partnerID, orgID string)
+	create func(ctx context.Context, s domain.Scope, v T) error
 	get    func(ctx context.Context, s domain.Scope, id string) (T, error)
 	update func(ctx context.Context, s domain.Scope, v T) (T, error)
 	delete func(ctx context.Context, s domain.Scope, id string) error
@@ -64,6 +65,15 @@ type kind[T any] struct {
 func (k kind[T]) note(ctx context.Context, v T) {
 	id, partnerID, orgID := k.owner(v)
 	audit.SetResource(ctx, k.resource, id, partnerID, orgID)
+}
+
+// add stores a new row in the caller's write scope and notes it.
+func (k kind[T]) add(ctx context.Context, p *domain.Principal, v T) error {
+	if err := k.create(ctx, p.ScopeFor(k.write), v); err != nil {
+		return err
+	}
+	k.note(ctx, v)
+	return nil
 }
 
 // fetch reads one row in the caller's read scope.

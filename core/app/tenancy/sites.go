@@ -11,8 +11,8 @@ func (s *Service) sites() kind[*domain.Site] {
 	st := s.d.Store.Sites()
 	return kind[*domain.Site]{
 		resource: ResourceSite, read: domain.PermSitesRead, write: domain.PermSitesWrite,
-		owner: func(site *domain.Site) (string, string, string) { return site.ID, site.PartnerID, site.OrgID },
-		get:   st.Get, update: st.Update, delete: st.Delete,
+		owner:  func(site *domain.Site) (string, string, string) { return site.ID, site.PartnerID, site.OrgID },
+		create: st.Create, get: st.Get, update: st.Update, delete: st.Delete,
 	}
 }
 
@@ -31,11 +31,7 @@ func (s *Service) CreateSite(ctx context.Context, p *domain.Principal, site *dom
 	if site.OrgID == "" {
 		return domain.Invalidf("orgId is required")
 	}
-	if err := s.d.Store.Sites().Create(ctx, p.ScopeFor(domain.PermSitesWrite), site); err != nil {
-		return err
-	}
-	s.sites().note(ctx, site)
-	return nil
+	return s.sites().add(ctx, p, site)
 }
 
 // SitePatch lists what UpdateSite may change; nil leaves a field alone.
