@@ -80,12 +80,8 @@ func getOne[T, O any](get idFunc[T], out func(T) O) handlerFunc {
 // resource and its Location.
 func createOne[I, T any, O identified](path string, create bodyFunc[I, T], out func(T) O) handlerFunc {
 	return func(c *gin.Context) error {
-		p, err := principal(c)
+		p, in, err := callerAndBody[I](c)
 		if err != nil {
-			return err
-		}
-		var in I
-		if err := httpapi.BindJSON(c, &in); err != nil {
 			return err
 		}
 		v, err := create(c.Request.Context(), p, in)
@@ -105,12 +101,8 @@ type identified interface{ resourceID() string }
 // stored resource out.
 func updateOne[I, T, O any](update func(ctx context.Context, p *domain.Principal, id string, in I) (T, error), out func(T) O) handlerFunc {
 	return func(c *gin.Context) error {
-		p, err := principal(c)
+		p, in, err := callerAndBody[I](c)
 		if err != nil {
-			return err
-		}
-		var in I
-		if err := httpapi.BindJSON(c, &in); err != nil {
 			return err
 		}
 		v, err := update(c.Request.Context(), p, c.Param("id"), in)
@@ -120,6 +112,19 @@ func updateOne[I, T, O any](update func(ctx context.Context, p *domain.Principal
 		c.JSON(http.StatusOK, out(v))
 		return nil
 	}
+}
+
+// callerAndBody finds the caller, then decodes the JSON body.
+func callerAndBody[I any](c *gin.Context) (*domain.Principal, I, error) {
+	var in I
+	p, err := principal(c)
+	if err != nil {
+		return nil, in, err
+	}
+	// Bind before returning in: Go leaves unspecified whether a plain operand
+	// is read before or after a call in the same return list.
+	err = httpapi.BindJSON(c, &in)
+	return p, in, err
 }
 
 // deleteOne answers DELETE /things/:id with 204.
