@@ -41,13 +41,8 @@ func (h *handlers) listEnrollKeys(c *gin.Context) error {
 }
 
 func (h *handlers) createEnrollKey(c *gin.Context) error {
-	ctx := c.Request.Context()
-	p, err := principal(c)
+	p, in, err := callerAndBody[CreateEnrollmentKeyRequest](c)
 	if err != nil {
-		return err
-	}
-	var in CreateEnrollmentKeyRequest
-	if err := httpapi.BindJSON(c, &in); err != nil {
 		return err
 	}
 	nk := agents.NewKey{OrgID: in.OrgID, SiteID: in.SiteID, GroupID: in.DeviceGroupID, Name: in.Name}
@@ -57,7 +52,7 @@ func (h *handlers) createEnrollKey(c *gin.Context) error {
 	if in.MaxUses != nil {
 		nk.MaxUses = *in.MaxUses
 	}
-	k, secret, err := h.d.Agents.MintKey(ctx, p, nk)
+	k, secret, err := h.d.Agents.MintKey(c.Request.Context(), p, nk)
 	if err != nil {
 		return err
 	}
