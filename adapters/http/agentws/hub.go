@@ -48,6 +48,7 @@ type Deps struct {
 // Stats are the hub's counters since start.
 type Stats struct {
 	Linked         int    // live links now
+	Pending        int    // links upgraded whose hello is not yet answered
 	Upgrades       uint64 // links opened
 	Shed           uint64 // upgrades refused (storm or shutdown)
 	SlowDropped    uint64 // links dropped because their send queue was full
@@ -74,7 +75,7 @@ type Hub struct {
 	remote Remote // nil: remote frames are unknown types
 
 	upgrades, shed, slow, flooded, bad, lost atomic.Uint64
-	pendingHellos                            atomic.Int64 // links upgraded, hello not yet answered
+	pending                                  *pendingSlots // links upgraded, hello not yet answered
 }
 
 // New builds a hub. Register mounts its route.
@@ -91,6 +92,7 @@ func New(d Deps) (*Hub, error) {
 	h := &Hub{
 		log: log, opts: opts, bucket: newBucket(opts.UpgradesPerSecond, opts.UpgradeBurst),
 		ctx: ctx, cancel: cancel, links: map[string]*link{},
+		pending: newPendingSlots(opts.MaxPendingHellos, opts.MaxPendingPerSource),
 	}
 	h.upgrader = websocket.Upgrader{
 		HandshakeTimeout: opts.HandshakeTimeout,
@@ -139,13 +141,16 @@ func (h *Hub) serve(c *gin.Context, sess Session, deviceID string) {
 			"code": httpapi.CodeNotReady, "message": "server is shutting down; reconnect later"}})
 		return
 	}
-	if h.pendingHellos.Load() >= int64(h.opts.MaxPendingHellos) {
+	// Taken before the 101, so the next dial already sees it.
+	pending, ok := h.pending.acquire(deviceID, sourceKey(c.ClientIP()))
+	if !ok {
 		h.shed.Add(1)
 		httpapi.WriteError(c, &domain.RateLimitedError{What: "agent connection",
 			RetryAfter: time.Second + time.Duration(rand.Int64N(int64(4*time.Second)))})
 		return
 	}
 	if ok, wait := h.bucket.take(time.Now()); !ok {
+		h.pending.release(pending)
 		h.shed.Add(1)
 		// Spread the retries: a fixed answer would bring the storm back in one piece.
 		wait += time.Duration(rand.Int64N(int64(5 * time.Second)))
@@ -163,23 +168,22 @@ func (h *Hub) serve(c *gin.Context, sess Session, deviceID string) {
 	// Recorded, not written (the upgrader writes the 101 on the raw
 	// connection), so the access log and metrics show the upgrade.
 	c.Status(http.StatusSwitchingProtocols)
-	h.pendingHellos.Add(1) // before the 101, so the next dial already sees it
 	ws, err := up.Upgrade(c.Writer, c.Request, nil)
 	if err != nil {
-		h.pendingHellos.Add(-1)
+		h.pending.release(pending)
 		h.log.Debug("agent link upgrade failed", "device_id", deviceID, "error", err)
 		return
 	}
 	l := newLink(h, ws, deviceID)
+	l.pending = pending // released by helloAnswered
 	if !h.add(l) {
-		h.pendingHellos.Add(-1)
+		h.pending.release(pending)
 		_ = ws.WriteControl(websocket.CloseMessage,
 			websocket.FormatCloseMessage(websocket.CloseGoingAway, "server shutting down"), time.Now().Add(time.Second))
 		_ = ws.Close()
 		return
 	}
 	h.upgrades.Add(1)
-	l.helloPending.Store(true) // counted before the upgrade; released by helloAnswered
 	h.log.Debug("agent linked", "device_id", deviceID, "remote", c.ClientIP())
 	// The link runs on its own goroutine and the request ends here: the
 	// HTTP server's per-connection state, the request and its gin context
@@ -250,7 +254,7 @@ func (h *Hub) Stats() Stats {
 	h.mu.Lock()
 	n := len(h.links)
 	h.mu.Unlock()
-	return Stats{Linked: n, Upgrades: h.upgrades.Load(), Shed: h.shed.Load(), SlowDropped: h.slow.Load(),
+	return Stats{Linked: n, Pending: h.pending.count(), Upgrades: h.upgrades.Load(), Shed: h.shed.Load(), SlowDropped: h.slow.Load(),
 		Flooded: h.flooded.Load(), BadFrames: h.bad.Load(), HeartbeatsLost: h.lost.Load()}
 }
 

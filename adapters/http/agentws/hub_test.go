@@ -91,6 +91,8 @@ func newEnvB(t testing.TB, opts agentws.Options) *env {
 	}
 	srv, err := httpapi.New(httpapi.Deps{
 		Ready: func(context.Context) error { return nil }, Registry: prometheus.NewRegistry(),
+		// The test client is the proxy: X-Forwarded-For names the agent.
+		Options: httpapi.Options{TrustedProxies: []string{"127.0.0.1", "::1"}},
 		Auth: httpapi.AuthenticatorFunc(func(c *gin.Context, rule httpapi.Rule) error {
 			if rule.Kind != httpapi.RuleAgent || c.GetHeader("Authorization") != "Bearer ok" {
 				return domain.Unauthenticatedf("no")

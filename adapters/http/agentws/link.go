@@ -27,6 +27,7 @@ const (
 	codeTooManyBad     = "too_many_bad_frames"
 	codeReplaced       = "replaced"
 	codeDecommissioned = "decommissioned"
+	codeHelloTimeout   = "hello_timeout"
 )
 
 // link is one agent's connection. Two goroutines serve it: the request's
@@ -56,14 +57,23 @@ type link struct {
 
 	welcomed atomic.Bool // hello answered: remote frames may be sent to the agent
 
-	helloPending atomic.Bool // counted in hub.pendingHellos until answered
+	pending   *slot       // the link's place among pending hellos (hub.pending)
+	helloSeen atomic.Bool // a well-formed hello arrived (the hello deadline is met)
 }
 
-// helloAnswered releases the link's place among pending hellos (once).
-func (l *link) helloAnswered() {
-	if l.helloPending.CompareAndSwap(true, false) {
-		l.hub.pendingHellos.Add(-1)
+// helloAnswered releases the link's place among pending hellos (idempotent).
+func (l *link) helloAnswered() { l.hub.pending.release(l.pending) }
+
+// helloOverdue closes a link that has not sent its hello in time: a link
+// that only answers pings would otherwise hold its pending place forever.
+func (l *link) helloOverdue() {
+	if l.helloSeen.Load() {
+		return
 	}
+	l.helloAnswered()
+	l.hub.bad.Add(1)
+	l.hub.log.Warn("agent sent no hello in time; link closed", "device_id", l.deviceID, "timeout", l.hub.opts.HelloTimeout)
+	l.fail(codeHelloTimeout, "no hello within "+l.hub.opts.HelloTimeout.String(), websocket.ClosePolicyViolation)
 }
 
 func newLink(h *Hub, ws *websocket.Conn, deviceID string) *link {
@@ -91,6 +101,8 @@ func (l *link) run(sess Session) {
 	l.ws.SetPongHandler(func(string) error { l.extendRead(); return nil })
 
 	go l.writeLoop()
+	overdue := time.AfterFunc(o.HelloTimeout, l.helloOverdue)
+	defer overdue.Stop()
 	for {
 		kind, data, err := l.ws.ReadMessage()
 		if err != nil {
@@ -139,6 +151,7 @@ func (l *link) handle(sess Session, data []byte) {
 		if !l.decode(data, &m, h.ID) {
 			return
 		}
+		l.helloSeen.Store(true)
 		w, err := sess.Hello(ctx, l.deviceID, m)
 		l.helloAnswered()
 		if err != nil {

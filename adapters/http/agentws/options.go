@@ -42,6 +42,14 @@ type Options struct {
 	// spread Retry-After, so a reconnect storm is admitted at the pace the
 	// store can take instead of piling up calls until they time out.
 	MaxPendingHellos int // default 64
+	// MaxPendingPerSource bounds those links per client address (IPv6 by
+	// /64; behind a reverse proxy only with --trusted-proxies set), so one
+	// party holding many agent tokens cannot take every place. A device
+	// holds at most one place: a newer link takes over the older one's.
+	MaxPendingPerSource int // default 16 (at most MaxPendingHellos)
+	// HelloTimeout is how long a new link may take to send its hello; a
+	// link still silent then is closed (answering pings is not enough).
+	HelloTimeout time.Duration // default 10 s
 	// HandshakeTimeout bounds writing the upgrade answer.
 	HandshakeTimeout time.Duration // default 10 s
 	// CallTimeout bounds the work done for one frame (database calls).
@@ -67,6 +75,8 @@ const (
 	DefaultUpgradeBurst      = 2000
 	DefaultHandshakeTimeout  = 10 * time.Second
 	DefaultMaxPendingHellos  = 64
+	DefaultMaxPendingPerSrc  = 16
+	DefaultHelloTimeout      = 10 * time.Second
 	DefaultCallTimeout       = 15 * time.Second
 	DefaultCloseGrace        = time.Second
 )
@@ -81,6 +91,7 @@ func (o Options) withDefaults() (Options, error) {
 		{&o.StreamFrameLimit, DefaultStreamFrameLimit},
 		{&o.MaxBadFrames, DefaultMaxBadFrames}, {&o.UpgradesPerSecond, DefaultUpgradesPerSecond},
 		{&o.UpgradeBurst, DefaultUpgradeBurst}, {&o.MaxPendingHellos, DefaultMaxPendingHellos},
+		{&o.MaxPendingPerSource, DefaultMaxPendingPerSrc},
 	}
 	for _, i := range ints {
 		if *i.v < 0 {
@@ -97,7 +108,7 @@ func (o Options) withDefaults() (Options, error) {
 		{&o.WriteTimeout, DefaultWriteTimeout}, {&o.PingInterval, DefaultPingInterval},
 		{&o.ReadTimeout, DefaultReadTimeout}, {&o.FrameWindow, DefaultFrameWindow},
 		{&o.HandshakeTimeout, DefaultHandshakeTimeout}, {&o.CallTimeout, DefaultCallTimeout},
-		{&o.CloseGrace, DefaultCloseGrace},
+		{&o.CloseGrace, DefaultCloseGrace}, {&o.HelloTimeout, DefaultHelloTimeout},
 	}
 	for _, d := range durs {
 		if *d.v < 0 {

@@ -49,8 +49,9 @@ func (h *handlers) createEnrollKey(c *gin.Context) error {
 	if in.ExpiresAt != nil {
 		nk.ExpiresAt = *in.ExpiresAt
 	}
-	if in.MaxUses != nil {
+	if in.MaxUses != nil { // absent: the default limit; 0: none, asked for explicitly
 		nk.MaxUses = *in.MaxUses
+		nk.Unlimited = *in.MaxUses == 0
 	}
 	k, secret, err := h.d.Agents.MintKey(c.Request.Context(), p, nk)
 	if err != nil {

@@ -33,7 +33,7 @@ type CreateEnrollmentKeyRequest struct {
 	DeviceGroupID string     `json:"deviceGroupId,omitempty"`
 	Name          string     `json:"name,omitempty" doc:"Default: \"Enrollment key for <site>\"."`
 	ExpiresAt     *time.Time `json:"expiresAt,omitempty" doc:"Default: 7 days from now; at most 366 days."`
-	MaxUses       *int       `json:"maxUses,omitempty" doc:"How many devices may enroll with it; 0 or absent: unlimited."`
+	MaxUses       *int       `json:"maxUses,omitempty" doc:"How many devices may enroll with it; absent: 50; 0: unlimited."`
 }
 
 // CreatedEnrollmentKey is the answer of POST /enrollment-keys: the key and,

@@ -390,3 +390,26 @@ func TestDownloads(t *testing.T) {
 		t.Errorf("no dir: %d", rec.Code)
 	}
 }
+
+// A key minted without maxUses gets the default use limit (issue 12: one
+// leaked unlimited key made devices, and agent tokens, without end); no
+// limit must be asked for explicitly with 0.
+func TestEnrollmentKeyUseLimitDefaultsTo50(t *testing.T) {
+	ts := apitest.NewServer(t)
+	ts.RequireAgents(t)
+	a := ts.Seed.A
+	tok := ts.Login(t, a.Admin.Email, a.Admin.Password)
+	for _, tc := range []struct {
+		body map[string]any
+		want float64
+	}{
+		{map[string]any{"siteId": a.Sites[0].ID}, 50},
+		{map[string]any{"siteId": a.Sites[0].ID, "maxUses": 0}, 0},
+		{map[string]any{"siteId": a.Sites[0].ID, "maxUses": 7}, 7},
+	} {
+		code, body := ts.Do(t, http.MethodPost, keysPath, tok, tc.body)
+		if code != http.StatusCreated || body["maxUses"] != tc.want {
+			t.Errorf("mint %v: %d maxUses %v, want %v", tc.body, code, body["maxUses"], tc.want)
+		}
+	}
+}

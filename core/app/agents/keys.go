@@ -20,12 +20,15 @@ const maxKeyLen = 128
 
 // NewKey is the input of MintKey: the site (required), an optional org to
 // cross-check, an optional group, a name, an expiry (default 7 days) and a
-// use limit (0: unlimited).
+// use limit (0: DefaultKeyUses). Unlimited asks for no use limit at all; it
+// must be said explicitly, since a leaked key without a limit enrolls (and
+// so hands out agent tokens to) as many devices as its holder wants.
 type NewKey struct {
 	OrgID, SiteID, GroupID string
 	Name                   string
 	ExpiresAt              time.Time
 	MaxUses                int
+	Unlimited              bool
 }
 
 // MintKey creates an enrollment key and returns it with its secret, shown
@@ -64,8 +67,13 @@ func (s *Service) MintKey(ctx context.Context, p *domain.Principal, in NewKey) (
 	case in.ExpiresAt.Sub(now) > MaxKeyTTL:
 		return nil, "", domain.Invalidf("expiresAt must be within %d days", int(MaxKeyTTL/(24*time.Hour)))
 	}
-	if in.MaxUses < 0 || in.MaxUses > MaxKeyUses {
+	switch {
+	case in.MaxUses < 0 || in.MaxUses > MaxKeyUses:
 		return nil, "", domain.Invalidf("maxUses must be from 0 (unlimited) to %d", MaxKeyUses)
+	case in.Unlimited && in.MaxUses != 0:
+		return nil, "", domain.Invalidf("an unlimited key takes no maxUses")
+	case in.MaxUses == 0 && !in.Unlimited:
+		in.MaxUses = DefaultKeyUses
 	}
 	secret := auth.NewSecret(KeyPrefix)
 	k := &domain.EnrollmentKey{

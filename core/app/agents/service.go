@@ -75,6 +75,7 @@ func (nopLogger) Error(string, ...interface{}) {}
 const (
 	DefaultHeartbeatInterval = 60 * time.Second
 	DefaultKeyTTL            = 7 * 24 * time.Hour
+	DefaultKeyUses           = 50 // a key minted without a use limit gets this one
 	MaxKeyTTL                = 366 * 24 * time.Hour
 	MaxKeyUses               = 1_000_000
 )

@@ -254,8 +254,8 @@ function CreateKeyDialog({ onClose, onCreated }: { onClose: () => void; onCreate
           </select>
         </label>
         <label className="field">
-          <span className="field-label">Maximum uses (empty: unlimited)</span>
-          <input type="number" min={1} max={100000} value={maxUses} onChange={(e) => setMaxUses(e.target.value)} />
+          <span className="field-label">Maximum uses (empty: 50, 0: unlimited)</span>
+          <input type="number" min={0} max={100000} value={maxUses} onChange={(e) => setMaxUses(e.target.value)} />
         </label>
       </div>
       {create.isError && (

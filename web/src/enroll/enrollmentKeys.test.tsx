@@ -27,7 +27,7 @@ describe('enrollment keys', () => {
     const dialog = await screen.findByRole('dialog', { name: 'New enrollment key' })
     await waitFor(() => expect(within(dialog).getByLabelText('Organization')).toHaveProperty('value', 'org-1'))
     await user.selectOptions(within(dialog).getByLabelText('Site'), 'site-1')
-    await user.type(within(dialog).getByLabelText('Maximum uses (empty: unlimited)'), '10')
+    await user.type(within(dialog).getByLabelText('Maximum uses (empty: 50, 0: unlimited)'), '10')
     await user.click(within(dialog).getByRole('button', { name: 'Create' }))
 
     const shown = await screen.findByRole('dialog', { name: 'Enrollment key created' })
