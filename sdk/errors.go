@@ -37,6 +37,9 @@ func toStatus(ctx context.Context, err error) error {
 		return status.Error(codes.InvalidArgument, err.Error())
 	case errors.Is(err, ErrNoHost):
 		return status.Error(codes.Unavailable, err.Error())
+	case errors.Is(err, ErrDeliveryFailed):
+		// The words alone: whatever the host wrapped stays on its side.
+		return status.Error(codes.Aborted, ErrDeliveryFailed.Error())
 	}
 	return status.Error(codes.Unknown, err.Error())
 }
@@ -61,6 +64,10 @@ func fromStatus(ctx context.Context, err error) error {
 		return fmt.Errorf("plugin call: %s: %w", st.Message(), context.DeadlineExceeded)
 	case codes.InvalidArgument:
 		return &remoteError{msg: st.Message(), sentinel: ErrInvalid}
+	case codes.Aborted:
+		return &remoteError{msg: st.Message(), sentinel: ErrDeliveryFailed}
+	case codes.Unimplemented: // a host older than the call
+		return &remoteError{msg: st.Message(), sentinel: ErrNoHost}
 	}
 	return &remoteError{msg: st.Message()}
 }

@@ -3,6 +3,8 @@ package sdk
 import (
 	"context"
 	"encoding/json"
+	"net/http"
+	"time"
 
 	pb "github.com/breeze-rmm/breeze/sdk/pb/pluginv1"
 )
@@ -89,4 +91,46 @@ func (h *hostAPIClient) KVList(ctx context.Context, prefix string) ([]string, er
 		return nil, fromStatus(ctx, err)
 	}
 	return r.GetKeys(), nil
+}
+
+func (s *hostAPIServer) HTTPDo(ctx context.Context, r *pb.HTTPDoRequest) (*pb.HTTPDoResponse, error) {
+	e, ok := s.host.(Egress)
+	if !ok {
+		return nil, toStatus(ctx, ErrNoHost)
+	}
+	resp, err := e.HTTP(ctx, HTTPRequest{Method: r.GetMethod(), URL: r.GetUrl(), Header: headerFromPB(r.GetHeaders()),
+		Body: r.GetBody(), Timeout: time.Duration(r.GetTimeoutMs()) * time.Millisecond})
+	if err != nil {
+		return nil, toStatus(ctx, err)
+	}
+	return &pb.HTTPDoResponse{StatusCode: int32(resp.StatusCode), Status: resp.Status, Headers: headerToPB(resp.Header),
+		Body: resp.Body, Truncated: resp.Truncated}, nil
+}
+
+func (h *hostAPIClient) HTTP(ctx context.Context, r HTTPRequest) (HTTPResponse, error) {
+	resp, err := h.c.HTTPDo(ctx, &pb.HTTPDoRequest{Method: r.Method, Url: r.URL, Headers: headerToPB(r.Header),
+		Body: r.Body, TimeoutMs: r.Timeout.Milliseconds()})
+	if err != nil {
+		return HTTPResponse{}, fromStatus(ctx, err)
+	}
+	return HTTPResponse{StatusCode: int(resp.GetStatusCode()), Status: resp.GetStatus(), Header: headerFromPB(resp.GetHeaders()),
+		Body: resp.GetBody(), Truncated: resp.GetTruncated()}, nil
+}
+
+func headerToPB(h http.Header) []*pb.HTTPHeader {
+	out := make([]*pb.HTTPHeader, 0, len(h))
+	for k, v := range h {
+		out = append(out, &pb.HTTPHeader{Name: k, Values: v})
+	}
+	return out
+}
+
+func headerFromPB(hs []*pb.HTTPHeader) http.Header {
+	out := make(http.Header, len(hs))
+	for _, h := range hs {
+		for _, v := range h.GetValues() {
+			out.Add(h.GetName(), v)
+		}
+	}
+	return out
 }

@@ -25,9 +25,10 @@ const SignatureHeader = "X-Breeze-Signature"
 // TimestampHeader is the Unix time the signature covers (replay protection).
 const TimestampHeader = "X-Breeze-Timestamp"
 
-// Webhook is the alert channel.
+// Webhook is the alert channel. It reaches receivers only through the
+// host (sdk.HTTPClient): the server runs it without a network of its own
+// and applies its egress policy to every request and redirect.
 type Webhook struct {
-	client  *http.Client
 	backoff time.Duration // first retry delay, doubled each time
 
 	mu   sync.Mutex
@@ -36,7 +37,7 @@ type Webhook struct {
 
 // New returns a webhook channel with production defaults.
 func New() *Webhook {
-	return &Webhook{client: &http.Client{}, backoff: 500 * time.Millisecond}
+	return &Webhook{backoff: 500 * time.Millisecond}
 }
 
 func (w *Webhook) SetHost(h sdk.Host) {
@@ -160,9 +161,14 @@ func (w *Webhook) once(ctx context.Context, s settings, body []byte) (retry bool
 	if s.Secret != "" {
 		req.Header.Set(SignatureHeader, Sign([]byte(s.Secret), ts, body))
 	}
-	resp, err := w.client.Do(req)
+	w.mu.Lock()
+	client := sdk.HTTPClient(w.host)
+	w.mu.Unlock()
+	resp, err := client.Do(req)
 	if err != nil {
-		return true, err.Error(), err
+		// The host says "delivery failed" and keeps the detail in its log;
+		// nothing more is told to whoever reads this answer.
+		return true, sdk.ErrDeliveryFailed.Error(), err
 	}
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))

@@ -47,7 +47,14 @@ func settingsFor(url string) json.RawMessage {
 	return b
 }
 
-func fast() *Webhook { w := New(); w.backoff = 10 * time.Millisecond; return w }
+// fast is a webhook with short retries and a fake host (whose egress, like
+// an operator's allow-list, reaches the loopback receivers).
+func fast() *Webhook {
+	w := New()
+	w.backoff = 10 * time.Millisecond
+	w.SetHost(sdktest.NewFakeHost(nil))
+	return w
+}
 
 func TestConformance(t *testing.T) {
 	srv, _ := receiver(t, "s3cret", 0)

@@ -20,7 +20,8 @@ type AlertChannelFixture struct {
 
 // AlertChannelConformance runs the alert channel suite. factory returns a
 // fresh implementation; the suite serves it over gRPC in-process, with a
-// FakeHost, exactly as a host would see it.
+// FakeHost (whose egress, unlike a real host's, reaches loopback), exactly
+// as a host would see it.
 func AlertChannelConformance(t *testing.T, factory func(t *testing.T) sdk.AlertChannel, fx AlertChannelFixture) {
 	t.Helper()
 	open := func(t *testing.T, host *FakeHost) sdk.AlertChannel {
@@ -33,13 +34,13 @@ func AlertChannelConformance(t *testing.T, factory func(t *testing.T) sdk.AlertC
 	}
 	t.Run("Info", func(t *testing.T) { checkInfo(t, open(t, nil), sdk.KindAlertChannel) })
 	t.Run("TestValidSettings", func(t *testing.T) {
-		res, err := open(t, nil).Test(ctxT(t), fx.ValidSettings)
+		res, err := open(t, NewFakeHost(nil)).Test(ctxT(t), fx.ValidSettings)
 		if err != nil || !res.OK {
 			t.Fatalf("Test(valid) = %+v, %v; want OK", res, err)
 		}
 	})
 	t.Run("TestInvalidSettings", func(t *testing.T) {
-		res, err := open(t, nil).Test(ctxT(t), fx.InvalidSettings)
+		res, err := open(t, NewFakeHost(nil)).Test(ctxT(t), fx.InvalidSettings)
 		if err == nil && res.OK {
 			t.Fatalf("Test(invalid) = %+v; want not OK or an error", res)
 		}
@@ -50,7 +51,7 @@ func AlertChannelConformance(t *testing.T, factory func(t *testing.T) sdk.AlertC
 	t.Run("Send", func(t *testing.T) {
 		n := note
 		n.Settings = fx.ValidSettings
-		res, err := open(t, nil).Send(ctxT(t), n)
+		res, err := open(t, NewFakeHost(nil)).Send(ctxT(t), n)
 		if err != nil || !res.Delivered || res.Attempts < 1 {
 			t.Fatalf("Send = %+v, %v; want delivered after >= 1 attempt", res, err)
 		}
@@ -64,7 +65,7 @@ func AlertChannelConformance(t *testing.T, factory func(t *testing.T) sdk.AlertC
 	t.Run("SendInvalidSettings", func(t *testing.T) {
 		n := note
 		n.Settings = fx.InvalidSettings
-		res, err := open(t, nil).Send(ctxT(t), n)
+		res, err := open(t, NewFakeHost(nil)).Send(ctxT(t), n)
 		if err == nil && res.Delivered {
 			t.Fatalf("Send(invalid settings) = %+v; want not delivered", res)
 		}
