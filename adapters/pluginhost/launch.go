@@ -41,6 +41,12 @@ func (s *Supervisor) launch(ctx context.Context) (*instance, error) {
 	cmd.Dir = filepath.Dir(s.spec.Exec)
 	cmd.Env = s.env
 	setProcessGroup(cmd)
+	if s.spec.NoNetwork {
+		if err := NetworkIsolation(); err != nil {
+			return nil, permanent(err)
+		}
+		isolateNetwork(cmd)
+	}
 
 	cfg := sdk.NewClientConfig(sdk.ClientConfig{
 		Cmd:          cmd,

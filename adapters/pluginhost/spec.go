@@ -38,6 +38,10 @@ type Spec struct {
 	// again from MinBackoff; default 1 minute.
 	StableAfter time.Duration
 
+	// NoNetwork starts the plugin in an empty network namespace (Linux; see
+	// NetworkIsolation): it reaches the outside only through its Host.
+	NoNetwork bool
+
 	// Env is the plugin's whole environment: it does NOT inherit the host's
 	// (which may hold database credentials). PATH is added from the host
 	// when Env does not set it.

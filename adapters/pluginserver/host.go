@@ -6,6 +6,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/breeze-rmm/breeze/adapters/egress"
 	"github.com/breeze-rmm/breeze/ports"
 	"github.com/breeze-rmm/breeze/sdk"
 )
@@ -17,6 +18,7 @@ type hostAPI struct {
 	pluginID string
 	store    ports.PluginStore
 	log      hclog.Logger
+	egress   *egress.Client // nil: no outbound HTTP
 }
 
 var _ sdk.Host = (*hostAPI)(nil)

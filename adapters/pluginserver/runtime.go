@@ -9,6 +9,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/breeze-rmm/breeze/adapters/egress"
 	"github.com/breeze-rmm/breeze/adapters/pluginhost"
 	"github.com/breeze-rmm/breeze/core/app/plugins"
 	"github.com/breeze-rmm/breeze/ports"
@@ -20,6 +21,11 @@ type RuntimeOptions struct {
 	// Store backs each plugin's key-value store.
 	Store  ports.PluginStore
 	Logger hclog.Logger
+	// Egress is what plugins' outbound HTTP may reach: public addresses and
+	// the operator's allowed ranges.
+	Egress egress.Policy
+	// Sandbox: run plugins without a network of their own ("": auto).
+	Sandbox Sandbox
 	// Supervision tuning, mostly for tests.
 	StartTimeout, PingEvery, PingTimeout, CallTimeout time.Duration
 	MinBackoff, MaxBackoff                            time.Duration
@@ -30,6 +36,8 @@ type RuntimeOptions struct {
 type Runtime struct {
 	o        RuntimeOptions
 	log      hclog.Logger
+	egress   *egress.Client
+	isolate  bool // start plugins in an empty network namespace
 	mu       sync.Mutex
 	sups     map[string]*pluginhost.Supervisor
 	versions map[string]string // the version each supervisor was started with
@@ -46,7 +54,16 @@ func NewRuntime(o RuntimeOptions) (*Runtime, error) {
 	if log == nil {
 		log = hclog.NewNullLogger()
 	}
-	return &Runtime{o: o, log: log.Named("plugin"), sups: map[string]*pluginhost.Supervisor{}, versions: map[string]string{}}, nil
+	mode, err := ParseSandbox(string(o.Sandbox))
+	if err != nil {
+		return nil, err
+	}
+	isolate, err := mode.isolate(log)
+	if err != nil {
+		return nil, err
+	}
+	return &Runtime{o: o, log: log.Named("plugin"), sups: map[string]*pluginhost.Supervisor{}, versions: map[string]string{},
+		egress: egress.NewClient(o.Egress, sdk.MaxHTTPBody), isolate: isolate}, nil
 }
 
 // Start replaces any supervisor of spec.ID with a new one and launches it.
@@ -59,7 +76,7 @@ func (r *Runtime) Start(ctx context.Context, spec plugins.RunSpec) error {
 	log := r.log.With("plugin_id", spec.ID)
 	sup, err := pluginhost.New(pluginhost.Spec{
 		ID: spec.ID, Version: spec.Version, Kind: sdk.Kind(spec.Kind), Exec: spec.Exec, SHA256: spec.SHA256,
-		Host: &hostAPI{pluginID: spec.ID, store: r.o.Store, log: log}, Logger: r.log,
+		Host: &hostAPI{pluginID: spec.ID, store: r.o.Store, log: log, egress: r.egress}, Logger: r.log, NoNetwork: r.isolate,
 		StartTimeout: r.o.StartTimeout, PingEvery: r.o.PingEvery, PingTimeout: r.o.PingTimeout, CallTimeout: r.o.CallTimeout,
 		MinBackoff: r.o.MinBackoff, MaxBackoff: r.o.MaxBackoff,
 	})

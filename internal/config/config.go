@@ -52,6 +52,13 @@ type Config struct {
 	// PluginsAllowUnsigned is the development switch that lets unsigned
 	// plugins install (BREEZE_PLUGINS_ALLOW_UNSIGNED=1). Never in production.
 	PluginsAllowUnsigned bool
+	// PluginEgressAllow are the CIDRs server-side plugins' requests may
+	// reach although they are loopback, private, link-local, ... (refused
+	// by default).
+	PluginEgressAllow string
+	// PluginSandbox: auto, on or off (server-side plugins without a network
+	// of their own; see docs/plugins.md).
+	PluginSandbox string
 
 	fileMaxRaw, terminalIdleRaw string
 
@@ -89,6 +96,8 @@ func (c *Config) Fields() []Field {
 		{"file-max-bytes", "BREEZE_FILE_MAX_BYTES", "268435456", "largest file transfer to or from a device, in bytes", &c.fileMaxRaw},
 		{"terminal-idle-timeout", "BREEZE_TERMINAL_IDLE_TIMEOUT", "15m", "a terminal session without input for this long is closed", &c.terminalIdleRaw},
 		{"plugin-trusted-keys", "BREEZE_PLUGIN_TRUSTED_KEYS", "", "comma-separated PEM public keys (or directories of *.pub/*.pem) whose plugin signatures are trusted", &c.PluginTrustedKeys},
+		{"plugin-egress-allow", "BREEZE_PLUGIN_EGRESS_ALLOW", "", "comma-separated CIDRs server-side plugins may reach although loopback, private, link-local or otherwise internal (refused by default)", &c.PluginEgressAllow},
+		{"plugin-sandbox", "BREEZE_PLUGIN_SANDBOX", "auto", "auto, on or off: run server-side plugins in an empty network namespace, so the host's egress is their only way out", &c.PluginSandbox},
 		{"trusted-proxies", "BREEZE_TRUSTED_PROXIES", "", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed (client IPs for rate limits and audit)", &c.TrustedProxies},
 	}
 }

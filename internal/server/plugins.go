@@ -7,6 +7,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/breeze-rmm/breeze/adapters/egress"
 	httpapi "github.com/breeze-rmm/breeze/adapters/http"
 	"github.com/breeze-rmm/breeze/adapters/http/pluginsapi"
 	"github.com/breeze-rmm/breeze/adapters/pluginserver"
@@ -58,7 +59,16 @@ func BuildPlugins(cfg *config.Config, st ports.Store, rw *Remote, ag *Agents, lo
 	if err != nil {
 		return nil, fmt.Errorf("%w: BREEZE_PLUGIN_TRUSTED_KEYS: %v", config.ErrConfig, err)
 	}
-	rt, err := pluginserver.NewRuntime(pluginserver.RuntimeOptions{Store: st.Plugins(), Logger: log})
+	allow, err := egress.ParseAllow(cfg.PluginEgressAllow)
+	if err != nil {
+		return nil, fmt.Errorf("%w: BREEZE_PLUGIN_EGRESS_ALLOW: %v", config.ErrConfig, err)
+	}
+	sandbox, err := pluginserver.ParseSandbox(cfg.PluginSandbox)
+	if err != nil {
+		return nil, fmt.Errorf("%w: BREEZE_PLUGIN_SANDBOX: %v", config.ErrConfig, err)
+	}
+	rt, err := pluginserver.NewRuntime(pluginserver.RuntimeOptions{Store: st.Plugins(), Logger: log,
+		Egress: egress.Policy{Allow: allow}, Sandbox: sandbox})
 	if err != nil {
 		return nil, err
 	}

@@ -87,6 +87,8 @@ func (s *server) start() {
 	cmd := exec.Command(serverBin, "serve")
 	cmd.Env = append(cleanEnv(),
 		"BREEZE_LISTEN="+s.addr, "BREEZE_DATA_DIR="+s.dataDir, "BREEZE_LOG_LEVEL=debug",
+		// The tests' webhook receivers listen on loopback, refused unless allowed.
+		"BREEZE_PLUGIN_EGRESS_ALLOW=127.0.0.1/32",
 		"BREEZE_BOOTSTRAP_EMAIL="+adminEmail, "BREEZE_BOOTSTRAP_PASSWORD="+adminPassword)
 	if s.dbURL != "" {
 		// The production profile: PostgreSQL with Redis, in a namespace of

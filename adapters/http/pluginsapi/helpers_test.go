@@ -15,6 +15,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/breeze-rmm/breeze/adapters/egress"
 	"github.com/breeze-rmm/breeze/adapters/http/api/apitest"
 	"github.com/breeze-rmm/breeze/adapters/http/pluginsapi"
 	"github.com/breeze-rmm/breeze/adapters/pluginserver"
@@ -128,6 +129,8 @@ type env struct {
 
 type envOptions struct {
 	allowUnsigned bool
+	egressAllow   string // the operator's --plugin-egress-allow
+	sandbox       pluginserver.Sandbox
 }
 
 func newEnv(t *testing.T, o envOptions) *env {
@@ -143,8 +146,12 @@ func newEnv(t *testing.T, o envOptions) *env {
 		t.Fatal(err)
 	}
 	log := hclog.New(&hclog.LoggerOptions{Output: ts.Logs, Level: hclog.Info, JSONFormat: true})
+	allow, err := egress.ParseAllow(o.egressAllow)
+	if err != nil {
+		t.Fatal(err)
+	}
 	rt, err := pluginserver.NewRuntime(pluginserver.RuntimeOptions{
-		Store: ts.Store.Plugins(), Logger: log,
+		Store: ts.Store.Plugins(), Logger: log, Egress: egress.Policy{Allow: allow}, Sandbox: o.sandbox,
 		PingEvery: 200 * time.Millisecond, MinBackoff: 50 * time.Millisecond, MaxBackoff: 200 * time.Millisecond,
 		CallTimeout: 5 * time.Second,
 	})

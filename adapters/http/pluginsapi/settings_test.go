@@ -59,7 +59,8 @@ func (r *receiver) got() ([]map[string]any, int) {
 // secret sealed at rest and masked), Test and Send through the supervised
 // plugin to a receiver that verifies the HMAC signature.
 func TestWebhookEndToEnd(t *testing.T) {
-	e := newEnv(t, envOptions{})
+	// The receiver listens on loopback, which only the operator can allow.
+	e := newEnv(t, envOptions{egressAllow: "127.0.0.1/32"})
 	tok := e.platformToken(t)
 	code, body := e.upload(t, tok, webhookArchive(t, e.Key, ""))
 	mustStatus(t, "install", code, 201, body)

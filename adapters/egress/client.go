@@ -1,0 +1,97 @@
+package egress
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+)
+
+// Limits.
+const (
+	DefaultTimeout = 10 * time.Second
+	MaxTimeout     = 60 * time.Second
+)
+
+// Request is one outbound request.
+type Request struct {
+	Method, URL string
+	Header      http.Header
+	Body        []byte
+	Timeout     time.Duration // 0: DefaultTimeout; capped at MaxTimeout
+}
+
+// Response is the destination's answer, its body cut at the client's limit.
+type Response struct {
+	StatusCode int
+	Status     string
+	Header     http.Header
+	Body       []byte
+	Truncated  bool
+}
+
+// Client makes requests under a Policy. It follows no redirect (the
+// caller, a plugin's client, asks again for each hop, checked again), uses
+// no proxy from the environment (a proxy would dial for us, unchecked), and
+// refuses schemes other than http and https.
+type Client struct {
+	hc      *http.Client
+	maxBody int
+}
+
+// NewClient returns a client for p whose answers' bodies are cut at maxBody.
+func NewClient(p Policy, maxBody int) *Client {
+	d := &net.Dialer{Timeout: DefaultTimeout, KeepAlive: 30 * time.Second, Control: p.control}
+	tr := &http.Transport{
+		Proxy:               nil,
+		DialContext:         d.DialContext,
+		ForceAttemptHTTP2:   true,
+		MaxIdleConns:        64,
+		IdleConnTimeout:     90 * time.Second,
+		TLSHandshakeTimeout: DefaultTimeout,
+	}
+	return &Client{maxBody: maxBody, hc: &http.Client{
+		Transport:     tr,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
+}
+
+// Do makes one request. Its error says why in detail: for the server's
+// log, not for the tenant.
+func (c *Client) Do(ctx context.Context, r Request) (Response, error) {
+	t := r.Timeout
+	if t <= 0 {
+		t = DefaultTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, min(t, MaxTimeout))
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, r.Method, r.URL, bytes.NewReader(r.Body))
+	if err != nil {
+		return Response{}, fmt.Errorf("egress: %w", err)
+	}
+	if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
+		return Response{}, fmt.Errorf("%w: scheme %q", ErrRefused, req.URL.Scheme)
+	}
+	req.Header = r.Header.Clone()
+	if req.Header == nil {
+		req.Header = http.Header{}
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return Response{}, fmt.Errorf("egress: %w", err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, int64(c.maxBody)+1))
+	if err != nil && !errors.Is(err, io.EOF) {
+		return Response{}, fmt.Errorf("egress: read answer: %w", err)
+	}
+	out := Response{StatusCode: resp.StatusCode, Status: resp.Status, Header: resp.Header, Body: body}
+	if len(body) > c.maxBody {
+		out.Body, out.Truncated = body[:c.maxBody], true
+	}
+	return out, nil
+}

@@ -1,0 +1,44 @@
+package pluginserver
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+
+	"github.com/breeze-rmm/breeze/adapters/egress"
+	"github.com/breeze-rmm/breeze/sdk"
+)
+
+var _ sdk.Egress = (*hostAPI)(nil)
+
+// HTTP is the plugin's only way out (it runs without a network of its
+// own, see Sandbox): one request under the egress policy. Whatever went
+// wrong, the plugin (and so the tenant reading its answer) learns
+// "delivery failed"; the detail goes to the server's log.
+func (h *hostAPI) HTTP(ctx context.Context, r sdk.HTTPRequest) (sdk.HTTPResponse, error) {
+	if h.egress == nil {
+		return sdk.HTTPResponse{}, sdk.ErrNoHost
+	}
+	if len(r.Body) > sdk.MaxHTTPBody {
+		return sdk.HTTPResponse{}, sdk.Invalidf("request body over %d bytes", sdk.MaxHTTPBody)
+	}
+	resp, err := h.egress.Do(ctx, egress.Request{Method: r.Method, URL: r.URL, Header: r.Header, Body: r.Body, Timeout: r.Timeout})
+	if err != nil {
+		if ctx.Err() != nil {
+			return sdk.HTTPResponse{}, ctx.Err()
+		}
+		// The URL's path and query may hold the receiver's secret token.
+		h.log.Warn("plugin request not delivered", "destination", destination(r.URL), "error", err)
+		return sdk.HTTPResponse{}, fmt.Errorf("%w", sdk.ErrDeliveryFailed)
+	}
+	return sdk.HTTPResponse{StatusCode: resp.StatusCode, Status: resp.Status, Header: resp.Header, Body: resp.Body, Truncated: resp.Truncated}, nil
+}
+
+// destination is a URL's scheme and host, for the log.
+func destination(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Scheme + "://" + u.Host
+}
