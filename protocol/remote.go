@@ -30,7 +30,9 @@ const (
 	TypeFileAck   = "file_ack"   // the receiver took chunk Seq (flow control)
 )
 
-// Command actions built into the agent.
+// Command actions built into the agent. Each has a Spec on the server
+// (core/app/commands/actions) and a handler on the agent (agent/commands);
+// later actions sit in their own file here (uptime.go, plugins.go).
 const (
 	ActionRunScript        = "run_script"
 	ActionCollectInventory = "collect_inventory"
@@ -41,12 +43,6 @@ const (
 	ActionReboot           = "reboot"
 	ActionUninstallAgent   = "uninstall_agent"
 )
-
-// Actions lists the built-in actions.
-func Actions() []string {
-	return []string{ActionRunScript, ActionCollectInventory, ActionListProcesses, ActionKillProcess,
-		ActionListServices, ActionRestartService, ActionReboot, ActionUninstallAgent, ActionDiscover}
-}
 
 // DefaultOutputCap is the default cap on stdout and on stderr of a result.
 const DefaultOutputCap = 1 << 20

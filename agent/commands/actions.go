@@ -5,16 +5,79 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"time"
 
-	"github.com/breeze-rmm/breeze/agent/scripts"
 	"github.com/breeze-rmm/breeze/protocol"
 )
 
-// outcome is what an action returns besides a script's output.
+// An action fills res (status, output, data) for command c. Every action
+// registers one from its own file; execute looks it up by name.
+type action func(ctx context.Context, e *Executor, c protocol.Command, res *protocol.CommandResult)
+
+var actions = map[string]action{}
+
+// register adds an action; call it from an init function of the file
+// that implements it.
+func register(name string, a action) {
+	if _, dup := actions[name]; dup || name == "" {
+		panic(fmt.Sprintf("commands: action %q registered twice or unnamed", name))
+	}
+	actions[name] = a
+}
+
+// outcome is what a task returns besides its error.
 type outcome struct {
 	data any
 	note string // short human text (stdout) for actions without output
+}
+
+// task adapts an action that returns data or a note: it runs under the
+// command's timeout and its error becomes the result's status.
+func task(run func(ctx context.Context, e *Executor, c protocol.Command) (outcome, error)) action {
+	return func(ctx context.Context, e *Executor, c protocol.Command, res *protocol.CommandResult) {
+		timeout := e.d.DefaultTimeout
+		if c.TimeoutSeconds > 0 {
+			timeout = time.Duration(c.TimeoutSeconds) * time.Second
+		} else if timeout <= 0 {
+			timeout = 5 * time.Minute
+		}
+		actx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		out, err := run(actx, e, c)
+		switch {
+		case err == nil:
+			res.Status = protocol.ResultSucceeded
+		case ctx.Err() != nil:
+			res.Status, res.Error = protocol.ResultCancelled, "agent stopped: "+err.Error()
+		case errors.Is(actx.Err(), context.DeadlineExceeded):
+			res.Status, res.Error = protocol.ResultTimedOut, err.Error()
+		default:
+			res.Status, res.Error = protocol.ResultFailed, err.Error()
+		}
+		res.Stdout = out.note
+		if out.data != nil {
+			if b, err := json.Marshal(out.data); err == nil {
+				res.Data = b
+			}
+		}
+	}
+}
+
+// simple is a task without a payload.
+func simple(run func(ctx context.Context, e *Executor) (outcome, error)) action {
+	return task(func(ctx context.Context, e *Executor, _ protocol.Command) (outcome, error) { return run(ctx, e) })
+}
+
+// withPayload is a task whose payload decodes into P first.
+func withPayload[P any](run func(ctx context.Context, e *Executor, p P) (outcome, error)) action {
+	return task(func(ctx context.Context, e *Executor, c protocol.Command) (outcome, error) {
+		var p P
+		if err := decodePayload(c, &p); err != nil {
+			return outcome{}, err
+		}
+		return run(ctx, e, p)
+	})
 }
 
 // execute runs c and returns its result; it never panics the agent.
@@ -27,100 +90,23 @@ func (e *Executor) execute(ctx context.Context, c protocol.Command) (res protoco
 		}
 		res.FinishedAt = e.d.Now().UTC()
 	}()
-	if c.Action == protocol.ActionRunScript {
-		return e.runScript(ctx, c, res)
+	run, ok := actions[c.Action]
+	if !ok {
+		res.Status, res.Error = protocol.ResultFailed, fmt.Sprintf("unknown action %q (this agent knows: %v)", c.Action, Actions())
+		return res
 	}
-	timeout := e.d.DefaultTimeout
-	if c.TimeoutSeconds > 0 {
-		timeout = time.Duration(c.TimeoutSeconds) * time.Second
-	} else if timeout <= 0 {
-		timeout = 5 * time.Minute
-	}
-	actx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	out, err := e.action(actx, c)
-	switch {
-	case err == nil:
-		res.Status = protocol.ResultSucceeded
-	case ctx.Err() != nil:
-		res.Status, res.Error = protocol.ResultCancelled, "agent stopped: "+err.Error()
-	case errors.Is(actx.Err(), context.DeadlineExceeded):
-		res.Status, res.Error = protocol.ResultTimedOut, err.Error()
-	default:
-		res.Status, res.Error = protocol.ResultFailed, err.Error()
-	}
-	res.Stdout = out.note
-	if out.data != nil {
-		if b, err := json.Marshal(out.data); err == nil {
-			res.Data = b
-		}
-	}
+	run(ctx, e, c, &res)
 	return res
 }
 
-func (e *Executor) action(ctx context.Context, c protocol.Command) (outcome, error) {
-	switch c.Action {
-	case protocol.ActionCollectInventory:
-		if e.d.Inventory == nil {
-			return outcome{}, errors.New("this agent has no inventory source")
-		}
-		if err := e.d.Inventory(ctx); err != nil {
-			return outcome{}, fmt.Errorf("send inventory: %w", err)
-		}
-		return outcome{note: "full inventory sent"}, nil
-	case protocol.ActionListProcesses:
-		ps, err := listProcesses(ctx)
-		return outcome{data: ps}, err
-	case protocol.ActionKillProcess:
-		var p protocol.KillProcessPayload
-		if err := decodePayload(c, &p); err != nil {
-			return outcome{}, err
-		}
-		if err := killProcess(p); err != nil {
-			return outcome{}, err
-		}
-		return outcome{note: fmt.Sprintf("sent %s to %d", signalName(p.Signal), p.PID)}, nil
-	case protocol.ActionListServices:
-		svcs, err := listServices(ctx, e.d.Systemctl)
-		return outcome{data: svcs}, err
-	case protocol.ActionRestartService:
-		var p protocol.ServicePayload
-		if err := decodePayload(c, &p); err != nil {
-			return outcome{}, err
-		}
-		if err := restartService(ctx, e.d.Systemctl, p.Name); err != nil {
-			return outcome{}, err
-		}
-		return outcome{note: "restarted " + p.Name}, nil
-	case protocol.ActionReboot:
-		var p protocol.RebootPayload
-		if err := decodePayload(c, &p); err != nil {
-			return outcome{}, err
-		}
-		if p.DelaySeconds < 0 {
-			return outcome{}, errors.New("delaySeconds must not be negative")
-		}
-		note, err := e.d.Power.Reboot(ctx, time.Duration(p.DelaySeconds)*time.Second)
-		return outcome{note: note}, err
-	case protocol.ActionDiscover:
-		var p protocol.DiscoverPayload
-		if err := decodePayload(c, &p); err != nil {
-			return outcome{}, err
-		}
-		if e.d.Discover == nil {
-			return outcome{}, errors.New("this agent runs no plugins")
-		}
-		assets, note, err := e.d.Discover(ctx, p)
-		if err != nil {
-			return outcome{}, err
-		}
-		return outcome{data: assets, note: note}, nil
-	case protocol.ActionUninstallAgent:
-		note, err := e.d.Power.Uninstall(ctx)
-		return outcome{note: note}, err
-	default:
-		return outcome{}, fmt.Errorf("unknown action %q (this agent knows: %v)", c.Action, protocol.Actions())
+// Actions lists the actions this agent runs, sorted.
+func Actions() []string {
+	out := make([]string, 0, len(actions))
+	for n := range actions {
+		out = append(out, n)
 	}
+	sort.Strings(out)
+	return out
 }
 
 func decodePayload(c protocol.Command, v any) error {
@@ -131,36 +117,4 @@ func decodePayload(c protocol.Command, v any) error {
 		return fmt.Errorf("%s payload: %w", c.Action, err)
 	}
 	return nil
-}
-
-func (e *Executor) runScript(ctx context.Context, c protocol.Command, res protocol.CommandResult) protocol.CommandResult {
-	var p protocol.RunScriptPayload
-	if err := decodePayload(c, &p); err != nil {
-		res.Status, res.Error = protocol.ResultFailed, err.Error()
-		return res
-	}
-	if e.d.Scripts == nil {
-		res.Status, res.Error = protocol.ResultFailed, "this agent runs no scripts"
-		return res
-	}
-	out, err := e.d.Scripts.Run(ctx, scripts.Spec{Language: p.Language, Body: p.Body, Args: p.Args, Env: p.Env,
-		RunAs: p.RunAs, Timeout: time.Duration(c.TimeoutSeconds) * time.Second, OutputCap: c.OutputCap})
-	if err != nil {
-		res.Status, res.Error = protocol.ResultFailed, err.Error()
-		return res
-	}
-	res.ExitCode, res.Stdout, res.Stderr, res.Truncated = out.ExitCode, out.Stdout, out.Stderr, out.Truncated
-	switch {
-	case out.Cancelled:
-		res.Status, res.Error = protocol.ResultCancelled, "agent stopped during the script"
-	case out.TimedOut:
-		res.Status, res.Error = protocol.ResultTimedOut, "killed at its timeout"
-	case out.ExitCode != nil && *out.ExitCode == 0:
-		res.Status = protocol.ResultSucceeded
-	case out.ExitCode != nil:
-		res.Status, res.Error = protocol.ResultFailed, fmt.Sprintf("exit code %d", *out.ExitCode)
-	default:
-		res.Status, res.Error = protocol.ResultFailed, "killed by a signal"
-	}
-	return res
 }

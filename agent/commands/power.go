@@ -3,11 +3,28 @@ package commands
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"sync"
 	"time"
+
+	"github.com/breeze-rmm/breeze/protocol"
 )
+
+func init() {
+	register(protocol.ActionReboot, withPayload(func(ctx context.Context, e *Executor, p protocol.RebootPayload) (outcome, error) {
+		if p.DelaySeconds < 0 {
+			return outcome{}, errors.New("delaySeconds must not be negative")
+		}
+		note, err := e.d.Power.Reboot(ctx, time.Duration(p.DelaySeconds)*time.Second)
+		return outcome{note: note}, err
+	}))
+	register(protocol.ActionUninstallAgent, simple(func(ctx context.Context, e *Executor) (outcome, error) {
+		note, err := e.d.Power.Uninstall(ctx)
+		return outcome{note: note}, err
+	}))
+}
 
 // EnvDryRunPower, set to 1, makes the agent record reboot and
 // uninstall_agent instead of doing them (tests, demos).

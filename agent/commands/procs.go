@@ -12,6 +12,19 @@ import (
 	"github.com/breeze-rmm/breeze/protocol"
 )
 
+func init() {
+	register(protocol.ActionListProcesses, simple(func(ctx context.Context, _ *Executor) (outcome, error) {
+		ps, err := listProcesses(ctx)
+		return outcome{data: ps}, err
+	}))
+	register(protocol.ActionKillProcess, withPayload(func(_ context.Context, _ *Executor, p protocol.KillProcessPayload) (outcome, error) {
+		if err := killProcess(p); err != nil {
+			return outcome{}, err
+		}
+		return outcome{note: fmt.Sprintf("sent %s to %d", signalName(p.Signal), p.PID)}, nil
+	}))
+}
+
 // Bounds that keep list_processes' answer inside one frame.
 const (
 	maxProcesses = 2000

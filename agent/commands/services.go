@@ -14,6 +14,19 @@ import (
 	"github.com/breeze-rmm/breeze/protocol"
 )
 
+func init() {
+	register(protocol.ActionListServices, simple(func(ctx context.Context, e *Executor) (outcome, error) {
+		svcs, err := listServices(ctx, e.d.Systemctl)
+		return outcome{data: svcs}, err
+	}))
+	register(protocol.ActionRestartService, withPayload(func(ctx context.Context, e *Executor, p protocol.ServicePayload) (outcome, error) {
+		if err := restartService(ctx, e.d.Systemctl, p.Name); err != nil {
+			return outcome{}, err
+		}
+		return outcome{note: "restarted " + p.Name}, nil
+	}))
+}
+
 // serviceName is what restart_service accepts: a systemd unit name, never
 // an option (no leading "-") and never anything a shell would read.
 var serviceName = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9@._:-]{0,255}$`)

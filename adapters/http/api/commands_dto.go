@@ -22,7 +22,7 @@ type Command struct {
 	Stderr         string          `json:"stderr"`
 	Truncated      bool            `json:"truncated" doc:"stdout or stderr was cut at the output cap."`
 	Error          string          `json:"error,omitempty"`
-	Data           json.RawMessage `json:"data,omitempty" doc:"An action's structured answer (list_processes, list_services)."`
+	Data           json.RawMessage `json:"data,omitempty" doc:"An action's structured answer (list_processes, list_services, uptime, ...)."`
 	IdempotencyKey string          `json:"idempotencyKey,omitempty"`
 	BatchID        string          `json:"batchId,omitempty" doc:"The script run this command belongs to."`
 	ScriptID       string          `json:"scriptId,omitempty"`
@@ -38,8 +38,8 @@ type Command struct {
 
 // CreateCommandRequest is the body of POST /devices/:id/commands.
 type CreateCommandRequest struct {
-	Action           string          `json:"action" enum:"run_script,collect_inventory,list_processes,kill_process,list_services,restart_service,reboot,uninstall_agent,discover"`
-	Payload          json.RawMessage `json:"payload,omitempty" doc:"run_script {language, body, args?, env?, runAs?}; kill_process {pid, signal?}; restart_service {name}; reboot {delaySeconds?}; discover {plugin, targets, ports?}."`
+	Action           string          `json:"action" enumFrom:"actions"`
+	Payload          json.RawMessage `json:"payload,omitempty" docFrom:"actionPayloads"`
 	IdempotencyKey   string          `json:"idempotencyKey,omitempty" doc:"A repeat with the same key for the device answers the first command (200) instead of creating another."`
 	TimeoutSeconds   int             `json:"timeoutSeconds,omitempty" doc:"Run time limit on the agent; default 300, at most 86400."`
 	ExpiresInSeconds int             `json:"expiresInSeconds,omitempty" doc:"How long it may wait for an offline device; default 86400."`

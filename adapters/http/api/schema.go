@@ -124,8 +124,8 @@ func (g *schemas) fields(t reflect.Type, props map[string]any, required *[]strin
 			name = f.Name
 		}
 		ps := g.of(f.Type)
-		if d := f.Tag.Get("doc"); d != "" || f.Tag.Get("enum") != "" {
-			ps = withAnnotations(ps, d, f.Tag.Get("enum"))
+		if d, enum := fieldDoc(f.Tag), fieldEnum(f.Tag); d != "" || enum != "" {
+			ps = withAnnotations(ps, d, enum)
 		}
 		props[name] = ps
 		optional := strings.Contains(opts, "omitempty") || strings.Contains(opts, "omitzero") ||

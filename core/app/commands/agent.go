@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/breeze-rmm/breeze/core/app/commands/actions"
 	"github.com/breeze-rmm/breeze/core/domain"
 	"github.com/breeze-rmm/breeze/protocol"
 )
@@ -105,7 +106,7 @@ const redacted = "********"
 // redact returns the payload with secret values replaced, or nil when
 // there is nothing to redact.
 func redact(c *domain.Command) []byte {
-	if c.Action != protocol.ActionRunScript {
+	if !actions.SecretParams(c.Action) {
 		return nil
 	}
 	var p protocol.RunScriptPayload

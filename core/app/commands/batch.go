@@ -26,20 +26,21 @@ func (s *Service) CreateBatch(ctx context.Context, p *domain.Principal, deviceID
 	if in.IdempotencyKey == "" || in.BatchID == "" {
 		return nil, errors.New("commands: a batch command needs an idempotency key and a batch id")
 	}
-	payload, err := validatePayload(in.Action, in.Payload)
+	spec, payload, err := validatePayload(in.Action, in.Payload)
 	if err != nil {
 		return nil, err
 	}
-	timeout, expiry, err := bounds(in.Timeout, 0)
+	timeout, outputCap := s.limits(spec, in.Timeout)
+	timeout, expiry, err := bounds(timeout, 0)
 	if err != nil {
 		return nil, err
 	}
-	scope := p.ScopeFor(domain.PermDevicesExecute)
+	scope := p.ScopeFor(spec.Permission)
 	now := s.d.Clock.Now().UTC()
 	c := &domain.Command{
 		DeviceID: deviceID, Action: in.Action, Payload: payload, IdempotencyKey: in.IdempotencyKey,
 		BatchID: in.BatchID, ScriptID: in.ScriptID, RequestedBy: p.UserID, Status: domain.CommandQueued,
-		TimeoutSeconds: int(timeout / time.Second), OutputCap: s.d.OutputCap, CreatedAt: now, ExpiresAt: now.Add(expiry),
+		TimeoutSeconds: int(timeout / time.Second), OutputCap: outputCap, CreatedAt: now, ExpiresAt: now.Add(expiry),
 	}
 	if err := s.insertAndSend(ctx, scope, c); err != nil {
 		if errors.Is(err, domain.ErrConflict) {

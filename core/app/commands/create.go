@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/breeze-rmm/breeze/core/app/audit"
+	"github.com/breeze-rmm/breeze/core/app/commands/actions"
 	"github.com/breeze-rmm/breeze/core/domain"
 )
 
@@ -26,15 +27,16 @@ type CreateInput struct {
 // scope and dispatches it. created is false when IdempotencyKey named an
 // existing command, which is returned as it is (nothing new is sent).
 func (s *Service) Create(ctx context.Context, p *domain.Principal, deviceID string, in CreateInput) (c *domain.Command, created bool, err error) {
-	scope := p.ScopeFor(domain.PermDevicesExecute)
-	payload, err := validatePayload(in.Action, in.Payload)
+	spec, payload, err := validatePayload(in.Action, in.Payload)
 	if err != nil {
 		return nil, false, err
 	}
+	scope := p.ScopeFor(spec.Permission)
 	if len(in.IdempotencyKey) > maxIdempotencyKey {
 		return nil, false, domain.Invalidf("idempotencyKey longer than %d bytes", maxIdempotencyKey)
 	}
-	timeout, expiry, err := bounds(in.Timeout, in.ExpiresIn)
+	timeout, outputCap := s.limits(spec, in.Timeout)
+	timeout, expiry, err := bounds(timeout, in.ExpiresIn)
 	if err != nil {
 		return nil, false, err
 	}
@@ -52,7 +54,7 @@ func (s *Service) Create(ctx context.Context, p *domain.Principal, deviceID stri
 	c = &domain.Command{
 		DeviceID: deviceID, Action: in.Action, Payload: payload, IdempotencyKey: in.IdempotencyKey,
 		RequestedBy: p.UserID, Status: domain.CommandQueued, TimeoutSeconds: int(timeout / time.Second),
-		OutputCap: s.d.OutputCap, CreatedAt: now, ExpiresAt: now.Add(expiry),
+		OutputCap: outputCap, CreatedAt: now, ExpiresAt: now.Add(expiry),
 	}
 	if err := s.insertAndSend(ctx, scope, c); err != nil {
 		if errors.Is(err, domain.ErrConflict) && in.IdempotencyKey != "" {
@@ -78,11 +80,13 @@ func (s *Service) insertAndSend(ctx context.Context, scope domain.Scope, c *doma
 	if c.ID == "" {
 		c.ID = domain.NewID() // secrets are sealed for this id
 	}
-	sealed, err := SealSecrets(s.d.Sealer, c.ID, c.Payload)
-	if err != nil {
-		return err
+	if actions.SecretParams(c.Action) {
+		sealed, err := SealSecrets(s.d.Sealer, c.ID, c.Payload)
+		if err != nil {
+			return err
+		}
+		c.Payload = sealed
 	}
-	c.Payload = sealed
 	route := s.d.Sender.Locate(ctx, c.DeviceID)
 	online := route.Linked()
 	if online {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/breeze-rmm/breeze/core/app/commands/actions"
 	"github.com/breeze-rmm/breeze/core/domain"
 	"github.com/breeze-rmm/breeze/ports"
 	"github.com/breeze-rmm/breeze/protocol"
@@ -18,9 +19,12 @@ type taskRef struct {
 
 // frameOf is the command frame the agent gets: secret values opened.
 func (s *Service) frameOf(c *domain.Command) (protocol.Command, error) {
-	payload, err := OpenSecrets(s.d.Sealer, c.ID, c.Payload)
-	if err != nil {
-		return protocol.Command{}, err
+	payload := c.Payload
+	if actions.SecretParams(c.Action) {
+		var err error
+		if payload, err = OpenSecrets(s.d.Sealer, c.ID, c.Payload); err != nil {
+			return protocol.Command{}, err
+		}
 	}
 	return protocol.Command{
 		Header: protocol.Header{Type: protocol.TypeCommand, ID: c.ID}, Action: c.Action,

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/breeze-rmm/breeze/core/app/commands/actions"
 	"github.com/breeze-rmm/breeze/core/domain"
 	"github.com/breeze-rmm/breeze/protocol"
 )
@@ -102,7 +103,7 @@ func OpenSecrets(sealer Sealer, owner string, payload json.RawMessage) (json.Raw
 // Redacted returns c with its secret parameter values shown as ********,
 // as every API answer and event shows them (c itself is not changed).
 func Redacted(c *domain.Command) *domain.Command {
-	if c == nil || c.Action != protocol.ActionRunScript {
+	if c == nil || !actions.SecretParams(c.Action) {
 		return c
 	}
 	if raw := redact(c); raw != nil {
