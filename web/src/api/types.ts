@@ -1,6 +1,8 @@
 // Shapes of the Breeze REST API (/api/v1), mirroring adapters/http/api/*_dto.go.
 // Times are RFC 3339 strings; optional fields are absent rather than null.
 
+import type { CommandAction } from './actions'
+
 export interface Page<T> {
   items: T[]
   nextCursor: string
@@ -297,15 +299,8 @@ export type CommandStatus = 'queued' | 'sent' | 'running' | 'succeeded' | 'faile
 
 export const FINAL_COMMAND_STATUSES: readonly CommandStatus[] = ['succeeded', 'failed', 'timed_out', 'expired', 'cancelled']
 
-export type CommandAction =
-  | 'run_script'
-  | 'collect_inventory'
-  | 'list_processes'
-  | 'kill_process'
-  | 'list_services'
-  | 'restart_service'
-  | 'reboot'
-  | 'uninstall_agent'
+// The action names and how the dashboard offers them: api/actions.ts.
+export type { CommandAction }
 
 export interface ProcessInfo {
   pid: number

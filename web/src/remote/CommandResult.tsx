@@ -1,13 +1,15 @@
 // What a command produced. Everything an agent reports (output, process
 // names, command lines) is rendered as React text, never as markup.
 
+import { actionInfo } from '../api/actions'
 import type { Command, ProcessInfo, ServiceInfo } from '../api/types'
 import { dateTime } from '../ui/format'
 import { ProcessTable, ServiceTable, type ResultActions } from './ResultTables'
 
 export function CommandResult({ c, actions }: { c: Command; actions?: ResultActions }) {
-  const processes = c.action === 'list_processes' ? asList<ProcessInfo>(c.data) : null
-  const services = c.action === 'list_services' ? asList<ServiceInfo>(c.data) : null
+  const shown = actionInfo(c.action)?.result
+  const processes = shown === 'processes' ? asList<ProcessInfo>(c.data) : null
+  const services = shown === 'services' ? asList<ServiceInfo>(c.data) : null
   return (
     <div className="command-result">
       <dl className="facts facts-inline">

@@ -1,10 +1,11 @@
 // The device's command history (newest first, live status) and the quick
-// actions. Reboot, uninstall, cancelling a command, killing a process and
-// restarting a service ask first.
+// actions (api/actions.ts says which). Reboot, uninstall, cancelling a
+// command, killing a process and restarting a service ask first.
 
 import { Fragment, useState } from 'react'
 import { useQueryClient } from '@tanstack/react-query'
 import { ApiError, api, errorMessage } from '../api/client'
+import { ACTIONS, CONFIRMED_ACTIONS, QUICK_ACTIONS, actionLabel, type ConfirmedAction } from '../api/actions'
 import type { Command, CommandAction, DeviceDetail, ProcessInfo, ServiceInfo } from '../api/types'
 import { commandKeys, isFinal } from '../live/events'
 import { ConfirmDialog } from '../ui/ConfirmDialog'
@@ -16,26 +17,9 @@ import { KillProcessDialog, type KillSignal } from './KillProcessDialog'
 import { text, type ResultActions } from './ResultTables'
 import { newIdempotencyKey, useCommand, useDeviceCommands } from './useCommands'
 
-const ACTION_LABELS: Record<string, string> = {
-  run_script: 'Run script',
-  collect_inventory: 'Collect inventory',
-  list_processes: 'List processes',
-  kill_process: 'Kill process',
-  list_services: 'List services',
-  restart_service: 'Restart service',
-  reboot: 'Reboot',
-  uninstall_agent: 'Uninstall agent',
-}
-
-export function actionLabel(a: string): string {
-  return ACTION_LABELS[a] ?? a
-}
-
-type Dangerous = 'reboot' | 'uninstall_agent'
-
 /** What a confirmation dialog is open for. */
 type Asking =
-  | { kind: Dangerous }
+  | { kind: 'confirm'; action: ConfirmedAction }
   | { kind: 'cancel'; c: Command }
   | { kind: 'kill'; p: ProcessInfo }
   | { kind: 'restart'; s: ServiceInfo }
@@ -97,17 +81,22 @@ export function CommandsPanel({ device, canExecute, live }: { device: DeviceDeta
     <div className="commands">
       {usable ? (
         <div className="quick-actions" role="group" aria-label="Quick actions">
-          {(['list_processes', 'list_services', 'collect_inventory'] as const).map((a) => (
+          {QUICK_ACTIONS.map((a) => (
             <button key={a} type="button" className="btn btn-small" disabled={busy !== null} onClick={() => void send(a).catch(() => {})}>
               {busy === a ? 'Sending…' : actionLabel(a)}
             </button>
           ))}
-          <button type="button" className="btn btn-small btn-danger" disabled={busy !== null} onClick={() => setAsking({ kind: 'reboot' })}>
-            Reboot…
-          </button>
-          <button type="button" className="btn btn-small btn-danger" disabled={busy !== null} onClick={() => setAsking({ kind: 'uninstall_agent' })}>
-            Uninstall agent…
-          </button>
+          {CONFIRMED_ACTIONS.map((a) => (
+            <button
+              key={a}
+              type="button"
+              className="btn btn-small btn-danger"
+              disabled={busy !== null}
+              onClick={() => setAsking({ kind: 'confirm', action: a })}
+            >
+              {actionLabel(a)}…
+            </button>
+          ))}
           {device.status !== 'online' && (
             <span className="hint">The device is {device.status}: commands wait in the queue until it connects (or expire).</span>
           )}
@@ -193,19 +182,15 @@ export function CommandsPanel({ device, canExecute, live }: { device: DeviceDeta
           {query.isFetchingNextPage ? 'Loading…' : 'Older commands'}
         </button>
       )}
-      {asking && (asking.kind === 'reboot' || asking.kind === 'uninstall_agent') && (
+      {asking?.kind === 'confirm' && (
         <ConfirmDialog
-          title={asking.kind === 'reboot' ? `Reboot ${device.hostname}?` : `Uninstall the agent from ${device.hostname}?`}
-          confirmLabel={asking.kind === 'reboot' ? 'Reboot' : 'Uninstall'}
+          title={ACTIONS[asking.action].confirm.title(device.hostname)}
+          confirmLabel={ACTIONS[asking.action].confirm.confirmLabel}
           danger
           onClose={() => setAsking(null)}
-          onConfirm={() => send(asking.kind as Dangerous)}
+          onConfirm={() => send(asking.action)}
         >
-          {asking.kind === 'reboot' ? (
-            <p>The machine restarts now; anyone working on it loses unsaved work.</p>
-          ) : (
-            <p>The agent removes itself. The device can no longer be managed until it is enrolled again.</p>
-          )}
+          <p>{ACTIONS[asking.action].confirm.body}</p>
         </ConfirmDialog>
       )}
       {asking?.kind === 'cancel' && (
