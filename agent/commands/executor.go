@@ -81,6 +81,15 @@ func New(d Deps) (*Executor, error) {
 	return &Executor{d: d, log: d.Logger.Named("commands"), store: s, running: map[string]*runningCommand{}}, nil
 }
 
+// HandleFrame takes a command or command_cancel frame.
+func (e *Executor) HandleFrame(ctx context.Context, typ string, raw []byte) {
+	if typ == protocol.TypeCommandCancel {
+		e.Cancel(raw)
+		return
+	}
+	e.Handle(ctx, raw)
+}
+
 // Handle takes one command frame; it returns at once (the work runs on its
 // own goroutine) so the link's reader never waits.
 func (e *Executor) Handle(ctx context.Context, raw []byte) {
@@ -133,13 +142,14 @@ func (e *Executor) take(ctx context.Context, c protocol.Command) {
 		e.repeat(ctx, *known)
 		return
 	}
-	e.ack(ctx, c.ID, "running")
-	e.log.Info("running command", "id", c.ID, "action", c.Action)
+	// Cancellable before the ack: the server may cancel as soon as it has it.
 	cctx, cancel := context.WithCancel(ctx)
 	rc := &runningCommand{cancel: cancel}
 	e.mu.Lock()
 	e.running[c.ID] = rc
 	e.mu.Unlock()
+	e.ack(ctx, c.ID, "running")
+	e.log.Info("running command", "id", c.ID, "action", c.Action)
 	res := e.execute(cctx, c)
 	e.mu.Lock()
 	delete(e.running, c.ID)

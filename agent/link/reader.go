@@ -53,53 +53,73 @@ func (r *reader) run() {
 	}
 }
 
+// handle serves one frame: the link's own from readerFrames, remote work
+// (protocol.RemoteFrom) to Options.Remote, anything else ignored.
 func (r *reader) handle(data []byte) {
 	typ, err := protocol.PeekType(data)
 	if err != nil {
 		r.once("malformed", "ignoring malformed frame from server", "error", err)
 		return
 	}
-	switch typ {
-	case protocol.TypePing:
-		var p protocol.Ping
-		if err := json.Unmarshal(data, &p); err != nil {
-			r.once("malformed", "ignoring malformed ping", "error", err)
-			return
-		}
-		select {
-		case r.pongs <- p.ID:
-		default:
-			r.log.Debug("too many pings pending; dropping one", "id", p.ID)
-		}
-	case protocol.TypeWelcome:
-		var w protocol.Welcome
-		if err := json.Unmarshal(data, &w); err == nil {
-			r.link.applyWelcome(w) // the server may change the interval mid-link
-		}
-	case protocol.TypePlugins:
-		var p protocol.Plugins
-		if err := json.Unmarshal(data, &p); err != nil {
-			r.once("malformed", "ignoring malformed plugins frame", "error", err)
-			return
-		}
-		if r.link.opts.OnPlugins != nil {
-			r.link.opts.OnPlugins(p.Plugins)
-		}
-	case protocol.TypeError:
-		var e protocol.Error
-		_ = json.Unmarshal(data, &e)
-		if e.Fatal {
-			r.log.Error("server reported a fatal error; it will close the link", "code", e.Code, "message", e.Message)
-		} else {
-			r.log.Warn("server refused a frame", "code", e.Code, "message", e.Message, "id", e.ID)
-		}
+	if serve, ok := readerFrames[typ]; ok {
+		serve(r, data)
+		return
+	}
+	if rm := r.link.opts.Remote; rm != nil && protocol.RemoteFrom(typ, protocol.ToAgent) {
+		rm.Handle(r.ctx, typ, data)
+		return
+	}
+	// A newer server may speak types we do not know: ignore them.
+	r.once("type:"+typ, "ignoring unknown frame type", "type", typ)
+}
+
+// readerFrames are the server → agent frames the link serves itself, by
+// type (their route in the protocol's frame table is the link's own).
+var readerFrames = map[string]func(r *reader, data []byte){
+	protocol.TypePing:    (*reader).onPing,
+	protocol.TypeWelcome: (*reader).onWelcome,
+	protocol.TypePlugins: (*reader).onPlugins,
+	protocol.TypeError:   (*reader).onError,
+}
+
+func (r *reader) onPing(data []byte) {
+	var p protocol.Ping
+	if err := json.Unmarshal(data, &p); err != nil {
+		r.once("malformed", "ignoring malformed ping", "error", err)
+		return
+	}
+	select {
+	case r.pongs <- p.ID:
 	default:
-		if rm := r.link.opts.Remote; rm != nil && IsRemoteType(typ) {
-			rm.Handle(r.ctx, typ, data)
-			return
-		}
-		// A newer server may speak types we do not know: ignore them.
-		r.once("type:"+typ, "ignoring unknown frame type", "type", typ)
+		r.log.Debug("too many pings pending; dropping one", "id", p.ID)
+	}
+}
+
+func (r *reader) onWelcome(data []byte) {
+	var w protocol.Welcome
+	if err := json.Unmarshal(data, &w); err == nil {
+		r.link.applyWelcome(w) // the server may change the interval mid-link
+	}
+}
+
+func (r *reader) onPlugins(data []byte) {
+	var p protocol.Plugins
+	if err := json.Unmarshal(data, &p); err != nil {
+		r.once("malformed", "ignoring malformed plugins frame", "error", err)
+		return
+	}
+	if r.link.opts.OnPlugins != nil {
+		r.link.opts.OnPlugins(p.Plugins)
+	}
+}
+
+func (r *reader) onError(data []byte) {
+	var e protocol.Error
+	_ = json.Unmarshal(data, &e)
+	if e.Fatal {
+		r.log.Error("server reported a fatal error; it will close the link", "code", e.Code, "message", e.Message)
+	} else {
+		r.log.Warn("server refused a frame", "code", e.Code, "message", e.Message, "id", e.ID)
 	}
 }
 

@@ -11,7 +11,7 @@ import (
 )
 
 // Remote handles the remote-work frames (commands, terminal, files) that
-// the server sends. The link calls Linked once a session is welcomed and
+// the server sends: the types protocol.RemoteFrom(typ, protocol.ToAgent) names. The link calls Linked once a session is welcomed and
 // before any frame of that session is handed over, Handle for each remote
 // frame, and Unlinked after the session's last Handle.
 type Remote interface {
@@ -38,23 +38,6 @@ var ErrLinkDown = errors.New("link is down")
 
 // ErrFrameTooLarge: the frame exceeds protocol.MaxAgentFrame.
 var ErrFrameTooLarge = errFrameTooLarge
-
-// remoteTypes are the frames routed to Options.Remote.
-var remoteTypes = map[string]bool{
-	protocol.TypeCommand:        true,
-	protocol.TypeTerminalOpen:   true,
-	protocol.TypeTerminalInput:  true,
-	protocol.TypeTerminalResize: true,
-	protocol.TypeTerminalClose:  true,
-	protocol.TypeFileUpload:     true,
-	protocol.TypeFileDownload:   true,
-	protocol.TypeFileChunk:      true,
-	protocol.TypeFileAck:        true,
-	protocol.TypeFileAbort:      true,
-}
-
-// IsRemoteType reports whether frames of typ go to the Remote handler.
-func IsRemoteType(typ string) bool { return remoteTypes[typ] }
 
 // outItem is one encoded frame and where to report its write.
 type outItem struct {

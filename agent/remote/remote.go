@@ -5,7 +5,6 @@ package remote
 
 import (
 	"context"
-	"strings"
 	"sync"
 
 	"github.com/breeze-rmm/breeze/agent/commands"
@@ -63,26 +62,32 @@ func (d *Dispatcher) Unlinked() {
 	}
 }
 
-// Handle routes one frame; it never blocks for long.
+// Handle routes one frame by its route in the protocol's frame table; it
+// never blocks for long.
 func (d *Dispatcher) Handle(ctx context.Context, typ string, raw []byte) {
-	switch {
-	case typ == protocol.TypeCommand:
+	spec, ok := protocol.Frame(typ)
+	if route := routes[spec.Route]; ok && route != nil {
+		route(d, ctx, typ, raw)
+	}
+}
+
+// routes hand each kind of remote work to its handler (nil: ignored).
+var routes = map[protocol.Route]func(d *Dispatcher, ctx context.Context, typ string, raw []byte){
+	protocol.RouteCommand: func(d *Dispatcher, ctx context.Context, typ string, raw []byte) {
 		if d.Commands != nil {
-			d.Commands.Handle(ctx, raw)
+			d.Commands.HandleFrame(ctx, typ, raw)
 		}
-	case typ == protocol.TypeCommandCancel:
-		if d.Commands != nil {
-			d.Commands.Cancel(raw)
-		}
-	case strings.HasPrefix(typ, "terminal_"):
+	},
+	protocol.RouteTerminal: func(d *Dispatcher, ctx context.Context, typ string, raw []byte) {
 		if d.Terminal != nil {
 			d.Terminal.Handle(ctx, typ, raw)
 		}
-	case strings.HasPrefix(typ, "file_"):
+	},
+	protocol.RouteFile: func(d *Dispatcher, ctx context.Context, typ string, raw []byte) {
 		if d.Files != nil {
 			d.Files.Handle(ctx, typ, raw)
 		}
-	}
+	},
 }
 
 // Close ends terminals and transfers and waits for running commands

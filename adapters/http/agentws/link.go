@@ -130,7 +130,8 @@ func (l *link) run(sess Session) {
 	_ = l.ws.Close()
 }
 
-// handle serves one text frame.
+// handle serves one text frame: the link's own frames from linkFrames,
+// remote work (protocol.RemoteFrom) to Remote, anything else refused.
 func (l *link) handle(sess Session, data []byte) {
 	var h protocol.Header
 	if err := json.Unmarshal(data, &h); err != nil || h.Type == "" {
@@ -140,74 +141,102 @@ func (l *link) handle(sess Session, data []byte) {
 	if len(h.ID) > 128 {
 		h.ID = ""
 	}
-	if !l.allow(remoteTypes[h.Type]) {
+	remote := protocol.RemoteFrom(h.Type, protocol.ToServer)
+	if !l.allow(remote) {
 		return
 	}
 	ctx, cancel := context.WithTimeout(l.hub.ctx, l.hub.opts.CallTimeout)
 	defer cancel()
-	switch h.Type {
-	case protocol.TypeHello:
-		var m protocol.Hello
-		if !l.decode(data, &m, h.ID) {
+	if f, ok := linkFrames[h.Type]; ok {
+		if f.afterHello && !l.helloFirst(h.ID) {
 			return
 		}
-		l.helloSeen.Store(true)
-		w, err := sess.Hello(ctx, l.deviceID, m)
-		l.helloAnswered()
-		if err != nil {
-			l.helloFailed(h.ID, err)
+		f.serve(l, ctx, sess, h, data)
+		return
+	}
+	if r := l.hub.remote; r != nil && remote {
+		if !l.helloFirst(h.ID) {
 			return
 		}
-		l.hello = true
-		l.sendJSON(w)
-		l.welcomed.Store(true)
-		if r := l.hub.remote; r != nil {
-			go r.LinkUp(l.hub.ctx, l.deviceID)
-		}
-	case protocol.TypeHeartbeat:
-		var m protocol.Heartbeat
-		if !l.helloFirst(h.ID) || !l.decode(data, &m, h.ID) {
+		l.fromAgent(ctx, r, h, data)
+		return
+	}
+	l.refuse(h.ID, codeUnknownType, fmt.Sprintf("unknown frame type %q", clip(h.Type)))
+}
+
+// linkFrame serves one of the link's own frame types.
+type linkFrame struct {
+	afterHello bool // refused before the link's hello
+	serve      func(l *link, ctx context.Context, sess Session, h protocol.Header, data []byte)
+}
+
+// linkFrames are the agent → server frames the hub serves itself, by type
+// (their route in the protocol's frame table is the link's own).
+var linkFrames = map[string]linkFrame{
+	protocol.TypeHello:        {serve: (*link).onHello},
+	protocol.TypeHeartbeat:    {afterHello: true, serve: (*link).onHeartbeat},
+	protocol.TypeInventory:    {afterHello: true, serve: (*link).onInventory},
+	protocol.TypePluginStates: {afterHello: true, serve: (*link).onPluginStates},
+	// An answer to an application-level ping: being read was enough.
+	protocol.TypePong: {serve: func(*link, context.Context, Session, protocol.Header, []byte) {}},
+}
+
+func (l *link) onHello(ctx context.Context, sess Session, h protocol.Header, data []byte) {
+	var m protocol.Hello
+	if !l.decode(data, &m, h.ID) {
+		return
+	}
+	l.helloSeen.Store(true)
+	w, err := sess.Hello(ctx, l.deviceID, m)
+	l.helloAnswered()
+	if err != nil {
+		l.helloFailed(h.ID, err)
+		return
+	}
+	l.hello = true
+	l.sendJSON(w)
+	l.welcomed.Store(true)
+	if r := l.hub.remote; r != nil {
+		go r.LinkUp(l.hub.ctx, l.deviceID)
+	}
+}
+
+func (l *link) onHeartbeat(ctx context.Context, sess Session, h protocol.Header, data []byte) {
+	var m protocol.Heartbeat
+	if !l.decode(data, &m, h.ID) {
+		return
+	}
+	if !sess.Heartbeat(ctx, l.deviceID, m) {
+		l.hub.lost.Add(1)
+	}
+}
+
+func (l *link) onInventory(ctx context.Context, sess Session, h protocol.Header, data []byte) {
+	var m protocol.Inventory
+	if !l.decode(data, &m, h.ID) {
+		return
+	}
+	if err := sess.Inventory(ctx, l.deviceID, m); err != nil {
+		if errors.Is(err, domain.ErrInvalid) {
+			l.refuse(h.ID, codeInvalid, publicMessage(err))
 			return
 		}
-		if !sess.Heartbeat(ctx, l.deviceID, m) {
-			l.hub.lost.Add(1)
-		}
-	case protocol.TypeInventory:
-		var m protocol.Inventory
-		if !l.helloFirst(h.ID) || !l.decode(data, &m, h.ID) {
+		l.hub.log.Error("agent inventory not stored", "device_id", l.deviceID, "error", err)
+		l.sendError(protocol.Error{Header: protocol.Header{ID: h.ID}, Code: codeInternal, Message: "inventory not stored; send it again later"})
+	}
+}
+
+func (l *link) onPluginStates(ctx context.Context, sess Session, h protocol.Header, data []byte) {
+	var m protocol.PluginStates
+	if !l.decode(data, &m, h.ID) {
+		return
+	}
+	if err := sess.PluginStates(ctx, l.deviceID, m.Plugins); err != nil {
+		if errors.Is(err, domain.ErrInvalid) {
+			l.refuse(h.ID, codeInvalid, publicMessage(err))
 			return
 		}
-		if err := sess.Inventory(ctx, l.deviceID, m); err != nil {
-			if errors.Is(err, domain.ErrInvalid) {
-				l.refuse(h.ID, codeInvalid, publicMessage(err))
-				return
-			}
-			l.hub.log.Error("agent inventory not stored", "device_id", l.deviceID, "error", err)
-			l.sendError(protocol.Error{Header: protocol.Header{ID: h.ID}, Code: codeInternal, Message: "inventory not stored; send it again later"})
-		}
-	case protocol.TypePluginStates:
-		var m protocol.PluginStates
-		if !l.helloFirst(h.ID) || !l.decode(data, &m, h.ID) {
-			return
-		}
-		if err := sess.PluginStates(ctx, l.deviceID, m.Plugins); err != nil {
-			if errors.Is(err, domain.ErrInvalid) {
-				l.refuse(h.ID, codeInvalid, publicMessage(err))
-				return
-			}
-			l.hub.log.Error("agent plugin states not stored", "device_id", l.deviceID, "error", err)
-		}
-	case protocol.TypePong:
-		// An answer to an application-level ping: being read was enough.
-	default:
-		if r := l.hub.remote; r != nil && remoteTypes[h.Type] {
-			if !l.helloFirst(h.ID) {
-				return
-			}
-			l.fromAgent(ctx, r, h, data)
-			return
-		}
-		l.refuse(h.ID, codeUnknownType, fmt.Sprintf("unknown frame type %q", clip(h.Type)))
+		l.hub.log.Error("agent plugin states not stored", "device_id", l.deviceID, "error", err)
 	}
 }
 

@@ -6,8 +6,9 @@ import (
 	"github.com/breeze-rmm/breeze/protocol"
 )
 
-// Remote receives the agent's remote-work frames (command acks and results,
-// terminal output, file transfer frames) and hears when links come and go.
+// Remote receives the agent's remote-work frames (the agent → server types
+// protocol.RemoteFrom names: command acks and results, terminal output,
+// file transfer frames) and hears when links come and go.
 // deviceID is always the authenticated device.
 type Remote interface {
 	// FromAgent handles one frame; raw is the frame as the agent sent it.
@@ -24,16 +25,6 @@ type Remote interface {
 // SetRemote installs the remote-work handler. Call it before Register;
 // without one, remote frames are refused as unknown types.
 func (h *Hub) SetRemote(r Remote) { h.remote = r }
-
-// remoteTypes are the agent → server frame types Remote handles. They count
-// against the stream frame limit, not the telemetry one: a terminal or a
-// download legitimately sends many frames.
-var remoteTypes = map[string]bool{
-	protocol.TypeCommandAck: true, protocol.TypeCommandResult: true,
-	protocol.TypeTerminalOutput: true, protocol.TypeTerminalClosed: true,
-	protocol.TypeFileReady: true, protocol.TypeFileDone: true, protocol.TypeFileChunk: true,
-	protocol.TypeFileAck: true, protocol.TypeFileAbort: true,
-}
 
 // SendRaw queues an encoded frame on this node's link of the device
 // (relay.LocalLinks). Unlike Send, a full queue refuses the frame

@@ -16,24 +16,41 @@ type RunObserver interface {
 	CommandFinished(ctx context.Context, c *domain.Command)
 }
 
+// agentFrames are the command frames an agent sends, by type.
+var agentFrames = map[string]func(s *Service, ctx context.Context, deviceID string, raw []byte) error{
+	protocol.TypeCommandAck:    decoded((*Service).Ack),
+	protocol.TypeCommandResult: decoded((*Service).Result),
+}
+
 // FromAgent decodes a command_ack or command_result frame.
 func (s *Service) FromAgent(ctx context.Context, deviceID, typ string, raw []byte) error {
-	switch typ {
-	case protocol.TypeCommandAck:
-		var a protocol.CommandAck
-		if err := json.Unmarshal(raw, &a); err != nil {
-			return domain.Invalidf("malformed command_ack: %v", err)
-		}
-		return s.Ack(ctx, deviceID, a)
-	case protocol.TypeCommandResult:
-		var r protocol.CommandResult
-		if err := json.Unmarshal(raw, &r); err != nil {
-			return domain.Invalidf("malformed command_result: %v", err)
-		}
-		return s.Result(ctx, deviceID, r)
+	handle, ok := agentFrames[typ]
+	if !ok {
+		return domain.Invalidf("not a command frame: %q", clip(typ))
 	}
-	return domain.Invalidf("not a command frame: %q", clip(typ))
+	err := handle(s, ctx, deviceID, raw)
+	var de decodeError
+	if errors.As(err, &de) {
+		return domain.Invalidf("malformed %s: %v", typ, de.err)
+	}
+	return err
 }
+
+// decoded decodes a frame into F before handing it to fn.
+func decoded[F any](fn func(s *Service, ctx context.Context, deviceID string, f F) error) func(*Service, context.Context, string, []byte) error {
+	return func(s *Service, ctx context.Context, deviceID string, raw []byte) error {
+		var f F
+		if err := json.Unmarshal(raw, &f); err != nil {
+			return decodeError{err}
+		}
+		return fn(s, ctx, deviceID, f)
+	}
+}
+
+// decodeError is a frame that does not decode; FromAgent names its type.
+type decodeError struct{ err error }
+
+func (e decodeError) Error() string { return e.err.Error() }
 
 // isNotDelivered reports a full send queue (worth retrying).
 func isNotDelivered(err error) bool { return errors.Is(err, relay.ErrNotDelivered) }

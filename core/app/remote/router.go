@@ -32,23 +32,50 @@ type Deps struct {
 }
 
 // Router implements agentws.Remote.
-type Router struct{ d Deps }
+type Router struct {
+	d      Deps
+	routes map[protocol.Route]func(ctx context.Context, deviceID, typ, id string, raw []byte) error
+}
 
-// New builds a router.
-func New(d Deps) *Router { return &Router{d: d} }
+// New builds a router: one handler per remote-work route of the
+// protocol's frame table.
+func New(d Deps) *Router {
+	r := &Router{d: d}
+	r.routes = map[protocol.Route]func(ctx context.Context, deviceID, typ, id string, raw []byte) error{
+		protocol.RouteCommand: func(ctx context.Context, deviceID, typ, _ string, raw []byte) error {
+			return r.d.Commands.FromAgent(ctx, deviceID, typ, raw)
+		},
+		protocol.RouteTerminal: r.stream,
+		protocol.RouteFile:     r.stream,
+	}
+	return r
+}
 
 // FromAgent implements agentws.Remote.
 func (r *Router) FromAgent(ctx context.Context, deviceID, typ, id string, raw []byte) error {
-	switch typ {
-	case protocol.TypeCommandAck, protocol.TypeCommandResult:
-		return r.d.Commands.FromAgent(ctx, deviceID, typ, raw)
+	spec, ok := protocol.Frame(typ)
+	route := r.routes[spec.Route]
+	if !ok || !spec.Remote() || !spec.From(protocol.ToServer) || route == nil {
+		return domain.Invalidf("not a remote-work frame from an agent: %q", clip(typ))
 	}
+	return route(ctx, deviceID, typ, id, raw)
+}
+
+// stream publishes a terminal or file frame: whoever opened the stream
+// listens on its topic; nobody listening (a stale session) costs one
+// publish.
+func (r *Router) stream(ctx context.Context, deviceID, typ, id string, raw []byte) error {
 	if id == "" {
 		return domain.Invalidf("a %s frame needs the id of its stream", typ)
 	}
-	// Terminal and file frames: whoever opened the stream listens on its
-	// topic; nobody listening (a stale session) costs one publish.
 	return r.d.Relay.Stream(ctx, deviceID, id, raw)
+}
+
+func clip(s string) string {
+	if len(s) > 64 {
+		return s[:64] + "…"
+	}
+	return s
 }
 
 // LinkUp implements agentws.Remote: claim the device for this node, then
