@@ -5,11 +5,14 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -92,6 +95,30 @@ func testRemoteWork(t *testing.T, nodeA, nodeB *server) {
 	if _, err := os.Stat("/tmp/breeze-pwned"); err == nil {
 		t.Fatal("a parameter value was executed")
 	}
+	// uptime, an action added through one file per side, from the real agent.
+	if up := runCommand(t, apiB, cfg.DeviceID, map[string]any{"action": "uptime"}); up.Status != "succeeded" || up.Data.Seconds == 0 {
+		t.Fatalf("uptime through node B: %+v", up)
+	}
+	// A cancel reaches the real agent, which kills the script.
+	pidFile := filepath.Join(dir, "long.pid")
+	code, body := apiB.do(http.MethodPost, "/api/v1/devices/"+cfg.DeviceID+"/commands", map[string]any{
+		"action": "run_script", "payload": map[string]any{"language": "sh", "body": `echo $$ > "$P"; sleep 30`, "env": map[string]string{"P": pidFile}},
+	})
+	var long commandView
+	if err := json.Unmarshal(body, &long); code != http.StatusAccepted || err != nil {
+		t.Fatalf("create: %d %s", code, body)
+	}
+	pid := 0
+	eventually(t, 10*time.Second, "script running", func() (bool, string) {
+		raw, _ := os.ReadFile(pidFile)
+		pid, _ = strconv.Atoi(strings.TrimSpace(string(raw)))
+		return pid > 0, string(raw)
+	})
+	apiB.must(http.MethodPost, "/api/v1/commands/"+long.ID+"/cancel", nil, http.StatusOK, nil)
+	eventually(t, 10*time.Second, "the agent killed the cancelled script", func() (bool, string) {
+		err := syscall.Kill(pid, 0)
+		return errors.Is(err, syscall.ESRCH), fmt.Sprint(err)
+	})
 
 	// The terminal through node B.
 	term := openTerminal(t, nodeB, apiB, cfg.DeviceID)
@@ -108,7 +135,7 @@ func testRemoteWork(t *testing.T, nodeA, nodeB *server) {
 	// A command in flight when the node holding the link dies: the agent
 	// keeps running it, relinks, is sent it again and answers from memory.
 	counter := filepath.Join(dir, "runs.txt")
-	code, body := apiB.do(http.MethodPost, "/api/v1/devices/"+cfg.DeviceID+"/commands", map[string]any{
+	code, body = apiB.do(http.MethodPost, "/api/v1/devices/"+cfg.DeviceID+"/commands", map[string]any{
 		"action": "run_script", "timeoutSeconds": 60,
 		"payload": map[string]any{"language": "sh", "body": `echo run >> "$COUNTER"; sleep 3; echo finished`,
 			"env": map[string]string{"COUNTER": counter}},
@@ -143,6 +170,9 @@ type commandView struct {
 	Error     string `json:"error"`
 	Truncated bool   `json:"truncated"`
 	Attempts  int    `json:"attempts"`
+	Data      struct {
+		Seconds uint64 `json:"seconds"` // uptime's answer
+	} `json:"data"`
 }
 
 func getCommand(t testing.TB, c *client, id string) commandView {
