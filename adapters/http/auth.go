@@ -30,7 +30,11 @@ func (f AuthenticatorFunc) Authenticate(c *gin.Context, rule Rule) error { retur
 // fails closed: nobody gets in.
 func (s *Server) guard(rule Rule) gin.HandlerFunc {
 	auth := s.auth
+	private := rule.Kind != RulePublic
 	return func(c *gin.Context) {
+		if private {
+			noStore(c)
+		}
 		if auth == nil {
 			WriteError(c, domain.Unauthenticatedf("no authenticator configured"))
 			return

@@ -23,3 +23,12 @@ func securityHeadersMiddleware(tls bool) gin.HandlerFunc {
 		c.Next()
 	}
 }
+
+// noStore keeps an authenticated answer out of every cache (the browser's,
+// a proxy's): it is set before the guard runs, so refusals carry it too.
+// Public answers (health, the dashboard's files) stay cacheable.
+func noStore(c *gin.Context) {
+	h := c.Writer.Header()
+	h.Set("Cache-Control", "no-store")
+	h.Set("Pragma", "no-cache")
+}
