@@ -1,11 +1,15 @@
 package api_test
 
 import (
+	"context"
+	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/breeze-rmm/breeze/adapters/http/api"
 	"github.com/breeze-rmm/breeze/adapters/http/api/apitest"
+	"github.com/breeze-rmm/breeze/core/domain"
 )
 
 // Every answer of an authenticated route, refusals included, carries
@@ -33,5 +37,38 @@ func TestAuthenticatedAnswersAreNotStored(t *testing.T) {
 	// A public answer is not forced out of caches.
 	if rec := ts.Request(t, http.MethodGet, "/healthz", "", nil, nil); rec.Header().Get("Cache-Control") == "no-store" {
 		t.Errorf("/healthz is no-store: the edge marks public answers too")
+	}
+}
+
+// A secret parameter passed as an argument would be visible to every local
+// user of the device in the process list: refused when a script is saved,
+// when a stored one runs, and in a run_script command.
+func TestSecretParameterNeverAnArgument(t *testing.T) {
+	rs := newRemoteServer(t)
+	org := rs.Seed.A.Orgs[0].ID
+	script := map[string]any{
+		"orgId": org, "name": "leaky", "language": "sh", "body": `echo "$1"`,
+		"params": []map[string]any{{"name": "token", "type": "secret", "passAs": "arg"}},
+	}
+	code, body := rs.Do(t, http.MethodPost, "/api/v1/scripts", rs.admin, script)
+	if code != http.StatusBadRequest || !strings.Contains(fmt.Sprint(body), "process list") {
+		t.Fatalf("secret as an argument saved: %d %v", code, body)
+	}
+	// A script stored before the rule cannot run until it is edited.
+	old := &domain.Script{PartnerID: rs.Seed.A.Partner.ID, OrgID: org, Name: "old", Language: "sh", Body: `echo "$1"`,
+		TimeoutSeconds: 60, Params: []domain.ScriptParam{{Name: "token", Type: domain.ParamSecret, PassAs: "arg"}}}
+	if err := rs.Store.Scripts().Create(context.Background(), domain.GlobalScope(), old); err != nil {
+		t.Fatal(err)
+	}
+	code, body = rs.Do(t, http.MethodPost, "/api/v1/scripts/"+old.ID+"/runs", rs.admin,
+		map[string]any{"deviceIds": []string{rs.deviceID}, "params": map[string]any{"token": "s3cret"}})
+	if code != http.StatusBadRequest {
+		t.Fatalf("a stored secret argument ran: %d %v", code, body)
+	}
+	// The ad hoc command says the same.
+	code, body = rs.Do(t, http.MethodPost, "/api/v1/devices/"+rs.deviceID+"/commands", rs.admin, map[string]any{
+		"action": "run_script", "payload": map[string]any{"language": "sh", "body": `echo "$1"`, "args": []string{"s3cret"}, "secretArgs": []int{0}}})
+	if code != http.StatusBadRequest {
+		t.Fatalf("run_script with a secret argument: %d %v", code, body)
 	}
 }

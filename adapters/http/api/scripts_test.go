@@ -27,7 +27,7 @@ func testScriptRunWithParameters(t *testing.T, rs *remoteServer) {
 		"orgId": org, "name": "greet", "language": "bash", "body": `echo "hello $BREEZE_PARAM_NAME" "$1"`,
 		"params": []map[string]any{
 			{"name": "name", "type": "string", "required": true},
-			{"name": "token", "type": "secret", "passAs": "arg"},
+			{"name": "token", "type": "secret"},
 			{"name": "count", "type": "number", "default": "3"},
 		},
 	})
@@ -64,7 +64,7 @@ func testScriptRunWithParameters(t *testing.T, rs *remoteServer) {
 		!strings.Contains(string(raw), "********") {
 		t.Fatalf("the API shows the pending command's secret: %s", raw)
 	}
-	if p.Env["BREEZE_PARAM_NAME"] != hostile || p.Env["BREEZE_PARAM_COUNT"] != "3" || len(p.Args) != 1 || p.Args[0] != "s3cret" {
+	if p.Env["BREEZE_PARAM_NAME"] != hostile || p.Env["BREEZE_PARAM_COUNT"] != "3" || p.Env["BREEZE_PARAM_TOKEN"] != "s3cret" {
 		t.Fatalf("parameters did not arrive verbatim: %+v", p)
 	}
 	if p.Body != `echo "hello $BREEZE_PARAM_NAME" "$1"` || p.Language != "bash" {
@@ -77,7 +77,7 @@ func testScriptRunWithParameters(t *testing.T, rs *remoteServer) {
 	var stored protocol.RunScriptPayload
 	raw, _ := json.Marshal(got["payload"])
 	_ = json.Unmarshal(raw, &stored)
-	if stored.Args[0] != "********" || stored.Env["BREEZE_PARAM_NAME"] != hostile {
+	if stored.Env["BREEZE_PARAM_TOKEN"] != "********" || stored.Env["BREEZE_PARAM_NAME"] != hostile {
 		t.Fatalf("the secret was not redacted once final (or more was): %+v", stored)
 	}
 	runID := run["id"].(string)

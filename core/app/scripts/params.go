@@ -80,6 +80,10 @@ func bind(sc *domain.Script, values map[string]any) (protocol.RunScriptPayload, 
 			return p, nil, domain.Invalidf("parameter %q is required", prm.Name)
 		}
 		secret := prm.Type == domain.ParamSecret
+		if err := secretPassing(prm); err != nil {
+			// A script stored before the rule: it must be edited first.
+			return p, nil, err
+		}
 		if prm.PassAs == "arg" {
 			if secret {
 				p.SecretArgs = append(p.SecretArgs, len(p.Args))

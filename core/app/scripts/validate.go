@@ -72,6 +72,9 @@ func validateParams(ps []domain.ScriptParam) error {
 		if p.PassAs != "env" && p.PassAs != "arg" {
 			return domain.Invalidf("parameter %q: passAs must be env or arg", p.Name)
 		}
+		if err := secretPassing(*p); err != nil {
+			return err
+		}
 		if p.Type == domain.ParamSecret && p.Default != "" {
 			return domain.Invalidf("parameter %q: a secret has no default", p.Name)
 		}
@@ -83,6 +86,17 @@ func validateParams(ps []domain.ScriptParam) error {
 		if len(p.Description) > 1000 || len(p.Default) > 4096 {
 			return domain.Invalidf("parameter %q: description or default too long", p.Name)
 		}
+	}
+	return nil
+}
+
+// secretPassing refuses a secret passed as an argument: a process's
+// arguments are visible to every local user of the device (ps, /proc), its
+// environment only to the same user and root.
+func secretPassing(p domain.ScriptParam) error {
+	if p.Type == domain.ParamSecret && p.PassAs == "arg" {
+		return domain.Invalidf("parameter %q: a secret is passed in the environment (passAs env), never as an argument: "+
+			"arguments are visible to every local user in the process list", p.Name)
 	}
 	return nil
 }

@@ -16,6 +16,8 @@ export function paramsProblem(params: ScriptParam[]): string | null {
     if (seen.has(key)) return `Parameter ${p.name} is declared twice.`
     seen.add(key)
     if (p.type === 'secret' && p.default) return `Secret parameter ${p.name} cannot have a default.`
+    if (p.type === 'secret' && p.passAs === 'arg')
+      return `Secret parameter ${p.name} must be passed in the environment: arguments are visible to every user of the device.`
     if (p.type === 'number' && p.default && !Number.isFinite(Number(p.default))) return `The default of ${p.name} is not a number.`
   }
   return null
@@ -43,7 +45,7 @@ export function ParamsEditor({
           </label>
           <label className="field">
             <span className="field-label">Type</span>
-            <select value={p.type} onChange={(e) => set(i, { type: e.target.value as ParamType, ...(e.target.value === 'secret' ? { default: '' } : {}) })}>
+            <select value={p.type} onChange={(e) => set(i, { type: e.target.value as ParamType, ...(e.target.value === 'secret' ? { default: '', passAs: 'env' } : {}) })}>
               {TYPES.map((t) => (
                 <option key={t} value={t}>
                   {t}
@@ -55,7 +57,9 @@ export function ParamsEditor({
             <span className="field-label">Passed as</span>
             <select value={p.passAs || 'env'} onChange={(e) => set(i, { passAs: e.target.value as 'env' | 'arg' })}>
               <option value="env">environment (BREEZE_PARAM_{p.name.toUpperCase() || 'NAME'})</option>
-              <option value="arg">argument</option>
+              <option value="arg" disabled={p.type === 'secret'}>
+                argument{p.type === 'secret' ? ' (not for secrets)' : ''}
+              </option>
             </select>
           </label>
           <label className="field">

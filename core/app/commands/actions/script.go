@@ -39,6 +39,9 @@ func validateScript(p protocol.RunScriptPayload) error {
 			return domain.Invalidf("environment variable name %q is not [A-Za-z_][A-Za-z0-9_]*", clip(k))
 		}
 	}
+	if len(p.SecretArgs) > 0 {
+		return domain.Invalidf("run_script: secrets travel in env (secretEnv), never in args: arguments are visible to every local user in the process list")
+	}
 	if p.RunAs != "" && !userName.MatchString(p.RunAs) {
 		return domain.Invalidf("runAs %q is not a user name", clip(p.RunAs))
 	}
