@@ -72,3 +72,55 @@ func TestSecretParameterNeverAnArgument(t *testing.T) {
 		t.Fatalf("run_script with a secret argument: %d %v", code, body)
 	}
 }
+
+// One rule for running script code on a device (commands.MayRunScript):
+// devices:execute and scripts:read over the device. A site technician runs
+// a library script on their site's device, as they could already send it as
+// a run_script command, and sees the run; a key without scripts:read can do
+// neither; a device of another site is out of reach by both paths.
+func TestScriptRunRuleIsOneForBothPaths(t *testing.T) {
+	rs := newRemoteServer(t) // rs.deviceID is in partner A, org 0, site 0
+	other, _ := rs.NewDevice(t, rs.Seed.A, 1, "other-site")
+	tech := rs.NewUser(t, domain.RoleOrgTechnician, rs.Seed.A.SiteUnit(0), "")
+	tok := rs.Login(t, tech.Email, tech.Password)
+	_, sc := rs.Do(t, http.MethodPost, "/api/v1/scripts", rs.admin, map[string]any{
+		"orgId": rs.Seed.A.Orgs[0].ID, "name": "noop", "language": "sh", "body": "true"})
+	runs := "/api/v1/scripts/" + sc["id"].(string) + "/runs"
+	adHoc := map[string]any{"action": "run_script", "payload": map[string]any{"language": "sh", "body": "true"}}
+
+	code, run := rs.Do(t, http.MethodPost, runs, tok, map[string]any{"deviceIds": []string{rs.deviceID}})
+	if code != http.StatusAccepted {
+		t.Fatalf("site technician, library script on their site's device: %d %v", code, run)
+	}
+	if code, view := rs.Do(t, http.MethodGet, "/api/v1/script-runs/"+run["id"].(string), tok, nil); code != http.StatusOK {
+		t.Fatalf("their own run: %d %v", code, view)
+	}
+	if code, body := rs.Do(t, http.MethodPost, "/api/v1/devices/"+rs.deviceID+"/commands", tok, adHoc); code != http.StatusAccepted {
+		t.Fatalf("site technician, run_script on their site's device: %d %v", code, body)
+	}
+	// Another site's device: by neither path.
+	if code, _ := rs.Do(t, http.MethodPost, runs, tok, map[string]any{"deviceIds": []string{other}}); code != http.StatusNotFound {
+		t.Errorf("library script on another site's device: %d, want 404", code)
+	}
+	if code, _ := rs.Do(t, http.MethodPost, "/api/v1/devices/"+other+"/commands", tok, adHoc); code != http.StatusNotFound {
+		t.Errorf("run_script on another site's device: %d, want 404", code)
+	}
+	// devices:execute without scripts:read: by neither path.
+	code, key := rs.Do(t, http.MethodPost, "/api/v1/api-keys", rs.admin, map[string]any{
+		"name": "exec only", "siteId": rs.Seed.A.Sites[0].ID, "permissions": []string{domain.PermDevicesExecute}})
+	if code != http.StatusCreated {
+		t.Fatalf("mint key: %d %v", code, key)
+	}
+	k := key["key"].(string)
+	if code, body := rs.Do(t, http.MethodPost, "/api/v1/devices/"+rs.deviceID+"/commands", k, adHoc); code != http.StatusForbidden {
+		t.Errorf("run_script without scripts:read: %d %v, want 403", code, body)
+	}
+	if code, _ := rs.Do(t, http.MethodPost, runs, k, map[string]any{"deviceIds": []string{rs.deviceID}}); code/100 == 2 {
+		t.Errorf("library script without scripts:read: %d", code)
+	}
+	// Other device actions keep needing devices:execute alone.
+	if code, body := rs.Do(t, http.MethodPost, "/api/v1/devices/"+rs.deviceID+"/commands", k,
+		map[string]any{"action": "list_processes"}); code != http.StatusAccepted {
+		t.Errorf("list_processes with devices:execute: %d %v", code, body)
+	}
+}

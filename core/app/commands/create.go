@@ -32,6 +32,15 @@ func (s *Service) Create(ctx context.Context, p *domain.Principal, deviceID stri
 		return nil, false, err
 	}
 	scope := p.ScopeFor(spec.Permission)
+	if spec.RunsScriptCode {
+		d, err := s.d.Store.Devices().Get(ctx, scope, deviceID)
+		if err != nil {
+			return nil, false, err
+		}
+		if err := MayRunScript(p, d); err != nil {
+			return nil, false, err
+		}
+	}
 	if len(in.IdempotencyKey) > maxIdempotencyKey {
 		return nil, false, domain.Invalidf("idempotencyKey longer than %d bytes", maxIdempotencyKey)
 	}

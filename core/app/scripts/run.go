@@ -56,6 +56,9 @@ func (s *Service) Run(ctx context.Context, p *domain.Principal, scriptID string,
 		if d.OrgID != orgID {
 			return nil, domain.Invalidf("a run targets the devices of one organization")
 		}
+		if err := commands.MayRunScript(p, d); err != nil {
+			return nil, err
+		}
 		if (sc.OrgID != "" && d.OrgID != sc.OrgID) || d.PartnerID != sc.PartnerID {
 			return nil, domain.Invalidf("this script is not available to the organization of device %s", d.ID)
 		}
@@ -75,7 +78,10 @@ func (s *Service) Run(ctx context.Context, p *domain.Principal, scriptID string,
 		TargetKind: kind, TargetID: target, DeviceIDs: ids, Params: kept, RequestedBy: p.UserID,
 		CreatedAt: s.d.Clock.Now().UTC(),
 	}
-	if err := s.d.Store.Scripts().CreateRun(ctx, p.ScopeFor(domain.PermDevicesExecute), r); err != nil {
+	// A run is an organization's row, while the caller may hold the rule
+	// only over a site: every target passed MayRunScript above, so the run
+	// is stored in its org on that authority.
+	if err := s.d.Store.Scripts().CreateRun(ctx, domain.Scope{OrgIDs: []string{orgID}}, r); err != nil {
 		return nil, err
 	}
 	audit.SetResource(ctx, "script_run", r.ID, r.PartnerID, r.OrgID)
@@ -221,9 +227,10 @@ func (s *Service) onFanout(ctx context.Context, t ports.Task) error {
 	return nil
 }
 
-// GetRun returns a run with its progress (devices:read over its org).
+// GetRun returns a run with its progress (devices:read over its org, or
+// the run is the caller's own).
 func (s *Service) GetRun(ctx context.Context, p *domain.Principal, id string) (*RunView, error) {
-	r, err := s.d.Store.Scripts().GetRun(ctx, p.ScopeFor(domain.PermDevicesRead), id)
+	r, err := s.visibleRun(ctx, p, id)
 	if err != nil {
 		return nil, err
 	}
@@ -232,6 +239,22 @@ func (s *Service) GetRun(ctx context.Context, p *domain.Principal, id string) (*
 		return nil, err
 	}
 	return &RunView{Run: r, Counts: counts, Total: len(r.DeviceIDs)}, nil
+}
+
+// visibleRun reads a run within the caller's devices:read scope (its org),
+// or a run the caller started: a site-scoped technician may run a script on
+// their site's devices (MayRunScript) and must then see the run's progress.
+// Its per-device results stay filtered by devices:read.
+func (s *Service) visibleRun(ctx context.Context, p *domain.Principal, id string) (*domain.ScriptRun, error) {
+	r, err := s.d.Store.Scripts().GetRun(ctx, p.ScopeFor(domain.PermDevicesRead), id)
+	if !errors.Is(err, domain.ErrNotFound) || p.UserID == "" || !p.Can(domain.PermDevicesRead) {
+		return r, err
+	}
+	own, gerr := s.d.Store.Scripts().GetRun(ctx, domain.GlobalScope(), id)
+	if gerr != nil || own.RequestedBy != p.UserID {
+		return nil, err
+	}
+	return own, nil
 }
 
 // ListRuns lists a script's runs, newest first.
@@ -244,7 +267,7 @@ func (s *Service) ListRuns(ctx context.Context, p *domain.Principal, scriptID st
 
 // Results lists a run's per-device commands.
 func (s *Service) Results(ctx context.Context, p *domain.Principal, runID string, page domain.PageRequest) (domain.Page[*domain.Command], error) {
-	if _, err := s.d.Store.Scripts().GetRun(ctx, p.ScopeFor(domain.PermDevicesRead), runID); err != nil {
+	if _, err := s.visibleRun(ctx, p, runID); err != nil {
 		return domain.Page[*domain.Command]{}, err
 	}
 	pg, err := s.d.Store.Commands().List(ctx, p.ScopeFor(domain.PermDevicesRead), ports.CommandFilter{BatchID: runID}, page)

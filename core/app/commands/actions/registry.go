@@ -39,6 +39,11 @@ type Spec struct {
 	// SecretEnv and SecretArgs values are sealed at rest, opened only for
 	// the agent and redacted in every answer.
 	SecretParams bool
+	// RunsScriptCode: the payload is script code the caller wrote, so the
+	// caller needs the one rule for script code on a device
+	// (commands.MayRunScript), whether the code comes from the library or
+	// is sent ad hoc.
+	RunsScriptCode bool
 }
 
 var (

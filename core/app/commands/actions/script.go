@@ -15,7 +15,7 @@ var (
 
 func init() {
 	Register(Spec{
-		Name: protocol.ActionRunScript, Permission: domain.PermDevicesExecute, SecretParams: true,
+		Name: protocol.ActionRunScript, Permission: domain.PermDevicesExecute, SecretParams: true, RunsScriptCode: true,
 		Validate:   Payload(validateScript),
 		PayloadDoc: "{language, body, args?, env?, runAs?}",
 	})
