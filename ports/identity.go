@@ -32,8 +32,8 @@ type UserStore interface {
 	Create(ctx context.Context, s domain.Scope, u *domain.User) error
 	Get(ctx context.Context, s domain.Scope, id string) (*domain.User, error)
 	List(ctx context.Context, s domain.Scope, f UserFilter, page domain.PageRequest) (domain.Page[*domain.User], error)
-	// Update changes Email, Name, Status, PasswordHash, TOTPSecret and
-	// TOTPLastStep — but while the secret is unchanged it never lowers the
+	// Update changes Email, Name, Status, PasswordHash, TOTPSecret,
+	// TOTPPending and TOTPLastStep — but while the secret is unchanged it never lowers the
 	// stored step (an edit built from a stale read must not reopen a code).
 	Update(ctx context.Context, s domain.Scope, u *domain.User) (*domain.User, error)
 	Delete(ctx context.Context, s domain.Scope, id string) error

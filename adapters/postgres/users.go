@@ -16,13 +16,13 @@ type userStore struct{ q querier }
 var _ ports.UserStore = userStore{}
 
 const userCols = "id, partner_id, coalesce(org_id::text, ''), email, name, status, password_hash, totp_secret," +
-	" totp_last_step, last_login_at, version, created_at, updated_at"
+	" totp_last_step, last_login_at, version, created_at, updated_at, totp_pending"
 
 func scanUser(row pgx.Row) (*domain.User, error) {
 	var u domain.User
 	var lastLogin *time.Time
 	if err := row.Scan(&u.ID, &u.PartnerID, &u.OrgID, &u.Email, &u.Name, &u.Status, &u.PasswordHash, &u.TOTPSecret,
-		&u.TOTPLastStep, &lastLogin, &u.Version, &u.CreatedAt, &u.UpdatedAt); err != nil {
+		&u.TOTPLastStep, &lastLogin, &u.Version, &u.CreatedAt, &u.UpdatedAt, &u.TOTPPending); err != nil {
 		return nil, err
 	}
 	u.LastLoginAt = fromOpt(lastLogin)
@@ -48,15 +48,15 @@ func (st userStore) Create(ctx context.Context, s domain.Scope, u *domain.User) 
 		return err
 	}
 	t := now()
-	a := args{id, u.PartnerID, u.Email, u.Name, string(u.Status), u.PasswordHash, u.TOTPSecret, u.TOTPLastStep, t}
+	a := args{id, u.PartnerID, u.Email, u.Name, string(u.Status), u.PasswordHash, u.TOTPSecret, u.TOTPLastStep, t, u.TOTPPending}
 	const insert = `INSERT INTO users (id, partner_id, org_id, email, name, status, password_hash, totp_secret,
-			totp_last_step, version, created_at, updated_at) `
+			totp_last_step, version, created_at, updated_at, totp_pending) `
 	var sql string
 	if u.OrgID == "" {
-		sql = insert + `SELECT $1, p.id, NULL, $3, $4, $5, $6, $7, $8, 1, $9, $9 FROM partners p
+		sql = insert + `SELECT $1, p.id, NULL, $3, $4, $5, $6, $7, $8, 1, $9, $9, $10 FROM partners p
 			WHERE p.id = $2 AND ` + partnerScope.where(s, &a, "p.")
 	} else {
-		sql = insert + `SELECT $1, o.partner_id, o.id, $3, $4, $5, $6, $7, $8, 1, $9, $9 FROM organizations o
+		sql = insert + `SELECT $1, o.partner_id, o.id, $3, $4, $5, $6, $7, $8, 1, $9, $9, $10 FROM organizations o
 			WHERE o.id = ` + a.add(u.OrgID) + `::uuid AND o.partner_id = $2 AND ` + orgWrite.where(s, &a, "o.")
 	}
 	tag, err := st.q.Exec(ctx, sql, a...)
@@ -113,8 +113,8 @@ func (st userStore) List(ctx context.Context, s domain.Scope, f ports.UserFilter
 	return finishPage(items, page.Limit, func(u *domain.User) string { return u.ID }), nil
 }
 
-// Update changes Email, Name, Status, PasswordHash, TOTPSecret and
-// TOTPLastStep when u.Version is the stored one. PartnerID and OrgID are
+// Update changes Email, Name, Status, PasswordHash, TOTPSecret,
+// TOTPLastStep and TOTPPending when u.Version is the stored one. PartnerID and OrgID are
 // ignored: a user never moves between tenants.
 func (st userStore) Update(ctx context.Context, s domain.Scope, u *domain.User) (*domain.User, error) {
 	if !domain.ValidID(u.ID) {
@@ -123,9 +123,9 @@ func (st userStore) Update(ctx context.Context, s domain.Scope, u *domain.User) 
 	if err := u.Validate(); err != nil {
 		return nil, err
 	}
-	a := args{u.ID, u.Version, u.Email, u.Name, string(u.Status), u.PasswordHash, u.TOTPSecret, u.TOTPLastStep, now()}
+	a := args{u.ID, u.Version, u.Email, u.Name, string(u.Status), u.PasswordHash, u.TOTPSecret, u.TOTPLastStep, now(), u.TOTPPending}
 	out, err := scanUser(st.q.QueryRow(ctx, `UPDATE users SET email = $3, name = $4, status = $5, password_hash = $6,
-			totp_secret = $7,
+			totp_secret = $7, totp_pending = $10,
 			totp_last_step = CASE WHEN totp_secret = $7 THEN GREATEST(totp_last_step, $8) ELSE $8 END, version = version + 1, updated_at = $9
 		WHERE id = $1 AND version = $2 AND `+userScope.where(s, &a, "")+" RETURNING "+userCols, a...))
 	if errors.Is(err, pgx.ErrNoRows) {

@@ -13,7 +13,8 @@ import (
 
 type userStore struct{ s *Store }
 
-const userCols = "id, partner_id, org_id, email, name, status, password_hash, totp_secret, totp_last_step, last_login_at, version, created_at, updated_at"
+const userCols = "id, partner_id, org_id, email, name, status, password_hash, totp_secret, totp_last_step, last_login_at, version, created_at, updated_at," +
+	" totp_pending"
 
 var users = &table[*domain.User]{
 	name:  "users",
@@ -35,7 +36,7 @@ func scanUser(r rowScanner) (*domain.User, error) {
 	var lastLogin sql.NullInt64
 	var created, updated int64
 	if err := r.Scan(&u.ID, &u.PartnerID, &org, &u.Email, &u.Name, &status, &u.PasswordHash, &u.TOTPSecret,
-		&u.TOTPLastStep, &lastLogin, &u.Version, &created, &updated); err != nil {
+		&u.TOTPLastStep, &lastLogin, &u.Version, &created, &updated, &u.TOTPPending); err != nil {
 		return nil, err
 	}
 	u.OrgID, u.Status = org.String, domain.UserStatus(status)
@@ -64,9 +65,9 @@ func (us userStore) Create(ctx context.Context, s domain.Scope, u *domain.User) 
 			return err
 		}
 		out, err = scanUser(q.QueryRowContext(ctx, "INSERT INTO users ("+userCols+")"+
-			" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?) RETURNING "+userCols,
+			" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?) RETURNING "+userCols,
 			id, partnerID, nullString(u.OrgID), u.Email, u.Name, string(u.Status), u.PasswordHash, u.TOTPSecret,
-			u.TOTPLastStep, nullMicros(u.LastLoginAt), t, t))
+			u.TOTPLastStep, nullMicros(u.LastLoginAt), t, t, u.TOTPPending))
 		return failure{
 			op:      "create user",
 			unique:  "email already in use",
@@ -141,7 +142,7 @@ func (us userStore) List(ctx context.Context, s domain.Scope, f ports.UserFilter
 // sign-in must not reopen the window of a code already used (steps count
 // time, so a new secret keeps them growing too).
 const userSet = "email = ?, name = ?, status = ?, password_hash = ?, totp_secret = ?," +
-	" totp_last_step = CASE WHEN totp_secret = ? THEN max(totp_last_step, ?) ELSE ? END"
+	" totp_last_step = CASE WHEN totp_secret = ? THEN max(totp_last_step, ?) ELSE ? END, totp_pending = ?"
 
 func (us userStore) Update(ctx context.Context, s domain.Scope, u *domain.User) (*domain.User, error) {
 	if err := u.Validate(); err != nil {
@@ -150,7 +151,7 @@ func (us userStore) Update(ctx context.Context, s domain.Scope, u *domain.User) 
 	var out *domain.User
 	err := us.s.write(ctx, func(q queryer) (err error) {
 		out, err = users.update(ctx, q, s, u.ID, u.Version, userSet, u.Email, u.Name, string(u.Status), u.PasswordHash,
-			u.TOTPSecret, u.TOTPSecret, u.TOTPLastStep, u.TOTPLastStep)
+			u.TOTPSecret, u.TOTPSecret, u.TOTPLastStep, u.TOTPLastStep, u.TOTPPending)
 		return err
 	})
 	return out, err

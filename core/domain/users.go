@@ -15,8 +15,14 @@ type User struct {
 	Name         string
 	Status       UserStatus
 	PasswordHash string // argon2id PHC string; never leaves the server
-	TOTPSecret   string // base32; empty when no second factor is enrolled
-	TOTPLastStep int64  // last accepted TOTP step, to refuse a replayed code
+	// TOTPSecret is the second factor's secret, sealed (AES-256-GCM, bound
+	// to the user) by core/app/auth; empty when no second factor is
+	// enrolled. A base32 value is a clear secret stored before sealing.
+	TOTPSecret   string
+	TOTPLastStep int64 // last accepted TOTP step, to refuse a replayed code
+	// TOTPPending is the sealed secret of an enrolment begun and not yet
+	// confirmed: the server made it, the client only proves it with a code.
+	TOTPPending string
 	LastLoginAt  time.Time
 	Version      int64
 	CreatedAt    time.Time
@@ -62,6 +68,20 @@ func (u *User) Validate() error {
 	}
 	if u.Status != UserActive && u.Status != UserDisabled {
 		return Invalidf("unknown user status %q", u.Status)
+	}
+	return nil
+}
+
+// MinPasswordLen follows NIST 800-63B's advice of length over composition rules.
+const MinPasswordLen = 12
+
+// CheckPassword applies the password policy.
+func CheckPassword(pw string) error {
+	if len([]rune(pw)) < MinPasswordLen {
+		return Invalidf("password must be at least %d characters", MinPasswordLen)
+	}
+	if len(pw) > 1024 {
+		return Invalidf("password must be at most 1024 bytes")
 	}
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/breeze-rmm/breeze/adapters/memory"
 	"github.com/breeze-rmm/breeze/adapters/password"
 	redisad "github.com/breeze-rmm/breeze/adapters/redis"
+	"github.com/breeze-rmm/breeze/adapters/secretbox"
 	"github.com/breeze-rmm/breeze/core/app/access"
 	"github.com/breeze-rmm/breeze/core/app/auth"
 	"github.com/breeze-rmm/breeze/internal/config"
@@ -25,6 +26,10 @@ type Identity struct {
 	Access  *access.Service
 	Hasher  *password.Hasher
 	Limiter ports.RateLimiter
+	// Secrets seals secrets at rest: second factors here, script parameters
+	// and plugin settings on the remote-work side. One key per deployment
+	// (BREEZE_PLUGIN_SECRET_KEY, or its key file), opened once.
+	Secrets *secretbox.Box
 	// Redis is the shared client when BREEZE_REDIS_URL is set (nil: the
 	// in-process profile); the remote-work side reuses it.
 	Redis goredis.UniversalClient
@@ -85,9 +90,19 @@ func BuildIdentity(ctx context.Context, cfg *config.Config, log hclog.Logger, st
 		id.close = append(id.close, ml.Close)
 		id.Limiter = ml
 	}
+	if id.Secrets, err = secretbox.Open(cfg.PluginSecretKey, cfg.DataDir); err != nil {
+		return nil, fmt.Errorf("secrets key: %w", err)
+	}
 	clock := ports.ClockFunc(time.Now)
-	if id.Auth, err = auth.New(auth.Deps{Store: st, Tokens: tokens, Hasher: id.Hasher, TOTP: totp, Limiter: id.Limiter, Clock: clock, RefreshTTL: RefreshTTL}); err != nil {
+	if id.Auth, err = auth.New(auth.Deps{Store: st, Tokens: tokens, Hasher: id.Hasher, TOTP: totp, Limiter: id.Limiter,
+		Sealer: id.Secrets, Clock: clock, RefreshTTL: RefreshTTL}); err != nil {
 		return nil, err
+	}
+	// Second factors stored in clear before sealing: SQL cannot seal them.
+	if n, err := id.Auth.SealTOTPSecrets(ctx); err != nil {
+		return nil, fmt.Errorf("seal second-factor secrets: %w", err)
+	} else if n > 0 {
+		log.Info("second-factor secrets sealed", "users", n)
 	}
 	if id.Access, err = access.New(access.Deps{Store: st, Hasher: id.Hasher, Clock: clock}); err != nil {
 		return nil, err

@@ -113,11 +113,8 @@ func (r *Remote) Wire(cfg *config.Config, st ports.Store, id *Identity, ag *Agen
 	}
 	r.Relay = relayNew
 	// Secret script parameters are sealed at rest with the key that seals
-	// plugin settings (BREEZE_PLUGIN_SECRET_KEY, or its key file).
-	box, err := secretbox.Open(cfg.PluginSecretKey, cfg.DataDir)
-	if err != nil {
-		return fmt.Errorf("secrets key: %w", err)
-	}
+	// plugin settings and second factors (opened by BuildIdentity).
+	box := id.Secrets
 	r.Secrets = box
 	if r.Commands, err = commands.New(commands.Deps{Store: rs, Sender: r.Relay, Queue: r.Queue, Events: r.Events,
 		Sealer: box, Logger: log.Named("commands")}); err != nil {

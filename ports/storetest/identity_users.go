@@ -25,6 +25,7 @@ func eqUser(t testing.TB, what string, got, want *domain.User) {
 		field{"Status", got.Status, want.Status},
 		field{"PasswordHash", got.PasswordHash, want.PasswordHash},
 		field{"TOTPSecret", got.TOTPSecret, want.TOTPSecret},
+		field{"TOTPPending", got.TOTPPending, want.TOTPPending},
 		field{"TOTPLastStep", got.TOTPLastStep, want.TOTPLastStep},
 		field{"LastLoginAt", got.LastLoginAt, want.LastLoginAt},
 		field{"Version", got.Version, want.Version},
@@ -76,6 +77,7 @@ func usersCRUD(t *testing.T, st IdentityStore) {
 	u := userIn(tr.P1.ID, tr.A.ID)
 	u.TOTPSecret = "JBSWY3DPEHPK3PXP"
 	u.TOTPLastStep = 7
+	u.TOTPPending = "v1.pending-" + uniq("p")
 	in := *u
 	must(t, "Create", st.Users().Create(ctx, global, u))
 	checkNewID(t, "created user", u.ID)
@@ -99,6 +101,7 @@ func usersCRUD(t *testing.T, st IdentityStore) {
 	upd.PasswordHash = "$argon2id$new$" + uniq("h")
 	upd.TOTPSecret = "KRSXG5CTMVRXEZLU"
 	upd.TOTPLastStep = 99
+	upd.TOTPPending = ""
 	res, err := st.Users().Update(ctx, global, &upd)
 	must(t, "Update", err)
 	want := upd

@@ -44,8 +44,16 @@ func (h *handlers) authRoutes(r *registrar) {
 	}, h.beginTOTP)
 	r.add(http.MethodPost, "/auth/totp/confirm", httpapi.Authenticated(), "auth.totp.confirm", resUser, httpapi.Doc{
 		Summary: "Confirm a second factor with a code of it", Tag: tag,
-		Request: TOTPConfirmRequest{}, Status: http.StatusNoContent,
+		Description: "Makes the secret of the last enroll the factor. Codes count against the sign-in limits (429).",
+		Request:     TOTPConfirmRequest{}, Status: http.StatusNoContent,
 	}, h.confirmTOTP)
+	r.add(http.MethodPost, "/auth/password", httpapi.Authenticated(), "auth.password", resUser, httpapi.Doc{
+		Summary: "Change your own password", Tag: tag,
+		Description: "Needs the current password (attempts count against the sign-in limits: 429). " +
+			"Every session of the user ends, this one too: the answer is a fresh session " +
+			"(and breeze_refresh cookie). API keys stay valid.",
+		Request: ChangePasswordRequest{}, Response: TokenResponse{},
+	}, h.changePassword)
 }
 
 func client(c *gin.Context) auth.Client {
@@ -156,9 +164,32 @@ func (h *handlers) confirmTOTP(c *gin.Context) error {
 		return err
 	}
 	audit.SetResource(ctx, resUser, p.UserID, p.PartnerID, "")
-	if err := h.d.Auth.ConfirmTOTP(ctx, p, in.Secret, in.Code, in.CurrentCode); err != nil {
+	if err := h.d.Auth.ConfirmTOTP(ctx, p, in.Code, in.CurrentCode, client(c)); err != nil {
 		return err
 	}
 	c.Status(http.StatusNoContent)
+	return nil
+}
+
+func (h *handlers) changePassword(c *gin.Context) error {
+	ctx := c.Request.Context()
+	p, err := principal(c)
+	if err != nil {
+		return err
+	}
+	var in ChangePasswordRequest
+	if err := httpapi.BindJSON(c, &in); err != nil {
+		return err
+	}
+	sess, err := h.d.Auth.ChangePassword(ctx, p, in.CurrentPassword, in.NewPassword, client(c))
+	if err != nil {
+		return err
+	}
+	noStore(c)
+	h.setRefreshCookie(c, sess.RefreshToken)
+	c.JSON(http.StatusOK, TokenResponse{
+		AccessToken: sess.AccessToken, RefreshToken: sess.RefreshToken, TokenType: tokenType,
+		ExpiresIn: sess.ExpiresIn(h.d.Clock.Now()),
+	})
 	return nil
 }

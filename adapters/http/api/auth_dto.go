@@ -33,16 +33,23 @@ type TokenResponse struct {
 	ExpiresIn    int64  `json:"expiresIn"`
 }
 
-// TOTPEnrollment is a fresh second-factor secret; nothing is stored until
-// POST /auth/totp/confirm proves the authenticator app produces its codes.
+// TOTPEnrollment is a fresh second-factor secret the server made and keeps
+// as the pending enrolment; it becomes the factor once POST
+// /auth/totp/confirm proves the authenticator app produces its codes.
 type TOTPEnrollment struct {
-	Secret     string `json:"secret" doc:"Base32 secret for manual entry."`
+	Secret     string `json:"secret" doc:"Base32 secret for manual entry; shown this once."`
 	OTPAuthURL string `json:"otpauthUrl" doc:"otpauth:// URL to show as a QR code."`
 }
 
-// TOTPConfirmRequest is the body of POST /auth/totp/confirm.
+// TOTPConfirmRequest is the body of POST /auth/totp/confirm. It carries
+// codes only: the secret is the one POST /auth/totp/enroll made.
 type TOTPConfirmRequest struct {
-	Secret      string `json:"secret"`
 	Code        string `json:"code" doc:"A current code of the new secret."`
 	CurrentCode string `json:"currentCode,omitempty" doc:"A code of the factor being replaced, if one is enrolled."`
+}
+
+// ChangePasswordRequest is the body of POST /auth/password.
+type ChangePasswordRequest struct {
+	CurrentPassword string `json:"currentPassword"`
+	NewPassword     string `json:"newPassword" doc:"At least 12 characters."`
 }

@@ -124,39 +124,62 @@ func TestLoginUniformFailure(t *testing.T) {
 	}
 }
 
-// Brute force: after N failed attempts for an account every attempt, even
-// with the right password, is 429 with Retry-After until the window passes.
+// Brute force: the account's failures from one address lock that address
+// out, for longer as failures add up (each tier's Retry-After), with the
+// right password too, while the owner signs in from another address.
 func TestLoginLockout(t *testing.T) {
 	ts := apitest.NewServerWith(t, apitest.Options{Limits: auth.Limits{
-		PerAccount: ports.Limit{N: 3, Window: 10 * time.Minute},
-		PerIP:      ports.Limit{N: 100, Window: 10 * time.Minute},
+		PerAccountIP: []ports.Limit{{N: 3, Window: time.Minute}, {N: 6, Window: time.Hour}},
+		PerIP:        ports.Limit{N: 100, Window: 10 * time.Minute},
 	}})
 	admin := ts.Seed.A.Admin
-	for i := 0; i < 3; i++ {
-		if rec := ts.Request(t, http.MethodPost, loginPath, "", creds(admin.Email, "wrong password "+strconv.Itoa(i)), nil); rec.Code != 401 {
+	const attacker, owner = "203.0.113.7", "198.51.100.20"
+	fail := func(i int) {
+		t.Helper()
+		if rec := ts.RequestFrom(t, attacker, http.MethodPost, loginPath, "", creds(admin.Email, "wrong password "+strconv.Itoa(i))); rec.Code != 401 {
 			t.Fatalf("attempt %d: %d %s", i, rec.Code, rec.Body.String())
 		}
 	}
-	before := len(ts.AuditRows(t))
-	rec := ts.Request(t, http.MethodPost, loginPath, "", creds(admin.Email, admin.Password), nil)
-	if rec.Code != http.StatusTooManyRequests || apitest.ErrorCode(apitest.DecodeJSON(t, rec)) != "rate_limited" {
-		t.Fatalf("locked account with the right password: %d %s", rec.Code, rec.Body.String())
+	locked := func(what string) int {
+		t.Helper()
+		rec := ts.RequestFrom(t, attacker, http.MethodPost, loginPath, "", creds(admin.Email, admin.Password))
+		if rec.Code != http.StatusTooManyRequests || apitest.ErrorCode(apitest.DecodeJSON(t, rec)) != "rate_limited" {
+			t.Fatalf("%s: locked address with the right password: %d %s", what, rec.Code, rec.Body.String())
+		}
+		ra, err := strconv.Atoi(rec.Header().Get("Retry-After"))
+		if err != nil || ra < 1 {
+			t.Fatalf("%s: Retry-After = %q", what, rec.Header().Get("Retry-After"))
+		}
+		return ra
 	}
-	ra, err := strconv.Atoi(rec.Header().Get("Retry-After"))
-	if err != nil || ra < 1 || ra > 600 {
-		t.Fatalf("Retry-After = %q", rec.Header().Get("Retry-After"))
+	for i := 0; i < 3; i++ {
+		fail(i)
+	}
+	before := len(ts.AuditRows(t))
+	first := locked("first tier")
+	if first > 60 {
+		t.Fatalf("first tier Retry-After %d > its 60 s window", first)
 	}
 	rows := ts.AuditRows(t)
 	if len(rows) != before+1 || rows[0].Action != "auth.login" || rows[0].Outcome != domain.OutcomeDenied {
 		t.Fatalf("the locked-out attempt's audit row: %d new, %+v", len(rows)-before, rows[0])
 	}
-	// Another account is not locked by it.
-	if rec := ts.Request(t, http.MethodPost, loginPath, "", creds(ts.Seed.B.Admin.Email, ts.Seed.B.Admin.Password), nil); rec.Code != 200 {
-		t.Fatalf("another account: %d", rec.Code)
+	// The owner, elsewhere, is not locked out by it; nor is another account.
+	if rec := ts.RequestFrom(t, owner, http.MethodPost, loginPath, "", creds(admin.Email, admin.Password)); rec.Code != 200 {
+		t.Fatalf("the owner from another address: %d %s", rec.Code, rec.Body.String())
 	}
-	ts.Clock.Advance(time.Duration(ra) * time.Second)
-	if rec := ts.Request(t, http.MethodPost, loginPath, "", creds(admin.Email, admin.Password), nil); rec.Code != 200 {
-		t.Fatalf("after Retry-After: %d %s", rec.Code, rec.Body.String())
+	if rec := ts.RequestFrom(t, attacker, http.MethodPost, loginPath, "", creds(ts.Seed.B.Admin.Email, ts.Seed.B.Admin.Password)); rec.Code != 200 {
+		t.Fatalf("another account from the same address: %d", rec.Code)
+	}
+	// The wait grows: after the first tier's wait, three more failures
+	// fill the hour tier.
+	ts.Clock.Advance(time.Duration(first) * time.Second)
+	for i := 3; i < 6; i++ {
+		fail(i)
+	}
+	ts.Clock.Advance(time.Minute) // the minute tier is free again
+	if second := locked("second tier"); second <= first || second > 3600 {
+		t.Fatalf("second lockout %d s, want longer than the first (%d s) and at most an hour", second, first)
 	}
 }
 
@@ -460,11 +483,11 @@ func TestSecondFactor(t *testing.T) {
 		t.Fatalf("enroll: %d %v", st, enr)
 	}
 	secret := enr["secret"].(string)
-	if st, _ := ts.Do(t, http.MethodPost, api.Prefix+"/auth/totp/confirm", tok, map[string]string{"secret": secret, "code": "000000"}); st != 400 {
+	if st, _ := ts.Do(t, http.MethodPost, api.Prefix+"/auth/totp/confirm", tok, map[string]string{"code": "000000"}); st != 400 {
 		t.Fatalf("a wrong code confirmed: %d", st)
 	}
 	code, _ := totp.GenerateCode(secret, ts.Clock.Now())
-	if st, body := ts.Do(t, http.MethodPost, api.Prefix+"/auth/totp/confirm", tok, map[string]string{"secret": secret, "code": code}); st != 204 {
+	if st, body := ts.Do(t, http.MethodPost, api.Prefix+"/auth/totp/confirm", tok, map[string]string{"code": code}); st != 204 {
 		t.Fatalf("confirm: %d %v", st, body)
 	}
 	if st, _ := ts.Do(t, http.MethodGet, api.Prefix+"/orgs", tok, nil); st != 200 {

@@ -46,18 +46,10 @@ func New(d Deps) (*Service, error) {
 }
 
 // MinPasswordLen follows NIST 800-63B's advice of length over composition rules.
-const MinPasswordLen = 12
+const MinPasswordLen = domain.MinPasswordLen
 
-// CheckPassword applies the password policy.
-func CheckPassword(pw string) error {
-	if len([]rune(pw)) < MinPasswordLen {
-		return domain.Invalidf("password must be at least %d characters", MinPasswordLen)
-	}
-	if len(pw) > 1024 {
-		return domain.Invalidf("password must be at most 1024 bytes")
-	}
-	return nil
-}
+// CheckPassword applies the password policy (domain.CheckPassword).
+func CheckPassword(pw string) error { return domain.CheckPassword(pw) }
 
 // resolveUnit completes a unit from its most specific id (a site names its
 // org and partner) and checks that the principal holds perm over it. A unit

@@ -92,6 +92,11 @@ func (s *Service) UpdateUser(ctx context.Context, p *domain.Principal, id string
 		return nil, err
 	}
 	if patch.Password != nil {
+		if u.ID == p.UserID {
+			// Never without the current password (a stolen session or a key
+			// must not take the account over): auth.ChangePassword asks.
+			return nil, domain.Invalidf("change your own password with POST /auth/password, which asks for the current one")
+		}
 		if err := CheckPassword(*patch.Password); err != nil {
 			return nil, err
 		}

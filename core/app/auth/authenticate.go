@@ -81,7 +81,14 @@ func (s *Service) authenticateKey(ctx context.Context, secret string) (*domain.P
 	if !k.Usable(now) {
 		return nil, domain.Unauthenticatedf("API key revoked or expired")
 	}
-	owner, _, err := s.principalOf(ctx, k.UserID)
+	owner, u, err := s.principalOf(ctx, k.UserID)
+	if err != nil {
+		return nil, err
+	}
+	// A partner that requires a second factor refuses the keys of a user
+	// who has none, as it refuses their sessions: a key must not be the way
+	// around the policy. The edge answers 403 totp_enrollment_required.
+	must, err := s.mustEnrollTOTP(ctx, u)
 	if err != nil {
 		return nil, err
 	}
@@ -96,7 +103,8 @@ func (s *Service) authenticateKey(ctx context.Context, secret string) (*domain.P
 		_ = s.d.Store.APIKeys().Touch(ctx, k.ID, now) // best effort: never fail a request on it
 	}
 	return &domain.Principal{
-		Kind:      domain.PrincipalAPIKey,
+		MustEnrollTOTP: must,
+		Kind:           domain.PrincipalAPIKey,
 		UserID:    owner.UserID,
 		APIKeyID:  k.ID,
 		PartnerID: owner.PartnerID,

@@ -7,7 +7,6 @@ import (
 
 	"github.com/breeze-rmm/breeze/core/app/audit"
 	"github.com/breeze-rmm/breeze/core/domain"
-	"github.com/breeze-rmm/breeze/ports"
 )
 
 // ErrTOTPRequired: the password was right and the user has a second factor;
@@ -30,13 +29,12 @@ type LoginInput struct {
 func (s *Service) Login(ctx context.Context, in LoginInput) (*Session, error) {
 	audit.SetActor(ctx, "anonymous", "")
 	email, emailErr := domain.NormalizeEmail(in.Email)
-	if err := s.limit(ctx, "login", "login:ip:"+in.Client.IP, s.d.Limits.PerIP); err != nil {
-		return nil, err
+	account := email
+	if emailErr != nil {
+		account = ""
 	}
-	if emailErr == nil {
-		if err := s.limit(ctx, "login", "login:account:"+email, s.d.Limits.PerAccount); err != nil {
-			return nil, err
-		}
+	if err := s.throttle(ctx, "login", account, in.Client.IP); err != nil {
+		return nil, err
 	}
 
 	u, err := s.findUser(ctx, email, emailErr)
@@ -70,7 +68,11 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*Session, error) {
 			audit.SetOutcome(ctx, domain.OutcomeFailure, `{"reason":"totp_required"}`)
 			return nil, ErrTOTPRequired
 		}
-		st, valid := s.d.TOTP.ValidateStep(in.TOTP, u.TOTPSecret, s.d.Clock.Now())
+		secret, err := s.openTOTP(u.ID, u.TOTPSecret)
+		if err != nil {
+			return nil, err
+		}
+		st, valid := s.d.TOTP.ValidateStep(in.TOTP, secret, s.d.Clock.Now())
 		if !valid || st <= u.TOTPLastStep {
 			audit.SetOutcome(ctx, domain.OutcomeFailure, `{"reason":"wrong_or_replayed_totp"}`)
 			return nil, errBadCredentials
@@ -93,7 +95,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*Session, error) {
 		}
 		return nil, fmt.Errorf("record login: %w", err)
 	}
-	_ = s.d.Limiter.Reset(ctx, "login:account:"+email)
+	s.forgive(ctx, email, in.Client.IP)
 
 	sess, err := s.open(ctx, u, in.Client)
 	if err != nil {
@@ -115,19 +117,4 @@ func (s *Service) findUser(ctx context.Context, email string, emailErr error) (*
 		return nil, fmt.Errorf("find user: %w", err)
 	}
 	return u, nil
-}
-
-// limit counts one attempt against key. When the limiter itself fails (Redis
-// away) sign-in stays open: the password hash cost still slows guessing, and
-// locking every user out is the worse failure.
-func (s *Service) limit(ctx context.Context, what, key string, l ports.Limit) error {
-	d, err := s.d.Limiter.Allow(ctx, key, l)
-	if err != nil {
-		return nil
-	}
-	if !d.Allowed {
-		audit.SetOutcome(ctx, domain.OutcomeDenied, `{"reason":"rate_limited"}`)
-		return &domain.RateLimitedError{What: what, RetryAfter: d.RetryAfter}
-	}
-	return nil
 }

@@ -15,10 +15,25 @@ type Store interface {
 	Partners() ports.PartnerStore
 }
 
-// Limits are the sign-in rate limits.
+// Limits are the sign-in rate limits. They count every attempt to prove a
+// password or a second-factor code (sign-in, factor replacement, password
+// change); a success forgets the account's counts for that address.
 type Limits struct {
-	PerAccount ports.Limit // attempts per email: the brute-force lockout
-	PerIP      ports.Limit // attempts per client address
+	// PerAccountIP are growing tiers for one account from one client
+	// address, each N attempts per Window: the first full tier blocks until
+	// its oldest attempt leaves the window, so the wait grows with the
+	// failures (default 5 per minute, 10 per 15 minutes, 20 per hour, 50
+	// per day). Keyed by account and address, so a guesser elsewhere never
+	// locks the owner out.
+	PerAccountIP []ports.Limit
+	PerIP        ports.Limit // attempts per client address, any account
+}
+
+// Sealer seals second-factor secrets at rest (adapters/secretbox); aad
+// binds a sealed value to its user.
+type Sealer interface {
+	Seal(plaintext, aad []byte) (string, error)
+	Open(sealed string, aad []byte) ([]byte, error)
 }
 
 // Deps are the service's collaborators and settings.
@@ -28,9 +43,10 @@ type Deps struct {
 	Hasher  ports.PasswordHasher
 	TOTP    ports.TOTP
 	Limiter ports.RateLimiter
+	Sealer  Sealer
 	Clock   ports.Clock
 
-	Limits     Limits        // default: 10 per account and 100 per IP per 15 minutes
+	Limits     Limits        // default: see Limits; 100 per IP per 15 minutes
 	RefreshTTL time.Duration // default 30 days
 	// ReuseGrace: a refresh token presented again this soon after it was
 	// spent is a race between two tabs, not a theft: refused without
@@ -46,14 +62,17 @@ type Service struct {
 
 // New checks deps and fills defaults.
 func New(d Deps) (*Service, error) {
-	if d.Store == nil || d.Tokens == nil || d.Hasher == nil || d.TOTP == nil || d.Limiter == nil {
-		return nil, domain.Invalidf("auth: Store, Tokens, Hasher, TOTP and Limiter are required")
+	if d.Store == nil || d.Tokens == nil || d.Hasher == nil || d.TOTP == nil || d.Limiter == nil || d.Sealer == nil {
+		return nil, domain.Invalidf("auth: Store, Tokens, Hasher, TOTP, Limiter and Sealer are required")
 	}
 	if d.Clock == nil {
 		d.Clock = ports.ClockFunc(time.Now)
 	}
-	if d.Limits.PerAccount.N == 0 {
-		d.Limits.PerAccount = ports.Limit{N: 10, Window: 15 * time.Minute}
+	if len(d.Limits.PerAccountIP) == 0 {
+		d.Limits.PerAccountIP = []ports.Limit{
+			{N: 5, Window: time.Minute}, {N: 10, Window: 15 * time.Minute},
+			{N: 20, Window: time.Hour}, {N: 50, Window: 24 * time.Hour},
+		}
 	}
 	if d.Limits.PerIP.N == 0 {
 		d.Limits.PerIP = ports.Limit{N: 100, Window: 15 * time.Minute}

@@ -34,6 +34,7 @@ import (
 	"github.com/breeze-rmm/breeze/adapters/password"
 	"github.com/breeze-rmm/breeze/adapters/postgres"
 	"github.com/breeze-rmm/breeze/adapters/postgres/pgtest"
+	"github.com/breeze-rmm/breeze/adapters/secretbox"
 	"github.com/breeze-rmm/breeze/adapters/sqlite"
 	"github.com/breeze-rmm/breeze/adapters/sqlmigrate"
 	"github.com/breeze-rmm/breeze/core/app/access"
@@ -58,7 +59,7 @@ const DefaultPassword = "correct horse battery staple"
 
 // Options tune the test server; zero fields take the services' defaults.
 type Options struct {
-	Limits        auth.Limits   // sign-in limits (default 10 per account, 100 per IP, per 15 min)
+	Limits        auth.Limits   // sign-in limits (default: auth.Limits' tiers, 100 per IP per 15 min)
 	ReuseGrace    time.Duration // refresh race grace (default 10 s)
 	RefreshTTL    time.Duration // refresh token life (default 30 days)
 	AccessTTL     time.Duration // access token life (default 15 min)
@@ -190,8 +191,14 @@ func NewServerWith(t testing.TB, opts Options) *TestServer {
 	if err != nil {
 		t.Fatalf("apitest: totp: %v", err)
 	}
+	boxKey := make([]byte, secretbox.KeySize)
+	_, _ = rand.Read(boxKey)
+	secrets, err := secretbox.New(boxKey)
+	if err != nil {
+		t.Fatalf("apitest: secretbox: %v", err)
+	}
 	authSvc, err := auth.New(auth.Deps{
-		Store: st, Tokens: tokens, Hasher: hasher, TOTP: totp, Limiter: limiter, Clock: clock,
+		Store: st, Tokens: tokens, Hasher: hasher, TOTP: totp, Limiter: limiter, Sealer: secrets, Clock: clock,
 		Limits: opts.Limits, RefreshTTL: opts.RefreshTTL, ReuseGrace: opts.ReuseGrace,
 	})
 	if err != nil {
@@ -432,6 +439,13 @@ func ErrorCode(body map[string]any) string {
 	e, _ := body["error"].(map[string]any)
 	code, _ := e["code"].(string)
 	return code
+}
+
+// ErrorMessage returns the message of an error answer, or "".
+func ErrorMessage(body map[string]any) string {
+	e, _ := body["error"].(map[string]any)
+	msg, _ := e["message"].(string)
+	return msg
 }
 
 // AuditRows returns every audit row, newest first.
