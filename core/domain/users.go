@@ -23,10 +23,10 @@ type User struct {
 	// TOTPPending is the sealed secret of an enrolment begun and not yet
 	// confirmed: the server made it, the client only proves it with a code.
 	TOTPPending string
-	LastLoginAt  time.Time
-	Version      int64
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	LastLoginAt time.Time
+	Version     int64
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }
 
 // UserStatus says whether a user may sign in.

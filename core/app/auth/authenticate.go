@@ -105,10 +105,10 @@ func (s *Service) authenticateKey(ctx context.Context, secret string) (*domain.P
 	return &domain.Principal{
 		MustEnrollTOTP: must,
 		Kind:           domain.PrincipalAPIKey,
-		UserID:    owner.UserID,
-		APIKeyID:  k.ID,
-		PartnerID: owner.PartnerID,
-		Email:     owner.Email,
+		UserID:         owner.UserID,
+		APIKeyID:       k.ID,
+		PartnerID:      owner.PartnerID,
+		Email:          owner.Email,
 		Grants: []domain.Grant{{
 			Assignment:  domain.RoleAssignment{PartnerID: k.PartnerID, OrgID: k.OrgID, SiteID: k.SiteID},
 			Permissions: perms,
