@@ -126,6 +126,16 @@ func (m *Manager) open(ctx context.Context, f protocol.TerminalOpen) {
 		return
 	}
 	m.log.Info("terminal opened", "id", f.ID, "cols", f.Cols, "rows", f.Rows)
+	go m.running(ctx, f.ID)
+}
+
+// running tells the server the PTY started, with an empty terminal_output:
+// the browser hears "ready" only then (a refusal is terminal_closed
+// "refused" instead). Servers before this signal ignore empty output.
+func (m *Manager) running(ctx context.Context, id string) {
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	_ = m.d.Sender.Send(sctx, protocol.TerminalOutput{Header: protocol.Header{Type: protocol.TypeTerminalOutput, ID: id}})
 }
 
 func (m *Manager) remove(id string) {

@@ -13,13 +13,14 @@ import (
 
 // sink collects what a manager sends.
 type sink struct {
-	mu     sync.Mutex
-	out    map[string]*strings.Builder
-	closed chan protocol.TerminalClosed
+	mu      sync.Mutex
+	out     map[string]*strings.Builder
+	running map[string]bool // sessions that sent the empty "started" output
+	closed  chan protocol.TerminalClosed
 }
 
 func newSink() *sink {
-	return &sink{out: map[string]*strings.Builder{}, closed: make(chan protocol.TerminalClosed, 64)}
+	return &sink{out: map[string]*strings.Builder{}, running: map[string]bool{}, closed: make(chan protocol.TerminalClosed, 64)}
 }
 
 func (s *sink) Send(_ context.Context, v any) error {
@@ -30,6 +31,9 @@ func (s *sink) Send(_ context.Context, v any) error {
 			s.out[f.ID] = &strings.Builder{}
 		}
 		s.out[f.ID].Write(f.Data)
+		if len(f.Data) == 0 {
+			s.running[f.ID] = true
+		}
 		s.mu.Unlock()
 	case protocol.TerminalClosed:
 		s.closed <- f
@@ -145,4 +149,34 @@ func TestIdleTimeoutAndLimit(t *testing.T) {
 	if m.Count() != 0 {
 		t.Fatalf("sessions %d", m.Count())
 	}
+}
+
+// A started PTY is announced with an empty terminal_output (the server then
+// answers the browser "ready"); a refused session never is.
+func TestStartedIsAnnouncedRefusalIsNot(t *testing.T) {
+	s := newSink()
+	m := New(Deps{Sender: s, MaxSessions: 1})
+	ctx := context.Background()
+	m.Handle(ctx, protocol.TypeTerminalOpen, frame(t, protocol.TerminalOpen{Header: hdr(protocol.TypeTerminalOpen, "ok"), Shell: "/bin/sh"}))
+	m.Handle(ctx, protocol.TypeTerminalOpen, frame(t, protocol.TerminalOpen{Header: hdr(protocol.TypeTerminalOpen, "over"), Shell: "/bin/sh"}))
+	if c := s.waitClosed(t, 2*time.Second); c.ID != "over" || c.Reason != ReasonRefused {
+		t.Fatalf("want over refused, got %+v", c)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		s.mu.Lock()
+		ok, over := s.running["ok"], s.running["over"]
+		s.mu.Unlock()
+		if over {
+			t.Fatal("a refused session was announced as started")
+		}
+		if ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the started session was never announced")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	m.CloseAll(ReasonClosed)
 }

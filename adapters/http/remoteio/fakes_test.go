@@ -24,6 +24,7 @@ type fakeAgent struct {
 	files    map[string][]byte
 	uploads  map[string]*upload
 	corrupt  bool // answer file_done with a wrong hash
+	refuse   bool // answer terminal_open with terminal_closed "refused" (its session limit)
 	inflight int  // download chunks sent and not acknowledged
 	pending  map[string]*pendingDownload
 }
@@ -114,6 +115,13 @@ func (a *fakeAgent) loop() {
 func (a *fakeAgent) handle(dev string, h protocol.Header, raw []byte) {
 	switch h.Type {
 	case protocol.TypeTerminalOpen:
+		a.mu.Lock()
+		refuse := a.refuse
+		a.mu.Unlock()
+		if refuse {
+			a.stream(dev, h.ID, protocol.TerminalClosed{Header: protocol.Header{Type: protocol.TypeTerminalClosed, ID: h.ID}, Reason: "refused"})
+			return
+		}
 		a.stream(dev, h.ID, protocol.TerminalOutput{Header: protocol.Header{Type: protocol.TypeTerminalOutput, ID: h.ID}, Data: []byte("$ ")})
 	case protocol.TypeTerminalInput:
 		var in protocol.TerminalInput

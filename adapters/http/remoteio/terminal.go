@@ -26,6 +26,11 @@ const (
 	FrameError  = "error"
 )
 
+// CodeTerminalRefused is the error frame's code when the agent would not
+// start the session (its limit of sessions, or no shell): the browser gets
+// it instead of "ready".
+const CodeTerminalRefused = "terminal_refused"
+
 // BrowserFrame is what the browser sends: {type:"input", data} or
 // {type:"resize", cols, rows}.
 type BrowserFrame struct {
@@ -54,7 +59,7 @@ func (h *Sockets) terminalRoutes(g *httpapi.Group) {
 			Summary: "Terminal WebSocket on a device, authorised by a ticket",
 			Description: "Public rule: the one-time ticket (purpose terminal, this device) is the credential; remote:access " +
 				"over the device is rechecked. Browser → server {type:\"input\",data} | {type:\"resize\",cols,rows}; " +
-				"server → browser {type:\"ready\",sessionId} | {type:\"output\",data(base64)} | {type:\"closed\",reason,exitCode?} | " +
+				"server → browser {type:\"ready\",sessionId} once the agent started the PTY (else {type:\"error\",code:\"terminal_refused\"}) | {type:\"output\",data(base64)} | {type:\"closed\",reason,exitCode?} | " +
 				"{type:\"error\",code,message}. Audited as remote.terminal.open / remote.terminal.close.",
 			Tag: "Remote", Status: http.StatusSwitchingProtocols,
 			Query: []httpapi.Param{
@@ -101,6 +106,11 @@ func (h *Sockets) terminal(c *gin.Context) error {
 		return nil
 	}
 	defer sess.Close()
+	if err := sess.Started(ctx); err != nil {
+		code, msg := errorCode(err)
+		_ = ws.writeJSON(ServerFrame{Type: FrameError, Code: code, Message: msg})
+		return nil
+	}
 	if ws.writeJSON(ServerFrame{Type: FrameReady, SessionID: sess.ID}) != nil {
 		return nil
 	}
@@ -176,6 +186,10 @@ func dims(cs, rs string) (int, int, error) {
 // errorCode is the code and caller-facing message of an error frame.
 func errorCode(err error) (string, string) {
 	switch {
+	case errors.Is(err, terminal.ErrRefused):
+		return CodeTerminalRefused, publicText(err, "the device refused the terminal")
+	case errors.Is(err, terminal.ErrClosed):
+		return CodeTerminalRefused, "the device ended the terminal before it started"
 	case errors.Is(err, terminal.ErrOffline):
 		return "device_offline", publicText(err, "the device is not connected right now")
 	case errors.Is(err, domain.ErrNotFound):

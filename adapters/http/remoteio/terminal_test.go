@@ -105,6 +105,21 @@ func TestTerminalSameNode(t *testing.T) {
 	}
 }
 
+// The agent refuses a session (its limit of sessions): the browser gets a
+// terminal_refused error, never "ready" for a session that does not exist.
+func TestTerminalRefusedByTheAgentIsReported(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	e.agent.mu.Lock()
+	e.agent.refuse = true
+	e.agent.mu.Unlock()
+	tok := e.ts.Login(t, e.ts.Seed.A.Admin.Email, e.ts.Seed.A.Admin.Password)
+	c := e.dialTerminal(t, tok, e.device)
+	if f := frame(t, c); f.Type != remoteio.FrameError || f.Code != remoteio.CodeTerminalRefused {
+		t.Fatalf("refused session: want error %s, got %+v", remoteio.CodeTerminalRefused, f)
+	}
+	eventually(t, "the session released", func() bool { return e.broker.Count() == 0 })
+}
+
 func TestTerminalDeviceOffline(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	tok := e.ts.Login(t, e.ts.Seed.A.Admin.Email, e.ts.Seed.A.Admin.Password)

@@ -27,6 +27,7 @@ const (
 	DefaultIdleTimeout  = 15 * time.Minute
 	DefaultRecheckEvery = 5 * time.Second
 	DefaultMaxPerUser   = 8
+	DefaultStartWait    = 5 * time.Second
 	DefaultCols         = 80
 	DefaultRows         = 24
 	maxDimension        = 1000
@@ -40,6 +41,10 @@ var ErrOffline = domain.Conflictf("the device is not connected right now")
 
 // ErrClosed: the session has ended.
 var ErrClosed = errors.New("terminal: session closed")
+
+// ErrRefused: the agent would not start the session (its session limit,
+// or no shell to run).
+var ErrRefused = domain.Conflictf("the device refused the terminal: it has too many sessions open or cannot start a shell")
 
 // Relay is what the broker needs of *relay.Relay.
 type Relay interface {
@@ -81,6 +86,10 @@ type Deps struct {
 	// MaxPerUser bounds one user's concurrent sessions on this node
 	// (default 8; negative: unbounded).
 	MaxPerUser int
+	// StartWait bounds Session.Started's wait for an agent that never says
+	// its PTY started (agents before that signal, with a silent shell);
+	// default 5 s.
+	StartWait time.Duration
 }
 
 // Broker opens and tracks this node's terminal sessions.
@@ -106,6 +115,9 @@ func New(d Deps) (*Broker, error) {
 	}
 	if d.MaxPerUser == 0 {
 		d.MaxPerUser = DefaultMaxPerUser
+	}
+	if d.StartWait <= 0 {
+		d.StartWait = DefaultStartWait
 	}
 	if d.Logger == nil {
 		d.Logger = nopLogger{}
@@ -182,6 +194,7 @@ func (b *Broker) start(ctx context.Context, p *domain.Principal, dev *domain.Dev
 		ID: domain.NewID(), DeviceID: dev.ID, b: b, ctx: sctx, cancel: cancel,
 		userID: p.UserID, sessionID: p.SessionID, partnerID: dev.PartnerID, orgID: dev.OrgID, client: c,
 		started: time.Now(), out: make(chan []byte, outputBuffer), stop: make(chan struct{}), done: make(chan struct{}),
+		running: make(chan struct{}),
 	}
 	s.lastInput.Store(s.started.UnixNano())
 	revoked, err := tickets.WatchRevoked(sctx, b.d.Bus, p.UserID, p.SessionID)

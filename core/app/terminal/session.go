@@ -28,6 +28,7 @@ const (
 	ReasonRecheckFailed  = "recheck_failed" // the store did not answer the periodic checks
 	ReasonStreamEnded    = "stream_ended"   // the bus subscription ended
 	ReasonExited         = "exited"         // the agent ended it (its reason is passed on when it gives one)
+	ReasonRefused        = "refused"        // the agent would not start it (agent/terminal's reason)
 )
 
 // Session is one live terminal. Read Output until it is closed, then End
@@ -48,6 +49,8 @@ type Session struct {
 	lastInput         atomic.Int64 // unix nanos
 	out               chan []byte
 	stop, done        chan struct{}
+	running           chan struct{} // closed at the agent's first output
+	runOnce           sync.Once
 	once              sync.Once
 	reason            string
 	exitCode          *int
@@ -69,6 +72,35 @@ func (s *Session) ended() bool {
 		return true
 	default:
 		return false
+	}
+}
+
+// Started waits until the agent has started the PTY, so the browser hears
+// "ready" only for a session that runs. The agent's first output says it
+// started (agents send an empty one as soon as the PTY runs); a session the
+// agent ends first was refused (ErrRefused) or ended (ErrClosed). An agent
+// from before that signal whose shell prints nothing counts as started
+// after Deps.StartWait.
+func (s *Session) Started(ctx context.Context) error {
+	wait := time.NewTimer(s.b.d.StartWait)
+	defer wait.Stop()
+	select {
+	case <-s.running:
+		return nil
+	case <-s.stop:
+		select {
+		case <-s.running:
+			return nil // it ran, then ended: the browser reads the end
+		default:
+		}
+		if s.reason == ReasonRefused {
+			return ErrRefused
+		}
+		return fmt.Errorf("%w before it started (%s)", ErrClosed, s.reason)
+	case <-wait.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 
@@ -126,8 +158,12 @@ func (s *Session) pump() {
 			switch typ {
 			case protocol.TypeTerminalOutput:
 				var f protocol.TerminalOutput
-				if json.Unmarshal(m.Payload, &f) != nil || len(f.Data) == 0 {
+				if json.Unmarshal(m.Payload, &f) != nil {
 					continue
+				}
+				s.runOnce.Do(func() { close(s.running) })
+				if len(f.Data) == 0 {
+					continue // the agent's "started" signal
 				}
 				select {
 				case s.out <- f.Data:
