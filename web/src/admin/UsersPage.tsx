@@ -1,8 +1,8 @@
 import { useState } from 'react'
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
-import { api, errorMessage } from '../api/client'
+import { api, errorMessage, setSession } from '../api/client'
 import { fetchAll } from '../api/lists'
-import type { User } from '../api/types'
+import type { TokenResponse, User } from '../api/types'
 import { useMe } from '../auth/session'
 import { can, P } from '../auth/permissions'
 import { useOrgs, useTenantNames } from '../tenant/tenant'
@@ -122,22 +122,34 @@ export default function UsersPage() {
 function UserDialog({ user, onClose }: { user?: User; onClose: () => void }) {
   const qc = useQueryClient()
   const orgs = useOrgs()
+  const me = useMe()
+  // One's own password changes only with the current one (POST /auth/password),
+  // which ends one's other sessions and hands back a fresh one.
+  const self = !!user && user.id === me.user.id
   const [name, setName] = useState(user?.name ?? '')
   const [email, setEmail] = useState(user?.email ?? '')
   const [password, setPassword] = useState('')
+  const [currentPassword, setCurrentPassword] = useState('')
   const [orgId, setOrgId] = useState(user?.orgId ?? '')
   const [active, setActive] = useState(user ? user.status === 'active' : true)
   const save = useMutation({
-    mutationFn: () =>
-      user
-        ? api.patch<User>(`/users/${encodeURIComponent(user.id)}`, {
-            version: user.version,
-            ...(name !== user.name ? { name } : {}),
-            ...(email !== user.email ? { email } : {}),
-            ...(active !== (user.status === 'active') ? { status: active ? 'active' : 'disabled' } : {}),
-            ...(password ? { password } : {}),
-          })
-        : api.post<User>('/users', { name, email, password, ...(orgId ? { orgId } : {}) }),
+    mutationFn: async () => {
+      if (!user) return api.post<User>('/users', { name, email, password, ...(orgId ? { orgId } : {}) })
+      let version = user.version
+      if (self && password) {
+        const t = await api.post<TokenResponse>('/auth/password', { currentPassword, newPassword: password })
+        setSession(t.accessToken, t.expiresIn)
+        version += 1
+      }
+      const patch = {
+        ...(name !== user.name ? { name } : {}),
+        ...(email !== user.email ? { email } : {}),
+        ...(active !== (user.status === 'active') ? { status: active ? 'active' : 'disabled' } : {}),
+        ...(password && !self ? { password } : {}),
+      }
+      if (Object.keys(patch).length === 0 && self && password) return user
+      return api.patch<User>(`/users/${encodeURIComponent(user.id)}`, { version, ...patch })
+    },
     onSuccess: async () => {
       await qc.invalidateQueries({ queryKey: ['users'] })
       onClose()
@@ -177,8 +189,23 @@ function UserDialog({ user, onClose }: { user?: User; onClose: () => void }) {
           onChange={(e) => setPassword(e.target.value)}
           autoComplete="new-password"
         />
-        <span className="hint">At least 12 characters.{user ? ' Setting one ends the user’s sessions.' : ''}</span>
+        <span className="hint">
+          At least 12 characters.
+          {self ? ' Your other sessions end; API keys stay.' : user ? ' Setting one ends the user’s sessions.' : ''}
+        </span>
       </label>
+      {self && password && (
+        <label className="field">
+          <span className="field-label">Current password</span>
+          <input
+            type="password"
+            required
+            value={currentPassword}
+            onChange={(e) => setCurrentPassword(e.target.value)}
+            autoComplete="current-password"
+          />
+        </label>
+      )}
       {!user && (
         <label className="field">
           <span className="field-label">Staff of</span>

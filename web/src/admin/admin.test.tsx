@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { screen, waitFor, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
-import { json, mockApi, sessionRoutes } from '../test/api'
+import { json, makeMe, mockApi, sessionRoutes } from '../test/api'
 import { renderApp } from '../test/render'
 
 const bob = {
@@ -83,6 +83,51 @@ describe('users, roles and grants', () => {
     await user.click(within(dialog).getByRole('checkbox', { name: /Active/ }))
     await user.click(within(dialog).getByRole('button', { name: 'Save' }))
     await waitFor(() => expect(calls.find((c) => c.method === 'PATCH')?.body).toEqual({ version: 3, status: 'disabled' }))
+  })
+
+  it('changes one’s own password only with the current one, through /auth/password', async () => {
+    const me = makeMe()
+    const self = { ...bob, id: me.user.id, email: me.user.email, name: me.user.name }
+    const { calls } = mockApi({
+      ...sessionRoutes(me),
+      'GET /users': () => json({ items: [self], nextCursor: '' }),
+      'POST /auth/password': () => json({ accessToken: 'tok-2', refreshToken: 'r2', tokenType: 'Bearer', expiresIn: 900 }),
+      'PATCH /users/:id': () => json(self),
+    })
+    const user = userEvent.setup()
+    renderApp('/users')
+    const row = (await screen.findByText(me.user.email)).closest('tr')!
+    await user.click(within(row).getByRole('button', { name: 'Edit…' }))
+    const dialog = await screen.findByRole('dialog')
+    expect(within(dialog).queryByLabelText('Current password')).toBeNull()
+    await user.type(within(dialog).getByLabelText(/^New password/), 'a brand new passphrase')
+    await user.type(within(dialog).getByLabelText('Current password'), 'the old passphrase')
+    await user.click(within(dialog).getByRole('button', { name: 'Save' }))
+    await waitFor(() =>
+      expect(calls.find((c) => c.method === 'POST' && c.path === '/auth/password')?.body).toEqual({
+        currentPassword: 'the old passphrase', newPassword: 'a brand new passphrase',
+      }),
+    )
+    // Nothing else changed: no PATCH, and never a password in one.
+    expect(calls.some((c) => c.method === 'PATCH')).toBe(false)
+  })
+
+  it('sets another user’s password without asking for a current one', async () => {
+    const { calls } = mockApi({
+      ...sessionRoutes(),
+      'GET /users': () => json({ items: [bob], nextCursor: '' }),
+      'PATCH /users/:id': () => json(bob),
+    })
+    const user = userEvent.setup()
+    renderApp('/users')
+    const row = (await screen.findByText('bob@example.com')).closest('tr')!
+    await user.click(within(row).getByRole('button', { name: 'Edit…' }))
+    const dialog = await screen.findByRole('dialog')
+    await user.type(within(dialog).getByLabelText(/^New password/), 'reset by the admin')
+    expect(within(dialog).queryByLabelText('Current password')).toBeNull()
+    await user.click(within(dialog).getByRole('button', { name: 'Save' }))
+    await waitFor(() => expect(calls.find((c) => c.method === 'PATCH')?.body).toEqual({ version: 3, password: 'reset by the admin' }))
+    expect(calls.some((c) => c.path === '/auth/password')).toBe(false)
   })
 
   it('mints an API key from the caller’s own permissions and shows it once', async () => {

@@ -16,10 +16,10 @@ export default function TotpEnrollPage() {
   const [code, setCode] = useState('')
   const [currentCode, setCurrentCode] = useState('')
   const begin = useMutation({ mutationFn: () => api.post<TotpEnrollment>('/auth/totp/enroll') })
+  // The server made the secret and keeps it pending: confirming sends codes only.
   const confirm = useMutation({
-    mutationFn: (enr: TotpEnrollment) =>
+    mutationFn: () =>
       api.post('/auth/totp/confirm', {
-        secret: enr.secret,
         code: code.trim(),
         ...(me.user.totpEnabled ? { currentCode: currentCode.trim() } : {}),
       }),
@@ -31,7 +31,7 @@ export default function TotpEnrollPage() {
 
   const submit = (e: FormEvent) => {
     e.preventDefault()
-    if (begin.data) confirm.mutate(begin.data)
+    if (begin.data) confirm.mutate()
   }
 
   return (

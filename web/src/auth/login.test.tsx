@@ -62,6 +62,20 @@ describe('sign-in', () => {
     expect(screen.queryByRole('heading', { name: 'Devices' })).toBeNull()
   })
 
+  it('confirms the second factor with the code only: the server made and keeps the secret', async () => {
+    const { calls } = mockApi({
+      ...sessionRoutes(makeMe({ mustEnrollTotp: true })),
+      'POST /auth/totp/enroll': () => json({ secret: 'JBSWY3DPEHPK3PXP', otpauthUrl: 'otpauth://totp/Breeze:admin?secret=JBSWY3DPEHPK3PXP' }),
+      'POST /auth/totp/confirm': () => ({ status: 204 }),
+    })
+    const user = userEvent.setup()
+    renderApp('/devices')
+    await user.click(await screen.findByRole('button', { name: 'Begin' }))
+    await user.type(await screen.findByLabelText('Code from the new authenticator'), '123456')
+    await user.click(screen.getByRole('button', { name: 'Confirm' }))
+    await waitFor(() => expect(calls.find((c) => c.path === '/auth/totp/confirm')?.body).toEqual({ code: '123456' }))
+  })
+
   it('restores the session from the refresh cookie on reload', async () => {
     const { calls } = mockApi({ ...sessionRoutes(), 'GET /devices': () => json({ items: [], nextCursor: '' }) })
     renderApp('/devices')
