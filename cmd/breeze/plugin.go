@@ -19,6 +19,7 @@ import (
 	"github.com/breeze-rmm/breeze/internal/config"
 	"github.com/breeze-rmm/breeze/internal/logging"
 	"github.com/breeze-rmm/breeze/internal/server"
+	"github.com/breeze-rmm/breeze/ports"
 	"github.com/breeze-rmm/breeze/sdk/pack"
 )
 
@@ -96,7 +97,7 @@ func openPlugins(ctx context.Context, synopsis string, args []string) (*pluginEn
 // NewPluginService builds the plugin service from the configuration (the
 // trusted keys, the development switch, the secret key). The server adds
 // a runtime and the agent relay on top (see core/app/plugins.Deps).
-func NewPluginService(cfg *config.Config, st server.MigratingStore, log plugins.Logger) (*plugins.Service, error) {
+func NewPluginService(cfg *config.Config, st server.MigratingStore, log ports.Logger) (*plugins.Service, error) {
 	keys, err := pluginserver.LoadTrustedKeys(cfg.PluginTrustedKeys)
 	if err != nil {
 		return nil, err

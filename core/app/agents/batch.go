@@ -24,7 +24,7 @@ const (
 type BatchDeps struct {
 	Store  Store
 	Clock  ports.Clock
-	Logger Logger
+	Logger ports.Logger
 	// BatchSize samples make a flush (default 500); FlushEvery flushes what
 	// is pending anyway (default 1 s).
 	BatchSize  int
@@ -62,7 +62,7 @@ func NewBatchWriter(d BatchDeps) (*BatchWriter, error) {
 		d.Clock = ports.ClockFunc(time.Now)
 	}
 	if d.Logger == nil {
-		d.Logger = nopLogger{}
+		d.Logger = ports.NopLogger{}
 	}
 	if d.BatchSize < 0 || d.FlushEvery < 0 || d.QueueSize < 0 {
 		return nil, errors.New("agents: negative batch writer setting")

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/breeze-rmm/breeze/core/domain"
+	"github.com/breeze-rmm/breeze/ports"
 )
 
 // Event types of device status changes.
@@ -44,7 +45,7 @@ func eventOf(typ string, d *domain.Device, at time.Time) Event {
 
 // LogEvents logs each event: presence changes at Debug (a restart brings
 // thousands of them), the rest at Info. A nil Logger drops them.
-type LogEvents struct{ Logger Logger }
+type LogEvents struct{ Logger ports.Logger }
 
 // Publish implements Events.
 func (l LogEvents) Publish(_ context.Context, e Event) {

@@ -22,7 +22,7 @@ type SweeperDeps struct {
 	Store  Store
 	Clock  ports.Clock
 	Events Events
-	Logger Logger
+	Logger ports.Logger
 	// Interval is the agents' heartbeat interval (default 60 s). A device
 	// not seen for 3× Interval goes offline; the sweep runs every Interval/2.
 	Interval time.Duration
@@ -44,7 +44,7 @@ func NewSweeper(d SweeperDeps) (*Sweeper, error) {
 		d.Clock = ports.ClockFunc(time.Now)
 	}
 	if d.Logger == nil {
-		d.Logger = nopLogger{}
+		d.Logger = ports.NopLogger{}
 	}
 	if d.Events == nil {
 		d.Events = LogEvents{Logger: d.Logger}

@@ -18,7 +18,7 @@ const (
 type RetentionDeps struct {
 	Store  Store
 	Clock  ports.Clock
-	Logger Logger
+	Logger ports.Logger
 	// Keep is how long raw samples are kept (default 30 days); Every is how
 	// often the job prunes (default hourly).
 	Keep  time.Duration
@@ -37,7 +37,7 @@ func NewRetention(d RetentionDeps) (*Retention, error) {
 		d.Clock = ports.ClockFunc(time.Now)
 	}
 	if d.Logger == nil {
-		d.Logger = nopLogger{}
+		d.Logger = ports.NopLogger{}
 	}
 	if d.Keep < 0 || d.Every < 0 {
 		return nil, errors.New("agents: negative retention setting")

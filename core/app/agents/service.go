@@ -55,22 +55,6 @@ type SampleSink interface {
 	Add(s domain.MetricSample) bool
 }
 
-// Logger is the subset of hclog.Logger the package uses (core imports no
-// logging library; an hclog.Logger satisfies it as is).
-type Logger interface {
-	Debug(msg string, args ...interface{})
-	Info(msg string, args ...interface{})
-	Warn(msg string, args ...interface{})
-	Error(msg string, args ...interface{})
-}
-
-type nopLogger struct{}
-
-func (nopLogger) Debug(string, ...interface{}) {}
-func (nopLogger) Info(string, ...interface{})  {}
-func (nopLogger) Warn(string, ...interface{})  {}
-func (nopLogger) Error(string, ...interface{}) {}
-
 // Defaults.
 const (
 	DefaultHeartbeatInterval = 60 * time.Second
@@ -97,7 +81,7 @@ type Deps struct {
 	// Plugins tells which agent-side plugins a device should run (the
 	// welcome carries them); nil: none.
 	Plugins PluginOffers
-	Logger  Logger
+	Logger  ports.Logger
 
 	// HeartbeatInterval is what agents are told (default 60 s).
 	HeartbeatInterval time.Duration
@@ -120,7 +104,7 @@ func New(d Deps) (*Service, error) {
 		d.Clock = ports.ClockFunc(time.Now)
 	}
 	if d.Logger == nil {
-		d.Logger = nopLogger{}
+		d.Logger = ports.NopLogger{}
 	}
 	if d.Events == nil {
 		d.Events = LogEvents{Logger: d.Logger}

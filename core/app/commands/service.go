@@ -40,21 +40,6 @@ type Publisher interface {
 	PublishData(ctx context.Context, e events.Event, v any)
 }
 
-// Logger is the subset of hclog.Logger the package uses.
-type Logger interface {
-	Debug(msg string, args ...interface{})
-	Info(msg string, args ...interface{})
-	Warn(msg string, args ...interface{})
-	Error(msg string, args ...interface{})
-}
-
-type nopLogger struct{}
-
-func (nopLogger) Debug(string, ...interface{}) {}
-func (nopLogger) Info(string, ...interface{})  {}
-func (nopLogger) Warn(string, ...interface{})  {}
-func (nopLogger) Error(string, ...interface{}) {}
-
 type nopPublisher struct{}
 
 func (nopPublisher) PublishData(context.Context, events.Event, any) {}
@@ -87,7 +72,7 @@ type Deps struct {
 	Queue  ports.Queue
 	Events Publisher // nil: none
 	Clock  ports.Clock
-	Logger Logger
+	Logger ports.Logger
 	// Runs hears about finished batch commands; nil: nobody. SetRuns
 	// installs it later (the scripts service is built after this one).
 	Runs RunObserver
@@ -115,7 +100,7 @@ func New(d Deps) (*Service, error) {
 		d.Clock = ports.ClockFunc(time.Now)
 	}
 	if d.Logger == nil {
-		d.Logger = nopLogger{}
+		d.Logger = ports.NopLogger{}
 	}
 	if d.Events == nil {
 		d.Events = nopPublisher{}

@@ -33,16 +33,11 @@ type Event struct {
 	Data      json.RawMessage `json:"data,omitempty"`
 }
 
-// Logger is the subset of hclog.Logger the package uses.
-type Logger interface {
-	Warn(msg string, args ...interface{})
-}
-
 // Publisher publishes events on the bus. Publishing never fails the work
 // that caused it: an event lost is logged (browsers refetch on reconnect).
 type Publisher struct {
 	Bus    ports.Bus
-	Logger Logger
+	Logger ports.Logger
 }
 
 // Publish sends e to every node.

@@ -46,21 +46,12 @@ type AuditLog interface {
 	Append(ctx context.Context, e *domain.AuditEntry) error
 }
 
-// Logger is the subset of hclog.Logger the package uses.
-type Logger interface {
-	Warn(msg string, args ...interface{})
-}
-
-type nopLogger struct{}
-
-func (nopLogger) Warn(string, ...interface{}) {}
-
 // Deps are the service's collaborators and settings.
 type Deps struct {
 	Relay   Relay
 	Devices tickets.Devices
 	Audit   AuditLog
-	Logger  Logger
+	Logger  ports.Logger
 	// MaxBytes bounds a file either way (default 256 MiB).
 	MaxBytes int64
 	// StallTimeout fails a transfer when the agent sends nothing for this
@@ -85,7 +76,7 @@ func New(d Deps) (*Service, error) {
 		d.StallTimeout = DefaultStallTimeout
 	}
 	if d.Logger == nil {
-		d.Logger = nopLogger{}
+		d.Logger = ports.NopLogger{}
 	}
 	return &Service{d: d}, nil
 }

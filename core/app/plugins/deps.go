@@ -105,19 +105,6 @@ type AgentSender interface {
 	ToAgent(ctx context.Context, deviceID string, frame any) error
 }
 
-// Logger is the subset of hclog.Logger the service uses.
-type Logger interface {
-	Info(msg string, args ...interface{})
-	Warn(msg string, args ...interface{})
-	Error(msg string, args ...interface{})
-}
-
-type nopLogger struct{}
-
-func (nopLogger) Info(string, ...interface{})  {}
-func (nopLogger) Warn(string, ...interface{})  {}
-func (nopLogger) Error(string, ...interface{}) {}
-
 // Refusal reasons (the audit row's details and the API's message).
 const (
 	ReasonUnsigned        = "unsigned"

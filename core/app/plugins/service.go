@@ -46,7 +46,7 @@ type Deps struct {
 	DataDir string
 	// MaxArchive bounds an archive (0: DefaultMaxArchive).
 	MaxArchive int64
-	Logger     Logger
+	Logger     ports.Logger
 	Clock      ports.Clock
 }
 
@@ -68,7 +68,7 @@ func New(d Deps) (*Service, error) {
 		d.MaxArchive = DefaultMaxArchive
 	}
 	if d.Logger == nil {
-		d.Logger = nopLogger{}
+		d.Logger = ports.NopLogger{}
 	}
 	if d.Clock == nil {
 		d.Clock = ports.ClockFunc(time.Now)

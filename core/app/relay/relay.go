@@ -32,17 +32,6 @@ type LocalLinks interface {
 	Holds(deviceID string) bool
 }
 
-// Logger is the subset of hclog.Logger the package uses.
-type Logger interface {
-	Debug(msg string, args ...interface{})
-	Warn(msg string, args ...interface{})
-}
-
-type nopLogger struct{}
-
-func (nopLogger) Debug(string, ...interface{}) {}
-func (nopLogger) Warn(string, ...interface{})  {}
-
 // Defaults.
 const (
 	DefaultClaimTTL = 90 * time.Second
@@ -57,7 +46,7 @@ type Deps struct {
 	// NodeID names this server node (unique among the nodes sharing a bus).
 	NodeID string
 	Links  LocalLinks
-	Logger Logger
+	Logger ports.Logger
 	// ClaimTTL is how long a presence claim lives; claims are renewed every
 	// ClaimTTL/3 while the link lives (default 90 s).
 	ClaimTTL time.Duration
@@ -83,7 +72,7 @@ func New(d Deps) (*Relay, error) {
 		d.ClaimTTL = DefaultClaimTTL
 	}
 	if d.Logger == nil {
-		d.Logger = nopLogger{}
+		d.Logger = ports.NopLogger{}
 	}
 	return &Relay{d: d, claimed: map[string]struct{}{}}, nil
 }

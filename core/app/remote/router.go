@@ -10,6 +10,7 @@ import (
 
 	"github.com/breeze-rmm/breeze/core/app/relay"
 	"github.com/breeze-rmm/breeze/core/domain"
+	"github.com/breeze-rmm/breeze/ports"
 	"github.com/breeze-rmm/breeze/protocol"
 )
 
@@ -19,16 +20,11 @@ type Commands interface {
 	DeliverPending(ctx context.Context, deviceID string)
 }
 
-// Logger is the subset of hclog.Logger the package uses.
-type Logger interface {
-	Warn(msg string, args ...interface{})
-}
-
 // Deps are the router's collaborators.
 type Deps struct {
 	Relay    *relay.Relay
 	Commands Commands
-	Logger   Logger
+	Logger   ports.Logger
 }
 
 // Router implements agentws.Remote.

@@ -21,17 +21,6 @@ type Publisher interface {
 	PublishData(ctx context.Context, e events.Event, v any)
 }
 
-// Logger is the subset of hclog.Logger the package uses.
-type Logger interface {
-	Warn(msg string, args ...interface{})
-	Error(msg string, args ...interface{})
-}
-
-type nopLogger struct{}
-
-func (nopLogger) Warn(string, ...interface{})  {}
-func (nopLogger) Error(string, ...interface{}) {}
-
 type nopPublisher struct{}
 
 func (nopPublisher) PublishData(context.Context, events.Event, any) {}
@@ -59,7 +48,7 @@ type Deps struct {
 	Queue    ports.Queue
 	Events   Publisher
 	Clock    ports.Clock
-	Logger   Logger
+	Logger   ports.Logger
 	// ExtraLanguages are accepted besides Languages (runtime plugins).
 	ExtraLanguages []string
 	// Sealer seals secret values in the queued fan-out (the commands
@@ -83,7 +72,7 @@ func New(d Deps) (*Service, error) {
 		d.Clock = ports.ClockFunc(time.Now)
 	}
 	if d.Logger == nil {
-		d.Logger = nopLogger{}
+		d.Logger = ports.NopLogger{}
 	}
 	if d.Events == nil {
 		d.Events = nopPublisher{}

@@ -60,15 +60,6 @@ type AuditLog interface {
 	Append(ctx context.Context, e *domain.AuditEntry) error
 }
 
-// Logger is the subset of hclog.Logger the package uses.
-type Logger interface {
-	Warn(msg string, args ...interface{})
-}
-
-type nopLogger struct{}
-
-func (nopLogger) Warn(string, ...interface{}) {}
-
 // Deps are the broker's collaborators and settings.
 type Deps struct {
 	Relay   Relay
@@ -76,7 +67,7 @@ type Deps struct {
 	Devices tickets.Devices
 	Auth    tickets.Reauth
 	Audit   AuditLog
-	Logger  Logger
+	Logger  ports.Logger
 	// IdleTimeout ends a session after this long without input (default
 	// 15 min); the agent is told the same.
 	IdleTimeout time.Duration
@@ -120,7 +111,7 @@ func New(d Deps) (*Broker, error) {
 		d.StartWait = DefaultStartWait
 	}
 	if d.Logger == nil {
-		d.Logger = nopLogger{}
+		d.Logger = ports.NopLogger{}
 	}
 	return &Broker{d: d, sessions: map[string]*Session{}, perUser: map[string]int{}}, nil
 }
