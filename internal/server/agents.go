@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -42,38 +43,51 @@ type Agents struct {
 	jobs sync.WaitGroup
 }
 
-// BuildAgents wires the agent side on st (which must implement
-// ports.AgentStore) and registers its metrics on reg.
-// events receives device status changes (nil: the log only).
-func BuildAgents(cfg *config.Config, log hclog.Logger, st ports.Store, limiter ports.RateLimiter, reg prometheus.Registerer, events agents.Events) (*Agents, error) {
-	as, err := agents.AsStore(st)
-	if err != nil {
-		return nil, err
+// AgentLinks are what the agent side is built on: the hub holding this
+// node's agent links, where device status changes go (nil: the log only),
+// and which agent-side plugins each device should run (nil: none).
+type AgentLinks struct {
+	Hub     *agentws.Hub
+	Events  agents.Events
+	Plugins agents.PluginOffers
+}
+
+// NewHub builds the hub of this node's agent links. The relay and the
+// agent use cases are built on it; it gets its handlers when mounted
+// (Hub.Register).
+func NewHub(log hclog.Logger) (*agentws.Hub, error) {
+	return agentws.New(agentws.Deps{Logger: log.Named("agents").Named("link")})
+}
+
+// BuildAgents wires the agent side on st and l.Hub and registers its
+// metrics on reg.
+func BuildAgents(cfg *config.Config, log hclog.Logger, st ports.Store, limiter ports.RateLimiter, reg prometheus.Registerer, l AgentLinks) (*Agents, error) {
+	if l.Hub == nil {
+		return nil, errors.New("agents: a hub is required")
 	}
 	log = log.Named("agents")
 	clock := ports.ClockFunc(time.Now)
-	a := &Agents{DownloadDir: agentDir(cfg), log: log}
-	if a.Batch, err = agents.NewBatchWriter(agents.BatchDeps{Store: as, Clock: clock, Logger: log}); err != nil {
+	a := &Agents{Hub: l.Hub, DownloadDir: agentDir(cfg), log: log}
+	var err error
+	if a.Batch, err = agents.NewBatchWriter(agents.BatchDeps{Store: st, Clock: clock, Logger: log}); err != nil {
 		return nil, err
 	}
-	if a.Hub, err = agentws.New(agentws.Deps{Logger: log.Named("link")}); err != nil {
-		return nil, err
-	}
+	events := l.Events
 	if events == nil {
 		events = agents.LogEvents{Logger: log}
 	}
 	if a.Service, err = agents.New(agents.Deps{
-		Store: as, Limiter: limiter, Clock: clock, Samples: a.Batch, Links: a.Hub, Events: events, Logger: log,
+		Store: st, Limiter: limiter, Clock: clock, Samples: a.Batch, Links: a.Hub, Events: events, Plugins: l.Plugins, Logger: log,
 		HeartbeatInterval: AgentHeartbeatInterval, Retention: TelemetryRetention,
 	}); err != nil {
 		return nil, err
 	}
 	if a.Sweeper, err = agents.NewSweeper(agents.SweeperDeps{
-		Store: as, Clock: clock, Events: events, Logger: log, Interval: AgentHeartbeatInterval,
+		Store: st, Clock: clock, Events: events, Logger: log, Interval: AgentHeartbeatInterval,
 	}); err != nil {
 		return nil, err
 	}
-	if a.Retention, err = agents.NewRetention(agents.RetentionDeps{Store: as, Clock: clock, Logger: log, Keep: TelemetryRetention}); err != nil {
+	if a.Retention, err = agents.NewRetention(agents.RetentionDeps{Store: st, Clock: clock, Logger: log, Keep: TelemetryRetention}); err != nil {
 		return nil, err
 	}
 	if reg != nil {

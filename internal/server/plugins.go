@@ -50,10 +50,10 @@ type Plugins struct {
 	done    chan struct{}
 }
 
-// BuildPlugins wires plugin management; rw must be wired (its relay pushes
-// plugin changes to linked agents, its key seals settings), ag gets the
-// offers for its welcomes.
-func BuildPlugins(cfg *config.Config, st ports.Store, rw *Remote, ag *Agents, log hclog.Logger) (*Plugins, error) {
+// BuildPlugins wires plugin management on rw (its relay pushes plugin
+// changes to linked agents, its key seals settings); the agent side is
+// built afterwards with the Service as its plugin offers.
+func BuildPlugins(cfg *config.Config, st ports.Store, rw *Remote, log hclog.Logger) (*Plugins, error) {
 	log = log.Named("plugins")
 	keys, err := pluginserver.LoadTrustedKeys(cfg.PluginTrustedKeys)
 	if err != nil {
@@ -86,7 +86,6 @@ func BuildPlugins(cfg *config.Config, st ports.Store, rw *Remote, ag *Agents, lo
 	if err != nil {
 		return nil, err
 	}
-	ag.Service.SetPlugins(svc)
 	return &Plugins{Service: svc, bus: rw.Bus, log: log}, nil
 }
 

@@ -48,6 +48,8 @@ type Remote struct {
 	Events   *events.Publisher
 	Commands *commands.Service
 	Scripts  *scripts.Service
+	// Router takes the agents' remote-work frames (the hub's Remote).
+	Router *remote.Router
 	// Secrets seals secret values at rest (script parameters here, plugin
 	// settings in BuildPlugins): one key per deployment.
 	Secrets  *secretbox.Box
@@ -61,88 +63,92 @@ type Remote struct {
 	jobs  sync.WaitGroup
 }
 
-// NewRemote opens the bus, registry and queue for st, on Redis when
-// id.Redis is set. A PostgreSQL deployment needs Redis: its queue, bus and
-// presence live there. Wire completes it once the agent side exists.
-func NewRemote(cfg *config.Config, st ports.Store, id *Identity, log hclog.Logger) (*Remote, error) {
+// BuildRemote builds the remote-work side of the node on the agents' hub,
+// in one pass: the bus, registry and queue (on Redis when id.Redis is set;
+// a PostgreSQL deployment needs Redis, its queue, bus and presence live
+// there), the relay, the command and script services and the router that
+// takes the agents' remote-work frames (mounted with the hub), tickets,
+// the terminal broker and file transfers; sign-outs end what they opened
+// on every node.
+func BuildRemote(cfg *config.Config, st ports.Store, id *Identity, hub *agentws.Hub, log hclog.Logger) (_ *Remote, err error) {
 	log = log.Named("remote")
 	r := &Remote{NodeID: nodeID(), log: log}
-	if id.Redis != nil {
-		r.Bus = redisad.NewBus(redisad.BusDeps{Client: id.Redis, Prefix: cfg.RedisPrefix + "bus:"})
-		r.Registry = redisad.NewPresenceRegistry(redisad.PresenceRegistryDeps{Client: id.Redis, Prefix: cfg.RedisPrefix + "presence:"})
-		q, err := newRedisQueue(id, cfg.RedisPrefix+"q:", log)
+	defer func() {
 		if err != nil {
-			return nil, err
+			r.closeAll()
 		}
-		r.Queue = q
-	} else {
-		sq, ok := st.(*sqlite.Store)
-		if !ok {
-			return nil, errors.New("a PostgreSQL database needs BREEZE_REDIS_URL: the queue, bus and presence registry of a PostgreSQL deployment live in Redis")
-		}
-		mb := memory.NewBus(memory.BusOptions{})
-		r.close = append(r.close, mb.Close)
-		r.Bus = mb
-		r.Registry = memory.NewPresenceRegistry(memory.PresenceRegistryOptions{})
-		q, err := sqlite.NewQueue(sqlite.QueueDeps{Store: sq, Logger: log.Named("queue")})
-		if err != nil {
-			return nil, fmt.Errorf("queue: %w", err)
-		}
-		r.Queue = q
-	}
-	if c, ok := r.Bus.(interface{ Close() error }); ok && id.Redis != nil {
-		r.close = append(r.close, c.Close)
+	}()
+	if err := r.openMessaging(cfg, st, id); err != nil {
+		return nil, err
 	}
 	r.Events = &events.Publisher{Bus: r.Bus, Logger: log}
-	return r, nil
-}
-
-// Wire builds the relay, the command and script services, tickets, the
-// terminal broker and file transfers on the agent side's hub, installs
-// them as the hub's remote-work handler and makes sign-outs end what they
-// opened on every node.
-func (r *Remote) Wire(cfg *config.Config, st ports.Store, id *Identity, ag *Agents) error {
-	log := r.log
-	rs, ok := st.(commands.Store)
-	if !ok {
-		return fmt.Errorf("the store %T does not keep remote work", st)
+	if r.Relay, err = relay.New(relay.Deps{Bus: r.Bus, Registry: r.Registry, NodeID: r.NodeID, Links: hub, Logger: log}); err != nil {
+		return nil, err
 	}
-	relayNew, err := relay.New(relay.Deps{Bus: r.Bus, Registry: r.Registry, NodeID: r.NodeID, Links: ag.Hub, Logger: log})
-	if err != nil {
-		return err
-	}
-	r.Relay = relayNew
 	// Secret script parameters are sealed at rest with the key that seals
 	// plugin settings and second factors (opened by BuildIdentity).
-	box := id.Secrets
-	r.Secrets = box
-	if r.Commands, err = commands.New(commands.Deps{Store: rs, Sender: r.Relay, Queue: r.Queue, Events: r.Events,
-		Sealer: box, Logger: log.Named("commands")}); err != nil {
-		return err
+	r.Secrets = id.Secrets
+	// Run progress needs neither service: built first, both get it.
+	progress, err := scripts.NewProgress(scripts.ProgressDeps{Store: st, Events: r.Events, Logger: log.Named("scripts")})
+	if err != nil {
+		return nil, err
 	}
-	if r.Scripts, err = scripts.New(scripts.Deps{Store: rs, Commands: r.Commands, Queue: r.Queue, Events: r.Events,
-		Sealer: box, Logger: log.Named("scripts")}); err != nil {
-		return err
+	if r.Commands, err = commands.New(commands.Deps{Store: st, Sender: r.Relay, Queue: r.Queue, Events: r.Events,
+		Runs: progress, Sealer: r.Secrets, Logger: log.Named("commands")}); err != nil {
+		return nil, err
 	}
-	r.Commands.SetRuns(r.Scripts)
+	if r.Scripts, err = scripts.New(scripts.Deps{Store: st, Commands: r.Commands, Queue: r.Queue, Events: r.Events,
+		Progress: progress, Sealer: r.Secrets, Logger: log.Named("scripts")}); err != nil {
+		return nil, err
+	}
 	r.Commands.RegisterTasks(r.Queue)
 	r.Scripts.RegisterTasks(r.Queue)
-	ag.Hub.SetRemote(remote.New(remote.Deps{Relay: r.Relay, Commands: r.Commands, Logger: log}))
+	r.Router = remote.New(remote.Deps{Relay: r.Relay, Commands: r.Commands, Logger: log})
 
-	if r.Tickets, err = tickets.New(tickets.Deps{Tickets: rs.Tickets(), Devices: rs.Devices(), Auth: id.Auth}); err != nil {
-		return err
+	if r.Tickets, err = tickets.New(tickets.Deps{Tickets: st.Tickets(), Devices: st.Devices(), Auth: id.Auth}); err != nil {
+		return nil, err
 	}
-	if r.Terminal, err = terminal.New(terminal.Deps{Relay: r.Relay, Bus: r.Bus, Devices: rs.Devices(), Auth: id.Auth,
-		Audit: rs.Audit(), Logger: log.Named("terminal"), IdleTimeout: cfg.TerminalIdle}); err != nil {
-		return err
+	if r.Terminal, err = terminal.New(terminal.Deps{Relay: r.Relay, Bus: r.Bus, Devices: st.Devices(), Auth: id.Auth,
+		Audit: st.Audit(), Logger: log.Named("terminal"), IdleTimeout: cfg.TerminalIdle}); err != nil {
+		return nil, err
 	}
-	if r.Files, err = files.New(files.Deps{Relay: r.Relay, Devices: rs.Devices(), Audit: rs.Audit(),
+	if r.Files, err = files.New(files.Deps{Relay: r.Relay, Devices: st.Devices(), Audit: st.Audit(),
 		Logger: log.Named("files"), MaxBytes: cfg.FileMax}); err != nil {
-		return err
+		return nil, err
 	}
 	rev := tickets.BusRevocations{Bus: r.Bus, OnError: func(err error) { log.Warn("revocation not published", "error", err) }}
 	id.Auth.SetRevocations(rev)
 	id.Access.SetRevocations(rev)
+	return r, nil
+}
+
+// openMessaging opens the bus, the presence registry and the durable queue.
+func (r *Remote) openMessaging(cfg *config.Config, st ports.Store, id *Identity) error {
+	if id.Redis != nil {
+		bus := redisad.NewBus(redisad.BusDeps{Client: id.Redis, Prefix: cfg.RedisPrefix + "bus:"})
+		r.close = append(r.close, bus.Close)
+		r.Bus = bus
+		r.Registry = redisad.NewPresenceRegistry(redisad.PresenceRegistryDeps{Client: id.Redis, Prefix: cfg.RedisPrefix + "presence:"})
+		q, err := newRedisQueue(id, cfg.RedisPrefix+"q:", r.log)
+		if err != nil {
+			return err
+		}
+		r.Queue = q
+		return nil
+	}
+	sq, ok := st.(*sqlite.Store)
+	if !ok {
+		return errors.New("a PostgreSQL database needs BREEZE_REDIS_URL: the queue, bus and presence registry of a PostgreSQL deployment live in Redis")
+	}
+	mb := memory.NewBus(memory.BusOptions{})
+	r.close = append(r.close, mb.Close)
+	r.Bus = mb
+	r.Registry = memory.NewPresenceRegistry(memory.PresenceRegistryOptions{})
+	q, err := sqlite.NewQueue(sqlite.QueueDeps{Store: sq, Logger: r.log.Named("queue")})
+	if err != nil {
+		return fmt.Errorf("queue: %w", err)
+	}
+	r.Queue = q
 	return nil
 }
 
@@ -193,9 +199,15 @@ func (r *Remote) Stop() {
 		r.log.Warn("queue did not drain in time", "error", err)
 	}
 	r.jobs.Wait()
+	r.closeAll()
+}
+
+// closeAll closes the bus (and whatever else was opened), newest first.
+func (r *Remote) closeAll() {
 	for i := len(r.close) - 1; i >= 0; i-- {
 		_ = r.close[i]()
 	}
+	r.close = nil
 }
 
 // nodeID names this process among the nodes: host name and a random tag

@@ -85,20 +85,26 @@ func Run(ctx context.Context, d Deps) error {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	rw, err := NewRemote(cfg, st, id, log)
+	// One pass, inner parts first: the hub holds the links the relay
+	// reaches; remote work and plugins are built on the relay; the agent
+	// side on the hub, remote work's events and the plugin offers; the hub
+	// gets its handlers when mounted.
+	hub, err := NewHub(log)
+	if err != nil {
+		return fmt.Errorf("build agent hub: %w", err)
+	}
+	rw, err := BuildRemote(cfg, st, id, hub, log)
 	if err != nil {
 		return fmt.Errorf("build remote work: %w", err)
 	}
-	ag, err := BuildAgents(cfg, log, st, id.Limiter, reg, rw.DeviceEvents(agents.LogEvents{Logger: log.Named("agents")}))
-	if err != nil {
-		return fmt.Errorf("build agent side: %w", err)
-	}
-	if err := rw.Wire(cfg, st, id, ag); err != nil {
-		return fmt.Errorf("build remote work: %w", err)
-	}
-	pl, err := BuildPlugins(cfg, st, rw, ag, log)
+	pl, err := BuildPlugins(cfg, st, rw, log)
 	if err != nil {
 		return fmt.Errorf("build plugins: %w", err)
+	}
+	ag, err := BuildAgents(cfg, log, st, id.Limiter, reg, AgentLinks{
+		Hub: hub, Events: rw.DeviceEvents(agents.LogEvents{Logger: log.Named("agents")}), Plugins: pl.Service})
+	if err != nil {
+		return fmt.Errorf("build agent side: %w", err)
 	}
 	ten, err := BuildTenancy(st)
 	if err != nil {
@@ -118,7 +124,7 @@ func Run(ctx context.Context, d Deps) error {
 	if err != nil {
 		return fmt.Errorf("build HTTP server: %w", err)
 	}
-	ag.Hub.Register(srv, ag.Service, api.AgentDeviceFrom)
+	ag.Hub.Register(srv, ag.Service, rw.Router, api.AgentDeviceFrom)
 	rw.Register(srv, cfg, id, secure)
 	pl.Register(srv)
 	if err := srv.VerifyRoutes(); err != nil {

@@ -72,8 +72,6 @@ type Hub struct {
 	closing bool
 	wg      sync.WaitGroup
 
-	remote Remote // nil: remote frames are unknown types
-
 	upgrades, shed, slow, flooded, bad, lost atomic.Uint64
 	pending                                  *pendingSlots // links upgraded, hello not yet answered
 }
@@ -107,9 +105,12 @@ func New(d Deps) (*Hub, error) {
 }
 
 // Register mounts GET /api/v1/agents/:id/ws on s with the Agent rule.
+// sess serves the link's own frames; remote its remote-work frames (nil:
+// they are refused as unknown types). The hub takes them here rather than
+// in New because the relay that remote uses needs the hub first.
 // identify returns the device the guard authenticated (the id from the
 // token, already checked against the path).
-func (h *Hub) Register(s *httpapi.Server, sess Session, identify func(c *gin.Context) string) {
+func (h *Hub) Register(s *httpapi.Server, sess Session, remote Remote, identify func(c *gin.Context) string) {
 	if sess == nil || identify == nil {
 		panic("agentws: Register needs a Session and an identify function")
 	}
@@ -122,11 +123,11 @@ func (h *Hub) Register(s *httpapi.Server, sess Session, identify func(c *gin.Con
 				"Answers 429 with Retry-After while the server sheds a reconnect storm, 503 while it shuts down.",
 			Status: http.StatusSwitchingProtocols,
 		},
-	}, func(c *gin.Context) { h.serve(c, sess, identify(c)) })
+	}, func(c *gin.Context) { h.serve(c, sess, remote, identify(c)) })
 }
 
 // serve upgrades one request and runs its link until it ends.
-func (h *Hub) serve(c *gin.Context, sess Session, deviceID string) {
+func (h *Hub) serve(c *gin.Context, sess Session, remote Remote, deviceID string) {
 	if deviceID == "" {
 		httpapi.WriteError(c, domain.Unauthenticatedf("no agent identified"))
 		return
@@ -174,7 +175,7 @@ func (h *Hub) serve(c *gin.Context, sess Session, deviceID string) {
 		h.log.Debug("agent link upgrade failed", "device_id", deviceID, "error", err)
 		return
 	}
-	l := newLink(h, ws, deviceID)
+	l := newLink(h, ws, deviceID, remote)
 	l.pending = pending // released by helloAnswered
 	if !h.add(l) {
 		h.pending.release(pending)
@@ -221,11 +222,11 @@ func (h *Hub) remove(l *link) {
 		delete(h.links, l.deviceID)
 	}
 	h.mu.Unlock()
-	if current && l.welcomed.Load() && h.remote != nil {
+	if current && l.welcomed.Load() && l.remote != nil {
 		// Not bounded by the hub's ctx: a shutting-down node must still
 		// release its presence claims.
 		ctx, cancel := context.WithTimeout(context.Background(), h.opts.CallTimeout)
-		h.remote.LinkDown(ctx, l.deviceID)
+		l.remote.LinkDown(ctx, l.deviceID)
 		cancel()
 	}
 	h.wg.Done()

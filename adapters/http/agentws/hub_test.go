@@ -105,7 +105,7 @@ func newEnvB(t testing.TB, opts agentws.Options) *env {
 		t.Fatal(err)
 	}
 	sess := &fakeSession{}
-	hub.Register(srv, sess, func(c *gin.Context) string { return c.GetString("device") })
+	hub.Register(srv, sess, nil, func(c *gin.Context) string { return c.GetString("device") })
 	if err := srv.VerifyRoutes(); err != nil {
 		t.Fatal(err)
 	}

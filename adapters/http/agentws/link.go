@@ -36,6 +36,7 @@ const (
 // goodbye and the reader, which owns the connection, closes it.
 type link struct {
 	hub      *Hub
+	remote   Remote // nil: remote frames are unknown types
 	deviceID string
 	ws       *websocket.Conn
 	send     chan []byte
@@ -76,9 +77,9 @@ func (l *link) helloOverdue() {
 	l.fail(codeHelloTimeout, "no hello within "+l.hub.opts.HelloTimeout.String(), websocket.ClosePolicyViolation)
 }
 
-func newLink(h *Hub, ws *websocket.Conn, deviceID string) *link {
+func newLink(h *Hub, ws *websocket.Conn, deviceID string, remote Remote) *link {
 	return &link{
-		hub: h, deviceID: deviceID, ws: ws,
+		hub: h, deviceID: deviceID, ws: ws, remote: remote,
 		send: make(chan []byte, h.opts.SendQueue), done: make(chan struct{}), wrote: make(chan struct{}),
 		start: time.Now(),
 	}
@@ -154,7 +155,7 @@ func (l *link) handle(sess Session, data []byte) {
 		f.serve(l, ctx, sess, h, data)
 		return
 	}
-	if r := l.hub.remote; r != nil && remote {
+	if r := l.remote; r != nil && remote {
 		if !l.helloFirst(h.ID) {
 			return
 		}
@@ -196,7 +197,7 @@ func (l *link) onHello(ctx context.Context, sess Session, h protocol.Header, dat
 	l.hello = true
 	l.sendJSON(w)
 	l.welcomed.Store(true)
-	if r := l.hub.remote; r != nil {
+	if r := l.remote; r != nil {
 		go r.LinkUp(l.hub.ctx, l.deviceID)
 	}
 }

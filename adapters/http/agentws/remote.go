@@ -22,10 +22,6 @@ type Remote interface {
 	LinkDown(ctx context.Context, deviceID string)
 }
 
-// SetRemote installs the remote-work handler. Call it before Register;
-// without one, remote frames are refused as unknown types.
-func (h *Hub) SetRemote(r Remote) { h.remote = r }
-
 // SendRaw queues an encoded frame on this node's link of the device
 // (relay.LocalLinks). Unlike Send, a full queue refuses the frame
 // (queued=false) instead of dropping the link: remote work retries.

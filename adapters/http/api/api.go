@@ -67,7 +67,6 @@ type Deps struct {
 
 	// Agents serves enrollment keys, enrollment and the device routes, and
 	// authenticates agents on Agent routes. Nil: those routes are absent.
-	// Store must then also implement ports.AgentStore.
 	Agents *agents.Service
 	// PublicURL is how agents reach this server (no trailing slash), for
 	// the install command shown with a new enrollment key.
@@ -148,11 +147,6 @@ func Register(s *httpapi.Server, d Deps) {
 	h.apiKeyRoutes(r)
 	h.auditRoutes(r)
 	if d.Agents != nil {
-		store, err := agents.AsStore(d.Store)
-		if err != nil {
-			panic(err.Error())
-		}
-		h.agents = store
 		h.enrollKeyRoutes(r)
 		h.agentRoutes(r)
 		h.deviceRoutes(r)
@@ -168,11 +162,7 @@ func Register(s *httpapi.Server, d Deps) {
 }
 
 // handlers hold the API's dependencies; each resource file adds its methods.
-// agents is d.Store with its agent accessors (set when d.Agents is).
-type handlers struct {
-	d      Deps
-	agents agents.Store
-}
+type handlers struct{ d Deps }
 
 // handlerFunc is a handler that returns its error for WriteError to answer.
 type handlerFunc func(c *gin.Context) error

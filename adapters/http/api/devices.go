@@ -128,7 +128,7 @@ func (h *handlers) getDevice(c *gin.Context) error {
 		return err
 	}
 	out := DeviceDetail{Device: deviceOut(d), Plugins: []DevicePluginState{}}
-	states, err := h.agents.Inventory().PluginStates(ctx, scope, d.ID)
+	states, err := h.d.Store.Inventory().PluginStates(ctx, scope, d.ID)
 	if err != nil {
 		return err
 	}
@@ -136,7 +136,7 @@ func (h *handlers) getDevice(c *gin.Context) error {
 		out.Plugins = append(out.Plugins, DevicePluginState{ID: st.PluginID, Version: st.Version, State: st.State,
 			Error: st.Error, ReportedAt: st.At.UTC()})
 	}
-	latest, err := h.agents.Telemetry().Latest(ctx, scope, d.ID)
+	latest, err := h.d.Store.Telemetry().Latest(ctx, scope, d.ID)
 	switch {
 	case err == nil:
 		out.Latest = sampleOut(latest)
@@ -223,7 +223,7 @@ func (h *handlers) deviceMetrics(c *gin.Context) error {
 	if to.Sub(from)/step > maxMetricsPoints {
 		return domain.Invalidf("from..to holds more than %d steps: use a larger step", maxMetricsPoints)
 	}
-	points, err := h.agents.Telemetry().Query(ctx, p.ScopeFor(domain.PermDevicesRead), c.Param("id"), from, to, step)
+	points, err := h.d.Store.Telemetry().Query(ctx, p.ScopeFor(domain.PermDevicesRead), c.Param("id"), from, to, step)
 	if err != nil {
 		return err
 	}
@@ -266,7 +266,7 @@ func (h *handlers) deviceInventory(c *gin.Context) error {
 	if err := noQuery(c); err != nil {
 		return err
 	}
-	inv, err := h.agents.Inventory().Get(ctx, p.ScopeFor(domain.PermDevicesRead), c.Param("id"))
+	inv, err := h.d.Store.Inventory().Get(ctx, p.ScopeFor(domain.PermDevicesRead), c.Param("id"))
 	if err != nil {
 		return err
 	}

@@ -17,7 +17,7 @@ import (
 // fakeStore serves the batch writer: telemetry and presence only (any
 // other method panics on the nil embedded interface).
 type fakeStore struct {
-	Store
+	ports.Store
 	tel  *fakeTelemetry
 	pres *fakePresence
 }

@@ -22,7 +22,7 @@ const (
 
 // BatchDeps configure a BatchWriter.
 type BatchDeps struct {
-	Store  Store
+	Store  ports.Store
 	Clock  ports.Clock
 	Logger ports.Logger
 	// BatchSize samples make a flush (default 500); FlushEvery flushes what

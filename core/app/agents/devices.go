@@ -7,6 +7,7 @@ import (
 
 	"github.com/breeze-rmm/breeze/core/app/audit"
 	"github.com/breeze-rmm/breeze/core/domain"
+	"github.com/breeze-rmm/breeze/ports"
 )
 
 // Decommission retires a device: its status becomes decommissioned, its
@@ -21,7 +22,7 @@ func (s *Service) Decommission(ctx context.Context, p *domain.Principal, deviceI
 	}
 	audit.SetResource(ctx, "device", d.ID, d.PartnerID, d.OrgID)
 	now := s.d.Clock.Now()
-	err = s.inTx(ctx, func(ctx context.Context, tx Store) error {
+	err = s.d.Store.InTx(ctx, func(ctx context.Context, tx ports.Store) error {
 		if err := tx.Presence().Mark(ctx, []domain.PresenceUpdate{{
 			DeviceID: d.ID, Status: domain.DeviceDecommissioned, LastSeenAt: keepLastSeen,
 		}}); err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/breeze-rmm/breeze/core/app/audit"
 	"github.com/breeze-rmm/breeze/core/app/auth"
 	"github.com/breeze-rmm/breeze/core/domain"
+	"github.com/breeze-rmm/breeze/ports"
 	"github.com/breeze-rmm/breeze/protocol"
 )
 
@@ -59,7 +60,7 @@ func (s *Service) Enroll(ctx context.Context, req protocol.EnrollRequest, ip str
 		ID: domain.NewID(), Hostname: req.Hostname, OS: req.OS, Arch: req.Arch,
 		AgentVersion: req.AgentVersion, Status: domain.DevicePending,
 	}
-	err := s.inTx(ctx, func(ctx context.Context, tx Store) error {
+	err := s.d.Store.InTx(ctx, func(ctx context.Context, tx ports.Store) error {
 		var err error
 		key, err = tx.EnrollmentKeys().Use(ctx, auth.HashSecret(req.EnrollmentKey), now)
 		if errors.Is(err, domain.ErrNotFound) {

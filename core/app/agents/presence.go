@@ -19,7 +19,7 @@ const sweepBatch = 1000
 
 // SweeperDeps configure a Sweeper.
 type SweeperDeps struct {
-	Store  Store
+	Store  ports.Store
 	Clock  ports.Clock
 	Events Events
 	Logger ports.Logger

@@ -16,7 +16,7 @@ const (
 
 // RetentionDeps configure a Retention job.
 type RetentionDeps struct {
-	Store  Store
+	Store  ports.Store
 	Clock  ports.Clock
 	Logger ports.Logger
 	// Keep is how long raw samples are kept (default 30 days); Every is how

@@ -18,22 +18,6 @@ import (
 	"github.com/breeze-rmm/breeze/protocol"
 )
 
-// Store is what the service needs from storage: the tenancy store and the
-// agent store. (Once ports.Store embeds ports.AgentStore this is just it.)
-type Store interface {
-	ports.Store
-	ports.AgentStore
-}
-
-// AsStore returns st as a Store, or an error naming what is missing. InTx
-// hands transactions out as ports.Store; this recovers the agent accessors.
-func AsStore(st ports.Store) (Store, error) {
-	if s, ok := st.(Store); ok {
-		return s, nil
-	}
-	return nil, fmt.Errorf("agents: the store %T does not implement ports.AgentStore", st)
-}
-
 // LinkCloser closes a device's live link, if this node holds one. The
 // WebSocket hub implements it; decommissioning calls it.
 type LinkCloser interface {
@@ -44,10 +28,6 @@ type LinkCloser interface {
 type PluginOffers interface {
 	OffersFor(ctx context.Context, deviceID string) ([]protocol.PluginOffer, error)
 }
-
-// SetPlugins installs the plugin offers (the plugin service is built after
-// this one). Call it before serving.
-func (s *Service) SetPlugins(p PluginOffers) { s.d.Plugins = p }
 
 // SampleSink accepts heartbeat samples without blocking; false means the
 // sample was dropped (the queue is full). BatchWriter implements it.
@@ -69,7 +49,7 @@ var DefaultEnrollLimit = ports.Limit{N: 20, Window: 10 * time.Minute}
 
 // Deps are the service's collaborators and settings.
 type Deps struct {
-	Store   Store
+	Store   ports.Store
 	Limiter ports.RateLimiter
 	Clock   ports.Clock
 	// Samples receives heartbeat samples (the BatchWriter). Required.
@@ -129,14 +109,3 @@ func New(d Deps) (*Service, error) {
 
 // HeartbeatInterval is the interval agents are told to follow.
 func (s *Service) HeartbeatInterval() time.Duration { return s.d.HeartbeatInterval }
-
-// inTx runs fn in one transaction with the agent accessors available.
-func (s *Service) inTx(ctx context.Context, fn func(ctx context.Context, tx Store) error) error {
-	return s.d.Store.InTx(ctx, func(ctx context.Context, tx ports.Store) error {
-		st, err := AsStore(tx)
-		if err != nil {
-			return err
-		}
-		return fn(ctx, st)
-	})
-}

@@ -19,12 +19,6 @@ import (
 	"github.com/breeze-rmm/breeze/ports"
 )
 
-// Store is what the service needs from storage.
-type Store interface {
-	ports.Store
-	ports.RemoteStore
-}
-
 // Sender delivers a frame to a device's live link wherever it is
 // (relay.Relay implements it).
 type Sender interface {
@@ -67,14 +61,14 @@ const (
 
 // Deps are the service's collaborators and settings.
 type Deps struct {
-	Store  Store
+	Store  ports.Store
 	Sender Sender
 	Queue  ports.Queue
 	Events Publisher // nil: none
 	Clock  ports.Clock
 	Logger ports.Logger
-	// Runs hears about finished batch commands; nil: nobody. SetRuns
-	// installs it later (the scripts service is built after this one).
+	// Runs hears about finished batch commands (scripts.Progress, built
+	// before both services); nil: nobody.
 	Runs RunObserver
 	// Sealer seals secret parameter values in stored payloads (and the
 	// script fan-out's queued task); nil: they are stored as given until
@@ -86,9 +80,6 @@ type Deps struct {
 
 // Service implements the command use cases.
 type Service struct{ d Deps }
-
-// SetRuns installs the batch observer; call it before serving.
-func (s *Service) SetRuns(r RunObserver) { s.d.Runs = r }
 
 // New checks deps and fills defaults. Register the queue handlers with
 // RegisterTasks before the queue starts.

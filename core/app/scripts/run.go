@@ -10,7 +10,6 @@ import (
 
 	"github.com/breeze-rmm/breeze/core/app/audit"
 	"github.com/breeze-rmm/breeze/core/app/commands"
-	"github.com/breeze-rmm/breeze/core/app/events"
 	"github.com/breeze-rmm/breeze/core/domain"
 	"github.com/breeze-rmm/breeze/ports"
 	"github.com/breeze-rmm/breeze/protocol"
@@ -223,7 +222,7 @@ func (s *Service) onFanout(ctx context.Context, t ports.Task) error {
 			return fmt.Errorf("command for device %s: %w", deviceID, err)
 		}
 	}
-	s.publishRun(ctx, r)
+	s.d.Progress.runFannedOut(ctx, r)
 	return nil
 }
 
@@ -275,35 +274,4 @@ func (s *Service) Results(ctx context.Context, p *domain.Principal, runID string
 		pg.Items[i] = commands.Redacted(c)
 	}
 	return pg, err
-}
-
-// CommandFinished implements commands.RunObserver: browsers get the run's
-// new counts.
-func (s *Service) CommandFinished(ctx context.Context, c *domain.Command) {
-	meta, ok := s.metas.get(ctx, s, c.BatchID)
-	if !ok {
-		return
-	}
-	s.publishProgress(ctx, c.BatchID, meta)
-}
-
-// RunProgress is the data of a run.updated event.
-type RunProgress struct {
-	RunID  string           `json:"runId"`
-	Counts domain.RunCounts `json:"counts"`
-	Total  int              `json:"total"`
-}
-
-func (s *Service) publishRun(ctx context.Context, r *domain.ScriptRun) {
-	s.publishProgress(ctx, r.ID, runMeta{partnerID: r.PartnerID, orgID: r.OrgID, total: len(r.DeviceIDs)})
-}
-
-func (s *Service) publishProgress(ctx context.Context, runID string, meta runMeta) {
-	counts, err := s.d.Store.Commands().CountByBatch(ctx, runID)
-	if err != nil {
-		s.d.Logger.Warn("run counts not loaded", "run_id", runID, "error", err)
-		return
-	}
-	s.d.Events.PublishData(ctx, events.Event{Type: events.TypeRunUpdated, At: s.d.Clock.Now().UTC(),
-		PartnerID: meta.partnerID, OrgID: meta.orgID}, RunProgress{RunID: runID, Counts: counts, Total: meta.total})
 }

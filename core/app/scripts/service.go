@@ -43,7 +43,7 @@ var Languages = []string{"sh", "bash", "python3", "pwsh"}
 
 // Deps are the service's collaborators.
 type Deps struct {
-	Store    commands.Store
+	Store    ports.Store
 	Commands *commands.Service
 	Queue    ports.Queue
 	Events   Publisher
@@ -51,19 +51,19 @@ type Deps struct {
 	Logger   ports.Logger
 	// ExtraLanguages are accepted besides Languages (runtime plugins).
 	ExtraLanguages []string
+	// Progress publishes runs' counts; the same one is the commands
+	// service's Runs. Nil: one of this service's own (nobody reports
+	// finished commands to it).
+	Progress *Progress
 	// Sealer seals secret values in the queued fan-out (the commands
 	// service's); nil: stored as given.
 	Sealer commands.Sealer
 }
 
 // Service implements the script use cases.
-type Service struct {
-	d     Deps
-	metas runMetas // runs' tenants and sizes, for progress events
-}
+type Service struct{ d Deps }
 
-// New checks deps. Register the fan-out task with RegisterTasks and make
-// the commands service report to this one (commands.SetRuns).
+// New checks deps. Register the fan-out task with RegisterTasks.
 func New(d Deps) (*Service, error) {
 	if d.Store == nil || d.Commands == nil || d.Queue == nil {
 		return nil, errors.New("scripts: Store, Commands and Queue are required")
@@ -76,6 +76,13 @@ func New(d Deps) (*Service, error) {
 	}
 	if d.Events == nil {
 		d.Events = nopPublisher{}
+	}
+	if d.Progress == nil {
+		p, err := NewProgress(ProgressDeps{Store: d.Store, Events: d.Events, Clock: d.Clock, Logger: d.Logger})
+		if err != nil {
+			return nil, err
+		}
+		d.Progress = p
 	}
 	return &Service{d: d}, nil
 }

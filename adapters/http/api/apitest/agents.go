@@ -26,7 +26,7 @@ import (
 )
 
 type agentParts struct {
-	store     agents.Store
+	store     ports.Store
 	service   *agents.Service
 	hub       *agentws.Hub
 	batch     *agents.BatchWriter
@@ -37,20 +37,15 @@ type agentParts struct {
 
 // buildAgents wires the agent side like the server does; the batch writer
 // runs, the sweeper and retention job do not (tests call Sweep and Prune).
-// A store without the agent accessors yields no agent side at all.
 func buildAgents(t testing.TB, st ports.Store, limiter ports.RateLimiter, clock *Clock, log hclog.Logger, o AgentOptions) agentParts {
 	t.Helper()
-	as, err := agents.AsStore(st)
-	if err != nil {
-		t.Logf("apitest: no agent side: %v", err)
-		return agentParts{}
-	}
-	p := agentParts{store: as, events: &agents.RecordEvents{}}
+	p := agentParts{store: st, events: &agents.RecordEvents{}}
 	if o.FlushEvery == 0 {
 		o.FlushEvery = 20 * time.Millisecond
 	}
+	var err error
 	if p.batch, err = agents.NewBatchWriter(agents.BatchDeps{
-		Store: as, Clock: clock, Logger: log, BatchSize: o.BatchSize, FlushEvery: o.FlushEvery, QueueSize: o.QueueSize,
+		Store: st, Clock: clock, Logger: log, BatchSize: o.BatchSize, FlushEvery: o.FlushEvery, QueueSize: o.QueueSize,
 	}); err != nil {
 		t.Fatalf("apitest: batch writer: %v", err)
 	}
@@ -58,17 +53,17 @@ func buildAgents(t testing.TB, st ports.Store, limiter ports.RateLimiter, clock 
 		t.Fatalf("apitest: hub: %v", err)
 	}
 	if p.service, err = agents.New(agents.Deps{
-		Store: as, Limiter: limiter, Clock: clock, Samples: p.batch, Links: p.hub, Events: p.events, Logger: log,
+		Store: st, Limiter: limiter, Clock: clock, Samples: p.batch, Links: p.hub, Events: p.events, Logger: log,
 		HeartbeatInterval: o.HeartbeatInterval, EnrollLimit: o.EnrollLimit,
 	}); err != nil {
 		t.Fatalf("apitest: agents service: %v", err)
 	}
 	if p.sweeper, err = agents.NewSweeper(agents.SweeperDeps{
-		Store: as, Clock: clock, Events: p.events, Logger: log, Interval: p.service.HeartbeatInterval(),
+		Store: st, Clock: clock, Events: p.events, Logger: log, Interval: p.service.HeartbeatInterval(),
 	}); err != nil {
 		t.Fatalf("apitest: sweeper: %v", err)
 	}
-	if p.retention, err = agents.NewRetention(agents.RetentionDeps{Store: as, Clock: clock, Logger: log}); err != nil {
+	if p.retention, err = agents.NewRetention(agents.RetentionDeps{Store: st, Clock: clock, Logger: log}); err != nil {
 		t.Fatalf("apitest: retention: %v", err)
 	}
 	p.batch.Start()

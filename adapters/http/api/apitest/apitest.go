@@ -98,14 +98,6 @@ type auditWrapped struct {
 
 func (s auditWrapped) Audit() ports.AuditStore { return s.audit }
 
-// auditWrappedAgents is auditWrapped for a store with the agent accessors.
-type auditWrappedAgents struct {
-	agents.Store
-	audit ports.AuditStore
-}
-
-func (s auditWrappedAgents) Audit() ports.AuditStore { return s.audit }
-
 // User is a seeded or created user with their credentials.
 type User struct {
 	ID        string
@@ -145,7 +137,7 @@ type TestServer struct {
 	// The agent side (see agents.go of this package): nil when the store
 	// does not implement ports.AgentStore yet.
 	Agents     *agents.Service
-	AgentStore agents.Store
+	AgentStore ports.Store
 	Hub        *agentws.Hub
 	Batch      *agents.BatchWriter
 	Sweeper    *agents.Sweeper
@@ -210,11 +202,7 @@ func NewServerWith(t testing.TB, opts Options) *TestServer {
 	}
 	var apiStore ports.Store = st
 	if opts.WrapAudit != nil {
-		if as, err := agents.AsStore(st); err == nil {
-			apiStore = auditWrappedAgents{Store: as, audit: opts.WrapAudit(st.Audit())}
-		} else {
-			apiStore = auditWrapped{Store: st, audit: opts.WrapAudit(st.Audit())}
-		}
+		apiStore = auditWrapped{Store: st, audit: opts.WrapAudit(st.Audit())}
 	}
 	tenancySvc, err := tenancy.New(tenancy.Deps{Store: apiStore})
 	if err != nil {
@@ -251,7 +239,11 @@ func NewServerWith(t testing.TB, opts Options) *TestServer {
 		t.Fatalf("apitest: build server: %v", err)
 	}
 	if ag.hub != nil {
-		ag.hub.Register(srv, ag.service, api.AgentDeviceFrom)
+		var router agentws.Remote
+		if rw != nil {
+			router = rw.Router
+		}
+		ag.hub.Register(srv, ag.service, router, api.AgentDeviceFrom)
 	}
 	if err := srv.VerifyRoutes(); err != nil {
 		t.Fatalf("apitest: %v", err)

@@ -30,20 +30,17 @@ type RemoteParts struct {
 	Events   *events.Publisher
 	Commands *commands.Service
 	Scripts  *scripts.Service
+	// Router hands the agents' remote-work frames to the above (the hub's
+	// Remote).
+	Router *remote.Router
 	// Sealer seals secret parameters at rest (a random key per server).
 	Sealer commands.Sealer
 }
 
 // buildRemote wires remote work like the server does and starts the relay
-// and the queue; nil when the store does not keep remote work or there is
-// no hub.
+// and the queue.
 func buildRemote(t testing.TB, st ports.Store, hub *agentws.Hub, clock *Clock, log hclog.Logger, pg bool) *RemoteParts {
 	t.Helper()
-	rs, ok := st.(commands.Store)
-	if !ok || hub == nil {
-		t.Logf("apitest: no remote-work side (store %T)", st)
-		return nil
-	}
 	p := &RemoteParts{
 		Bus:      memory.NewBus(memory.BusOptions{}),
 		Registry: memory.NewPresenceRegistry(memory.PresenceRegistryOptions{}),
@@ -61,18 +58,21 @@ func buildRemote(t testing.TB, st ports.Store, hub *agentws.Hub, clock *Clock, l
 		t.Fatalf("apitest: secretbox: %v", err)
 	}
 	p.Sealer = box
-	if p.Commands, err = commands.New(commands.Deps{Store: rs, Sender: p.Relay, Queue: p.Queue, Events: p.Events, Clock: clock,
-		Sealer: box, Logger: log}); err != nil {
+	progress, err := scripts.NewProgress(scripts.ProgressDeps{Store: st, Events: p.Events, Clock: clock, Logger: log})
+	if err != nil {
+		t.Fatalf("apitest: run progress: %v", err)
+	}
+	if p.Commands, err = commands.New(commands.Deps{Store: st, Sender: p.Relay, Queue: p.Queue, Events: p.Events, Clock: clock,
+		Runs: progress, Sealer: box, Logger: log}); err != nil {
 		t.Fatalf("apitest: commands: %v", err)
 	}
-	if p.Scripts, err = scripts.New(scripts.Deps{Store: rs, Commands: p.Commands, Queue: p.Queue, Events: p.Events, Clock: clock,
-		Sealer: box, Logger: log}); err != nil {
+	if p.Scripts, err = scripts.New(scripts.Deps{Store: st, Commands: p.Commands, Queue: p.Queue, Events: p.Events, Clock: clock,
+		Progress: progress, Sealer: box, Logger: log}); err != nil {
 		t.Fatalf("apitest: scripts: %v", err)
 	}
-	p.Commands.SetRuns(p.Scripts)
 	p.Commands.RegisterTasks(p.Queue)
 	p.Scripts.RegisterTasks(p.Queue)
-	hub.SetRemote(remote.New(remote.Deps{Relay: p.Relay, Commands: p.Commands, Logger: log}))
+	p.Router = remote.New(remote.Deps{Relay: p.Relay, Commands: p.Commands, Logger: log})
 
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan struct{})
