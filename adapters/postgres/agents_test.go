@@ -245,7 +245,7 @@ func TestTelemetryWriteInsideTransaction(t *testing.T) {
 
 	boom := errors.New("boom")
 	err := st.InTx(ctx, func(ctx context.Context, tx ports.Store) error {
-		tel := tx.(ports.AgentStore).Telemetry()
+		tel := tx.Telemetry()
 		must(t, tel.Write(ctx, []domain.MetricSample{sample(d.ID, at, 1)}))
 		must(t, tel.Write(ctx, []domain.MetricSample{sample(d.ID, at.Add(time.Second), 2)}))
 		return boom
@@ -257,7 +257,7 @@ func TestTelemetryWriteInsideTransaction(t *testing.T) {
 		t.Fatalf("%d samples survived the rollback", n)
 	}
 	must(t, st.InTx(ctx, func(ctx context.Context, tx ports.Store) error {
-		tel := tx.(ports.AgentStore).Telemetry()
+		tel := tx.Telemetry()
 		if err := tel.Write(ctx, []domain.MetricSample{sample(d.ID, at, 1)}); err != nil {
 			return err
 		}
@@ -331,7 +331,7 @@ func TestTelemetryFailedWriteLeavesConnectionClean(t *testing.T) {
 		if tx {
 			write = func(s []domain.MetricSample) error {
 				return st.InTx(ctx, func(ctx context.Context, tx ports.Store) error {
-					return tx.(ports.AgentStore).Telemetry().Write(ctx, s)
+					return tx.Telemetry().Write(ctx, s)
 				})
 			}
 		}

@@ -40,7 +40,7 @@ func TestConformance(t *testing.T) {
 // TestIdentityConformance runs the shared identity suite (users, roles,
 // grants, API keys, refresh tokens, audit log) on fresh, migrated databases.
 func TestIdentityConformance(t *testing.T) {
-	storetest.RunIdentity(t, func(t testing.TB) storetest.IdentityStore { return newStore(t) })
+	storetest.RunIdentity(t, func(t testing.TB) ports.Store { return newStore(t) })
 }
 
 // BenchmarkStore runs the shared device upsert and list benchmarks.
@@ -51,11 +51,11 @@ func BenchmarkStore(b *testing.B) {
 // TestAgentConformance runs the shared agent-link suite (enrollment keys,
 // agent tokens, presence, telemetry, inventory) on fresh, migrated databases.
 func TestAgentConformance(t *testing.T) {
-	storetest.RunAgents(t, func(t testing.TB) storetest.AgentStore { return newStore(t) })
+	storetest.RunAgents(t, func(t testing.TB) ports.Store { return newStore(t) })
 }
 
 // BenchmarkAgents runs the shared heartbeat ingest, chart query and presence
 // benchmarks.
 func BenchmarkAgents(b *testing.B) {
-	storetest.RunAgentBenchmarks(b, func(t testing.TB) storetest.AgentStore { return newStore(t) })
+	storetest.RunAgentBenchmarks(b, func(t testing.TB) ports.Store { return newStore(t) })
 }

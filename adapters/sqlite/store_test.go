@@ -18,12 +18,12 @@ func TestConformance(t *testing.T) {
 }
 
 func TestIdentityConformance(t *testing.T) {
-	storetest.RunIdentity(t, func(t testing.TB) storetest.IdentityStore {
+	storetest.RunIdentity(t, func(t testing.TB) ports.Store {
 		return openTest(t, filepath.Join(t.TempDir(), "breeze.db"))
 	})
 }
 
-func newAgentStore(t testing.TB) storetest.AgentStore {
+func newAgentStore(t testing.TB) ports.Store {
 	return openTest(t, filepath.Join(t.TempDir(), "breeze.db"))
 }
 

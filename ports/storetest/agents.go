@@ -46,9 +46,7 @@ package storetest
 //     may change white space and key order, never content.
 
 import (
-	"context"
 	"encoding/json"
-	"fmt"
 	"math"
 	"reflect"
 	"testing"
@@ -58,23 +56,16 @@ import (
 	"github.com/breeze-rmm/breeze/ports"
 )
 
-// AgentStore is what an adapter's root store offers for the agent link: the
-// whole store and the agent stores, both on the root and inside InTx.
-type AgentStore interface {
-	ports.Store
-	ports.AgentStore
-}
-
 // AgentFactory returns a new, migrated, EMPTY store; the suite may call it
 // several times. It registers the store's cleanup on t.
-type AgentFactory func(t testing.TB) AgentStore
+type AgentFactory func(t testing.TB) ports.Store
 
 // RunAgents runs the agent-link suite against stores made by f.
 func RunAgents(t *testing.T, f AgentFactory) {
 	t.Helper()
 	groups := []struct {
 		name string
-		fn   func(t *testing.T, f AgentFactory, st AgentStore)
+		fn   func(t *testing.T, f AgentFactory, st ports.Store)
 	}{
 		{"EnrollmentKeys", testAgentKeys},
 		{"AgentTokens", testAgentTokens},
@@ -89,27 +80,6 @@ func RunAgents(t *testing.T, f AgentFactory) {
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) { g.fn(t, f, f(t)) })
 	}
-}
-
-// agentOf returns the agent stores of a store handed to an InTx function
-// (typed ports.Store).
-func agentOf(tx ports.Store) (AgentStore, error) {
-	as, ok := any(tx).(AgentStore)
-	if !ok {
-		return nil, fmt.Errorf("the store passed to InTx (%T) does not implement ports.AgentStore", tx)
-	}
-	return as, nil
-}
-
-// inTxAgent runs fn inside st.InTx with the transaction's agent stores.
-func inTxAgent(ctx context.Context, st AgentStore, fn func(ctx context.Context, tx AgentStore) error) error {
-	return st.InTx(ctx, func(ctx context.Context, tx ports.Store) error {
-		as, err := agentOf(tx)
-		if err != nil {
-			return err
-		}
-		return fn(ctx, as)
-	})
 }
 
 // globalDevice reads a device with the Global scope.

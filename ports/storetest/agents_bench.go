@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/breeze-rmm/breeze/core/domain"
+	"github.com/breeze-rmm/breeze/ports"
 )
 
 // agentBenchDevices is the fleet the agent-link benchmarks write for.
@@ -16,7 +17,7 @@ const agentBenchDevices = 1000
 // agentFleet is one seeded store: agentBenchDevices devices in one site,
 // and one more device holding a day of one-minute samples for Query.
 type agentFleet struct {
-	st      AgentStore
+	st      ports.Store
 	scope   domain.Scope
 	devices []string
 	// queried holds 24h of 60s samples starting at queryFrom.
@@ -27,7 +28,7 @@ type agentFleet struct {
 	tick int64
 }
 
-func seedAgentFleet(ctx context.Context, st AgentStore) (*agentFleet, error) {
+func seedAgentFleet(ctx context.Context, st ports.Store) (*agentFleet, error) {
 	p := &domain.Partner{Name: uniq("agent-bench")}
 	if err := st.Partners().Create(ctx, global, p); err != nil {
 		return nil, err
@@ -41,7 +42,7 @@ func seedAgentFleet(ctx context.Context, st AgentStore) (*agentFleet, error) {
 		return nil, err
 	}
 	f := &agentFleet{st: st, scope: domain.Scope{PartnerIDs: []string{p.ID}}}
-	err := inTxAgent(ctx, st, func(ctx context.Context, tx AgentStore) error {
+	err := st.InTx(ctx, func(ctx context.Context, tx ports.Store) error {
 		for i := range agentBenchDevices + 1 {
 			d := deviceIn(s.ID, "")
 			d.Hostname = fmt.Sprintf("bench-%05d", i)

@@ -21,7 +21,7 @@ func TestFakeAgentStore(t *testing.T) { RunAgents(t, newAgentFake) }
 
 func BenchmarkFakeAgentStore(b *testing.B) { RunAgentBenchmarks(b, newAgentFake) }
 
-func newAgentFake(t testing.TB) AgentStore {
+func newAgentFake(t testing.TB) ports.Store {
 	return &agentFake{fake: newFake(t).(*fake), ag: &agentDB{
 		keys: map[string]domain.EnrollmentKey{}, tokens: map[string]fakeToken{},
 		samples: map[string]map[time.Time]domain.MetricSample{}, latest: map[string]domain.MetricSample{},

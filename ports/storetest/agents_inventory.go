@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/breeze-rmm/breeze/core/domain"
+	"github.com/breeze-rmm/breeze/ports"
 )
 
 // inventoryDoc returns an inventory document with n software entries,
@@ -36,14 +37,14 @@ func eqInventory(t testing.TB, what string, got, want *domain.DeviceInventory) {
 	wantJSON(t, what+": Document", got.Document, want.Document)
 }
 
-func putInventory(t testing.TB, st AgentStore, deviceID, tag string, n int) *domain.DeviceInventory {
+func putInventory(t testing.TB, st ports.Store, deviceID, tag string, n int) *domain.DeviceInventory {
 	t.Helper()
 	inv := &domain.DeviceInventory{DeviceID: deviceID, UpdatedAt: identNow(), Document: inventoryDoc(tag, n)}
 	must(t, "Put inventory", st.Inventory().Put(t.Context(), inv))
 	return inv
 }
 
-func testAgentInventory(t *testing.T, _ AgentFactory, st AgentStore) {
+func testAgentInventory(t *testing.T, _ AgentFactory, st ports.Store) {
 	t.Run("PutAndGet", func(t *testing.T) { invPut(t, st) })
 	t.Run("PutReplaces", func(t *testing.T) { invReplace(t, st) })
 	t.Run("GetIsScoped", func(t *testing.T) { invScope(t, st) })
@@ -51,7 +52,7 @@ func testAgentInventory(t *testing.T, _ AgentFactory, st AgentStore) {
 	t.Run("PutForAnUnknownDevice", func(t *testing.T) { invUnknownDevice(t, st) })
 }
 
-func invPut(t *testing.T, st AgentStore) {
+func invPut(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	c := newChain(t, st)
 	d := newDevice(t, st, c.site.ID, "")
@@ -79,7 +80,7 @@ func invPut(t *testing.T, st AgentStore) {
 	})
 }
 
-func invReplace(t *testing.T, st AgentStore) {
+func invReplace(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	c := newChain(t, st)
 	d := newDevice(t, st, c.site.ID, "")
@@ -94,7 +95,7 @@ func invReplace(t *testing.T, st AgentStore) {
 	eqInventory(t, "Get after the second Put", got, next)
 }
 
-func invScope(t *testing.T, st AgentStore) {
+func invScope(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	d := newDevice(t, st, tr.S2.ID, "")
@@ -115,7 +116,7 @@ func invScope(t *testing.T, st AgentStore) {
 	}
 }
 
-func invMissing(t *testing.T, st AgentStore) {
+func invMissing(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	c := newChain(t, st)
 	silent := newDevice(t, st, c.site.ID, "")
@@ -129,7 +130,7 @@ func invMissing(t *testing.T, st AgentStore) {
 	}
 }
 
-func invUnknownDevice(t *testing.T, st AgentStore) {
+func invUnknownDevice(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	c := newChain(t, st)
 	gone := newDevice(t, st, c.site.ID, "")

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/breeze-rmm/breeze/core/domain"
+	"github.com/breeze-rmm/breeze/ports"
 )
 
 // testAgentInventoryExists checks InventoryStore.Exists, which the link asks
@@ -14,7 +15,7 @@ import (
 // GetUnscoped, answer false (never an error) for ids that name nothing, and
 // never swallow a real failure as false (every agent would then resend its
 // whole inventory).
-func testAgentInventoryExists(t *testing.T, _ AgentFactory, st AgentStore) {
+func testAgentInventoryExists(t *testing.T, _ AgentFactory, st ports.Store) {
 	t.Run("FollowsPut", func(t *testing.T) { invExistsPut(t, st) })
 	t.Run("UnknownAndMalformedAreFalse", func(t *testing.T) { invExistsMissing(t, st) })
 	t.Run("GoneWithTheDevice", func(t *testing.T) { invExistsDeleted(t, st) })
@@ -23,7 +24,7 @@ func testAgentInventoryExists(t *testing.T, _ AgentFactory, st AgentStore) {
 }
 
 // wantExists fails unless Exists(id) is want with no error.
-func wantExists(t testing.TB, st AgentStore, what, id string, want bool) {
+func wantExists(t testing.TB, st ports.Store, what, id string, want bool) {
 	t.Helper()
 	got, err := st.Inventory().Exists(t.Context(), id)
 	if err != nil {
@@ -35,7 +36,7 @@ func wantExists(t testing.TB, st AgentStore, what, id string, want bool) {
 	}
 }
 
-func invExistsPut(t *testing.T, st AgentStore) {
+func invExistsPut(t *testing.T, st ports.Store) {
 	c := newChain(t, st)
 	d := newDevice(t, st, c.site.ID, "")
 	silent := newDevice(t, st, c.site.ID, "")
@@ -61,7 +62,7 @@ func invExistsPut(t *testing.T, st AgentStore) {
 	}
 }
 
-func invExistsMissing(t *testing.T, st AgentStore) {
+func invExistsMissing(t *testing.T, st ports.Store) {
 	c := newChain(t, st)
 	reported := newDevice(t, st, c.site.ID, "")
 	putInventory(t, st, reported.ID, "reported", 1)
@@ -71,7 +72,7 @@ func invExistsMissing(t *testing.T, st AgentStore) {
 	wantExists(t, st, "the reported device, still", reported.ID, true)
 }
 
-func invExistsDeleted(t *testing.T, st AgentStore) {
+func invExistsDeleted(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	c := newChain(t, st)
 	d := newDevice(t, st, c.site.ID, "")
@@ -87,12 +88,12 @@ func invExistsDeleted(t *testing.T, st AgentStore) {
 	wantExists(t, st, "after the refused Put", d.ID, false)
 }
 
-func invExistsTx(t *testing.T, st AgentStore) {
+func invExistsTx(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	c := newChain(t, st)
 	d := newDevice(t, st, c.site.ID, "")
 	rollback := errors.New("roll back")
-	err := inTxAgent(ctx, st, func(ctx context.Context, tx AgentStore) error {
+	err := st.InTx(ctx, func(ctx context.Context, tx ports.Store) error {
 		inv := &domain.DeviceInventory{DeviceID: d.ID, UpdatedAt: identNow(), Document: inventoryDoc("tx", 1)}
 		if err := tx.Inventory().Put(ctx, inv); err != nil {
 			return err
@@ -112,7 +113,7 @@ func invExistsTx(t *testing.T, st AgentStore) {
 	wantExists(t, st, "after the rolled-back Put", d.ID, false)
 }
 
-func invExistsCanceled(t *testing.T, st AgentStore) {
+func invExistsCanceled(t *testing.T, st ports.Store) {
 	c := newChain(t, st)
 	d := newDevice(t, st, c.site.ID, "")
 	putInventory(t, st, d.ID, "canceled", 1)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/breeze-rmm/breeze/core/domain"
+	"github.com/breeze-rmm/breeze/ports"
 )
 
 // enrollKeyIn returns an unsaved enrollment key for siteID of orgID, valid
@@ -26,7 +27,7 @@ func enrollKeyIn(orgID, siteID string) *domain.EnrollmentKey {
 	}
 }
 
-func newEnrollKey(t testing.TB, st AgentStore, orgID, siteID string) *domain.EnrollmentKey {
+func newEnrollKey(t testing.TB, st ports.Store, orgID, siteID string) *domain.EnrollmentKey {
 	t.Helper()
 	k := enrollKeyIn(orgID, siteID)
 	must(t, "create enrollment key", st.EnrollmentKeys().Create(t.Context(), global, k))
@@ -63,7 +64,7 @@ func eqEnrollKey(t testing.TB, what string, got, want *domain.EnrollmentKey) {
 	}
 }
 
-func globalEnrollKey(t testing.TB, st AgentStore, id string) *domain.EnrollmentKey {
+func globalEnrollKey(t testing.TB, st ports.Store, id string) *domain.EnrollmentKey {
 	t.Helper()
 	k, err := st.EnrollmentKeys().Get(t.Context(), global, id)
 	must(t, "get enrollment key "+id, err)
@@ -73,13 +74,13 @@ func globalEnrollKey(t testing.TB, st AgentStore, id string) *domain.EnrollmentK
 // wantKeyAbsent asserts no usable key has hash h (a refused Create stored
 // nothing). It would spend a use of a key wrongly stored, which is fine:
 // the test has already failed then.
-func wantKeyAbsent(t testing.TB, st AgentStore, what, h string) {
+func wantKeyAbsent(t testing.TB, st ports.Store, what, h string) {
 	t.Helper()
 	_, err := st.EnrollmentKeys().Use(t.Context(), h, identNow())
 	wantIs(t, what+": Use of the refused key", err, domain.ErrNotFound)
 }
 
-func testAgentKeys(t *testing.T, _ AgentFactory, st AgentStore) {
+func testAgentKeys(t *testing.T, _ AgentFactory, st ports.Store) {
 	t.Run("CRUD", func(t *testing.T) { enrollCRUD(t, st) })
 	t.Run("CreateFillsPartnerAndOrgFromTheSite", func(t *testing.T) { enrollParents(t, st) })
 	t.Run("Validation", func(t *testing.T) { enrollValidation(t, st) })
@@ -97,7 +98,7 @@ func testAgentKeys(t *testing.T, _ AgentFactory, st AgentStore) {
 	t.Run("SiteDeleteDropsItsKeys", func(t *testing.T) { enrollSiteDelete(t, st) })
 }
 
-func enrollCRUD(t *testing.T, st AgentStore) {
+func enrollCRUD(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	gSite, gOrg := newGroup(t, st, tr.A.ID, tr.S1.ID), newGroup(t, st, tr.A.ID, "")
@@ -131,7 +132,7 @@ func enrollCRUD(t *testing.T, st AgentStore) {
 	}
 }
 
-func enrollParents(t *testing.T, st AgentStore) {
+func enrollParents(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	t.Run("OrgLeftEmpty", func(t *testing.T) {
@@ -170,7 +171,7 @@ func enrollParents(t *testing.T, st AgentStore) {
 
 // checkParentsNeverStored creates k with the Global scope: either it is
 // refused and stores nothing, or it is stored with the site's parents.
-func checkParentsNeverStored(t *testing.T, st AgentStore, k *domain.EnrollmentKey, partnerID, orgID string) {
+func checkParentsNeverStored(t *testing.T, st ports.Store, k *domain.EnrollmentKey, partnerID, orgID string) {
 	t.Helper()
 	err := st.EnrollmentKeys().Create(t.Context(), global, k)
 	if err != nil {
@@ -183,7 +184,7 @@ func checkParentsNeverStored(t *testing.T, st AgentStore, k *domain.EnrollmentKe
 		field{"PartnerID", got.PartnerID, partnerID}, field{"OrgID", got.OrgID, orgID})
 }
 
-func enrollValidation(t *testing.T, st AgentStore) {
+func enrollValidation(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	for _, c := range []struct {
@@ -229,7 +230,7 @@ func enrollValidation(t *testing.T, st AgentStore) {
 	}
 }
 
-func enrollGroups(t *testing.T, st AgentStore) {
+func enrollGroups(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	gS1, gS2, gA := newGroup(t, st, tr.A.ID, tr.S1.ID), newGroup(t, st, tr.A.ID, tr.S2.ID), newGroup(t, st, tr.A.ID, "")
@@ -270,7 +271,7 @@ func enrollGroups(t *testing.T, st AgentStore) {
 	}
 }
 
-func enrollUniqueHash(t *testing.T, st AgentStore) {
+func enrollUniqueHash(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	k := newEnrollKey(t, st, tr.A.ID, tr.S1.ID)
@@ -291,7 +292,7 @@ type enrollFixture struct {
 	byLabel map[string]string
 }
 
-func newEnrollFixture(t testing.TB, st AgentStore) *enrollFixture {
+func newEnrollFixture(t testing.TB, st ports.Store) *enrollFixture {
 	t.Helper()
 	tr := newIdentTree(t, st)
 	fx := &enrollFixture{tr: tr, keys: map[string]*domain.EnrollmentKey{}, labels: idLabels{}, byLabel: map[string]string{}}
@@ -322,7 +323,7 @@ func (fx *enrollFixture) sees(units []string) []string {
 	return out
 }
 
-func enrollVisibility(t *testing.T, st AgentStore) {
+func enrollVisibility(t *testing.T, st ports.Store) {
 	for _, sc := range unitScopes() {
 		t.Run(sc.name, func(t *testing.T) {
 			ctx := t.Context()
@@ -364,7 +365,7 @@ func enrollVisibility(t *testing.T, st AgentStore) {
 	}
 }
 
-func enrollCreateScope(t *testing.T, st AgentStore) {
+func enrollCreateScope(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	for _, c := range []struct {
@@ -398,7 +399,7 @@ func enrollCreateScope(t *testing.T, st AgentStore) {
 	}
 }
 
-func enrollRevoke(t *testing.T, st AgentStore) {
+func enrollRevoke(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	k := newEnrollKey(t, st, tr.A.ID, tr.S1.ID)
@@ -417,7 +418,7 @@ func enrollRevoke(t *testing.T, st AgentStore) {
 	wantIs(t, "Revoke unknown", st.EnrollmentKeys().Revoke(ctx, global, domain.NewID(), first), domain.ErrNotFound)
 }
 
-func enrollPaging(t *testing.T, st AgentStore) {
+func enrollPaging(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	var want []string
@@ -441,7 +442,7 @@ func enrollPaging(t *testing.T, st AgentStore) {
 	wantIs(t, "List with a malformed cursor", err, domain.ErrInvalid)
 }
 
-func enrollMalformed(t *testing.T, st AgentStore) {
+func enrollMalformed(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	k := newEnrollKey(t, st, tr.A.ID, tr.S1.ID)
@@ -453,7 +454,7 @@ func enrollMalformed(t *testing.T, st AgentStore) {
 	eqEnrollKey(t, "key after malformed-id calls", globalEnrollKey(t, st, k.ID), k)
 }
 
-func enrollUse(t *testing.T, st AgentStore) {
+func enrollUse(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	g := newGroup(t, st, tr.C.ID, tr.S4.ID)
@@ -473,7 +474,7 @@ func enrollUse(t *testing.T, st AgentStore) {
 	eqEnrollKey(t, "the other key", globalEnrollKey(t, st, other.ID), other)
 }
 
-func enrollUseRefused(t *testing.T, st AgentStore) {
+func enrollUseRefused(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	now := identNow()
@@ -527,7 +528,7 @@ func enrollUseRefused(t *testing.T, st AgentStore) {
 	})
 }
 
-func enrollUnlimited(t *testing.T, st AgentStore) {
+func enrollUnlimited(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	k := enrollKeyIn(tr.A.ID, tr.S2.ID)
@@ -547,7 +548,7 @@ func enrollUnlimited(t *testing.T, st AgentStore) {
 	wantIs(t, "Use of an expired unlimited key", err, domain.ErrNotFound)
 }
 
-func enrollRace(t *testing.T, st AgentStore) {
+func enrollRace(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	k := enrollKeyIn(tr.A.ID, tr.S1.ID)
@@ -582,7 +583,7 @@ func enrollRace(t *testing.T, st AgentStore) {
 	eqFields(t, "key after the race", field{"Uses", globalEnrollKey(t, st, k.ID).Uses, k.MaxUses})
 }
 
-func enrollSiteDelete(t *testing.T, st AgentStore) {
+func enrollSiteDelete(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	c := newChain(t, st)
 	doomed := newSite(t, st, c.org.ID)

@@ -5,11 +5,12 @@ import (
 	"time"
 
 	"github.com/breeze-rmm/breeze/core/domain"
+	"github.com/breeze-rmm/breeze/ports"
 )
 
 // testAgentPluginStates: the agent's last plugin report per device,
 // replaced as a whole, visible where the device is, gone with it.
-func testAgentPluginStates(t *testing.T, _ AgentFactory, st AgentStore) {
+func testAgentPluginStates(t *testing.T, _ AgentFactory, st ports.Store) {
 	ctx := t.Context()
 	inv := st.Inventory()
 	c := newChain(t, st)

@@ -13,7 +13,7 @@ import (
 
 // wantPresence asserts a device's status and last-seen time, and that the
 // presence write left its edit stamps alone.
-func wantPresence(t testing.TB, st AgentStore, what string, before *domain.Device, status domain.DeviceStatus, seen time.Time) {
+func wantPresence(t testing.TB, st ports.Store, what string, before *domain.Device, status domain.DeviceStatus, seen time.Time) {
 	t.Helper()
 	got := globalDevice(t, st, before.ID)
 	eqFields(t, what, field{"Status", got.Status, status}, field{"LastSeenAt", got.LastSeenAt, seen})
@@ -21,7 +21,7 @@ func wantPresence(t testing.TB, st AgentStore, what string, before *domain.Devic
 	wantUntouched(t, what, got, before)
 }
 
-func testAgentPresence(t *testing.T, f AgentFactory, st AgentStore) {
+func testAgentPresence(t *testing.T, f AgentFactory, st ports.Store) {
 	t.Run("MarkSetsStatusAndLastSeen", func(t *testing.T) { presenceMark(t, st) })
 	t.Run("MarkNeverLowersLastSeen", func(t *testing.T) { presenceMonotonic(t, st) })
 	t.Run("IfStatusIsRespected", func(t *testing.T) { presenceIfStatus(t, st) })
@@ -31,7 +31,7 @@ func testAgentPresence(t *testing.T, f AgentFactory, st AgentStore) {
 	t.Run("StaleOnline", func(t *testing.T) { presenceStale(t, f(t)) })
 }
 
-func presenceMark(t *testing.T, st AgentStore) {
+func presenceMark(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	c := newChain(t, st)
 	seen := identNow().Add(-time.Hour)
@@ -59,7 +59,7 @@ func presenceMark(t *testing.T, st AgentStore) {
 	must(t, "Update with the Version read before Mark", err)
 }
 
-func presenceMonotonic(t *testing.T, st AgentStore) {
+func presenceMonotonic(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	c := newChain(t, st)
 	seen := identNow()
@@ -74,7 +74,7 @@ func presenceMonotonic(t *testing.T, st AgentStore) {
 	wantPresence(t, st, "after a Mark without a time", d, domain.DeviceOnline, seen)
 }
 
-func presenceIfStatus(t *testing.T, st AgentStore) {
+func presenceIfStatus(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	c := newChain(t, st)
 	seen := identNow().Add(-time.Hour)
@@ -123,7 +123,7 @@ func presenceIfStatus(t *testing.T, st AgentStore) {
 	})
 }
 
-func presenceUnknown(t *testing.T, st AgentStore) {
+func presenceUnknown(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	c := newChain(t, st)
 	seen := identNow().Add(-time.Hour)
@@ -144,13 +144,13 @@ func presenceUnknown(t *testing.T, st AgentStore) {
 	wantIs(t, "Get of the deleted device after Mark", err, domain.ErrNotFound)
 }
 
-func presenceLarge(t *testing.T, st AgentStore) {
+func presenceLarge(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	c := newChain(t, st)
 	const n = 1200
 	seen := identNow().Add(-time.Hour)
 	devices := make([]*domain.Device, n)
-	err := inTxAgent(ctx, st, func(ctx context.Context, tx AgentStore) error {
+	err := st.InTx(ctx, func(ctx context.Context, tx ports.Store) error {
 		for i := range devices {
 			d := deviceIn(c.site.ID, "")
 			d.Status, d.LastSeenAt = domain.DeviceOffline, seen
@@ -178,7 +178,7 @@ func presenceLarge(t *testing.T, st AgentStore) {
 	}
 }
 
-func presenceStale(t *testing.T, st AgentStore) {
+func presenceStale(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	c := newChain(t, st)
 	base := identNow().Add(-2 * time.Hour)

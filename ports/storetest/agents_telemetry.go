@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/breeze-rmm/breeze/core/domain"
+	"github.com/breeze-rmm/breeze/ports"
 )
 
 // sampleDetail is a Detail document in the agent's shape.
@@ -44,7 +45,7 @@ func cpuSample(deviceID string, at time.Time, cpu float64) domain.MetricSample {
 	return sampleAt(deviceID, at, metric{cpu: cpu, mem: 1 << 30, memTotal: 8 << 30, disk: 50 << 30, diskT: 100 << 30, rx: 1000, tx: 500, load: 0.5})
 }
 
-func writeSamples(t testing.TB, st AgentStore, what string, samples ...domain.MetricSample) {
+func writeSamples(t testing.TB, st ports.Store, what string, samples ...domain.MetricSample) {
 	t.Helper()
 	must(t, what, st.Telemetry().Write(t.Context(), samples))
 }
@@ -73,7 +74,7 @@ func eqSample(t testing.TB, what string, got *domain.MetricSample, want domain.M
 	wantJSON(t, what+": Detail", got.Detail, want.Detail)
 }
 
-func latest(t testing.TB, st AgentStore, deviceID string) *domain.MetricSample {
+func latest(t testing.TB, st ports.Store, deviceID string) *domain.MetricSample {
 	t.Helper()
 	s, err := st.Telemetry().Latest(t.Context(), global, deviceID)
 	must(t, "Latest", err)
@@ -128,7 +129,7 @@ func wantPoints(t testing.TB, what string, got []domain.MetricPoint, from time.T
 }
 
 // sampleCount sums the samples of a device's points over a wide range.
-func sampleCount(t testing.TB, st AgentStore, deviceID string, from, to time.Time) int {
+func sampleCount(t testing.TB, st ports.Store, deviceID string, from, to time.Time) int {
 	t.Helper()
 	pts, err := st.Telemetry().Query(t.Context(), global, deviceID, from, to, to.Sub(from))
 	must(t, "Query", err)
@@ -139,7 +140,7 @@ func sampleCount(t testing.TB, st AgentStore, deviceID string, from, to time.Tim
 	return n
 }
 
-func testAgentTelemetry(t *testing.T, f AgentFactory, st AgentStore) {
+func testAgentTelemetry(t *testing.T, f AgentFactory, st ports.Store) {
 	t.Run("WriteStoresAndLatestReadsBack", func(t *testing.T) { telWrite(t, st) })
 	t.Run("LatestKeepsTheNewestSample", func(t *testing.T) { telLatestNewest(t, st) })
 	t.Run("WriteRaisesLastSeenOnly", func(t *testing.T) { telLastSeen(t, st) })
@@ -153,7 +154,7 @@ func testAgentTelemetry(t *testing.T, f AgentFactory, st AgentStore) {
 	t.Run("Prune", func(t *testing.T) { telPrune(t, f(t)) })
 }
 
-func telWrite(t *testing.T, st AgentStore) {
+func telWrite(t *testing.T, st ports.Store) {
 	c := newChain(t, st)
 	d := newDevice(t, st, c.site.ID, "")
 	at := identNow().Add(-time.Minute)
@@ -198,7 +199,7 @@ func telWrite(t *testing.T, st AgentStore) {
 	})
 }
 
-func telLatestNewest(t *testing.T, st AgentStore) {
+func telLatestNewest(t *testing.T, st ports.Store) {
 	c := newChain(t, st)
 	d := newDevice(t, st, c.site.ID, "")
 	base := identNow().Add(-time.Hour)
@@ -218,7 +219,7 @@ func telLatestNewest(t *testing.T, st AgentStore) {
 	}
 }
 
-func telLastSeen(t *testing.T, st AgentStore) {
+func telLastSeen(t *testing.T, st ports.Store) {
 	c := newChain(t, st)
 	base := identNow().Add(-time.Hour)
 	d := newDeviceSeen(t, st, c.site.ID, domain.DeviceOnline, base)
@@ -239,7 +240,7 @@ func telLastSeen(t *testing.T, st AgentStore) {
 	eqFields(t, "device after a late sample", field{"LastSeenAt", globalDevice(t, st, d.ID).LastSeenAt, base.Add(7 * time.Minute)})
 }
 
-func telDuplicates(t *testing.T, st AgentStore) {
+func telDuplicates(t *testing.T, st ports.Store) {
 	c := newChain(t, st)
 	d := newDevice(t, st, c.site.ID, "")
 	base := identNow().Add(-time.Hour)
@@ -273,7 +274,7 @@ func telDuplicates(t *testing.T, st AgentStore) {
 	eqFields(t, "Latest after its redelivery", field{"CPUPercent", latest(t, st, d.ID).CPUPercent, 30.0})
 }
 
-func telUnknown(t *testing.T, st AgentStore) {
+func telUnknown(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	c := newChain(t, st)
 	d := newDevice(t, st, c.site.ID, "")
@@ -295,7 +296,7 @@ func telUnknown(t *testing.T, st AgentStore) {
 	wantIs(t, "Get of the deleted device after Write", err, domain.ErrNotFound)
 }
 
-func telLatestScope(t *testing.T, st AgentStore) {
+func telLatestScope(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	d := newDevice(t, st, tr.S1.ID, "")
@@ -324,7 +325,7 @@ func telLatestScope(t *testing.T, st AgentStore) {
 // querySeries writes the hand-computed series of the Query tests for d
 // around from (not aligned to the step, so buckets start at from, not at
 // round times) and returns it.
-func querySeries(t testing.TB, st AgentStore, deviceID string, from time.Time) {
+func querySeries(t testing.TB, st ports.Store, deviceID string, from time.Time) {
 	t.Helper()
 	at := func(d time.Duration) time.Time { return from.Add(d) }
 	writeSamples(t, st, "Write the series",
@@ -340,7 +341,7 @@ func querySeries(t testing.TB, st AgentStore, deviceID string, from time.Time) {
 	)
 }
 
-func telQuery(t *testing.T, st AgentStore) {
+func telQuery(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	c := newChain(t, st)
 	d := newDevice(t, st, c.site.ID, "")
@@ -407,7 +408,7 @@ func telQuery(t *testing.T, st AgentStore) {
 	})
 }
 
-func telQueryScope(t *testing.T, st AgentStore) {
+func telQueryScope(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	d := newDevice(t, st, tr.S3.ID, "")
@@ -433,7 +434,7 @@ func telQueryScope(t *testing.T, st AgentStore) {
 	}
 }
 
-func telQueryInvalid(t *testing.T, st AgentStore) {
+func telQueryInvalid(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	c := newChain(t, st)
 	d := newDevice(t, st, c.site.ID, "")
@@ -471,7 +472,7 @@ func telQueryInvalid(t *testing.T, st AgentStore) {
 	})
 }
 
-func telPrune(t *testing.T, st AgentStore) {
+func telPrune(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	c := newChain(t, st)
 	d, e := newDevice(t, st, c.site.ID, ""), newDevice(t, st, c.site.ID, "")

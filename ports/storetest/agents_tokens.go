@@ -7,10 +7,11 @@ import (
 	"testing"
 
 	"github.com/breeze-rmm/breeze/core/domain"
+	"github.com/breeze-rmm/breeze/ports"
 )
 
 // wantToken asserts tokenHash is live and names deviceID.
-func wantToken(t testing.TB, st AgentStore, what, tokenHash, deviceID string) {
+func wantToken(t testing.TB, st ports.Store, what, tokenHash, deviceID string) {
 	t.Helper()
 	got, err := st.AgentTokens().Lookup(t.Context(), tokenHash)
 	if err != nil {
@@ -21,7 +22,7 @@ func wantToken(t testing.TB, st AgentStore, what, tokenHash, deviceID string) {
 }
 
 // wantNoToken asserts tokenHash is not live.
-func wantNoToken(t testing.TB, st AgentStore, what, tokenHash string) {
+func wantNoToken(t testing.TB, st ports.Store, what, tokenHash string) {
 	t.Helper()
 	got, err := st.AgentTokens().Lookup(t.Context(), tokenHash)
 	if !errors.Is(err, domain.ErrNotFound) {
@@ -29,14 +30,14 @@ func wantNoToken(t testing.TB, st AgentStore, what, tokenHash string) {
 	}
 }
 
-func setToken(t testing.TB, st AgentStore, deviceID string) string {
+func setToken(t testing.TB, st ports.Store, deviceID string) string {
 	t.Helper()
 	h := randomHash()
 	must(t, "set agent token", st.AgentTokens().Set(t.Context(), deviceID, h, identNow()))
 	return h
 }
 
-func testAgentTokens(t *testing.T, _ AgentFactory, st AgentStore) {
+func testAgentTokens(t *testing.T, _ AgentFactory, st ports.Store) {
 	t.Run("SetAndLookup", func(t *testing.T) { tokensSet(t, st) })
 	t.Run("SetReplacesTheOldToken", func(t *testing.T) { tokensReplace(t, st) })
 	t.Run("RevokeEndsTheTokenIdempotently", func(t *testing.T) { tokensRevoke(t, st) })
@@ -46,7 +47,7 @@ func testAgentTokens(t *testing.T, _ AgentFactory, st AgentStore) {
 	t.Run("UnknownHashIsNotFound", func(t *testing.T) { tokensUnknownHash(t, st) })
 }
 
-func tokensSet(t *testing.T, st AgentStore) {
+func tokensSet(t *testing.T, st ports.Store) {
 	c1, c2 := newChain(t, st), newChain(t, st)
 	d1, d2 := newDevice(t, st, c1.site.ID, ""), newDevice(t, st, c2.site.ID, "")
 	before := globalDevice(t, st, d1.ID)
@@ -56,7 +57,7 @@ func tokensSet(t *testing.T, st AgentStore) {
 	wantUntouched(t, "device after Set", globalDevice(t, st, d1.ID), before)
 }
 
-func tokensReplace(t *testing.T, st AgentStore) {
+func tokensReplace(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	c := newChain(t, st)
 	d, other := newDevice(t, st, c.site.ID, ""), newDevice(t, st, c.site.ID, "")
@@ -72,7 +73,7 @@ func tokensReplace(t *testing.T, st AgentStore) {
 	wantNoToken(t, st, "the other device's replaced token", otherTok)
 }
 
-func tokensRevoke(t *testing.T, st AgentStore) {
+func tokensRevoke(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	c := newChain(t, st)
 	d, other := newDevice(t, st, c.site.ID, ""), newDevice(t, st, c.site.ID, "")
@@ -92,7 +93,7 @@ func tokensRevoke(t *testing.T, st AgentStore) {
 	wantToken(t, st, "the other device's token after the Revokes", otherTok, other.ID)
 }
 
-func tokensReissue(t *testing.T, st AgentStore) {
+func tokensReissue(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	c := newChain(t, st)
 	d := newDevice(t, st, c.site.ID, "")
@@ -103,7 +104,7 @@ func tokensReissue(t *testing.T, st AgentStore) {
 	wantNoToken(t, st, "the revoked token", h)
 }
 
-func tokensUnique(t *testing.T, st AgentStore) {
+func tokensUnique(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	c := newChain(t, st)
 	d1, d2 := newDevice(t, st, c.site.ID, ""), newDevice(t, st, c.site.ID, "")
@@ -116,7 +117,7 @@ func tokensUnique(t *testing.T, st AgentStore) {
 	wantToken(t, st, "d1's token after a repeated Set", h1, d1.ID)
 }
 
-func tokensUnknownDevice(t *testing.T, st AgentStore) {
+func tokensUnknownDevice(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	c := newChain(t, st)
 	d := newDevice(t, st, c.site.ID, "")
@@ -127,7 +128,7 @@ func tokensUnknownDevice(t *testing.T, st AgentStore) {
 	}
 }
 
-func tokensUnknownHash(t *testing.T, st AgentStore) {
+func tokensUnknownHash(t *testing.T, st ports.Store) {
 	c := newChain(t, st)
 	d := newDevice(t, st, c.site.ID, "")
 	h := setToken(t, st, d.ID)

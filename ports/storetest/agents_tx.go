@@ -7,12 +7,13 @@ import (
 	"time"
 
 	"github.com/breeze-rmm/breeze/core/domain"
+	"github.com/breeze-rmm/breeze/ports"
 )
 
 // testAgentDeviceDelete checks that a device's hard delete still works once
 // it has agent-link rows, and takes them all with it. The group's store is
 // its own, so Prune can count what the delete left.
-func testAgentDeviceDelete(t *testing.T, _ AgentFactory, st AgentStore) {
+func testAgentDeviceDelete(t *testing.T, _ AgentFactory, st ports.Store) {
 	ctx := t.Context()
 	c := newChain(t, st)
 	key := newEnrollKey(t, st, c.org.ID, c.site.ID)
@@ -72,7 +73,7 @@ type agentRows struct {
 // writeAgentRows writes a key, a token, a sample, an inventory and a
 // presence update for d through tx, spends one use of spent, and reads each
 // back inside the transaction.
-func writeAgentRows(ctx context.Context, tx AgentStore, c chain, d *domain.Device, spent *domain.EnrollmentKey) (*agentRows, error) {
+func writeAgentRows(ctx context.Context, tx ports.Store, c chain, d *domain.Device, spent *domain.EnrollmentKey) (*agentRows, error) {
 	r := &agentRows{key: enrollKeyIn(c.org.ID, c.site.ID), token: randomHash()}
 	if err := tx.EnrollmentKeys().Create(ctx, global, r.key); err != nil {
 		return r, fmt.Errorf("create key: %w", err)
@@ -114,7 +115,7 @@ func writeAgentRows(ctx context.Context, tx AgentStore, c chain, d *domain.Devic
 	return r, nil
 }
 
-func testAgentTx(t *testing.T, _ AgentFactory, st AgentStore) {
+func testAgentTx(t *testing.T, _ AgentFactory, st ports.Store) {
 	t.Run("RollsBackOnError", func(t *testing.T) {
 		ctx := t.Context()
 		c := newChain(t, st)
@@ -122,7 +123,7 @@ func testAgentTx(t *testing.T, _ AgentFactory, st AgentStore) {
 		before := globalDevice(t, st, d.ID)
 		spent := newEnrollKey(t, st, c.org.ID, c.site.ID)
 		var rows *agentRows
-		err := inTxAgent(ctx, st, func(ctx context.Context, tx AgentStore) error {
+		err := st.InTx(ctx, func(ctx context.Context, tx ports.Store) error {
 			var err error
 			if rows, err = writeAgentRows(ctx, tx, c, d, spent); err != nil {
 				return err
@@ -147,7 +148,7 @@ func testAgentTx(t *testing.T, _ AgentFactory, st AgentStore) {
 		var rows *agentRows
 		recovered := func() (p any) {
 			defer func() { p = recover() }()
-			_ = inTxAgent(ctx, st, func(ctx context.Context, tx AgentStore) error {
+			_ = st.InTx(ctx, func(ctx context.Context, tx ports.Store) error {
 				var err error
 				if rows, err = writeAgentRows(ctx, tx, c, d, spent); err != nil {
 					return err
@@ -171,7 +172,7 @@ func testAgentTx(t *testing.T, _ AgentFactory, st AgentStore) {
 		d := newDevice(t, st, c.site.ID, "")
 		spent := newEnrollKey(t, st, c.org.ID, c.site.ID)
 		var rows *agentRows
-		err := inTxAgent(ctx, st, func(ctx context.Context, tx AgentStore) error {
+		err := st.InTx(ctx, func(ctx context.Context, tx ports.Store) error {
 			var err error
 			rows, err = writeAgentRows(ctx, tx, c, d, spent)
 			return err
@@ -188,7 +189,7 @@ func testAgentTx(t *testing.T, _ AgentFactory, st AgentStore) {
 	})
 }
 
-func wantAgentGone(t *testing.T, st AgentStore, d *domain.Device, r *agentRows) {
+func wantAgentGone(t *testing.T, st ports.Store, d *domain.Device, r *agentRows) {
 	t.Helper()
 	ctx := t.Context()
 	if r.key != nil && r.key.ID != "" {

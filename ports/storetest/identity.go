@@ -22,32 +22,23 @@ package storetest
 //   - audit Append keeps a caller's ID and At; List pages newest first.
 
 import (
-	"context"
-	"fmt"
 	"testing"
 
 	"github.com/breeze-rmm/breeze/core/domain"
 	"github.com/breeze-rmm/breeze/ports"
 )
 
-// IdentityStore is what an adapter's root store offers: the tenancy store and
-// the identity stores, both on the root and inside InTx.
-type IdentityStore interface {
-	ports.Store
-	ports.IdentityStore
-}
-
 // IdentityFactory returns a new, migrated, EMPTY store (built-in roles
 // seeded, no users, an empty audit log); the suite may call it several times.
 // It registers the store's cleanup on t.
-type IdentityFactory func(t testing.TB) IdentityStore
+type IdentityFactory func(t testing.TB) ports.Store
 
 // RunIdentity runs the identity suite against stores made by f.
 func RunIdentity(t *testing.T, f IdentityFactory) {
 	t.Helper()
 	groups := []struct {
 		name string
-		fn   func(t *testing.T, f IdentityFactory, st IdentityStore)
+		fn   func(t *testing.T, f IdentityFactory, st ports.Store)
 	}{
 		{"Users", testIdentUsers},
 		{"Roles", testIdentRoles},
@@ -61,16 +52,6 @@ func RunIdentity(t *testing.T, f IdentityFactory) {
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) { g.fn(t, f, f(t)) })
 	}
-}
-
-// identityOf returns the identity stores of a store handed to an InTx
-// function (typed ports.Store).
-func identityOf(tx ports.Store) (IdentityStore, error) {
-	is, ok := any(tx).(IdentityStore)
-	if !ok {
-		return nil, fmt.Errorf("the store passed to InTx (%T) does not implement ports.IdentityStore", tx)
-	}
-	return is, nil
 }
 
 // identTree is the tenancy fixture of the identity tests:
@@ -118,14 +99,14 @@ func userIn(partnerID, orgID string) *domain.User {
 	}
 }
 
-func newUser(t testing.TB, st IdentityStore, partnerID, orgID string) *domain.User {
+func newUser(t testing.TB, st ports.Store, partnerID, orgID string) *domain.User {
 	t.Helper()
 	u := userIn(partnerID, orgID)
 	must(t, "create user", st.Users().Create(t.Context(), global, u))
 	return u
 }
 
-func newRole(t testing.TB, st IdentityStore, partnerID string, perms ...domain.Permission) *domain.Role {
+func newRole(t testing.TB, st ports.Store, partnerID string, perms ...domain.Permission) *domain.Role {
 	t.Helper()
 	if len(perms) == 0 {
 		perms = []domain.Permission{domain.PermDevicesRead}
@@ -141,7 +122,7 @@ func grantAt(userID, roleID, partnerID, orgID, siteID string) *domain.RoleAssign
 	return &domain.RoleAssignment{UserID: userID, RoleID: roleID, PartnerID: partnerID, OrgID: orgID, SiteID: siteID}
 }
 
-func newGrant(t testing.TB, st IdentityStore, a *domain.RoleAssignment) *domain.RoleAssignment {
+func newGrant(t testing.TB, st ports.Store, a *domain.RoleAssignment) *domain.RoleAssignment {
 	t.Helper()
 	must(t, "create grant", st.RoleAssignments().Create(t.Context(), global, a))
 	return a
@@ -234,15 +215,4 @@ func identRace(n int, fn func(i int) error) []error {
 		<-done
 	}
 	return errs
-}
-
-// inTxIdentity runs fn inside st.InTx with the transaction's identity stores.
-func inTxIdentity(ctx context.Context, st IdentityStore, fn func(ctx context.Context, tx IdentityStore) error) error {
-	return st.InTx(ctx, func(ctx context.Context, tx ports.Store) error {
-		is, err := identityOf(tx)
-		if err != nil {
-			return err
-		}
-		return fn(ctx, is)
-	})
 }

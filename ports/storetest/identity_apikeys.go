@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/breeze-rmm/breeze/core/domain"
+	"github.com/breeze-rmm/breeze/ports"
 )
 
 // secretHash returns the hex SHA-256 of a fresh random secret.
@@ -39,7 +40,7 @@ func apiKeyIn(userID, partnerID, orgID, siteID string) *domain.APIKey {
 	}
 }
 
-func newAPIKey(t testing.TB, st IdentityStore, userID, partnerID, orgID, siteID string) *domain.APIKey {
+func newAPIKey(t testing.TB, st ports.Store, userID, partnerID, orgID, siteID string) *domain.APIKey {
 	t.Helper()
 	k := apiKeyIn(userID, partnerID, orgID, siteID)
 	must(t, "create API key", st.APIKeys().Create(t.Context(), global, k))
@@ -71,14 +72,14 @@ func eqAPIKey(t testing.TB, what string, got, want *domain.APIKey) {
 	}
 }
 
-func globalKey(t testing.TB, st IdentityStore, id string) *domain.APIKey {
+func globalKey(t testing.TB, st ports.Store, id string) *domain.APIKey {
 	t.Helper()
 	k, err := st.APIKeys().Get(t.Context(), global, id)
 	must(t, "get API key "+id, err)
 	return k
 }
 
-func testIdentAPIKeys(t *testing.T, _ IdentityFactory, st IdentityStore) {
+func testIdentAPIKeys(t *testing.T, _ IdentityFactory, st ports.Store) {
 	t.Run("CRUD", func(t *testing.T) { keysCRUD(t, st) })
 	t.Run("GetByHashIsUnscopedAndFindsRevokedKeys", func(t *testing.T) { keysByHash(t, st) })
 	t.Run("RevokeIsIdempotent", func(t *testing.T) { keysRevoke(t, st) })
@@ -90,7 +91,7 @@ func testIdentAPIKeys(t *testing.T, _ IdentityFactory, st IdentityStore) {
 	t.Run("MalformedIDsAreNotFound", func(t *testing.T) { keysMalformed(t, st) })
 }
 
-func keysCRUD(t *testing.T, st IdentityStore) {
+func keysCRUD(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	u := newUser(t, st, tr.P1.ID, tr.A.ID)
@@ -129,7 +130,7 @@ func keysCRUD(t *testing.T, st IdentityStore) {
 	})
 }
 
-func keysByHash(t *testing.T, st IdentityStore) {
+func keysByHash(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	k1 := newAPIKey(t, st, newUser(t, st, tr.P1.ID, "").ID, tr.P1.ID, "", "")
@@ -153,7 +154,7 @@ func keysByHash(t *testing.T, st IdentityStore) {
 	}
 }
 
-func keysRevoke(t *testing.T, st IdentityStore) {
+func keysRevoke(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	u := newUser(t, st, tr.P1.ID, tr.A.ID)
@@ -176,7 +177,7 @@ func keysRevoke(t *testing.T, st IdentityStore) {
 	wantIs(t, "Revoke unknown", st.APIKeys().Revoke(ctx, global, domain.NewID(), first), domain.ErrNotFound)
 }
 
-func keysTouch(t *testing.T, st IdentityStore) {
+func keysTouch(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	u := newUser(t, st, tr.P1.ID, "")
@@ -196,7 +197,7 @@ func keysTouch(t *testing.T, st IdentityStore) {
 	}
 }
 
-func keysUniqueHash(t *testing.T, st IdentityStore) {
+func keysUniqueHash(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	k := newAPIKey(t, st, newUser(t, st, tr.P1.ID, "").ID, tr.P1.ID, "", "")
@@ -216,7 +217,7 @@ type keyFixture struct {
 	byLabel map[string]string
 }
 
-func newKeyFixture(t testing.TB, st IdentityStore) *keyFixture {
+func newKeyFixture(t testing.TB, st ports.Store) *keyFixture {
 	t.Helper()
 	tr := newIdentTree(t, st)
 	uP1, uP2 := newUser(t, st, tr.P1.ID, ""), newUser(t, st, tr.P2.ID, "")
@@ -242,7 +243,7 @@ func newKeyFixture(t testing.TB, st IdentityStore) *keyFixture {
 	return fx
 }
 
-func keysVisibility(t *testing.T, st IdentityStore) {
+func keysVisibility(t *testing.T, st ports.Store) {
 	for _, sc := range unitScopes() {
 		t.Run(sc.name, func(t *testing.T) {
 			ctx := t.Context()
@@ -284,7 +285,7 @@ func keysVisibility(t *testing.T, st IdentityStore) {
 	}
 }
 
-func keysCreateScope(t *testing.T, st IdentityStore) {
+func keysCreateScope(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	uP1 := newUser(t, st, tr.P1.ID, "")
@@ -343,7 +344,7 @@ func keysCreateScope(t *testing.T, st IdentityStore) {
 	})
 }
 
-func keysPaging(t *testing.T, st IdentityStore) {
+func keysPaging(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	u := newUser(t, st, tr.P1.ID, tr.A.ID)
@@ -367,7 +368,7 @@ func keysPaging(t *testing.T, st IdentityStore) {
 	wantIs(t, "List with a malformed cursor", err, domain.ErrInvalid)
 }
 
-func keysMalformed(t *testing.T, st IdentityStore) {
+func keysMalformed(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	k := newAPIKey(t, st, newUser(t, st, tr.P1.ID, "").ID, tr.P1.ID, "", "")

@@ -28,7 +28,7 @@ func auditIn(actorID, partnerID, orgID string) *domain.AuditEntry {
 	}
 }
 
-func appendAudit(t testing.TB, st IdentityStore, e *domain.AuditEntry) *domain.AuditEntry {
+func appendAudit(t testing.TB, st ports.Store, e *domain.AuditEntry) *domain.AuditEntry {
 	t.Helper()
 	must(t, "Append", st.Audit().Append(t.Context(), e))
 	return e
@@ -63,7 +63,7 @@ func eqAudit(t testing.TB, what string, got, want *domain.AuditEntry) {
 }
 
 // listAudit pages through a filtered audit list and returns the entries.
-func listAudit(t testing.TB, st IdentityStore, s domain.Scope, f ports.AuditFilter, limit int) []*domain.AuditEntry {
+func listAudit(t testing.TB, st ports.Store, s domain.Scope, f ports.AuditFilter, limit int) []*domain.AuditEntry {
 	t.Helper()
 	var out []*domain.AuditEntry
 	identPages(t, "List audit", limit, func(req domain.PageRequest) ([]string, string, error) {
@@ -108,7 +108,7 @@ func wantAuditExactly(t testing.TB, what string, got []*domain.AuditEntry, want 
 	}
 }
 
-func wantIntact(t testing.TB, st IdentityStore, what string, wantChecked int64) {
+func wantIntact(t testing.TB, st ports.Store, what string, wantChecked int64) {
 	t.Helper()
 	broken, checked, err := st.Audit().Verify(t.Context())
 	must(t, what+": Verify", err)
@@ -120,7 +120,7 @@ func wantIntact(t testing.TB, st IdentityStore, what string, wantChecked int64) 
 	}
 }
 
-func testIdentAudit(t *testing.T, f IdentityFactory, st IdentityStore) {
+func testIdentAudit(t *testing.T, f IdentityFactory, st ports.Store) {
 	t.Run("EmptyLogVerifies", func(t *testing.T) { auditEmpty(t, f(t)) })
 	t.Run("AppendChainsRows", func(t *testing.T) { auditAppend(t, f(t)) })
 	t.Run("ConcurrentAppendsFormOneChain", func(t *testing.T) { auditRace(t, f(t)) })
@@ -132,7 +132,7 @@ func testIdentAudit(t *testing.T, f IdentityFactory, st IdentityStore) {
 	t.Run("VerifyAfterEverything", func(t *testing.T) { wantIntact(t, st, "shared log", -1) })
 }
 
-func auditEmpty(t *testing.T, st IdentityStore) {
+func auditEmpty(t *testing.T, st ports.Store) {
 	broken, checked, err := st.Audit().Verify(t.Context())
 	must(t, "Verify", err)
 	if broken != nil || checked != 0 {
@@ -145,7 +145,7 @@ func auditEmpty(t *testing.T, st IdentityStore) {
 	}
 }
 
-func auditAppend(t *testing.T, st IdentityStore) {
+func auditAppend(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	before := time.Now()
@@ -206,7 +206,7 @@ func auditAppend(t *testing.T, st IdentityStore) {
 	eqFields(t, "row after the refused append", field{"Seq", next.Seq, int64(5)}, field{"PrevHash", next.PrevHash, own.Hash})
 }
 
-func auditRace(t *testing.T, st IdentityStore) {
+func auditRace(t *testing.T, st ports.Store) {
 	const n = 32
 	ctx := t.Context()
 	entries := make([]*domain.AuditEntry, n)
@@ -244,7 +244,7 @@ func auditRace(t *testing.T, st IdentityStore) {
 	}
 }
 
-func auditTruncate(t *testing.T, st IdentityStore) {
+func auditTruncate(t *testing.T, st ports.Store) {
 	tr := newIdentTree(t, st)
 	e := auditIn(domain.NewID(), tr.P1.ID, "")
 	e.UserAgent = strings.Repeat("u", 2000)
@@ -268,7 +268,7 @@ func auditTruncate(t *testing.T, st IdentityStore) {
 // auditHostileText: header values are bytes, not always UTF-8, and cutting a
 // long one may split a character; neither may stop the row from being
 // written, and what is stored must verify.
-func auditHostileText(t *testing.T, st IdentityStore) {
+func auditHostileText(t *testing.T, st ports.Store) {
 	for _, c := range []struct{ name, ua string }{
 		{"MultibyteCutMidCharacter", strings.Repeat("€", 300)},
 		{"InvalidUTF8", "curl/8 \xff\xfe\xc3("},
@@ -295,7 +295,7 @@ func auditHostileText(t *testing.T, st IdentityStore) {
 	}
 }
 
-func auditPaging(t *testing.T, st IdentityStore) {
+func auditPaging(t *testing.T, st ports.Store) {
 	tr := newIdentTree(t, st)
 	var rows []*domain.AuditEntry
 	for range 7 {
@@ -323,7 +323,7 @@ func auditPaging(t *testing.T, st IdentityStore) {
 	wantIs(t, "List with a malformed cursor", err, domain.ErrInvalid)
 }
 
-func auditFilters(t *testing.T, st IdentityStore) {
+func auditFilters(t *testing.T, st ports.Store) {
 	tr := newIdentTree(t, st)
 	base := time.Now().UTC().Add(-24 * time.Hour).Truncate(time.Second)
 	actor1, actor2 := domain.NewID(), domain.NewID()
@@ -372,7 +372,7 @@ func auditFilters(t *testing.T, st IdentityStore) {
 	})
 }
 
-func auditVisibility(t *testing.T, st IdentityStore) {
+func auditVisibility(t *testing.T, st ports.Store) {
 	tr := newIdentTree(t, st)
 	rows := map[string]*domain.AuditEntry{
 		"A":    appendAudit(t, st, auditIn(domain.NewID(), tr.P1.ID, tr.A.ID)),

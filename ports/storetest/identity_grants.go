@@ -26,14 +26,14 @@ func eqGrant(t testing.TB, what string, got, want *domain.RoleAssignment) {
 }
 
 // grantsOfUser lists (Global) the ids of every grant of a user.
-func grantsOfUser(t testing.TB, st IdentityStore, userID string) []string {
+func grantsOfUser(t testing.TB, st ports.Store, userID string) []string {
 	t.Helper()
 	return drain(t, "List grants by user", func(req domain.PageRequest) (domain.Page[*domain.RoleAssignment], error) {
 		return st.RoleAssignments().List(t.Context(), global, ports.RoleAssignmentFilter{UserID: userID}, req)
 	}, func(a *domain.RoleAssignment) string { return a.ID })
 }
 
-func testIdentGrants(t *testing.T, _ IdentityFactory, st IdentityStore) {
+func testIdentGrants(t *testing.T, _ IdentityFactory, st ports.Store) {
 	t.Run("CreateAtPartnerOrgAndSite", func(t *testing.T) { grantsCreate(t, st) })
 	t.Run("DuplicateIsConflict", func(t *testing.T) { grantsDuplicate(t, st) })
 	t.Run("UnitOutsideTheUsersPartnerIsInvalid", func(t *testing.T) { grantsForeignUnit(t, st) })
@@ -47,7 +47,7 @@ func testIdentGrants(t *testing.T, _ IdentityFactory, st IdentityStore) {
 	t.Run("MalformedIDsAreNotFound", func(t *testing.T) { grantsMalformed(t, st) })
 }
 
-func grantsCreate(t *testing.T, st IdentityStore) {
+func grantsCreate(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	admin := newUser(t, st, tr.P1.ID, "")
@@ -88,7 +88,7 @@ func grantsCreate(t *testing.T, st IdentityStore) {
 	newGrant(t, st, grantAt(uA.ID, domain.RoleOrgViewer, tr.P1.ID, tr.A.ID, tr.S1.ID))
 }
 
-func grantsDuplicate(t *testing.T, st IdentityStore) {
+func grantsDuplicate(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	u := newUser(t, st, tr.P1.ID, "")
@@ -111,14 +111,14 @@ func grantsDuplicate(t *testing.T, st IdentityStore) {
 }
 
 // wantNoNewGrants asserts a user still has exactly the grants in before.
-func wantNoNewGrants(t testing.TB, st IdentityStore, what, userID string, before []string) {
+func wantNoNewGrants(t testing.TB, st ports.Store, what, userID string, before []string) {
 	t.Helper()
 	if after := grantsOfUser(t, st, userID); !slices.Equal(after, before) {
 		t.Errorf("%s: grants of the user changed from %v to %v", what, before, after)
 	}
 }
 
-func grantsForeignUnit(t *testing.T, st IdentityStore) {
+func grantsForeignUnit(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	for _, u := range []*domain.User{newUser(t, st, tr.P1.ID, ""), newUser(t, st, tr.P1.ID, tr.A.ID)} {
@@ -131,7 +131,7 @@ func grantsForeignUnit(t *testing.T, st IdentityStore) {
 	}
 }
 
-func grantsInconsistentUnit(t *testing.T, st IdentityStore) {
+func grantsInconsistentUnit(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	u := newUser(t, st, tr.P1.ID, "")
@@ -159,7 +159,7 @@ func grantsInconsistentUnit(t *testing.T, st IdentityStore) {
 	}
 }
 
-func grantsForeignRole(t *testing.T, st IdentityStore) {
+func grantsForeignRole(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	u := newUser(t, st, tr.P1.ID, tr.A.ID)
@@ -182,7 +182,7 @@ func grantsForeignRole(t *testing.T, st IdentityStore) {
 	must(t, "org caller granting its partner's role", st.RoleAssignments().Create(ctx, orgScopeOf(tr.A.ID), grantAt(u.ID, rP1.ID, tr.P1.ID, tr.A.ID, "")))
 }
 
-func grantsUnknown(t *testing.T, st IdentityStore) {
+func grantsUnknown(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	u := newUser(t, st, tr.P1.ID, tr.A.ID)
@@ -200,7 +200,7 @@ func grantsUnknown(t *testing.T, st IdentityStore) {
 	}
 }
 
-func grantsCreateScope(t *testing.T, st IdentityStore) {
+func grantsCreateScope(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	uP1 := newUser(t, st, tr.P1.ID, "")
@@ -250,7 +250,7 @@ type grantFixture struct {
 	byLabel map[string]string
 }
 
-func newGrantFixture(t testing.TB, st IdentityStore) *grantFixture {
+func newGrantFixture(t testing.TB, st ports.Store) *grantFixture {
 	t.Helper()
 	tr := newIdentTree(t, st)
 	uP1, uA, uC := newUser(t, st, tr.P1.ID, ""), newUser(t, st, tr.P1.ID, tr.A.ID), newUser(t, st, tr.P2.ID, tr.C.ID)
@@ -306,7 +306,7 @@ func labelsWith(prefix string, units []string) []string {
 	return out
 }
 
-func grantsVisibility(t *testing.T, st IdentityStore) {
+func grantsVisibility(t *testing.T, st ports.Store) {
 	for _, sc := range unitScopes() {
 		t.Run(sc.name, func(t *testing.T) {
 			ctx := t.Context()
@@ -349,7 +349,7 @@ func grantsVisibility(t *testing.T, st IdentityStore) {
 	}
 }
 
-func grantsList(t *testing.T, st IdentityStore) {
+func grantsList(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	u1, u2 := newUser(t, st, tr.P1.ID, ""), newUser(t, st, tr.P1.ID, tr.A.ID)
@@ -409,7 +409,7 @@ func grantsList(t *testing.T, st IdentityStore) {
 	wantIs(t, "List with a malformed cursor", err, domain.ErrInvalid)
 }
 
-func grantsOf(t *testing.T, st IdentityStore) {
+func grantsOf(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	u := newUser(t, st, tr.P1.ID, tr.A.ID)
@@ -467,7 +467,7 @@ func grantsOf(t *testing.T, st IdentityStore) {
 	}
 }
 
-func grantsMalformed(t *testing.T, st IdentityStore) {
+func grantsMalformed(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	u := newUser(t, st, tr.P1.ID, "")

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/breeze-rmm/breeze/core/domain"
+	"github.com/breeze-rmm/breeze/ports"
 )
 
 // refreshTTL is how long the suite's refresh tokens live.
@@ -26,7 +27,7 @@ func refreshIn(userID, familyID string) *domain.RefreshToken {
 }
 
 // newRefresh stores the first token of a new family (or of familyID).
-func newRefresh(t testing.TB, st IdentityStore, userID, familyID string) *domain.RefreshToken {
+func newRefresh(t testing.TB, st ports.Store, userID, familyID string) *domain.RefreshToken {
 	t.Helper()
 	if familyID == "" {
 		familyID = domain.NewID()
@@ -62,14 +63,14 @@ func eqRefresh(t testing.TB, what string, got, want *domain.RefreshToken) {
 	}
 }
 
-func familyActive(t testing.TB, st IdentityStore, familyID string, now time.Time) bool {
+func familyActive(t testing.TB, st ports.Store, familyID string, now time.Time) bool {
 	t.Helper()
 	ok, err := st.RefreshTokens().FamilyActive(t.Context(), familyID, now)
 	must(t, "FamilyActive", err)
 	return ok
 }
 
-func testIdentRefresh(t *testing.T, _ IdentityFactory, st IdentityStore) {
+func testIdentRefresh(t *testing.T, _ IdentityFactory, st ports.Store) {
 	t.Run("CreateAndRotate", func(t *testing.T) { refreshRotate(t, st) })
 	t.Run("RotateTakesFamilyAndUserFromTheSpentToken", func(t *testing.T) { refreshRotateOverwrites(t, st) })
 	t.Run("SecondRotateIsConflictWithTheStoredToken", func(t *testing.T) { refreshReplay(t, st) })
@@ -83,7 +84,7 @@ func testIdentRefresh(t *testing.T, _ IdentityFactory, st IdentityStore) {
 	t.Run("TokenHashIsUnique", func(t *testing.T) { refreshUniqueHash(t, st) })
 }
 
-func refreshRotate(t *testing.T, st IdentityStore) {
+func refreshRotate(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	u := newUser(t, st, tr.P1.ID, "")
@@ -116,7 +117,7 @@ func refreshRotate(t *testing.T, st IdentityStore) {
 	}
 }
 
-func refreshRotateOverwrites(t *testing.T, st IdentityStore) {
+func refreshRotateOverwrites(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	victim := newUser(t, st, tr.P2.ID, "")
@@ -139,7 +140,7 @@ func refreshRotateOverwrites(t *testing.T, st IdentityStore) {
 	}
 }
 
-func refreshReplay(t *testing.T, st IdentityStore) {
+func refreshReplay(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	u := newUser(t, st, tr.P1.ID, tr.A.ID)
@@ -163,7 +164,7 @@ func refreshReplay(t *testing.T, st IdentityStore) {
 	must(t, "Rotate the real successor", err)
 }
 
-func refreshUnknown(t *testing.T, st IdentityStore) {
+func refreshUnknown(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	t1 := newRefresh(t, st, newUser(t, st, tr.P1.ID, "").ID, "")
@@ -179,7 +180,7 @@ func refreshUnknown(t *testing.T, st IdentityStore) {
 	}
 }
 
-func refreshExpired(t *testing.T, st IdentityStore) {
+func refreshExpired(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	u := newUser(t, st, tr.P1.ID, "")
@@ -197,7 +198,7 @@ func refreshExpired(t *testing.T, st IdentityStore) {
 	must(t, "Rotate before expiry", err)
 }
 
-func refreshRevoked(t *testing.T, st IdentityStore) {
+func refreshRevoked(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	u := newUser(t, st, tr.P1.ID, "")
@@ -213,7 +214,7 @@ func refreshRevoked(t *testing.T, st IdentityStore) {
 	eqRefresh(t, "revoked token returned with the conflict", got, &want)
 }
 
-func refreshRace(t *testing.T, st IdentityStore) {
+func refreshRace(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	u := newUser(t, st, tr.P1.ID, "")
@@ -263,7 +264,7 @@ func refreshRace(t *testing.T, st IdentityStore) {
 	eqFields(t, "tokens in the family after the race", field{"n", n, int64(3)})
 }
 
-func refreshRevokeFamily(t *testing.T, st IdentityStore) {
+func refreshRevokeFamily(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	u := newUser(t, st, tr.P1.ID, "")
@@ -298,7 +299,7 @@ func refreshRevokeFamily(t *testing.T, st IdentityStore) {
 	eqFields(t, "RevokeFamily unknown", field{"n", n, int64(0)})
 }
 
-func refreshRevokeUser(t *testing.T, st IdentityStore) {
+func refreshRevokeUser(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	u := newUser(t, st, tr.P1.ID, "")
@@ -329,7 +330,7 @@ func refreshRevokeUser(t *testing.T, st IdentityStore) {
 	eqFields(t, "RevokeUser again", field{"n", n, int64(0)})
 }
 
-func refreshFamilyActive(t *testing.T, st IdentityStore) {
+func refreshFamilyActive(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	u := newUser(t, st, tr.P1.ID, "")
@@ -362,7 +363,7 @@ func refreshFamilyActive(t *testing.T, st IdentityStore) {
 	}
 }
 
-func refreshUniqueHash(t *testing.T, st IdentityStore) {
+func refreshUniqueHash(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	u := newUser(t, st, tr.P1.ID, "")

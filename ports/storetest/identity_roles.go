@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/breeze-rmm/breeze/core/domain"
+	"github.com/breeze-rmm/breeze/ports"
 )
 
 func eqRole(t testing.TB, what string, got, want *domain.Role) {
@@ -26,7 +27,7 @@ func eqRole(t testing.TB, what string, got, want *domain.Role) {
 	}
 }
 
-func globalRole(t testing.TB, st IdentityStore, id string) *domain.Role {
+func globalRole(t testing.TB, st ports.Store, id string) *domain.Role {
 	t.Helper()
 	r, err := st.Roles().Get(t.Context(), global, id)
 	must(t, "get role "+id, err)
@@ -34,7 +35,7 @@ func globalRole(t testing.TB, st IdentityStore, id string) *domain.Role {
 }
 
 // listRoles pages through the roles a scope sees, two at a time.
-func listRoles(t testing.TB, st IdentityStore, s domain.Scope) []*domain.Role {
+func listRoles(t testing.TB, st ports.Store, s domain.Scope) []*domain.Role {
 	t.Helper()
 	var out []*domain.Role
 	drain(t, "List roles", func(req domain.PageRequest) (domain.Page[*domain.Role], error) {
@@ -53,7 +54,7 @@ func builtInIDs() []string {
 	return ids
 }
 
-func testIdentRoles(t *testing.T, _ IdentityFactory, st IdentityStore) {
+func testIdentRoles(t *testing.T, _ IdentityFactory, st ports.Store) {
 	t.Run("BuiltInsSeededFromDomain", func(t *testing.T) { rolesBuiltIns(t, st) })
 	t.Run("BuiltInsVisibleToEveryNonEmptyScope", func(t *testing.T) { rolesBuiltInVisibility(t, st) })
 	t.Run("BuiltInsAreImmutable", func(t *testing.T) { rolesBuiltInImmutable(t, st) })
@@ -68,7 +69,7 @@ func testIdentRoles(t *testing.T, _ IdentityFactory, st IdentityStore) {
 	t.Run("MalformedIDsAreNotFound", func(t *testing.T) { rolesMalformed(t, st) })
 }
 
-func rolesBuiltIns(t *testing.T, st IdentityStore) {
+func rolesBuiltIns(t *testing.T, st ports.Store) {
 	want := domain.BuiltInRoles()
 	if len(want) == 0 {
 		t.Fatal("domain.BuiltInRoles() is empty")
@@ -101,7 +102,7 @@ func rolesBuiltIns(t *testing.T, st IdentityStore) {
 	}
 }
 
-func rolesBuiltInVisibility(t *testing.T, st IdentityStore) {
+func rolesBuiltInVisibility(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	for _, c := range []struct {
@@ -146,7 +147,7 @@ func rolesBuiltInVisibility(t *testing.T, st IdentityStore) {
 	})
 }
 
-func rolesBuiltInImmutable(t *testing.T, st IdentityStore) {
+func rolesBuiltInImmutable(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	for _, s := range []struct {
@@ -167,7 +168,7 @@ func rolesBuiltInImmutable(t *testing.T, st IdentityStore) {
 	}
 }
 
-func rolesCRUD(t *testing.T, st IdentityStore) {
+func rolesCRUD(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	r := &domain.Role{
@@ -226,7 +227,7 @@ func rolesCRUD(t *testing.T, st IdentityStore) {
 	}
 }
 
-func rolesInvalid(t *testing.T, st IdentityStore) {
+func rolesInvalid(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	for _, c := range []struct {
@@ -258,7 +259,7 @@ func rolesInvalid(t *testing.T, st IdentityStore) {
 	}
 }
 
-func rolesNames(t *testing.T, st IdentityStore) {
+func rolesNames(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	name := uniq("Helpdesk")
@@ -293,7 +294,7 @@ type roleFixture struct {
 	byLabel  map[string]string
 }
 
-func newRoleFixture(t testing.TB, st IdentityStore) *roleFixture {
+func newRoleFixture(t testing.TB, st ports.Store) *roleFixture {
 	t.Helper()
 	tr := newIdentTree(t, st)
 	fx := &roleFixture{tr: tr, rP1: newRole(t, st, tr.P1.ID, domain.PermDevicesRead), rP2: newRole(t, st, tr.P2.ID, domain.PermAlertsRead)}
@@ -302,7 +303,7 @@ func newRoleFixture(t testing.TB, st IdentityStore) *roleFixture {
 	return fx
 }
 
-func rolesVisibility(t *testing.T, st IdentityStore) {
+func rolesVisibility(t *testing.T, st ports.Store) {
 	for _, c := range []struct {
 		name             string
 		scope            func(tr *identTree) domain.Scope
@@ -393,7 +394,7 @@ func rolesVisibility(t *testing.T, st IdentityStore) {
 	}
 }
 
-func rolesCreateScope(t *testing.T, st IdentityStore) {
+func rolesCreateScope(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	for _, c := range []struct {
@@ -433,7 +434,7 @@ func rolesCreateScope(t *testing.T, st IdentityStore) {
 		domain.ErrNotFound, domain.ErrInvalid)
 }
 
-func rolesDeleteAssigned(t *testing.T, st IdentityStore) {
+func rolesDeleteAssigned(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	r := newRole(t, st, tr.P1.ID)
@@ -445,7 +446,7 @@ func rolesDeleteAssigned(t *testing.T, st IdentityStore) {
 	must(t, "Delete the role once unassigned", st.Roles().Delete(ctx, partnerScopeOf(tr.P1.ID), r.ID))
 }
 
-func rolesStale(t *testing.T, st IdentityStore) {
+func rolesStale(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	r := newRole(t, st, tr.P1.ID)
@@ -467,7 +468,7 @@ func rolesStale(t *testing.T, st IdentityStore) {
 	eqRole(t, "role after second Update", globalRole(t, st, r.ID), res)
 }
 
-func rolesPaging(t *testing.T, st IdentityStore) {
+func rolesPaging(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	want := builtInIDs()
@@ -490,7 +491,7 @@ func rolesPaging(t *testing.T, st IdentityStore) {
 	wantIs(t, "List with a malformed cursor", err, domain.ErrInvalid)
 }
 
-func rolesMalformed(t *testing.T, st IdentityStore) {
+func rolesMalformed(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	r := newRole(t, st, tr.P1.ID)

@@ -22,7 +22,7 @@ type identRows struct {
 
 // writeIdentRows creates a user with a grant, a role, a key, a session and
 // an audit row through tx, reading each back inside the transaction.
-func writeIdentRows(ctx context.Context, tx IdentityStore, tr *identTree) (*identRows, error) {
+func writeIdentRows(ctx context.Context, tx ports.Store, tr *identTree) (*identRows, error) {
 	r := &identRows{user: userIn(tr.P1.ID, tr.A.ID)}
 	if err := tx.Users().Create(ctx, global, r.user); err != nil {
 		return r, fmt.Errorf("create user: %w", err)
@@ -65,14 +65,14 @@ func writeIdentRows(ctx context.Context, tx IdentityStore, tr *identTree) (*iden
 	return r, nil
 }
 
-func testIdentTx(t *testing.T, _ IdentityFactory, st IdentityStore) {
+func testIdentTx(t *testing.T, _ IdentityFactory, st ports.Store) {
 	t.Run("RollsBackOnError", func(t *testing.T) {
 		ctx := t.Context()
 		tr := newIdentTree(t, st)
 		_, checkedBefore, err := st.Audit().Verify(ctx)
 		must(t, "Verify", err)
 		var rows *identRows
-		err = inTxIdentity(ctx, st, func(ctx context.Context, tx IdentityStore) error {
+		err = st.InTx(ctx, func(ctx context.Context, tx ports.Store) error {
 			var err error
 			if rows, err = writeIdentRows(ctx, tx, tr); err != nil {
 				return err
@@ -96,7 +96,7 @@ func testIdentTx(t *testing.T, _ IdentityFactory, st IdentityStore) {
 		var rows *identRows
 		recovered := func() (v any) {
 			defer func() { v = recover() }()
-			_ = inTxIdentity(t.Context(), st, func(ctx context.Context, tx IdentityStore) error {
+			_ = st.InTx(t.Context(), func(ctx context.Context, tx ports.Store) error {
 				var err error
 				if rows, err = writeIdentRows(ctx, tx, tr); err != nil {
 					t.Errorf("writeIdentRows: %v", err)
@@ -118,7 +118,7 @@ func testIdentTx(t *testing.T, _ IdentityFactory, st IdentityStore) {
 		ctx := t.Context()
 		tr := newIdentTree(t, st)
 		var rows *identRows
-		err := inTxIdentity(ctx, st, func(ctx context.Context, tx IdentityStore) error {
+		err := st.InTx(ctx, func(ctx context.Context, tx ports.Store) error {
 			var err error
 			rows, err = writeIdentRows(ctx, tx, tr)
 			return err
@@ -149,7 +149,7 @@ func testIdentTx(t *testing.T, _ IdentityFactory, st IdentityStore) {
 		u := newUser(t, st, tr.P1.ID, "")
 		tok := newRefresh(t, st, u.ID, "")
 		next := refreshIn("", "")
-		err := inTxIdentity(ctx, st, func(ctx context.Context, tx IdentityStore) error {
+		err := st.InTx(ctx, func(ctx context.Context, tx ports.Store) error {
 			if _, err := tx.RefreshTokens().Rotate(ctx, tok.TokenHash, next, identNow()); err != nil {
 				return err
 			}
@@ -168,7 +168,7 @@ func testIdentTx(t *testing.T, _ IdentityFactory, st IdentityStore) {
 	})
 }
 
-func wantIdentGone(t *testing.T, st IdentityStore, r *identRows) {
+func wantIdentGone(t *testing.T, st ports.Store, r *identRows) {
 	t.Helper()
 	ctx := t.Context()
 	if r.user != nil && r.user.ID != "" {
@@ -211,7 +211,7 @@ func wantIdentGone(t *testing.T, st IdentityStore, r *identRows) {
 	}
 }
 
-func testIdentPartnerTOTP(t *testing.T, _ IdentityFactory, st IdentityStore) {
+func testIdentPartnerTOTP(t *testing.T, _ IdentityFactory, st ports.Store) {
 	ctx := t.Context()
 	p := &domain.Partner{Name: uniq("totp-partner"), RequireTOTP: true}
 	must(t, "Create", st.Partners().Create(ctx, global, p))
@@ -266,7 +266,7 @@ func testIdentPartnerTOTP(t *testing.T, _ IdentityFactory, st IdentityStore) {
 	get("Get after a stale Update", true)
 }
 
-func drainPartners(t testing.TB, st IdentityStore, s domain.Scope) []*domain.Partner {
+func drainPartners(t testing.TB, st ports.Store, s domain.Scope) []*domain.Partner {
 	t.Helper()
 	var out []*domain.Partner
 	drain(t, "List partners", func(req domain.PageRequest) (domain.Page[*domain.Partner], error) {

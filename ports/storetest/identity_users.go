@@ -35,14 +35,14 @@ func eqUser(t testing.TB, what string, got, want *domain.User) {
 }
 
 // globalUser reads a user with the Global scope, stopping the test on error.
-func globalUser(t testing.TB, st IdentityStore, id string) *domain.User {
+func globalUser(t testing.TB, st ports.Store, id string) *domain.User {
 	t.Helper()
 	u, err := st.Users().Get(t.Context(), global, id)
 	must(t, "get user "+id, err)
 	return u
 }
 
-func wantNoUser(t testing.TB, st IdentityStore, what, email string) {
+func wantNoUser(t testing.TB, st ports.Store, what, email string) {
 	t.Helper()
 	if e, err := domain.NormalizeEmail(email); err == nil {
 		email = e
@@ -52,7 +52,7 @@ func wantNoUser(t testing.TB, st IdentityStore, what, email string) {
 	}
 }
 
-func testIdentUsers(t *testing.T, f IdentityFactory, st IdentityStore) {
+func testIdentUsers(t *testing.T, f IdentityFactory, st ports.Store) {
 	t.Run("CRUD", func(t *testing.T) { usersCRUD(t, st) })
 	t.Run("EmailNormalisedAndUniqueCaseInsensitively", func(t *testing.T) { usersEmail(t, st) })
 	t.Run("InvalidInputIsErrInvalid", func(t *testing.T) { usersInvalid(t, st) })
@@ -71,7 +71,7 @@ func testIdentUsers(t *testing.T, f IdentityFactory, st IdentityStore) {
 	t.Run("OrgOrPartnerWithUsersCannotBeDeleted", func(t *testing.T) { usersBlockTenancyDelete(t, st) })
 }
 
-func usersCRUD(t *testing.T, st IdentityStore) {
+func usersCRUD(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	u := userIn(tr.P1.ID, tr.A.ID)
@@ -133,7 +133,7 @@ func usersCRUD(t *testing.T, st IdentityStore) {
 	wantIs(t, "Update after Delete", err, domain.ErrNotFound)
 }
 
-func usersEmail(t *testing.T, st IdentityStore) {
+func usersEmail(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	local := uniq("Mixed.Case")
@@ -174,7 +174,7 @@ func usersEmail(t *testing.T, st IdentityStore) {
 	eqFields(t, "Update to own email", field{"Email", res.Email, norm})
 }
 
-func usersInvalid(t *testing.T, st IdentityStore) {
+func usersInvalid(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	cases := []struct {
@@ -207,7 +207,7 @@ func usersInvalid(t *testing.T, st IdentityStore) {
 	}
 }
 
-func usersUnscoped(t *testing.T, st IdentityStore) {
+func usersUnscoped(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	for _, u := range []*domain.User{
@@ -230,7 +230,7 @@ func usersUnscoped(t *testing.T, st IdentityStore) {
 	}
 }
 
-func usersRecordLogin(t *testing.T, st IdentityStore) {
+func usersRecordLogin(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	u := newUser(t, st, tr.P1.ID, tr.A.ID)
@@ -264,7 +264,7 @@ func usersRecordLogin(t *testing.T, st IdentityStore) {
 	check("after other users' logins", at(6), 101)
 }
 
-func usersRecordLoginRace(t *testing.T, st IdentityStore) {
+func usersRecordLoginRace(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	u := newUser(t, st, tr.P1.ID, "")
@@ -285,7 +285,7 @@ func usersRecordLoginRace(t *testing.T, st IdentityStore) {
 	eqFields(t, "after the race", field{"TOTPLastStep", globalUser(t, st, u.ID).TOTPLastStep, int64(step)})
 }
 
-func usersCount(t *testing.T, st IdentityStore) {
+func usersCount(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	n, err := st.Users().Count(ctx)
 	must(t, "Count on a new store", err)
@@ -313,7 +313,7 @@ type userFixture struct {
 	byLabel map[string]string
 }
 
-func newUserFixture(t testing.TB, st IdentityStore) *userFixture {
+func newUserFixture(t testing.TB, st ports.Store) *userFixture {
 	t.Helper()
 	tr := newIdentTree(t, st)
 	fx := &userFixture{tr: tr, users: map[string]*domain.User{}, labels: idLabels{}, byLabel: map[string]string{}}
@@ -363,7 +363,7 @@ var emptyIDsScope = domain.Scope{
 	SiteIDs:    []string{"", "_"},
 }
 
-func usersScoping(t *testing.T, st IdentityStore) {
+func usersScoping(t *testing.T, st ports.Store) {
 	for _, sc := range userScopes() {
 		t.Run(sc.name, func(t *testing.T) {
 			ctx := t.Context()
@@ -432,7 +432,7 @@ func hasLabel(list []string, v string) bool {
 	return false
 }
 
-func usersCreateScope(t *testing.T, st IdentityStore) {
+func usersCreateScope(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	ok := func(what string, s domain.Scope, partner, org string) {
@@ -476,7 +476,7 @@ func usersCreateScope(t *testing.T, st IdentityStore) {
 	refused("org scope, its org under another partner", orgScopeOf(tr.C.ID), tr.P1.ID, tr.C.ID, nf, inv)
 }
 
-func usersUpdateTenancy(t *testing.T, st IdentityStore) {
+func usersUpdateTenancy(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	for _, c := range []struct {
@@ -502,7 +502,7 @@ func usersUpdateTenancy(t *testing.T, st IdentityStore) {
 	}
 }
 
-func usersStale(t *testing.T, st IdentityStore) {
+func usersStale(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	u := newUser(t, st, tr.P1.ID, "")
@@ -523,7 +523,7 @@ func usersStale(t *testing.T, st IdentityStore) {
 	eqUser(t, "user after the second Update", globalUser(t, st, u.ID), res)
 }
 
-func usersFilters(t *testing.T, st IdentityStore) {
+func usersFilters(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	fx := newUserFixture(t, st)
 	tr := fx.tr
@@ -592,7 +592,7 @@ func usersFilters(t *testing.T, st IdentityStore) {
 	})
 }
 
-func usersPaging(t *testing.T, st IdentityStore) {
+func usersPaging(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	var want []string
@@ -614,7 +614,7 @@ func usersPaging(t *testing.T, st IdentityStore) {
 	wantIs(t, "List with a malformed cursor", err, domain.ErrInvalid)
 }
 
-func usersMalformed(t *testing.T, st IdentityStore) {
+func usersMalformed(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	u := newUser(t, st, tr.P1.ID, "")
@@ -632,7 +632,7 @@ func usersMalformed(t *testing.T, st IdentityStore) {
 	eqUser(t, "user after malformed-id calls", globalUser(t, st, u.ID), u)
 }
 
-func usersDeleteCascades(t *testing.T, st IdentityStore) {
+func usersDeleteCascades(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	tr := newIdentTree(t, st)
 	u := newUser(t, st, tr.P1.ID, tr.A.ID)
@@ -682,7 +682,7 @@ func usersDeleteCascades(t *testing.T, st IdentityStore) {
 	}
 }
 
-func usersBlockTenancyDelete(t *testing.T, st IdentityStore) {
+func usersBlockTenancyDelete(t *testing.T, st ports.Store) {
 	ctx := t.Context()
 	p := newPartner(t, st)
 	o := newOrg(t, st, p.ID) // no sites: only the user holds it
