@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/breeze-rmm/breeze/core/domain"
 	"github.com/gin-gonic/gin"
@@ -82,12 +81,12 @@ func jsonError(err error) error {
 		return domain.Invalidf("malformed JSON at byte %d", syntax.Offset)
 	case errors.As(err, &typeErr):
 		if typeErr.Field != "" {
-			return domain.Invalidf("field %q must be %s", clip(typeErr.Field), jsonKind(typeErr.Type))
+			return domain.Invalidf("field %q must be %s", domain.Abbrev(typeErr.Field, maxEchoedField), jsonKind(typeErr.Type))
 		}
 		return domain.Invalidf("request body must be %s", jsonKind(typeErr.Type))
 	}
 	if field, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
-		return domain.Invalidf("unknown field %s", clip(field))
+		return domain.Invalidf("unknown field %s", domain.Abbrev(field, maxEchoedField))
 	}
 	return domain.Invalidf("malformed JSON body")
 }
@@ -113,16 +112,4 @@ func jsonKind(t reflect.Type) string {
 	default:
 		return "a different type"
 	}
-}
-
-// clip shortens s to maxEchoedField bytes without splitting a character.
-func clip(s string) string {
-	if len(s) <= maxEchoedField {
-		return s
-	}
-	cut := maxEchoedField
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "..."
 }

@@ -6,6 +6,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/hashicorp/go-hclog"
+
+	"github.com/breeze-rmm/breeze/core/domain"
 )
 
 // quietRoutes are polled by probes and scrapers; logging them at Info would
@@ -28,10 +30,7 @@ func accessLogMiddleware() gin.HandlerFunc {
 			if quietRoutes[c.FullPath()] && status < 500 {
 				level = hclog.Debug
 			}
-			p := c.Request.URL.Path
-			if len(p) > maxLoggedPath {
-				p = p[:maxLoggedPath] + "..."
-			}
+			p := domain.Abbrev(c.Request.URL.Path, maxLoggedPath)
 			Logger(c).Log(level, "http request",
 				"method", c.Request.Method, "route", route, "path", p,
 				"status", status, "duration", time.Since(start),

@@ -60,7 +60,7 @@ func (c Config) Validate() error {
 	}
 	for _, k := range c.PluginTrustedKeys {
 		if !strings.HasPrefix(strings.TrimSpace(k), "-----BEGIN") && !filepath.IsAbs(k) {
-			return fmt.Errorf("config plugin trusted key %q: want an inline PEM key or an absolute path", clip(k))
+			return fmt.Errorf("config plugin trusted key %q: want an inline PEM key or an absolute path", protocol.Abbrev(k, 40))
 		}
 	}
 	if c.HeartbeatInterval < 0 {
@@ -88,12 +88,4 @@ func ValidateServerURL(raw string) error {
 func (c Config) String() string {
 	return fmt.Sprintf("server=%s device=%s org=%s site=%s token=%s heartbeat=%s",
 		c.ServerURL, c.DeviceID, c.OrgID, c.SiteID, c.AgentToken, c.HeartbeatInterval)
-}
-
-// clip shortens s for an error message.
-func clip(s string) string {
-	if len(s) > 40 {
-		return s[:40] + "..."
-	}
-	return s
 }

@@ -152,11 +152,7 @@ func serverMessage(raw []byte, status string) string {
 		} `json:"error"`
 	}
 	if json.Unmarshal(raw, &e) == nil && e.Error.Message != "" {
-		msg := e.Error.Message
-		if len(msg) > 300 {
-			msg = msg[:300] + "..."
-		}
-		return status + ": " + msg
+		return status + ": " + protocol.Abbrev(e.Error.Message, 300)
 	}
 	return status
 }

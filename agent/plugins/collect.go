@@ -112,7 +112,7 @@ func (m *Manager) Metrics(ctx context.Context) []protocol.PluginMetric {
 				continue // NaN and Inf cannot be encoded as JSON
 			}
 			n++
-			out = append(out, protocol.PluginMetric{Plugin: id, Name: mt.Name, Value: mt.Value, Unit: clipTo(mt.Unit, 32), Labels: labels(mt.Labels)})
+			out = append(out, protocol.PluginMetric{Plugin: id, Name: mt.Name, Value: mt.Value, Unit: protocol.Clip(mt.Unit, 32), Labels: labels(mt.Labels)})
 		}
 	}
 	return out
@@ -129,7 +129,7 @@ func (m *Manager) Facts(ctx context.Context) []protocol.PluginFact {
 				continue
 			}
 			n++
-			out = append(out, protocol.PluginFact{Plugin: id, Key: f.Key, Value: clipTo(f.Value, maxFactValue)})
+			out = append(out, protocol.PluginFact{Plugin: id, Key: f.Key, Value: protocol.Clip(f.Value, maxFactValue)})
 		}
 	}
 	return out
@@ -144,14 +144,7 @@ func labels(in map[string]string) map[string]string {
 		if len(out) == maxLabels {
 			break
 		}
-		out[clipTo(k, maxNameLen)] = clipTo(v, maxNameLen)
+		out[protocol.Clip(k, maxNameLen)] = protocol.Clip(v, maxNameLen)
 	}
 	return out
-}
-
-func clipTo(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
-	}
-	return s
 }

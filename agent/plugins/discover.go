@@ -35,7 +35,7 @@ var errTooMany = errors.New("too many assets")
 func (m *Manager) Discover(ctx context.Context, d protocol.DiscoverPayload) (assets []Asset, note string, err error) {
 	p := m.running(d.Plugin)
 	if p == nil || p.offer.Kind != string(sdk.KindScanner) {
-		return nil, "", fmt.Errorf("plugin %q: %w", clip(d.Plugin), ErrNotScanner)
+		return nil, "", fmt.Errorf("plugin %q: %w", protocol.Abbrev(d.Plugin, 48), ErrNotScanner)
 	}
 	sc, err := p.sup.Scanner()
 	if err != nil {
@@ -95,7 +95,7 @@ func targetSpec(d protocol.DiscoverPayload) (sdk.TargetSpec, error) {
 			}
 		}
 		if err != nil {
-			return spec, fmt.Errorf("discover option %q: %w", clip(k), err)
+			return spec, fmt.Errorf("discover option %q: %w", protocol.Abbrev(k, 48), err)
 		}
 	}
 	return spec, nil

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/breeze-rmm/breeze/protocol"
 	"github.com/breeze-rmm/breeze/sdk/pack"
 )
 
@@ -29,7 +30,7 @@ func TrustedKeys(entries []string) ([]ed25519.PublicKey, error) {
 		}
 		ks, err := parseKeys(data)
 		if err != nil {
-			return nil, fmt.Errorf("plugin trusted key %s: %w", clip(e), err)
+			return nil, fmt.Errorf("plugin trusted key %s: %w", protocol.Abbrev(strings.TrimSpace(e), 48), err)
 		}
 		keys = append(keys, ks...)
 	}
@@ -71,12 +72,4 @@ func parseKeys(data []byte) ([]ed25519.PublicKey, error) {
 		return nil, fmt.Errorf("no PEM PUBLIC KEY block")
 	}
 	return out, nil
-}
-
-func clip(s string) string {
-	s = strings.TrimSpace(s)
-	if len(s) > 48 {
-		return s[:48] + "..."
-	}
-	return s
 }

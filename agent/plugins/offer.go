@@ -24,13 +24,13 @@ var agentKinds = map[sdk.Kind]bool{sdk.KindCollector: true, sdk.KindScriptRuntim
 // checkOffer refuses an offer the agent must not act on.
 func checkOffer(o protocol.PluginOffer, maxSize int64) error {
 	if !idRE.MatchString(o.ID) || strings.Contains(o.ID, "..") {
-		return fmt.Errorf("offer has a malformed plugin id %q", clip(o.ID))
+		return fmt.Errorf("offer has a malformed plugin id %q", protocol.Abbrev(o.ID, 48))
 	}
 	if _, err := manifest.ParseVersion(o.Version); err != nil || strings.ContainsAny(o.Version, `/\`) {
-		return fmt.Errorf("offer has a malformed version %q", clip(o.Version))
+		return fmt.Errorf("offer has a malformed version %q", protocol.Abbrev(o.Version, 48))
 	}
 	if !agentKinds[sdk.Kind(o.Kind)] {
-		return fmt.Errorf("kind %q does not run on agents", clip(o.Kind))
+		return fmt.Errorf("kind %q does not run on agents", protocol.Abbrev(o.Kind, 48))
 	}
 	if !sha256RE.MatchString(o.SHA256) {
 		return fmt.Errorf("offer has no valid archive sha256")
@@ -50,7 +50,7 @@ func archivePath(p string) (string, error) {
 	u, err := url.Parse(p)
 	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Fragment != "" ||
 		!strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.Contains(p, "..") || strings.Contains(p, `\`) {
-		return "", fmt.Errorf("offer has an archive path %q outside the server's API", clip(p))
+		return "", fmt.Errorf("offer has an archive path %q outside the server's API", protocol.Abbrev(p, 48))
 	}
 	return p, nil
 }

@@ -89,7 +89,7 @@ func (s *shard) enroll(ctx context.Context, a *agent, key string) error {
 		case res.StatusCode == http.StatusCreated:
 			var out protocol.EnrollResponse
 			if err := json.Unmarshal(data, &out); err != nil || !strings.HasPrefix(out.AgentToken, protocol.AgentTokenPrefix) {
-				return fmt.Errorf("enroll: malformed answer %q", clip(data))
+				return fmt.Errorf("enroll: malformed answer %q", protocol.Abbrev(strings.TrimSpace(string(data)), 200))
 			}
 			a.deviceID, a.token = out.DeviceID, out.AgentToken
 			return nil
@@ -103,21 +103,13 @@ func (s *shard) enroll(ctx context.Context, a *agent, key string) error {
 				return ctx.Err()
 			}
 		case res.StatusCode >= 500:
-			last = fmt.Errorf("enroll: %s: %s", res.Status, clip(data))
+			last = fmt.Errorf("enroll: %s: %s", res.Status, protocol.Abbrev(strings.TrimSpace(string(data)), 200))
 		default:
-			return fmt.Errorf("enroll: %s: %s", res.Status, clip(data))
+			return fmt.Errorf("enroll: %s: %s", res.Status, protocol.Abbrev(strings.TrimSpace(string(data)), 200))
 		}
 	}
 	if last == nil {
 		last = errors.New("enroll failed")
 	}
 	return last
-}
-
-func clip(b []byte) string {
-	s := strings.TrimSpace(string(b))
-	if len(s) > 200 {
-		s = s[:200] + "..."
-	}
-	return s
 }

@@ -17,3 +17,12 @@ func ClipUTF8(s string, n int) (string, bool) {
 	}
 	return s[:n], true
 }
+
+// Abbrev is s cut to at most n bytes on a character boundary, with "..."
+// after a cut: for echoing untrusted text in a message.
+func Abbrev(s string, n int) string {
+	if c, cut := ClipUTF8(s, n); cut {
+		return c + "..."
+	}
+	return s
+}

@@ -32,3 +32,16 @@ func TestClipUTF8(t *testing.T) {
 		t.Fatalf("clipped %d bytes, valid %v", len(got), utf8.ValidString(got))
 	}
 }
+
+func TestAbbrevNeverCutsARune(t *testing.T) {
+	s := "aé€😀b"
+	for n := 0; n <= len(s); n++ {
+		got := Abbrev(s, n)
+		if !utf8.ValidString(got) || !strings.HasPrefix(s, strings.TrimSuffix(got, "...")) {
+			t.Errorf("Abbrev(%q, %d) = %q", s, n, got)
+		}
+	}
+	if got := Abbrev("€€", 4); got != "€..." {
+		t.Errorf("Abbrev = %q, want %q", got, "€...")
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/breeze-rmm/breeze/sdk"
 )
@@ -129,9 +130,14 @@ func parsePlain(out []byte) []string {
 	return units
 }
 
+// truncate keeps at most n bytes of s without splitting a character
+// (plugins import only the SDK, hence no shared helper).
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n]
 }

@@ -162,7 +162,7 @@ func (l *link) handle(sess Session, data []byte) {
 		l.fromAgent(ctx, r, h, data)
 		return
 	}
-	l.refuse(h.ID, codeUnknownType, fmt.Sprintf("unknown frame type %q", clip(h.Type)))
+	l.refuse(h.ID, codeUnknownType, fmt.Sprintf("unknown frame type %q", domain.Abbrev(h.Type, 64)))
 }
 
 // linkFrame serves one of the link's own frame types.
@@ -243,7 +243,7 @@ func (l *link) onPluginStates(ctx context.Context, sess Session, h protocol.Head
 
 func (l *link) decode(data []byte, v any, id string) bool {
 	if err := json.Unmarshal(data, v); err != nil {
-		l.refuse(id, codeMalformed, "frame does not match its type: "+clip(err.Error()))
+		l.refuse(id, codeMalformed, "frame does not match its type: "+domain.Abbrev(err.Error(), 64))
 		return false
 	}
 	return true
@@ -454,11 +454,3 @@ func publicMessage(err error) string {
 	return "refused"
 }
 
-// clip bounds agent-chosen text echoed back.
-func clip(s string) string {
-	const max = 64
-	if len(s) <= max {
-		return s
-	}
-	return s[:max] + "..."
-}

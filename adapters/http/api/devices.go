@@ -291,7 +291,7 @@ func strictQuery(c *gin.Context, names ...string) (url.Values, error) {
 	}
 	for k, vs := range v {
 		if !allowed[k] {
-			return nil, domain.Invalidf("unknown query parameter %q", clip(k))
+			return nil, domain.Invalidf("unknown query parameter %q", domain.Abbrev(k, 64))
 		}
 		if len(vs) > 1 {
 			return nil, domain.Invalidf("query parameter %q is given more than once", k)

@@ -43,7 +43,7 @@ func parseList(c *gin.Context, filters ...string) (listQuery, error) {
 	}
 	for k, vs := range v {
 		if !allowed[k] {
-			return listQuery{}, domain.Invalidf("unknown query parameter %q", clip(k))
+			return listQuery{}, domain.Invalidf("unknown query parameter %q", domain.Abbrev(k, 64))
 		}
 		if len(vs) > 1 {
 			return listQuery{}, domain.Invalidf("query parameter %q is given more than once", k)
@@ -94,19 +94,6 @@ func (q listQuery) time(name string) (time.Time, error) {
 		return time.Time{}, domain.Invalidf("%s must be an RFC 3339 time such as 2024-05-01T12:00:00Z", name)
 	}
 	return t.UTC(), nil
-}
-
-// clip bounds attacker-chosen text echoed in an error.
-func clip(s string) string {
-	const max = 64
-	if len(s) <= max {
-		return s
-	}
-	cut := max
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "..."
 }
 
 // Documentation of the shared query parameters.

@@ -90,7 +90,7 @@ func resultStatus(s string) (domain.CommandStatus, error) {
 	case protocol.ResultCancelled:
 		return domain.CommandCancelled, nil
 	}
-	return "", domain.Invalidf("unknown result status %q", clip(s))
+	return "", domain.Invalidf("unknown result status %q", domain.Abbrev(s, 64))
 }
 
 func agentTime(t, now time.Time) time.Time {

@@ -26,7 +26,7 @@ var agentFrames = map[string]func(s *Service, ctx context.Context, deviceID stri
 func (s *Service) FromAgent(ctx context.Context, deviceID, typ string, raw []byte) error {
 	handle, ok := agentFrames[typ]
 	if !ok {
-		return domain.Invalidf("not a command frame: %q", clip(typ))
+		return domain.Invalidf("not a command frame: %q", domain.Abbrev(typ, 64))
 	}
 	err := handle(s, ctx, deviceID, raw)
 	var de decodeError

@@ -21,7 +21,7 @@ const (
 func validatePayload(action string, payload json.RawMessage) (actions.Spec, json.RawMessage, error) {
 	spec, ok := actions.Lookup(action)
 	if !ok {
-		return actions.Spec{}, nil, domain.Invalidf("unknown action %q", clip(action))
+		return actions.Spec{}, nil, domain.Invalidf("unknown action %q", domain.Abbrev(action, 64))
 	}
 	if len(payload) > maxPayload {
 		return actions.Spec{}, nil, domain.Invalidf("payload of %d bytes, max %d", len(payload), maxPayload)
@@ -48,9 +48,3 @@ func (s *Service) limits(spec actions.Spec, timeout time.Duration) (time.Duratio
 	return timeout, outputCap
 }
 
-func clip(s string) string {
-	if len(s) > 64 {
-		return s[:64] + "…"
-	}
-	return s
-}

@@ -52,7 +52,7 @@ func (r *Router) FromAgent(ctx context.Context, deviceID, typ, id string, raw []
 	spec, ok := protocol.Frame(typ)
 	route := r.routes[spec.Route]
 	if !ok || !spec.Remote() || !spec.From(protocol.ToServer) || route == nil {
-		return domain.Invalidf("not a remote-work frame from an agent: %q", clip(typ))
+		return domain.Invalidf("not a remote-work frame from an agent: %q", domain.Abbrev(typ, 64))
 	}
 	return route(ctx, deviceID, typ, id, raw)
 }
@@ -65,13 +65,6 @@ func (r *Router) stream(ctx context.Context, deviceID, typ, id string, raw []byt
 		return domain.Invalidf("a %s frame needs the id of its stream", typ)
 	}
 	return r.d.Relay.Stream(ctx, deviceID, id, raw)
-}
-
-func clip(s string) string {
-	if len(s) > 64 {
-		return s[:64] + "…"
-	}
-	return s
 }
 
 // LinkUp implements agentws.Remote: claim the device for this node, then

@@ -38,12 +38,12 @@ func coerce(p domain.ScriptParam, v any) (string, error) {
 	switch p.Type {
 	case domain.ParamNumber:
 		if _, err := strconv.ParseFloat(s, 64); err != nil {
-			return "", domain.Invalidf("parameter %q: %q is not a number", p.Name, clip(s))
+			return "", domain.Invalidf("parameter %q: %q is not a number", p.Name, domain.Abbrev(s, 64))
 		}
 	case domain.ParamBoolean:
 		b, err := strconv.ParseBool(s)
 		if err != nil {
-			return "", domain.Invalidf("parameter %q: %q is not true or false", p.Name, clip(s))
+			return "", domain.Invalidf("parameter %q: %q is not true or false", p.Name, domain.Abbrev(s, 64))
 		}
 		s = strconv.FormatBool(b)
 	}
@@ -103,7 +103,7 @@ func bind(sc *domain.Script, values map[string]any) (protocol.RunScriptPayload, 
 	}
 	for name := range values {
 		if !known[name] {
-			return p, nil, domain.Invalidf("the script has no parameter %q", clip(name))
+			return p, nil, domain.Invalidf("the script has no parameter %q", domain.Abbrev(name, 64))
 		}
 	}
 	return p, kept, nil

@@ -24,7 +24,7 @@ func (s *Service) validate(sc *domain.Script) error {
 		return domain.Invalidf("description longer than 4000 characters")
 	}
 	if !slices.Contains(Languages, sc.Language) && !slices.Contains(s.d.ExtraLanguages, sc.Language) {
-		return domain.Invalidf("language %q is not one of %s", clip(sc.Language), strings.Join(append(append([]string{}, Languages...), s.d.ExtraLanguages...), ", "))
+		return domain.Invalidf("language %q is not one of %s", domain.Abbrev(sc.Language, 64), strings.Join(append(append([]string{}, Languages...), s.d.ExtraLanguages...), ", "))
 	}
 	if strings.TrimSpace(sc.Body) == "" || len(sc.Body) > MaxBody {
 		return domain.Invalidf("a script needs a body of at most %d bytes", MaxBody)
@@ -36,7 +36,7 @@ func (s *Service) validate(sc *domain.Script) error {
 		return domain.Invalidf("timeoutSeconds must be within 1..%d", MaxTimeoutSeconds)
 	}
 	if sc.RunAs != "" && !userName.MatchString(sc.RunAs) {
-		return domain.Invalidf("runAs %q is not a user name", clip(sc.RunAs))
+		return domain.Invalidf("runAs %q is not a user name", domain.Abbrev(sc.RunAs, 64))
 	}
 	for _, o := range sc.OSFilter {
 		if !slices.Contains(osNames, o) {
@@ -54,7 +54,7 @@ func validateParams(ps []domain.ScriptParam) error {
 	for i := range ps {
 		p := &ps[i]
 		if !paramName.MatchString(p.Name) {
-			return domain.Invalidf("parameter name %q is not [A-Za-z_][A-Za-z0-9_]*", clip(p.Name))
+			return domain.Invalidf("parameter name %q is not [A-Za-z_][A-Za-z0-9_]*", domain.Abbrev(p.Name, 64))
 		}
 		up := strings.ToUpper(p.Name)
 		if seen[up] {
@@ -101,9 +101,3 @@ func secretPassing(p domain.ScriptParam) error {
 	return nil
 }
 
-func clip(s string) string {
-	if len(s) > 64 {
-		return s[:64] + "…"
-	}
-	return s
-}

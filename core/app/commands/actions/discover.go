@@ -27,7 +27,7 @@ func validateDiscover(p protocol.DiscoverPayload) error {
 	}
 	for _, t := range p.Targets {
 		if t == "" || len(t) > 253 || strings.ContainsAny(t, " \t\n;|&$`'\"") {
-			return domain.Invalidf("discover target %q is not a host or CIDR", clip(t))
+			return domain.Invalidf("discover target %q is not a host or CIDR", domain.Abbrev(t, 64))
 		}
 	}
 	if !inRange(p.Ports, 1, 65535) {

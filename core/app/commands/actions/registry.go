@@ -137,14 +137,6 @@ type decodeError struct{ err error }
 
 func (e decodeError) Error() string { return e.err.Error() }
 
-// clip bounds caller-chosen text echoed in an error.
-func clip(s string) string {
-	if len(s) > 64 {
-		return s[:64] + "…"
-	}
-	return s
-}
-
 // inRange reports lo <= v <= hi for every v.
 func inRange(vs []int, lo, hi int) bool {
 	return !slices.ContainsFunc(vs, func(v int) bool { return v < lo || v > hi })

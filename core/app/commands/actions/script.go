@@ -36,14 +36,14 @@ func validateScript(p protocol.RunScriptPayload) error {
 	}
 	for k := range p.Env {
 		if !envName.MatchString(k) {
-			return domain.Invalidf("environment variable name %q is not [A-Za-z_][A-Za-z0-9_]*", clip(k))
+			return domain.Invalidf("environment variable name %q is not [A-Za-z_][A-Za-z0-9_]*", domain.Abbrev(k, 64))
 		}
 	}
 	if len(p.SecretArgs) > 0 {
 		return domain.Invalidf("run_script: secrets travel in env (secretEnv), never in args: arguments are visible to every local user in the process list")
 	}
 	if p.RunAs != "" && !userName.MatchString(p.RunAs) {
-		return domain.Invalidf("runAs %q is not a user name", clip(p.RunAs))
+		return domain.Invalidf("runAs %q is not a user name", domain.Abbrev(p.RunAs, 64))
 	}
 	return nil
 }
