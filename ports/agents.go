@@ -58,9 +58,17 @@ type PresenceStore interface {
 type TelemetryStore interface {
 	// Write stores a batch of samples (COPY on PostgreSQL, one transaction
 	// on SQLite), updates each device's latest sample (the newest At wins,
-	// so late buffered heartbeats never overwrite fresher ones) and its
-	// last_seen_at. Samples of unknown devices are dropped.
-	Write(ctx context.Context, samples []domain.MetricSample) error
+	// so late buffered heartbeats never overwrite fresher ones) and raises
+	// its last_seen_at to its newest sample's At. Samples of unknown
+	// devices are dropped.
+	//
+	// A non-zero seen is when the batch was received from live links: in
+	// the same statement, each device of the batch that is pending,
+	// offline or online becomes online and its last_seen_at is raised to
+	// seen too (never lowered), exactly as a Presence().Mark with IfStatus
+	// pending, offline, online would, so the batch writer touches each
+	// device row once. A decommissioned device keeps its status.
+	Write(ctx context.Context, samples []domain.MetricSample, seen time.Time) error
 	// Latest is the device's newest sample; ErrNotFound when it has none.
 	Latest(ctx context.Context, s domain.Scope, deviceID string) (*domain.MetricSample, error)
 	// Query downsamples the device's samples in [from, to) into buckets of

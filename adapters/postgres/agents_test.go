@@ -114,9 +114,9 @@ func TestTelemetryDuplicatesAndUnknownDevicesAreDropped(t *testing.T) {
 		sample(d.ID, at.Add(time.Second), 20), // a second real sample
 	}
 	batch[4].Detail = "bad \xff utf-8 \x00" // must not fail the batch
-	must(t, st.Telemetry().Write(ctx, batch))
+	must(t, st.Telemetry().Write(ctx, batch, time.Time{}))
 	// Redelivered in a later batch: ignored, the first stored value stays.
-	must(t, st.Telemetry().Write(ctx, []domain.MetricSample{sample(d.ID, at, 55), sample(d.ID, at.Add(time.Second), 66)}))
+	must(t, st.Telemetry().Write(ctx, []domain.MetricSample{sample(d.ID, at, 55), sample(d.ID, at.Add(time.Second), 66)}, time.Time{}))
 
 	if n := countMetrics(t, st, d.ID); n != 2 {
 		t.Fatalf("%d samples stored, want 2", n)
@@ -141,8 +141,8 @@ func TestTelemetryLatestNotOverwrittenByOlder(t *testing.T) {
 	t2 := time.Now().UTC().Truncate(time.Microsecond)
 	t1 := t2.Add(-time.Minute)
 
-	must(t, st.Telemetry().Write(ctx, []domain.MetricSample{sample(d.ID, t2, 2)}))
-	must(t, st.Telemetry().Write(ctx, []domain.MetricSample{sample(d.ID, t1, 1)})) // a late buffered heartbeat
+	must(t, st.Telemetry().Write(ctx, []domain.MetricSample{sample(d.ID, t2, 2)}, time.Time{}))
+	must(t, st.Telemetry().Write(ctx, []domain.MetricSample{sample(d.ID, t1, 1)}, time.Time{})) // a late buffered heartbeat
 	l, err := st.Telemetry().Latest(ctx, domain.GlobalScope(), d.ID)
 	must(t, err)
 	if !l.At.Equal(t2) || l.CPUPercent != 2 {
@@ -194,7 +194,7 @@ func TestTelemetryWriteFromTwoPoolsConcurrently(t *testing.T) {
 		wg.Go(func() {
 			for r := range rounds {
 				// Both nodes write every round: half the samples are redeliveries.
-				if err := st.Telemetry().Write(ctx, batch(r, w == 1)); err != nil {
+				if err := st.Telemetry().Write(ctx, batch(r, w == 1), time.Time{}); err != nil {
 					errs <- fmt.Errorf("node %d round %d: %w", w, r, err)
 				}
 			}
@@ -246,8 +246,8 @@ func TestTelemetryWriteInsideTransaction(t *testing.T) {
 	boom := errors.New("boom")
 	err := st.InTx(ctx, func(ctx context.Context, tx ports.Store) error {
 		tel := tx.Telemetry()
-		must(t, tel.Write(ctx, []domain.MetricSample{sample(d.ID, at, 1)}))
-		must(t, tel.Write(ctx, []domain.MetricSample{sample(d.ID, at.Add(time.Second), 2)}))
+		must(t, tel.Write(ctx, []domain.MetricSample{sample(d.ID, at, 1)}, time.Time{}))
+		must(t, tel.Write(ctx, []domain.MetricSample{sample(d.ID, at.Add(time.Second), 2)}, time.Time{}))
 		return boom
 	})
 	if !errors.Is(err, boom) {
@@ -258,17 +258,17 @@ func TestTelemetryWriteInsideTransaction(t *testing.T) {
 	}
 	must(t, st.InTx(ctx, func(ctx context.Context, tx ports.Store) error {
 		tel := tx.Telemetry()
-		if err := tel.Write(ctx, []domain.MetricSample{sample(d.ID, at, 1)}); err != nil {
+		if err := tel.Write(ctx, []domain.MetricSample{sample(d.ID, at, 1)}, time.Time{}); err != nil {
 			return err
 		}
-		return tel.Write(ctx, []domain.MetricSample{sample(d.ID, at.Add(time.Second), 2)})
+		return tel.Write(ctx, []domain.MetricSample{sample(d.ID, at.Add(time.Second), 2)}, time.Time{})
 	}))
 	if n := countMetrics(t, st, d.ID); n != 2 {
 		t.Fatalf("%d samples stored, want 2", n)
 	}
 	// The pooled path still works after the session held a stage from InTx.
 	for range 5 {
-		must(t, st.Telemetry().Write(ctx, []domain.MetricSample{sample(d.ID, at.Add(time.Minute), 3)}))
+		must(t, st.Telemetry().Write(ctx, []domain.MetricSample{sample(d.ID, at.Add(time.Minute), 3)}, time.Time{}))
 	}
 	if n := countMetrics(t, st, d.ID); n != 3 {
 		t.Fatalf("%d samples stored, want 3", n)
@@ -288,7 +288,7 @@ func TestTelemetryPruneLargeBacklog(t *testing.T) {
 			batch = append(batch, sample(d.ID, base.Add(time.Duration(i)*time.Second), 1))
 		}
 	}
-	must(t, st.Telemetry().Write(ctx, batch))
+	must(t, st.Telemetry().Write(ctx, batch, time.Time{}))
 	cut := base.Add(4000 * time.Second)
 	n, err := st.Telemetry().Prune(ctx, cut)
 	must(t, err)
@@ -327,11 +327,11 @@ func TestTelemetryFailedWriteLeavesConnectionClean(t *testing.T) {
 	at := time.Now().UTC().Truncate(time.Second)
 
 	for _, tx := range []bool{false, true} {
-		write := func(s []domain.MetricSample) error { return st.Telemetry().Write(ctx, s) }
+		write := func(s []domain.MetricSample) error { return st.Telemetry().Write(ctx, s, time.Time{}) }
 		if tx {
 			write = func(s []domain.MetricSample) error {
 				return st.InTx(ctx, func(ctx context.Context, tx ports.Store) error {
-					return tx.Telemetry().Write(ctx, s)
+					return tx.Telemetry().Write(ctx, s, time.Time{})
 				})
 			}
 		}
@@ -359,10 +359,10 @@ func TestTelemetryFailedWriteLeavesConnectionClean(t *testing.T) {
 	// A cancelled context fails fast and leaves the connection usable too.
 	cctx, cancel := context.WithCancel(ctx)
 	cancel()
-	if err := st.Telemetry().Write(cctx, []domain.MetricSample{sample(devs[0].ID, at.Add(time.Hour), 1)}); err == nil {
+	if err := st.Telemetry().Write(cctx, []domain.MetricSample{sample(devs[0].ID, at.Add(time.Hour), 1)}, time.Time{}); err == nil {
 		t.Fatal("Write with a cancelled context succeeded")
 	}
-	must(t, st.Telemetry().Write(ctx, []domain.MetricSample{sample(devs[0].ID, at.Add(2*time.Hour), 1)}))
+	must(t, st.Telemetry().Write(ctx, []domain.MetricSample{sample(devs[0].ID, at.Add(2*time.Hour), 1)}, time.Time{}))
 	if n := countMetrics(t, st, devs[0].ID); n != 1 {
 		t.Fatalf("%d samples after a cancelled and a good Write, want 1", n)
 	}

@@ -153,8 +153,8 @@ func TestTelemetryDuplicateSamplesIgnored(t *testing.T) {
 	ctx := context.Background()
 	id := fx.devices[0].ID
 	at := time.Now().UTC().Truncate(time.Microsecond)
-	must(t, fx.st.Telemetry().Write(ctx, []domain.MetricSample{sample(id, at, 10), sample(id, at, 20)}))
-	must(t, fx.st.Telemetry().Write(ctx, []domain.MetricSample{sample(id, at, 30)}))
+	must(t, fx.st.Telemetry().Write(ctx, []domain.MetricSample{sample(id, at, 10), sample(id, at, 20)}, time.Time{}))
+	must(t, fx.st.Telemetry().Write(ctx, []domain.MetricSample{sample(id, at, 30)}, time.Time{}))
 	if n := countRows(t, fx.st, "SELECT count(*) FROM device_metrics WHERE device_id = ?", id); n != 1 {
 		t.Fatalf("%d rows stored, want 1", n)
 	}
@@ -180,8 +180,8 @@ func TestTelemetryLatestNotOverwrittenByOlder(t *testing.T) {
 	t1 := t2.Add(-time.Minute)
 	want := sample(d.ID, t2, 55.5)
 	want.MemoryUsed = 1<<63 + 5 // past int64: clamped
-	must(t, fx.st.Telemetry().Write(ctx, []domain.MetricSample{want}))
-	must(t, fx.st.Telemetry().Write(ctx, []domain.MetricSample{sample(d.ID, t1, 99)}))
+	must(t, fx.st.Telemetry().Write(ctx, []domain.MetricSample{want}, time.Time{}))
+	must(t, fx.st.Telemetry().Write(ctx, []domain.MetricSample{sample(d.ID, t1, 99)}, time.Time{}))
 	l, err := fx.st.Telemetry().Latest(ctx, domain.Scope{SiteIDs: []string{fx.site.ID}}, d.ID)
 	must(t, err)
 	if !l.At.Equal(t2) || l.CPUPercent != 55.5 || l.Detail != want.Detail || l.ProcessCount != 212 || l.MemoryUsed != 1<<63-1 {
@@ -209,7 +209,7 @@ func TestTelemetryUnknownDevicesDropped(t *testing.T) {
 	at := time.Now().UTC()
 	must(t, fx.st.InTx(ctx, func(ctx context.Context, tx ports.Store) error {
 		return tx.(*Store).Telemetry().Write(ctx, []domain.MetricSample{
-			sample(domain.NewID(), at, 1), sample("not-an-id", at, 2), sample(id, at, 3)})
+			sample(domain.NewID(), at, 1), sample("not-an-id", at, 2), sample(id, at, 3)}, time.Time{})
 	}))
 	if n := countRows(t, fx.st, "SELECT count(*) FROM device_metrics"); n != 1 {
 		t.Fatalf("%d rows stored, want 1", n)
@@ -217,7 +217,7 @@ func TestTelemetryUnknownDevicesDropped(t *testing.T) {
 	if n := countRows(t, fx.st, "SELECT count(*) FROM device_latest"); n != 1 {
 		t.Fatalf("%d latest rows, want 1", n)
 	}
-	if err := fx.st.Telemetry().Write(ctx, []domain.MetricSample{{DeviceID: id}}); !errors.Is(err, domain.ErrInvalid) {
+	if err := fx.st.Telemetry().Write(ctx, []domain.MetricSample{{DeviceID: id}}, time.Time{}); !errors.Is(err, domain.ErrInvalid) {
 		t.Fatalf("Write without At = %v, want ErrInvalid", err)
 	}
 }
@@ -236,7 +236,7 @@ func TestTelemetryWriteVolume(t *testing.T) {
 			k := b*batch + i
 			buf[i] = sample(fx.devices[k%devices].ID, base.Add(time.Duration(k/devices)*time.Minute), float64(k%100))
 		}
-		must(t, fx.st.Telemetry().Write(ctx, buf))
+		must(t, fx.st.Telemetry().Write(ctx, buf, time.Time{}))
 	}
 	elapsed := time.Since(start)
 	t.Logf("%d rows in %v: %.0f rows/s", batch*batches, elapsed, float64(batch*batches)/elapsed.Seconds())
@@ -267,7 +267,7 @@ func TestTelemetryQueryBuckets(t *testing.T) {
 	for i := range 10 { // one sample a minute, cpu 0..90
 		buf = append(buf, sample(id, from.Add(time.Duration(i)*time.Minute), float64(i*10)))
 	}
-	must(t, fx.st.Telemetry().Write(ctx, buf))
+	must(t, fx.st.Telemetry().Write(ctx, buf, time.Time{}))
 	pts, err := fx.st.Telemetry().Query(ctx, domain.GlobalScope(), id, from, from.Add(9*time.Minute), 5*time.Minute)
 	must(t, err)
 	if len(pts) != 2 || !pts[0].At.Equal(from) || pts[0].Samples != 5 || pts[0].CPUAvg != 20 || pts[0].CPUMax != 40 ||
@@ -338,7 +338,7 @@ func TestDeviceDeleteCascadesAgentRows(t *testing.T) {
 	ctx := context.Background()
 	id := fx.devices[0].ID
 	must(t, fx.st.AgentTokens().Set(ctx, id, "tok", time.Now()))
-	must(t, fx.st.Telemetry().Write(ctx, []domain.MetricSample{sample(id, time.Now(), 1)}))
+	must(t, fx.st.Telemetry().Write(ctx, []domain.MetricSample{sample(id, time.Now(), 1)}, time.Time{}))
 	must(t, fx.st.Inventory().Put(ctx, &domain.DeviceInventory{DeviceID: id, Document: `{"full":true}`}))
 	if got, err := fx.st.AgentTokens().Lookup(ctx, "tok"); err != nil || got != id {
 		t.Fatalf("Lookup = %q, %v", got, err)
@@ -371,7 +371,7 @@ func BenchmarkTelemetryWrite(b *testing.B) {
 	}
 	b.ResetTimer()
 	for n := range b.N {
-		if err := fx.st.Telemetry().Write(ctx, bufs[n]); err != nil {
+		if err := fx.st.Telemetry().Write(ctx, bufs[n], time.Time{}); err != nil {
 			b.Fatal(err)
 		}
 	}

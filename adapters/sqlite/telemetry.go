@@ -29,6 +29,16 @@ var (
 	// exist; samples of the others are dropped.
 	touchSQL = chunkSQL("UPDATE devices SET last_seen_at = coalesce(max(devices.last_seen_at, v.column2), v.column2) FROM (VALUES ",
 		"(?, ?)", ") AS v WHERE devices.id = v.column1 RETURNING devices.id")
+	// touchSeenSQL is touchSQL for a batch received from live links (Write
+	// with a seen time, the third value of each row): a device that is
+	// pending, offline or online also becomes online and is seen at that
+	// time, as Presence().Mark would do, in the same statement. SET
+	// expressions all read the row as it was.
+	touchSeenSQL = chunkSQL("UPDATE devices SET"+
+		" status = CASE WHEN status IN "+linkedIn+" THEN '"+string(domain.DeviceOnline)+"' ELSE status END,"+
+		" last_seen_at = CASE WHEN status IN "+linkedIn+" THEN max(coalesce(devices.last_seen_at, v.column2), v.column2, v.column3)"+
+		" ELSE coalesce(max(devices.last_seen_at, v.column2), v.column2) END FROM (VALUES ",
+		"(?, ?, ?)", ") AS v WHERE devices.id = v.column1 RETURNING devices.id")
 	// insertSampleSQL ignores a sample already stored (same device and at:
 	// a redelivered buffered heartbeat), and only that: any other failure
 	// still fails the batch. Of two equal rows in one statement the first
@@ -43,6 +53,9 @@ var (
 			" load1 = excluded.load1, uptime = excluded.uptime, process_count = excluded.process_count, detail = excluded.detail"+
 			" WHERE excluded.at > device_latest.at")
 )
+
+// linkedIn lists the statuses a reporting device moves from to online.
+var linkedIn = "('" + string(domain.DevicePending) + "', '" + string(domain.DeviceOffline) + "', '" + string(domain.DeviceOnline) + "')"
 
 const (
 	sampleRow      = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -113,12 +126,13 @@ func scanSample(r rowScanner) (*domain.MetricSample, error) {
 	return &m, nil
 }
 
-// Write stores the batch in one IMMEDIATE transaction: touchSQL over the
-// batch's devices (newest sample each), which also finds the unknown ones;
+// Write stores the batch in one IMMEDIATE transaction: touchSQL (or
+// touchSeenSQL, given seen) over the batch's devices (newest sample
+// each), which also finds the unknown ones;
 // insertSampleSQL over the samples of known devices, in batch order;
 // latestSQL with each known device's newest sample. A sample without a
 // time is a caller bug: ErrInvalid, and nothing is written.
-func (ts telemetryStore) Write(ctx context.Context, samples []domain.MetricSample) error {
+func (ts telemetryStore) Write(ctx context.Context, samples []domain.MetricSample, seen time.Time) error {
 	newest := make(map[string]int, min(len(samples), 1024)) // device → index of its newest sample
 	order := make([]string, 0, min(len(samples), 1024))     // devices in first-seen order
 	for i := range samples {
@@ -146,10 +160,17 @@ func (ts telemetryStore) Write(ctx context.Context, samples []domain.MetricSampl
 		known := make(map[string]bool, len(order))
 		err := chunked(len(order), func(start, size int) error {
 			args = args[:0]
+			touch := touchSQL[size]
 			for _, id := range order[start : start+size] {
 				args = append(args, id, micros(samples[newest[id]].At))
+				if !seen.IsZero() {
+					args = append(args, micros(seen))
+				}
 			}
-			rows, err := q.QueryContext(ctx, touchSQL[size], args...)
+			if !seen.IsZero() {
+				touch = touchSeenSQL[size]
+			}
+			rows, err := q.QueryContext(ctx, touch, args...)
 			if err != nil {
 				return err
 			}
@@ -166,16 +187,22 @@ func (ts telemetryStore) Write(ctx context.Context, samples []domain.MetricSampl
 		if err != nil {
 			return failure{op: "write telemetry"}.wrap(err)
 		}
+		// Each kept sample is made storable and bound once: the newest of
+		// each device (in a batch of distinct devices, every sample) goes
+		// to both statements.
 		keep := make([]int, 0, len(samples)) // samples of known devices
+		bound := make([]any, len(samples)*sampleRowWidth)
 		for i := range samples {
 			if known[samples[i].DeviceID] {
 				keep = append(keep, i)
+				appendSample(bound[i*sampleRowWidth:i*sampleRowWidth:(i+1)*sampleRowWidth], &samples[i])
 			}
 		}
+		row := func(i int) []any { return bound[i*sampleRowWidth : (i+1)*sampleRowWidth] }
 		err = chunked(len(keep), func(start, size int) error {
 			args = args[:0]
 			for _, i := range keep[start : start+size] {
-				args = appendSample(args, &samples[i])
+				args = append(args, row(i)...)
 			}
 			_, err := q.ExecContext(ctx, insertSampleSQL[size], args...)
 			return err
@@ -192,7 +219,7 @@ func (ts telemetryStore) Write(ctx context.Context, samples []domain.MetricSampl
 		err = chunked(len(latest), func(start, size int) error {
 			args = args[:0]
 			for _, i := range latest[start : start+size] {
-				args = appendSample(args, &samples[i])
+				args = append(args, row(i)...)
 			}
 			_, err := q.ExecContext(ctx, latestSQL[size], args...)
 			return err

@@ -300,7 +300,7 @@ func (ps fakePresence) StaleOnline(_ context.Context, cutoff time.Time, limit in
 
 type fakeTelemetry struct{ f *agentFake }
 
-func (ts fakeTelemetry) Write(_ context.Context, samples []domain.MetricSample) error {
+func (ts fakeTelemetry) Write(_ context.Context, samples []domain.MetricSample, seen time.Time) error {
 	defer ts.f.begin()()
 	for _, s := range samples {
 		d, ok := ts.f.db.devices[s.DeviceID]
@@ -320,6 +320,10 @@ func (ts fakeTelemetry) Write(_ context.Context, samples []domain.MetricSample) 
 			ts.f.ag.latest[s.DeviceID] = s
 		}
 		d.LastSeenAt = laterOf(d.LastSeenAt, s.At)
+		if !seen.IsZero() && d.Status != domain.DeviceDecommissioned {
+			d.Status = domain.DeviceOnline
+			d.LastSeenAt = laterOf(d.LastSeenAt, utcMicro(seen))
+		}
 		ts.f.db.devices[d.ID] = d
 	}
 	return nil

@@ -47,7 +47,7 @@ func cpuSample(deviceID string, at time.Time, cpu float64) domain.MetricSample {
 
 func writeSamples(t testing.TB, st ports.Store, what string, samples ...domain.MetricSample) {
 	t.Helper()
-	must(t, what, st.Telemetry().Write(t.Context(), samples))
+	must(t, what, st.Telemetry().Write(t.Context(), samples, time.Time{}))
 }
 
 func eqSample(t testing.TB, what string, got *domain.MetricSample, want domain.MetricSample) {
@@ -144,6 +144,7 @@ func testAgentTelemetry(t *testing.T, f AgentFactory, st ports.Store) {
 	t.Run("WriteStoresAndLatestReadsBack", func(t *testing.T) { telWrite(t, st) })
 	t.Run("LatestKeepsTheNewestSample", func(t *testing.T) { telLatestNewest(t, st) })
 	t.Run("WriteRaisesLastSeenOnly", func(t *testing.T) { telLastSeen(t, st) })
+	t.Run("WriteSeenMarksPresence", func(t *testing.T) { telSeen(t, st) })
 	t.Run("DuplicateSamplesAreIgnored", func(t *testing.T) { telDuplicates(t, st) })
 	t.Run("UnknownDevicesAreDropped", func(t *testing.T) { telUnknown(t, st) })
 	t.Run("LatestScope", func(t *testing.T) { telLatestScope(t, st) })
@@ -175,8 +176,8 @@ func telWrite(t *testing.T, st ports.Store) {
 		eqFields(t, "Latest", field{"At", got.At, s.At}, field{"CPUPercent", got.CPUPercent, 1.0})
 	})
 	t.Run("EmptyBatch", func(t *testing.T) {
-		must(t, "Write nil", st.Telemetry().Write(t.Context(), nil))
-		must(t, "Write empty", st.Telemetry().Write(t.Context(), []domain.MetricSample{}))
+		must(t, "Write nil", st.Telemetry().Write(t.Context(), nil, time.Time{}))
+		must(t, "Write empty", st.Telemetry().Write(t.Context(), []domain.MetricSample{}, time.Time{}))
 	})
 	t.Run("ManyDevicesOneBatch", func(t *testing.T) {
 		at := identNow()
@@ -238,6 +239,57 @@ func telLastSeen(t *testing.T, st ports.Store) {
 
 	writeSamples(t, st, "Write a late sample", cpuSample(d.ID, base.Add(time.Minute), 5))
 	eqFields(t, "device after a late sample", field{"LastSeenAt", globalDevice(t, st, d.ID).LastSeenAt, base.Add(7 * time.Minute)})
+}
+
+// telSeen: a Write with a seen time does what the batch writer's
+// Presence().Mark did, in the same statement: pending, offline and online
+// devices become online, seen at the later of seen and their newest
+// sample; a decommissioned one keeps its status and is seen at its sample
+// only; last_seen_at never goes back; nothing else of the device changes.
+func telSeen(t *testing.T, st ports.Store) {
+	c := newChain(t, st)
+	base := identNow().Add(-time.Hour)
+	seen := base.Add(10 * time.Minute)
+	pending := newDeviceSeen(t, st, c.site.ID, domain.DevicePending, time.Time{})
+	offline := newDeviceSeen(t, st, c.site.ID, domain.DeviceOffline, base)
+	online := newDeviceSeen(t, st, c.site.ID, domain.DeviceOnline, base)
+	ahead := newDeviceSeen(t, st, c.site.ID, domain.DeviceOnline, base.Add(time.Hour)) // seen later than seen
+	gone := newDeviceSeen(t, st, c.site.ID, domain.DeviceDecommissioned, base)
+	future := newDeviceSeen(t, st, c.site.ID, domain.DeviceOffline, base) // a sample newer than seen
+	befores := map[string]*domain.Device{}
+	for _, d := range []*domain.Device{pending, offline, online, ahead, gone, future} {
+		befores[d.ID] = globalDevice(t, st, d.ID)
+	}
+	must(t, "Write with seen", st.Telemetry().Write(t.Context(), []domain.MetricSample{
+		cpuSample(pending.ID, base.Add(time.Minute), 1), cpuSample(offline.ID, base.Add(2*time.Minute), 2),
+		cpuSample(online.ID, base.Add(3*time.Minute), 3), cpuSample(online.ID, base.Add(4*time.Minute), 4),
+		cpuSample(ahead.ID, base.Add(5*time.Minute), 5), cpuSample(gone.ID, base.Add(6*time.Minute), 6),
+		cpuSample(future.ID, seen.Add(time.Minute), 7),
+	}, seen))
+	for _, w := range []struct {
+		d      *domain.Device
+		status domain.DeviceStatus
+		seen   time.Time
+	}{
+		{pending, domain.DeviceOnline, seen},
+		{offline, domain.DeviceOnline, seen},
+		{online, domain.DeviceOnline, seen},
+		{ahead, domain.DeviceOnline, base.Add(time.Hour)},
+		{gone, domain.DeviceDecommissioned, base.Add(6 * time.Minute)},
+		{future, domain.DeviceOnline, seen.Add(time.Minute)},
+	} {
+		got := globalDevice(t, st, w.d.ID)
+		what := fmt.Sprintf("%s device after Write with seen", w.d.Status)
+		eqFields(t, what, field{"Status", got.Status, w.status}, field{"LastSeenAt", got.LastSeenAt, w.seen})
+		checkUTC(t, "LastSeenAt", got.LastSeenAt)
+		wantUntouched(t, what, got, befores[w.d.ID])
+	}
+	eqSample(t, "Latest after Write with seen", latest(t, st, online.ID), cpuSample(online.ID, base.Add(4*time.Minute), 4))
+
+	// A later batch seen earlier (a clock step back) moves nothing back.
+	must(t, "Write seen earlier", st.Telemetry().Write(t.Context(),
+		[]domain.MetricSample{cpuSample(online.ID, base.Add(8*time.Minute), 8)}, base.Add(9*time.Minute)))
+	eqFields(t, "device after a Write seen earlier", field{"LastSeenAt", globalDevice(t, st, online.ID).LastSeenAt, seen})
 }
 
 func telDuplicates(t *testing.T, st ports.Store) {

@@ -85,7 +85,7 @@ func writeAgentRows(ctx context.Context, tx ports.Store, c chain, d *domain.Devi
 		return r, fmt.Errorf("set token: %w", err)
 	}
 	r.sample = cpuSample(d.ID, identNow(), 42)
-	if err := tx.Telemetry().Write(ctx, []domain.MetricSample{r.sample}); err != nil {
+	if err := tx.Telemetry().Write(ctx, []domain.MetricSample{r.sample}, time.Time{}); err != nil {
 		return r, fmt.Errorf("write telemetry: %w", err)
 	}
 	r.inventory = &domain.DeviceInventory{DeviceID: d.ID, UpdatedAt: identNow(), Document: inventoryDoc("tx", 1)}

@@ -221,7 +221,7 @@ func TestDeviceMetricsDownsampled(t *testing.T) {
 		}
 		samples = append(samples, domain.MetricSample{DeviceID: id, At: at, CPUPercent: cpu, MemoryUsed: 100, MemoryTotal: 200})
 	}
-	if err := ts.AgentStore.Telemetry().Write(ctx, samples); err != nil {
+	if err := ts.AgentStore.Telemetry().Write(ctx, samples, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
 	tok := ts.Login(t, a.Admin.Email, a.Admin.Password)

@@ -29,16 +29,18 @@ type fakeTelemetry struct {
 	ports.TelemetryStore
 	mu      sync.Mutex
 	batches [][]domain.MetricSample
+	seen    []time.Time // each written batch's seen
 	fail    bool
 }
 
-func (f *fakeTelemetry) Write(_ context.Context, s []domain.MetricSample) error {
+func (f *fakeTelemetry) Write(_ context.Context, s []domain.MetricSample, seen time.Time) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.fail {
 		return errors.New("database away")
 	}
 	f.batches = append(f.batches, append([]domain.MetricSample(nil), s...))
+	f.seen = append(f.seen, seen)
 	return nil
 }
 
@@ -131,21 +133,16 @@ func TestBatchWriterRetriesAndFlushesOnStop(t *testing.T) {
 	if _, s := st.tel.count(); s != 11 || w.Dropped() != 0 {
 		t.Fatalf("after stop: %d samples, %d dropped", s, w.Dropped())
 	}
-	// Presence: each device of a batch once, online, seen now, never a decommissioned one.
-	seen := map[string]bool{}
-	for _, u := range st.pres.updates {
-		seen[u.DeviceID] = true
-		if u.Status != domain.DeviceOnline || !u.LastSeenAt.Equal(now) || len(u.IfStatus) == 0 {
-			t.Fatalf("update %+v", u)
-		}
-		for _, s := range u.IfStatus {
-			if s == domain.DeviceDecommissioned {
-				t.Fatalf("a decommissioned device would come back: %+v", u)
-			}
+	// Presence goes with the samples, in the same Write: seen now (the
+	// store marks each device online unless decommissioned), and no
+	// second write of the same rows.
+	for i, at := range st.tel.seen {
+		if !at.Equal(now) {
+			t.Fatalf("batch %d written with seen %v, want %v", i, at, now)
 		}
 	}
-	if len(seen) != 3 {
-		t.Fatalf("presence for %v", seen)
+	if len(st.pres.updates) != 0 {
+		t.Fatalf("presence written apart from the samples: %+v", st.pres.updates)
 	}
 	w.Stop(context.Background()) // twice is fine
 }

@@ -36,7 +36,7 @@ type BatchDeps struct {
 
 // BatchWriter collects heartbeat samples from every link and writes them
 // in batches (Telemetry().Write: COPY on PostgreSQL, one transaction on
-// SQLite), then refreshes the presence of the devices in the batch. Add
+// SQLite), which also refreshes the presence of the batch's devices. Add
 // never blocks. A failed write is retried on the next tick with what is
 // pending, so a database away for a minute loses nothing until the queue
 // bound is reached.
@@ -217,31 +217,14 @@ func (w *BatchWriter) flush(ctx context.Context, pending []domain.MetricSample, 
 	return pending[:0]
 }
 
-// write stores one batch and refreshes its devices' presence: each is
-// online and seen now (receive time, not the agent's clock), unless
-// decommissioned.
+// write stores one batch and refreshes its devices' presence in the same
+// statement: each is online and seen now (receive time, not the agent's
+// clock), unless decommissioned.
 func (w *BatchWriter) write(ctx context.Context, batch []domain.MetricSample) error {
-	if err := w.d.Store.Telemetry().Write(ctx, batch); err != nil {
+	if err := w.d.Store.Telemetry().Write(ctx, batch, w.d.Clock.Now()); err != nil {
 		return err
 	}
 	w.written.Add(uint64(len(batch)))
-	now := w.d.Clock.Now()
-	seen := make(map[string]bool, len(batch))
-	updates := make([]domain.PresenceUpdate, 0, len(batch))
-	for _, s := range batch {
-		if seen[s.DeviceID] {
-			continue
-		}
-		seen[s.DeviceID] = true
-		updates = append(updates, domain.PresenceUpdate{
-			DeviceID: s.DeviceID, Status: domain.DeviceOnline, LastSeenAt: now,
-			IfStatus: linkedStatuses,
-		})
-	}
-	if err := w.d.Store.Presence().Mark(ctx, updates); err != nil {
-		// The samples are stored; presence catches up with the next batch.
-		w.d.Logger.Warn("presence not refreshed after a telemetry batch", "devices", len(updates), "error", err)
-	}
 	return nil
 }
 
