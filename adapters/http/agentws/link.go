@@ -453,4 +453,3 @@ func publicMessage(err error) string {
 	}
 	return "refused"
 }
-

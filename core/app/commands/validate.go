@@ -47,4 +47,3 @@ func (s *Service) limits(spec actions.Spec, timeout time.Duration) (time.Duratio
 	}
 	return timeout, outputCap
 }
-

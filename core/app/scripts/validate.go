@@ -100,4 +100,3 @@ func secretPassing(p domain.ScriptParam) error {
 	}
 	return nil
 }
-
