@@ -34,22 +34,12 @@ import (
 const apiPackage = module + "/adapters/http/api"
 
 // apiWiring are the functions that build the edge and may hold the store:
-// the audit sink appends to it, and the agent accessors come from it.
+// the audit sink appends to it.
 var apiWiring = map[string]bool{
 	"NewServer":         true,
 	"Register":          true,
 	"AuditSink":         true,
 	"Deps.withDefaults": true,
-}
-
-// apiPending are handlers that still read the store and are owned by
-// another change (the device routes in devices.go). The list only shrinks:
-// an entry that no longer reads the store fails the test until removed.
-var apiPending = map[string]bool{
-	"handlers.listDevices":     true,
-	"handlers.getDevice":       true,
-	"handlers.deviceMetrics":   true,
-	"handlers.deviceInventory": true,
 }
 
 func TestHandlersCallServicesNotTheStore(t *testing.T) {
@@ -72,20 +62,13 @@ func TestHandlersCallServicesNotTheStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	var bad []string
-	seen := map[string]bool{}
 	for _, u := range uses {
-		seen[u.fn] = true
-		if !apiWiring[u.fn] && !apiPending[u.fn] {
+		if !apiWiring[u.fn] {
 			bad = append(bad, u.String())
 		}
 	}
 	if len(bad) > 0 {
 		t.Errorf("handlers must call a core/app service, never the store; found:\n  %s", strings.Join(bad, "\n  "))
-	}
-	for fn := range apiPending {
-		if !seen[fn] {
-			t.Errorf("%s no longer reads the store: remove it from apiPending", fn)
-		}
 	}
 }
 

@@ -141,3 +141,14 @@ func deleteOne(del func(ctx context.Context, p *domain.Principal, id string) err
 		return nil
 	}
 }
+
+// refuseQuery answers 400 to a request with a query string before next
+// runs: for routes whose answer no parameter could change.
+func refuseQuery(next handlerFunc) handlerFunc {
+	return func(c *gin.Context) error {
+		if err := noQuery(c); err != nil {
+			return err
+		}
+		return next(c)
+	}
+}

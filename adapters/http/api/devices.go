@@ -1,7 +1,6 @@
 package api
 
 import (
-	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -25,17 +24,11 @@ const (
 	qStep    = "step" // and qFrom, qTo of the audit log
 )
 
-// Metrics defaults and bounds.
-const (
-	defaultMetricsRange = time.Hour
-	defaultMetricsStep  = time.Minute
-	maxMetricsPoints    = 10_000
-)
-
 // Devices come into being by enrollment only: no POST. PATCH moves a device,
 // decommission retires it; the agent reports everything else.
 func (h *handlers) deviceRoutes(r *registrar) {
 	const tag = "Devices"
+	a := h.d.Agents
 	read, write := httpapi.User(domain.PermDevicesRead), httpapi.User(domain.PermDevicesWrite)
 	r.add(http.MethodGet, "/devices", read, "devices.list", resDevice, httpapi.Doc{
 		Summary: "List devices", Tag: tag, Response: Device{}, List: true,
@@ -46,10 +39,10 @@ func (h *handlers) deviceRoutes(r *registrar) {
 			httpapi.Param{Name: qOS, Description: "Only devices of this operating system (linux, windows, darwin)."},
 			httpapi.Param{Name: qSearch, Description: "Case-insensitive substring of the hostname."},
 		),
-	}, h.listDevices)
+	}, listOf(deviceFilter, a.ListDevices, deviceOut, qOrgID, qSiteID, qGroupID, qStatus, qOS, qSearch))
 	r.add(http.MethodGet, "/devices/:id", read, "devices.get", resDevice, httpapi.Doc{
 		Summary: "Get a device with its latest telemetry", Tag: tag, Response: DeviceDetail{},
-	}, h.getDevice)
+	}, refuseQuery(getOne(a.GetDevice, deviceDetailOut)))
 	r.add(http.MethodPatch, "/devices/:id", write, "devices.move", resDevice, httpapi.Doc{
 		Summary: "Move a device to another site or group", Tag: tag,
 		Description: "Within its organization; you need devices:write over the device and the target.",
@@ -70,81 +63,30 @@ func (h *handlers) deviceRoutes(r *registrar) {
 	}, h.deviceMetrics)
 	r.add(http.MethodGet, "/devices/:id/inventory", read, "devices.inventory", resDevice, httpapi.Doc{
 		Summary: "A device's last reported inventory", Tag: tag, Response: DeviceInventory{},
-	}, h.deviceInventory)
+	}, refuseQuery(getOne(a.DeviceInventory, inventoryOut)))
 }
 
-func (h *handlers) listDevices(c *gin.Context) error {
-	ctx := c.Request.Context()
-	p, err := principal(c)
-	if err != nil {
-		return err
-	}
-	q, err := parseList(c, qOrgID, qSiteID, qGroupID, qStatus, qOS, qSearch)
-	if err != nil {
-		return err
-	}
-	var f ports.DeviceFilter
+func deviceFilter(q listQuery) (f ports.DeviceFilter, err error) {
 	if f.OrgID, err = q.id(qOrgID); err != nil {
-		return err
+		return f, err
 	}
 	if f.SiteID, err = q.id(qSiteID); err != nil {
-		return err
+		return f, err
 	}
 	if f.GroupID, err = q.id(qGroupID); err != nil {
-		return err
+		return f, err
 	}
 	if s := q.v.Get(qStatus); s != "" {
 		f.Status = domain.DeviceStatus(s)
 		if !f.Status.Valid() {
-			return domain.Invalidf("status must be online, offline, pending or decommissioned")
+			return f, domain.Invalidf("status must be online, offline, pending or decommissioned")
 		}
 	}
 	if f.OS, err = q.text(qOS); err != nil {
-		return err
+		return f, err
 	}
-	if f.Query, err = q.text(qSearch); err != nil {
-		return err
-	}
-	page, err := h.d.Store.Devices().List(ctx, p.ScopeFor(domain.PermDevicesRead), f, q.page)
-	if err != nil {
-		return err
-	}
-	c.JSON(http.StatusOK, pageOf(page, deviceOut))
-	return nil
-}
-
-func (h *handlers) getDevice(c *gin.Context) error {
-	ctx := c.Request.Context()
-	p, err := principal(c)
-	if err != nil {
-		return err
-	}
-	if err := noQuery(c); err != nil {
-		return err
-	}
-	scope := p.ScopeFor(domain.PermDevicesRead)
-	d, err := h.d.Store.Devices().Get(ctx, scope, c.Param("id"))
-	if err != nil {
-		return err
-	}
-	out := DeviceDetail{Device: deviceOut(d), Plugins: []DevicePluginState{}}
-	states, err := h.d.Store.Inventory().PluginStates(ctx, scope, d.ID)
-	if err != nil {
-		return err
-	}
-	for _, st := range states {
-		out.Plugins = append(out.Plugins, DevicePluginState{ID: st.PluginID, Version: st.Version, State: st.State,
-			Error: st.Error, ReportedAt: st.At.UTC()})
-	}
-	latest, err := h.d.Store.Telemetry().Latest(ctx, scope, d.ID)
-	switch {
-	case err == nil:
-		out.Latest = sampleOut(latest)
-	case !errors.Is(err, domain.ErrNotFound):
-		return err
-	}
-	c.JSON(http.StatusOK, out)
-	return nil
+	f.Query, err = q.text(qSearch)
+	return f, err
 }
 
 func (h *handlers) moveDevice(c *gin.Context) error {
@@ -189,7 +131,6 @@ func (h *handlers) decommissionDevice(c *gin.Context) error {
 }
 
 func (h *handlers) deviceMetrics(c *gin.Context) error {
-	ctx := c.Request.Context()
 	p, err := principal(c)
 	if err != nil {
 		return err
@@ -199,48 +140,30 @@ func (h *handlers) deviceMetrics(c *gin.Context) error {
 		return err
 	}
 	q := listQuery{v: v}
-	to, err := q.time(qTo)
+	var w agents.MetricsWindow
+	if w.To, err = q.time(qTo); err != nil {
+		return err
+	}
+	if w.From, err = q.time(qFrom); err != nil {
+		return err
+	}
+	if w.Step, err = parseStep(v.Get(qStep)); err != nil {
+		return err
+	}
+	m, err := h.d.Agents.DeviceMetrics(c.Request.Context(), p, c.Param("id"), w)
 	if err != nil {
 		return err
 	}
-	if to.IsZero() {
-		to = h.d.Clock.Now().UTC()
-	}
-	from, err := q.time(qFrom)
-	if err != nil {
-		return err
-	}
-	if from.IsZero() {
-		from = to.Add(-defaultMetricsRange)
-	}
-	step, err := parseStep(v.Get(qStep))
-	if err != nil {
-		return err
-	}
-	if !from.Before(to) {
-		return domain.Invalidf("from must be before to")
-	}
-	if to.Sub(from)/step > maxMetricsPoints {
-		return domain.Invalidf("from..to holds more than %d steps: use a larger step", maxMetricsPoints)
-	}
-	points, err := h.d.Store.Telemetry().Query(ctx, p.ScopeFor(domain.PermDevicesRead), c.Param("id"), from, to, step)
-	if err != nil {
-		return err
-	}
-	out := DeviceMetrics{DeviceID: c.Param("id"), From: from, To: to, Step: int64(step / time.Second),
-		Points: make([]MetricPoint, 0, len(points))}
-	for _, pt := range points {
-		out.Points = append(out.Points, pointOut(pt))
-	}
-	c.JSON(http.StatusOK, out)
+	c.JSON(http.StatusOK, metricsOut(c.Param("id"), m))
 	return nil
 }
 
 // parseStep reads a bucket size: whole seconds ("60") or a Go duration
-// ("5m"), at least one second and a whole number of seconds.
+// ("5m"), at least one second and a whole number of seconds. Empty is 0:
+// the service's default.
 func parseStep(s string) (time.Duration, error) {
 	if s == "" {
-		return defaultMetricsStep, nil
+		return 0, nil
 	}
 	var d time.Duration
 	if n, err := strconv.ParseInt(s, 10, 64); err == nil {
@@ -255,27 +178,6 @@ func parseStep(s string) (time.Duration, error) {
 		return 0, domain.Invalidf("step must be a whole number of seconds, at least 1")
 	}
 	return d, nil
-}
-
-func (h *handlers) deviceInventory(c *gin.Context) error {
-	ctx := c.Request.Context()
-	p, err := principal(c)
-	if err != nil {
-		return err
-	}
-	if err := noQuery(c); err != nil {
-		return err
-	}
-	inv, err := h.d.Store.Inventory().Get(ctx, p.ScopeFor(domain.PermDevicesRead), c.Param("id"))
-	if err != nil {
-		return err
-	}
-	doc, err := agents.InventoryOf(inv)
-	if err != nil {
-		return err
-	}
-	c.JSON(http.StatusOK, inventoryOut(inv, doc))
-	return nil
 }
 
 // strictQuery parses the query string and refuses parameters other than

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/breeze-rmm/breeze/core/app/agents"
 	"github.com/breeze-rmm/breeze/core/domain"
 	"github.com/breeze-rmm/breeze/protocol"
 )
@@ -124,6 +125,18 @@ func deviceOut(d *domain.Device) Device {
 	}
 }
 
+func deviceDetailOut(v agents.DeviceView) DeviceDetail {
+	out := DeviceDetail{Device: deviceOut(v.Device), Plugins: make([]DevicePluginState, 0, len(v.Plugins))}
+	for _, st := range v.Plugins {
+		out.Plugins = append(out.Plugins, DevicePluginState{ID: st.PluginID, Version: st.Version, State: st.State,
+			Error: st.Error, ReportedAt: st.At.UTC()})
+	}
+	if v.Latest != nil {
+		out.Latest = sampleOut(v.Latest)
+	}
+	return out
+}
+
 func sampleOut(m *domain.MetricSample) *MetricSample {
 	out := &MetricSample{
 		At: m.At.UTC(), CPUPercent: m.CPUPercent, MemoryUsed: m.MemoryUsed, MemoryTotal: m.MemoryTotal,
@@ -139,6 +152,15 @@ func sampleOut(m *domain.MetricSample) *MetricSample {
 	return out
 }
 
+func metricsOut(deviceID string, m agents.Metrics) DeviceMetrics {
+	out := DeviceMetrics{DeviceID: deviceID, From: m.From, To: m.To, Step: int64(m.Step / time.Second),
+		Points: make([]MetricPoint, 0, len(m.Points))}
+	for _, pt := range m.Points {
+		out.Points = append(out.Points, pointOut(pt))
+	}
+	return out
+}
+
 func pointOut(p domain.MetricPoint) MetricPoint {
 	return MetricPoint{
 		At: p.At.UTC(), Samples: p.Samples, CPUAvg: p.CPUAvg, CPUMax: p.CPUMax, MemoryUsed: p.MemoryUsed,
@@ -147,7 +169,8 @@ func pointOut(p domain.MetricPoint) MetricPoint {
 	}
 }
 
-func inventoryOut(inv *domain.DeviceInventory, doc protocol.Inventory) DeviceInventory {
+func inventoryOut(v agents.InventoryView) DeviceInventory {
+	inv, doc := v.Stored, v.Doc
 	out := DeviceInventory{
 		DeviceID: inv.DeviceID, UpdatedAt: inv.UpdatedAt.UTC(), At: doc.At.UTC(), OS: doc.OS, CPU: doc.CPU,
 		MemoryTotal: doc.MemoryTotal, Disks: doc.Disks, Filesystems: doc.Filesystems,
