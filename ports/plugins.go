@@ -9,7 +9,7 @@ import (
 
 // The plugin kinds as the core sees them. These types mirror the SDK's but
 // belong to the core, so the core never imports the SDK (which pulls in
-// go-plugin). adapters/pluginhost wraps a supervised plugin as each port;
+// go-plugin). adapters/pluginserver wraps a supervised plugin as each port;
 // a built-in implementation satisfies the same interface.
 
 // Notification is one alert event handed to a notification channel.

@@ -2,7 +2,7 @@
 // core/app/plugins: Packages (verify and unpack archives with sdk/pack
 // against the trusted keys, read manifests, validate settings with
 // sdk/manifest) and Runtime (server-side plugins supervised by
-// adapters/pluginhost, each with its own HostAPI: hclog tagged with the
+// pluginhost, each with its own HostAPI: hclog tagged with the
 // plugin id, no settings of its own, a key-value store scoped to it).
 package pluginserver
 

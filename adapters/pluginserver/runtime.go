@@ -10,8 +10,8 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/breeze-rmm/breeze/adapters/egress"
-	"github.com/breeze-rmm/breeze/adapters/pluginhost"
 	"github.com/breeze-rmm/breeze/core/app/plugins"
+	"github.com/breeze-rmm/breeze/pluginhost"
 	"github.com/breeze-rmm/breeze/ports"
 	"github.com/breeze-rmm/breeze/sdk"
 )
@@ -134,7 +134,11 @@ func (r *Runtime) Notifier(id string) (ports.Notifier, error) {
 	if sup == nil {
 		return nil, pluginhost.ErrNotRunning
 	}
-	return sup.Notifier()
+	ch, err := sup.AlertChannel()
+	if err != nil {
+		return nil, err
+	}
+	return NotifierFrom(ch), nil
 }
 
 // StopAll stops every plugin, in parallel.

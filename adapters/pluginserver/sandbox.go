@@ -5,7 +5,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
-	"github.com/breeze-rmm/breeze/adapters/pluginhost"
+	"github.com/breeze-rmm/breeze/pluginhost"
 )
 
 // Sandbox says whether server-side plugins run in an empty network

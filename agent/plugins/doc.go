@@ -8,7 +8,7 @@
 // it there itself with sdk/pack against the agent's trusted keys (unsigned
 // only with the development switch; no trusted keys refuses everything
 // else), then runs this platform's executable under
-// adapters/pluginhost's Supervisor (the server's supervision). A withdrawn
+// pluginhost's Supervisor (the same supervision as the server's). A withdrawn
 // offer stops its plugin and removes its files.
 //
 // Kinds: collectors are asked at each heartbeat and inventory (bounded

@@ -12,7 +12,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
-	"github.com/breeze-rmm/breeze/adapters/pluginhost"
+	"github.com/breeze-rmm/breeze/pluginhost"
 	"github.com/breeze-rmm/breeze/agent/config"
 	"github.com/breeze-rmm/breeze/agent/scripts"
 	"github.com/breeze-rmm/breeze/protocol"

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/breeze-rmm/breeze/adapters/pluginhost"
+	"github.com/breeze-rmm/breeze/pluginhost"
 	"github.com/breeze-rmm/breeze/agent/scripts"
 	"github.com/breeze-rmm/breeze/protocol"
 	"github.com/breeze-rmm/breeze/sdk"

@@ -16,7 +16,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/breeze-rmm/breeze/agent/config"
-	"github.com/breeze-rmm/breeze/internal/logging"
+	"github.com/breeze-rmm/breeze/logging"
 	"github.com/breeze-rmm/breeze/protocol"
 )
 

@@ -10,8 +10,8 @@ import (
 	"github.com/breeze-rmm/breeze/adapters/password"
 	"github.com/breeze-rmm/breeze/core/app/access"
 	"github.com/breeze-rmm/breeze/internal/config"
-	"github.com/breeze-rmm/breeze/internal/logging"
 	"github.com/breeze-rmm/breeze/internal/server"
+	"github.com/breeze-rmm/breeze/logging"
 )
 
 // adminBootstrap creates the first partner and its administrator on an empty

@@ -12,8 +12,8 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/breeze-rmm/breeze/internal/logging"
 	"github.com/breeze-rmm/breeze/internal/server"
+	"github.com/breeze-rmm/breeze/logging"
 	"github.com/breeze-rmm/breeze/sdk"
 )
 

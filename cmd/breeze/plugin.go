@@ -17,8 +17,8 @@ import (
 	"github.com/breeze-rmm/breeze/core/app/plugins"
 	"github.com/breeze-rmm/breeze/core/domain"
 	"github.com/breeze-rmm/breeze/internal/config"
-	"github.com/breeze-rmm/breeze/internal/logging"
 	"github.com/breeze-rmm/breeze/internal/server"
+	"github.com/breeze-rmm/breeze/logging"
 	"github.com/breeze-rmm/breeze/ports"
 	"github.com/breeze-rmm/breeze/sdk/pack"
 )

@@ -65,7 +65,7 @@ type RunStatus struct {
 }
 
 // Runtime supervises server-side plugins (adapters/pluginserver over
-// adapters/pluginhost). A plugin that fails never takes the server down.
+// pluginhost). A plugin that fails never takes the server down.
 type Runtime interface {
 	// Start launches and supervises spec (replacing a running one of the
 	// same id). A first start that fails is returned AND kept visible in

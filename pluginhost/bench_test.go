@@ -13,7 +13,6 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
-	"github.com/breeze-rmm/breeze/ports"
 	"github.com/breeze-rmm/breeze/sdk"
 	"github.com/breeze-rmm/breeze/sdk/sdktest"
 )
@@ -84,8 +83,8 @@ func BenchmarkStart(b *testing.B) {
 }
 
 // BenchmarkCollect: one Collect through the supervisor (child process,
-// gRPC over AutoMTLS, call timeout) and through the core port, against a
-// direct in-process call of the same implementation.
+// gRPC over AutoMTLS, call timeout) against a direct in-process call of the
+// same implementation. adapters/pluginserver measures the core ports on top.
 func BenchmarkCollect(b *testing.B) {
 	ctx := context.Background()
 	b.Run("direct", func(b *testing.B) {
@@ -95,14 +94,6 @@ func BenchmarkCollect(b *testing.B) {
 				b.Fatal(err)
 			}
 			sinkCollection = col
-		}
-	})
-	b.Run("direct-port", func(b *testing.B) {
-		c := CollectorFrom(directCollector)
-		for b.Loop() {
-			if _, err := c.Collect(ctx); err != nil {
-				b.Fatal(err)
-			}
 		}
 	})
 	b.Run("go-plugin-without-supervisor", func(b *testing.B) {
@@ -116,14 +107,6 @@ func BenchmarkCollect(b *testing.B) {
 	s, _ := start(b, quiet(install(b, "null", sdk.KindCollector)))
 	b.Run("supervisor", func(b *testing.B) {
 		c, _ := s.Collector()
-		for b.Loop() {
-			if _, err := c.Collect(ctx); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("supervisor-port", func(b *testing.B) {
-		c, _ := s.CollectorPort()
 		for b.Loop() {
 			if _, err := c.Collect(ctx); err != nil {
 				b.Fatal(err)
@@ -157,15 +140,15 @@ func BenchmarkSend(b *testing.B) {
 			}
 		}
 	})
-	b.Run("webhook-supervisor-port", func(b *testing.B) {
+	b.Run("webhook-supervisor", func(b *testing.B) {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }))
 		defer srv.Close()
 		ws, _ := start(b, quiet(install(b, "webhook", sdk.KindAlertChannel)))
-		p, _ := ws.Notifier()
-		pn := ports.Notification{ID: n.ID, OrgID: n.OrgID, Severity: n.Severity, Title: n.Title, Message: n.Message,
-			OccurredAt: n.OccurredAt, Settings: json.RawMessage(`{"url":"` + srv.URL + `","secret":"s"}`)}
+		ch, _ := ws.AlertChannel()
+		wn := n
+		wn.Settings = json.RawMessage(`{"url":"` + srv.URL + `","secret":"s"}`)
 		for b.Loop() {
-			if r, err := p.Send(ctx, pn); err != nil || !r.Delivered {
+			if r, err := ch.Send(ctx, wn); err != nil || !r.Delivered {
 				b.Fatal(r, err)
 			}
 		}

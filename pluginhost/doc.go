@@ -4,6 +4,7 @@
 // it, bounds every call, and restarts it with full-jitter backoff when it
 // crashes, hangs or stops answering. A plugin never takes the host down.
 //
-// ports.go wraps a Supervisor as the core's plugin-kind ports
-// (ports.Notifier, ports.Scanner, ports.ScriptRuntime, ports.Collector).
+// It speaks only the SDK's types and depends on nothing of the server
+// (internal/archtest enforces it), so the agent links it without the core:
+// the server's mapping to its ports lives in adapters/pluginserver.
 package pluginhost

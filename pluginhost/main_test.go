@@ -28,9 +28,9 @@ var binDir string
 
 var testPlugins = []string{
 	"./plugins/webhook", "./plugins/failedunits",
-	"./adapters/pluginhost/testdata/panics", "./adapters/pluginhost/testdata/hangs",
-	"./adapters/pluginhost/testdata/exits", "./adapters/pluginhost/testdata/noping",
-	"./adapters/pluginhost/testdata/slowstart", "./adapters/pluginhost/testdata/null",
+	"./pluginhost/testdata/panics", "./pluginhost/testdata/hangs",
+	"./pluginhost/testdata/exits", "./pluginhost/testdata/noping",
+	"./pluginhost/testdata/slowstart", "./pluginhost/testdata/null",
 }
 
 func TestMain(m *testing.M) {
@@ -42,7 +42,7 @@ func TestMain(m *testing.M) {
 	binDir = dir
 	args := append([]string{"build", "-o", dir + string(filepath.Separator)}, testPlugins...)
 	cmd := exec.Command("go", args...)
-	cmd.Dir = "../.."
+	cmd.Dir = ".."
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "build test plugins: %v\n%s", err, out)

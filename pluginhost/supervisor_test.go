@@ -16,7 +16,6 @@ import (
 
 	"github.com/hashicorp/go-plugin"
 
-	"github.com/breeze-rmm/breeze/ports"
 	"github.com/breeze-rmm/breeze/sdk"
 	"github.com/breeze-rmm/breeze/sdk/sdktest"
 )
@@ -62,22 +61,26 @@ func TestWebhookSendThroughSupervisor(t *testing.T) {
 	if err != nil || !res.Delivered {
 		t.Fatalf("send: %+v %v", res, err)
 	}
-	// Through the core port, settings from the host API this time.
-	n, err := s.Notifier()
+	// Settings from the host API this time, through the typed Plugin().
+	p, err := s.Plugin()
 	if err != nil {
 		t.Fatal(err)
 	}
-	pres, err := n.Send(ctx, ports.Notification{ID: "n2", OrgID: "o1", Severity: "info", Title: "Via port", OccurredAt: time.Now()})
-	if err != nil || !pres.Delivered || pres.Attempts != 1 {
-		t.Fatalf("port send: %+v %v", pres, err)
+	n, ok := p.(sdk.AlertChannel)
+	if !ok {
+		t.Fatalf("Plugin() is a %T, not an sdk.AlertChannel", p)
+	}
+	res, err = n.Send(ctx, sdk.Notification{ID: "n2", OrgID: "o1", Severity: "info", Title: "Via host settings", OccurredAt: time.Now()})
+	if err != nil || !res.Delivered || res.Attempts != 1 {
+		t.Fatalf("send with host settings: %+v %v", res, err)
 	}
 	got := bodies()
-	if len(got) != 2 || !strings.Contains(got[0], "Disk full") || !strings.Contains(got[1], "Via port") {
+	if len(got) != 2 || !strings.Contains(got[0], "Disk full") || !strings.Contains(got[1], "Via host settings") {
 		t.Fatalf("receiver got %q", got)
 	}
 	// Bad input comes back as the sdk's ErrInvalid, and does not hurt the plugin.
 	bad := json.RawMessage(`{"url":"ftp://x"}`)
-	if _, err := n.Send(ctx, ports.Notification{Title: "x", Settings: bad}); !errors.Is(err, sdk.ErrInvalid) {
+	if _, err := n.Send(ctx, sdk.Notification{Title: "x", Settings: bad}); !errors.Is(err, sdk.ErrInvalid) {
 		t.Fatalf("send with bad settings: %v", err)
 	}
 	if tr, err := n.Test(ctx, bad); err != nil || tr.OK {
@@ -96,7 +99,7 @@ func TestWebhookSendThroughSupervisor(t *testing.T) {
 
 func TestCollectThroughFailedunits(t *testing.T) {
 	s, _ := start(t, install(t, "failedunits", sdk.KindCollector))
-	c, err := s.CollectorPort()
+	c, err := s.Collector()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package pluginhost
+package pluginserver
 
 import (
 	"context"
@@ -10,44 +10,8 @@ import (
 )
 
 // The core's plugin ports over the sdk interfaces. Each adapter takes any
-// sdk value of the kind — a Supervisor's client or an in-process
-// implementation — so plugin-backed and built-in ones are interchangeable.
-
-// Notifier is the supervised alert channel as ports.Notifier.
-func (s *Supervisor) Notifier() (ports.Notifier, error) {
-	ch, err := s.AlertChannel()
-	if err != nil {
-		return nil, err
-	}
-	return NotifierFrom(ch), nil
-}
-
-// ScannerPort is the supervised scanner as ports.Scanner.
-func (s *Supervisor) ScannerPort() (ports.Scanner, error) {
-	sc, err := s.Scanner()
-	if err != nil {
-		return nil, err
-	}
-	return ScannerFrom(sc), nil
-}
-
-// ScriptRuntimePort is the supervised runtime as ports.ScriptRuntime.
-func (s *Supervisor) ScriptRuntimePort() (ports.ScriptRuntime, error) {
-	rt, err := s.ScriptRuntime()
-	if err != nil {
-		return nil, err
-	}
-	return ScriptRuntimeFrom(rt), nil
-}
-
-// CollectorPort is the supervised collector as ports.Collector.
-func (s *Supervisor) CollectorPort() (ports.Collector, error) {
-	c, err := s.Collector()
-	if err != nil {
-		return nil, err
-	}
-	return CollectorFrom(c), nil
-}
+// sdk value of the kind (a pluginhost.Supervisor's client or an in-process
+// implementation), so plugin-backed and built-in ones are interchangeable.
 
 // NotifierFrom adapts an sdk.AlertChannel to ports.Notifier.
 func NotifierFrom(ch sdk.AlertChannel) ports.Notifier { return notifier{ch} }

@@ -1,0 +1,117 @@
+//go:build linux
+
+package pluginserver
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/breeze-rmm/breeze/core/app/plugins"
+	"github.com/breeze-rmm/breeze/pluginhost"
+	"github.com/breeze-rmm/breeze/ports"
+	"github.com/breeze-rmm/breeze/sdk"
+)
+
+// noStore is a PluginStore the plugins under test never reach.
+type noStore struct{ ports.PluginStore }
+
+func testCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// The webhook plugin through the Runtime and its ports.Notifier: the path
+// alert delivery takes on the server.
+func TestRuntimeNotifierSendsThroughWebhook(t *testing.T) {
+	var mu sync.Mutex
+	var bodies []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		bodies = append(bodies, string(b))
+		mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer srv.Close()
+
+	rt, err := NewRuntime(RuntimeOptions{Store: noStore{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := testCtx(t)
+	defer func() { _ = rt.StopAll(context.Background()) }()
+	if _, err := rt.Notifier("test.webhook"); !errors.Is(err, pluginhost.ErrNotRunning) {
+		t.Fatalf("notifier before start: %v", err)
+	}
+	exe, sum := installed(t, "webhook")
+	if err := rt.Start(ctx, plugins.RunSpec{ID: "test.webhook", Version: "0.0.1", Kind: string(sdk.KindAlertChannel), Exec: exe, SHA256: sum}); err != nil {
+		t.Fatal(err)
+	}
+	if st, ok := rt.Status("test.webhook"); !ok || st.State != string(pluginhost.StateRunning) {
+		t.Fatalf("status: %+v %v", st, ok)
+	}
+	n, err := rt.Notifier("test.webhook")
+	if err != nil {
+		t.Fatal(err)
+	}
+	settings := json.RawMessage(`{"url":"` + srv.URL + `","secret":"s3cret","maxAttempts":1}`)
+	r, err := n.Send(ctx, ports.Notification{ID: "n2", OrgID: "o1", Severity: "info", Title: "Via port", OccurredAt: time.Now(), Settings: settings})
+	if err != nil || !r.Delivered || r.Attempts != 1 {
+		t.Fatalf("port send: %+v %v", r, err)
+	}
+	mu.Lock()
+	got := append([]string(nil), bodies...)
+	mu.Unlock()
+	if len(got) != 1 || !strings.Contains(got[0], "Via port") {
+		t.Fatalf("receiver got %q", got)
+	}
+	// Bad input comes back as the sdk's ErrInvalid, and does not hurt the plugin.
+	bad := json.RawMessage(`{"url":"ftp://x"}`)
+	if _, err := n.Send(ctx, ports.Notification{Title: "x", Settings: bad}); !errors.Is(err, sdk.ErrInvalid) {
+		t.Fatalf("send with bad settings: %v", err)
+	}
+	if tr, err := n.Test(ctx, bad); err != nil || tr.OK {
+		t.Fatalf("test with bad settings: %+v %v", tr, err)
+	}
+	if tr, err := n.Test(ctx, settings); err != nil || !tr.OK {
+		t.Fatalf("test: %+v %v", tr, err)
+	}
+}
+
+// The failedunits collector supervised by pluginhost, read as ports.Collector.
+func TestCollectorPortThroughFailedunits(t *testing.T) {
+	exe, sum := installed(t, "failedunits")
+	sup, err := pluginhost.New(pluginhost.Spec{ID: "test.failedunits", Version: "0.0.1", Kind: sdk.KindCollector, Exec: exe, SHA256: sum})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = sup.Stop(context.Background()) }()
+	ctx := testCtx(t)
+	if err := sup.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c, err := sup.Collector()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col, err := CollectorFrom(c).Collect(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, f := range col.Facts {
+		found = found || (f.Key == "systemd.available" && (f.Value == "true" || f.Value == "false"))
+	}
+	if !found {
+		t.Fatalf("no systemd.available fact in %+v", col)
+	}
+}
