@@ -7,17 +7,17 @@ LDFLAGS := -s -w -X github.com/breeze-rmm/breeze/internal/server.Version=$(VERSI
 export BREEZE_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
 export BREEZE_TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: sim sim-large sim-remote sim-remote-pg run build agents test test-go test-sdk services lint bench clean
+.PHONY: sim sim-large sim-remote sim-remote-pg run build agents agent-size agent-deps test test-go test-sdk services lint bench clean
 
 ## run: build and start Breeze on its embedded defaults (SQLite under ./data) at http://127.0.0.1:8080,
 ##      with a demo tenant and a local agent enrolled into it
 run: web-maybe build
 	@bash scripts/run.sh
 
-## build: server and agent into bin/
+## build: server and agent into bin/ (the agent as scripts/agent-build.sh builds it everywhere)
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/breeze ./cmd/breeze
-	$(GO) build -trimpath -ldflags '-s -w -X main.Version=$(VERSION)' -o bin/breeze-agent ./cmd/breeze-agent
+	GO=$(GO) scripts/agent-build.sh bin/breeze-agent $(VERSION)
 
 ## agents: the agent for every supported platform into bin/agents/ (stripped)
 AGENT_PLATFORMS := linux/amd64 linux/arm64 darwin/arm64 windows/amd64
@@ -26,14 +26,22 @@ agents:
 	@for p in $(AGENT_PLATFORMS); do \
 		os=$${p%/*}; arch=$${p#*/}; ext=; [ $$os = windows ] && ext=.exe; \
 		echo "breeze-agent $$os/$$arch"; \
-		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags '-s -w -X main.Version=$(VERSION)' \
-			-o bin/agents/breeze-agent-$$os-$$arch$$ext ./cmd/breeze-agent || exit 1; \
+		GO=$(GO) GOOS=$$os GOARCH=$$arch scripts/agent-build.sh bin/agents/breeze-agent-$$os-$$arch$$ext $(VERSION) || exit 1; \
 	done
 	@ls -l bin/agents
 
-## test: every Go test of both modules against real PostgreSQL and Redis, the dashboard's
-##       component tests, and the dashboard in headless Chromium against the real server and agent
-test: services test-go test-sdk test-web e2e-web
+## agent-size: fail when the stripped linux/amd64 agent passes 12 MiB; print its top 15 packages
+agent-size:
+	@GO=$(GO) VERSION=$(VERSION) scripts/agent-size.sh
+
+## agent-deps: the agent's module dependency list (go version -m)
+agent-deps:
+	@GO=$(GO) VERSION=$(VERSION) scripts/agent-size.sh --deps
+
+## test: the agent's size budget, every Go test of both modules against real PostgreSQL and Redis,
+##       the dashboard's component tests, and the dashboard in headless Chromium against the real
+##       server and agent
+test: agent-size services test-go test-sdk test-web e2e-web
 
 services:
 	@bash scripts/test-services.sh

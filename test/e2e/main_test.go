@@ -36,6 +36,9 @@ func buildAndRun(m *testing.M) int {
 		simBin:    "github.com/breeze-rmm/breeze/cmd/breeze-sim",
 	} {
 		cmd := exec.Command("go", "build", "-o", bin, pkg)
+		if bin == agentBin { // the agent as it ships: the flags live in one script
+			cmd = exec.Command("bash", "../../scripts/agent-build.sh", bin)
+		}
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 		if err := cmd.Run(); err != nil {
 			fmt.Fprintf(os.Stderr, "e2e: go build %s: %v\n", pkg, err)
