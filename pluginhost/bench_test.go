@@ -143,7 +143,9 @@ func BenchmarkSend(b *testing.B) {
 	b.Run("webhook-supervisor", func(b *testing.B) {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }))
 		defer srv.Close()
-		ws, _ := start(b, quiet(install(b, "webhook", sdk.KindAlertChannel)))
+		wspec := quiet(install(b, "webhook", sdk.KindAlertChannel))
+		wspec.Host = sdktest.NewFakeHost(nil) // the webhook posts through the host's HTTP
+		ws, _ := start(b, wspec)
 		ch, _ := ws.AlertChannel()
 		wn := n
 		wn.Settings = json.RawMessage(`{"url":"` + srv.URL + `","secret":"s"}`)

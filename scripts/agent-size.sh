@@ -20,7 +20,8 @@ size=$(wc -c <"$work/breeze-agent" | tr -d ' ')
 # The same build unstripped, for the symbol table: bytes of code and data per
 # package (BSS and symbols larger than the file, such as FIPS scratch memory,
 # take no room in it).
-mapfile -t flags < <(scripts/agent-build.sh --flags)
+flags=()
+while IFS= read -r f; do flags+=("$f"); done < <(scripts/agent-build.sh --flags)
 CGO_ENABLED=0 GOOS=linux GOARCH=amd64 "$GO" build "${flags[@]}" -o "$work/full" ./cmd/breeze-agent
 echo "top 15 packages (bytes of symbols, unstripped build):"
 "$GO" tool nm -size "$work/full" | awk -v file="$size" '

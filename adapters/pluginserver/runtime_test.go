@@ -9,11 +9,13 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/breeze-rmm/breeze/adapters/egress"
 	"github.com/breeze-rmm/breeze/core/app/plugins"
 	"github.com/breeze-rmm/breeze/pluginhost"
 	"github.com/breeze-rmm/breeze/ports"
@@ -22,6 +24,10 @@ import (
 
 // noStore is a PluginStore the plugins under test never reach.
 type noStore struct{ ports.PluginStore }
+
+// loopbackAllowed lets plugins' HTTP through the host reach the tests'
+// local receivers (the server refuses loopback by default).
+var loopbackAllowed = egress.Policy{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}}
 
 func testCtx(t *testing.T) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -43,7 +49,7 @@ func TestRuntimeNotifierSendsThroughWebhook(t *testing.T) {
 	}))
 	defer srv.Close()
 
-	rt, err := NewRuntime(RuntimeOptions{Store: noStore{}})
+	rt, err := NewRuntime(RuntimeOptions{Store: noStore{}, Egress: loopbackAllowed})
 	if err != nil {
 		t.Fatal(err)
 	}
