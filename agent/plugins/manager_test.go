@@ -15,10 +15,10 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
-	"github.com/breeze-rmm/breeze/pluginhost"
 	"github.com/breeze-rmm/breeze/agent/config"
 	"github.com/breeze-rmm/breeze/agent/plugins/pluginstest"
 	"github.com/breeze-rmm/breeze/agent/scripts"
+	"github.com/breeze-rmm/breeze/pluginhost"
 	"github.com/breeze-rmm/breeze/protocol"
 	"github.com/breeze-rmm/breeze/sdk/pack"
 )

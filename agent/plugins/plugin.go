@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/breeze-rmm/breeze/pluginhost"
 	"github.com/breeze-rmm/breeze/agent/scripts"
+	"github.com/breeze-rmm/breeze/pluginhost"
 	"github.com/breeze-rmm/breeze/protocol"
 	"github.com/breeze-rmm/breeze/sdk"
 )
