@@ -14,7 +14,7 @@ import (
 // readStore serves the device reads and records the scope each got (any
 // other method panics on the nil embedded interface).
 type readStore struct {
-	Store
+	ports.Store
 	scopes []domain.Scope
 	query  [3]any // from, to, step of the last Telemetry().Query
 }
