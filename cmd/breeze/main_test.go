@@ -165,9 +165,6 @@ func TestMigrateThenServeAndStopOnSIGTERM(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	if !strings.Contains(o.String(), "sign in as admin@demo.breeze.local with password") {
-		t.Fatalf("demo start must print the credentials; stdout: %q", o.String())
-	}
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -180,6 +177,11 @@ func TestMigrateThenServeAndStopOnSIGTERM(t *testing.T) {
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("server did not stop on SIGTERM")
+	}
+	// Read only after Wait: the output is copied from a pipe by another
+	// goroutine, which may still be behind when /readyz answers.
+	if !strings.Contains(o.String(), "sign in as admin@demo.breeze.local with password") {
+		t.Fatalf("demo start must print the credentials; stdout: %q", o.String())
 	}
 	if info, err := os.Stat(filepath.Join(dir, "demo-credentials.txt")); err != nil || info.Mode().Perm() != 0o600 {
 		t.Fatalf("demo credentials file must be 0600: %v %v", info, err)

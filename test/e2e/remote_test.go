@@ -96,7 +96,7 @@ func testRemoteWork(t *testing.T, nodeA, nodeB *server) {
 		t.Fatal("a parameter value was executed")
 	}
 	// uptime, an action added through one file per side, from the real agent.
-	if up := runCommand(t, apiB, cfg.DeviceID, map[string]any{"action": "uptime"}); up.Status != "succeeded" || up.Data.Seconds == 0 {
+	if up := runCommand(t, apiB, cfg.DeviceID, map[string]any{"action": "uptime"}); up.Status != "succeeded" || up.uptimeSeconds(t) == 0 {
 		t.Fatalf("uptime through node B: %+v", up)
 	}
 	// A cancel reaches the real agent, which kills the script.
@@ -162,17 +162,27 @@ func testRemoteWork(t *testing.T, nodeA, nodeB *server) {
 }
 
 type commandView struct {
-	ID        string `json:"id"`
-	Status    string `json:"status"`
-	Stdout    string `json:"stdout"`
-	Stderr    string `json:"stderr"`
-	ExitCode  *int   `json:"exitCode"`
-	Error     string `json:"error"`
-	Truncated bool   `json:"truncated"`
-	Attempts  int    `json:"attempts"`
-	Data      struct {
-		Seconds uint64 `json:"seconds"` // uptime's answer
-	} `json:"data"`
+	ID        string          `json:"id"`
+	Status    string          `json:"status"`
+	Stdout    string          `json:"stdout"`
+	Stderr    string          `json:"stderr"`
+	ExitCode  *int            `json:"exitCode"`
+	Error     string          `json:"error"`
+	Truncated bool            `json:"truncated"`
+	Attempts  int             `json:"attempts"`
+	Data      json.RawMessage `json:"data"` // the action's own answer
+}
+
+// uptimeSeconds decodes uptime's answer.
+func (v commandView) uptimeSeconds(t testing.TB) uint64 {
+	t.Helper()
+	var d struct {
+		Seconds uint64 `json:"seconds"`
+	}
+	if err := json.Unmarshal(v.Data, &d); err != nil {
+		t.Fatalf("uptime data %s: %v", v.Data, err)
+	}
+	return d.Seconds
 }
 
 func getCommand(t testing.TB, c *client, id string) commandView {
