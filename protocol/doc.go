@@ -1,4 +1,4 @@
-// Package protocol is the agent protocol of DESIGN §4: the enrollment
+// Package protocol is the agent protocol of docs/architecture.md §5: the enrollment
 // request and answer, and the JSON text frames exchanged over the agent's
 // WebSocket link. Server, agent and simulator all import it, so the wire
 // contract lives in one place. Standard library only.

@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// Remote-work frame types (DESIGN §4, §5). Every frame of a command, a
+// Remote-work frame types (docs/architecture.md §5, docs/remote-work.md). Every frame of a command, a
 // terminal session or a file transfer carries that thing's id in Header.ID.
 const (
 	// server → agent

@@ -13,7 +13,7 @@ import (
 )
 
 const (
-	// DefaultTTL is an access token's life (DESIGN §3).
+	// DefaultTTL is an access token's life (docs/architecture.md §4).
 	DefaultTTL = 15 * time.Minute
 	// DefaultLeeway absorbs clock skew between the nodes that issue and verify.
 	DefaultLeeway = 30 * time.Second

@@ -1,4 +1,4 @@
-// Package commands executes the server's command frames (DESIGN §4, §5):
+// Package commands executes the server's command frames (docs/architecture.md §5, docs/remote-work.md):
 // delivered at least once, executed at most once. Every id is recorded on
 // disk before anything runs; a repeat is answered from the record (ack
 // "running", or ack "done" plus the stored result) and never run again; an

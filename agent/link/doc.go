@@ -1,4 +1,4 @@
-// Package link is the agent's live connection to its server (DESIGN §4): a
+// Package link is the agent's live connection to its server (docs/architecture.md §5): a
 // WebSocket that says hello, follows the settings in the server's welcome,
 // sends heartbeats at the interval the server chose and the inventory when it
 // changes, answers pings, and comes back after any failure without a fleet

@@ -1,4 +1,4 @@
-// Package plugins hosts agent-side plugins (DESIGN §6, issue 6 item 7).
+// Package plugins hosts agent-side plugins (docs/architecture.md §6, docs/plugins.md).
 //
 // The server offers the plugins enabled for the device's org (the
 // welcome's Plugins and later `plugins` frames). For each new or changed

@@ -1,4 +1,4 @@
-// Package scripts runs run_script bodies (DESIGN §5): a Runtime per
+// Package scripts runs run_script bodies (docs/remote-work.md): a Runtime per
 // language (sh, bash, python3, pwsh, later plugins) turns a script file
 // into a command; Runner writes the body to a private temporary file, runs
 // it with a minimal environment plus the parameters (as arguments and

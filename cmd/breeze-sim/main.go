@@ -1,4 +1,4 @@
-// Command breeze-sim is the load simulator of DESIGN §8: it enrolls N
+// Command breeze-sim is the load simulator of docs/architecture.md §7: it enrolls N
 // simulated agents against a running Breeze server and keeps them linked
 // over the agent protocol (hello, heartbeats with jitter, pongs, a small
 // inventory), from many loopback source addresses, and reports what it saw:

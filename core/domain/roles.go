@@ -60,7 +60,7 @@ func without(perms []Permission, drop ...Permission) []Permission {
 	return out
 }
 
-// BuiltInRoles are the seeded roles of DESIGN §3. The migrations insert them;
+// BuiltInRoles are the seeded roles of docs/architecture.md §4. The migrations insert them;
 // this list is the source the seed and the tests compare against.
 func BuiltInRoles() []Role {
 	all := AllPermissions()

@@ -1,5 +1,5 @@
-// Package archtest holds the tests that enforce the architecture: DESIGN
-// §1's dependency rule (core/ and ports/ import no adapter, framework or
+// Package archtest holds the tests that enforce the architecture
+// (docs/architecture.md §2): the dependency rule (core/ and ports/ import no adapter, framework or
 // driver), that the REST handlers reach data only through core/app services
 // (never a storage port), that the agent stays stand-alone (agent/,
 // cmd/breeze-agent and what they share with the server, protocol/,

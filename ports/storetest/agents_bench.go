@@ -69,7 +69,7 @@ func seedAgentFleet(ctx context.Context, st ports.Store) (*agentFleet, error) {
 }
 
 // RunAgentBenchmarks measures heartbeat ingest (Telemetry().Write in batches
-// over agentBenchDevices devices, without and with presence; DESIGN §8 wants >= 25 000 rows/s on
+// over agentBenchDevices devices, without and with presence; docs/architecture.md §7 wants >= 25 000 rows/s on
 // PostgreSQL and >= 10 000 on SQLite), a day's chart query and bulk
 // presence updates. The fleet is seeded once, on first use, outside the
 // timer.

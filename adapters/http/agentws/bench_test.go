@@ -14,8 +14,8 @@ import (
 
 // BenchmarkLinkMemory opens 2000 idle links and reports the memory and
 // goroutines each costs (an upper bound for the server: the in-process
-// clients, kept as small as gorilla allows, are counted too). The DESIGN
-// target is 32 KiB per linked agent.
+// clients, kept as small as gorilla allows, are counted too). The
+// target (docs/architecture.md §7) is 32 KiB per linked agent.
 //
 //	go test ./adapters/http/agentws/ -run '^$' -bench LinkMemory -benchtime 1x
 func BenchmarkLinkMemory(b *testing.B) {

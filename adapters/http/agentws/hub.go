@@ -1,5 +1,5 @@
 // Package agentws is the agents' WebSocket hub: GET /api/v1/agents/:id/ws
-// upgraded to the link of DESIGN §4. It owns the transport (frame limits,
+// upgraded to the link of docs/architecture.md §5. It owns the transport (frame limits,
 // deadlines, ping/pong, per-link send queues and rate limits, one live link
 // per device, graceful shutdown) and hands each decoded frame to a Session,
 // the agents use cases.

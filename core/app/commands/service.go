@@ -1,4 +1,4 @@
-// Package commands is the command pipeline (DESIGN §5): a command is stored
+// Package commands is the command pipeline (docs/remote-work.md): a command is stored
 // as queued, sent straight to the node holding the device's link (the
 // relay, over the bus), acknowledged and answered by the agent, and its
 // progress published to browsers. A command for an offline device waits in

@@ -1,4 +1,4 @@
-// Package actions is the server's table of command actions (DESIGN §5):
+// Package actions is the server's table of command actions (docs/remote-work.md):
 // one Spec per action, each registered from its own file, which the
 // command pipeline looks up for the payload's validation, the permission
 // the caller needs and the limits of a run. Adding an action is one file
