@@ -100,7 +100,14 @@ func answerRemote(mem **remoteMem, typ string, data []byte, now time.Time) ([][]
 		out := marshal(protocol.TerminalOutput{Header: protocol.Header{Type: protocol.TypeTerminalOutput, ID: in.ID}, Data: in.Data})
 		return [][]byte{out}, 0, answerEcho
 	case protocol.TypeTerminalOpen:
-		return nil, 0, answerTerminalOpen
+		// A real agent says its PTY runs with an empty output frame; the
+		// server tells the browser "ready" only then.
+		var h protocol.Header
+		if json.Unmarshal(data, &h) != nil || h.ID == "" {
+			return nil, 0, answerNone
+		}
+		out := marshal(protocol.TerminalOutput{Header: protocol.Header{Type: protocol.TypeTerminalOutput, ID: h.ID}})
+		return [][]byte{out}, 0, answerTerminalOpen
 	case protocol.TypeTerminalClose:
 		var h protocol.Header
 		if json.Unmarshal(data, &h) != nil || h.ID == "" {

@@ -115,8 +115,9 @@ func TestAnswerRemoteTerminal(t *testing.T) {
 	var mem *remoteMem
 	now := time.Now()
 	open := marshal(protocol.TerminalOpen{Header: protocol.Header{Type: protocol.TypeTerminalOpen, ID: "s1"}, Cols: 80, Rows: 24})
-	if out, _, kind := answerRemote(&mem, protocol.TypeTerminalOpen, open, now); out != nil || kind != answerTerminalOpen {
-		t.Fatalf("open answered %q", out)
+	if out, _, kind := answerRemote(&mem, protocol.TypeTerminalOpen, open, now); kind != answerTerminalOpen || len(out) != 1 ||
+		!strings.Contains(string(out[0]), `"type":"terminal_output"`) || !strings.Contains(string(out[0]), `"id":"s1"`) {
+		t.Fatalf("open answered %q, want one empty terminal_output (the PTY runs)", out)
 	}
 	in := marshal(protocol.TerminalInput{Header: protocol.Header{Type: protocol.TypeTerminalInput, ID: "s1"}, Data: []byte{'x', 0xe2, 0x82}})
 	out, _, kind := answerRemote(&mem, protocol.TypeTerminalInput, in, now)
@@ -160,7 +161,7 @@ func TestAgentAnswersOverItsLink(t *testing.T) {
 	steps := []step{
 		{commandFrame(t, "c1", t0), []string{"command_ack/c1", "command_result/c1"}},
 		{commandFrame(t, "c1", t0), []string{"command_ack/c1", "command_result/c1"}},
-		{marshal(protocol.TerminalOpen{Header: protocol.Header{Type: protocol.TypeTerminalOpen, ID: "s1"}}), nil},
+		{marshal(protocol.TerminalOpen{Header: protocol.Header{Type: protocol.TypeTerminalOpen, ID: "s1"}}), []string{"terminal_output/s1"}}, // empty: the PTY runs
 		{marshal(protocol.TerminalInput{Header: protocol.Header{Type: protocol.TypeTerminalInput, ID: "s1"}, Data: []byte("q")}), []string{"terminal_output/s1"}},
 		{marshal(protocol.TerminalClose{Header: protocol.Header{Type: protocol.TypeTerminalClose, ID: "s1"}}), []string{"terminal_closed/s1"}},
 	}
@@ -195,7 +196,8 @@ func TestAgentAnswersOverItsLink(t *testing.T) {
 						errs <- "got " + got + ", want " + want
 						return
 					}
-					if h.Type == protocol.TypeTerminalOutput && !strings.Contains(string(data), `"data":"cQ=="`) {
+					started := strings.Contains(string(data), `"data":null`)
+					if h.Type == protocol.TypeTerminalOutput && !started && !strings.Contains(string(data), `"data":"cQ=="`) {
 						errs <- "echo " + string(data)
 					}
 					break
