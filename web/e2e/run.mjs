@@ -94,7 +94,7 @@ try {
     const cfg = join(dir, 'agent.json')
     writeFileSync(join(dir, 'key'), key.key, { mode: 0o600 })
     await new Promise((ok, fail) => {
-      const p = spawn(AGENT, ['enroll', '--server', breeze.url, '--key-file', join(dir, 'key'), '--config', cfg], { stdio: 'inherit' })
+      const p = spawn(AGENT, ['enroll', '--server', breeze.url, '--key-file', join(dir, 'key'), '--config', cfg, '--quiet'], { stdio: 'inherit' })
       p.on('exit', (c) => (c === 0 ? ok() : fail(new Error(`breeze-agent enroll exited ${c}`))))
     })
     const agent = spawn(AGENT, ['run', '--config', cfg, '--log-level', 'warn'], { stdio: 'ignore' })
