@@ -13,6 +13,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/breeze-rmm/breeze/pluginhost/pluginhosttest"
 	"github.com/breeze-rmm/breeze/sdk"
 	"github.com/breeze-rmm/breeze/sdk/sdktest"
 )
@@ -97,7 +98,7 @@ func BenchmarkCollect(b *testing.B) {
 		}
 	})
 	b.Run("go-plugin-without-supervisor", func(b *testing.B) {
-		c, _ := sdktest.Launch[sdk.Collector](b, filepath.Join(binDir, "null"), sdk.KindCollector, nil)
+		c, _ := sdktest.Launch[sdk.Collector](b, filepath.Join(pluginhosttest.BinDir(), "null"), sdk.KindCollector, nil)
 		for b.Loop() {
 			if _, err := c.Collect(ctx); err != nil {
 				b.Fatal(err)

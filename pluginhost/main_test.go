@@ -5,11 +5,8 @@ package pluginhost
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sync"
 	"syscall"
@@ -17,15 +14,13 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
-	"go.uber.org/goleak"
 
+	"github.com/breeze-rmm/breeze/pluginhost/pluginhosttest"
 	"github.com/breeze-rmm/breeze/sdk"
 )
 
-// binDir holds the plugins built once for the whole package: the
-// first-party ones and the misbehaving ones under testdata/.
-var binDir string
-
+// testPlugins are built once for the whole package: the first-party ones
+// and the misbehaving ones under testdata/.
 var testPlugins = []string{
 	"./plugins/webhook", "./plugins/failedunits",
 	"./pluginhost/testdata/panics", "./pluginhost/testdata/hangs",
@@ -33,49 +28,15 @@ var testPlugins = []string{
 	"./pluginhost/testdata/slowstart", "./pluginhost/testdata/null",
 }
 
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "pluginhost-bin-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	binDir = dir
-	args := append([]string{"build", "-o", dir + string(filepath.Separator)}, testPlugins...)
-	cmd := exec.Command("go", args...)
-	cmd.Dir = ".."
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		fmt.Fprintf(os.Stderr, "build test plugins: %v\n%s", err, out)
-		os.RemoveAll(dir)
-		os.Exit(1)
-	}
-	// Every test must leave no goroutine behind (supervisor loops, go-plugin
-	// log pumps, gRPC connections).
-	code := m.Run()
-	if code == 0 {
-		if err := goleak.Find(); err != nil {
-			fmt.Fprintf(os.Stderr, "goleak: %v\n", err)
-			code = 1
-		}
-	}
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
+// Every test must leave no goroutine behind (pluginhosttest.Main checks).
+func TestMain(m *testing.M) { pluginhosttest.Main(m, "..", testPlugins...) }
 
 // install copies a built plugin into a directory the test owns (as a host
 // does) and returns a Spec pinning its hash.
 func install(tb testing.TB, name string, kind sdk.Kind) Spec {
 	tb.Helper()
-	src, err := os.ReadFile(filepath.Join(binDir, name))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	exe := filepath.Join(tb.TempDir(), name)
-	if err := os.WriteFile(exe, src, 0o755); err != nil {
-		tb.Fatal(err)
-	}
-	sum := sha256.Sum256(src)
-	return Spec{ID: "test." + name, Version: "0.0.1", Kind: kind, Exec: exe, SHA256: sum[:]}
+	exe, sum := pluginhosttest.Install(tb, name)
+	return Spec{ID: "test." + name, Version: "0.0.1", Kind: kind, Exec: exe, SHA256: sum}
 }
 
 // logBuf is a goroutine-safe log sink.

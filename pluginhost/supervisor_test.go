@@ -5,9 +5,6 @@ package pluginhost
 import (
 	"encoding/json"
 	"errors"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"strings"
 	"sync"
@@ -16,31 +13,13 @@ import (
 
 	"github.com/hashicorp/go-plugin"
 
+	"github.com/breeze-rmm/breeze/pluginhost/pluginhosttest"
 	"github.com/breeze-rmm/breeze/sdk"
 	"github.com/breeze-rmm/breeze/sdk/sdktest"
 )
 
-// receiver is an httptest webhook endpoint recording bodies.
-func receiver(t *testing.T) (*httptest.Server, func() []string) {
-	var mu sync.Mutex
-	var bodies []string
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		mu.Lock()
-		bodies = append(bodies, string(b))
-		mu.Unlock()
-		w.WriteHeader(http.StatusNoContent)
-	}))
-	t.Cleanup(srv.Close)
-	return srv, func() []string {
-		mu.Lock()
-		defer mu.Unlock()
-		return append([]string(nil), bodies...)
-	}
-}
-
 func TestWebhookSendThroughSupervisor(t *testing.T) {
-	srv, bodies := receiver(t)
+	srv, bodies := pluginhosttest.Receiver(t)
 	settings := json.RawMessage(`{"url":"` + srv.URL + `","secret":"s3cret","maxAttempts":1}`)
 	logs := &logBuf{}
 	spec := install(t, "webhook", sdk.KindAlertChannel)
@@ -78,17 +57,15 @@ func TestWebhookSendThroughSupervisor(t *testing.T) {
 	if len(got) != 2 || !strings.Contains(got[0], "Disk full") || !strings.Contains(got[1], "Via host settings") {
 		t.Fatalf("receiver got %q", got)
 	}
-	// Bad input comes back as the sdk's ErrInvalid, and does not hurt the plugin.
-	bad := json.RawMessage(`{"url":"ftp://x"}`)
-	if _, err := n.Send(ctx, sdk.Notification{Title: "x", Settings: bad}); !errors.Is(err, sdk.ErrInvalid) {
-		t.Fatalf("send with bad settings: %v", err)
-	}
-	if tr, err := n.Test(ctx, bad); err != nil || tr.OK {
-		t.Fatalf("test with bad settings: %+v %v", tr, err)
-	}
-	if tr, err := n.Test(ctx, settings); err != nil || !tr.OK {
-		t.Fatalf("test: %+v %v", tr, err)
-	}
+	pluginhosttest.WebhookRejectsBadSettings(t, settings,
+		func(s json.RawMessage) error {
+			_, err := n.Send(ctx, sdk.Notification{Title: "x", Settings: s})
+			return err
+		},
+		func(s json.RawMessage) (bool, error) {
+			tr, err := n.Test(ctx, s)
+			return tr.OK, err
+		})
 	if _, err := s.Collector(); !errors.Is(err, ErrWrongKind) {
 		t.Fatalf("Collector on an alert channel: %v", err)
 	}

@@ -6,18 +6,15 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"net/netip"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/breeze-rmm/breeze/adapters/egress"
 	"github.com/breeze-rmm/breeze/core/app/plugins"
 	"github.com/breeze-rmm/breeze/pluginhost"
+	"github.com/breeze-rmm/breeze/pluginhost/pluginhosttest"
 	"github.com/breeze-rmm/breeze/ports"
 	"github.com/breeze-rmm/breeze/sdk"
 )
@@ -38,16 +35,7 @@ func testCtx(t *testing.T) context.Context {
 // The webhook plugin through the Runtime and its ports.Notifier: the path
 // alert delivery takes on the server.
 func TestRuntimeNotifierSendsThroughWebhook(t *testing.T) {
-	var mu sync.Mutex
-	var bodies []string
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		mu.Lock()
-		bodies = append(bodies, string(b))
-		mu.Unlock()
-		w.WriteHeader(http.StatusNoContent)
-	}))
-	defer srv.Close()
+	srv, bodies := pluginhosttest.Receiver(t)
 
 	rt, err := NewRuntime(RuntimeOptions{Store: noStore{}, Egress: loopbackAllowed})
 	if err != nil {
@@ -74,23 +62,19 @@ func TestRuntimeNotifierSendsThroughWebhook(t *testing.T) {
 	if err != nil || !r.Delivered || r.Attempts != 1 {
 		t.Fatalf("port send: %+v %v", r, err)
 	}
-	mu.Lock()
-	got := append([]string(nil), bodies...)
-	mu.Unlock()
+	got := bodies()
 	if len(got) != 1 || !strings.Contains(got[0], "Via port") {
 		t.Fatalf("receiver got %q", got)
 	}
-	// Bad input comes back as the sdk's ErrInvalid, and does not hurt the plugin.
-	bad := json.RawMessage(`{"url":"ftp://x"}`)
-	if _, err := n.Send(ctx, ports.Notification{Title: "x", Settings: bad}); !errors.Is(err, sdk.ErrInvalid) {
-		t.Fatalf("send with bad settings: %v", err)
-	}
-	if tr, err := n.Test(ctx, bad); err != nil || tr.OK {
-		t.Fatalf("test with bad settings: %+v %v", tr, err)
-	}
-	if tr, err := n.Test(ctx, settings); err != nil || !tr.OK {
-		t.Fatalf("test: %+v %v", tr, err)
-	}
+	pluginhosttest.WebhookRejectsBadSettings(t, settings,
+		func(s json.RawMessage) error {
+			_, err := n.Send(ctx, ports.Notification{Title: "x", Settings: s})
+			return err
+		},
+		func(s json.RawMessage) (bool, error) {
+			tr, err := n.Test(ctx, s)
+			return tr.OK, err
+		})
 }
 
 // The failedunits collector supervised by pluginhost, read as ports.Collector.
