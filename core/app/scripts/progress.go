@@ -38,6 +38,12 @@ func NewProgress(d ProgressDeps) (*Progress, error) {
 	if d.Store == nil {
 		return nil, errors.New("scripts: ProgressDeps.Store is required")
 	}
+	return &Progress{d: d.withDefaults()}, nil
+}
+
+// withDefaults fills the optional collaborators; the Service fills its own
+// (the same ones) through it too.
+func (d ProgressDeps) withDefaults() ProgressDeps {
 	if d.Clock == nil {
 		d.Clock = ports.ClockFunc(time.Now)
 	}
@@ -47,7 +53,7 @@ func NewProgress(d ProgressDeps) (*Progress, error) {
 	if d.Events == nil {
 		d.Events = nopPublisher{}
 	}
-	return &Progress{d: d}, nil
+	return d
 }
 
 // CommandFinished implements commands.RunObserver: browsers get the run's

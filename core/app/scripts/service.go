@@ -9,7 +9,6 @@ package scripts
 import (
 	"context"
 	"errors"
-	"time"
 
 	"github.com/breeze-rmm/breeze/core/app/commands"
 	"github.com/breeze-rmm/breeze/core/app/events"
@@ -68,17 +67,10 @@ func New(d Deps) (*Service, error) {
 	if d.Store == nil || d.Commands == nil || d.Queue == nil {
 		return nil, errors.New("scripts: Store, Commands and Queue are required")
 	}
-	if d.Clock == nil {
-		d.Clock = ports.ClockFunc(time.Now)
-	}
-	if d.Logger == nil {
-		d.Logger = ports.NopLogger{}
-	}
-	if d.Events == nil {
-		d.Events = nopPublisher{}
-	}
+	pd := ProgressDeps{Store: d.Store, Events: d.Events, Clock: d.Clock, Logger: d.Logger}.withDefaults()
+	d.Events, d.Clock, d.Logger = pd.Events, pd.Clock, pd.Logger
 	if d.Progress == nil {
-		p, err := NewProgress(ProgressDeps{Store: d.Store, Events: d.Events, Clock: d.Clock, Logger: d.Logger})
+		p, err := NewProgress(pd)
 		if err != nil {
 			return nil, err
 		}
