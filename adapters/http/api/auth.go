@@ -106,13 +106,19 @@ func (h *handlers) refresh(c *gin.Context) error {
 		}
 		return err
 	}
+	h.sendTokens(c, sess)
+	return nil
+}
+
+// sendTokens answers with a session's new tokens: never cached, and the
+// refresh token also as the cookie.
+func (h *handlers) sendTokens(c *gin.Context, sess *auth.Session) {
 	noStore(c)
 	h.setRefreshCookie(c, sess.RefreshToken)
 	c.JSON(http.StatusOK, TokenResponse{
 		AccessToken: sess.AccessToken, RefreshToken: sess.RefreshToken, TokenType: tokenType,
 		ExpiresIn: sess.ExpiresIn(h.d.Clock.Now()),
 	})
-	return nil
 }
 
 // hasBody reports whether the request carries a body to decode.
@@ -185,11 +191,6 @@ func (h *handlers) changePassword(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	noStore(c)
-	h.setRefreshCookie(c, sess.RefreshToken)
-	c.JSON(http.StatusOK, TokenResponse{
-		AccessToken: sess.AccessToken, RefreshToken: sess.RefreshToken, TokenType: tokenType,
-		ExpiresIn: sess.ExpiresIn(h.d.Clock.Now()),
-	})
+	h.sendTokens(c, sess)
 	return nil
 }
