@@ -36,34 +36,29 @@ func (s *Supervisor) typed() sdk.Plugin {
 
 // AlertChannel is the plugin as an alert channel.
 func (s *Supervisor) AlertChannel() (sdk.AlertChannel, error) {
-	if err := s.want(sdk.KindAlertChannel); err != nil {
-		return nil, err
-	}
-	return alertChannel{client{s}}, nil
+	return as[sdk.AlertChannel](s, sdk.KindAlertChannel)
 }
 
 // Scanner is the plugin as a discovery scanner.
-func (s *Supervisor) Scanner() (sdk.Scanner, error) {
-	if err := s.want(sdk.KindScanner); err != nil {
-		return nil, err
-	}
-	return scanner{client{s}}, nil
-}
+func (s *Supervisor) Scanner() (sdk.Scanner, error) { return as[sdk.Scanner](s, sdk.KindScanner) }
 
 // ScriptRuntime is the plugin as a script runtime.
 func (s *Supervisor) ScriptRuntime() (sdk.ScriptRuntime, error) {
-	if err := s.want(sdk.KindScriptRuntime); err != nil {
-		return nil, err
-	}
-	return scriptRuntime{client{s}}, nil
+	return as[sdk.ScriptRuntime](s, sdk.KindScriptRuntime)
 }
 
 // Collector is the plugin as a collector.
 func (s *Supervisor) Collector() (sdk.Collector, error) {
-	if err := s.want(sdk.KindCollector); err != nil {
-		return nil, err
+	return as[sdk.Collector](s, sdk.KindCollector)
+}
+
+// as is the typed client of kind k (typed builds it), or ErrWrongKind.
+func as[T sdk.Plugin](s *Supervisor, k sdk.Kind) (T, error) {
+	if err := s.want(k); err != nil {
+		var zero T
+		return zero, err
 	}
-	return collector{client{s}}, nil
+	return s.typed().(T), nil
 }
 
 func (s *Supervisor) want(k sdk.Kind) error {
