@@ -60,26 +60,11 @@ func crudPartner(t *testing.T, st ports.Store) {
 	eqFields(t, "Create", field{"Version", p.Version, int64(1)})
 	checkStamps(t, "Create", p.CreatedAt, p.UpdatedAt)
 
-	got, err := ps.Get(ctx, global, p.ID)
-	must(t, "Get", err)
-	eqPartner(t, "Get after Create", got, p)
-
-	tick()
-	in := *got
-	in.Name = uniq("partner-renamed")
-	in.CreatedAt = longAgo // immutable: must be ignored
-	res, err := ps.Update(ctx, global, &in)
-	must(t, "Update", err)
-	want := *got
-	want.Name, want.Version, want.UpdatedAt = in.Name, got.Version+1, res.UpdatedAt
-	eqPartner(t, "Update result", res, &want)
-	checkStamps(t, "Update result", res.CreatedAt, res.UpdatedAt)
-	if !res.UpdatedAt.After(got.UpdatedAt) {
-		t.Errorf("Update: UpdatedAt %v not after previous %v", res.UpdatedAt, got.UpdatedAt)
-	}
-	again, err := ps.Get(ctx, global, p.ID)
-	must(t, "Get after Update", err)
-	eqPartner(t, "Get after Update", again, res)
+	name := uniq("partner-renamed")
+	updateRoundTrip(t, ps, p, p.ID, eqPartner, partnerStamps, func(x *domain.Partner) {
+		x.Name = name
+		x.CreatedAt = longAgo // immutable: must be ignored
+	})
 
 	deleteAndGone(t, st, kindPartner, p.ID)
 }
@@ -102,25 +87,8 @@ func crudOrg(t *testing.T, st ports.Store) {
 	eqFields(t, "Create", field{"Version", o.Version, int64(1)}, field{"PartnerID", o.PartnerID, p.ID})
 	checkStamps(t, "Create", o.CreatedAt, o.UpdatedAt)
 
-	got, err := os.Get(ctx, global, o.ID)
-	must(t, "Get", err)
-	eqOrg(t, "Get after Create", got, o)
-
-	tick()
-	in := *got
-	in.Name = uniq("org-renamed")
-	res, err := os.Update(ctx, global, &in)
-	must(t, "Update", err)
-	want := *got
-	want.Name, want.Version, want.UpdatedAt = in.Name, got.Version+1, res.UpdatedAt
-	eqOrg(t, "Update result", res, &want)
-	checkStamps(t, "Update result", res.CreatedAt, res.UpdatedAt)
-	if !res.UpdatedAt.After(got.UpdatedAt) {
-		t.Errorf("Update: UpdatedAt %v not after previous %v", res.UpdatedAt, got.UpdatedAt)
-	}
-	again, err := os.Get(ctx, global, o.ID)
-	must(t, "Get after Update", err)
-	eqOrg(t, "Get after Update", again, res)
+	name := uniq("org-renamed")
+	updateRoundTrip(t, os, o, o.ID, eqOrg, orgStamps, func(x *domain.Organization) { x.Name = name })
 
 	t.Run("UpdateKeepsImmutableFields", func(t *testing.T) {
 		cur, err := os.Get(ctx, global, o.ID)
@@ -161,25 +129,8 @@ func crudSite(t *testing.T, st ports.Store) {
 		field{"OrgID", s.OrgID, o.ID})
 	checkStamps(t, "Create", s.CreatedAt, s.UpdatedAt)
 
-	got, err := ss.Get(ctx, global, s.ID)
-	must(t, "Get", err)
-	eqSite(t, "Get after Create", got, s)
-
-	tick()
-	in := *got
-	in.Name, in.Timezone = uniq("site-renamed"), "Asia/Tokyo"
-	res, err := ss.Update(ctx, global, &in)
-	must(t, "Update", err)
-	want := *got
-	want.Name, want.Timezone, want.Version, want.UpdatedAt = in.Name, in.Timezone, got.Version+1, res.UpdatedAt
-	eqSite(t, "Update result", res, &want)
-	checkStamps(t, "Update result", res.CreatedAt, res.UpdatedAt)
-	if !res.UpdatedAt.After(got.UpdatedAt) {
-		t.Errorf("Update: UpdatedAt %v not after previous %v", res.UpdatedAt, got.UpdatedAt)
-	}
-	again, err := ss.Get(ctx, global, s.ID)
-	must(t, "Get after Update", err)
-	eqSite(t, "Get after Update", again, res)
+	name := uniq("site-renamed")
+	updateRoundTrip(t, ss, s, s.ID, eqSite, siteStamps, func(x *domain.Site) { x.Name, x.Timezone = name, "Asia/Tokyo" })
 
 	t.Run("EmptyTimezoneRoundTrips", func(t *testing.T) {
 		cur, err := ss.Get(ctx, global, s.ID)
@@ -235,25 +186,8 @@ func crudGroup(t *testing.T, st ports.Store, inSite bool) {
 		field{"OrgID", g.OrgID, c.org.ID}, field{"SiteID", g.SiteID, siteID})
 	checkStamps(t, "Create", g.CreatedAt, g.UpdatedAt)
 
-	got, err := gs.Get(ctx, global, g.ID)
-	must(t, "Get", err)
-	eqGroup(t, "Get after Create", got, g)
-
-	tick()
-	in := *got
-	in.Name = uniq("group-renamed")
-	res, err := gs.Update(ctx, global, &in)
-	must(t, "Update", err)
-	want := *got
-	want.Name, want.Version, want.UpdatedAt = in.Name, got.Version+1, res.UpdatedAt
-	eqGroup(t, "Update result", res, &want)
-	checkStamps(t, "Update result", res.CreatedAt, res.UpdatedAt)
-	if !res.UpdatedAt.After(got.UpdatedAt) {
-		t.Errorf("Update: UpdatedAt %v not after previous %v", res.UpdatedAt, got.UpdatedAt)
-	}
-	again, err := gs.Get(ctx, global, g.ID)
-	must(t, "Get after Update", err)
-	eqGroup(t, "Get after Update", again, res)
+	name := uniq("group-renamed")
+	updateRoundTrip(t, gs, g, g.ID, eqGroup, groupStamps, func(x *domain.DeviceGroup) { x.Name = name })
 
 	// A group never moves: a changed SiteID or OrgID is ignored or refused.
 	moves := map[string]func(*domain.DeviceGroup){
@@ -320,28 +254,13 @@ func crudDevice(t *testing.T, st ports.Store) {
 		field{"OrgID", d.OrgID, c.org.ID}, field{"SiteID", d.SiteID, c.site.ID}, field{"GroupID", d.GroupID, g1.ID})
 	checkStamps(t, "Create", d.CreatedAt, d.UpdatedAt)
 
-	got, err := ds.Get(ctx, global, d.ID)
-	must(t, "Get", err)
-	eqDevice(t, "Get after Create", got, d)
-
 	// Every mutable field changes, the group to the org-wide one.
-	tick()
-	in := *got
-	in.Hostname, in.OS, in.Arch = uniq("host-renamed"), "windows", "arm64"
-	in.Status, in.AgentVersion, in.GroupID = domain.DeviceOffline, "2.3.4", gWide.ID
-	in.LastSeenAt = time.Now().Add(-time.Hour).In(time.FixedZone("UTC+5", 5*3600))
-	res, err := ds.Update(ctx, global, &in)
-	must(t, "Update", err)
-	want := in
-	want.Version, want.UpdatedAt = got.Version+1, res.UpdatedAt
-	eqDevice(t, "Update result", res, &want)
-	checkStamps(t, "Update result", res.CreatedAt, res.UpdatedAt)
-	if !res.UpdatedAt.After(got.UpdatedAt) {
-		t.Errorf("Update: UpdatedAt %v not after previous %v", res.UpdatedAt, got.UpdatedAt)
-	}
-	again, err := ds.Get(ctx, global, d.ID)
-	must(t, "Get after Update", err)
-	eqDevice(t, "Get after Update", again, res)
+	host, lastSeen := uniq("host-renamed"), time.Now().Add(-time.Hour).In(time.FixedZone("UTC+5", 5*3600))
+	updateRoundTrip(t, ds, d, d.ID, eqDevice, deviceStamps, func(x *domain.Device) {
+		x.Hostname, x.OS, x.Arch = host, "windows", "arm64"
+		x.Status, x.AgentVersion, x.GroupID = domain.DeviceOffline, "2.3.4", gWide.ID
+		x.LastSeenAt = lastSeen
+	})
 
 	t.Run("UpdateLeavesGroupAndClearsLastSeen", func(t *testing.T) {
 		cur, err := ds.Get(ctx, global, d.ID)
@@ -483,3 +402,11 @@ func crudDeviceUpsert(t *testing.T, st ports.Store) {
 		eqFields(t, "Upsert", field{"Version", res.Version, cur.Version + 1}, field{"Hostname", res.Hostname, stale.Hostname})
 	})
 }
+
+func partnerStamps(x *domain.Partner) stamps  { return stamps{&x.Version, &x.CreatedAt, &x.UpdatedAt} }
+func orgStamps(x *domain.Organization) stamps { return stamps{&x.Version, &x.CreatedAt, &x.UpdatedAt} }
+func siteStamps(x *domain.Site) stamps        { return stamps{&x.Version, &x.CreatedAt, &x.UpdatedAt} }
+func groupStamps(x *domain.DeviceGroup) stamps {
+	return stamps{&x.Version, &x.CreatedAt, &x.UpdatedAt}
+}
+func deviceStamps(x *domain.Device) stamps { return stamps{&x.Version, &x.CreatedAt, &x.UpdatedAt} }
