@@ -13,41 +13,18 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/breeze-rmm/breeze/internal/testplugin"
 	"github.com/breeze-rmm/breeze/pluginhost/pluginhosttest"
 	"github.com/breeze-rmm/breeze/sdk"
 	"github.com/breeze-rmm/breeze/sdk/sdktest"
 )
 
-// nullCollector and nullAlert are testdata/null's implementations, called
-// in-process for the "direct" baselines.
-type nullCollector struct{}
-
-func (nullCollector) Info(context.Context) (sdk.Info, error) { return sdk.Info{Name: "null"}, nil }
-
-func (nullCollector) Collect(context.Context) (sdk.Collection, error) {
-	return sdk.Collection{
-		Metrics: []sdk.Metric{{Name: "null.value", Value: 1, Unit: "count"}},
-		Facts:   []sdk.Fact{{Key: "null.fact", Value: "yes"}},
-	}, nil
-}
-
-type nullAlert struct{}
-
-func (nullAlert) Info(context.Context) (sdk.Info, error) { return sdk.Info{Name: "null"}, nil }
-
-func (nullAlert) Send(context.Context, sdk.Notification) (sdk.SendResult, error) {
-	return sdk.SendResult{Delivered: true, Attempts: 1}, nil
-}
-
-func (nullAlert) Test(context.Context, json.RawMessage) (sdk.TestResult, error) {
-	return sdk.TestResult{OK: true}, nil
-}
-
+// The direct baselines call testdata/null's implementations in-process.
 // Package-level interface values and sinks keep the compiler from inlining
 // the direct calls away.
 var (
-	directCollector sdk.Collector    = nullCollector{}
-	directAlert     sdk.AlertChannel = nullAlert{}
+	directCollector sdk.Collector    = testplugin.NullCollector{}
+	directAlert     sdk.AlertChannel = testplugin.NullAlert{}
 	sinkCollection  sdk.Collection
 	sinkSend        sdk.SendResult
 )

@@ -7,27 +7,17 @@ import (
 	"os"
 	"time"
 
+	"github.com/breeze-rmm/breeze/internal/testplugin"
 	"github.com/breeze-rmm/breeze/sdk"
 )
 
-type collector struct{}
-
-func (collector) Info(context.Context) (sdk.Info, error) {
-	return sdk.Info{Name: "exits", Version: "0.0.1"}, nil
-}
-
-func (collector) Collect(context.Context) (sdk.Collection, error) {
-	return sdk.Collection{Facts: []sdk.Fact{{Key: "exits.alive", Value: "true"}}}, nil
-}
-
 func main() {
-	after, err := time.ParseDuration(os.Getenv("EXITS_AFTER"))
-	if err != nil {
-		after = 300 * time.Millisecond
-	}
+	after := testplugin.EnvDuration("EXITS_AFTER", 300*time.Millisecond)
 	go func() {
 		time.Sleep(after)
 		os.Exit(3)
 	}()
-	sdk.ServeCollector(collector{})
+	sdk.ServeCollector(testplugin.Collector{Name: "exits", OnCollect: func(context.Context) (sdk.Collection, error) {
+		return sdk.Collection{Facts: []sdk.Fact{{Key: "exits.alive", Value: "true"}}}, nil
+	}})
 }

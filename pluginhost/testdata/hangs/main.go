@@ -6,19 +6,14 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/breeze-rmm/breeze/internal/testplugin"
 	"github.com/breeze-rmm/breeze/sdk"
 )
 
-type collector struct{}
-
-func (collector) Info(context.Context) (sdk.Info, error) {
-	return sdk.Info{Name: "hangs", Version: "0.0.1"}, nil
+func main() {
+	sdk.ServeCollector(testplugin.Collector{Name: "hangs", OnCollect: func(context.Context) (sdk.Collection, error) {
+		fmt.Println("hangs: hanging now")
+		<-make(chan struct{})
+		return sdk.Collection{}, nil
+	}})
 }
-
-func (collector) Collect(context.Context) (sdk.Collection, error) {
-	fmt.Println("hangs: hanging now")
-	<-make(chan struct{})
-	return sdk.Collection{}, nil
-}
-
-func main() { sdk.ServeCollector(collector{}) }

@@ -5,17 +5,12 @@ package main
 import (
 	"context"
 
+	"github.com/breeze-rmm/breeze/internal/testplugin"
 	"github.com/breeze-rmm/breeze/sdk"
 )
 
-type collector struct{}
-
-func (collector) Info(context.Context) (sdk.Info, error) {
-	return sdk.Info{Name: "panics", Version: "0.0.1"}, nil
+func main() {
+	sdk.ServeCollector(testplugin.Collector{Name: "panics", OnCollect: func(context.Context) (sdk.Collection, error) {
+		panic("panics: boom on purpose")
+	}})
 }
-
-func (collector) Collect(context.Context) (sdk.Collection, error) {
-	panic("panics: boom on purpose")
-}
-
-func main() { sdk.ServeCollector(collector{}) }

@@ -7,23 +7,20 @@ import (
 	"encoding/json"
 	"os"
 
+	"github.com/breeze-rmm/breeze/internal/testplugin"
 	"github.com/breeze-rmm/breeze/sdk"
 )
 
-type channel struct{}
-
-func (channel) Info(context.Context) (sdk.Info, error) {
-	return sdk.Info{Name: "crashy", Version: "1.0.0"}, nil
+func main() {
+	sdk.ServeAlertChannel(testplugin.AlertChannel{
+		Name: "crashy", Version: "1.0.0",
+		OnSend: func(context.Context, sdk.Notification) (sdk.SendResult, error) {
+			os.Exit(3)
+			return sdk.SendResult{}, nil
+		},
+		OnTest: func(context.Context, json.RawMessage) (sdk.TestResult, error) {
+			os.Exit(3)
+			return sdk.TestResult{}, nil
+		},
+	})
 }
-
-func (channel) Send(context.Context, sdk.Notification) (sdk.SendResult, error) {
-	os.Exit(3)
-	return sdk.SendResult{}, nil
-}
-
-func (channel) Test(context.Context, json.RawMessage) (sdk.TestResult, error) {
-	os.Exit(3)
-	return sdk.TestResult{}, nil
-}
-
-func main() { sdk.ServeAlertChannel(channel{}) }

@@ -9,20 +9,11 @@ import (
 	"net"
 	"time"
 
+	"github.com/breeze-rmm/breeze/internal/testplugin"
 	"github.com/breeze-rmm/breeze/sdk"
 )
 
-type channel struct{}
-
-func (channel) Info(context.Context) (sdk.Info, error) {
-	return sdk.Info{Name: "dialer", Version: "1.0.0"}, nil
-}
-
-func (channel) Send(context.Context, sdk.Notification) (sdk.SendResult, error) {
-	return sdk.SendResult{}, nil
-}
-
-func (channel) Test(ctx context.Context, raw json.RawMessage) (sdk.TestResult, error) {
+func dial(ctx context.Context, raw json.RawMessage) (sdk.TestResult, error) {
 	var s struct {
 		Addr string `json:"addr"`
 	}
@@ -37,4 +28,6 @@ func (channel) Test(ctx context.Context, raw json.RawMessage) (sdk.TestResult, e
 	return sdk.TestResult{OK: true, Detail: "connected"}, nil
 }
 
-func main() { sdk.ServeAlertChannel(channel{}) }
+func main() {
+	sdk.ServeAlertChannel(testplugin.AlertChannel{Name: "dialer", Version: "1.0.0", OnTest: dial})
+}
