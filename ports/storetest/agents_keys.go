@@ -326,41 +326,16 @@ func (fx *enrollFixture) sees(units []string) []string {
 func enrollVisibility(t *testing.T, st ports.Store) {
 	for _, sc := range unitScopes() {
 		t.Run(sc.name, func(t *testing.T) {
-			ctx := t.Context()
 			fx := newEnrollFixture(t, st)
 			scope := sc.scope(fx.tr)
 			sees := fx.sees(sc.sees)
-			for label, k := range fx.keys {
-				got, err := st.EnrollmentKeys().Get(ctx, scope, k.ID)
-				if hasLabel(sees, label) {
-					if err != nil {
-						t.Errorf("Get %s: %v", label, err)
-					} else {
-						eqEnrollKey(t, "Get "+label, got, k)
-					}
-				} else if !errors.Is(err, domain.ErrNotFound) {
-					t.Errorf("Get %s: error = %v, want ErrNotFound", label, err)
-				}
+			access := keyAccess[domain.EnrollmentKey]{
+				id:        func(k *domain.EnrollmentKey) string { return k.ID },
+				revokedAt: func(k *domain.EnrollmentKey) time.Time { return k.RevokedAt },
+				eq:        eqEnrollKey,
+				global:    func(t testing.TB, id string) *domain.EnrollmentKey { return globalEnrollKey(t, st, id) },
 			}
-			ids := drain(t, "List", func(req domain.PageRequest) (domain.Page[*domain.EnrollmentKey], error) {
-				return st.EnrollmentKeys().List(ctx, scope, req)
-			}, func(k *domain.EnrollmentKey) string { return k.ID })
-			wantVisible(t, "List", ids, fx.labels, fx.byLabel, sees, scope.Global)
-
-			at := identNow()
-			for label, k := range fx.keys {
-				err := st.EnrollmentKeys().Revoke(ctx, scope, k.ID, at)
-				got := globalEnrollKey(t, st, k.ID)
-				if hasLabel(sees, label) {
-					if err != nil {
-						t.Errorf("Revoke %s: %v", label, err)
-					}
-					eqFields(t, label+" after Revoke", field{"RevokedAt", got.RevokedAt, at})
-					continue
-				}
-				wantIs(t, "Revoke "+label, err, domain.ErrNotFound)
-				eqEnrollKey(t, label+" after refused Revoke", got, k)
-			}
+			revocableVisibility(t, st.EnrollmentKeys(), access, scope, fx.keys, fx.labels, fx.byLabel, sees)
 		})
 	}
 }

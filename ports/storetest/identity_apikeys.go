@@ -246,41 +246,16 @@ func newKeyFixture(t testing.TB, st ports.Store) *keyFixture {
 func keysVisibility(t *testing.T, st ports.Store) {
 	for _, sc := range unitScopes() {
 		t.Run(sc.name, func(t *testing.T) {
-			ctx := t.Context()
 			fx := newKeyFixture(t, st)
 			scope := sc.scope(fx.tr)
 			sees := labelsWith("k", sc.sees)
-			for label, k := range fx.keys {
-				got, err := st.APIKeys().Get(ctx, scope, k.ID)
-				if hasLabel(sees, label) {
-					if err != nil {
-						t.Errorf("Get %s: %v", label, err)
-					} else {
-						eqAPIKey(t, "Get "+label, got, k)
-					}
-				} else if !errors.Is(err, domain.ErrNotFound) {
-					t.Errorf("Get %s: error = %v, want ErrNotFound", label, err)
-				}
+			access := keyAccess[domain.APIKey]{
+				id:        func(k *domain.APIKey) string { return k.ID },
+				revokedAt: func(k *domain.APIKey) time.Time { return k.RevokedAt },
+				eq:        eqAPIKey,
+				global:    func(t testing.TB, id string) *domain.APIKey { return globalKey(t, st, id) },
 			}
-			ids := drain(t, "List", func(req domain.PageRequest) (domain.Page[*domain.APIKey], error) {
-				return st.APIKeys().List(ctx, scope, req)
-			}, func(k *domain.APIKey) string { return k.ID })
-			wantVisible(t, "List", ids, fx.labels, fx.byLabel, sees, scope.Global)
-
-			at := identNow()
-			for label, k := range fx.keys {
-				err := st.APIKeys().Revoke(ctx, scope, k.ID, at)
-				got := globalKey(t, st, k.ID)
-				if hasLabel(sees, label) {
-					if err != nil {
-						t.Errorf("Revoke %s: %v", label, err)
-					}
-					eqFields(t, label+" after Revoke", field{"RevokedAt", got.RevokedAt, at})
-					continue
-				}
-				wantIs(t, "Revoke "+label, err, domain.ErrNotFound)
-				eqAPIKey(t, label+" after refused Revoke", got, k)
-			}
+			revocableVisibility(t, st.APIKeys(), access, scope, fx.keys, fx.labels, fx.byLabel, sees)
 		})
 	}
 }
