@@ -1,21 +1,12 @@
 package storetest
 
 import (
-	"context"
 	"errors"
 	"testing"
 	"time"
 
 	"github.com/breeze-rmm/breeze/core/domain"
 )
-
-// revocable is a key repository (API keys, enrolment keys): read and
-// revoked in a scope.
-type revocable[T any] interface {
-	Get(ctx context.Context, s domain.Scope, id string) (*T, error)
-	List(ctx context.Context, s domain.Scope, page domain.PageRequest) (domain.Page[*T], error)
-	Revoke(ctx context.Context, s domain.Scope, id string, at time.Time) error
-}
 
 // keyAccess describes one kind of key for revocableVisibility.
 type keyAccess[T any] struct {

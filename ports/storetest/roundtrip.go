@@ -1,18 +1,9 @@
 package storetest
 
 import (
-	"context"
 	"testing"
 	"time"
-
-	"github.com/breeze-rmm/breeze/core/domain"
 )
-
-// getUpdater is the part of a tenancy repository updateRoundTrip drives.
-type getUpdater[T any] interface {
-	Get(ctx context.Context, s domain.Scope, id string) (*T, error)
-	Update(ctx context.Context, s domain.Scope, x *T) (*T, error)
-}
 
 // stamps points into a row's bookkeeping fields.
 type stamps struct {
