@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 DATA=${BREEZE_DATA_DIR:-./data}
 LISTEN=${BREEZE_LISTEN:-127.0.0.1:8080}
 URL="http://$LISTEN"
-mkdir -p "$DATA/agent"
+mkdir -p "$DATA/agent" && chmod 700 "$DATA" "$DATA/agent"
 export BREEZE_DATA_DIR=$DATA BREEZE_LISTEN=$LISTEN
 
 server_pid= agent_pid=
