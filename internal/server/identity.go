@@ -16,6 +16,7 @@ import (
 	"github.com/breeze-rmm/breeze/adapters/secretbox"
 	"github.com/breeze-rmm/breeze/core/app/access"
 	"github.com/breeze-rmm/breeze/core/app/auth"
+	"github.com/breeze-rmm/breeze/core/app/tickets"
 	"github.com/breeze-rmm/breeze/internal/config"
 	"github.com/breeze-rmm/breeze/ports"
 )
@@ -33,6 +34,10 @@ type Identity struct {
 	// Redis is the shared client when BREEZE_REDIS_URL is set (nil: the
 	// in-process profile); the remote-work side reuses it.
 	Redis goredis.UniversalClient
+	// Bus joins the nodes (Redis pub/sub, or in process). It opens here
+	// because ended sessions travel on it from the first sign-out; the
+	// remote-work side reuses it.
+	Bus   ports.Bus
 	close []func() error
 }
 
@@ -84,18 +89,26 @@ func BuildIdentity(ctx context.Context, cfg *config.Config, log hclog.Logger, st
 		id.close = append(id.close, client.Close)
 		id.Redis = client
 		id.Limiter = redisad.NewRateLimiter(redisad.RateLimiterDeps{Client: client, Prefix: cfg.RedisPrefix + "ratelimit:"})
-		log.Info("rate limits in Redis", "addr", opts.Addr)
+		bus := redisad.NewBus(redisad.BusDeps{Client: client, Prefix: cfg.RedisPrefix + "bus:"})
+		id.close = append(id.close, bus.Close)
+		id.Bus = bus
+		log.Info("rate limits and bus in Redis", "addr", opts.Addr)
 	} else {
 		ml := memory.NewRateLimiter(memory.RateLimiterOptions{})
 		id.close = append(id.close, ml.Close)
 		id.Limiter = ml
+		mb := memory.NewBus(memory.BusOptions{})
+		id.close = append(id.close, mb.Close)
+		id.Bus = mb
 	}
+	// Sign-outs end terminals and event streams on every node.
+	rev := tickets.BusRevocations{Bus: id.Bus, OnError: func(err error) { log.Warn("revocation not published", "error", err) }}
 	if id.Secrets, err = secretbox.Open(cfg.PluginSecretKey, cfg.DataDir); err != nil {
 		return nil, fmt.Errorf("secrets key: %w", err)
 	}
 	clock := ports.ClockFunc(time.Now)
 	if id.Auth, err = auth.New(auth.Deps{Store: st, Tokens: tokens, Hasher: id.Hasher, TOTP: totp, Limiter: id.Limiter,
-		Sealer: id.Secrets, Clock: clock, RefreshTTL: RefreshTTL}); err != nil {
+		Sealer: id.Secrets, Clock: clock, RefreshTTL: RefreshTTL, Revocations: rev}); err != nil {
 		return nil, err
 	}
 	// Second factors stored in clear before sealing: SQL cannot seal them.
@@ -104,7 +117,7 @@ func BuildIdentity(ctx context.Context, cfg *config.Config, log hclog.Logger, st
 	} else if n > 0 {
 		log.Info("second-factor secrets sealed", "users", n)
 	}
-	if id.Access, err = access.New(access.Deps{Store: st, Hasher: id.Hasher, Clock: clock}); err != nil {
+	if id.Access, err = access.New(access.Deps{Store: st, Hasher: id.Hasher, Clock: clock, Revocations: rev}); err != nil {
 		return nil, err
 	}
 	return id, nil

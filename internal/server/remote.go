@@ -116,18 +116,13 @@ func BuildRemote(cfg *config.Config, st ports.Store, id *Identity, hub *agentws.
 		Logger: log.Named("files"), MaxBytes: cfg.FileMax}); err != nil {
 		return nil, err
 	}
-	rev := tickets.BusRevocations{Bus: r.Bus, OnError: func(err error) { log.Warn("revocation not published", "error", err) }}
-	id.Auth.SetRevocations(rev)
-	id.Access.SetRevocations(rev)
 	return r, nil
 }
 
 // openMessaging opens the bus, the presence registry and the durable queue.
 func (r *Remote) openMessaging(cfg *config.Config, st ports.Store, id *Identity) error {
+	r.Bus = id.Bus // closed with the identity side, after this one stops
 	if id.Redis != nil {
-		bus := redisad.NewBus(redisad.BusDeps{Client: id.Redis, Prefix: cfg.RedisPrefix + "bus:"})
-		r.close = append(r.close, bus.Close)
-		r.Bus = bus
 		r.Registry = redisad.NewPresenceRegistry(redisad.PresenceRegistryDeps{Client: id.Redis, Prefix: cfg.RedisPrefix + "presence:"})
 		q, err := newRedisQueue(id, cfg.RedisPrefix+"q:", r.log)
 		if err != nil {
@@ -140,9 +135,6 @@ func (r *Remote) openMessaging(cfg *config.Config, st ports.Store, id *Identity)
 	if !ok {
 		return errors.New("a PostgreSQL database needs BREEZE_REDIS_URL: the queue, bus and presence registry of a PostgreSQL deployment live in Redis")
 	}
-	mb := memory.NewBus(memory.BusOptions{})
-	r.close = append(r.close, mb.Close)
-	r.Bus = mb
 	r.Registry = memory.NewPresenceRegistry(memory.PresenceRegistryOptions{})
 	q, err := sqlite.NewQueue(sqlite.QueueDeps{Store: sq, Logger: r.log.Named("queue")})
 	if err != nil {
@@ -188,7 +180,8 @@ func (r *Remote) Start(ctx context.Context) error {
 }
 
 // Stop drains the queue (running tasks get queueDrainTimeout) and closes
-// the bus; ctx given to Start must be done.
+// what BuildRemote opened (the bus belongs to Identity); ctx given to Start
+// must be done.
 func (r *Remote) Stop() {
 	ctx, cancel := context.WithTimeout(context.Background(), queueDrainTimeout)
 	defer cancel()
@@ -202,7 +195,7 @@ func (r *Remote) Stop() {
 	r.closeAll()
 }
 
-// closeAll closes the bus (and whatever else was opened), newest first.
+// closeAll closes what BuildRemote opened, newest first.
 func (r *Remote) closeAll() {
 	for i := len(r.close) - 1; i >= 0; i-- {
 		_ = r.close[i]()

@@ -26,12 +26,14 @@ type Deps struct {
 	Store  Store
 	Hasher ports.PasswordHasher
 	Clock  ports.Clock
+	// Revocations hears about users whose sessions end (disabled, deleted,
+	// password reset); nil: nobody listens.
+	Revocations domain.Revocations
 }
 
 // Service implements the access use cases.
 type Service struct {
-	d           Deps
-	revocations domain.Revocations // nil: nobody listens
+	d Deps
 }
 
 // New checks deps.

@@ -141,11 +141,8 @@ func (s *Service) DeleteUser(ctx context.Context, p *domain.Principal, id string
 	return s.d.Store.Users().Delete(ctx, scope, id)
 }
 
-// SetRevocations installs who hears about ended sessions. Call it before serving.
-func (s *Service) SetRevocations(r domain.Revocations) { s.revocations = r }
-
 func (s *Service) userEnded(ctx context.Context, userID string) {
-	if s.revocations != nil {
-		s.revocations.UserEnded(ctx, userID)
+	if s.d.Revocations != nil {
+		s.d.Revocations.UserEnded(ctx, userID)
 	}
 }

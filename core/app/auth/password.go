@@ -50,8 +50,8 @@ func (s *Service) ChangePassword(ctx context.Context, p *domain.Principal, curre
 	if _, err := s.d.Store.RefreshTokens().RevokeUser(ctx, u.ID, s.d.Clock.Now()); err != nil {
 		return nil, fmt.Errorf("end sessions: %w", err)
 	}
-	if s.revocations != nil {
-		s.revocations.UserEnded(ctx, u.ID)
+	if s.d.Revocations != nil {
+		s.d.Revocations.UserEnded(ctx, u.ID)
 	}
 	s.forgive(ctx, p.Email, c.IP)
 	return s.open(ctx, u, c)

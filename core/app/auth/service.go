@@ -45,6 +45,10 @@ type Deps struct {
 	Limiter ports.RateLimiter
 	Sealer  Sealer
 	Clock   ports.Clock
+	// Revocations hears about ended sessions and users (the remote-work
+	// side ends their terminals and event streams on every node); nil:
+	// nobody listens.
+	Revocations domain.Revocations
 
 	Limits     Limits        // default: see Limits; 100 per IP per 15 minutes
 	RefreshTTL time.Duration // default 30 days
@@ -56,8 +60,7 @@ type Deps struct {
 
 // Service implements sign-in, refresh, logout and authentication.
 type Service struct {
-	d           Deps
-	revocations domain.Revocations // nil: nobody listens
+	d Deps
 }
 
 // New checks deps and fills defaults.

@@ -135,12 +135,8 @@ func (s *Service) mustEnrollTOTP(ctx context.Context, u *domain.User) (bool, err
 	return p.RequireTOTP, nil
 }
 
-// SetRevocations installs who hears about ended sessions (the remote-work
-// side, built after this service). Call it before serving.
-func (s *Service) SetRevocations(r domain.Revocations) { s.revocations = r }
-
 func (s *Service) sessionEnded(ctx context.Context, sessionID string) {
-	if s.revocations != nil {
-		s.revocations.SessionEnded(ctx, sessionID)
+	if s.d.Revocations != nil {
+		s.d.Revocations.SessionEnded(ctx, sessionID)
 	}
 }
