@@ -35,6 +35,8 @@ type Store interface {
 	AgentStore
 	// Commands, the script library and its runs, WebSocket tickets.
 	RemoteStore
+	// Alert rules and alerts.
+	AlertStores
 	// Installed plugins, their per-org settings and key-value stores.
 	Plugins() PluginStore
 

@@ -1,0 +1,111 @@
+package domain
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Severity is how urgent an alert is.
+type Severity string
+
+const (
+	SeverityInfo     Severity = "info"
+	SeverityWarning  Severity = "warning"
+	SeverityCritical Severity = "critical"
+)
+
+// ValidSeverity reports whether v is one of the severities.
+func ValidSeverity(v Severity) bool {
+	return v == SeverityInfo || v == SeverityWarning || v == SeverityCritical
+}
+
+// AlertScopeKind says what an alert rule applies to.
+type AlertScopeKind string
+
+const (
+	AlertScopePartner AlertScopeKind = "partner" // every device of the owning partner
+	AlertScopeOrg     AlertScopeKind = "org"     // the devices of the listed orgs
+	AlertScopeSite    AlertScopeKind = "site"    // the devices of the listed sites
+	AlertScopeGroup   AlertScopeKind = "group"   // the devices of the listed groups
+	AlertScopeDevices AlertScopeKind = "devices" // the listed devices
+)
+
+// AlertRule turns a condition on a device into an alert. It belongs to an
+// org (OrgID set) or to a partner (OrgID empty) and applies to the devices
+// its scope names, minus ExcludeDeviceIDs.
+type AlertRule struct {
+	ID               string
+	PartnerID        string
+	OrgID            string // empty: partner-wide
+	Name             string
+	Description      string
+	Enabled          bool
+	Severity         Severity
+	Kind             string          // a registered condition kind (core/app/alerts/conditions)
+	Params           json.RawMessage // the kind's parameters, validated by it
+	ScopeKind        AlertScopeKind
+	ScopeIDs         []string // org, site, group or device ids; empty for partner
+	ExcludeDeviceIDs []string
+	RenotifySeconds  int // 0: notify once (stored for the notification work)
+	Version          int64
+	CreatedBy        string
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+}
+
+// AlertState is where an alert is in its lifecycle.
+type AlertState string
+
+const (
+	AlertOpen         AlertState = "open"
+	AlertAcknowledged AlertState = "acknowledged"
+	AlertResolved     AlertState = "resolved"
+)
+
+// Unresolved are the states of an alert still standing: at most one such
+// alert exists per (rule, device).
+var Unresolved = []AlertState{AlertOpen, AlertAcknowledged}
+
+// Alert is one rule firing on one device.
+type Alert struct {
+	ID             string
+	PartnerID      string
+	OrgID          string
+	SiteID         string
+	DeviceID       string
+	RuleID         string
+	Kind           string
+	Severity       Severity
+	State          AlertState
+	Message        string
+	Value          float64 // the observed value that opened it (0 for offline)
+	OpenedAt       time.Time
+	AcknowledgedAt time.Time
+	AcknowledgedBy string
+	ResolvedAt     time.Time
+	ResolvedBy     string // a user id, or "system" when the condition cleared
+	Note           string // the resolving note
+	Version        int64
+	UpdatedAt      time.Time
+}
+
+// AlertActorSystem marks transitions made by the evaluator.
+const AlertActorSystem = "system"
+
+// AlertTransition is one entry of an alert's history.
+type AlertTransition struct {
+	AlertID string
+	From    AlertState // empty for the opening
+	To      AlertState
+	Actor   string
+	Note    string
+	At      time.Time
+}
+
+// AlertUpdate is one state change of an alert.
+type AlertUpdate struct {
+	To    AlertState
+	Actor string
+	Note  string
+	At    time.Time
+}

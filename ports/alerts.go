@@ -1,0 +1,76 @@
+package ports
+
+import (
+	"context"
+
+	"github.com/breeze-rmm/breeze/core/domain"
+)
+
+// AlertStores holds monitoring: alert rules and alerts. ports.Store embeds it.
+type AlertStores interface {
+	AlertRules() AlertRuleStore
+	Alerts() AlertStore
+}
+
+// AlertRuleFilter narrows a rule list. Empty fields do not filter.
+type AlertRuleFilter struct {
+	OrgID string // an org's own rules plus its partner's partner-wide ones
+	Kind  string
+}
+
+// AlertRuleStore keeps alert rules. Visibility and write coverage follow
+// the script library: an org rule needs its org covered, a partner-wide one
+// its partner to write; reading a partner-wide rule is also allowed to a
+// scope touching the partner through an org or site. The store checks only
+// shape; the app validates the condition and the scope ids.
+type AlertRuleStore interface {
+	// Create fills ID, Version=1, times and PartnerID (from the org). Same
+	// name in the same (partner, org): ErrConflict.
+	Create(ctx context.Context, s domain.Scope, r *domain.AlertRule) error
+	Get(ctx context.Context, s domain.Scope, id string) (*domain.AlertRule, error)
+	List(ctx context.Context, s domain.Scope, f AlertRuleFilter, page domain.PageRequest) (domain.Page[*domain.AlertRule], error)
+	// Update changes Name, Description, Enabled, Severity, Kind, Params,
+	// ScopeKind, ScopeIDs, ExcludeDeviceIDs and RenotifySeconds when
+	// Version matches (ErrConflict otherwise).
+	Update(ctx context.Context, s domain.Scope, r *domain.AlertRule) (*domain.AlertRule, error)
+	// Delete removes the rule and its alerts.
+	Delete(ctx context.Context, s domain.Scope, id string) error
+	// Enabled lists every enabled rule of every tenant (the evaluator
+	// compiles them; a system read, unscoped).
+	Enabled(ctx context.Context) ([]*domain.AlertRule, error)
+}
+
+// AlertFilter narrows an alert list. Empty fields do not filter.
+type AlertFilter struct {
+	State    domain.AlertState
+	Severity domain.Severity
+	DeviceID string
+	RuleID   string
+	OrgID    string
+}
+
+// AlertStore keeps alerts and their history. An alert is visible when the
+// scope covers its (partner, org, site), like its device.
+type AlertStore interface {
+	// Open stores a as a new open alert of (a.RuleID, a.DeviceID), with its
+	// opening in the history, unless an unresolved alert of that pair
+	// exists: then nothing is written and that alert is returned with
+	// opened=false. A unique index decides between concurrent callers (two
+	// nodes never open the same alert twice). PartnerID, OrgID and SiteID
+	// are filled from the device; an unknown device or rule is ErrNotFound.
+	Open(ctx context.Context, a *domain.Alert) (out *domain.Alert, opened bool, err error)
+	Get(ctx context.Context, s domain.Scope, id string) (*domain.Alert, error)
+	// List is in id (opening) order.
+	List(ctx context.Context, s domain.Scope, f AlertFilter, page domain.PageRequest) (domain.Page[*domain.Alert], error)
+	// Transition moves the alert to u.To when its stored state is one of
+	// from, bumps Version and records the change in the history, all in one
+	// transaction. Another state: ErrConflict with the stored alert
+	// returned alongside. Not visible in s: ErrNotFound.
+	Transition(ctx context.Context, s domain.Scope, id string, from []domain.AlertState, u domain.AlertUpdate) (*domain.Alert, error)
+	// History lists an alert's transitions, oldest first.
+	History(ctx context.Context, s domain.Scope, alertID string) ([]domain.AlertTransition, error)
+	// Unresolved lists the unresolved alerts of one device, or of every
+	// device for rules of kind (deviceID empty), at most limit, oldest first
+	// (system reads: the evaluator's warm-up and the offline sweep).
+	Unresolved(ctx context.Context, deviceID, kind string, limit int) ([]*domain.Alert, error)
+}
