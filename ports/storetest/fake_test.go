@@ -39,6 +39,7 @@ type fake struct {
 	ports.IdentityStore
 	ports.AgentStore
 	ports.RemoteStore
+	ports.AlertStores
 	db   *fakeDB
 	inTx bool
 }

@@ -58,6 +58,7 @@ func Run(t *testing.T, newStore Factory) {
 	runTenancy(t, newStore)
 	t.Run("Remote", func(t *testing.T) { RunRemote(t, newStore) })
 	t.Run("Plugins", func(t *testing.T) { RunPlugins(t, newStore) })
+	t.Run("Alerts", func(t *testing.T) { RunAlerts(t, newStore) })
 }
 
 // runTenancy runs the tenancy groups only (partners to devices).
