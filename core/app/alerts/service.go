@@ -1,0 +1,238 @@
+// Package alerts is monitoring: alert rules (an org's own or partner-wide,
+// applied to a scope with exclusions), the alert lifecycle (open →
+// acknowledged → resolved, every transition kept with its actor) and the
+// evaluation: compiled rules judge each heartbeat with per-device windows
+// in memory (Evaluator), and a sweep judges device_offline. Transitions
+// go through the store's insert-if-no-unresolved-alert, so several nodes
+// never open the same alert twice.
+package alerts
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"time"
+
+	"github.com/breeze-rmm/breeze/core/app/events"
+	"github.com/breeze-rmm/breeze/core/domain"
+	"github.com/breeze-rmm/breeze/ports"
+	"github.com/breeze-rmm/breeze/protocol"
+)
+
+// Event types on the live stream.
+const (
+	TypeAlertOpened       = "alert.opened"
+	TypeAlertAcknowledged = "alert.acknowledged"
+	TypeAlertResolved     = "alert.resolved"
+)
+
+// Publisher publishes browser events (events.Publisher).
+type Publisher interface {
+	PublishData(ctx context.Context, e events.Event, v any)
+}
+
+type nopPublisher struct{}
+
+func (nopPublisher) PublishData(context.Context, events.Event, any) {}
+
+// Defaults.
+const (
+	DefaultReloadEvery = 30 * time.Second
+	DefaultSweepEvery  = 30 * time.Second
+	DefaultQueue       = 10_000
+)
+
+// Deps are the service's collaborators.
+type Deps struct {
+	Store  ports.Store
+	Events Publisher
+	Clock  ports.Clock
+	Logger ports.Logger
+	// ReloadEvery recompiles the rules (other nodes' changes); SweepEvery
+	// runs the offline sweep. QueueSize bounds pending transitions and
+	// warm-ups.
+	ReloadEvery, SweepEvery time.Duration
+	QueueSize               int
+}
+
+// Service implements the alert use cases and runs the evaluation.
+type Service struct {
+	d   Deps
+	ev  *Evaluator
+	gen atomic.Uint64
+}
+
+// New checks deps and fills defaults.
+func New(d Deps) (*Service, error) {
+	if d.Store == nil {
+		return nil, errors.New("alerts: Store is required")
+	}
+	if d.Clock == nil {
+		d.Clock = ports.ClockFunc(time.Now)
+	}
+	if d.Logger == nil {
+		d.Logger = ports.NopLogger{}
+	}
+	if d.Events == nil {
+		d.Events = nopPublisher{}
+	}
+	if d.ReloadEvery <= 0 {
+		d.ReloadEvery = DefaultReloadEvery
+	}
+	if d.SweepEvery <= 0 {
+		d.SweepEvery = DefaultSweepEvery
+	}
+	if d.QueueSize <= 0 {
+		d.QueueSize = DefaultQueue
+	}
+	return &Service{d: d, ev: newEvaluator(d.QueueSize)}, nil
+}
+
+// Evaluator is the heartbeat hook (agents.Deps.Monitor).
+func (s *Service) Evaluator() *Evaluator { return s.ev }
+
+// Observe implements the agents' sample hook.
+func (s *Service) Observe(ctx context.Context, deviceID string, at time.Time, hb *protocol.Heartbeat) {
+	s.ev.Observe(ctx, deviceID, at, hb)
+}
+
+// Reload compiles every enabled rule into a new generation.
+func (s *Service) Reload(ctx context.Context) error {
+	rules, err := s.d.Store.AlertRules().Enabled(ctx)
+	if err != nil {
+		return err
+	}
+	rs, errs := compile(s.gen.Add(1), rules)
+	for _, err := range errs {
+		s.d.Logger.Warn("alert rule not compiled", "error", err)
+	}
+	s.ev.rules.Store(rs)
+	return nil
+}
+
+// Run reloads rules, warms devices, persists transitions and sweeps until
+// ctx ends.
+func (s *Service) Run(ctx context.Context) {
+	if err := s.Reload(ctx); err != nil {
+		s.d.Logger.Warn("alert rules not loaded; retrying", "error", err)
+	}
+	reload, sweep := time.NewTicker(s.d.ReloadEvery), time.NewTicker(s.d.SweepEvery)
+	defer reload.Stop()
+	defer sweep.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case id := <-s.ev.warm:
+			s.warmUp(ctx, id)
+		case t := <-s.ev.out:
+			s.persist(ctx, t)
+		case <-reload.C:
+			if err := s.Reload(ctx); err != nil {
+				s.d.Logger.Warn("alert rules not reloaded", "error", err)
+			}
+		case <-sweep.C:
+			if err := s.Sweep(ctx); err != nil {
+				s.d.Logger.Warn("offline sweep failed", "error", err)
+			}
+		}
+	}
+}
+
+// Flush does the pending warm-ups and transitions in the caller's
+// goroutine (tests and tools that do not Run).
+func (s *Service) Flush(ctx context.Context) {
+	for {
+		select {
+		case id := <-s.ev.warm:
+			s.warmUp(ctx, id)
+		case t := <-s.ev.out:
+			s.persist(ctx, t)
+		default:
+			return
+		}
+	}
+}
+
+// warmUp loads a device's placement and unresolved alerts once.
+func (s *Service) warmUp(ctx context.Context, deviceID string) {
+	d, err := s.d.Store.Devices().Get(ctx, domain.GlobalScope(), deviceID)
+	if err != nil {
+		s.ev.warming.Delete(deviceID)
+		s.d.Logger.Warn("device not warmed for alerting", "device_id", deviceID, "error", err)
+		return
+	}
+	open := map[string]bool{}
+	alerts, err := s.d.Store.Alerts().Unresolved(ctx, deviceID, "", domain.MaxPageSize)
+	if err != nil {
+		s.ev.warming.Delete(deviceID)
+		s.d.Logger.Warn("device not warmed for alerting", "device_id", deviceID, "error", err)
+		return
+	}
+	for _, a := range alerts {
+		open[a.RuleID] = true
+	}
+	s.ev.install(deviceID, placement{d.PartnerID, d.OrgID, d.SiteID, d.GroupID}, open)
+}
+
+// persist writes one transition; a store failure is retried a few times.
+func (s *Service) persist(ctx context.Context, t transition) {
+	for attempt := range 3 {
+		err := s.apply(ctx, t)
+		if err == nil || errors.Is(err, domain.ErrNotFound) {
+			return
+		}
+		s.d.Logger.Warn("alert transition not stored", "rule_id", t.rule.ID, "device_id", t.deviceID, "attempt", attempt+1, "error", err)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Duration(attempt+1) * 200 * time.Millisecond):
+		}
+	}
+}
+
+func (s *Service) apply(ctx context.Context, t transition) error {
+	if t.open {
+		a, opened, err := s.d.Store.Alerts().Open(ctx, &domain.Alert{RuleID: t.rule.ID, DeviceID: t.deviceID, Kind: t.rule.Kind,
+			Severity: t.rule.Severity, Message: t.message, Value: t.value, OpenedAt: t.at})
+		if err == nil && opened {
+			s.publish(ctx, TypeAlertOpened, a)
+		}
+		return err
+	}
+	return s.resolveSystem(ctx, t.rule.ID, t.deviceID, t.at)
+}
+
+// resolveSystem resolves the unresolved alert of (rule, device), if any.
+func (s *Service) resolveSystem(ctx context.Context, ruleID, deviceID string, at time.Time) error {
+	open, err := s.d.Store.Alerts().Unresolved(ctx, deviceID, "", domain.MaxPageSize)
+	if err != nil {
+		return err
+	}
+	for _, a := range open {
+		if a.RuleID != ruleID {
+			continue
+		}
+		out, err := s.d.Store.Alerts().Transition(ctx, domain.GlobalScope(), a.ID, domain.Unresolved,
+			domain.AlertUpdate{To: domain.AlertResolved, Actor: domain.AlertActorSystem, Note: "condition cleared", At: at})
+		if errors.Is(err, domain.ErrConflict) {
+			return nil // resolved meanwhile (by hand or another node)
+		}
+		if err != nil {
+			return err
+		}
+		s.publish(ctx, TypeAlertResolved, out)
+	}
+	return nil
+}
+
+func (s *Service) publish(ctx context.Context, typ string, a *domain.Alert) {
+	s.d.Events.PublishData(ctx, events.Event{Type: typ, At: a.UpdatedAt, PartnerID: a.PartnerID, OrgID: a.OrgID,
+		SiteID: a.SiteID, DeviceID: a.DeviceID}, struct {
+		ID       string `json:"id"`
+		RuleID   string `json:"ruleId"`
+		Severity string `json:"severity"`
+		State    string `json:"state"`
+		Message  string `json:"message"`
+	}{a.ID, a.RuleID, string(a.Severity), string(a.State), a.Message})
+}

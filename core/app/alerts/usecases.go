@@ -1,0 +1,212 @@
+package alerts
+
+import (
+	"context"
+
+	"github.com/breeze-rmm/breeze/core/app/alerts/conditions"
+	"github.com/breeze-rmm/breeze/core/app/audit"
+	"github.com/breeze-rmm/breeze/core/domain"
+	"github.com/breeze-rmm/breeze/ports"
+)
+
+// Audit resource types.
+const (
+	ResourceRule  = "alert_rule"
+	ResourceAlert = "alert"
+)
+
+// Rule writes need alerts:acknowledge (the registry has no alert-rule
+// permission yet; adding one needs a seed migration of the built-in roles).
+const permRulesWrite = domain.PermAlertsAck
+
+// validate checks a rule's condition and that every scope id lies in the
+// rule's owner and the caller's scope (else ErrNotFound: no oracle).
+func (s *Service) validate(ctx context.Context, p *domain.Principal, r *domain.AlertRule) error {
+	if !domain.ValidSeverity(r.Severity) {
+		return domain.Invalidf("severity must be info, warning or critical")
+	}
+	_, norm, err := conditions.Compile(r.Kind, r.Params)
+	if err != nil {
+		return err
+	}
+	r.Params = norm
+	if r.RenotifySeconds < 0 || r.RenotifySeconds > 30*86400 {
+		return domain.Invalidf("renotifySeconds must be within 0..%d", 30*86400)
+	}
+	if len(r.ScopeIDs) > 1000 || len(r.ExcludeDeviceIDs) > 1000 {
+		return domain.Invalidf("at most 1000 scope ids and 1000 exclusions")
+	}
+	scope := p.ScopeFor(permRulesWrite)
+	partner, org := r.PartnerID, r.OrgID
+	if org != "" {
+		o, err := s.d.Store.Orgs().Get(ctx, scope, org)
+		if err != nil {
+			return err
+		}
+		partner = o.PartnerID
+	}
+	inOwner := func(pid, oid string) bool { return pid == partner && (org == "" || oid == org) }
+	if r.ScopeKind == domain.AlertScopePartner && (org != "" || len(r.ScopeIDs) > 0) {
+		return domain.Invalidf("a partner scope belongs to a partner-wide rule and lists no ids")
+	}
+	if r.ScopeKind != domain.AlertScopePartner && len(r.ScopeIDs) == 0 {
+		return domain.Invalidf("scopeIds lists the %ss the rule applies to", r.ScopeKind)
+	}
+	for _, id := range r.ScopeIDs {
+		var pid, oid string
+		switch r.ScopeKind {
+		case domain.AlertScopeOrg:
+			o, err := s.d.Store.Orgs().Get(ctx, scope, id)
+			if err != nil {
+				return err
+			}
+			pid, oid = o.PartnerID, o.ID
+		case domain.AlertScopeSite:
+			x, err := s.d.Store.Sites().Get(ctx, scope, id)
+			if err != nil {
+				return err
+			}
+			pid, oid = x.PartnerID, x.OrgID
+		case domain.AlertScopeGroup:
+			x, err := s.d.Store.DeviceGroups().Get(ctx, scope, id)
+			if err != nil {
+				return err
+			}
+			pid, oid = x.PartnerID, x.OrgID
+		case domain.AlertScopeDevices:
+			x, err := s.d.Store.Devices().Get(ctx, scope, id)
+			if err != nil {
+				return err
+			}
+			pid, oid = x.PartnerID, x.OrgID
+		default:
+			return domain.Invalidf("scopeKind must be partner, org, site, group or devices")
+		}
+		if !inOwner(pid, oid) {
+			return domain.NotFoundf("%s %s not found", r.ScopeKind, id)
+		}
+	}
+	for _, id := range r.ExcludeDeviceIDs {
+		x, err := s.d.Store.Devices().Get(ctx, scope, id)
+		if err != nil {
+			return err
+		}
+		if !inOwner(x.PartnerID, x.OrgID) {
+			return domain.NotFoundf("device %s not found", id)
+		}
+	}
+	return nil
+}
+
+// CreateRule adds a rule and recompiles.
+func (s *Service) CreateRule(ctx context.Context, p *domain.Principal, r *domain.AlertRule) error {
+	if err := s.validate(ctx, p, r); err != nil {
+		return err
+	}
+	r.CreatedBy = p.UserID
+	if err := s.d.Store.AlertRules().Create(ctx, p.ScopeFor(permRulesWrite), r); err != nil {
+		return err
+	}
+	audit.SetResource(ctx, ResourceRule, r.ID, r.PartnerID, r.OrgID)
+	s.reloadQuietly(ctx)
+	return nil
+}
+
+// GetRule returns a rule the caller may read.
+func (s *Service) GetRule(ctx context.Context, p *domain.Principal, id string) (*domain.AlertRule, error) {
+	return s.d.Store.AlertRules().Get(ctx, p.ScopeFor(domain.PermAlertsRead), id)
+}
+
+// ListRules lists the rules the caller may read.
+func (s *Service) ListRules(ctx context.Context, p *domain.Principal, f ports.AlertRuleFilter, page domain.PageRequest) (domain.Page[*domain.AlertRule], error) {
+	return s.d.Store.AlertRules().List(ctx, p.ScopeFor(domain.PermAlertsRead), f, page)
+}
+
+// UpdateRule replaces a rule's mutable fields at r.Version.
+func (s *Service) UpdateRule(ctx context.Context, p *domain.Principal, r *domain.AlertRule) (*domain.AlertRule, error) {
+	cur, err := s.d.Store.AlertRules().Get(ctx, p.ScopeFor(permRulesWrite), r.ID)
+	if err != nil {
+		return nil, err
+	}
+	r.PartnerID, r.OrgID = cur.PartnerID, cur.OrgID
+	if err := s.validate(ctx, p, r); err != nil {
+		return nil, err
+	}
+	out, err := s.d.Store.AlertRules().Update(ctx, p.ScopeFor(permRulesWrite), r)
+	if err != nil {
+		return nil, err
+	}
+	audit.SetResource(ctx, ResourceRule, out.ID, out.PartnerID, out.OrgID)
+	s.reloadQuietly(ctx)
+	return out, nil
+}
+
+// DeleteRule removes a rule and its alerts.
+func (s *Service) DeleteRule(ctx context.Context, p *domain.Principal, id string) error {
+	scope := p.ScopeFor(permRulesWrite)
+	r, err := s.d.Store.AlertRules().Get(ctx, scope, id)
+	if err != nil {
+		return err
+	}
+	audit.SetResource(ctx, ResourceRule, r.ID, r.PartnerID, r.OrgID)
+	if err := s.d.Store.AlertRules().Delete(ctx, scope, id); err != nil {
+		return err
+	}
+	s.reloadQuietly(ctx)
+	return nil
+}
+
+func (s *Service) reloadQuietly(ctx context.Context) {
+	if err := s.Reload(ctx); err != nil {
+		s.d.Logger.Warn("alert rules not recompiled; the periodic reload will", "error", err)
+	}
+}
+
+// Alert is an alert with its history.
+type Alert struct {
+	*domain.Alert
+	History []domain.AlertTransition
+}
+
+// ListAlerts lists the alerts of devices the caller may read.
+func (s *Service) ListAlerts(ctx context.Context, p *domain.Principal, f ports.AlertFilter, page domain.PageRequest) (domain.Page[*domain.Alert], error) {
+	return s.d.Store.Alerts().List(ctx, p.ScopeFor(domain.PermAlertsRead), f, page)
+}
+
+// GetAlert returns an alert with its history.
+func (s *Service) GetAlert(ctx context.Context, p *domain.Principal, id string) (*Alert, error) {
+	scope := p.ScopeFor(domain.PermAlertsRead)
+	a, err := s.d.Store.Alerts().Get(ctx, scope, id)
+	if err != nil {
+		return nil, err
+	}
+	h, err := s.d.Store.Alerts().History(ctx, scope, id)
+	if err != nil {
+		return nil, err
+	}
+	return &Alert{Alert: a, History: h}, nil
+}
+
+// Acknowledge moves an open alert to acknowledged.
+func (s *Service) Acknowledge(ctx context.Context, p *domain.Principal, id string) (*Alert, error) {
+	return s.move(ctx, p, id, []domain.AlertState{domain.AlertOpen}, domain.AlertAcknowledged, "", TypeAlertAcknowledged)
+}
+
+// Resolve resolves an unresolved alert by hand, with a note.
+func (s *Service) Resolve(ctx context.Context, p *domain.Principal, id, note string) (*Alert, error) {
+	if len(note) > 4000 {
+		return nil, domain.Invalidf("note longer than 4000 bytes")
+	}
+	return s.move(ctx, p, id, domain.Unresolved, domain.AlertResolved, note, TypeAlertResolved)
+}
+
+func (s *Service) move(ctx context.Context, p *domain.Principal, id string, from []domain.AlertState, to domain.AlertState, note, typ string) (*Alert, error) {
+	scope := p.ScopeFor(domain.PermAlertsAck)
+	out, err := s.d.Store.Alerts().Transition(ctx, scope, id, from, domain.AlertUpdate{To: to, Actor: p.UserID, Note: note, At: s.d.Clock.Now()})
+	if err != nil {
+		return nil, err
+	}
+	audit.SetResource(ctx, ResourceAlert, out.ID, out.PartnerID, out.OrgID)
+	s.publish(ctx, typ, out)
+	return s.GetAlert(ctx, p, id)
+}
