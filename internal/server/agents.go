@@ -50,6 +50,8 @@ type AgentLinks struct {
 	Hub     *agentws.Hub
 	Events  agents.Events
 	Plugins agents.PluginOffers
+	// Monitor judges accepted heartbeats (the alert evaluator); nil: none.
+	Monitor agents.SampleObserver
 }
 
 // NewHub builds the hub of this node's agent links. The relay and the
@@ -77,7 +79,7 @@ func BuildAgents(cfg *config.Config, log hclog.Logger, st ports.Store, limiter p
 		events = agents.LogEvents{Logger: log}
 	}
 	if a.Service, err = agents.New(agents.Deps{
-		Store: st, Limiter: limiter, Clock: clock, Samples: a.Batch, Links: a.Hub, Events: events, Plugins: l.Plugins, Logger: log,
+		Store: st, Limiter: limiter, Clock: clock, Samples: a.Batch, Links: a.Hub, Events: events, Plugins: l.Plugins, Monitor: l.Monitor, Logger: log,
 		HeartbeatInterval: AgentHeartbeatInterval, Retention: TelemetryRetention,
 	}); err != nil {
 		return nil, err

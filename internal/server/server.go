@@ -101,8 +101,13 @@ func Run(ctx context.Context, d Deps) error {
 	if err != nil {
 		return fmt.Errorf("build plugins: %w", err)
 	}
+	al, err := BuildAlerts(st, rw, log)
+	if err != nil {
+		return fmt.Errorf("build alerts: %w", err)
+	}
 	ag, err := BuildAgents(cfg, log, st, id.Limiter, reg, AgentLinks{
-		Hub: hub, Events: rw.DeviceEvents(agents.LogEvents{Logger: log.Named("agents")}), Plugins: pl.Service})
+		Hub: hub, Events: rw.DeviceEvents(agents.LogEvents{Logger: log.Named("agents")}), Plugins: pl.Service,
+		Monitor: al.Service})
 	if err != nil {
 		return fmt.Errorf("build agent side: %w", err)
 	}
@@ -120,7 +125,7 @@ func Run(ctx context.Context, d Deps) error {
 	}, api.Deps{Store: st, Auth: id.Auth, Access: id.Access, Tenancy: ten.Service, AuditLog: ten.AuditLog,
 		RefreshTTL: RefreshTTL, SecureCookies: secure,
 		Agents: ag.Service, PublicURL: cfg.PublicURL, DownloadDir: ag.DownloadDir,
-		Commands: rw.Commands, Scripts: rw.Scripts})
+		Commands: rw.Commands, Scripts: rw.Scripts, Alerts: al.Service})
 	if err != nil {
 		return fmt.Errorf("build HTTP server: %w", err)
 	}
@@ -156,6 +161,8 @@ func Run(ctx context.Context, d Deps) error {
 	defer rw.Stop()
 	pl.Start(actx)
 	defer pl.Stop()
+	al.Start(actx)
+	defer al.Stop()
 	if cfg.RedisURL == "" {
 		// One node, holding no link yet: what the last run left online is stale.
 		if n, err := ag.Sweeper.MarkAllOffline(ctx); err != nil {

@@ -30,6 +30,7 @@ import (
 	httpapi "github.com/breeze-rmm/breeze/adapters/http"
 	"github.com/breeze-rmm/breeze/core/app/access"
 	"github.com/breeze-rmm/breeze/core/app/agents"
+	"github.com/breeze-rmm/breeze/core/app/alerts"
 	"github.com/breeze-rmm/breeze/core/app/audit"
 	"github.com/breeze-rmm/breeze/core/app/auth"
 	"github.com/breeze-rmm/breeze/core/app/commands"
@@ -79,6 +80,8 @@ type Deps struct {
 	// and runs). Nil: those routes are absent.
 	Commands *commands.Service
 	Scripts  *scripts.Service
+	// Alerts serves alert rules and alerts. Nil: those routes are absent.
+	Alerts *alerts.Service
 }
 
 func (d Deps) withDefaults() (Deps, error) {
@@ -157,6 +160,9 @@ func Register(s *httpapi.Server, d Deps) {
 	}
 	if d.Scripts != nil {
 		h.scriptRoutes(r)
+	}
+	if d.Alerts != nil {
+		h.alertRoutes(r)
 	}
 	registerOpenAPI(s, r)
 }

@@ -135,6 +135,9 @@ func (s *Service) Heartbeat(ctx context.Context, deviceID string, hb protocol.He
 	case at.Before(now.Add(-s.d.Retention)):
 		return true // older than what is kept: nothing to store
 	}
+	if s.d.Monitor != nil {
+		s.d.Monitor.Observe(ctx, deviceID, at, &hb)
+	}
 	return s.d.Samples.Add(sampleOf(deviceID, at, hb))
 }
 

@@ -35,6 +35,13 @@ type SampleSink interface {
 	Add(s domain.MetricSample) bool
 }
 
+// SampleObserver judges heartbeats as they are accepted (the alert
+// evaluator). Observe runs on the link's goroutine: it must not block nor
+// touch the store.
+type SampleObserver interface {
+	Observe(ctx context.Context, deviceID string, at time.Time, hb *protocol.Heartbeat)
+}
+
 // Defaults.
 const (
 	DefaultHeartbeatInterval = 60 * time.Second
@@ -61,6 +68,8 @@ type Deps struct {
 	// Plugins tells which agent-side plugins a device should run (the
 	// welcome carries them); nil: none.
 	Plugins PluginOffers
+	// Monitor judges every accepted heartbeat (alerting); nil: none.
+	Monitor SampleObserver
 	Logger  ports.Logger
 
 	// HeartbeatInterval is what agents are told (default 60 s).

@@ -1,0 +1,39 @@
+package server
+
+import (
+	"context"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/breeze-rmm/breeze/core/app/alerts"
+	"github.com/breeze-rmm/breeze/ports"
+)
+
+// Alerts is monitoring: the rule and alert use cases and the evaluation
+// job (rule reloads, warm-ups, transitions, the offline sweep).
+type Alerts struct {
+	Service *alerts.Service
+	done    chan struct{}
+}
+
+// BuildAlerts wires monitoring on st, publishing on the live events.
+func BuildAlerts(st ports.Store, rw *Remote, log hclog.Logger) (*Alerts, error) {
+	svc, err := alerts.New(alerts.Deps{Store: st, Events: rw.Events, Logger: log.Named("alerts")})
+	if err != nil {
+		return nil, err
+	}
+	return &Alerts{Service: svc}, nil
+}
+
+// Start runs the evaluation job until ctx ends.
+func (a *Alerts) Start(ctx context.Context) {
+	a.done = make(chan struct{})
+	go func() { defer close(a.done); a.Service.Run(ctx) }()
+}
+
+// Stop waits for the job to end (after its ctx is cancelled).
+func (a *Alerts) Stop() {
+	if a.done != nil {
+		<-a.done
+	}
+}
