@@ -39,6 +39,7 @@ import (
 	"github.com/breeze-rmm/breeze/adapters/sqlmigrate"
 	"github.com/breeze-rmm/breeze/core/app/access"
 	"github.com/breeze-rmm/breeze/core/app/agents"
+	"github.com/breeze-rmm/breeze/core/app/alerts"
 	"github.com/breeze-rmm/breeze/core/app/audit"
 	"github.com/breeze-rmm/breeze/core/app/auth"
 	"github.com/breeze-rmm/breeze/core/app/commands"
@@ -145,6 +146,8 @@ type TestServer struct {
 	Events     *agents.RecordEvents
 	// Remote is the remote-work side; nil when the store lacks it.
 	Remote *RemoteParts
+	// Alerts serves alert rules and alerts (its evaluation job not running).
+	Alerts *alerts.Service
 
 	httpOnce sync.Once
 	httpURL  string
@@ -221,6 +224,10 @@ func NewServerWith(t testing.TB, opts Options) *TestServer {
 	if rw != nil {
 		cmds, scr = rw.Commands, rw.Scripts
 	}
+	alertSvc, err := alerts.New(alerts.Deps{Store: st, Clock: clock, Logger: logger})
+	if err != nil {
+		t.Fatalf("apitest: alerts service: %v", err)
+	}
 	publicURL := opts.PublicURL
 	if publicURL == "" {
 		publicURL = "https://breeze.example.test"
@@ -233,7 +240,7 @@ func NewServerWith(t testing.TB, opts Options) *TestServer {
 		Store: apiStore, Auth: authSvc, Access: accessSvc, Tenancy: tenancySvc, AuditLog: auditLog, Clock: clock,
 		RefreshTTL: opts.RefreshTTL, SecureCookies: opts.SecureCookies,
 		Agents: ag.service, PublicURL: publicURL, DownloadDir: opts.DownloadDir,
-		Commands: cmds, Scripts: scr,
+		Commands: cmds, Scripts: scr, Alerts: alertSvc,
 	})
 	if err != nil {
 		t.Fatalf("apitest: build server: %v", err)
@@ -256,7 +263,7 @@ func NewServerWith(t testing.TB, opts Options) *TestServer {
 		Server: srv, Store: st, Auth: authSvc, Access: accessSvc, Tokens: tokens, Hasher: hasher, TOTP: totp,
 		Clock: clock, Logs: logs, hash: hash,
 		Agents: ag.service, AgentStore: ag.store, Hub: ag.hub, Batch: ag.batch, Sweeper: ag.sweeper,
-		Retention: ag.retention, Events: ag.events, Remote: rw,
+		Retention: ag.retention, Events: ag.events, Remote: rw, Alerts: alertSvc,
 	}
 	ts.seed(t)
 	return ts
