@@ -24,21 +24,24 @@ const (
 	PermScriptsWrite   Permission = "scripts:write"
 	PermAlertsRead     Permission = "alerts:read"
 	PermAlertsAck      Permission = "alerts:acknowledge"
-	PermUsersRead      Permission = "users:read"
-	PermUsersWrite     Permission = "users:write"
-	PermRolesRead      Permission = "roles:read"
-	PermRolesWrite     Permission = "roles:write"
-	PermAPIKeysRead    Permission = "api-keys:read"
-	PermAPIKeysWrite   Permission = "api-keys:write"
-	PermEnrollWrite    Permission = "enrollment-keys:write"
-	PermAuditRead      Permission = "audit:read"
-	PermPluginsManage  Permission = "plugins:manage"
+	// PermAlertsWrite manages alert rules (what is monitored and how
+	// loudly): admins hold it, technicians act on alerts only.
+	PermAlertsWrite   Permission = "alerts:write"
+	PermUsersRead     Permission = "users:read"
+	PermUsersWrite    Permission = "users:write"
+	PermRolesRead     Permission = "roles:read"
+	PermRolesWrite    Permission = "roles:write"
+	PermAPIKeysRead   Permission = "api-keys:read"
+	PermAPIKeysWrite  Permission = "api-keys:write"
+	PermEnrollWrite   Permission = "enrollment-keys:write"
+	PermAuditRead     Permission = "audit:read"
+	PermPluginsManage Permission = "plugins:manage"
 )
 
 var allPermissions = []Permission{
 	PermPartnersRead, PermPartnersWrite, PermOrgsRead, PermOrgsWrite, PermSitesRead, PermSitesWrite,
 	PermGroupsRead, PermGroupsWrite, PermDevicesRead, PermDevicesWrite, PermDevicesExecute,
-	PermRemoteAccess, PermScriptsRead, PermScriptsWrite, PermAlertsRead, PermAlertsAck,
+	PermRemoteAccess, PermScriptsRead, PermScriptsWrite, PermAlertsRead, PermAlertsAck, PermAlertsWrite,
 	PermUsersRead, PermUsersWrite, PermRolesRead, PermRolesWrite, PermAPIKeysRead, PermAPIKeysWrite,
 	PermEnrollWrite, PermAuditRead, PermPluginsManage,
 }

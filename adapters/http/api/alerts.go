@@ -22,21 +22,22 @@ func (h *handlers) alertRoutes(r *registrar) {
 	const tag = "Alerts"
 	a := h.d.Alerts
 	read, act := httpapi.User(domain.PermAlertsRead), httpapi.User(domain.PermAlertsAck)
+	manage := httpapi.User(domain.PermAlertsWrite)
 	r.add(http.MethodGet, "/alert-rules", read, "alert-rules.list", alerts.ResourceRule, httpapi.Doc{
 		Summary: "List alert rules", Tag: tag, Response: AlertRule{}, List: true,
 		Query: listParams(idParam(qOrgID, "this org's rules and its partner's partner-wide ones"),
 			httpapi.Param{Name: qKind, Description: "Only rules of this condition kind."}),
 	}, listOf(ruleFilter, a.ListRules, ruleOut, qOrgID, qKind))
-	r.add(http.MethodPost, "/alert-rules", act, "alert-rules.create", alerts.ResourceRule, httpapi.Doc{
+	r.add(http.MethodPost, "/alert-rules", manage, "alert-rules.create", alerts.ResourceRule, httpapi.Doc{
 		Summary: "Create an alert rule", Tag: tag, Request: AlertRuleRequest{}, Response: AlertRule{}, Status: http.StatusCreated,
 	}, createOne("/alert-rules", h.createRule, ruleOut))
 	r.add(http.MethodGet, "/alert-rules/:id", read, "alert-rules.get", alerts.ResourceRule, httpapi.Doc{
 		Summary: "Get an alert rule", Tag: tag, Response: AlertRule{},
 	}, getOne(a.GetRule, ruleOut))
-	r.add(http.MethodPatch, "/alert-rules/:id", act, "alert-rules.update", alerts.ResourceRule, httpapi.Doc{
+	r.add(http.MethodPatch, "/alert-rules/:id", manage, "alert-rules.update", alerts.ResourceRule, httpapi.Doc{
 		Summary: "Replace an alert rule's settings", Tag: tag, Request: AlertRuleRequest{}, Response: AlertRule{},
 	}, updateOne(h.updateRule, ruleOut))
-	r.add(http.MethodDelete, "/alert-rules/:id", act, "alert-rules.delete", alerts.ResourceRule, httpapi.Doc{
+	r.add(http.MethodDelete, "/alert-rules/:id", manage, "alert-rules.delete", alerts.ResourceRule, httpapi.Doc{
 		Summary: "Delete an alert rule and its alerts", Tag: tag, Status: http.StatusNoContent,
 	}, deleteOne(a.DeleteRule))
 	r.add(http.MethodGet, "/alerts", read, "alerts.list", alerts.ResourceAlert, httpapi.Doc{

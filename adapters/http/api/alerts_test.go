@@ -90,6 +90,16 @@ func testAlertsAPI(t *testing.T, ts *apitest.TestServer) {
 	if code, _ := ts.Do(t, http.MethodPost, "/api/v1/alerts/"+a.ID+"/acknowledge", vtok, nil); code != http.StatusForbidden {
 		t.Fatalf("viewer acknowledges: %d, want 403", code)
 	}
+	// a technician acts on alerts but does not decide what is monitored:
+	// rule writes need alerts:write (admins), not alerts:acknowledge
+	tech := ts.NewUser(t, domain.RoleOrgTechnician, ts.Seed.A.OrgUnit(0), ts.Seed.A.Partner.ID)
+	ttok := ts.Login(t, tech.Email, tech.Password)
+	if code, _ := ts.Do(t, http.MethodPost, "/api/v1/alert-rules", ttok, rule); code != http.StatusForbidden {
+		t.Fatalf("technician creates a rule: %d, want 403", code)
+	}
+	if code, _ := ts.Do(t, http.MethodDelete, "/api/v1/alert-rules/"+ruleID, ttok, nil); code != http.StatusForbidden {
+		t.Fatalf("technician deletes a rule: %d, want 403", code)
+	}
 	if code, body := ts.Do(t, http.MethodPost, "/api/v1/alerts/"+a.ID+"/acknowledge", adminA, nil); code != http.StatusOK || body["state"] != "acknowledged" {
 		t.Fatalf("acknowledge: %d %v", code, body)
 	}

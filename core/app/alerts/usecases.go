@@ -17,7 +17,7 @@ const (
 
 // Rule writes need alerts:acknowledge (the registry has no alert-rule
 // permission yet; adding one needs a seed migration of the built-in roles).
-const permRulesWrite = domain.PermAlertsAck
+const permRulesWrite = domain.PermAlertsWrite
 
 // validate checks a rule's condition and that every scope id lies in the
 // rule's owner and the caller's scope (else ErrNotFound: no oracle).
