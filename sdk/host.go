@@ -47,4 +47,6 @@ func (noHost) KVGet(context.Context, string) ([]byte, bool, error)            { 
 func (noHost) KVPut(context.Context, string, []byte) error                    { return ErrNoHost }
 func (noHost) KVDelete(context.Context, string) error                         { return ErrNoHost }
 func (noHost) KVList(context.Context, string) ([]string, error)               { return nil, ErrNoHost }
-func (noHost) HTTP(context.Context, HTTPRequest) (HTTPResponse, error)        { return HTTPResponse{}, ErrNoHost }
+func (noHost) HTTP(context.Context, HTTPRequest) (HTTPResponse, error) {
+	return HTTPResponse{}, ErrNoHost
+}
