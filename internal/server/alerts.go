@@ -16,9 +16,10 @@ type Alerts struct {
 	done    chan struct{}
 }
 
-// BuildAlerts wires monitoring on st, publishing on the live events.
+// BuildAlerts wires monitoring on st, publishing on the live events; rule
+// changes and device moves reach every node through rw's bus.
 func BuildAlerts(st ports.Store, rw *Remote, log hclog.Logger) (*Alerts, error) {
-	svc, err := alerts.New(alerts.Deps{Store: st, Events: rw.Events, Logger: log.Named("alerts")})
+	svc, err := alerts.New(alerts.Deps{Store: st, Events: rw.Events, Bus: rw.Bus, Logger: log.Named("alerts")})
 	if err != nil {
 		return nil, err
 	}

@@ -79,6 +79,10 @@ func set(ids []string) map[string]bool {
 type condState struct {
 	since  time.Time // start of the current breach; zero when none
 	firing bool      // an unresolved alert stands
+	// seq is the sequence number of the last transition queued for this
+	// window and not dropped (0: none): reconcile leaves a window alone
+	// while its transition may still be on its way to the store.
+	seq uint64
 }
 
 // deviceState is one device's rules in scope and their windows.
@@ -118,6 +122,7 @@ func (d *deviceState) refresh(deviceID string, rs *ruleSet) {
 // transition is a change the evaluator asks the store to make.
 type transition struct {
 	open     bool
+	seq      uint64
 	rule     *domain.AlertRule
 	deviceID string
 	value    float64
@@ -143,6 +148,9 @@ type Evaluator struct {
 	warming sync.Map
 	out     chan transition
 	dropped atomic.Uint64
+	// seq numbers transitions as they are queued; applied is the highest
+	// one the worker has handed to the store (queue order is FIFO).
+	seq, applied atomic.Uint64
 }
 
 func newEvaluator(queue int) *Evaluator {
@@ -188,7 +196,7 @@ func (e *Evaluator) Observe(_ context.Context, deviceID string, at time.Time, hb
 		case st.firing:
 			if clear {
 				st.firing, st.since = false, time.Time{}
-				e.emit(transition{rule: c.rule, deviceID: deviceID, value: v, at: at})
+				st.seq = e.emit(transition{rule: c.rule, deviceID: deviceID, value: v, at: at})
 			}
 		case breach:
 			if st.since.IsZero() {
@@ -196,7 +204,7 @@ func (e *Evaluator) Observe(_ context.Context, deviceID string, at time.Time, hb
 			}
 			if at.Sub(st.since) >= c.sampled.For() {
 				st.firing = true
-				e.emit(transition{open: true, rule: c.rule, deviceID: deviceID, value: v, message: c.sampled.Describe(v), at: at})
+				st.seq = e.emit(transition{open: true, rule: c.rule, deviceID: deviceID, value: v, message: c.sampled.Describe(v), at: at})
 			}
 		default:
 			st.since = time.Time{}
@@ -204,12 +212,29 @@ func (e *Evaluator) Observe(_ context.Context, deviceID string, at time.Time, hb
 	}
 }
 
-func (e *Evaluator) emit(t transition) {
+// emit queues t and returns its sequence number, or 0 when the queue is
+// full: the transition is lost, and the next reconcile repairs the window
+// from the store.
+func (e *Evaluator) emit(t transition) uint64 {
+	t.seq = e.seq.Add(1)
 	select {
 	case e.out <- t:
+		return t.seq
 	default:
 		e.dropped.Add(1)
+		return 0
 	}
+}
+
+// Dropped counts transitions lost to a full queue.
+func (e *Evaluator) Dropped() uint64 { return e.dropped.Load() }
+
+// Tracks reports whether deviceID is warm: its samples are judged.
+func (e *Evaluator) Tracks(deviceID string) bool {
+	sh := &e.shards[e.shard(deviceID)]
+	sh.mu.RLock()
+	defer sh.mu.RUnlock()
+	return sh.devices[deviceID] != nil
 }
 
 // install sets a warmed device's state.
@@ -228,4 +253,54 @@ func (e *Evaluator) Forget(deviceID string) {
 	sh.mu.Lock()
 	delete(sh.devices, deviceID)
 	sh.mu.Unlock()
+}
+
+// ForgetAll drops every device's state (a device move may have been
+// missed); each is warmed up again from its next sample.
+func (e *Evaluator) ForgetAll() {
+	for i := range e.shards {
+		sh := &e.shards[i]
+		sh.mu.Lock()
+		clear(sh.devices)
+		sh.mu.Unlock()
+	}
+}
+
+// reconcile sets every warm window's firing flag to what the store holds:
+// open maps device → rule ids with an unresolved alert, read after every
+// transition up to applied was handed to the store. A window with a later
+// transition (still queued, or stored after the read) is left alone. When
+// complete is false (the read was truncated) a window is only ever set
+// firing, never cleared. It returns how many windows it changed.
+func (e *Evaluator) reconcile(rs *ruleSet, open map[string]map[string]bool, complete bool, applied uint64) int {
+	fixed := 0
+	for i := range e.shards {
+		sh := &e.shards[i]
+		sh.mu.RLock()
+		ids := make([]string, 0, len(sh.devices))
+		devs := make([]*deviceState, 0, len(sh.devices))
+		for id, d := range sh.devices {
+			ids, devs = append(ids, id), append(devs, d)
+		}
+		sh.mu.RUnlock()
+		for k, d := range devs {
+			d.mu.Lock()
+			if d.gen != rs.gen {
+				d.refresh(ids[k], rs)
+			}
+			for j, c := range d.rules {
+				st := &d.conds[j]
+				want := open[ids[k]][c.rule.ID]
+				if st.seq > applied || st.firing == want || (!want && !complete) {
+					continue
+				}
+				// A lost opening keeps its breach start: a breach still
+				// under way opens at its next sample.
+				st.firing = want
+				fixed++
+			}
+			d.mu.Unlock()
+		}
+	}
+	return fixed
 }

@@ -10,6 +10,7 @@ package alerts
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync/atomic"
 	"time"
 
@@ -48,7 +49,12 @@ type Deps struct {
 	Events Publisher
 	Clock  ports.Clock
 	Logger ports.Logger
-	// ReloadEvery recompiles the rules (other nodes' changes); SweepEvery
+	// Bus, when set, carries rule changes to the other nodes at once
+	// (RulesTopic) and device moves from the live events (events.Topic),
+	// whose windows are then forgotten; nil: one node, the periodic reload.
+	Bus ports.Bus
+	// ReloadEvery recompiles the rules (the safety net behind the bus) and
+	// reconciles the open-alert state with the store; SweepEvery
 	// runs the offline sweep. QueueSize bounds pending transitions and
 	// warm-ups.
 	ReloadEvery, SweepEvery time.Duration
@@ -96,7 +102,14 @@ func (s *Service) Observe(ctx context.Context, deviceID string, at time.Time, hb
 	s.ev.Observe(ctx, deviceID, at, hb)
 }
 
-// Reload compiles every enabled rule into a new generation.
+// reconcileLimit bounds the unresolved alerts one reconcile reads.
+const reconcileLimit = 100_000
+
+// Reload compiles every enabled rule into a new generation, then
+// reconciles the evaluator's open-alert state with the store: a
+// transition lost to a store outage or a full queue is repaired here
+// (an alert the store lacks is opened again while the breach lasts; one
+// it holds is resolved when the condition clears).
 func (s *Service) Reload(ctx context.Context) error {
 	rules, err := s.d.Store.AlertRules().Enabled(ctx)
 	if err != nil {
@@ -107,12 +120,34 @@ func (s *Service) Reload(ctx context.Context) error {
 		s.d.Logger.Warn("alert rule not compiled", "error", err)
 	}
 	s.ev.rules.Store(rs)
+	return s.reconcile(ctx, rs)
+}
+
+func (s *Service) reconcile(ctx context.Context, rs *ruleSet) error {
+	applied := s.ev.applied.Load()
+	alerts, err := s.d.Store.Alerts().Unresolved(ctx, "", "", reconcileLimit)
+	if err != nil {
+		return fmt.Errorf("reconcile open alerts: %w", err)
+	}
+	open := map[string]map[string]bool{}
+	for _, a := range alerts {
+		if open[a.DeviceID] == nil {
+			open[a.DeviceID] = map[string]bool{}
+		}
+		open[a.DeviceID][a.RuleID] = true
+	}
+	if n := s.ev.reconcile(rs, open, len(alerts) < reconcileLimit, applied); n > 0 {
+		s.d.Logger.Warn("alert state reconciled with the store", "windows", n)
+	}
 	return nil
 }
 
 // Run reloads rules, warms devices, persists transitions and sweeps until
-// ctx ends.
+// ctx ends; with a Bus it also follows rule changes and device moves.
 func (s *Service) Run(ctx context.Context) {
+	w := &watch{s: s}
+	w.open(ctx) // before the first load: no change is missed in between
+	defer w.close()
 	if err := s.Reload(ctx); err != nil {
 		s.d.Logger.Warn("alert rules not loaded; retrying", "error", err)
 	}
@@ -127,7 +162,23 @@ func (s *Service) Run(ctx context.Context) {
 			s.warmUp(ctx, id)
 		case t := <-s.ev.out:
 			s.persist(ctx, t)
+		case _, ok := <-w.rulesC():
+			if !ok {
+				w.ended(&w.rules)
+				continue
+			}
+			if err := s.Reload(ctx); err != nil {
+				s.d.Logger.Warn("alert rules not reloaded after a change", "error", err)
+			}
+		case m, ok := <-w.eventsC():
+			if !ok {
+				w.ended(&w.events)
+				s.ev.ForgetAll() // moves may be missed until the feed is back
+				continue
+			}
+			s.deviceEvent(m.Payload)
 		case <-reload.C:
+			w.check(ctx)
 			if err := s.Reload(ctx); err != nil {
 				s.d.Logger.Warn("alert rules not reloaded", "error", err)
 			}
@@ -175,8 +226,10 @@ func (s *Service) warmUp(ctx context.Context, deviceID string) {
 	s.ev.install(deviceID, placement{d.PartnerID, d.OrgID, d.SiteID, d.GroupID}, open)
 }
 
-// persist writes one transition; a store failure is retried a few times.
+// persist writes one transition; a store failure is retried a few times,
+// then left to the next reconcile.
 func (s *Service) persist(ctx context.Context, t transition) {
+	defer s.ev.applied.Store(t.seq)
 	for attempt := range 3 {
 		err := s.apply(ctx, t)
 		if err == nil || errors.Is(err, domain.ErrNotFound) {

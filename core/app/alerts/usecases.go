@@ -156,10 +156,13 @@ func (s *Service) DeleteRule(ctx context.Context, p *domain.Principal, id string
 	return nil
 }
 
+// reloadQuietly recompiles after a rule write here and tells the other
+// nodes to do the same.
 func (s *Service) reloadQuietly(ctx context.Context) {
 	if err := s.Reload(ctx); err != nil {
 		s.d.Logger.Warn("alert rules not recompiled; the periodic reload will", "error", err)
 	}
+	s.announce(ctx)
 }
 
 // Alert is an alert with its history.

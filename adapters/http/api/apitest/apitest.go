@@ -146,7 +146,8 @@ type TestServer struct {
 	Events     *agents.RecordEvents
 	// Remote is the remote-work side; nil when the store lacks it.
 	Remote *RemoteParts
-	// Alerts serves alert rules and alerts (its evaluation job not running).
+	// Alerts serves alert rules and alerts and judges every heartbeat (its
+	// evaluation job not running: call Flush, or Run it).
 	Alerts *alerts.Service
 
 	httpOnce sync.Once
@@ -217,16 +218,16 @@ func NewServerWith(t testing.TB, opts Options) *TestServer {
 	}
 	logs := &LogBuffer{}
 	logger := hclog.New(&hclog.LoggerOptions{Output: logs, Level: hclog.Warn, JSONFormat: true})
-	ag := buildAgents(t, st, limiter, clock, logger, opts.Agents)
+	alertSvc, err := alerts.New(alerts.Deps{Store: st, Clock: clock, Logger: logger})
+	if err != nil {
+		t.Fatalf("apitest: alerts service: %v", err)
+	}
+	ag := buildAgents(t, st, limiter, clock, logger, opts.Agents, alertSvc)
 	rw := buildRemote(t, st, ag.hub, clock, logger, opts.Postgres)
 	var cmds *commands.Service
 	var scr *scripts.Service
 	if rw != nil {
 		cmds, scr = rw.Commands, rw.Scripts
-	}
-	alertSvc, err := alerts.New(alerts.Deps{Store: st, Clock: clock, Logger: logger})
-	if err != nil {
-		t.Fatalf("apitest: alerts service: %v", err)
 	}
 	publicURL := opts.PublicURL
 	if publicURL == "" {
