@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -66,6 +67,10 @@ type Service struct {
 	d   Deps
 	ev  *Evaluator
 	gen atomic.Uint64
+	// sweepMu serialises sweeps; backAt holds the offline alerts whose
+	// device was back at the last sweep.
+	sweepMu sync.Mutex
+	backAt  map[string]bool
 }
 
 // New checks deps and fills defaults.

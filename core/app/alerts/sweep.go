@@ -14,8 +14,11 @@ const kindOffline = "device_offline"
 // Sweep judges device_offline: an offline device out of contact for a
 // rule's minutes gets an alert (the store keeps it to one per rule and
 // device, whichever node sweeps), and an unresolved offline alert whose
-// device is back resolves.
+// device is back at two sweeps in a row resolves: a flapping link, back
+// for moments between drops, keeps its one alert instead of one per drop.
 func (s *Service) Sweep(ctx context.Context) error {
+	s.sweepMu.Lock()
+	defer s.sweepMu.Unlock()
 	now := s.d.Clock.Now()
 	rs := s.ev.rules.Load()
 	offline := map[string]bool{}
@@ -52,12 +55,21 @@ func (s *Service) Sweep(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("list offline alerts: %w", err)
 	}
+	back := map[string]bool{}
 	for _, a := range open {
-		if !offline[a.DeviceID] {
-			if err := s.resolveSystem(ctx, a.RuleID, a.DeviceID, now); err != nil {
-				s.d.Logger.Warn("offline alert not resolved", "alert_id", a.ID, "error", err)
-			}
+		if offline[a.DeviceID] {
+			continue
 		}
+		back[a.ID] = true
+		if !s.backAt[a.ID] {
+			continue // back since this sweep only: settle first
+		}
+		if err := s.resolveSystem(ctx, a.RuleID, a.DeviceID, now); err != nil {
+			s.d.Logger.Warn("offline alert not resolved", "alert_id", a.ID, "error", err)
+			continue
+		}
+		delete(back, a.ID)
 	}
+	s.backAt = back
 	return nil
 }
