@@ -82,14 +82,14 @@ func TestOfflineSweep(t *testing.T) {
 	mark(t, ts, dev, domain.DeviceOffline, t0)
 	mark(t, ts, outside, domain.DeviceOffline, t0)
 	for m := 1; m <= 9; m++ {
-		setClock(ts, t0.Add(time.Duration(m) * time.Minute))
+		setClock(ts, t0.Add(time.Duration(m)*time.Minute))
 		sweep(t, svc)
 	}
 	if got := alertsOf(t, ts, dev); len(got) != 0 {
 		t.Fatalf("alert before 10 minutes: %+v", got)
 	}
 	for m := 10; m <= 20; m++ {
-		setClock(ts, t0.Add(time.Duration(m)*time.Minute + time.Second))
+		setClock(ts, t0.Add(time.Duration(m)*time.Minute+time.Second))
 		sweep(t, svc)
 	}
 	got := alertsOf(t, ts, dev)
@@ -125,7 +125,7 @@ func TestOfflineSweep(t *testing.T) {
 	if got := alertsOf(t, ts, dev); got[0].State != domain.AlertOpen {
 		t.Fatalf("resolved at the first sweep back: %+v", got[0])
 	}
-	setClock(ts, now.Add(30 * time.Second))
+	setClock(ts, now.Add(30*time.Second))
 	sweep(t, svc)
 	got = alertsOf(t, ts, dev)
 	if len(got) != 1 || got[0].State != domain.AlertResolved || got[0].ResolvedBy != domain.AlertActorSystem {
@@ -148,8 +148,10 @@ type flakyStore struct {
 
 var errOutage = errors.New("database unreachable")
 
-func (f flakyStore) Alerts() ports.AlertStore         { return flakyAlerts{f.Store.Alerts(), f.down} }
-func (f flakyStore) AlertRules() ports.AlertRuleStore { return flakyRules{f.Store.AlertRules(), f.down} }
+func (f flakyStore) Alerts() ports.AlertStore { return flakyAlerts{f.Store.Alerts(), f.down} }
+func (f flakyStore) AlertRules() ports.AlertRuleStore {
+	return flakyRules{f.Store.AlertRules(), f.down}
+}
 
 type flakyAlerts struct {
 	ports.AlertStore
