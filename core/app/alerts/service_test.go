@@ -19,7 +19,7 @@ import (
 )
 
 // newRule stores an enabled rule of kind over org 0 of tenant A.
-func newRule(t *testing.T, ts *apitest.TestServer, kind, params string) *domain.AlertRule {
+func newRule(t testing.TB, ts *apitest.TestServer, kind, params string) *domain.AlertRule {
 	t.Helper()
 	a := ts.Seed.A
 	r := &domain.AlertRule{PartnerID: a.Partner.ID, OrgID: a.Orgs[0].ID, Name: kind + " " + params, Enabled: true,
@@ -31,7 +31,7 @@ func newRule(t *testing.T, ts *apitest.TestServer, kind, params string) *domain.
 	return r
 }
 
-func newService(t *testing.T, st ports.Store, clock ports.Clock, bus ports.Bus) *alerts.Service {
+func newService(t testing.TB, st ports.Store, clock ports.Clock, bus ports.Bus) *alerts.Service {
 	t.Helper()
 	svc, err := alerts.New(alerts.Deps{Store: st, Clock: clock, Bus: bus})
 	if err != nil {
@@ -194,7 +194,7 @@ func (f flakyRules) Enabled(ctx context.Context) ([]*domain.AlertRule, error) {
 func cpu(v float64) *protocol.Heartbeat { return &protocol.Heartbeat{CPUPercent: v} }
 
 // warm makes the service judge deviceID's samples.
-func warm(t *testing.T, svc *alerts.Service, deviceID string) {
+func warm(t testing.TB, svc *alerts.Service, deviceID string) {
 	t.Helper()
 	svc.Observe(context.Background(), deviceID, time.Now(), cpu(0))
 	svc.Flush(context.Background())
