@@ -34,7 +34,7 @@ func BenchmarkHeartbeatIngest(b *testing.B) {
 	warm(b, svc, dev)
 	hb := protocol.Heartbeat{Header: protocol.Header{Type: protocol.TypeHeartbeat}, CPUPercent: 42,
 		MemoryTotal: 16 << 30, MemoryUsed: 9 << 30, Load1: 1.5, UptimeSeconds: 3600, ProcessCount: 200,
-		Disks: []protocol.DiskUsage{{Mount: "/", FSType: "ext4", Total: 500 << 30, Used: 200 << 30}, {Mount: "/home", Total: 1 << 40, Used: 1 << 39}},
+		Disks:   []protocol.DiskUsage{{Mount: "/", FSType: "ext4", Total: 500 << 30, Used: 200 << 30}, {Mount: "/home", Total: 1 << 40, Used: 1 << 39}},
 		Network: []protocol.NetRate{{Interface: "eth0", RxBps: 1000, TxBps: 500}}}
 	for _, c := range []struct {
 		name    string
