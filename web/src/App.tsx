@@ -22,6 +22,9 @@ const ScriptEditorPage = lazy(() => import('./scripts/ScriptEditorPage'))
 const RunViewPage = lazy(() => import('./scripts/RunViewPage'))
 const PluginsPage = lazy(() => import('./plugins/PluginsPage'))
 const PluginPage = lazy(() => import('./plugins/PluginPage'))
+const AlertsPage = lazy(() => import('./alerts/AlertsPage'))
+const AlertDetailPage = lazy(() => import('./alerts/AlertDetailPage'))
+const AlertRulesPage = lazy(() => import('./alerts/AlertRulesPage'))
 
 export function makeQueryClient(): QueryClient {
   return new QueryClient({
@@ -47,6 +50,9 @@ export function AppRoutes() {
             <Route index element={<Home />} />
             <Route path="devices" element={<DeviceListPage />} />
             <Route path="devices/:id" element={<DevicePage />} />
+            <Route path="alerts" element={<AlertsPage />} />
+            <Route path="alerts/:id" element={<AlertDetailPage />} />
+            <Route path="alert-rules" element={<AlertRulesPage />} />
             <Route path="scripts" element={<ScriptListPage />} />
             <Route path="scripts/new" element={<ScriptEditorPage />} />
             <Route path="scripts/:id" element={<ScriptEditorPage />} />

@@ -21,6 +21,9 @@ export const P = {
   enrollWrite: 'enrollment-keys:write',
   auditRead: 'audit:read',
   pluginsManage: 'plugins:manage',
+  alertsRead: 'alerts:read',
+  alertsAck: 'alerts:acknowledge',
+  alertsWrite: 'alerts:write',
 } as const
 
 /** Whether the caller holds perm anywhere (the server still scopes every answer). */

@@ -17,6 +17,7 @@ import { DevicePluginsPanel } from './DevicePluginsPanel'
 import { InventoryPanel } from './InventoryPanel'
 import { deviceKeys, useDevice } from './useDevices'
 
+import { AlertsPanel } from '../alerts/AlertsPanel'
 import { CommandsPanel } from '../remote/CommandsPanel'
 import { FilesPanel } from '../remote/FilesPanel'
 import type { TabDef } from '../ui/Tabs'
@@ -25,8 +26,8 @@ import type { TabDef } from '../ui/Tabs'
 const MetricsPanel = lazy(() => import('./MetricsPanel'))
 const TerminalPanel = lazy(() => import('../remote/TerminalPanel'))
 
-type Tab = 'overview' | 'metrics' | 'inventory' | 'commands' | 'terminal' | 'files'
-const TAB_IDS: Tab[] = ['overview', 'metrics', 'inventory', 'commands', 'terminal', 'files']
+type Tab = 'overview' | 'metrics' | 'inventory' | 'alerts' | 'commands' | 'terminal' | 'files'
+const TAB_IDS: Tab[] = ['overview', 'metrics', 'inventory', 'alerts', 'commands', 'terminal', 'files']
 const NO_REMOTE = 'Needs the remote:access permission on this device’s organization or site.'
 
 export default function DevicePage() {
@@ -59,6 +60,8 @@ export default function DevicePage() {
     { id: 'overview', label: 'Overview' },
     { id: 'metrics', label: 'Metrics' },
     { id: 'inventory', label: 'Inventory' },
+    // only for callers who may read alerts
+    ...(can(me, P.alertsRead) ? [{ id: 'alerts' as const, label: 'Alerts' }] : []),
     { id: 'commands', label: 'Commands' },
     { id: 'terminal', label: 'Terminal', disabled: !remoteUsable, title: remote ? undefined : NO_REMOTE },
     { id: 'files', label: 'Files', disabled: !remoteUsable, title: remote ? undefined : NO_REMOTE },
@@ -111,6 +114,7 @@ export default function DevicePage() {
           </Suspense>
         )}
         {tab === 'inventory' && <InventoryPanel deviceId={d.id} />}
+        {tab === 'alerts' && can(me, P.alertsRead) && <AlertsPanel deviceId={d.id} />}
         {tab === 'commands' && <CommandsPanel device={d} canExecute={canOn(me, P.devicesExecute, d)} live={connected} />}
         {(tab === 'terminal' || tab === 'files') && !remoteUsable && <RemoteRefused d={d} remote={remote} what={tab} />}
         {tab === 'terminal' && remoteUsable && (

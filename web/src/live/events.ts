@@ -20,6 +20,7 @@ import {
   type ScriptRun,
 } from '../api/types'
 import { api } from '../api/client'
+import { applyAlertEvent, isAlertEvent } from '../alerts/alertEvents'
 
 // ---------- cache keys shared by the screens and the live updates ----------
 
@@ -212,6 +213,7 @@ export function applyLiveEvent(qc: QueryClient, ev: LiveEvent): void {
       return
     }
     default:
+      if (isAlertEvent(ev.type)) applyAlertEvent(qc, data)
       return
   }
 }

@@ -1,0 +1,32 @@
+import type { AlertState, Severity } from './types'
+
+const SEVERITY: Record<Severity, { label: string; cls: string }> = {
+  info: { label: 'Info', cls: 'pill-info' },
+  warning: { label: 'Warning', cls: 'pill-warn' },
+  critical: { label: 'Critical', cls: 'pill-bad' },
+}
+
+const STATE: Record<AlertState, { label: string; cls: string }> = {
+  open: { label: 'Open', cls: 'pill-bad' },
+  acknowledged: { label: 'Acknowledged', cls: 'pill-warn' },
+  resolved: { label: 'Resolved', cls: 'pill-ok' },
+}
+
+/** An alert's severity: a word and a colour, never colour alone. */
+export function SeverityBadge({ severity }: { severity: string }) {
+  const s = SEVERITY[severity as Severity]
+  return <span className={`pill ${s?.cls ?? ''}`}>{s?.label ?? severity}</span>
+}
+
+export function AlertStateBadge({ state }: { state: string }) {
+  const s = STATE[state as AlertState]
+  return <span className={`pill ${s?.cls ?? ''}`}>{s?.label ?? state}</span>
+}
+
+export function severityLabel(s: string): string {
+  return SEVERITY[s as Severity]?.label ?? s
+}
+
+export function stateLabel(s: string): string {
+  return STATE[s as AlertState]?.label ?? s
+}

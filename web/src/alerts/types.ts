@@ -1,0 +1,89 @@
+// Shapes of /api/v1/alert-rules and /api/v1/alerts (adapters/http/api/alerts_dto.go).
+
+export type Severity = 'info' | 'warning' | 'critical'
+export type AlertState = 'open' | 'acknowledged' | 'resolved'
+export type RuleKind = 'metric_threshold' | 'device_offline'
+export type ScopeKind = 'partner' | 'org' | 'site' | 'group' | 'devices'
+
+export const SEVERITIES: Severity[] = ['info', 'warning', 'critical']
+export const ALERT_STATES: AlertState[] = ['open', 'acknowledged', 'resolved']
+
+/** core/app/alerts/conditions/metric_threshold.go */
+export interface MetricThresholdParams {
+  metric: string
+  mount?: string
+  comparator: '>' | '>=' | '<' | '<='
+  threshold: number
+  durationSeconds: number
+  clearThreshold?: number
+}
+
+/** core/app/alerts/conditions/device_offline.go */
+export interface DeviceOfflineParams {
+  minutes: number
+}
+
+export interface AlertRule {
+  id: string
+  partnerId: string
+  orgId?: string
+  name: string
+  description: string
+  enabled: boolean
+  severity: Severity
+  kind: RuleKind | string
+  params: MetricThresholdParams | DeviceOfflineParams | Record<string, unknown>
+  scopeKind: ScopeKind
+  scopeIds: string[]
+  excludeDeviceIds: string[]
+  renotifySeconds: number
+  version: number
+  createdAt: string
+  updatedAt: string
+}
+
+export interface AlertRuleRequest {
+  partnerId?: string
+  orgId?: string
+  name: string
+  description?: string
+  enabled?: boolean
+  severity: Severity
+  kind: RuleKind
+  params: MetricThresholdParams | DeviceOfflineParams
+  scopeKind: ScopeKind
+  scopeIds?: string[]
+  excludeDeviceIds?: string[]
+  renotifySeconds?: number
+  version?: number
+}
+
+export interface AlertTransition {
+  from?: AlertState
+  to: AlertState
+  actor: string
+  note?: string
+  at: string
+}
+
+export interface Alert {
+  id: string
+  partnerId: string
+  orgId: string
+  siteId: string
+  deviceId: string
+  ruleId: string
+  kind: string
+  severity: Severity
+  state: AlertState
+  message: string
+  value: number
+  openedAt: string
+  acknowledgedAt?: string
+  acknowledgedBy?: string
+  resolvedAt?: string
+  resolvedBy?: string
+  note?: string
+  version: number
+  history?: AlertTransition[]
+}
