@@ -5,7 +5,9 @@
 // read the audit log, open Plugins, switch to the dark theme; then the remote-work
 // screens: the agent's Commands, Terminal (echo $((6*7)) → 42) and Files
 // tabs, a bash script with a parameter run on the agent, and an Org Viewer
-// refused the terminal. No Content-Security-Policy violation may occur. Screenshots go to e2e/artifacts/ (or $E2E_ARTIFACTS).
+// refused the terminal; monitoring: a CPU rule made in the rule editor fires
+// on the agent, the alert appears live on the Alerts page, is acknowledged
+// and resolved with a note. No Content-Security-Policy violation may occur. Screenshots go to e2e/artifacts/ (or $E2E_ARTIFACTS).
 //
 //   npm run e2e                 needs bin/breeze (make build), web/dist (npm run build)
 //                               and Debian's chromium (apt-get install -y chromium)
@@ -205,6 +207,46 @@ FROM n, (SELECT * FROM devices ORDER BY last_seen_at IS NULL LIMIT 1) d;`
     assert((await grid.locator('img').count()) === 0, 'an <img> element appeared in the grid')
     if (existsSync(AGENT)) await grid.getByText('Online').first().waitFor({ timeout: 30_000 })
     await page.screenshot({ path: join(ART, 'devices.png') })
+  })
+
+  // ---------- monitoring: a rule made in the editor fires on the real agent ----------
+  // The agent heartbeats every 60 s and the evaluator warms a device up on
+  // its first sample, so a CPU >= 0 rule for 1 s opens an alert within about
+  // two heartbeats. The rule is made here and the Alerts page left open on a
+  // second tab; the steps in between use the wait, the check comes last.
+  let alertsTab = null
+  const alertFrames = []
+  await step('creates a CPU >= 0 for 1 s alert rule in the rule editor', async () => {
+    assert(online, 'no online agent device: build bin/breeze-agent (or set BREEZE_AGENT_BIN)')
+    await page.getByRole('link', { name: 'Alert rules', exact: true }).click()
+    await page.getByRole('heading', { name: 'Alert rules' }).waitFor()
+    await page.getByRole('button', { name: 'New rule' }).click()
+    const dialog = page.getByRole('dialog', { name: 'New alert rule' })
+    // a <select>'s accessible name includes its options: find it by its label's own text
+    const field = (name) => dialog.locator('label.field', { has: page.locator('.field-label', { hasText: new RegExp(`^${name.replace(/[()]/g, '\\$&')}$`) }) })
+    await field('Name').locator('input').fill('e2e cpu')
+    await field('Condition').locator('select').selectOption('metric_threshold')
+    await field('Severity').locator('select').selectOption('critical')
+    await field('Metric').locator('select').selectOption('cpu')
+    await field('Comparator').locator('select').selectOption('>=')
+    await field('Threshold').locator('input').fill('0')
+    await field('For (seconds)').locator('input').fill('1')
+    await field('Level').locator('select').selectOption('org')
+    await field('Organization').locator('select').selectOption(online.orgId)
+    await page.screenshot({ path: join(ART, 'alert-rule-editor.png') })
+    await dialog.getByRole('button', { name: 'Create rule' }).click()
+    await dialog.waitFor({ state: 'detached' })
+    await page.getByRole('cell', { name: 'e2e cpu' }).waitFor()
+    await page.screenshot({ path: join(ART, 'alert-rules.png') })
+    alertsTab = await context.newPage()
+    await watch(alertsTab)
+    alertsTab.on('websocket', (ws) => ws.on('framereceived', (f) => typeof f.payload === 'string' && /"alert\./.test(f.payload) && alertFrames.push(f.payload)))
+    await alertsTab.goto(front.origin + '/alerts')
+    await alertsTab.getByRole('heading', { name: 'Alerts', exact: true }).waitFor()
+    await alertsTab.getByText('No alerts.').waitFor()
+    // the next steps start from the device list
+    await page.getByRole('link', { name: 'Devices', exact: true }).click()
+    await page.getByRole('grid', { name: 'Devices' }).getByText('Online').first().waitFor()
   })
 
   if (SEED > 0) {
@@ -429,6 +471,36 @@ FROM n, (SELECT * FROM devices ORDER BY last_seen_at IS NULL LIMIT 1) d;`
     } finally {
       await ctx.close()
     }
+  })
+
+  await step('the alert appears live on the Alerts page; acknowledge, then resolve with a note', async () => {
+    assert(alertsTab, 'the rule was not created')
+    const t = Date.now()
+    const row = alertsTab.getByRole('row').filter({ hasText: 'e2e cpu' })
+    await row.waitFor({ timeout: 200_000 }) // two heartbeats of 60 s, bounded
+    const navigations = await alertsTab.evaluate(() => performance.getEntriesByType('navigation').length)
+    assert(navigations === 1, 'the Alerts page was reloaded')
+    assert(alertFrames.some((f) => f.includes('"alert.opened"')), 'no alert.opened frame on the events stream')
+    console.log(`       alert appeared ${Date.now() - t} ms into this step`)
+    await alertsTab.screenshot({ path: join(ART, 'alerts-live.png') })
+    await row.getByRole('link', { name: /^cpu / }).click()
+    await alertsTab.getByRole('heading', { level: 1, name: /^cpu / }).waitFor()
+    await alertsTab.getByRole('button', { name: 'Acknowledge' }).click()
+    await alertsTab.locator('.page-header').getByText('Acknowledged', { exact: true }).waitFor()
+    await alertsTab.getByRole('button', { name: 'Resolve…' }).click()
+    const dialog = alertsTab.getByRole('dialog', { name: 'Resolve this alert' })
+    await dialog.getByLabel('Note').fill('e2e: handled by the browser test')
+    await dialog.getByRole('button', { name: 'Resolve', exact: true }).click()
+    await alertsTab.locator('.page-header').getByText('Resolved', { exact: true }).waitFor()
+    await alertsTab.getByRole('cell', { name: 'e2e: handled by the browser test' }).waitFor()
+    await alertsTab.screenshot({ path: join(ART, 'alert-detail.png') })
+    const id = new URL(alertsTab.url()).pathname.split('/').pop()
+    const a = await api(breeze.url, `/alerts/${id}`, { token })
+    assert(a.state === 'resolved' && a.note === 'e2e: handled by the browser test', `the API says ${a.state} / ${a.note}`)
+    assert(a.history.map((h) => h.to).join(',') === 'open,acknowledged,resolved', `history ${a.history.map((h) => h.to)}`)
+    await alertsTab.goto(front.origin + '/alerts')
+    await alertsTab.getByRole('row').filter({ hasText: 'e2e cpu' }).getByText('Resolved').waitFor()
+    await keepCsp(alertsTab)
   })
 
   await step('no CSP violation, no script dialog, no page error', async () => {

@@ -85,11 +85,13 @@ export function RuleEditor({ rule, onClose }: { rule?: AlertRule; onClose: () =>
           </select>
         </label>
       )}
-      <label className="field">
+      <div>
+        <label className="field">
         <span className="field-label">Name</span>
-        <input value={f.name} maxLength={200} onChange={(e) => set('name', e.target.value)} aria-invalid={!!errors.name} />
+        <input value={f.name} maxLength={200} onChange={(e) => set('name', e.target.value)} aria-invalid={!!errors.name} aria-describedby={errors.name ? 'rule-name-error' : undefined} />
+        </label>
         {fieldError('name')}
-      </label>
+      </div>
       <label className="field">
         <span className="field-label">Description</span>
         <input value={f.description} maxLength={1000} onChange={(e) => set('description', e.target.value)} />
@@ -143,48 +145,56 @@ export function RuleEditor({ rule, onClose }: { rule?: AlertRule; onClose: () =>
                 ))}
               </select>
             </label>
-            <label className="field">
+            <div>
+              <label className="field">
               <span className="field-label">Threshold</span>
-              <input inputMode="decimal" value={f.threshold} onChange={(e) => set('threshold', e.target.value)} aria-invalid={!!errors.threshold} />
+              <input inputMode="decimal" value={f.threshold} onChange={(e) => set('threshold', e.target.value)} aria-invalid={!!errors.threshold} aria-describedby={errors.threshold ? 'rule-threshold-error' : undefined} />
+              </label>
               {fieldError('threshold')}
-            </label>
+            </div>
           </div>
           <div className="field-row">
-            <label className="field">
+            <div>
+              <label className="field">
               <span className="field-label">For (seconds)</span>
               <input
                 inputMode="numeric"
                 value={f.durationSeconds}
                 onChange={(e) => set('durationSeconds', e.target.value)}
-                aria-invalid={!!errors.durationSeconds}
+                aria-invalid={!!errors.durationSeconds} aria-describedby={errors.durationSeconds ? 'rule-durationSeconds-error' : undefined}
               />
+              </label>
               {fieldError('durationSeconds')}
-            </label>
-            <label className="field">
+            </div>
+            <div>
+              <label className="field">
               <span className="field-label">Clears at (optional)</span>
               <input
                 inputMode="decimal"
                 value={f.clearThreshold}
                 placeholder="the threshold"
                 onChange={(e) => set('clearThreshold', e.target.value)}
-                aria-invalid={!!errors.clearThreshold}
+                aria-invalid={!!errors.clearThreshold} aria-describedby={errors.clearThreshold ? 'rule-clearThreshold-error' : undefined}
               />
+              </label>
               {fieldError('clearThreshold')}
-            </label>
+            </div>
           </div>
           <p className="hint">A firing alert resolves once the value is back past “clears at”, so a value hovering at the threshold opens one alert, not fifty.</p>
         </fieldset>
       ) : (
-        <label className="field">
+        <div>
+          <label className="field">
           <span className="field-label">Offline for (minutes)</span>
           <input
             inputMode="numeric"
             value={f.offlineMinutes}
             onChange={(e) => set('offlineMinutes', e.target.value)}
-            aria-invalid={!!errors.offlineMinutes}
+            aria-invalid={!!errors.offlineMinutes} aria-describedby={errors.offlineMinutes ? 'rule-offlineMinutes-error' : undefined}
           />
+          </label>
           {fieldError('offlineMinutes')}
-        </label>
+        </div>
       )}
       {rule ? (
         <p className="hint">
@@ -210,16 +220,18 @@ export function RuleEditor({ rule, onClose }: { rule?: AlertRule; onClose: () =>
       )}
       {errors.scope && <p className="form-error">{errors.scope}</p>}
       <div className="field-row">
-        <label className="field">
+        <div>
+          <label className="field">
           <span className="field-label">Notify again every (minutes, 0: never)</span>
           <input
             inputMode="numeric"
             value={f.renotifyMinutes}
             onChange={(e) => set('renotifyMinutes', e.target.value)}
-            aria-invalid={!!errors.renotifyMinutes}
+            aria-invalid={!!errors.renotifyMinutes} aria-describedby={errors.renotifyMinutes ? 'rule-renotifyMinutes-error' : undefined}
           />
+          </label>
           {fieldError('renotifyMinutes')}
-        </label>
+        </div>
         <label className="check">
           <input type="checkbox" checked={f.enabled} onChange={(e) => set('enabled', e.target.checked)} />
           Enabled

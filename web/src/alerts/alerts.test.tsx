@@ -1,0 +1,313 @@
+import { describe, expect, it } from 'vitest'
+import { act, screen, waitFor, within } from '@testing-library/react'
+import userEvent from '@testing-library/user-event'
+import { ALL_PERMISSIONS, apiError, json, makeMe, mockApi, sessionRoutes } from '../test/api'
+import { device } from '../test/devices'
+import { renderApp } from '../test/render'
+import { mockWebSocket } from '../test/ws'
+import type { Alert, AlertRule } from './types'
+
+const XSS = '<img src=x onerror=alert(1)>'
+const ALERT_PERMS = [...ALL_PERMISSIONS, 'alerts:read', 'alerts:acknowledge', 'alerts:write']
+const dev = device(3, { hostname: 'db-03' })
+
+const alert = (over: Partial<Alert> = {}): Alert => ({
+  id: 'a1', partnerId: 'p1', orgId: 'org-1', siteId: 'site-1', deviceId: dev.id, ruleId: 'r1', kind: 'metric_threshold',
+  severity: 'critical', state: 'open', message: 'cpu 97 > 90 for 10m0s', value: 97, openedAt: '2024-01-01T00:00:00Z', version: 1,
+  ...over,
+})
+
+const rule = (over: Partial<AlertRule> = {}): AlertRule => ({
+  id: 'r1', partnerId: 'p1', orgId: 'org-1', name: 'High CPU', description: '', enabled: true, severity: 'critical',
+  kind: 'metric_threshold', params: { metric: 'cpu', comparator: '>', threshold: 90, durationSeconds: 600, clearThreshold: 80 },
+  scopeKind: 'org', scopeIds: ['org-1'], excludeDeviceIds: [], renotifySeconds: 0, version: 3, createdAt: '', updatedAt: '',
+  ...over,
+})
+
+const page = (items: unknown[]) => json({ items, nextCursor: '' })
+
+function routes(over: Record<string, Parameters<typeof mockApi>[0][string]> = {}, perms = ALERT_PERMS) {
+  return {
+    ...sessionRoutes(makeMe({}, perms)),
+    'GET /alert-rules': () => page([rule()]),
+    'GET /devices/:id': () => json(dev),
+    ...over,
+  }
+}
+
+describe('the Alerts page', () => {
+  it('lists alerts with names, filters by state and severity, and renders messages as text', async () => {
+    const { calls } = mockApi(
+      routes({
+        'GET /alerts': (c) =>
+          c.query.get('severity') === 'info'
+            ? page([])
+            : page([alert(), alert({ id: 'a2', severity: 'warning', state: 'acknowledged', message: XSS })]),
+      }),
+    )
+    const user = userEvent.setup()
+    const { container } = renderApp('/alerts')
+    expect(await screen.findByRole('link', { name: 'cpu 97 > 90 for 10m0s' })).toBeTruthy()
+    expect(screen.getByRole('link', { name: XSS })).toBeTruthy()
+    expect(container.querySelector('main img')).toBeNull()
+    expect(await screen.findAllByRole('link', { name: 'db-03' })).toHaveLength(2)
+    expect(screen.getAllByText('High CPU')).toHaveLength(2)
+    expect(screen.getByRole('cell', { name: 'Critical' })).toBeTruthy()
+    expect(screen.getAllByText('Acknowledged').length).toBeGreaterThan(0)
+
+    const main = screen.getByRole('main')
+    await user.selectOptions(within(main).getByLabelText('State'), 'open')
+    await waitFor(() => expect(calls.some((c) => c.path === '/alerts' && c.query.get('state') === 'open')).toBe(true))
+    await user.selectOptions(within(main).getByLabelText('Severity'), 'info')
+    expect(await screen.findByText('No alert matches.')).toBeTruthy()
+    expect(calls.find((c) => c.path === '/alerts' && c.query.get('severity') === 'info')!.query.get('state')).toBe('open')
+  })
+
+  it('shows a new alert when alert.opened arrives on the live stream, without polling', async () => {
+    const sockets = mockWebSocket()
+    let list = [alert()]
+    const { calls } = mockApi(routes({ 'GET /alerts': () => page(list), 'POST /ws-tickets': () => json({ ticket: 't', expiresAt: '' }, 201) }))
+    renderApp('/alerts')
+    await screen.findByRole('link', { name: 'cpu 97 > 90 for 10m0s' })
+    await waitFor(() => expect(sockets.length).toBe(1))
+    act(() => sockets[0]!.open())
+    list = [alert({ id: 'a9', message: 'memory 99 > 95 for 10m0s', severity: 'warning' }), ...list]
+    const before = calls.filter((c) => c.path === '/alerts').length
+    act(() =>
+      sockets[0]!.push({
+        type: 'alert.opened', at: new Date().toISOString(), orgId: 'org-1', deviceId: dev.id,
+        data: { id: 'a9', ruleId: 'r1', severity: 'warning', state: 'open', message: 'memory 99 > 95 for 10m0s' },
+      }),
+    )
+    expect(await screen.findByRole('link', { name: 'memory 99 > 95 for 10m0s' })).toBeTruthy()
+    expect(calls.filter((c) => c.path === '/alerts').length).toBe(before + 1)
+    // an unrelated or malformed frame changes nothing
+    act(() => sockets[0]!.push({ type: 'alert.opened', data: { id: 7 } }))
+    expect(calls.filter((c) => c.path === '/alerts').length).toBe(before + 1)
+  })
+
+  it('acknowledges and resolves the selected alerts after asking, with a note', async () => {
+    const list = [alert(), alert({ id: 'a2', state: 'acknowledged', message: 'disk / 95 > 90' }), alert({ id: 'a3', state: 'resolved', message: 'old one' })]
+    const { calls } = mockApi(
+      routes({
+        'GET /alerts': () => page(list),
+        'POST /alerts/:id/acknowledge': () => json(alert({ state: 'acknowledged' })),
+        'POST /alerts/:id/resolve': () => json(alert({ state: 'resolved' })),
+      }),
+    )
+    const user = userEvent.setup()
+    renderApp('/alerts')
+    await screen.findByRole('link', { name: 'old one' })
+    expect((screen.getByRole('checkbox', { name: 'Select old one' }) as HTMLInputElement).disabled).toBe(true)
+    await user.click(screen.getByRole('checkbox', { name: 'Select every unresolved alert' }))
+    const bar = screen.getByRole('region', { name: 'Selected alerts' })
+    expect(within(bar).getByText('2 selected')).toBeTruthy()
+
+    await user.click(within(bar).getByRole('button', { name: 'Acknowledge…' }))
+    const ack = screen.getByRole('dialog', { name: 'Acknowledge 1 alert?' })
+    await user.click(within(ack).getByRole('button', { name: 'Cancel' }))
+    expect(calls.some((c) => c.method === 'POST' && c.path.startsWith('/alerts/'))).toBe(false)
+    await user.click(within(bar).getByRole('button', { name: 'Acknowledge…' }))
+    await user.click(within(screen.getByRole('dialog')).getByRole('button', { name: 'Acknowledge' }))
+    await waitFor(() => expect(calls.filter((c) => c.path.endsWith('/acknowledge')).map((c) => c.path)).toEqual(['/alerts/a1/acknowledge']))
+    await waitFor(() => expect(screen.queryByRole('region', { name: 'Selected alerts' })).toBeNull())
+
+    await user.click(screen.getByRole('checkbox', { name: 'Select every unresolved alert' }))
+    await user.click(screen.getByRole('button', { name: 'Resolve…' }))
+    const res = screen.getByRole('dialog', { name: 'Resolve 2 alerts?' })
+    await user.type(within(res).getByLabelText('Note (optional)'), 'fixed the cron job')
+    await user.click(within(res).getByRole('button', { name: 'Resolve' }))
+    await waitFor(() => expect(calls.filter((c) => c.path.endsWith('/resolve')).length).toBe(2))
+    expect(calls.filter((c) => c.path.endsWith('/resolve')).map((c) => c.body)).toEqual([{ note: 'fixed the cron job' }, { note: 'fixed the cron job' }])
+  })
+
+  it('offers no selection to a reader without alerts:acknowledge, and no rules link without alerts:write', async () => {
+    mockApi(routes({ 'GET /alerts': () => page([alert()]) }, [...ALL_PERMISSIONS, 'alerts:read']))
+    renderApp('/alerts')
+    await screen.findByRole('link', { name: 'cpu 97 > 90 for 10m0s' })
+    expect(screen.queryByRole('checkbox')).toBeNull()
+    expect(screen.getByRole('link', { name: 'Alerts' })).toBeTruthy()
+    expect(screen.queryByRole('link', { name: 'Alert rules' })).toBeNull()
+  })
+
+  it('shows the error state', async () => {
+    mockApi(routes({ 'GET /alerts': () => apiError(500, 'internal', 'database down') }))
+    renderApp('/alerts')
+    expect(await screen.findByText('database down')).toBeTruthy()
+  })
+})
+
+describe('an alert’s page', () => {
+  it('shows the history, acknowledges, then resolves with a note', async () => {
+    let current = alert({ history: [{ to: 'open', actor: 'system', at: '2024-01-01T00:00:00Z' }] })
+    const { calls } = mockApi(
+      routes({
+        'GET /alerts/:id': () => json(current),
+        'POST /alerts/:id/acknowledge': () => {
+          current = { ...current, state: 'acknowledged', acknowledgedAt: '2024-01-01T00:05:00Z', acknowledgedBy: 'u-1',
+            history: [...current.history!, { from: 'open', to: 'acknowledged', actor: 'u-1', at: '2024-01-01T00:05:00Z' }] }
+          return json(current)
+        },
+        'POST /alerts/:id/resolve': (c) => {
+          const note = (c.body as { note: string }).note
+          current = { ...current, state: 'resolved', resolvedAt: '2024-01-01T00:09:00Z', resolvedBy: 'u-1', note,
+            history: [...current.history!, { from: 'acknowledged', to: 'resolved', actor: 'u-1', note, at: '2024-01-01T00:09:00Z' }] }
+          return json(current)
+        },
+      }),
+    )
+    const user = userEvent.setup()
+    renderApp('/alerts/a1')
+    expect((await screen.findByRole('heading', { level: 1 })).textContent).toBe('cpu 97 > 90 for 10m0s')
+    expect(await screen.findByRole('link', { name: 'db-03' })).toBeTruthy()
+    expect(await screen.findByText('High CPU')).toBeTruthy()
+    const history = screen.getByRole('table', { name: 'History' })
+    expect(within(history).getAllByRole('row')).toHaveLength(2)
+    await user.click(screen.getByRole('button', { name: 'Acknowledge' }))
+    await waitFor(() => expect(within(screen.getByRole('table', { name: 'History' })).getByText('Open → Acknowledged')).toBeTruthy())
+    expect(screen.queryByRole('button', { name: 'Acknowledge' })).toBeNull()
+
+    await user.click(screen.getByRole('button', { name: 'Resolve…' }))
+    const dialog = screen.getByRole('dialog', { name: 'Resolve this alert' })
+    await user.type(within(dialog).getByLabelText('Note'), 'rebooted the VM')
+    await user.click(within(dialog).getByRole('button', { name: 'Resolve' }))
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull())
+    expect(calls.find((c) => c.path === '/alerts/a1/resolve')!.body).toEqual({ note: 'rebooted the VM' })
+    expect(within(screen.getByRole('table', { name: 'History' })).getByText('rebooted the VM')).toBeTruthy()
+    expect(screen.queryByRole('button', { name: 'Resolve…' })).toBeNull()
+  })
+
+  it('keeps the dialog open with the server’s message when resolving fails', async () => {
+    mockApi(routes({ 'GET /alerts/:id': () => json(alert()), 'POST /alerts/:id/resolve': () => apiError(409, 'conflict', 'already resolved') }))
+    const user = userEvent.setup()
+    renderApp('/alerts/a1')
+    await user.click(await screen.findByRole('button', { name: 'Resolve…' }))
+    await user.click(within(screen.getByRole('dialog')).getByRole('button', { name: 'Resolve' }))
+    expect(await within(screen.getByRole('dialog')).findByText('already resolved')).toBeTruthy()
+  })
+})
+
+describe('the device page’s Alerts tab', () => {
+  it('lists this device’s alerts, and is absent without alerts:read', async () => {
+    const { calls } = mockApi(routes({ 'GET /alerts': () => page([alert()]) }))
+    const user = userEvent.setup()
+    const first = renderApp(`/devices/${dev.id}`)
+    await user.click(await screen.findByRole('tab', { name: 'Alerts' }))
+    expect(await screen.findByRole('link', { name: 'cpu 97 > 90 for 10m0s' })).toBeTruthy()
+    expect(calls.find((c) => c.path === '/alerts')!.query.get('deviceId')).toBe(dev.id)
+    expect(screen.queryByRole('columnheader', { name: 'Device' })).toBeNull()
+    first.unmount()
+
+    mockApi(routes({}, ALL_PERMISSIONS))
+    renderApp(`/devices/${dev.id}`)
+    await screen.findByRole('tab', { name: 'Overview' })
+    expect(screen.queryByRole('tab', { name: 'Alerts' })).toBeNull()
+  })
+})
+
+describe('alert rules', () => {
+  it('creates a metric threshold rule for one organization', async () => {
+    const { calls } = mockApi(routes({ 'POST /alert-rules': (c) => json({ ...rule(), ...(c.body as object), id: 'r2' }, 201) }))
+    const user = userEvent.setup()
+    renderApp('/alert-rules')
+    expect(await screen.findByText('High CPU')).toBeTruthy()
+    expect(screen.getByText('cpu > 90 for 10 min, clears at 80')).toBeTruthy()
+    await user.click(screen.getByRole('button', { name: 'New rule' }))
+    const d = screen.getByRole('dialog', { name: 'New alert rule' })
+    // nothing leaves before the form holds
+    await user.clear(within(d).getByLabelText('For (seconds)'))
+    await user.type(within(d).getByLabelText('For (seconds)'), '0')
+    await user.click(within(d).getByRole('button', { name: 'Create rule' }))
+    expect(within(d).getByText('A rule needs a name.')).toBeTruthy()
+    expect(within(d).getByText('Whole seconds, 1 to 86400.')).toBeTruthy()
+    expect(calls.some((c) => c.method === 'POST' && c.path === '/alert-rules')).toBe(false)
+
+    await user.type(within(d).getByLabelText('Name'), 'Root disk')
+    await user.selectOptions(within(d).getByLabelText('Metric'), 'disk')
+    await user.type(within(d).getByLabelText('Mount (empty: the fullest)'), '/')
+    await user.selectOptions(within(d).getByLabelText('Comparator'), '>=')
+    await user.clear(within(d).getByLabelText('Threshold'))
+    await user.type(within(d).getByLabelText('Threshold'), '92.5')
+    await user.clear(within(d).getByLabelText('For (seconds)'))
+    await user.type(within(d).getByLabelText('For (seconds)'), '300')
+    await user.type(within(d).getByLabelText('Clears at (optional)'), '95')
+    await user.click(within(d).getByRole('button', { name: 'Create rule' }))
+    expect(within(d).getByText('At or below the threshold.')).toBeTruthy()
+    await user.clear(within(d).getByLabelText('Clears at (optional)'))
+    await user.type(within(d).getByLabelText('Clears at (optional)'), '85')
+    await user.selectOptions(within(d).getByLabelText('Severity'), 'critical')
+    await user.selectOptions(within(d).getByLabelText('Level'), 'org')
+    await waitFor(() => expect(within(d).getByRole('option', { name: 'Demo Customer' })).toBeTruthy())
+    await user.selectOptions(within(d).getByLabelText('Organization'), 'org-1')
+    await user.click(within(d).getByRole('button', { name: 'Create rule' }))
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull())
+    expect(calls.find((c) => c.method === 'POST' && c.path === '/alert-rules')!.body).toEqual({
+      name: 'Root disk', description: '', enabled: true, severity: 'critical', kind: 'metric_threshold',
+      params: { metric: 'disk', comparator: '>=', threshold: 92.5, durationSeconds: 300, mount: '/', clearThreshold: 85 },
+      scopeKind: 'org', scopeIds: ['org-1'], excludeDeviceIds: [], renotifySeconds: 0, orgId: 'org-1',
+    })
+  })
+
+  it('creates a partner-wide offline rule from a template and shows the server’s refusal', async () => {
+    let refuse = true
+    const { calls } = mockApi(
+      routes({
+        'GET /alert-rules': () => page([]),
+        'POST /alert-rules': () => (refuse ? apiError(400, 'invalid', 'minutes must be within 1..43200') : json(rule(), 201)),
+      }),
+    )
+    const user = userEvent.setup()
+    renderApp('/alert-rules')
+    expect(await screen.findByText('No alert rules yet.')).toBeTruthy()
+    await user.click(screen.getByRole('button', { name: 'New rule' }))
+    const d = screen.getByRole('dialog', { name: 'New alert rule' })
+    await user.selectOptions(within(d).getByLabelText('Start from'), 'offline')
+    expect((within(d).getByLabelText('Name') as HTMLInputElement).value).toBe('Device offline')
+    await user.clear(within(d).getByLabelText('Offline for (minutes)'))
+    await user.type(within(d).getByLabelText('Offline for (minutes)'), '15')
+    await user.click(within(d).getByRole('button', { name: 'Create rule' }))
+    expect(await within(d).findByText('minutes must be within 1..43200')).toBeTruthy()
+    refuse = false
+    await user.click(within(d).getByRole('button', { name: 'Create rule' }))
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull())
+    expect(calls.filter((c) => c.method === 'POST' && c.path === '/alert-rules').at(-1)!.body).toMatchObject({
+      name: 'Device offline', kind: 'device_offline', severity: 'critical', params: { minutes: 15 }, scopeKind: 'partner', partnerId: 'p1',
+    })
+  })
+
+  it('edits a rule with its version (no owner fields) and deletes one after asking', async () => {
+    const { calls } = mockApi(
+      routes({
+        'PATCH /alert-rules/:id': (c) => json({ ...rule(), ...(c.body as object), version: 4 }),
+        'DELETE /alert-rules/:id': () => ({ status: 204 }),
+      }),
+    )
+    const user = userEvent.setup()
+    renderApp('/alert-rules')
+    await user.click(await screen.findByRole('button', { name: 'Edit High CPU' }))
+    const d = screen.getByRole('dialog', { name: 'Edit High CPU' })
+    expect((within(d).getByLabelText('Threshold') as HTMLInputElement).value).toBe('90')
+    expect((within(d).getByLabelText('Clears at (optional)') as HTMLInputElement).value).toBe('80')
+    await user.clear(within(d).getByLabelText('Threshold'))
+    await user.type(within(d).getByLabelText('Threshold'), '95')
+    await user.click(within(d).getByRole('button', { name: 'Save rule' }))
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull())
+    const body = calls.find((c) => c.method === 'PATCH')!.body as Record<string, unknown>
+    expect(calls.find((c) => c.method === 'PATCH')!.path).toBe('/alert-rules/r1')
+    expect(body).toMatchObject({ version: 3, scopeKind: 'org', scopeIds: ['org-1'], params: { threshold: 95, clearThreshold: 80 } })
+    expect(body).not.toHaveProperty('orgId')
+    expect(body).not.toHaveProperty('partnerId')
+
+    await user.click(screen.getByRole('button', { name: 'Delete High CPU' }))
+    await user.click(within(screen.getByRole('dialog', { name: 'Delete High CPU?' })).getByRole('button', { name: 'Delete' }))
+    await waitFor(() => expect(calls.some((c) => c.method === 'DELETE' && c.path === '/alert-rules/r1')).toBe(true))
+  })
+
+  it('is hidden from callers without alerts:write', async () => {
+    const { calls } = mockApi(routes({ 'GET /alerts': () => page([]) }, [...ALL_PERMISSIONS, 'alerts:read', 'alerts:acknowledge']))
+    renderApp('/alert-rules')
+    expect(await screen.findByText('Alert rules are managed by administrators.')).toBeTruthy()
+    expect(screen.queryByRole('link', { name: 'Alert rules' })).toBeNull()
+    expect(calls.some((c) => c.path === '/alert-rules')).toBe(false)
+  })
+})
