@@ -236,7 +236,7 @@ FROM n, (SELECT * FROM devices ORDER BY last_seen_at IS NULL LIMIT 1) d;`
     await page.screenshot({ path: join(ART, 'alert-rule-editor.png') })
     await dialog.getByRole('button', { name: 'Create rule' }).click()
     await dialog.waitFor({ state: 'detached' })
-    await page.getByRole('cell', { name: 'e2e cpu' }).waitFor()
+    await page.getByRole('cell', { name: 'e2e cpu', exact: true }).waitFor()
     await page.screenshot({ path: join(ART, 'alert-rules.png') })
     alertsTab = await context.newPage()
     await watch(alertsTab)
