@@ -28,9 +28,14 @@ const (
 	CodeNotReady             = "not_ready"
 	CodeTimeout              = "timeout"
 	CodeRateLimited          = "rate_limited"
+	CodeUnavailable          = "unavailable"
 )
 
 const msgInternal = "internal error"
+
+// unavailableRetryAfter is the Retry-After of a 503 for a dependency outage:
+// short, since most outages are a restart or a failover.
+const unavailableRetryAfter = "5"
 
 // StatusClientClosedRequest (nginx's 499) records a request whose client went
 // away; nobody reads the answer, but logs and metrics tell it from a 5xx.
@@ -73,6 +78,7 @@ func (e *codedError) Unwrap() error { return e.err }
 //	domain.ErrForbidden       403 forbidden
 //	domain.ErrNotFound        404 not_found
 //	domain.ErrConflict        409 conflict
+//	domain.ErrUnavailable     503 unavailable, with Retry-After (a dependency is down)
 //	*http.MaxBytesError       413 too_large
 //	non-JSON body             415 unsupported_media_type
 //	context.Canceled          499 canceled (the client left)
@@ -108,6 +114,9 @@ func WriteError(c *gin.Context, err error) {
 		}
 		c.Header("Retry-After", strconv.FormatInt(secs, 10))
 	}
+	if code == CodeUnavailable {
+		c.Header("Retry-After", unavailableRetryAfter)
+	}
 	if status == http.StatusUnauthorized {
 		c.Header("WWW-Authenticate", `Bearer realm="breeze"`)
 	}
@@ -140,6 +149,8 @@ func classify(err error) (status int, code, msg string) {
 		return http.StatusBadRequest, CodeInvalid, publicMessage(err, domain.ErrInvalid)
 	case errors.Is(err, context.Canceled):
 		return StatusClientClosedRequest, CodeCanceled, "request canceled"
+	case errors.Is(err, domain.ErrUnavailable):
+		return http.StatusServiceUnavailable, CodeUnavailable, "a service this request needs is temporarily unavailable; retry later"
 	case errors.Is(err, context.DeadlineExceeded):
 		return http.StatusGatewayTimeout, CodeTimeout, "the request took too long"
 	default:

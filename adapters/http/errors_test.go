@@ -140,3 +140,23 @@ func TestWithCode(t *testing.T) {
 		}
 	}
 }
+
+// A dependency outage (the database refusing connections, a full disk) is
+// not the server's bug: it answers 503 with Retry-After so clients and
+// agents come back, and keeps the driver's detail in the log.
+func TestUnavailableAnswers503WithRetryAfter(t *testing.T) {
+	ts := newTestServer(t, nil)
+	cause := fmt.Errorf("postgres: list devices: %w", errors.Join(domain.ErrUnavailable, errors.New("dial tcp 10.0.0.5:5432: connect: connection refused")))
+	ts.Handle(http.MethodGet, "/down", Public(), func(c *gin.Context) { WriteError(c, cause) })
+	rec := ts.do(t, http.MethodGet, "/down", nil, nil)
+	if rec.Code != http.StatusServiceUnavailable {
+		t.Fatalf("status = %d, want 503", rec.Code)
+	}
+	if got := rec.Header().Get("Retry-After"); got != "5" {
+		t.Fatalf("Retry-After = %q, want 5", got)
+	}
+	e := decodeError(t, rec)
+	if e.Code != CodeUnavailable || strings.Contains(e.Message, "10.0.0.5") {
+		t.Fatalf("body = %+v", e)
+	}
+}

@@ -73,6 +73,9 @@ func translate(op string, err error, name ...string) error {
 	if errors.As(err, &already) {
 		return err
 	}
+	if databaseDown(err) {
+		return markUnavailable(err)
+	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		return &dbError{domain: domain.NotFoundf("not found"), cause: err}
 	}

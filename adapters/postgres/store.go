@@ -103,7 +103,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("postgres: database at %s is unreachable: %w", addr, err)
 	}
 	log.Debug("connected to postgres", "addr", addr, "database", cfg.ConnConfig.Database, "max_conns", cfg.MaxConns)
-	return &Store{pool: pool, q: pool, log: log, addr: addr, audit: newAuditBatcher(pool)}, nil
+	return &Store{pool: pool, q: guard(pool), log: log, addr: addr, audit: newAuditBatcher(guard(pool))}, nil
 }
 
 // Pool exposes the connection pool for adapters that share this database.
@@ -174,7 +174,7 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx ports.
 			panic(p)
 		}
 	}()
-	if err := fn(ctx, &Store{pool: s.pool, q: tx, tx: tx, log: s.log, addr: s.addr}); err != nil {
+	if err := fn(ctx, &Store{pool: s.pool, q: guard(tx), tx: tx, log: s.log, addr: s.addr}); err != nil {
 		rollback()
 		return err
 	}
@@ -187,7 +187,7 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx ports.
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error {
 	if _, err := s.q.Exec(ctx, "SELECT 1"); err != nil {
-		return fmt.Errorf("postgres: ping %s: %w", s.addr, err)
+		return fmt.Errorf("postgres: ping %s: %w", s.addr, markUnavailable(err))
 	}
 	return nil
 }

@@ -40,11 +40,15 @@ func (f failure) wrap(err error) error {
 		return nil
 	}
 	if errors.Is(err, domain.ErrNotFound) || errors.Is(err, domain.ErrConflict) || errors.Is(err, domain.ErrInvalid) ||
+		errors.Is(err, domain.ErrUnavailable) ||
 		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return &dbError{kind: domain.ErrNotFound, msg: "not found", cause: err}
+	}
+	if databaseDown(err) {
+		return markUnavailable(f.op, err)
 	}
 	var se *sqlite.Error
 	if errors.As(err, &se) {

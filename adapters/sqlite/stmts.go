@@ -68,18 +68,25 @@ func (c *stmtCache) close() {
 // poolQ runs statements on a pool through its cache (the read pool).
 type poolQ struct{ c *stmtCache }
 
+// Exec and Query mark an unusable database (disk full, I/O error, busy)
+// as domain.ErrUnavailable, so it surfaces as such even on paths that
+// return the driver error unwrapped.
 func (p poolQ) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	if st := p.c.prepare(ctx, query); st != nil {
-		return st.ExecContext(ctx, args...)
+		res, err := st.ExecContext(ctx, args...)
+		return res, markUnavailable("exec", err)
 	}
-	return p.c.db.ExecContext(ctx, query, args...)
+	res, err := p.c.db.ExecContext(ctx, query, args...)
+	return res, markUnavailable("exec", err)
 }
 
 func (p poolQ) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	if st := p.c.prepare(ctx, query); st != nil {
-		return st.QueryContext(ctx, args...)
+		rows, err := st.QueryContext(ctx, args...)
+		return rows, markUnavailable("query", err)
 	}
-	return p.c.db.QueryContext(ctx, query, args...)
+	rows, err := p.c.db.QueryContext(ctx, query, args...)
+	return rows, markUnavailable("query", err)
 }
 
 func (p poolQ) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
@@ -123,16 +130,20 @@ func (t txQ) stmt(ctx context.Context, query string) *sql.Stmt {
 
 func (t txQ) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	if st := t.stmt(ctx, query); st != nil {
-		return st.ExecContext(ctx, args...)
+		res, err := st.ExecContext(ctx, args...)
+		return res, markUnavailable("exec", err)
 	}
-	return t.ts.tx.ExecContext(ctx, query, args...)
+	res, err := t.ts.tx.ExecContext(ctx, query, args...)
+	return res, markUnavailable("exec", err)
 }
 
 func (t txQ) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	if st := t.stmt(ctx, query); st != nil {
-		return st.QueryContext(ctx, args...)
+		rows, err := st.QueryContext(ctx, args...)
+		return rows, markUnavailable("query", err)
 	}
-	return t.ts.tx.QueryContext(ctx, query, args...)
+	rows, err := t.ts.tx.QueryContext(ctx, query, args...)
+	return rows, markUnavailable("query", err)
 }
 
 func (t txQ) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {

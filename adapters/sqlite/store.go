@@ -208,7 +208,7 @@ func (s *Store) Inventory() ports.InventoryStore          { return inventoryStor
 func (s *Store) Ping(ctx context.Context) error {
 	var one int
 	if err := s.read(ctx).QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
-		return fmt.Errorf("sqlite: ping: %w", err)
+		return fmt.Errorf("sqlite: ping: %w", markUnavailable("ping", err))
 	}
 	return nil
 }

@@ -81,7 +81,7 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx ports.
 	}
 	sqlTx, err := s.db.w.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("sqlite: begin transaction: %w", err)
+		return fmt.Errorf("sqlite: begin transaction: %w", markUnavailable("begin", err))
 	}
 	child := &Store{db: s.db, tx: &txState{tx: sqlTx}}
 	committed := false
@@ -105,7 +105,7 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx ports.
 		return err
 	}
 	if err := sqlTx.Commit(); err != nil {
-		return fmt.Errorf("sqlite: commit: %w", err)
+		return fmt.Errorf("sqlite: commit: %w", markUnavailable("commit", err))
 	}
 	committed = true
 	return nil

@@ -11,6 +11,11 @@ var (
 	ErrConflict = errors.New("conflict")
 	// ErrInvalid: the input breaks a domain rule (empty name, bad status, ...).
 	ErrInvalid = errors.New("invalid input")
+	// ErrUnavailable: a dependency the request needs (the database, ...) does
+	// not answer or cannot take writes right now (refused connection, server
+	// shutting down, disk full, busy). Nothing was decided: retrying later is
+	// right, and it says nothing about the caller's input or credentials.
+	ErrUnavailable = errors.New("temporarily unavailable")
 )
 
 // Invalidf returns an ErrInvalid carrying a message for the caller.

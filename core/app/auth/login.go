@@ -33,12 +33,14 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*Session, error) {
 	if emailErr != nil {
 		account = ""
 	}
-	if err := s.throttle(ctx, "login", account, in.Client.IP); err != nil {
-		return nil, err
-	}
 
 	u, err := s.findUser(ctx, email, emailErr)
 	if err != nil {
+		return nil, err
+	}
+	// Counted only once the look-up answered: an attempt that failed because
+	// the database was down (ErrUnavailable) must not lock the account out.
+	if err := s.throttle(ctx, "login", account, in.Client.IP); err != nil {
 		return nil, err
 	}
 	if u == nil {
