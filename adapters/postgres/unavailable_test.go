@@ -68,4 +68,3 @@ func TestDatabaseOutageIsUnavailable(t *testing.T) {
 		}
 	}
 }
-
