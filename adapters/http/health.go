@@ -25,8 +25,8 @@ func (s *Server) registerHealth(ready func(context.Context) error, reg *promethe
 		Doc: Doc{Summary: "Liveness: the process answers", Tag: "Operations", Response: HealthStatus{}}},
 		func(c *gin.Context) { c.JSON(http.StatusOK, HealthStatus{Status: "ok"}) })
 	s.HandleRoute(Route{Method: http.MethodGet, Path: "/readyz", Rule: Public(), Name: "health.ready",
-		Doc: Doc{Summary: "Readiness: the database answers", Tag: "Operations", Response: HealthStatus{},
-			Description: "503 with error code not_ready while the store does not answer."}},
+		Doc: Doc{Summary: "Readiness: every dependency answers", Tag: "Operations", Response: HealthStatus{},
+			Description: "503 with error code not_ready while the database cannot take a write or Redis (when configured) does not answer."}},
 		func(c *gin.Context) {
 			ctx, cancel := context.WithTimeout(c.Request.Context(), readyTimeout)
 			defer cancel()

@@ -21,7 +21,7 @@ import (
 type Deps struct {
 	// Logger receives every log line of the edge; nil discards them.
 	Logger hclog.Logger
-	// Ready is the readiness check behind GET /readyz (it pings the store).
+	// Ready is the readiness check behind GET /readyz (every dependency).
 	// Required: a server that cannot tell whether it is ready must not say it is.
 	Ready func(ctx context.Context) error
 	// Registry is served at GET /metrics and receives the HTTP metrics. The

@@ -55,7 +55,8 @@ func TestDatabaseOutageIsUnavailable(t *testing.T) {
 		"transaction": func() error {
 			return st.InTx(cctx, func(ctx context.Context, tx ports.Store) error { return nil })
 		},
-		"ping": func() error { return st.Ping(cctx) },
+		"ping":     func() error { return st.Ping(cctx) },
+		"writable": func() error { return st.Writable(cctx) },
 	}
 	for what, call := range calls {
 		// Twice: the first call may meet a dead pooled connection, the

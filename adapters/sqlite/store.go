@@ -69,6 +69,7 @@ type pools struct {
 	r      *sql.DB // read-only connections
 	wc, rc *stmtCache
 	log    hclog.Logger
+	path   string // the database file, for the free-space check
 }
 
 // Open opens (creating if needed) the database file at opts.Path. It does not
@@ -105,7 +106,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		return nil, err
 	}
 	log.Debug("database opened", "path", opts.Path, "readers", readers)
-	return &Store{db: &pools{w: w, r: r, wc: newStmtCache(w), rc: newStmtCache(r), log: log}}, nil
+	return &Store{db: &pools{w: w, r: r, wc: newStmtCache(w), rc: newStmtCache(r), log: log, path: opts.Path}}, nil
 }
 
 // openPool opens one pool and checks it answers. The writer is opened first:

@@ -118,7 +118,7 @@ func Run(ctx context.Context, d Deps) error {
 	secure := cfg.TLSCert != "" || strings.HasPrefix(cfg.PublicURL, "https://")
 	srv, err := api.NewServer(httpapi.Deps{
 		Logger:   log.Named("http"),
-		Ready:    st.Ping,
+		Ready:    Readiness(st, id.Redis),
 		Registry: reg,
 		Options:  httpapi.Options{TLS: secure, Version: Version, TrustedProxies: cfg.ProxyList()},
 		Web:      web.Handler(),

@@ -17,6 +17,8 @@ import (
 type MigratingStore interface {
 	ports.Store
 	Migrate(ctx context.Context) (sqlmigrate.Result, error)
+	// Writable reports whether the database takes a write now (readiness).
+	Writable(ctx context.Context) error
 }
 
 // OpenStore opens the database named by the configuration.
