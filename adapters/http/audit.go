@@ -2,6 +2,8 @@ package httpapi
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -40,8 +42,9 @@ func mutating(method string) bool {
 // status: 2xx success; 401, 403, 429 and 404 denied (a 404 on a write is what
 // a cross-tenant attempt looks like); anything else failure. An outcome a use
 // case set is kept unless the answer contradicts it (success with an error
-// status). A failed append is logged at Error and changes nothing in the
-// answer, which is already decided.
+// status). The answer is held until the row is stored: when the append
+// fails the client gets 503 (store down) or 500 instead, never a success
+// whose row is missing; the failure is logged at Error.
 func (s *Server) auditMiddleware(sink AuditSink) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if !mutating(c.Request.Method) {
@@ -69,6 +72,12 @@ func (s *Server) auditMiddleware(sink AuditSink) gin.HandlerFunc {
 		ctx, note := audit.WithNote(c.Request.Context(), base)
 		c.Request = c.Request.WithContext(ctx)
 
+		// The answer is held until the row is stored (see heldWriter).
+		real := c.Writer
+		before := real.Header().Clone()
+		held := holdAnswer(real)
+		c.Writer = held
+
 		completed := false
 		defer func() {
 			// Also on a panic (on its way to recoverMiddleware): it becomes a 500.
@@ -81,15 +90,36 @@ func (s *Server) auditMiddleware(sink AuditSink) gin.HandlerFunc {
 			e.Truncate()
 			actx, cancel := context.WithTimeout(context.WithoutCancel(ctx), auditTimeout)
 			defer cancel()
-			if err := sink(actx, &e); err != nil {
-				Logger(c).Error("audit append failed: the action is not in the audit log",
-					"action", e.Action, "outcome", e.Outcome, "actor_type", e.ActorType,
-					"actor_id", e.ActorID, "resource_id", e.ResourceID, "status", status, "error", err)
+			err := sink(actx, &e)
+			c.Writer = real
+			if err == nil {
+				if completed {
+					held.release()
+				}
+				return
 			}
+			Logger(c).Error("audit append failed: the action is not in the audit log",
+				"action", e.Action, "outcome", e.Outcome, "actor_type", e.ActorType,
+				"actor_id", e.ActorID, "resource_id", e.ResourceID, "status", status, "error", err)
+			if !completed || held.hijacked {
+				return // a panic (recoverMiddleware answers) or a hijacked connection
+			}
+			// Audit completeness is a promise: no answer without its row.
+			held.discard(before)
+			WriteError(c, auditFailed(err))
 		}()
 		c.Next()
 		completed = true
 	}
+}
+
+// auditFailed is the answer to a request whose audit row could not be
+// written: 503 when the store is down (retry later), else 500.
+func auditFailed(err error) error {
+	if errors.Is(err, domain.ErrUnavailable) {
+		return fmt.Errorf("audit append: %w", err)
+	}
+	return fmt.Errorf("audit append: %v", err)
 }
 
 // outcomeFor derives an audit outcome from the answer's status.

@@ -174,19 +174,40 @@ func TestAuditOutcomes(t *testing.T) {
 	}
 }
 
-// A failing sink is logged and changes nothing in the answer; a client that
-// hangs up does not cancel the append.
+// A request whose audit row cannot be written fails (503 when the store is
+// down, 500 otherwise) and none of its held answer leaks out; the failure
+// is logged. A client that hangs up does not cancel the append.
 func TestAuditSinkFailureAndDetachedContext(t *testing.T) {
 	ts, rec := newAuditServer(t)
-	rec.fail = errors.New("database is down")
+	ts.HandleRoute(Route{Method: http.MethodPost, Path: "/session", Rule: Public(), Name: "auth.login"},
+		func(c *gin.Context) {
+			c.SetCookie("refresh", "secret", 60, "/", "", true, true)
+			c.JSON(http.StatusOK, gin.H{"accessToken": "tok"})
+		})
+	rec.fail = errors.Join(domain.ErrUnavailable, errors.New("database or disk is full"))
 	r := ts.do(t, http.MethodPost, "/orgs", nil, http.Header{"Authorization": {"Bearer alice"}})
-	if r.Code != http.StatusCreated || !strings.Contains(r.Body.String(), validID) {
-		t.Fatalf("a failed audit append changed the answer: %d %s", r.Code, r.Body.String())
+	if r.Code != http.StatusServiceUnavailable || strings.Contains(r.Body.String(), validID) || r.Header().Get("Retry-After") == "" {
+		t.Fatalf("a request whose audit row failed answered %d %v %s", r.Code, r.Header(), r.Body.String())
 	}
 	lines := ts.logs.lines(t, "audit append failed: the action is not in the audit log")
 	if len(lines) != 1 || lines[0]["@level"] != "error" || lines[0]["action"] != "orgs.create" {
 		t.Fatalf("audit failure log: %v\n%s", lines, ts.logs.String())
 	}
+	r = ts.do(t, http.MethodPost, "/session", nil, nil)
+	if r.Code != http.StatusServiceUnavailable || r.Header().Get("Set-Cookie") != "" || strings.Contains(r.Body.String(), "tok") {
+		t.Fatalf("a sign-in whose audit row failed answered %d %v %s", r.Code, r.Header(), r.Body.String())
+	}
+	rec.fail = errors.New("audit bug")
+	if r := ts.do(t, http.MethodPost, "/orgs", nil, http.Header{"Authorization": {"Bearer alice"}}); r.Code != http.StatusInternalServerError {
+		t.Fatalf("a failed append that is no outage: %d %s", r.Code, r.Body.String())
+	}
+	// With the row stored, the held answer goes out whole.
+	rec.fail = nil
+	r = ts.do(t, http.MethodPost, "/session", nil, nil)
+	if r.Code != http.StatusOK || !strings.Contains(r.Header().Get("Set-Cookie"), "refresh=secret") || !strings.Contains(r.Body.String(), "tok") {
+		t.Fatalf("audited sign-in: %d %v %s", r.Code, r.Header(), r.Body.String())
+	}
+	rec.take()
 
 	rec.fail = nil
 	ctx, cancel := context.WithCancel(context.Background())

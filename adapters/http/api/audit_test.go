@@ -3,9 +3,11 @@ package api_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -124,28 +126,46 @@ func TestAuditExactlyOneRowPerMutatingRequest(t *testing.T) {
 	}
 }
 
-// A failing audit append is logged at Error and changes nothing in the
-// answer already decided.
-func TestAuditAppendFailureKeepsAnswer(t *testing.T) {
+// A mutating request whose audit row cannot be written fails: the org is
+// not reported created, a sign-in hands out no session, and the failure is
+// logged at Error.
+func TestAuditAppendFailureFailsTheRequest(t *testing.T) {
+	var failing atomic.Bool
 	ts := apitest.NewServerWith(t, apitest.Options{WrapAudit: func(s ports.AuditStore) ports.AuditStore {
-		return failingAudit{s}
+		return failingAudit{s, &failing}
 	}})
 	admin := ts.Login(t, ts.Seed.A.Admin.Email, apitest.DefaultPassword)
-	rec := ts.Request(t, http.MethodPost, api.Prefix+"/orgs", admin, map[string]string{"name": "Still Created"}, nil)
-	if rec.Code != http.StatusCreated || apitest.DecodeJSON(t, rec)["name"] != "Still Created" {
-		t.Fatalf("a failed audit append changed the answer: %d %s", rec.Code, rec.Body.String())
+	failing.Store(true)
+	rec := ts.Request(t, http.MethodPost, api.Prefix+"/orgs", admin, map[string]string{"name": "Not Audited"}, nil)
+	if rec.Code != http.StatusServiceUnavailable || strings.Contains(rec.Body.String(), "Not Audited") {
+		t.Fatalf("a request whose audit row failed answered %d %s", rec.Code, rec.Body.String())
+	}
+	rec = ts.Request(t, http.MethodPost, api.Prefix+"/auth/login", "",
+		map[string]string{"email": ts.Seed.A.Admin.Email, "password": apitest.DefaultPassword}, nil)
+	if rec.Code/100 == 2 || rec.Header().Get("Set-Cookie") != "" || strings.Contains(rec.Body.String(), "accessToken") {
+		t.Fatalf("a sign-in whose audit row failed answered %d %v %s", rec.Code, rec.Header(), rec.Body.String())
 	}
 	logs := ts.Logs.String()
 	if !strings.Contains(logs, "audit append failed") || !strings.Contains(logs, `"@level":"error"`) ||
 		!strings.Contains(logs, "orgs.create") {
 		t.Fatalf("the failed append was not logged at error: %s", logs)
 	}
+	failing.Store(false)
+	if code, _ := ts.Do(t, http.MethodPost, api.Prefix+"/orgs", admin, map[string]string{"name": "Audited"}); code != http.StatusCreated {
+		t.Fatalf("after recovery: %d", code)
+	}
 }
 
-type failingAudit struct{ ports.AuditStore }
+type failingAudit struct {
+	ports.AuditStore
+	failing *atomic.Bool
+}
 
-func (failingAudit) Append(context.Context, *domain.AuditEntry) error {
-	return errors.New("audit disk full")
+func (f failingAudit) Append(ctx context.Context, e *domain.AuditEntry) error {
+	if f.failing.Load() {
+		return fmt.Errorf("sqlite: append audit: %w", errors.Join(domain.ErrUnavailable, errors.New("database or disk is full")))
+	}
+	return f.AuditStore.Append(ctx, e)
 }
 
 func TestAuditLogList(t *testing.T) {
