@@ -184,7 +184,12 @@ func TestHeartbeatTimes(t *testing.T) {
 	svc.Heartbeat(context.Background(), "d", protocol.Heartbeat{At: now.Add(time.Hour)})       // future: now
 	svc.Heartbeat(context.Background(), "d", protocol.Heartbeat{At: now.Add(-time.Hour)})      // buffered: kept
 	svc.Heartbeat(context.Background(), "d", protocol.Heartbeat{At: now.Add(-48 * time.Hour)}) // past retention: dropped
-	if len(got) != 3 || !got[0].At.Equal(now) || !got[1].At.Equal(now) || !got[2].At.Equal(now.Add(-time.Hour)) {
+	// A clock 45 s ahead (inside the accepted skew) must not put the latest
+	// sample and last-seen in the future, where later correct samples would
+	// be older: clamped to the receive time.
+	svc.Heartbeat(context.Background(), "d", protocol.Heartbeat{At: now.Add(45 * time.Second)})
+	if len(got) != 4 || !got[0].At.Equal(now) || !got[1].At.Equal(now) || !got[2].At.Equal(now.Add(-time.Hour)) ||
+		!got[3].At.Equal(now) {
 		t.Fatalf("%+v", got)
 	}
 }

@@ -17,7 +17,7 @@ import (
 // maxTokenLen bounds a presented agent token (a real one is 47 bytes).
 const maxTokenLen = 128
 
-// maxClockSkew is how far in the future an agent's sample time may be
+// maxClockSkew is how far in the future an agent's inventory time may be
 // before the server's own time replaces it.
 const maxClockSkew = time.Minute
 
@@ -130,7 +130,10 @@ func (s *Service) Heartbeat(ctx context.Context, deviceID string, hb protocol.He
 	now := s.d.Clock.Now()
 	at := hb.At.UTC()
 	switch {
-	case at.IsZero() || at.After(now.Add(maxClockSkew)):
+	// Never later than the receive time, even within the accepted skew: the
+	// sample sets the device's latest snapshot and last-seen, which must
+	// not move into the future (later correct samples would look older).
+	case at.IsZero() || at.After(now):
 		at = now.UTC()
 	case at.Before(now.Add(-s.d.Retention)):
 		return true // older than what is kept: nothing to store
