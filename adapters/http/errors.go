@@ -51,6 +51,11 @@ type errorDetail struct {
 	Message string `json:"message"`
 }
 
+// ErrShuttingDown is the cause of a request context cancelled at the drain
+// point of a shutdown: the request answers 503 with Retry-After (another
+// node, or this one restarted, takes the retry).
+var ErrShuttingDown = fmt.Errorf("%w: the server is shutting down", domain.ErrUnavailable)
+
 // errUnsupportedMediaType marks a body that is not declared as JSON.
 var errUnsupportedMediaType = errors.New("unsupported media type")
 
@@ -89,6 +94,9 @@ func (e *codedError) Unwrap() error { return e.err }
 // client; wrapping added by adapters or use cases stays in the logs. WithCode
 // overrides the code (and message) but never the status.
 func WriteError(c *gin.Context, err error) {
+	if c.Request != nil && errors.Is(context.Cause(c.Request.Context()), ErrShuttingDown) {
+		err = fmt.Errorf("%w (%v)", ErrShuttingDown, err)
+	}
 	status, code, msg := classify(err)
 	var coded *codedError
 	if errors.As(err, &coded) && status != http.StatusInternalServerError {
@@ -147,6 +155,8 @@ func classify(err error) (status int, code, msg string) {
 		return http.StatusConflict, CodeConflict, publicMessage(err, domain.ErrConflict)
 	case errors.Is(err, domain.ErrInvalid):
 		return http.StatusBadRequest, CodeInvalid, publicMessage(err, domain.ErrInvalid)
+	case errors.Is(err, ErrShuttingDown):
+		return http.StatusServiceUnavailable, CodeUnavailable, "the server is shutting down; retry"
 	case errors.Is(err, context.Canceled):
 		return StatusClientClosedRequest, CodeCanceled, "request canceled"
 	case errors.Is(err, domain.ErrUnavailable):

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -134,5 +135,56 @@ func TestServeReturnsListenerError(t *testing.T) {
 	ln.Close()
 	if err := ts.Serve(context.Background(), ln); err == nil {
 		t.Fatal("Serve on a closed listener returned nil")
+	}
+}
+
+// A request still running late in the shutdown (a file transfer) is ended
+// with a clear reason: its context is cancelled with ErrShuttingDown, the
+// client gets 503 + Retry-After saying so, and Serve returns nil in time.
+func TestServeDrainEndsLongRequests(t *testing.T) {
+	ts := newTestServer(t, func(d *Deps) { d.Options.ShutdownTimeout = 1500 * time.Millisecond })
+	started := make(chan struct{})
+	ts.Handle(http.MethodGet, "/transfer", Public(), func(c *gin.Context) {
+		close(started)
+		<-c.Request.Context().Done()
+		WriteError(c, c.Request.Context().Err())
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	served := make(chan error, 1)
+	go func() { served <- ts.Serve(ctx, ln) }()
+	type result struct {
+		status int
+		retry  string
+		body   string
+	}
+	got := make(chan result, 1)
+	go func() {
+		resp, err := http.Get("http://" + ln.Addr().String() + "/transfer")
+		if err != nil {
+			got <- result{body: err.Error()}
+			return
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		got <- result{resp.StatusCode, resp.Header.Get("Retry-After"), string(b)}
+	}()
+	<-started
+	cancel()
+	select {
+	case err := <-served:
+		if err != nil {
+			t.Fatalf("Serve after a drain = %v, want nil", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Serve did not return")
+	}
+	r := <-got
+	if r.status != http.StatusServiceUnavailable || r.retry == "" || !strings.Contains(r.body, "shutting down") {
+		t.Fatalf("the transfer ended with %d Retry-After=%q %s", r.status, r.retry, r.body)
 	}
 }

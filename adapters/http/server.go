@@ -202,6 +202,8 @@ func (s *Server) Engine() *gin.Engine { return s.engine }
 // Hijacked connections (WebSockets) are not tracked by net/http: their owners
 // must close them when ctx is cancelled.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	drainCtx, drain := context.WithCancelCause(context.WithoutCancel(ctx))
+	defer drain(ErrShuttingDown)
 	srv := &http.Server{
 		Handler:           s.engine,
 		ReadHeaderTimeout: s.opts.ReadHeaderTimeout,
@@ -210,8 +212,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		IdleTimeout:       s.opts.IdleTimeout,
 		ErrorLog:          s.logger.Named("http").StandardLogger(&hclog.StandardLoggerOptions{InferLevels: true}),
 		// Requests keep ctx's values but not its cancellation, so shutting
-		// down does not cancel the requests it is waiting for.
-		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+		// down does not cancel the requests it is waiting for, until the
+		// drain point (see below).
+		BaseContext: func(net.Listener) context.Context { return drainCtx },
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -224,6 +227,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	s.logger.Info("http server shutting down", "timeout", s.opts.ShutdownTimeout)
 	sctx, cancel := context.WithTimeout(context.Background(), s.opts.ShutdownTimeout)
 	defer cancel()
+	// Most of the timeout is for requests to finish; what still runs at the
+	// drain point (a file transfer, a long poll) is cancelled with
+	// ErrShuttingDown, answers 503 + Retry-After, and the shutdown ends clean.
+	drainAt := time.AfterFunc(s.opts.ShutdownTimeout*2/3, func() { drain(ErrShuttingDown) })
+	defer drainAt.Stop()
 	err := srv.Shutdown(sctx)
 	if serveErr := <-errc; !errors.Is(serveErr, http.ErrServerClosed) {
 		return fmt.Errorf("httpapi: serve: %w", serveErr)

@@ -1,6 +1,7 @@
 package remoteio
 
 import (
+	"context"
 	"errors"
 	"io"
 	"mime"
@@ -66,9 +67,13 @@ func (h *Sockets) upload(c *gin.Context) error {
 		}
 	}
 	rc := http.NewResponseController(c.Writer)
+	// A body still streaming when the request ends (the server drains for
+	// shutdown) stops at once instead of holding the shutdown to its deadline.
+	stop := context.AfterFunc(ctx, func() { _ = rc.SetReadDeadline(time.Now()) })
+	defer stop()
 	res, err := h.d.Files.Upload(ctx, p, files.UploadRequest{
 		DeviceID: c.Param("id"), Path: c.Query("path"), Overwrite: overwrite,
-		Body: &stallReader{r: c.Request.Body, rc: rc, stall: h.d.Options.BodyStall},
+		Body: &stallReader{ctx: ctx, r: c.Request.Body, rc: rc, stall: h.d.Options.BodyStall},
 		Size: c.Request.ContentLength, SHA256: c.GetHeader(HeaderSHA256), Client: client(c),
 	})
 	var tooLarge *files.TooLargeError
@@ -125,14 +130,22 @@ func baseName(p string) string {
 // stallReader pushes the connection's read deadline forward before each
 // read, so a big body is limited by progress, not by the server's
 // whole-request ReadTimeout.
+// Once ctx ends (the server drains), reading stops with its cause.
 type stallReader struct {
+	ctx   context.Context
 	r     io.Reader
 	rc    *http.ResponseController
 	stall time.Duration
 }
 
 func (s *stallReader) Read(p []byte) (int, error) {
+	if s.ctx.Err() != nil {
+		return 0, context.Cause(s.ctx)
+	}
 	_ = s.rc.SetReadDeadline(time.Now().Add(s.stall))
+	if s.ctx.Err() != nil { // ended meanwhile: undo the push
+		_ = s.rc.SetReadDeadline(time.Now())
+	}
 	return s.r.Read(p)
 }
 

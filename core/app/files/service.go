@@ -39,6 +39,8 @@ var ErrOffline = domain.Conflictf("the device is not connected right now")
 type Relay interface {
 	Subscribe(ctx context.Context, deviceID, streamID string) (ports.Subscription, error)
 	ToAgent(ctx context.Context, deviceID string, frame any) error
+	// Reachable reports whether some node holds the device's link.
+	Reachable(ctx context.Context, deviceID string) bool
 }
 
 // AuditLog appends audit rows (ports.AuditStore implements it).
@@ -142,6 +144,11 @@ func (s *Service) upload(ctx context.Context, p *domain.Principal, req UploadReq
 	want := strings.ToLower(strings.TrimSpace(req.SHA256))
 	if want != "" && !validHex256(want) {
 		return nil, domain.Invalidf("the SHA-256 must be 64 hex digits")
+	}
+	// Refused before a byte of the body is read: a device that is not
+	// linked cannot take it, and the client should not send it all first.
+	if !s.d.Relay.Reachable(ctx, dev.ID) {
+		return nil, ErrOffline
 	}
 	f, sum, err := s.spool(req.Body, req.Size)
 	if err != nil {

@@ -77,7 +77,7 @@ func (st *stream) next(ctx context.Context) (string, []byte, error) {
 	for {
 		select {
 		case <-ctx.Done():
-			return "", nil, st.abort(ctx, ctx.Err())
+			return "", nil, st.abort(ctx, context.Cause(ctx)) // the cause says why (shutting down, client gone)
 		case <-st.stall.C:
 			return "", nil, st.abort(ctx, ErrStalled)
 		case m, ok := <-st.sub.C():

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"io"
 	"sync"
 	"testing"
 	"time"
@@ -27,7 +28,10 @@ type fakeRelay struct {
 	maxWindow int
 	silent    bool
 	aborted   bool
+	unlinked  bool // no node holds the device's link
 }
+
+func (r *fakeRelay) Reachable(context.Context, string) bool { return !r.unlinked }
 
 type fakeSub struct{ c chan ports.Message }
 
@@ -161,5 +165,37 @@ func TestUploadBodyMustMatchLength(t *testing.T) {
 	noRemote := &domain.Principal{Kind: domain.PrincipalUser, UserID: "u", PartnerID: "p"}
 	if _, err := s.Upload(context.Background(), noRemote, UploadRequest{DeviceID: domain.NewID(), Path: "/srv/x", Body: bytes.NewReader(nil)}); !errors.Is(err, domain.ErrNotFound) {
 		t.Fatalf("without remote:access: want ErrNotFound, got %v", err)
+	}
+}
+
+// countingReader counts what was read of a body.
+type countingReader struct {
+	r io.Reader
+	n int
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += n
+	return n, err
+}
+
+// An upload to a device that is not linked is refused before its body is
+// read: the client learns it at once, not after sending every byte.
+func TestUploadToUnlinkedDeviceRefusedBeforeTheBody(t *testing.T) {
+	rel, log := &fakeRelay{unlinked: true}, &rows{}
+	s, _ := New(Deps{Relay: rel, Devices: oneDevice{}, Audit: log, TempDir: t.TempDir()})
+	body := &countingReader{r: bytes.NewReader(make([]byte, 3*protocol.FileChunkSize))}
+	_, err := s.Upload(context.Background(), tech(), UploadRequest{
+		DeviceID: domain.NewID(), Path: "/srv/blob", Body: body, Size: 3 * protocol.FileChunkSize,
+	})
+	if !errors.Is(err, ErrOffline) {
+		t.Fatalf("want ErrOffline, got %v", err)
+	}
+	if body.n != 0 {
+		t.Fatalf("%d bytes of the body were read before the refusal", body.n)
+	}
+	if len(log.e) != 1 || log.e[0].Outcome != domain.OutcomeFailure {
+		t.Fatalf("audit: %+v", log.e)
 	}
 }
