@@ -7,7 +7,7 @@ LDFLAGS := -s -w -X github.com/breeze-rmm/breeze/internal/server.Version=$(VERSI
 export BREEZE_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
 export BREEZE_TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: sim sim-large sim-remote sim-remote-pg run build agents agent-size agent-deps test test-go test-sdk services lint bench clean
+.PHONY: sim sim-large sim-remote sim-remote-pg run build agents agent-size agent-deps test test-go test-sdk services lint bench faults clean
 
 ## run: build and start Breeze on its embedded defaults (SQLite under ./data) at http://127.0.0.1:8080,
 ##      with a demo tenant and a local agent enrolled into it
@@ -51,6 +51,11 @@ test-go:
 
 test-sdk:
 	cd sdk && $(GO) test -count=1 ./...
+
+## faults: the fault tests with 30 s outages (PostgreSQL stopped, Redis stopped and back empty, a node
+##         SIGKILLed), each on a PostgreSQL cluster and a Redis of its own; short outages run in make test
+faults:
+	BREEZE_FAULT_OUTAGE=$${OUTAGE:-30s} $(GO) test -count=1 -timeout 30m -run '^TestFault' ./test/e2e/
 
 ## lint: gofmt check and go vet on both modules
 lint:

@@ -6,5 +6,7 @@
 // the link. The package has tests only; this file names it.
 //
 // PostgreSQL comes from pgtest (BREEZE_TEST_POSTGRES_URL); a missing server
-// fails the tests, it never skips them.
+// fails the tests, it never skips them. The fault tests (faults_test.go)
+// instead start a PostgreSQL cluster and a Redis of their own, since they
+// stop them; `make faults` runs them with 30 s outages.
 package e2e
