@@ -162,7 +162,9 @@ type answer struct {
 	body   string
 }
 
-func (a answer) String() string { return fmt.Sprintf("%d Retry-After=%q %s", a.status, a.retry, a.body) }
+func (a answer) String() string {
+	return fmt.Sprintf("%d Retry-After=%q %s", a.status, a.retry, a.body)
+}
 
 // call sends one request with an optional bearer token (no test failure on
 // a network error: status 0).
