@@ -174,8 +174,9 @@ func (r *Remote) Start(ctx context.Context) error {
 	if err := r.Queue.Start(ctx); err != nil {
 		return fmt.Errorf("start queue: %w", err)
 	}
-	r.jobs.Add(1)
+	r.jobs.Add(2)
 	go func() { defer r.jobs.Done(); r.Commands.RunSweeper(ctx, commands.DefaultSweepEvery) }()
+	go func() { defer r.jobs.Done(); r.Router.Run(ctx) }()
 	return nil
 }
 

@@ -62,9 +62,10 @@ func TestFaultPostgresDown(t *testing.T) {
 }
 
 // Redis stops and comes back empty (no presence, no queue, no limits):
-// readiness says so meanwhile, sign-in stays open, and afterwards a
-// command through the other node reaches the agent, runs once and is
-// stored; the audit chain is intact.
+// readiness says so meanwhile, sign-in stays open, a command accepted
+// meanwhile says queued, and afterwards it and a new command through the
+// other node reach the agent at once, run once and are stored; the audit
+// chain is intact.
 func TestFaultRedisDownAndBackEmpty(t *testing.T) {
 	fc := startFaultCluster(t)
 	outage := faultOutage(t)
@@ -82,6 +83,12 @@ func TestFaultRedisDownAndBackEmpty(t *testing.T) {
 		}
 	}
 	signInSoon(t, fc.b) // the limiter fails open: sign-in needs only the database
+	// Accepted while no node can tell where the device is linked: the API
+	// says queued (not sent), and it runs once Redis is back.
+	during := createCounted(t, apiB, cfg.DeviceID, dir, "during", 0)
+	if c := getCommand(t, apiB, during.id); c.Status != "queued" {
+		t.Fatalf("a command accepted with Redis down is %q, want queued", c.Status)
+	}
 	time.Sleep(time.Until(down.Add(outage)))
 	fc.redis.Start()
 
@@ -92,7 +99,10 @@ func TestFaultRedisDownAndBackEmpty(t *testing.T) {
 		})
 	}
 	apiB = signInSoon(t, fc.b)
-	createCounted(t, apiB, cfg.DeviceID, dir, "after", 0).mustSucceedOnce(t, apiB, 120*time.Second)
+	// A command right after the return reaches the agent linked to the
+	// other node at once: presence is re-published from the links.
+	createCounted(t, apiB, cfg.DeviceID, dir, "after", 0).mustSucceedOnce(t, apiB, 20*time.Second)
+	during.mustSucceedOnce(t, apiB, 20*time.Second)
 	fc.auditIntact(t)
 }
 

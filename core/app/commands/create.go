@@ -97,7 +97,11 @@ func (s *Service) insertAndSend(ctx context.Context, scope domain.Scope, c *doma
 		c.Payload = sealed
 	}
 	route := s.d.Sender.Locate(ctx, c.DeviceID)
-	online := route.Linked()
+	// Sent only along a route the registry gave: with the registry away the
+	// command stays queued (and says so), and the node holding the link
+	// delivers it once its claims are back (relay.Reclaimed), or the next
+	// hello does.
+	online := route.Found()
 	if online {
 		now := s.d.Clock.Now().UTC()
 		c.Status, c.SentAt, c.Attempts = domain.CommandSent, &now, 1
@@ -115,9 +119,15 @@ func (s *Service) insertAndSend(ctx context.Context, scope domain.Scope, c *doma
 		return err
 	}
 	if err := s.d.Sender.SendTo(ctx, route, frame); err != nil {
-		// The link went away since the look-up: the command stays sent and
-		// the agent's next hello redelivers it.
-		s.d.Logger.Debug("command not delivered; redelivered at the next hello", "command_id", c.ID, "error", err)
+		s.d.Logger.Debug("command not delivered; queued for the next delivery", "command_id", c.ID, "error", err)
+		// Not handed over (the link went away, or the bus failed): queued
+		// again, as the API then says, and delivered at the next hello or
+		// when the holding node's claims are back.
+		if back, terr := s.d.Store.Commands().Transition(ctx, c.ID, []domain.CommandStatus{domain.CommandSent},
+			domain.CommandUpdate{Status: domain.CommandQueued}); terr == nil {
+			*c = *back
+			s.schedule(ctx, TaskExpire, c.ID, c.ExpiresAt)
+		}
 	}
 	s.publish(ctx, c)
 	return nil

@@ -6,6 +6,7 @@
 package relay
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -52,12 +53,21 @@ type Deps struct {
 	ClaimTTL time.Duration
 }
 
+// reclaimEvery is how often claims are retried after a renewal failed
+// (the registry was away): presence is back within this of its return.
+const reclaimEvery = time.Second
+
 // Relay implements the routing. Safe for concurrent use.
 type Relay struct {
 	d Deps
 
 	mu      sync.Mutex
 	claimed map[string]struct{} // devices linked to this node
+
+	// reclaimed is signalled when claims are whole again after a renewal
+	// failed: frames sent meanwhile may be lost, so what waits for these
+	// devices is delivered again (see Reclaimed).
+	reclaimed chan struct{}
 }
 
 // New checks deps.
@@ -74,7 +84,7 @@ func New(d Deps) (*Relay, error) {
 	if d.Logger == nil {
 		d.Logger = ports.NopLogger{}
 	}
-	return &Relay{d: d, claimed: map[string]struct{}{}}, nil
+	return &Relay{d: d, claimed: map[string]struct{}{}, reclaimed: make(chan struct{}, 1)}, nil
 }
 
 // NodeID is this node's id.
@@ -138,6 +148,10 @@ type Route struct {
 // Linked reports whether some node held the link (an unanswered look-up
 // counts as linked, so a command is not left waiting for nothing).
 func (rt Route) Linked() bool { return rt.local || rt.node != "" || rt.unknown }
+
+// Found reports whether the look-up answered with a node holding the link
+// (this one or another); an unanswered look-up is not found.
+func (rt Route) Found() bool { return rt.local || rt.node != "" }
 
 // Locate finds the node holding the device's link.
 func (r *Relay) Locate(ctx context.Context, deviceID string) Route {
@@ -252,6 +266,15 @@ func (r *Relay) Run(ctx context.Context, ready chan<- struct{}) error {
 	}
 	renew := time.NewTicker(r.d.ClaimTTL / 3)
 	defer renew.Stop()
+	// The registry is checked every reclaimEvery through a claim of the
+	// node's own (the sentinel). When it fails or has vanished (Redis
+	// restarted empty), the node first proves its topic receives again (a
+	// probe it publishes to itself must come back: frames sent to it
+	// before that are lost), then makes every claim again and signals
+	// Reclaimed, within seconds rather than at the next renewal.
+	check := time.NewTicker(reclaimEvery)
+	defer check.Stop()
+	lost := !r.claimAll(ctx)
 	for {
 		select {
 		case <-ctx.Done():
@@ -263,11 +286,82 @@ func (r *Relay) Run(ctx context.Context, ready chan<- struct{}) error {
 				}
 				return errors.New("relay: node subscription ended")
 			}
-			r.deliver(m.Payload)
+			if !r.isProbe(m.Payload) {
+				r.deliver(m.Payload)
+				continue
+			}
+			if lost && r.claimAll(ctx) {
+				lost = false
+				select {
+				case r.reclaimed <- struct{}{}:
+				default:
+				}
+			}
 		case <-renew.C:
-			r.renew(ctx)
+			if !r.claimAll(ctx) {
+				lost = true
+			}
+		case <-check.C:
+			if !lost && r.whole(ctx) {
+				continue
+			}
+			lost = true
+			if err := r.d.Bus.Publish(ctx, nodeTopicPrefix+r.d.NodeID, r.probe()); err != nil {
+				r.d.Logger.Debug("relay: bus unavailable; retrying", "error", err)
+			}
 		}
 	}
+}
+
+// probeKey marks the envelope a node sends itself to prove its topic works.
+const probeKey = "probe:"
+
+func (r *Relay) probe() []byte {
+	raw, _ := json.Marshal(envelope{DeviceID: probeKey + r.d.NodeID})
+	return raw
+}
+
+func (r *Relay) isProbe(payload []byte) bool {
+	if !bytes.Contains(payload, []byte(probeKey)) { // the common case, without a second decode
+		return false
+	}
+	var env envelope
+	return json.Unmarshal(payload, &env) == nil && env.DeviceID == probeKey+r.d.NodeID
+}
+
+// sentinel is the registry key of the node's own claim.
+func (r *Relay) sentinel() string { return "node:" + r.d.NodeID }
+
+// whole reports whether the registry still holds the node's sentinel claim.
+func (r *Relay) whole(ctx context.Context) bool {
+	node, ok, err := r.d.Registry.Lookup(ctx, r.sentinel())
+	return err == nil && ok && node == r.d.NodeID
+}
+
+// claimAll claims the sentinel and every device linked here.
+func (r *Relay) claimAll(ctx context.Context) bool {
+	if err := r.d.Registry.Claim(ctx, r.sentinel(), r.d.NodeID, r.d.ClaimTTL); err != nil {
+		r.d.Logger.Warn("relay: presence registry unavailable; retrying", "error", err)
+		return false
+	}
+	return r.renew(ctx)
+}
+
+// Reclaimed is signalled (coalesced) when this node's claims are whole
+// again after the registry failed: commands handed to other nodes
+// meanwhile may be lost, so the caller delivers its devices' pending work
+// again (Held lists them).
+func (r *Relay) Reclaimed() <-chan struct{} { return r.reclaimed }
+
+// Held lists the devices linked to this node.
+func (r *Relay) Held() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ids := make([]string, 0, len(r.claimed))
+	for id := range r.claimed {
+		ids = append(ids, id)
+	}
+	return ids
 }
 
 func (r *Relay) deliver(payload []byte) {
@@ -281,20 +375,19 @@ func (r *Relay) deliver(payload []byte) {
 	}
 }
 
-// renew re-claims every device linked here.
-func (r *Relay) renew(ctx context.Context) {
-	r.mu.Lock()
-	ids := make([]string, 0, len(r.claimed))
-	for id := range r.claimed {
-		ids = append(ids, id)
-	}
-	r.mu.Unlock()
-	for _, id := range ids {
+// renew re-claims every device linked here; false when a claim failed.
+func (r *Relay) renew(ctx context.Context) bool {
+	ok := true
+	for _, id := range r.Held() {
 		if ctx.Err() != nil {
-			return
+			return ok
 		}
 		if err := r.d.Registry.Claim(ctx, id, r.d.NodeID, r.d.ClaimTTL); err != nil {
-			r.d.Logger.Warn("relay: renewing a presence claim failed", "device_id", id, "error", err)
+			if ok { // once per round: a registry outage fails every claim
+				r.d.Logger.Warn("relay: renewing presence claims failed; retrying", "device_id", id, "error", err)
+			}
+			ok = false
 		}
 	}
+	return ok
 }

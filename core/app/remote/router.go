@@ -82,3 +82,24 @@ func (r *Router) LinkDown(ctx context.Context, deviceID string) {
 		r.d.Logger.Warn("presence release failed", "device_id", deviceID, "error", err)
 	}
 }
+
+// Run delivers again what waits for this node's devices each time the
+// relay's claims are whole after the presence registry failed or lost
+// its data: a command stored queued because no route was known, or handed
+// to the bus while it was away, reaches the agent without waiting for it
+// to relink (the agent answers a repeat from its memory). Until ctx ends.
+func (r *Router) Run(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-r.d.Relay.Reclaimed():
+			for _, id := range r.d.Relay.Held() {
+				if ctx.Err() != nil {
+					return
+				}
+				r.d.Commands.DeliverPending(ctx, id)
+			}
+		}
+	}
+}
