@@ -304,10 +304,22 @@ func TestCommandSweptWhenTheAgentNeverAnswers(t *testing.T) {
 	if got["error"] != "no result from the agent within the timeout" {
 		t.Fatalf("timed out command %v", got)
 	}
-	// The late result changes nothing.
+	// The late result is stored: the command ran and what it produced is
+	// kept, with a note that it came after the server's deadline.
 	now := time.Now().UTC()
 	sendJSON(t, conn, protocol.CommandResult{Header: protocol.Header{Type: protocol.TypeCommandResult, ID: id},
-		Status: protocol.ResultSucceeded, StartedAt: now, FinishedAt: now})
+		Status: protocol.ResultSucceeded, Stdout: "late but real", ExitCode: intp(0), StartedAt: now, FinishedAt: now})
+	got = rs.waitStatus(t, rs.admin, id, "succeeded")
+	if got["stdout"] != "late but real" || got["error"] != lateResultNote {
+		t.Fatalf("late result: %v", got)
+	}
+	// A repeat of it changes nothing more.
+	sendJSON(t, conn, protocol.CommandResult{Header: protocol.Header{Type: protocol.TypeCommandResult, ID: id},
+		Status: protocol.ResultFailed, Stdout: "again", StartedAt: now, FinishedAt: now})
 	time.Sleep(100 * time.Millisecond)
-	rs.waitStatus(t, rs.admin, id, "timed_out")
+	if got = rs.waitStatus(t, rs.admin, id, "succeeded"); got["stdout"] != "late but real" {
+		t.Fatalf("a repeated late result changed the command: %v", got)
+	}
 }
+
+const lateResultNote = "the result arrived after the server had timed the command out"

@@ -12,6 +12,9 @@ import (
 	"github.com/breeze-rmm/breeze/protocol"
 )
 
+// lateResultNote marks a result stored after the server timed the command out.
+const lateResultNote = "the result arrived after the server had timed the command out"
+
 // maxClockSkew: agent times further in the future are replaced by ours.
 const maxClockSkew = time.Minute
 
@@ -40,7 +43,8 @@ func (s *Service) Ack(ctx context.Context, deviceID string, a protocol.CommandAc
 }
 
 // Result records the agent's result. A result for a finished command (a
-// redelivery answered again) changes nothing.
+// redelivery answered again) changes nothing, except a command the server
+// timed out without a result: the late result is stored.
 func (s *Service) Result(ctx context.Context, deviceID string, r protocol.CommandResult) error {
 	c, err := s.d.Store.Commands().GetForDevice(ctx, deviceID, r.ID)
 	if err != nil {
@@ -68,7 +72,17 @@ func (s *Service) Result(ctx context.Context, deviceID string, r protocol.Comman
 		Stdout: stdout, Stderr: stderr, Truncated: r.Truncated || cut1 || cut2, Error: errText, Data: data,
 		Payload: redact(c),
 	}
-	upd, err := s.d.Store.Commands().Transition(ctx, c.ID, domain.PendingStatuses, u)
+	from := domain.PendingStatuses
+	if c.Status == domain.CommandTimedOut && c.Error == errNoResult {
+		// Timed out by the server (the agent was away, or its result was
+		// refused during an outage), yet the device ran it: what it
+		// produced is kept, and the note says it came late.
+		from = []domain.CommandStatus{domain.CommandTimedOut}
+		if u.Error == "" {
+			u.Error = lateResultNote
+		}
+	}
+	upd, err := s.d.Store.Commands().Transition(ctx, c.ID, from, u)
 	if errors.Is(err, domain.ErrConflict) {
 		return nil
 	}

@@ -157,11 +157,15 @@ func (s *Service) onDeadlineTask(ctx context.Context, t ports.Task) error {
 	return s.timeOut(ctx, ref.ID)
 }
 
+// errNoResult is the error of a command the server timed out; a late
+// result may still replace it (see Result).
+const errNoResult = "no result from the agent within the timeout"
+
 // timeOut ends a sent or running command that never got its result.
 func (s *Service) timeOut(ctx context.Context, id string) error {
 	now := s.d.Clock.Now().UTC()
 	c, err := s.d.Store.Commands().Transition(ctx, id, []domain.CommandStatus{domain.CommandSent, domain.CommandRunning},
-		domain.CommandUpdate{Status: domain.CommandTimedOut, FinishedAt: &now, Error: "no result from the agent within the timeout"})
+		domain.CommandUpdate{Status: domain.CommandTimedOut, FinishedAt: &now, Error: errNoResult})
 	switch {
 	case err == nil:
 		s.finished(ctx, c)
