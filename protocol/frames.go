@@ -53,6 +53,7 @@ var frames = map[string]FrameSpec{
 
 	TypeCommand:       {ToAgent, RouteCommand},
 	TypeCommandCancel: {ToAgent, RouteCommand},
+	TypeCommandStored: {ToAgent, RouteCommand},
 	TypeCommandAck:    {ToServer, RouteCommand},
 	TypeCommandResult: {ToServer, RouteCommand},
 

@@ -72,6 +72,11 @@ type Welcome struct {
 	// Plugins are the agent-side plugins to run (see PluginOffer); an
 	// absent list means none.
 	Plugins []PluginOffer `json:"plugins,omitempty"`
+	// ResultAcks: the server answers each stored command_result with a
+	// command_stored; the agent keeps a result (on disk) and sends it again
+	// until then. Without it, a result written to the link counts as
+	// delivered (older servers).
+	ResultAcks bool `json:"resultAcks,omitempty"`
 }
 
 // Heartbeat is the periodic telemetry sample. At is when it was taken, so

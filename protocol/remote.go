@@ -18,6 +18,9 @@ const (
 	TypeFileUpload     = "file_upload"   // begins an upload to the device
 	TypeFileDownload   = "file_download" // asks the device for a file
 	TypeFileAbort      = "file_abort"    // either side gives up on a transfer
+	// TypeCommandStored: the server stored the command's result; the agent
+	// may forget it (until then it keeps it on disk and sends it again).
+	TypeCommandStored = "command_stored"
 	// agent → server
 	TypeCommandAck     = "command_ack"
 	TypeCommandResult  = "command_result"
@@ -107,6 +110,13 @@ const (
 type CommandAck struct {
 	Header
 	State string `json:"state"` // running | done
+}
+
+// CommandStored acknowledges a command_result the server has stored (or
+// had stored before: a repeat is acknowledged again). Sent only to agents
+// welcomed with ResultAcks.
+type CommandStored struct {
+	Header
 }
 
 // CommandResult is a command's outcome. Stdout and Stderr are each capped

@@ -355,3 +355,51 @@ func TestStoreIsBounded(t *testing.T) {
 		t.Fatalf("%d entries after a week", n)
 	}
 }
+
+// With a server that acknowledges stored results, a result written to the
+// link is not done: it stays on disk and is sent again on the same link
+// until command_stored comes, and after a restart too; once acknowledged
+// it is never sent again.
+func TestResultsKeptUntilTheServerStoredThem(t *testing.T) {
+	old := resendAfter
+	resendAfter = 100 * time.Millisecond
+	defer func() { resendAfter = old }()
+	f := newFixture(t)
+	e := f.executor(t)
+	e.SetResultAcks(true)
+	e.Handle(context.Background(), cmd(t, "c3", protocol.ActionRunScript, script("echo kept"), 10))
+	if r := f.w.next(t); r.ID != "c3" {
+		t.Fatalf("result %+v", r)
+	}
+	// The server could not store it (no acknowledgement): sent again.
+	if r := f.w.next(t); r.ID != "c3" || r.Stdout != "kept\n" {
+		t.Fatalf("resent result %+v", r)
+	}
+	// A restart before the acknowledgement: the next link gets it again.
+	e.Wait()
+	e.SetResultAcks(false) // the first process is gone: its timers stop
+	e2 := f.executor(t)
+	e2.SetResultAcks(true)
+	for drained := false; !drained; { // a timer of the first may still fire once
+		select {
+		case <-f.w.result:
+		case <-time.After(300 * time.Millisecond):
+			drained = true
+		}
+	}
+	e2.Resend(context.Background())
+	if r := f.w.next(t); r.ID != "c3" {
+		t.Fatalf("result after restart %+v", r)
+	}
+	e2.HandleFrame(context.Background(), protocol.TypeCommandStored,
+		[]byte(`{"type":"command_stored","id":"c3"}`))
+	time.Sleep(300 * time.Millisecond)
+	for len(f.w.result) > 0 {
+		<-f.w.result
+	}
+	f.w.none(t, 300*time.Millisecond)
+	e3 := f.executor(t)
+	e3.SetResultAcks(true)
+	e3.Resend(context.Background())
+	f.w.none(t, 100*time.Millisecond)
+}

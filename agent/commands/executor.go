@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -48,7 +49,20 @@ type Executor struct {
 
 	mu      sync.Mutex
 	running map[string]*runningCommand // by id, while executing
+
+	// acks: the current link's server acknowledges stored results, so a
+	// result stays on disk until its command_stored, and is sent again
+	// every resendAfter meanwhile (a server that could not store it, in a
+	// database outage, answers an error instead).
+	acks atomic.Bool
 }
+
+// resendAfter is how long a result waits for its acknowledgement before it
+// is sent again on the same link.
+var resendAfter = 15 * time.Second
+
+// SetResultAcks says whether the current link acknowledges stored results.
+func (e *Executor) SetResultAcks(on bool) { e.acks.Store(on) }
 
 // runningCommand lets the server stop a command it cancelled.
 type runningCommand struct {
@@ -83,11 +97,27 @@ func New(d Deps) (*Executor, error) {
 
 // HandleFrame takes a command or command_cancel frame.
 func (e *Executor) HandleFrame(ctx context.Context, typ string, raw []byte) {
-	if typ == protocol.TypeCommandCancel {
+	switch typ {
+	case protocol.TypeCommandCancel:
 		e.Cancel(raw)
+		return
+	case protocol.TypeCommandStored:
+		e.Stored(raw)
 		return
 	}
 	e.Handle(ctx, raw)
+}
+
+// Stored takes the server's acknowledgement of a result: it is kept there,
+// so it is not sent again.
+func (e *Executor) Stored(raw []byte) {
+	var h protocol.Header
+	if err := json.Unmarshal(raw, &h); err != nil || h.ID == "" {
+		return
+	}
+	if err := e.store.delivered(h.ID); err != nil {
+		e.log.Warn("cannot record a stored result; it may be sent again", "id", h.ID, "error", err)
+	}
 }
 
 // Handle takes one command frame; it returns at once (the work runs on its
@@ -189,6 +219,16 @@ func (e *Executor) Resend(ctx context.Context) {
 func (e *Executor) deliver(ctx context.Context, res protocol.CommandResult) bool {
 	if !e.send(ctx, res) {
 		return false
+	}
+	if e.acks.Load() {
+		// Kept until the server says it stored it; sent again meanwhile
+		// (a new link's Resend takes over if this one goes down).
+		time.AfterFunc(resendAfter, func() {
+			if ent, ok := e.store.get(res.ID); ok && !ent.Delivered && e.acks.Load() {
+				e.deliver(ctx, res)
+			}
+		})
+		return true
 	}
 	if err := e.store.delivered(res.ID); err != nil {
 		e.log.Warn("cannot record a delivered result; it may be sent again", "id", res.ID, "error", err)

@@ -50,7 +50,12 @@ type outbox struct {
 	ch       chan outItem
 	closed   chan struct{}
 	closeOne sync.Once
+	acks     bool // the server acknowledges stored results (welcome)
 }
+
+// ResultAcks reports whether this session's server answers each stored
+// command_result with command_stored (protocol.Welcome.ResultAcks).
+func (o *outbox) ResultAcks() bool { return o.acks }
 
 // outboxSize bounds queued frames: senders wait (backpressure), the reader
 // never does.

@@ -44,6 +44,7 @@ func (l *Link) session(ctx context.Context) (established bool, err error) {
 	readTimeout := 2*pingEvery + 15*time.Second
 	in := newReader(ctx, conn, l, readTimeout)
 	out := newOutbox()
+	out.acks = w.ResultAcks
 	l.current.Store(out)
 	if l.opts.Remote != nil {
 		l.opts.Remote.Linked(out) // before the first remote frame can arrive

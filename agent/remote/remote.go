@@ -44,6 +44,8 @@ func (d *Dispatcher) Linked(out link.Outbound) {
 	d.out = out
 	d.mu.Unlock()
 	if d.Commands != nil {
+		acks, _ := out.(interface{ ResultAcks() bool })
+		d.Commands.SetResultAcks(acks != nil && acks.ResultAcks())
 		go d.Commands.Resend(context.Background())
 	}
 }

@@ -9,8 +9,9 @@ import (
 // PostgreSQL stops: every database-backed call answers 503 with
 // Retry-After (never 500), sign-in attempts made meanwhile do not lock the
 // account out, and after the restart sign-in works at once, accepted
-// commands end in their true state, each ran once, and the audit chain is
-// intact.
+// commands end in their true state (one that finished during the outage
+// too: its result is resent until stored), each ran once, and the audit
+// chain is intact.
 func TestFaultPostgresDown(t *testing.T) {
 	fc := startFaultCluster(t)
 	outage := faultOutage(t)
@@ -19,6 +20,13 @@ func TestFaultPostgresDown(t *testing.T) {
 	dir := t.TempDir()
 	before := createCounted(t, api, cfg.DeviceID, dir, "before", 0)
 	before.mustSucceedOnce(t, api, 60*time.Second)
+	// Running when PostgreSQL stops, finished during the outage: its result
+	// is refused then, kept by the agent and sent again until stored.
+	spanning := createCounted(t, api, cfg.DeviceID, dir, "spanning", 3)
+	eventually(t, 20*time.Second, "command running", func() (bool, string) {
+		c := getCommand(t, api, spanning.id)
+		return c.Status == "running", c.Status
+	})
 
 	fc.pg.Stop()
 	down := time.Now()
@@ -55,6 +63,7 @@ func TestFaultPostgresDown(t *testing.T) {
 	signInSoon(t, fc.b)
 	after := createCounted(t, api, cfg.DeviceID, dir, "after", 0)
 	after.mustSucceedOnce(t, api, 90*time.Second)
+	spanning.mustSucceedOnce(t, api, 60*time.Second)
 	if before.runs() != 1 {
 		t.Fatalf("the command before the outage ran %d times", before.runs())
 	}

@@ -98,6 +98,7 @@ func (s *Service) Hello(ctx context.Context, deviceID string, h protocol.Hello) 
 		HeartbeatInterval: int(math.Ceil(s.d.HeartbeatInterval.Seconds())),
 		ServerTime:        now.UTC(),
 		InventoryWanted:   wanted,
+		ResultAcks:        true, // commands.Service.Result answers command_stored
 	}
 	if h.Plugins != nil {
 		// A bad report costs the report, never the link.

@@ -84,13 +84,25 @@ func (s *Service) Result(ctx context.Context, deviceID string, r protocol.Comman
 	}
 	upd, err := s.d.Store.Commands().Transition(ctx, c.ID, from, u)
 	if errors.Is(err, domain.ErrConflict) {
+		s.stored(ctx, deviceID, c.ID) // final already: stored before
 		return nil
 	}
 	if err != nil {
+		// No acknowledgement: the agent keeps the result and sends it again.
 		return fmt.Errorf("store command result: %w", err)
 	}
+	s.stored(ctx, deviceID, c.ID)
 	s.finished(ctx, upd)
 	return nil
+}
+
+// stored tells the agent its result is kept, so it may forget it; a lost
+// acknowledgement costs a repeat, which is acknowledged again.
+func (s *Service) stored(ctx context.Context, deviceID, id string) {
+	if err := s.d.Sender.ToAgent(ctx, deviceID, protocol.CommandStored{
+		Header: protocol.Header{Type: protocol.TypeCommandStored, ID: id}}); err != nil {
+		s.d.Logger.Debug("result acknowledgement not sent; the agent sends the result again", "command_id", id, "error", err)
+	}
 }
 
 func resultStatus(s string) (domain.CommandStatus, error) {
