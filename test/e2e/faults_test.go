@@ -116,9 +116,9 @@ func TestFaultRedisDownAndBackEmpty(t *testing.T) {
 }
 
 // The node holding the agent's link is SIGKILLed while a command runs and
-// comes back after the outage: the command ends succeeded with its output,
-// it ran once, sign-in works on the restarted node, and the audit chain is
-// intact.
+// comes back after the outage: the command, and one accepted by the other
+// node meanwhile, end succeeded with their output, each ran once, sign-in
+// works on the restarted node, and the audit chain is intact.
 func TestFaultNodeKilledWithCommandRunning(t *testing.T) {
 	fc := startFaultCluster(t)
 	outage := faultOutage(t)
@@ -132,11 +132,14 @@ func TestFaultNodeKilledWithCommandRunning(t *testing.T) {
 		return c.Status == "running", c.Status
 	})
 	fc.a.kill()
+	// Accepted by the surviving node while the agent's node is dead.
+	during := createCounted(t, apiB, cfg.DeviceID, dir, "during", 0)
 	time.Sleep(outage)
 	fc.a.start()
 
 	signInSoon(t, fc.a)
 	running.mustSucceedOnce(t, apiB, 120*time.Second)
+	during.mustSucceedOnce(t, apiB, 60*time.Second)
 	createCounted(t, apiB, cfg.DeviceID, dir, "after", 0).mustSucceedOnce(t, apiB, 90*time.Second)
 	fc.auditIntact(t)
 }
