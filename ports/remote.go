@@ -49,6 +49,10 @@ type CommandStore interface {
 	// + grace is at or before now, oldest first, at most limit (the
 	// deadline sweep: an agent that never returns a result).
 	Overdue(ctx context.Context, now time.Time, grace time.Duration, limit int) ([]*domain.Command, error)
+	// Expired lists queued commands whose ExpiresAt is at or before now,
+	// oldest expiry first, at most limit (the expiry sweep: the database
+	// holds the deadline, not a queue task that can be lost).
+	Expired(ctx context.Context, now time.Time, limit int) ([]*domain.Command, error)
 	// CountByBatch tallies a batch's commands by status.
 	CountByBatch(ctx context.Context, batchID string) (domain.RunCounts, error)
 }

@@ -262,6 +262,20 @@ func (st commandStore) Overdue(ctx context.Context, now time.Time, grace time.Du
 	return items, nil
 }
 
+// Expired lists queued commands at or past their expiry.
+func (st commandStore) Expired(ctx context.Context, now time.Time, limit int) ([]*domain.Command, error) {
+	items, err := queryAll(ctx, st.q, "SELECT "+commandCols+" FROM commands"+
+		" WHERE status = 'queued' AND expires_at IS NOT NULL AND expires_at <= $1 ORDER BY expires_at, id LIMIT $2",
+		args{stamp(now), pendingLimit(limit)}, scanCommand)
+	if err != nil {
+		return nil, translate("list expired commands", err)
+	}
+	if items == nil {
+		items = []*domain.Command{}
+	}
+	return items, nil
+}
+
 // pendingLimit bounds Pending: a non-positive limit is the default page.
 func pendingLimit(limit int) int {
 	if limit <= 0 {

@@ -261,6 +261,29 @@ func (cs commandStore) Overdue(ctx context.Context, now time.Time, grace time.Du
 	return out, nil
 }
 
+// Expired: expires_at is in unix microseconds.
+func (cs commandStore) Expired(ctx context.Context, now time.Time, limit int) ([]*domain.Command, error) {
+	rows, err := cs.s.read(ctx).QueryContext(ctx, "SELECT "+commandCols+" FROM commands"+
+		" WHERE status = 'queued' AND expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at, id LIMIT ?",
+		micros(now), pendingLimit(limit))
+	if err != nil {
+		return nil, failure{op: "list expired commands"}.wrap(err)
+	}
+	defer rows.Close()
+	out := []*domain.Command{}
+	for rows.Next() {
+		c, err := scanCommand(rows)
+		if err != nil {
+			return nil, failure{op: "list expired commands"}.wrap(err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, failure{op: "list expired commands"}.wrap(err)
+	}
+	return out, nil
+}
+
 // pendingLimit bounds Pending: a non-positive limit is the default page.
 func pendingLimit(limit int) int {
 	if limit <= 0 {

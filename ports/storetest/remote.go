@@ -60,6 +60,7 @@ func RunRemote(t *testing.T, newStore Factory) {
 		{"CommandTransition", testCommandTransition},
 		{"CommandPending", testCommandPending},
 		{"CommandOverdue", testCommandOverdue},
+		{"CommandExpired", testCommandExpired},
 		{"CommandScoping", testCommandScoping},
 		{"Scripts", testScripts},
 		{"ScriptVisibility", testScriptVisibility},

@@ -323,3 +323,24 @@ func TestCommandSweptWhenTheAgentNeverAnswers(t *testing.T) {
 }
 
 const lateResultNote = "the result arrived after the server had timed the command out"
+
+// The expiry does not hang on a queue task (Redis restarted empty loses
+// it): the sweep expires a queued command past its expiry from the
+// database.
+func TestCommandExpiredBySweepWithoutItsTask(t *testing.T) {
+	rs := newRemoteServer(t)
+	_, body := rs.Do(t, http.MethodPost, "/api/v1/devices/"+rs.deviceID+"/commands", rs.admin,
+		map[string]any{"action": "list_services", "expiresInSeconds": 600})
+	id := body["id"].(string)
+	ctx := context.Background()
+	if n, err := rs.Remote.Commands.SweepOverdue(ctx); err != nil || n != 0 {
+		t.Fatalf("a sweep before the expiry ended %d (%v)", n, err)
+	}
+	rs.Clock.Advance(601 * time.Second) // the queue's task is still 10 real minutes away
+	if n, err := rs.Remote.Commands.SweepOverdue(ctx); err != nil || n != 1 {
+		t.Fatalf("the sweep after the expiry ended %d (%v)", n, err)
+	}
+	if got := rs.waitStatus(t, rs.admin, id, "expired"); got["finishedAt"] == nil {
+		t.Fatalf("expired without finishedAt: %v", got)
+	}
+}

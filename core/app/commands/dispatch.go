@@ -180,14 +180,29 @@ func (s *Service) timeOut(ctx context.Context, id string) error {
 // answered within their timeout plus DeadlineGrace (it reports its own
 // timeouts; this covers an agent that never comes back). Every node may
 // sweep: the transition has one winner. It returns how many it ended.
+//
+// It also expires queued commands past their expiry: the expiry task may
+// be lost with the queue (Redis restarted empty), the database holds the
+// deadline.
 func (s *Service) SweepOverdue(ctx context.Context) (int, error) {
-	overdue, err := s.d.Store.Commands().Overdue(ctx, s.d.Clock.Now(), DeadlineGrace, sweepBatch)
+	now := s.d.Clock.Now()
+	overdue, err := s.d.Store.Commands().Overdue(ctx, now, DeadlineGrace, sweepBatch)
 	if err != nil {
 		return 0, err
 	}
 	n := 0
 	for _, c := range overdue {
 		if err := s.timeOut(ctx, c.ID); err != nil {
+			return n, err
+		}
+		n++
+	}
+	expired, err := s.d.Store.Commands().Expired(ctx, now, sweepBatch)
+	if err != nil {
+		return n, err
+	}
+	for _, c := range expired {
+		if err := s.expire(ctx, c.ID); err != nil {
 			return n, err
 		}
 		n++
