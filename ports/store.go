@@ -37,6 +37,8 @@ type Store interface {
 	RemoteStore
 	// Alert rules and alerts.
 	AlertStores
+	// Notification routes and the delivery log.
+	NotifyStores
 	// Installed plugins, their per-org settings and key-value stores.
 	Plugins() PluginStore
 

@@ -1,0 +1,208 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/breeze-rmm/breeze/core/domain"
+	"github.com/breeze-rmm/breeze/ports"
+)
+
+// NotificationRoutes keeps notification routes (see ports.NotificationRouteStore).
+func (s *Store) NotificationRoutes() ports.NotificationRouteStore { return routeStore{q: s.q} }
+
+// NotificationDeliveries is the delivery log (see ports.NotificationDeliveryStore).
+func (s *Store) NotificationDeliveries() ports.NotificationDeliveryStore { return deliveryStore{q: s.q} }
+
+type routeStore struct{ q querier }
+type deliveryStore struct{ q querier }
+
+var (
+	_ ports.NotificationRouteStore    = routeStore{}
+	_ ports.NotificationDeliveryStore = deliveryStore{}
+)
+
+const routeCols = "id, partner_id, coalesce(org_id::text, ''), name, channel_id, severities::text, rate_per_hour, enabled," +
+	" created_by, created_at"
+
+func scanRoute(row pgx.Row) (*domain.NotificationRoute, error) {
+	var r domain.NotificationRoute
+	var sev string
+	if err := row.Scan(&r.ID, &r.PartnerID, &r.OrgID, &r.Name, &r.ChannelID, &sev, &r.RatePerHour, &r.Enabled,
+		&r.CreatedBy, &r.CreatedAt); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(sev), &r.Severities); err != nil {
+		return nil, fmt.Errorf("decode route severities: %w", err)
+	}
+	r.CreatedAt = r.CreatedAt.UTC()
+	return &r, nil
+}
+
+func (st routeStore) Create(ctx context.Context, s domain.Scope, r *domain.NotificationRoute) error {
+	if r == nil {
+		return domain.Invalidf("notification route is required")
+	}
+	if err := domain.ValidateName("notification route", r.Name); err != nil {
+		return err
+	}
+	if r.ChannelID == "" || len(r.ChannelID) > 200 || r.RatePerHour < 0 || !storable(r.ChannelID) || !storable(r.CreatedBy) {
+		return domain.Invalidf("notification route channel or rate out of bounds")
+	}
+	id, err := newID(r.ID)
+	if err != nil {
+		return err
+	}
+	partnerID, err := scriptStore{q: st.q}.owner(ctx, s, r.PartnerID, r.OrgID)
+	if err != nil {
+		return err
+	}
+	out, err := scanRoute(st.q.QueryRow(ctx, `INSERT INTO notification_routes (id, partner_id, org_id, name, channel_id,
+			severities, rate_per_hour, enabled, created_by, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10) RETURNING `+routeCols,
+		id, partnerID, nullID(r.OrgID), r.Name, r.ChannelID, encodeList(r.Severities), r.RatePerHour, r.Enabled, r.CreatedBy, now()))
+	if err != nil {
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.ConstraintName == "notification_routes_name_key" {
+			return &dbError{domain: domain.Conflictf("a notification route with that name already exists here"), cause: err}
+		}
+		return translateJSON("create notification route", err)
+	}
+	*r = *out
+	return nil
+}
+
+func (st routeStore) Get(ctx context.Context, s domain.Scope, id string) (*domain.NotificationRoute, error) {
+	if !domain.ValidID(id) {
+		return nil, notFound("notification route")
+	}
+	a := args{id}
+	r, err := scanRoute(st.q.QueryRow(ctx, "SELECT "+routeCols+" FROM notification_routes WHERE id = $1 AND "+scriptRead(s, &a, ""), a...))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, notFound("notification route")
+	}
+	if err != nil {
+		return nil, translate("get notification route", err)
+	}
+	return r, nil
+}
+
+func (st routeStore) List(ctx context.Context, s domain.Scope, f ports.NotificationRouteFilter, page domain.PageRequest) (domain.Page[*domain.NotificationRoute], error) {
+	var a args
+	where := []string{scriptRead(s, &a, "")}
+	switch {
+	case f.OrgID == "":
+	case !domain.ValidID(f.OrgID):
+		where = append(where, "FALSE")
+	default:
+		org := a.add(f.OrgID)
+		where = append(where, "(org_id = "+org+"::uuid OR (org_id IS NULL AND partner_id ="+
+			" (SELECT partner_id FROM organizations WHERE id = "+org+"::uuid)))")
+	}
+	tail, page, err := pageQuery(page, &a, where)
+	if err != nil {
+		return domain.Page[*domain.NotificationRoute]{}, err
+	}
+	items, err := queryAll(ctx, st.q, "SELECT "+routeCols+" FROM notification_routes"+tail, a, scanRoute)
+	if err != nil {
+		return domain.Page[*domain.NotificationRoute]{}, translate("list notification routes", err)
+	}
+	return finishPage(items, page.Limit, func(r *domain.NotificationRoute) string { return r.ID }), nil
+}
+
+func (st routeStore) Delete(ctx context.Context, s domain.Scope, id string) error {
+	return deleteRow(ctx, st.q, "notification_routes", scriptWrite, s, id, "notification route")
+}
+
+func (st routeStore) ForOrg(ctx context.Context, orgID string) ([]*domain.NotificationRoute, error) {
+	if !domain.ValidID(orgID) {
+		return nil, nil
+	}
+	return queryAll(ctx, st.q, "SELECT "+routeCols+" FROM notification_routes WHERE org_id = $1::uuid OR (org_id IS NULL AND"+
+		" partner_id = (SELECT partner_id FROM organizations WHERE id = $1::uuid)) ORDER BY id", args{orgID}, scanRoute)
+}
+
+const deliveryCols = "id, alert_id, route_id, partner_id, org_id, site_id, channel_id, transition, attempt, outcome, detail," +
+	" latency_ms, at"
+
+func scanDelivery(row pgx.Row) (*domain.NotificationDelivery, error) {
+	var d domain.NotificationDelivery
+	if err := row.Scan(&d.ID, &d.AlertID, &d.RouteID, &d.PartnerID, &d.OrgID, &d.SiteID, &d.ChannelID, &d.Transition,
+		&d.Attempt, &d.Outcome, &d.Detail, &d.LatencyMS, &d.At); err != nil {
+		return nil, err
+	}
+	d.At = d.At.UTC()
+	return &d, nil
+}
+
+func (st deliveryStore) Record(ctx context.Context, d *domain.NotificationDelivery) error {
+	if d == nil || !domain.ValidID(d.AlertID) || !domain.ValidID(d.RouteID) {
+		return domain.Invalidf("a delivery names its alert and route")
+	}
+	if !storable(d.Detail) || len(d.Detail) > 4000 || !storable(d.ChannelID) {
+		return domain.Invalidf("delivery detail out of bounds")
+	}
+	id, err := newID(d.ID)
+	if err != nil {
+		return err
+	}
+	at := d.At.UTC().Truncate(1000)
+	if d.At.IsZero() {
+		at = now()
+	}
+	out, err := scanDelivery(st.q.QueryRow(ctx, `INSERT INTO notification_deliveries (id, alert_id, route_id, partner_id,
+			org_id, site_id, channel_id, transition, attempt, outcome, detail, latency_ms, at)
+		SELECT $1, a.id, $2, a.partner_id, a.org_id, a.site_id, $3, $4, $5, $6, $7, $8, $9 FROM alerts a WHERE a.id = $10
+		RETURNING `+deliveryCols,
+		id, d.RouteID, d.ChannelID, string(d.Transition), d.Attempt, d.Outcome, d.Detail, d.LatencyMS, at, d.AlertID))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return notFound("alert")
+	}
+	if err != nil {
+		return translate("record notification delivery", err)
+	}
+	*d = *out
+	return nil
+}
+
+func (st deliveryStore) List(ctx context.Context, s domain.Scope, f ports.DeliveryFilter, page domain.PageRequest) (domain.Page[*domain.NotificationDelivery], error) {
+	var a args
+	where := []string{tenantScope.where(s, &a, "")}
+	if f.AlertID != "" {
+		if !domain.ValidID(f.AlertID) {
+			where = append(where, "FALSE")
+		} else {
+			where = append(where, "alert_id = "+a.add(f.AlertID)+"::uuid")
+		}
+	}
+	if f.Outcome != "" {
+		where = append(where, "outcome = "+a.add(f.Outcome))
+	}
+	tail, page, err := pageQuery(page, &a, where)
+	if err != nil {
+		return domain.Page[*domain.NotificationDelivery]{}, err
+	}
+	items, err := queryAll(ctx, st.q, "SELECT "+deliveryCols+" FROM notification_deliveries"+tail, a, scanDelivery)
+	if err != nil {
+		return domain.Page[*domain.NotificationDelivery]{}, translate("list notification deliveries", err)
+	}
+	return finishPage(items, page.Limit, func(d *domain.NotificationDelivery) string { return d.ID }), nil
+}
+
+func (st deliveryStore) Delivered(ctx context.Context, alertID string, transition domain.AlertState, routeID string) (bool, error) {
+	if !domain.ValidID(alertID) || !domain.ValidID(routeID) {
+		return false, nil
+	}
+	var found bool
+	err := st.q.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM notification_deliveries WHERE alert_id = $1 AND route_id = $2"+
+		" AND transition = $3 AND outcome = 'delivered')", alertID, routeID, string(transition)).Scan(&found)
+	if err != nil {
+		return false, translate("read notification deliveries", err)
+	}
+	return found, nil
+}
