@@ -17,7 +17,9 @@ import (
 func (s *Store) NotificationRoutes() ports.NotificationRouteStore { return routeStore{q: s.q} }
 
 // NotificationDeliveries is the delivery log (see ports.NotificationDeliveryStore).
-func (s *Store) NotificationDeliveries() ports.NotificationDeliveryStore { return deliveryStore{q: s.q} }
+func (s *Store) NotificationDeliveries() ports.NotificationDeliveryStore {
+	return deliveryStore{q: s.q}
+}
 
 type routeStore struct{ q querier }
 type deliveryStore struct{ q querier }
