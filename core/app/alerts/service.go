@@ -60,6 +60,10 @@ type Deps struct {
 	// warm-ups.
 	ReloadEvery, SweepEvery time.Duration
 	QueueSize               int
+	// Notify hears every stored transition (core/app/notify); nil: none.
+	Notify interface {
+		AlertTransitioned(ctx context.Context, a *domain.Alert)
+	}
 }
 
 // Service implements the alert use cases and runs the evaluation.
@@ -285,6 +289,9 @@ func (s *Service) resolveSystem(ctx context.Context, ruleID, deviceID string, at
 }
 
 func (s *Service) publish(ctx context.Context, typ string, a *domain.Alert) {
+	if s.d.Notify != nil {
+		s.d.Notify.AlertTransitioned(ctx, a)
+	}
 	s.d.Events.PublishData(ctx, events.Event{Type: typ, At: a.UpdatedAt, PartnerID: a.PartnerID, OrgID: a.OrgID,
 		SiteID: a.SiteID, DeviceID: a.DeviceID}, struct {
 		ID       string `json:"id"`
