@@ -95,3 +95,13 @@ func actor(p *domain.Principal) string {
 	}
 	return "user:" + p.UserID
 }
+
+// AlertDeliveries is one alert's delivery log; an alert the caller may not
+// read is ErrNotFound.
+func (s *Service) AlertDeliveries(ctx context.Context, p *domain.Principal, alertID string, page domain.PageRequest) (domain.Page[*domain.NotificationDelivery], error) {
+	scope := p.ScopeFor(domain.PermAlertsRead)
+	if _, err := s.d.Store.Alerts().Get(ctx, scope, alertID); err != nil {
+		return domain.Page[*domain.NotificationDelivery]{}, err
+	}
+	return s.d.Store.NotificationDeliveries().List(ctx, scope, ports.DeliveryFilter{AlertID: alertID}, page)
+}
