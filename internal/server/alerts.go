@@ -16,10 +16,11 @@ type Alerts struct {
 	done    chan struct{}
 }
 
-// BuildAlerts wires monitoring on st, publishing on the live events; rule
-// changes and device moves reach every node through rw's bus.
-func BuildAlerts(st ports.Store, rw *Remote, log hclog.Logger) (*Alerts, error) {
-	svc, err := alerts.New(alerts.Deps{Store: st, Events: rw.Events, Bus: rw.Bus, Logger: log.Named("alerts")})
+// BuildAlerts wires monitoring on st, publishing on the live events and
+// handing every transition to nt's notifications; rule changes and device
+// moves reach every node through rw's bus.
+func BuildAlerts(st ports.Store, rw *Remote, nt *Notify, log hclog.Logger) (*Alerts, error) {
+	svc, err := alerts.New(alerts.Deps{Store: st, Events: rw.Events, Bus: rw.Bus, Logger: log.Named("alerts"), Notify: nt.Service})
 	if err != nil {
 		return nil, err
 	}

@@ -101,7 +101,11 @@ func Run(ctx context.Context, d Deps) error {
 	if err != nil {
 		return fmt.Errorf("build plugins: %w", err)
 	}
-	al, err := BuildAlerts(st, rw, log)
+	nt, err := BuildNotify(st, rw, pl, id.Limiter, log)
+	if err != nil {
+		return fmt.Errorf("build notifications: %w", err)
+	}
+	al, err := BuildAlerts(st, rw, nt, log)
 	if err != nil {
 		return fmt.Errorf("build alerts: %w", err)
 	}
@@ -132,6 +136,7 @@ func Run(ctx context.Context, d Deps) error {
 	ag.Hub.Register(srv, ag.Service, rw.Router, api.AgentDeviceFrom)
 	rw.Register(srv, cfg, id, secure)
 	pl.Register(srv)
+	nt.Register(srv)
 	if err := srv.VerifyRoutes(); err != nil {
 		return fmt.Errorf("routes: %w", err)
 	}

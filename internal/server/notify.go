@@ -1,0 +1,34 @@
+package server
+
+import (
+	"github.com/hashicorp/go-hclog"
+
+	httpapi "github.com/breeze-rmm/breeze/adapters/http"
+	"github.com/breeze-rmm/breeze/adapters/http/notifyapi"
+	"github.com/breeze-rmm/breeze/core/app/notify"
+	"github.com/breeze-rmm/breeze/ports"
+)
+
+// Notify is alert notifications: the routes and the delivery worker on
+// the durable queue (it runs once the queue starts with remote work).
+type Notify struct {
+	Service *notify.Service
+}
+
+// BuildNotify wires notifications on rw's queue, sending through the
+// plugins' alert channels, rate-limited by limiter (shared by the nodes
+// on Redis). Build it before the queue starts.
+func BuildNotify(st ports.Store, rw *Remote, pl *Plugins, limiter ports.RateLimiter, log hclog.Logger) (*Notify, error) {
+	svc, err := notify.New(notify.Deps{Store: st, Queue: rw.Queue, Channels: pl.Service, Limiter: limiter,
+		Logger: log.Named("notify")})
+	if err != nil {
+		return nil, err
+	}
+	svc.Register()
+	return &Notify{Service: svc}, nil
+}
+
+// Register mounts the notification routes.
+func (n *Notify) Register(srv *httpapi.Server) {
+	notifyapi.Register(srv, notifyapi.Deps{Notify: n.Service})
+}
