@@ -215,3 +215,53 @@ func TestHangingChannelIsDeadLetteredOthersUnaffected(t *testing.T) {
 		})
 	}
 }
+
+// A partner-wide default route serves every org of its partner (and only
+// the partner's admins may write one); its rate limit holds back the
+// second alert within the hour, which ends dead-lettered as rate limited.
+func TestPartnerDefaultRouteWithRateLimit(t *testing.T) {
+	for _, p := range profiles {
+		t.Run(p.name, func(t *testing.T) {
+			e := newEnv(t, p.pg, 5*time.Second, 1)
+			ctx := context.Background()
+			adminA := e.Login(t, e.Seed.A.Admin.Email, apitest.DefaultPassword)
+			recv := newReceiver(t, 0, false)
+			org2 := e.Seed.A.Orgs[1].ID
+			e.pointChannel(t, org2, recv.URL+"/hook")
+			route := map[string]any{"partnerId": e.Seed.A.Partner.ID, "name": "partner default", "channelId": "breeze.webhook",
+				"severities": []string{"critical"}, "ratePerHour": 1}
+			orgAdmin := e.NewUser(t, domain.RoleOrgAdmin, e.Seed.A.OrgUnit(1), e.Seed.A.Partner.ID)
+			otok := e.Login(t, orgAdmin.Email, orgAdmin.Password)
+			e.must(t, "org admin writes a partner default", http.StatusNotFound, "POST", "/api/v1/notification-routes", otok, route)
+			e.must(t, "partner default", http.StatusCreated, "POST", "/api/v1/notification-routes", adminA, route)
+			if l := e.must(t, "org admin lists", 200, "GET", "/api/v1/notification-routes?orgId="+org2, otok, nil); len(l["items"].([]any)) != 1 {
+				t.Fatalf("the org does not see its partner's default: %v", l)
+			}
+			cpuRule(t, e, adminA, 1)
+			if err := e.Monitor.Reload(ctx); err != nil {
+				t.Fatal(err)
+			}
+			dev1, _ := e.NewDevice(t, e.Seed.A, 1, "one")
+			dev2, _ := e.NewDevice(t, e.Seed.A, 1, "two")
+			t0 := time.Now().UTC().Truncate(time.Second)
+			heartbeats(e, dev1, t0, 95, 95, 95, 95)
+			eventually(t, 10*time.Second, "the first alert delivered", func() bool { _, ok, _ := recv.got(); return len(ok) == 1 })
+			heartbeats(e, dev2, t0, 95, 95, 95, 95)
+			a2 := unresolved(t, e, dev2)
+			var log map[string]any
+			eventually(t, 10*time.Second, "the second alert dead-lettered", func() bool {
+				log = e.must(t, "deliveries", 200, "GET", "/api/v1/notification-deliveries?alertId="+a2.ID, adminA, nil)
+				return len(log["items"].([]any)) == 2
+			})
+			for i, want := range []string{"rate_limited", "dead"} {
+				d := log["items"].([]any)[i].(map[string]any)
+				if d["outcome"] != want || !strings.Contains(d["detail"].(string), "rate limited") {
+					t.Fatalf("attempt %d: %v, want %s", i+1, d, want)
+				}
+			}
+			if calls, _, _ := recv.got(); calls != 1 {
+				t.Fatalf("receiver asked %d times, want 1", calls)
+			}
+		})
+	}
+}
