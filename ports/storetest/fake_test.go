@@ -40,6 +40,7 @@ type fake struct {
 	ports.AgentStore
 	ports.RemoteStore
 	ports.AlertStores
+	ports.NotifyStores
 	db   *fakeDB
 	inTx bool
 }
