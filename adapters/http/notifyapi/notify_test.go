@@ -262,6 +262,13 @@ func TestPartnerDefaultRouteWithRateLimit(t *testing.T) {
 			if calls, _, _ := recv.got(); calls != 1 {
 				t.Fatalf("receiver asked %d times, want 1", calls)
 			}
+			// the routes are documented
+			rec := e.Request(t, http.MethodGet, "/api/v1/openapi.json", "", nil, nil)
+			for _, path := range []string{`"/api/v1/notification-routes"`, `"/api/v1/notification-deliveries"`, `"/api/v1/alerts/{id}/deliveries"`} {
+				if rec.Code != 200 || !strings.Contains(rec.Body.String(), path) {
+					t.Fatalf("openapi.json (%d) lacks %s", rec.Code, path)
+				}
+			}
 		})
 	}
 }
