@@ -159,7 +159,7 @@ func TestAlertReachesTheWebhookOnceAfterRetries(t *testing.T) {
 func TestHangingChannelIsDeadLetteredOthersUnaffected(t *testing.T) {
 	for _, p := range profiles {
 		t.Run(p.name, func(t *testing.T) {
-			const timeout = 2 * time.Second
+			const timeout = 3 * time.Second
 			e := newEnv(t, p.pg, timeout, 1)
 			ctx := context.Background()
 			adminA := e.Login(t, e.Seed.A.Admin.Email, apitest.DefaultPassword)
@@ -189,15 +189,15 @@ func TestHangingChannelIsDeadLetteredOthersUnaffected(t *testing.T) {
 			if took := time.Since(start); took >= timeout {
 				t.Fatalf("the healthy route waited for the hanging one: %s", took)
 			}
-			// two attempts of 2 s, then dead
+			// two attempts of 3 s, then dead
 			var dead map[string]any
 			eventually(t, 15*time.Second, "the dead letter", func() bool {
 				dead = e.must(t, "dead letters", 200, "GET", "/api/v1/notification-deliveries?state=dead", adminA, nil)
 				return len(dead["items"].([]any)) == 1
 			})
 			d := dead["items"].([]any)[0].(map[string]any)
-			if d["alertId"] != a1.ID || d["attempt"] != 2.0 || !strings.Contains(d["detail"].(string), "did not answer within 2s") ||
-				d["latencyMs"].(float64) < 1900 {
+			if d["alertId"] != a1.ID || d["attempt"] != 2.0 || !strings.Contains(d["detail"].(string), "did not answer within 3s") ||
+				d["latencyMs"].(float64) < 2900 {
 				t.Fatalf("dead letter: %v", d)
 			}
 			if calls, _, _ := hang.got(); calls != 2 {
