@@ -15,8 +15,8 @@ const (
 	ResourceAlert = "alert"
 )
 
-// Rule writes need alerts:acknowledge (the registry has no alert-rule
-// permission yet; adding one needs a seed migration of the built-in roles).
+// Rule writes need alerts:write: admins decide what is monitored;
+// technicians (alerts:acknowledge) act on the alerts.
 const permRulesWrite = domain.PermAlertsWrite
 
 // validate checks a rule's condition and that every scope id lies in the
