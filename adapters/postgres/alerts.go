@@ -115,31 +115,14 @@ func (st alertRuleStore) Create(ctx context.Context, s domain.Scope, r *domain.A
 }
 
 func (st alertRuleStore) Get(ctx context.Context, s domain.Scope, id string) (*domain.AlertRule, error) {
-	if !domain.ValidID(id) {
-		return nil, notFound("alert rule")
-	}
-	a := args{id}
-	r, err := scanRule(st.q.QueryRow(ctx, "SELECT "+ruleCols+" FROM alert_rules WHERE id = $1 AND "+scriptRead(s, &a, ""), a...))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, notFound("alert rule")
-	}
-	if err != nil {
-		return nil, translate("get alert rule", err)
-	}
-	return r, nil
+	return getShared(ctx, st.q, "alert rule", ruleCols, "alert_rules", id, s, scanRule)
 }
 
 func (st alertRuleStore) List(ctx context.Context, s domain.Scope, f ports.AlertRuleFilter, page domain.PageRequest) (domain.Page[*domain.AlertRule], error) {
 	var a args
 	where := []string{scriptRead(s, &a, "")}
-	switch {
-	case f.OrgID == "":
-	case !domain.ValidID(f.OrgID):
-		where = append(where, "FALSE")
-	default:
-		org := a.add(f.OrgID)
-		where = append(where, "(org_id = "+org+"::uuid OR (org_id IS NULL AND partner_id ="+
-			" (SELECT partner_id FROM organizations WHERE id = "+org+"::uuid)))")
+	if w := seenByOrg(f.OrgID, &a); w != "" {
+		where = append(where, w)
 	}
 	if f.Kind != "" {
 		where = append(where, "kind = "+a.add(f.Kind))

@@ -80,31 +80,14 @@ func (st routeStore) Create(ctx context.Context, s domain.Scope, r *domain.Notif
 }
 
 func (st routeStore) Get(ctx context.Context, s domain.Scope, id string) (*domain.NotificationRoute, error) {
-	if !domain.ValidID(id) {
-		return nil, notFound("notification route")
-	}
-	a := args{id}
-	r, err := scanRoute(st.q.QueryRow(ctx, "SELECT "+routeCols+" FROM notification_routes WHERE id = $1 AND "+scriptRead(s, &a, ""), a...))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, notFound("notification route")
-	}
-	if err != nil {
-		return nil, translate("get notification route", err)
-	}
-	return r, nil
+	return getShared(ctx, st.q, "notification route", routeCols, "notification_routes", id, s, scanRoute)
 }
 
 func (st routeStore) List(ctx context.Context, s domain.Scope, f ports.NotificationRouteFilter, page domain.PageRequest) (domain.Page[*domain.NotificationRoute], error) {
 	var a args
 	where := []string{scriptRead(s, &a, "")}
-	switch {
-	case f.OrgID == "":
-	case !domain.ValidID(f.OrgID):
-		where = append(where, "FALSE")
-	default:
-		org := a.add(f.OrgID)
-		where = append(where, "(org_id = "+org+"::uuid OR (org_id IS NULL AND partner_id ="+
-			" (SELECT partner_id FROM organizations WHERE id = "+org+"::uuid)))")
+	if w := seenByOrg(f.OrgID, &a); w != "" {
+		where = append(where, w)
 	}
 	tail, page, err := pageQuery(page, &a, where)
 	if err != nil {

@@ -218,31 +218,14 @@ func (st scriptStore) Get(ctx context.Context, s domain.Scope, id string) (*doma
 }
 
 func getScript(ctx context.Context, q querier, s domain.Scope, id string) (*domain.Script, error) {
-	if !domain.ValidID(id) {
-		return nil, notFound("script")
-	}
-	a := args{id}
-	sc, err := scanScript(q.QueryRow(ctx, "SELECT "+scriptCols+" FROM scripts WHERE id = $1 AND "+scriptRead(s, &a, ""), a...))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, notFound("script")
-	}
-	if err != nil {
-		return nil, translate("get script", err)
-	}
-	return sc, nil
+	return getShared(ctx, q, "script", scriptCols, "scripts", id, s, scanScript)
 }
 
 func (st scriptStore) List(ctx context.Context, s domain.Scope, f ports.ScriptFilter, page domain.PageRequest) (domain.Page[*domain.Script], error) {
 	var a args
 	where := []string{scriptRead(s, &a, "")}
-	switch {
-	case f.OrgID == "":
-	case !domain.ValidID(f.OrgID):
-		where = append(where, "FALSE")
-	default:
-		org := a.add(f.OrgID)
-		where = append(where, "(org_id = "+org+"::uuid OR (org_id IS NULL AND partner_id ="+
-			" (SELECT partner_id FROM organizations WHERE id = "+org+"::uuid)))")
+	if w := seenByOrg(f.OrgID, &a); w != "" {
+		where = append(where, w)
 	}
 	if f.Query != "" {
 		where = append(where, `name ILIKE `+a.add(likePattern(f.Query))+` ESCAPE '\'`)
