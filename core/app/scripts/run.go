@@ -77,10 +77,36 @@ func (s *Service) Run(ctx context.Context, p *domain.Principal, scriptID string,
 		TargetKind: kind, TargetID: target, DeviceIDs: ids, Params: kept, RequestedBy: p.UserID,
 		CreatedAt: s.d.Clock.Now().UTC(),
 	}
-	// A run is an organization's row, while the caller may hold the rule
-	// only over a site: every target passed MayRunScript above, so the run
-	// is stored in its org on that authority.
-	if err := s.d.Store.Scripts().CreateRun(ctx, domain.Scope{OrgIDs: []string{orgID}}, r); err != nil {
+	rawPayload, err := json.Marshal(payload)
+	if err != nil {
+		return nil, fmt.Errorf("encode payload: %w", err)
+	}
+	// The run and its fan-out are one transaction: a run whose fan-out
+	// could not be queued is rolled back, never left with no commands. The
+	// SQLite queue joins the transaction; a queue elsewhere (asynq) may hand
+	// the task to a worker before the commit, which onFanout tolerates.
+	err = s.d.Store.InTx(ctx, func(ctx context.Context, tx ports.Store) error {
+		// A run is an organization's row, while the caller may hold the rule
+		// only over a site: every target passed MayRunScript above, so the
+		// run is stored in its org on that authority.
+		if err := tx.Scripts().CreateRun(ctx, domain.Scope{OrgIDs: []string{orgID}}, r); err != nil {
+			return err
+		}
+		// The queued task holds secrets only sealed (a dead task is kept).
+		sealedPayload, err := commands.SealSecrets(s.d.Sealer, r.ID, rawPayload)
+		if err != nil {
+			return err
+		}
+		task, err := json.Marshal(fanout{RunID: r.ID, UserID: p.UserID, Payload: sealedPayload, Timeout: sc.TimeoutSeconds})
+		if err != nil {
+			return fmt.Errorf("encode fan-out: %w", err)
+		}
+		if _, err := s.d.Queue.Enqueue(ctx, TaskFanout, task, ports.EnqueueOptions{UniqueKey: r.ID, MaxRetries: 20, Timeout: 10 * time.Minute}); err != nil {
+			return fmt.Errorf("queue the run: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	audit.SetResource(ctx, "script_run", r.ID, r.PartnerID, r.OrgID)
@@ -88,22 +114,6 @@ func (s *Service) Run(ctx context.Context, p *domain.Principal, scriptID string,
 		raw, _ := json.Marshal(map[string]any{"scriptId": sc.ID, "version": sc.Version, "devices": len(ids), "params": kept})
 		e.Details = string(raw)
 	})
-	rawPayload, err := json.Marshal(payload)
-	if err != nil {
-		return nil, fmt.Errorf("encode payload: %w", err)
-	}
-	// The queued task holds secrets only sealed (a dead task is kept).
-	sealedPayload, err := commands.SealSecrets(s.d.Sealer, r.ID, rawPayload)
-	if err != nil {
-		return nil, err
-	}
-	task, err := json.Marshal(fanout{RunID: r.ID, UserID: p.UserID, Payload: sealedPayload, Timeout: sc.TimeoutSeconds})
-	if err != nil {
-		return nil, fmt.Errorf("encode fan-out: %w", err)
-	}
-	if _, err := s.d.Queue.Enqueue(ctx, TaskFanout, task, ports.EnqueueOptions{UniqueKey: r.ID, MaxRetries: 20, Timeout: 10 * time.Minute}); err != nil {
-		return nil, fmt.Errorf("queue the run: %w", err)
-	}
 	return &RunView{Run: r, Counts: domain.RunCounts{}, Total: len(ids)}, nil
 }
 
@@ -178,6 +188,10 @@ func (s *Service) targets(ctx context.Context, scope domain.Scope, in RunInput) 
 	return kind, id, out, nil
 }
 
+// fanoutMissingAttempts is how many attempts a fan-out makes to find its
+// run before it gives up (the run was rolled back).
+const fanoutMissingAttempts = 4
+
 // fanout is the queued work of a run.
 type fanout struct {
 	RunID   string          `json:"runId"`
@@ -199,6 +213,12 @@ func (s *Service) onFanout(ctx context.Context, t ports.Task) error {
 	all := domain.GlobalScope()
 	r, err := s.d.Store.Scripts().GetRun(ctx, all, f.RunID)
 	if errors.Is(err, domain.ErrNotFound) {
+		// The task may have reached a worker before Run's transaction
+		// committed (a queue outside the database): look again a few
+		// times before deciding the run was rolled back.
+		if t.Attempt < fanoutMissingAttempts {
+			return fmt.Errorf("run %s not stored (yet): %w", f.RunID, err)
+		}
 		return ports.SkipRetry(err)
 	}
 	if err != nil {

@@ -68,6 +68,10 @@ type Options struct {
 	// WrapAudit, when set, wraps the audit store the API appends to (to
 	// make appends fail, say); the services and AuditRows use the real one.
 	WrapAudit func(ports.AuditStore) ports.AuditStore
+	// WrapScriptQueue, when set, wraps the queue the script service
+	// enqueues its fan-outs on (to make them fail, say); the handlers run
+	// on the real one.
+	WrapScriptQueue func(ports.Queue) ports.Queue
 	// Postgres runs the server on a fresh PostgreSQL database (pgtest)
 	// instead of a SQLite file.
 	Postgres bool
@@ -223,7 +227,7 @@ func NewServerWith(t testing.TB, opts Options) *TestServer {
 		t.Fatalf("apitest: alerts service: %v", err)
 	}
 	ag := buildAgents(t, st, limiter, clock, logger, opts.Agents, alertSvc)
-	rw := buildRemote(t, st, ag.hub, clock, logger, opts.Postgres)
+	rw := buildRemote(t, st, ag.hub, clock, logger, opts.Postgres, opts.WrapScriptQueue)
 	var cmds *commands.Service
 	var scr *scripts.Service
 	if rw != nil {

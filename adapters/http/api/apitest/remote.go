@@ -39,7 +39,7 @@ type RemoteParts struct {
 
 // buildRemote wires remote work like the server does and starts the relay
 // and the queue.
-func buildRemote(t testing.TB, st ports.Store, hub *agentws.Hub, clock *Clock, log hclog.Logger, pg bool) *RemoteParts {
+func buildRemote(t testing.TB, st ports.Store, hub *agentws.Hub, clock *Clock, log hclog.Logger, pg bool, wrapScriptQueue func(ports.Queue) ports.Queue) *RemoteParts {
 	t.Helper()
 	p := &RemoteParts{
 		Bus:      memory.NewBus(memory.BusOptions{}),
@@ -66,7 +66,11 @@ func buildRemote(t testing.TB, st ports.Store, hub *agentws.Hub, clock *Clock, l
 		Runs: progress, Sealer: box, Logger: log}); err != nil {
 		t.Fatalf("apitest: commands: %v", err)
 	}
-	if p.Scripts, err = scripts.New(scripts.Deps{Store: st, Commands: p.Commands, Queue: p.Queue, Events: p.Events, Clock: clock,
+	scriptQueue := p.Queue
+	if wrapScriptQueue != nil {
+		scriptQueue = wrapScriptQueue(p.Queue)
+	}
+	if p.Scripts, err = scripts.New(scripts.Deps{Store: st, Commands: p.Commands, Queue: scriptQueue, Events: p.Events, Clock: clock,
 		Progress: progress, Sealer: box, Logger: log}); err != nil {
 		t.Fatalf("apitest: scripts: %v", err)
 	}
