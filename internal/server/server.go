@@ -115,6 +115,8 @@ func Run(ctx context.Context, d Deps) error {
 	if err != nil {
 		return fmt.Errorf("build agent side: %w", err)
 	}
+	// Devices whose node died go offline after one interval, not three.
+	ag.Sweeper.WatchHolders(rw.Relay)
 	ten, err := BuildTenancy(st)
 	if err != nil {
 		return fmt.Errorf("build tenancy: %w", err)

@@ -28,12 +28,28 @@ type SweeperDeps struct {
 	Interval time.Duration
 }
 
+// HolderCheck tells whether the server node that held a device's link
+// died (the relay, from the presence registry).
+type HolderCheck interface {
+	HolderDied(ctx context.Context, deviceID string) (bool, error)
+}
+
 // Sweeper marks offline the devices whose heartbeats stopped. Debounce
 // comes from the rules themselves: a device goes offline only after 3×
 // the interval without a heartbeat and back online only when it is not
 // online already, so a flapping link yields no event at all unless it
 // stays away for 3 intervals, and then exactly one.
-type Sweeper struct{ d SweeperDeps }
+//
+// With a HolderCheck (WatchHolders) a device whose link was held by a node
+// that died goes offline sooner: after one interval without a heartbeat
+// (a killed node marks nothing offline, and its claims outlive it). A
+// device that relinked elsewhere was seen at its hello and is claimed by
+// its new node, so one interval is debounce enough; a link that closed on
+// a live node keeps the 3-interval rule.
+type Sweeper struct {
+	d       SweeperDeps
+	holders HolderCheck
+}
 
 // NewSweeper checks deps and fills defaults.
 func NewSweeper(d SweeperDeps) (*Sweeper, error) {
@@ -58,6 +74,10 @@ func NewSweeper(d SweeperDeps) (*Sweeper, error) {
 	return &Sweeper{d: d}, nil
 }
 
+// WatchHolders makes Sweep also mark offline, after one interval, the
+// online devices whose holding node died. Call it before Run.
+func (s *Sweeper) WatchHolders(h HolderCheck) { s.holders = h }
+
 // Run sweeps every Interval/2 until ctx ends.
 func (s *Sweeper) Run(ctx context.Context) {
 	t := time.NewTicker(max(s.d.Interval/2, 10*time.Millisecond))
@@ -76,9 +96,55 @@ func (s *Sweeper) Run(ctx context.Context) {
 
 // Sweep marks offline every online device not seen since now − 3×Interval,
 // publishes one device.offline event for each, and returns how many.
+// With WatchHolders it then marks offline the online devices not seen since
+// now − Interval whose holding node died.
 func (s *Sweeper) Sweep(ctx context.Context) (int, error) {
 	now := s.d.Clock.Now()
-	return s.markSeenBefore(ctx, now, now.Add(-3*s.d.Interval))
+	n, err := s.markSeenBefore(ctx, now, now.Add(-3*s.d.Interval))
+	if err != nil || s.holders == nil {
+		return n, err
+	}
+	m, err := s.markOrphaned(ctx, now, now.Add(-s.d.Interval))
+	return n + m, err
+}
+
+// markOrphaned marks offline the online devices last seen before cutoff
+// whose holding node died (one batch a sweep: the 3× rule bounds the rest).
+// A registry that does not answer leaves them to the 3× rule.
+func (s *Sweeper) markOrphaned(ctx context.Context, now, cutoff time.Time) (int, error) {
+	ids, err := s.d.Store.Presence().StaleOnline(ctx, cutoff, sweepBatch)
+	if err != nil {
+		return 0, fmt.Errorf("list unseen devices: %w", err)
+	}
+	var updates []domain.PresenceUpdate
+	for _, id := range ids {
+		died, err := s.holders.HolderDied(ctx, id)
+		if err != nil {
+			s.d.Logger.Debug("presence registry unavailable; offline after 3 intervals", "error", err)
+			return 0, nil
+		}
+		if !died {
+			continue
+		}
+		// Read again: a hello elsewhere may have come between the list and
+		// the look-up (it marks the device seen before it claims the link).
+		d, err := s.d.Store.Devices().Get(ctx, domain.GlobalScope(), id)
+		if err != nil || d.Status != domain.DeviceOnline || !d.LastSeenAt.Before(cutoff) {
+			continue
+		}
+		updates = append(updates, domain.PresenceUpdate{DeviceID: id, Status: domain.DeviceOffline, LastSeenAt: keepLastSeen,
+			IfStatus: []domain.DeviceStatus{domain.DeviceOnline}})
+	}
+	if len(updates) == 0 {
+		return 0, nil
+	}
+	if err := s.d.Store.Presence().Mark(ctx, updates); err != nil {
+		return 0, fmt.Errorf("mark orphaned devices offline: %w", err)
+	}
+	for _, u := range updates {
+		s.publishOffline(ctx, u.DeviceID, now)
+	}
+	return len(updates), nil
 }
 
 // MarkAllOffline marks offline every device still shown online, for the

@@ -36,6 +36,8 @@ type LocalLinks interface {
 // Defaults.
 const (
 	DefaultClaimTTL = 90 * time.Second
+	// DefaultNodeTTL is how long a node's liveness claim outlives it.
+	DefaultNodeTTL  = 10 * time.Second
 	nodeTopicPrefix = "node."
 	streamPrefix    = "stream."
 )
@@ -51,6 +53,10 @@ type Deps struct {
 	// ClaimTTL is how long a presence claim lives; claims are renewed every
 	// ClaimTTL/3 while the link lives (default 90 s).
 	ClaimTTL time.Duration
+	// NodeTTL is how long the node's liveness claim (alive:<node>) lives;
+	// it is renewed every second, so a killed node is known dead within it
+	// (HolderDied). Default 10 s.
+	NodeTTL time.Duration
 }
 
 // reclaimEvery is how often claims are retried after a renewal failed
@@ -80,6 +86,9 @@ func New(d Deps) (*Relay, error) {
 	}
 	if d.ClaimTTL <= 0 {
 		d.ClaimTTL = DefaultClaimTTL
+	}
+	if d.NodeTTL <= 0 {
+		d.NodeTTL = DefaultNodeTTL
 	}
 	if d.Logger == nil {
 		d.Logger = ports.NopLogger{}
@@ -302,6 +311,7 @@ func (r *Relay) Run(ctx context.Context, ready chan<- struct{}) error {
 				lost = true
 			}
 		case <-check.C:
+			r.claimAlive(ctx)
 			if !lost && r.whole(ctx) {
 				continue
 			}
@@ -332,14 +342,45 @@ func (r *Relay) isProbe(payload []byte) bool {
 // sentinel is the registry key of the node's own claim.
 func (r *Relay) sentinel() string { return "node:" + r.d.NodeID }
 
+// aliveOf is the registry key of a node's liveness claim.
+func aliveOf(nodeID string) string { return "alive:" + nodeID }
+
 // whole reports whether the registry still holds the node's sentinel claim.
 func (r *Relay) whole(ctx context.Context) bool {
 	node, ok, err := r.d.Registry.Lookup(ctx, r.sentinel())
 	return err == nil && ok && node == r.d.NodeID
 }
 
+// claimAlive renews the node's liveness claim. It is not the sentinel:
+// renewing that would hide a registry that restarted empty from whole. A
+// failure shows at the next check.
+func (r *Relay) claimAlive(ctx context.Context) {
+	_ = r.d.Registry.Claim(ctx, aliveOf(r.d.NodeID), r.d.NodeID, r.d.NodeTTL)
+}
+
+// HolderDied reports whether the device's presence claim names another
+// node that is gone: a node renews its liveness claim every reclaimEvery,
+// so a node killed with its links is known dead within NodeTTL, while the
+// claims it held live on for up to ClaimTTL. A released
+// claim (a link that closed) or a live holder is false.
+func (r *Relay) HolderDied(ctx context.Context, deviceID string) (bool, error) {
+	if r.d.Links.Holds(deviceID) {
+		return false, nil
+	}
+	node, ok, err := r.d.Registry.Lookup(ctx, deviceID)
+	if err != nil || !ok || node == r.d.NodeID {
+		return false, err
+	}
+	holder, ok, err := r.d.Registry.Lookup(ctx, aliveOf(node))
+	if err != nil {
+		return false, err
+	}
+	return !ok || holder != node, nil
+}
+
 // claimAll claims the sentinel and every device linked here.
 func (r *Relay) claimAll(ctx context.Context) bool {
+	r.claimAlive(ctx)
 	if err := r.d.Registry.Claim(ctx, r.sentinel(), r.d.NodeID, r.d.ClaimTTL); err != nil {
 		r.d.Logger.Warn("relay: presence registry unavailable; retrying", "error", err)
 		return false

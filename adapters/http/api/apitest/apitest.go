@@ -228,6 +228,7 @@ func NewServerWith(t testing.TB, opts Options) *TestServer {
 	}
 	ag := buildAgents(t, st, limiter, clock, logger, opts.Agents, alertSvc)
 	rw := buildRemote(t, st, ag.hub, clock, logger, opts.Postgres, opts.WrapScriptQueue)
+	ag.sweeper.WatchHolders(rw.Relay)
 	var cmds *commands.Service
 	var scr *scripts.Service
 	if rw != nil {
