@@ -95,12 +95,14 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (*Session, error) {
 			audit.SetOutcome(ctx, domain.OutcomeFailure, `{"reason":"replayed_totp"}`)
 			return nil, errBadCredentials
 		}
+		s.forgiveUnavailable(ctx, err, email, in.Client.IP)
 		return nil, fmt.Errorf("record login: %w", err)
 	}
 	s.forgive(ctx, email, in.Client.IP)
 
 	sess, err := s.open(ctx, u, in.Client)
 	if err != nil {
+		s.forgiveUnavailable(ctx, err, email, in.Client.IP)
 		return nil, err
 	}
 	audit.SetOutcome(ctx, domain.OutcomeSuccess, "")

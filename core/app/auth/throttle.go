@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"strconv"
 
 	"github.com/breeze-rmm/breeze/core/app/audit"
@@ -33,6 +34,15 @@ func (s *Service) throttle(ctx context.Context, what, account, ip string) error 
 func (s *Service) forgive(ctx context.Context, account, ip string) {
 	for i := range s.d.Limits.PerAccountIP {
 		_ = s.d.Limiter.Reset(ctx, tierKey(i, account, ip))
+	}
+}
+
+// forgiveUnavailable forgives, like a success, a sign-in whose credentials
+// were right but whose session could not be written (the database down or
+// its disk full): it must not count toward the account's lock-out.
+func (s *Service) forgiveUnavailable(ctx context.Context, err error, account, ip string) {
+	if errors.Is(err, domain.ErrUnavailable) {
+		s.forgive(ctx, account, ip)
 	}
 }
 
