@@ -12,7 +12,7 @@ import (
 type links map[string]bool
 
 func (l links) SendRaw(id string, _ []byte) (bool, bool) { return l[id], l[id] }
-func (l links) Holds(id string) bool                      { return l[id] }
+func (l links) Holds(id string) bool                     { return l[id] }
 
 // A node's liveness claim is renewed while it runs, well past NodeTTL; once
 // it stops (killed), the devices it claimed are known orphaned within
