@@ -15,57 +15,84 @@ import (
 	"github.com/breeze-rmm/breeze/ports"
 )
 
-// downStore fails user look-ups as an unreachable database does while down is set.
-type downStore struct {
+// failingStore makes one step of a sign-in fail as an unavailable database
+// does while fail is set: the user look-up (the database is down) or the
+// write of the sign-in (the disk is full).
+type failingStore struct {
 	ports.Store
-	down *atomic.Bool
+	fail  *atomic.Bool
+	write bool // fail RecordLogin rather than GetByEmail
 }
 
-func (s downStore) Users() ports.UserStore { return downUsers{s.Store.Users(), s.down} }
+func (s failingStore) Users() ports.UserStore { return failingUsers{s.Store.Users(), s} }
 
-type downUsers struct {
+type failingUsers struct {
 	ports.UserStore
-	down *atomic.Bool
+	s failingStore
 }
 
-func (u downUsers) GetByEmail(ctx context.Context, email string) (*domain.User, error) {
-	if u.down.Load() {
+func (u failingUsers) GetByEmail(ctx context.Context, email string) (*domain.User, error) {
+	if !u.s.write && u.s.fail.Load() {
 		return nil, errors.Join(domain.ErrUnavailable, errors.New("connection refused"))
 	}
 	return u.UserStore.GetByEmail(ctx, email)
 }
 
-// Sign-ins that failed because the database was down say so (ErrUnavailable)
-// and never count toward the account's lock-out: right after recovery the
-// right password works.
-func TestOutageDoesNotLockTheAccountOut(t *testing.T) {
-	ts := apitest.NewServer(t)
-	var down atomic.Bool
-	limiter := memory.NewRateLimiter(memory.RateLimiterOptions{Clock: ts.Clock})
-	t.Cleanup(func() { _ = limiter.Close() })
-	box, err := secretbox.New(make([]byte, secretbox.KeySize))
-	if err != nil {
-		t.Fatal(err)
+func (u failingUsers) RecordLogin(ctx context.Context, id string, at time.Time, step int64) error {
+	if u.s.write && u.s.fail.Load() {
+		return errors.Join(domain.ErrUnavailable, errors.New("database or disk is full"))
 	}
-	svc, err := auth.New(auth.Deps{
-		Store: downStore{ts.Store, &down}, Tokens: ts.Tokens, Hasher: ts.Hasher, TOTP: ts.TOTP,
-		Limiter: limiter, Sealer: box, Clock: ts.Clock,
-		Limits: auth.Limits{PerAccountIP: []ports.Limit{{N: 3, Window: 15 * time.Minute}}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	admin := ts.Seed.A.Admin
-	in := auth.LoginInput{Email: admin.Email, Password: admin.Password, Client: auth.Client{IP: "192.0.2.7"}}
-	ctx := context.Background()
-	down.Store(true)
-	for i := 0; i < 10; i++ {
-		if _, err := svc.Login(ctx, in); !errors.Is(err, domain.ErrUnavailable) {
-			t.Fatalf("sign-in %d during the outage: %v, want ErrUnavailable", i+1, err)
-		}
-	}
-	down.Store(false)
-	if _, err := svc.Login(ctx, in); err != nil {
-		t.Fatalf("sign-in right after recovery: %v", err)
+	return u.UserStore.RecordLogin(ctx, id, at, step)
+}
+
+// Sign-ins that failed because the database was unavailable — down, or a
+// right password whose sign-in could not be written on a full disk — say
+// so (ErrUnavailable) and never count toward the account's lock-out: right
+// after recovery the right password works. Wrong passwords still count.
+func TestUnavailableDoesNotLockTheAccountOut(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		write bool
+	}{{"database down", false}, {"disk full", true}} {
+		t.Run(c.name, func(t *testing.T) {
+			ts := apitest.NewServer(t)
+			var fail atomic.Bool
+			limiter := memory.NewRateLimiter(memory.RateLimiterOptions{Clock: ts.Clock})
+			t.Cleanup(func() { _ = limiter.Close() })
+			box, err := secretbox.New(make([]byte, secretbox.KeySize))
+			if err != nil {
+				t.Fatal(err)
+			}
+			svc, err := auth.New(auth.Deps{
+				Store: failingStore{ts.Store, &fail, c.write}, Tokens: ts.Tokens, Hasher: ts.Hasher, TOTP: ts.TOTP,
+				Limiter: limiter, Sealer: box, Clock: ts.Clock,
+				Limits: auth.Limits{PerAccountIP: []ports.Limit{{N: 3, Window: 15 * time.Minute}}},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			admin := ts.Seed.A.Admin
+			in := auth.LoginInput{Email: admin.Email, Password: admin.Password, Client: auth.Client{IP: "192.0.2.7"}}
+			ctx := context.Background()
+			fail.Store(true)
+			for i := 0; i < 10; i++ {
+				if _, err := svc.Login(ctx, in); !errors.Is(err, domain.ErrUnavailable) {
+					t.Fatalf("sign-in %d while unavailable: %v, want ErrUnavailable", i+1, err)
+				}
+			}
+			fail.Store(false)
+			if _, err := svc.Login(ctx, in); err != nil {
+				t.Fatalf("sign-in right after recovery: %v", err)
+			}
+			bad := in
+			bad.Password = "wrong"
+			for i := 0; i < 3; i++ {
+				_, _ = svc.Login(ctx, bad)
+			}
+			var rl *domain.RateLimitedError
+			if _, err := svc.Login(ctx, in); !errors.As(err, &rl) {
+				t.Fatalf("after 3 wrong passwords: %v, want rate limited", err)
+			}
+		})
 	}
 }
