@@ -46,6 +46,9 @@ type Config struct {
 	FileMax int64
 	// TerminalIdle ends a terminal session without input for this long.
 	TerminalIdle time.Duration
+	// AgentHeartbeat is the interval the server asks agents to heartbeat
+	// at (sent in the welcome); presence and offline alerts follow it.
+	AgentHeartbeat time.Duration
 	// PluginTrustedKeys are the plugin signing keys the server trusts:
 	// comma-separated PEM public key files or directories of them.
 	PluginTrustedKeys string
@@ -60,7 +63,7 @@ type Config struct {
 	// of their own; see docs/plugins.md).
 	PluginSandbox string
 
-	fileMaxRaw, terminalIdleRaw string
+	fileMaxRaw, terminalIdleRaw, agentHeartbeatRaw string
 
 	// Secrets come from the environment only, never from flags (which other
 	// users of the machine can read in the process list).
@@ -94,6 +97,7 @@ func (c *Config) Fields() []Field {
 		{"tls-key", "BREEZE_TLS_KEY", "", "PEM private key for --tls-cert", &c.TLSKey},
 		{"allowed-origins", "BREEZE_ALLOWED_ORIGINS", "", "comma-separated extra browser origins (https://host:port) allowed to open the terminal and events WebSockets besides the server's own", &c.AllowedOrigins},
 		{"file-max-bytes", "BREEZE_FILE_MAX_BYTES", "268435456", "largest file transfer to or from a device, in bytes", &c.fileMaxRaw},
+		{"agent-heartbeat", "BREEZE_AGENT_HEARTBEAT", "60s", "how often agents send a heartbeat (1s to 1h); a device is offline after missing about three", &c.agentHeartbeatRaw},
 		{"terminal-idle-timeout", "BREEZE_TERMINAL_IDLE_TIMEOUT", "15m", "a terminal session without input for this long is closed", &c.terminalIdleRaw},
 		{"plugin-trusted-keys", "BREEZE_PLUGIN_TRUSTED_KEYS", "", "comma-separated PEM public keys (or directories of *.pub/*.pem) whose plugin signatures are trusted", &c.PluginTrustedKeys},
 		{"plugin-egress-allow", "BREEZE_PLUGIN_EGRESS_ALLOW", "", "comma-separated CIDRs server-side plugins may reach although loopback, private, link-local or otherwise internal (refused by default)", &c.PluginEgressAllow},
@@ -243,6 +247,11 @@ func (c *Config) finish() error {
 		return bad("BREEZE_TERMINAL_IDLE_TIMEOUT", "%q is not a duration from 1s to 24h (example: 15m)", c.terminalIdleRaw)
 	}
 	c.TerminalIdle = d
+	hb, err := time.ParseDuration(c.agentHeartbeatRaw)
+	if err != nil || hb < time.Second || hb > time.Hour {
+		return bad("BREEZE_AGENT_HEARTBEAT", "%q is not a duration from 1s to 1h (example: 60s)", c.agentHeartbeatRaw)
+	}
+	c.AgentHeartbeat = hb
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 )
 
 func load(t *testing.T, args []string, env map[string]string) (*Config, error) {
@@ -106,5 +107,20 @@ func TestRedactHidesPassword(t *testing.T) {
 	_, err := load(t, nil, map[string]string{"BREEZE_DATABASE_URL": "mysql://root:s3cret@x/db"})
 	if err == nil || strings.Contains(err.Error(), "s3cret") {
 		t.Fatalf("error must not leak the password: %v", err)
+	}
+}
+
+func TestAgentHeartbeat(t *testing.T) {
+	c, err := load(t, []string{"--agent-heartbeat", "5s"}, nil)
+	if err != nil || c.AgentHeartbeat != 5*time.Second {
+		t.Fatalf("got %v, %v; want 5s", c, err)
+	}
+	if c, err := load(t, nil, nil); err != nil || c.AgentHeartbeat != time.Minute {
+		t.Fatalf("default: got %v, %v; want 1m", c, err)
+	}
+	for _, bad := range []string{"0s", "500ms", "2h", "soon"} {
+		if _, err := load(t, nil, map[string]string{"BREEZE_AGENT_HEARTBEAT": bad}); err == nil || !strings.Contains(err.Error(), "BREEZE_AGENT_HEARTBEAT") {
+			t.Errorf("%q: got %v, want a BREEZE_AGENT_HEARTBEAT error", bad, err)
+		}
 	}
 }

@@ -19,12 +19,11 @@ import (
 )
 
 // Agent settings. They are constants until the configuration grows fields
-// for them (BREEZE_AGENT_HEARTBEAT, BREEZE_TELEMETRY_RETENTION,
-// BREEZE_AGENT_DIR).
+// for them (BREEZE_TELEMETRY_RETENTION, BREEZE_AGENT_DIR); the heartbeat
+// interval is cfg.AgentHeartbeat.
 const (
-	AgentHeartbeatInterval = agents.DefaultHeartbeatInterval
-	TelemetryRetention     = agents.DefaultRetention
-	agentShutdownTimeout   = 10 * time.Second
+	TelemetryRetention   = agents.DefaultRetention
+	agentShutdownTimeout = 10 * time.Second
 )
 
 // Agents is the agent side of the server: the use cases, the WebSocket hub
@@ -80,12 +79,12 @@ func BuildAgents(cfg *config.Config, log hclog.Logger, st ports.Store, limiter p
 	}
 	if a.Service, err = agents.New(agents.Deps{
 		Store: st, Limiter: limiter, Clock: clock, Samples: a.Batch, Links: a.Hub, Events: events, Plugins: l.Plugins, Monitor: l.Monitor, Logger: log,
-		HeartbeatInterval: AgentHeartbeatInterval, Retention: TelemetryRetention,
+		HeartbeatInterval: cfg.AgentHeartbeat, Retention: TelemetryRetention,
 	}); err != nil {
 		return nil, err
 	}
 	if a.Sweeper, err = agents.NewSweeper(agents.SweeperDeps{
-		Store: st, Clock: clock, Events: events, Logger: log, Interval: AgentHeartbeatInterval,
+		Store: st, Clock: clock, Events: events, Logger: log, Interval: cfg.AgentHeartbeat,
 	}); err != nil {
 		return nil, err
 	}
