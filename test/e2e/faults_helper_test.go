@@ -46,7 +46,9 @@ type faultCluster struct {
 	a, b  *server
 }
 
-func startFaultCluster(t *testing.T) *faultCluster {
+// startFaultCluster starts the cluster; extra are more environment
+// variables for both nodes.
+func startFaultCluster(t *testing.T, extra ...string) *faultCluster {
 	t.Helper()
 	fc := &faultCluster{pg: testsvc.StartPostgres(t), redis: testsvc.StartRedis(t)}
 	fc.dbURL = fc.pg.CreateDatabase("breeze")
@@ -57,6 +59,7 @@ func startFaultCluster(t *testing.T) *faultCluster {
 	env := []string{"BREEZE_JWT_SECRET=" + hex.EncodeToString(secret),
 		"BREEZE_REDIS_URL=" + fc.redis.URL(), "BREEZE_REDIS_PREFIX=faults:",
 		"BREEZE_PLUGIN_SECRET_KEY=" + base64.StdEncoding.EncodeToString(sealKey)}
+	env = append(env, extra...)
 	nodes := make([]*server, 2)
 	for i := range nodes {
 		s := &server{t: t, addr: freeAddr(t), dataDir: t.TempDir(), dbURL: fc.dbURL, env: env, log: &syncBuffer{}}
