@@ -2,6 +2,7 @@ package ports
 
 import (
 	"context"
+	"time"
 
 	"github.com/breeze-rmm/breeze/core/domain"
 )
@@ -47,6 +48,10 @@ type AlertFilter struct {
 	DeviceID string
 	RuleID   string
 	OrgID    string
+	SiteID   string
+	// From and To bound the opening time (From inclusive, To exclusive);
+	// zero: unbounded.
+	From, To time.Time
 }
 
 // AlertStore keeps alerts and their history. An alert is visible when the

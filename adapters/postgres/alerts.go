@@ -272,6 +272,13 @@ func (st alertStore) List(ctx context.Context, s domain.Scope, f ports.AlertFilt
 	where = filterID(where, &a, "device_id", f.DeviceID)
 	where = filterID(where, &a, "rule_id", f.RuleID)
 	where = filterID(where, &a, "org_id", f.OrgID)
+	where = filterID(where, &a, "site_id", f.SiteID)
+	if !f.From.IsZero() {
+		where = append(where, "opened_at >= "+a.add(stamp(f.From)))
+	}
+	if !f.To.IsZero() {
+		where = append(where, "opened_at < "+a.add(stamp(f.To)))
+	}
 	tail, page, err := pageQuery(page, &a, where)
 	if err != nil {
 		return domain.Page[*domain.Alert]{}, err

@@ -293,6 +293,15 @@ func (as alertStore) List(ctx context.Context, s domain.Scope, f ports.AlertFilt
 	if f.OrgID != "" {
 		flt.tenant("org_id", f.OrgID)
 	}
+	if f.SiteID != "" {
+		flt.tenant("site_id", f.SiteID)
+	}
+	if !f.From.IsZero() {
+		flt.add("opened_at >= ?", micros(f.From))
+	}
+	if !f.To.IsZero() {
+		flt.add("opened_at < ?", micros(f.To))
+	}
 	return alertsTable.list(ctx, as.s.read(ctx), s, flt, page)
 }
 

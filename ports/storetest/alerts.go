@@ -219,6 +219,20 @@ func testAlertLifecycle(t *testing.T, st ports.Store) {
 	if len(page.Items) != 0 {
 		t.Fatalf("open alerts: %d, want 0", len(page.Items))
 	}
+	// by site and by opening time
+	list := func(what string, f ports.AlertFilter) []string {
+		t.Helper()
+		f.RuleID = r.ID
+		page, err := st.Alerts().List(ctx, c.scope(), f, domain.PageRequest{})
+		must(t, what, err)
+		return ids(page.Items, func(a *domain.Alert) string { return a.ID })
+	}
+	opened := a.OpenedAt
+	wantIDs(t, "list by site", list("by site", ports.AlertFilter{SiteID: c.site.ID}), []string{a.ID})
+	wantIDs(t, "list by another site", list("by another site", ports.AlertFilter{SiteID: domain.NewID()}), nil)
+	wantIDs(t, "opened in [from, to)", list("in range", ports.AlertFilter{From: opened, To: opened.Add(time.Second)}), []string{a.ID})
+	wantIDs(t, "opened before from", list("after", ports.AlertFilter{From: opened.Add(time.Millisecond)}), nil)
+	wantIDs(t, "opened at to", list("before", ports.AlertFilter{To: opened}), nil)
 	// deleting the rule removes its alerts
 	must(t, "delete rule", st.AlertRules().Delete(ctx, c.scope(), r.ID))
 	_, err = st.Alerts().Get(ctx, c.scope(), a.ID)

@@ -44,8 +44,11 @@ func (h *handlers) alertRoutes(r *registrar) {
 		Summary: "List alerts of devices you may read", Tag: tag, Response: Alert{}, List: true,
 		Query: listParams(httpapi.Param{Name: qState, Description: "open, acknowledged or resolved."},
 			httpapi.Param{Name: qSeverity, Description: "info, warning or critical."},
-			idParam(qDeviceID, "this device's alerts"), idParam(qRuleID, "this rule's alerts"), idParam(qOrgID, "this org's alerts")),
-	}, listOf(alertFilter, a.ListAlerts, alertOut, qState, qSeverity, qDeviceID, qRuleID, qOrgID))
+			idParam(qDeviceID, "this device's alerts"), idParam(qRuleID, "this rule's alerts"), idParam(qOrgID, "this org's alerts"),
+			idParam(qSiteID, "this site's alerts"),
+			httpapi.Param{Name: qFrom, Format: "date-time", Description: "Alerts opened at or after this RFC 3339 time."},
+			httpapi.Param{Name: qTo, Format: "date-time", Description: "Alerts opened before this RFC 3339 time."}),
+	}, listOf(alertFilter, a.ListAlerts, alertOut, qState, qSeverity, qDeviceID, qRuleID, qOrgID, qSiteID, qFrom, qTo))
 	r.add(http.MethodGet, "/alerts/:id", read, "alerts.get", alerts.ResourceAlert, httpapi.Doc{
 		Summary: "Get an alert with its history", Tag: tag, Response: Alert{},
 	}, getOne(a.GetAlert, alertDetailOut))
@@ -83,8 +86,22 @@ func alertFilter(q listQuery) (f ports.AlertFilter, err error) {
 	if f.RuleID, err = q.id(qRuleID); err != nil {
 		return f, err
 	}
-	f.OrgID, err = q.id(qOrgID)
-	return f, err
+	if f.OrgID, err = q.id(qOrgID); err != nil {
+		return f, err
+	}
+	if f.SiteID, err = q.id(qSiteID); err != nil {
+		return f, err
+	}
+	if f.From, err = q.time(qFrom); err != nil {
+		return f, err
+	}
+	if f.To, err = q.time(qTo); err != nil {
+		return f, err
+	}
+	if !f.From.IsZero() && !f.To.IsZero() && !f.To.After(f.From) {
+		return f, domain.Invalidf("to must be after from")
+	}
+	return f, nil
 }
 
 func (h *handlers) createRule(ctx context.Context, p *domain.Principal, in AlertRuleRequest) (*domain.AlertRule, error) {

@@ -75,6 +75,14 @@ func testAlertsAPI(t *testing.T, ts *apitest.TestServer) {
 	if code, _ := ts.Do(t, http.MethodGet, "/api/v1/alerts?state=bogus", adminA, nil); code != http.StatusBadRequest {
 		t.Fatalf("bad state filter: %d, want 400", code)
 	}
+	for _, q := range []string{"from=yesterday", "from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z", "siteId=../x"} {
+		if code, _ := ts.Do(t, http.MethodGet, "/api/v1/alerts?"+q, adminA, nil); code != http.StatusBadRequest {
+			t.Fatalf("bad filter %s: %d, want 400", q, code)
+		}
+	}
+	if code, list := ts.Do(t, http.MethodGet, "/api/v1/alerts?deviceId="+devA+"&to=2000-01-01T00:00:00Z", adminA, nil); code != http.StatusOK || len(list["items"].([]any)) != 0 {
+		t.Fatalf("alerts opened before 2000: %d %v", code, list)
+	}
 	if code, list := ts.Do(t, http.MethodGet, "/api/v1/alerts", adminB, nil); code != http.StatusOK || len(list["items"].([]any)) != 0 {
 		t.Fatalf("another tenant lists alerts: %d %v", code, list)
 	}
