@@ -3,13 +3,17 @@ package pluginserver
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/url"
 
 	"github.com/breeze-rmm/breeze/adapters/egress"
 	"github.com/breeze-rmm/breeze/sdk"
 )
 
-var _ sdk.Egress = (*hostAPI)(nil)
+var (
+	_ sdk.Egress = (*hostAPI)(nil)
+	_ sdk.Dialer = (*hostAPI)(nil)
+)
 
 // HTTP is the plugin's only way out (it runs without a network of its
 // own, see Sandbox): one request under the egress policy. Whatever went
@@ -32,6 +36,24 @@ func (h *hostAPI) HTTP(ctx context.Context, r sdk.HTTPRequest) (sdk.HTTPResponse
 		return sdk.HTTPResponse{}, fmt.Errorf("%w", sdk.ErrDeliveryFailed)
 	}
 	return sdk.HTTPResponse{StatusCode: resp.StatusCode, Status: resp.Status, Header: resp.Header, Body: resp.Body, Truncated: resp.Truncated}, nil
+}
+
+// DialTCP is the plugin's way out for protocols other than HTTP (an SMTP
+// relay): one connection under the same policy, with the same answer
+// whatever went wrong.
+func (h *hostAPI) DialTCP(ctx context.Context, address string) (net.Conn, error) {
+	if h.egress == nil {
+		return nil, sdk.ErrNoHost
+	}
+	conn, err := h.egress.DialTCP(ctx, address)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		h.log.Warn("plugin connection not made", "destination", address, "error", err)
+		return nil, fmt.Errorf("%w", sdk.ErrDeliveryFailed)
+	}
+	return conn, nil
 }
 
 // destination is a URL's scheme and host, for the log.

@@ -21,7 +21,8 @@ type LogLine struct {
 	Fields  map[string]string
 }
 
-// FakeHost is an in-memory sdk.Host: fixed settings, a KV map, captured logs.
+// FakeHost is an in-memory sdk.Host: fixed settings, a KV map, captured logs,
+// and egress (HTTP and TCP) without a policy.
 type FakeHost struct {
 	mu       sync.Mutex
 	settings json.RawMessage
