@@ -9,7 +9,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	pluginhosttest.Main(m, "../..", "./plugins/webhook", "./plugins/failedunits")
+	pluginhosttest.Main(m, "../..", "./plugins/webhook", "./plugins/failedunits", "./plugins/email")
 }
 
 // installed copies a built first-party plugin into a directory the test
