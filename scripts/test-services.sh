@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Makes sure the PostgreSQL and Redis that the tests use are reachable.
-# It starts them when they are installed but down, installs them with apt-get
-# on Debian/Ubuntu when run as root, and otherwise stops with one line that
+# Makes sure the PostgreSQL and Redis that the tests use are reachable, and
+# that the e-mail channel's test MTAs are installed (postfix's smtp-sink and
+# postfix itself with Cyrus SASL's saslpasswd2; the tests start their own
+# private instances, nothing here runs them). It starts the services when
+# they are installed but down, installs what is missing with apt-get on
+# Debian/Ubuntu when run as root, and otherwise stops with one line that
 # names what to install. Used by `make test` and .ci/run.
 set -euo pipefail
 
@@ -94,5 +97,27 @@ ensure_redis() {
   wait_for Redis "$host" "$port"
 }
 
+# The e-mail plugin's tests (plugins/email) run smtp-sink and a private
+# postfix instance of their own; in CI (CI=true) they fail without them.
+ensure_mta() {
+  local missing=
+  for tool in smtp-sink postfix saslpasswd2; do
+    command -v "$tool" >/dev/null 2>&1 || [ -x "/usr/sbin/$tool" ] || missing="$missing $tool"
+  done
+  [ -z "$missing" ] && return 0
+  if can_apt; then
+    echo "test-services: installing postfix and sasl2-bin with apt-get (for$missing)" >&2
+    # Only the programs: no system mail configuration, and policy-rc.d or
+    # not, the tests start private instances themselves.
+    echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections 2>/dev/null || true
+    apt_install postfix sasl2-bin libsasl2-modules
+  elif [ "${CI:-}" = true ]; then
+    echo "test-services: the e-mail channel's tests need$missing: install postfix, sasl2-bin and libsasl2-modules (apt-get)" >&2; exit 1
+  else
+    echo "test-services: warning: without$missing the e-mail channel's relay tests skip (apt-get install postfix sasl2-bin libsasl2-modules)" >&2
+  fi
+}
+
 ensure_postgres
 ensure_redis
+ensure_mta
