@@ -24,18 +24,22 @@ type Plugin interface {
 
 // Notification is one alert event handed to an alert channel.
 type Notification struct {
+	// ID is stable per (alert, transition): a retried delivery carries the
+	// same ID, so channels can use it as a dedup key (an e-mail Message-ID).
 	ID         string
 	OrgID      string
 	DeviceID   string
 	DeviceName string
 	Severity   string // info, warning, critical
-	Status     string // triggered, resolved
+	Status     string // triggered, acknowledged, resolved
 	Title      string
 	Message    string
 	Source     string
 	URL        string
 	OccurredAt time.Time
-	Labels     map[string]string
+	// Labels of a Breeze alert include alertId (one per alert, shared by its
+	// transitions), ruleId and kind (the condition kind).
+	Labels map[string]string
 	// Settings are the channel's settings for this org (JSON). Empty means the
 	// plugin should ask Host.Settings.
 	Settings json.RawMessage

@@ -37,7 +37,7 @@ type Notification struct {
 	// RFC 3339 in UTC.
 	OccurredAt string            `protobuf:"bytes,9,opt,name=occurred_at,json=occurredAt,proto3" json:"occurred_at,omitempty"`
 	Labels     map[string]string `protobuf:"bytes,10,rep,name=labels,proto3" json:"labels,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	// "triggered" or "resolved".
+	// "triggered", "acknowledged" or "resolved".
 	Status        string `protobuf:"bytes,11,opt,name=status,proto3" json:"status,omitempty"`
 	Url           string `protobuf:"bytes,12,opt,name=url,proto3" json:"url,omitempty"`
 	unknownFields protoimpl.UnknownFields
