@@ -6,11 +6,14 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"net"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/hashicorp/go-hclog"
 
 	"github.com/breeze-rmm/breeze/adapters/egress"
 	"github.com/breeze-rmm/breeze/core/app/plugins"
@@ -134,5 +137,51 @@ func TestEmailThroughTheHostsEgress(t *testing.T) {
 				t.Fatalf("message:\n%s", messages()[before])
 			}
 		})
+	}
+}
+
+// One plugin holds at most maxPluginConns connections through the host.
+func TestDialTCPConnectionLimit(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+		}
+	}()
+	h := &hostAPI{pluginID: "p", log: hclog.NewNullLogger(), egress: egress.NewClient(loopbackAllowed, 1024)}
+	ctx := testCtx(t)
+	var conns []net.Conn
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	for i := 0; i < maxPluginConns; i++ {
+		c, err := h.DialTCP(ctx, l.Addr().String())
+		if err != nil {
+			t.Fatalf("connection %d: %v", i+1, err)
+		}
+		conns = append(conns, c)
+	}
+	if _, err := h.DialTCP(ctx, l.Addr().String()); !errors.Is(err, sdk.ErrDeliveryFailed) {
+		t.Fatalf("connection %d: %v; want refused", maxPluginConns+1, err)
+	}
+	conns[0].Close()
+	conns[0].Close() // a second Close gives nothing back twice
+	c, err := h.DialTCP(ctx, l.Addr().String())
+	if err != nil {
+		t.Fatalf("after a Close: %v", err)
+	}
+	conns[0] = c
+	if _, err := h.DialTCP(ctx, l.Addr().String()); !errors.Is(err, sdk.ErrDeliveryFailed) {
+		t.Fatalf("over the limit again: %v", err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"sync"
 
 	"github.com/breeze-rmm/breeze/adapters/egress"
 	"github.com/breeze-rmm/breeze/sdk"
@@ -45,15 +46,36 @@ func (h *hostAPI) DialTCP(ctx context.Context, address string) (net.Conn, error)
 	if h.egress == nil {
 		return nil, sdk.ErrNoHost
 	}
+	if h.conns.Add(1) > maxPluginConns {
+		h.conns.Add(-1)
+		h.log.Warn("plugin connection not made", "destination", address, "error", "over the plugin's connection limit")
+		return nil, fmt.Errorf("%w", sdk.ErrDeliveryFailed)
+	}
 	conn, err := h.egress.DialTCP(ctx, address)
 	if err != nil {
+		h.conns.Add(-1)
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
 		h.log.Warn("plugin connection not made", "destination", address, "error", err)
 		return nil, fmt.Errorf("%w", sdk.ErrDeliveryFailed)
 	}
-	return conn, nil
+	return &countedConn{Conn: conn, release: func() { h.conns.Add(-1) }}, nil
+}
+
+// maxPluginConns bounds one plugin's open connections through the host.
+const maxPluginConns = 32
+
+// countedConn gives its slot back once, on Close.
+type countedConn struct {
+	net.Conn
+	once    sync.Once
+	release func()
+}
+
+func (c *countedConn) Close() error {
+	c.once.Do(c.release)
+	return c.Conn.Close()
 }
 
 // destination is a URL's scheme and host, for the log.

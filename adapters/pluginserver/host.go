@@ -3,6 +3,7 @@ package pluginserver
 import (
 	"context"
 	"encoding/json"
+	"sync/atomic"
 
 	"github.com/hashicorp/go-hclog"
 
@@ -19,6 +20,7 @@ type hostAPI struct {
 	store    ports.PluginStore
 	log      hclog.Logger
 	egress   *egress.Client // nil: no outbound HTTP
+	conns    atomic.Int32   // open DialTCP connections
 }
 
 var _ sdk.Host = (*hostAPI)(nil)

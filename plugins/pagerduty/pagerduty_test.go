@@ -38,6 +38,7 @@ func newPD(t *testing.T, answer func(i int, w http.ResponseWriter, r *http.Reque
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v2/enqueue", p.enqueue)
 	mux.HandleFunc("POST /v2/change/enqueue", p.change)
+	mux.HandleFunc("POST /proxy/events", p.enqueue) // an eventsUrl of another shape
 	p.Server = httptest.NewServer(mux)
 	t.Cleanup(p.Close)
 	return p
@@ -302,6 +303,13 @@ func TestTestSendsAChangeEvent(t *testing.T) {
 	}
 	if res, _ := fast().Test(context.Background(), json.RawMessage(`{"routingKey":"short","eventsUrl":"`+p.URL+`/v2/enqueue"}`)); res.OK {
 		t.Fatalf("Test with a bad key = %+v; want not OK", res)
+	}
+	// Elsewhere there is no change endpoint to assume: a trigger and its resolve.
+	res, err = fast().Test(context.Background(), settingsFor(p.URL+"/proxy/events"))
+	events, _, incidents := p.snapshot()
+	if err != nil || !res.OK || len(events) != 2 || events[0]["event_action"] != "trigger" || events[1]["event_action"] != "resolve" ||
+		events[0]["dedup_key"] != events[1]["dedup_key"] || incidents[events[0]["dedup_key"].(string)] != "resolved" {
+		t.Fatalf("Test on %s = %+v, %v; events %v", p.URL+"/proxy/events", res, err, events)
 	}
 }
 
