@@ -30,7 +30,7 @@ import (
 )
 
 // unavailable skips the test, or fails it in CI, where nothing may skip.
-func unavailable(t *testing.T, format string, args ...any) {
+func unavailable(t testing.TB, format string, args ...any) {
 	t.Helper()
 	msg := fmt.Sprintf(format, args...) + " (scripts/test-services.sh installs it: apt-get install postfix sasl2-bin)"
 	if os.Getenv("CI") == "true" {
@@ -39,7 +39,7 @@ func unavailable(t *testing.T, format string, args ...any) {
 	t.Skip(msg)
 }
 
-func need(t *testing.T, tool string) string {
+func need(t testing.TB, tool string) string {
 	t.Helper()
 	for _, p := range []string{tool, "/usr/sbin/" + tool, "/usr/lib/postfix/sbin/" + tool} {
 		if path, err := exec.LookPath(p); err == nil {
@@ -52,7 +52,7 @@ func need(t *testing.T, tool string) string {
 
 // sharedDir is a temporary directory the postfix and nobody users can
 // enter (t.TempDir's parent is private to us).
-func sharedDir(t *testing.T, prefix string) string {
+func sharedDir(t testing.TB, prefix string) string {
 	t.Helper()
 	dir, err := os.MkdirTemp("", prefix)
 	if err != nil {
@@ -65,7 +65,7 @@ func sharedDir(t *testing.T, prefix string) string {
 	return dir
 }
 
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -75,7 +75,7 @@ func freePort(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-func waitListening(t *testing.T, addr string, what func() string) {
+func waitListening(t testing.TB, addr string, what func() string) {
 	t.Helper()
 	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
 		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
@@ -94,7 +94,7 @@ type sink struct {
 	seen       map[string]bool // files fresh has returned
 }
 
-func startSink(t *testing.T) *sink {
+func startSink(t testing.TB) *sink {
 	t.Helper()
 	bin := need(t, "smtp-sink")
 	dir := filepath.Join(sharedDir(t, "breeze-smtp-sink-"), "dump")
