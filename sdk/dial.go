@@ -109,6 +109,9 @@ func (h *hostAPIClient) DialTCP(ctx context.Context, address string) (net.Conn, 
 		return nil, fromStatus(ctx, err)
 	}
 	if err := stream.Send(&pb.DialFrame{Address: address, TimeoutMs: timeoutMS}); err != nil {
+		if errors.Is(err, io.EOF) { // the host ended the stream: its status says why
+			_, err = stream.Recv()
+		}
 		cancel()
 		return nil, fromStatus(ctx, err)
 	}
@@ -144,6 +147,9 @@ func (c *streamConn) Read(p []byte) (int, error) {
 	c.rmu.Lock()
 	defer c.rmu.Unlock()
 	for len(c.rbuf) == 0 {
+		if c.closed.Load() {
+			return 0, net.ErrClosed
+		}
 		f, err := c.stream.Recv()
 		if err != nil {
 			return 0, c.err(err)
@@ -185,17 +191,27 @@ func (c *streamConn) err(err error) error {
 	return errors.Join(ErrDeliveryFailed, err)
 }
 
+// Close half-closes the stream, so the host writes out what it has before
+// it ends the connection, and ends the stream after closeGrace at the
+// latest. A Write still under way (blocked on a host that does not read)
+// is cut short instead.
 func (c *streamConn) Close() error {
 	if c.closed.Swap(true) {
 		return nil
 	}
-	c.wmu.Lock()
+	_ = c.SetDeadline(time.Time{})
+	if !c.wmu.TryLock() {
+		c.cancel()
+		return nil
+	}
 	_ = c.stream.CloseSend()
 	c.wmu.Unlock()
-	c.cancel()
-	c.SetDeadline(time.Time{})
+	time.AfterFunc(closeGrace, c.cancel)
 	return nil
 }
+
+// closeGrace is how long a closed connection's stream may take to drain.
+const closeGrace = time.Second
 
 // SetDeadline ends the connection when t passes (zero: never). Read and
 // write deadlines are the same one: a stream cannot time out one direction.

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -46,6 +47,16 @@ func (p *talker) Send(ctx context.Context, n sdk.Notification) (sdk.SendResult, 
 		return sdk.SendResult{Detail: "dial: " + err.Error()}, nil
 	}
 	defer conn.Close()
+	if n.Title == "fire" { // write, close, go: the host still delivers every byte
+		if _, err := io.WriteString(conn, n.Message); err != nil {
+			return sdk.SendResult{Detail: "write: " + err.Error()}, nil
+		}
+		_ = conn.Close()
+		if _, err := conn.Read(make([]byte, 1)); !errors.Is(err, net.ErrClosed) {
+			return sdk.SendResult{Detail: "read after close: " + fmt.Sprint(err)}, nil
+		}
+		return sdk.SendResult{Delivered: true}, nil
+	}
 	if n.Title == "deadline" {
 		_ = conn.SetDeadline(time.Now().Add(200 * time.Millisecond))
 	}
@@ -90,6 +101,25 @@ func TestDialTCPThroughTheHost(t *testing.T) {
 	res, err := ch.Send(ctx, sdk.Notification{Source: echo, Message: msg})
 	if err != nil || !res.Delivered || res.Detail != hex.EncodeToString(sum[:]) {
 		t.Fatalf("echo through the host = %+v, %v", res, err)
+	}
+}
+
+func TestDialTCPCloseDeliversWhatWasWritten(t *testing.T) {
+	got := make(chan int, 1)
+	addr := listen(t, func(c net.Conn) { n, _ := io.Copy(io.Discard, c); got <- int(n) })
+	ch := sdktest.InProcess[sdk.AlertChannel](t, sdk.KindAlertChannel, &talker{}, sdktest.NewFakeHost(nil))
+	msg := strings.Repeat("x", 200<<10)
+	res, err := ch.Send(context.Background(), sdk.Notification{Source: addr, Title: "fire", Message: msg})
+	if err != nil || !res.Delivered {
+		t.Fatalf("Send = %+v, %v", res, err)
+	}
+	select {
+	case n := <-got:
+		if n != len(msg) {
+			t.Fatalf("destination got %d bytes, want %d", n, len(msg))
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the destination's connection was not closed")
 	}
 }
 
