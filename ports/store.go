@@ -39,6 +39,8 @@ type Store interface {
 	AlertStores
 	// Notification routes and the delivery log.
 	NotifyStores
+	// The fleet summary's aggregate reads.
+	FleetStores
 	// Installed plugins, their per-org settings and key-value stores.
 	Plugins() PluginStore
 

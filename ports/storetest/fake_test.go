@@ -41,6 +41,7 @@ type fake struct {
 	ports.RemoteStore
 	ports.AlertStores
 	ports.NotifyStores
+	ports.FleetStores
 	db   *fakeDB
 	inTx bool
 }

@@ -1,0 +1,166 @@
+package sqlite
+
+import (
+	"context"
+	"strings"
+
+	"github.com/breeze-rmm/breeze/core/domain"
+	"github.com/breeze-rmm/breeze/ports"
+)
+
+// Fleet answers the fleet summary (see ports.FleetStore).
+func (s *Store) Fleet() ports.FleetStore { return fleetStore{s} }
+
+type fleetStore struct{ s *Store }
+
+var _ ports.FleetStore = fleetStore{}
+
+// maxFleetRows bounds a top-N list whatever limit the caller asks for.
+const maxFleetRows = 100
+
+func fleetLimit(n int) int {
+	if n <= 0 {
+		return 10
+	}
+	return min(n, maxFleetRows)
+}
+
+// unresolvedAlert is written exactly as the partial indexes' predicate, so
+// the planner may read the few unresolved alerts through one of them.
+const unresolvedAlert = "a.state <> 'resolved'"
+
+// severityRank orders severities in SQL as domain.SeverityRank does.
+const severityRank = "CASE a.severity WHEN 'critical' THEN 3 WHEN 'warning' THEN 2 ELSE 1 END"
+
+// scopedOn is a scope applied to the columns of one table alias.
+type scopedOn struct {
+	prefix string
+	s      domain.Scope
+}
+
+// fleetConds is the WHERE of a summary query: conds, then each scope, then
+// the org and site filters on the columns of prefix. Placeholders are
+// positional, so args follow the text's order.
+func fleetConds(conds []string, f ports.FleetFilter, prefix string, scopes ...scopedOn) (string, []any) {
+	var args []any
+	for _, sc := range scopes {
+		conds = append(conds, tenantScope.where(sc.s, sc.prefix, &args))
+	}
+	if f.OrgID != "" {
+		conds, args = append(conds, prefix+"org_id = ?"), append(args, f.OrgID)
+	}
+	if f.SiteID != "" {
+		conds, args = append(conds, prefix+"site_id = ?"), append(args, f.SiteID)
+	}
+	return strings.Join(conds, " AND "), args
+}
+
+func (fs fleetStore) DeviceCounts(ctx context.Context, s domain.Scope, f ports.FleetFilter) (domain.DeviceCounts, error) {
+	where, args := fleetConds(nil, f, "", scopedOn{"", s})
+	var c domain.DeviceCounts
+	rows, err := queryList(ctx, fs.s.read(ctx), "SELECT status, count(*) FROM devices WHERE "+where+" GROUP BY status", args,
+		scanCount)
+	if err != nil {
+		return c, failure{op: "count devices"}.wrap(err)
+	}
+	for _, r := range rows {
+		switch domain.DeviceStatus(r.key) {
+		case domain.DeviceOnline:
+			c.Online = r.n
+		case domain.DeviceOffline:
+			c.Offline = r.n
+		case domain.DevicePending:
+			c.Pending = r.n
+		case domain.DeviceDecommissioned:
+			c.Decommissioned = r.n
+		}
+	}
+	return c, nil
+}
+
+type keyCount struct {
+	key string
+	n   int
+}
+
+func scanCount(r rowScanner) (keyCount, error) {
+	var kc keyCount
+	return kc, r.Scan(&kc.key, &kc.n)
+}
+
+func (fs fleetStore) AlertCounts(ctx context.Context, s domain.Scope, f ports.FleetFilter) (domain.SeverityCounts, error) {
+	where, args := fleetConds([]string{unresolvedAlert}, f, "a.", scopedOn{"a.", s})
+	var c domain.SeverityCounts
+	rows, err := queryList(ctx, fs.s.read(ctx), "SELECT a.severity, count(*) FROM alerts a WHERE "+where+" GROUP BY a.severity",
+		args, scanCount)
+	if err != nil {
+		return c, failure{op: "count alerts"}.wrap(err)
+	}
+	for _, r := range rows {
+		switch domain.Severity(r.key) {
+		case domain.SeverityInfo:
+			c.Info = r.n
+		case domain.SeverityWarning:
+			c.Warning = r.n
+		case domain.SeverityCritical:
+			c.Critical = r.n
+		}
+	}
+	return c, nil
+}
+
+func (fs fleetStore) NeedingAttention(ctx context.Context, as, ds domain.Scope, f ports.FleetFilter, limit int) ([]domain.AttentionDevice, error) {
+	where, args := fleetConds([]string{unresolvedAlert}, f, "a.", scopedOn{"a.", as}, scopedOn{"d.", ds})
+	// Rank the devices on the grouped alerts, keep the top N, then name them.
+	q := `WITH worst AS (
+		SELECT a.device_id, d.hostname, max(` + severityRank + `) AS rank, count(*) AS n, max(a.opened_at) AS latest
+		FROM alerts a JOIN devices d ON d.id = a.device_id
+		WHERE ` + where + `
+		GROUP BY a.device_id, d.hostname
+		ORDER BY rank DESC, n DESC, d.hostname, a.device_id
+		LIMIT ?)
+	SELECT w.device_id, w.hostname, d.status, d.partner_id, d.org_id, o.name, d.site_id, s.name, w.rank, w.n, w.latest
+	FROM worst w JOIN devices d ON d.id = w.device_id
+		JOIN organizations o ON o.id = d.org_id JOIN sites s ON s.id = d.site_id
+	ORDER BY w.rank DESC, w.n DESC, w.hostname, w.device_id`
+	out, err := queryList(ctx, fs.s.read(ctx), q, append(args, fleetLimit(limit)), func(r rowScanner) (domain.AttentionDevice, error) {
+		var v domain.AttentionDevice
+		var rank int
+		var latest int64
+		err := r.Scan(&v.DeviceID, &v.Hostname, &v.Status, &v.PartnerID, &v.OrgID, &v.OrgName, &v.SiteID, &v.SiteName,
+			&rank, &v.Alerts, &latest)
+		v.Worst, v.LatestAt = domain.SeverityOfRank(rank), fromMicros(latest)
+		return v, err
+	})
+	if err != nil {
+		return nil, failure{op: "list devices needing attention"}.wrap(err)
+	}
+	if out == nil {
+		out = []domain.AttentionDevice{}
+	}
+	return out, nil
+}
+
+func (fs fleetStore) RecentActivity(ctx context.Context, as, ds domain.Scope, f ports.FleetFilter, limit int) ([]domain.AlertActivity, error) {
+	where, args := fleetConds(nil, f, "a.", scopedOn{"a.", as}, scopedOn{"d.", ds})
+	q := `SELECT t.alert_id, a.device_id, d.hostname, a.org_id, a.severity, a.kind, a.message, t.from_state, t.to_state,
+			t.actor, t.at
+		FROM alert_transitions t JOIN alerts a ON a.id = t.alert_id JOIN devices d ON d.id = a.device_id
+		WHERE ` + where + `
+		ORDER BY t.id DESC LIMIT ?`
+	out, err := queryList(ctx, fs.s.read(ctx), q, append(args, fleetLimit(limit)), func(r rowScanner) (domain.AlertActivity, error) {
+		var v domain.AlertActivity
+		var at int64
+		err := r.Scan(&v.AlertID, &v.DeviceID, &v.Hostname, &v.OrgID, &v.Severity, &v.Kind, &v.Message, &v.From, &v.To,
+			&v.Actor, &at)
+		v.At = fromMicros(at)
+		return v, err
+	})
+	if err != nil {
+		return nil, failure{op: "list recent alert activity"}.wrap(err)
+	}
+	if out == nil {
+		out = []domain.AlertActivity{}
+	}
+	return out, nil
+}
