@@ -139,6 +139,9 @@ func Run(ctx context.Context, d Deps) error {
 	rw.Register(srv, cfg, id, secure)
 	pl.Register(srv)
 	nt.Register(srv)
+	if err := RegisterFleet(srv, st); err != nil {
+		return fmt.Errorf("build fleet summary: %w", err)
+	}
 	if err := srv.VerifyRoutes(); err != nil {
 		return fmt.Errorf("routes: %w", err)
 	}
