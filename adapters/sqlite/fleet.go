@@ -88,8 +88,12 @@ func scanCount(r rowScanner) (keyCount, error) {
 	return kc, r.Scan(&kc.key, &kc.n)
 }
 
+// The alert reads below disable the scope columns' indexes ("+a.") so the
+// planner, which has no statistics here, reads the few unresolved alerts
+// through the partial index rather than the scope's whole alert history.
+
 func (fs fleetStore) AlertCounts(ctx context.Context, s domain.Scope, f ports.FleetFilter) (domain.SeverityCounts, error) {
-	where, args := fleetConds([]string{unresolvedAlert}, f, "a.", scopedOn{"a.", s})
+	where, args := fleetConds([]string{unresolvedAlert}, f, "+a.", scopedOn{"+a.", s})
 	var c domain.SeverityCounts
 	rows, err := queryList(ctx, fs.s.read(ctx), "SELECT a.severity, count(*) FROM alerts a WHERE "+where+" GROUP BY a.severity",
 		args, scanCount)
@@ -110,14 +114,17 @@ func (fs fleetStore) AlertCounts(ctx context.Context, s domain.Scope, f ports.Fl
 }
 
 func (fs fleetStore) NeedingAttention(ctx context.Context, as, ds domain.Scope, f ports.FleetFilter, limit int) ([]domain.AttentionDevice, error) {
-	where, args := fleetConds([]string{unresolvedAlert}, f, "a.", scopedOn{"a.", as}, scopedOn{"d.", ds})
-	// Rank the devices on the grouped alerts, keep the top N, then name them.
+	where, args := fleetConds([]string{unresolvedAlert}, f, "+a.", scopedOn{"+a.", as}, scopedOn{"+d.", ds})
+	// Rank the devices on the grouped alerts, keep the top N, then name
+	// them. CROSS JOIN keeps alerts the outer loop, and grouping on d.id
+	// keeps the planner off alerts_device_idx (every alert ever), so it
+	// reads the unresolved ones only (see AlertCounts).
 	q := `WITH worst AS (
-		SELECT a.device_id, d.hostname, max(` + severityRank + `) AS rank, count(*) AS n, max(a.opened_at) AS latest
-		FROM alerts a JOIN devices d ON d.id = a.device_id
-		WHERE ` + where + `
-		GROUP BY a.device_id, d.hostname
-		ORDER BY rank DESC, n DESC, d.hostname, a.device_id
+		SELECT d.id AS device_id, d.hostname, max(` + severityRank + `) AS rank, count(*) AS n, max(a.opened_at) AS latest
+		FROM alerts a CROSS JOIN devices d
+		WHERE d.id = a.device_id AND ` + where + `
+		GROUP BY d.id, d.hostname
+		ORDER BY rank DESC, n DESC, d.hostname, d.id
 		LIMIT ?)
 	SELECT w.device_id, w.hostname, d.status, d.partner_id, d.org_id, o.name, d.site_id, s.name, w.rank, w.n, w.latest
 	FROM worst w JOIN devices d ON d.id = w.device_id
@@ -143,9 +150,16 @@ func (fs fleetStore) NeedingAttention(ctx context.Context, as, ds domain.Scope, 
 
 func (fs fleetStore) RecentActivity(ctx context.Context, as, ds domain.Scope, f ports.FleetFilter, limit int) ([]domain.AlertActivity, error) {
 	where, args := fleetConds(nil, f, "a.", scopedOn{"a.", as}, scopedOn{"d.", ds})
+	// A global or partner-wide caller sees most of the log: walk it from
+	// the newest entry and stop at the limit. A narrower one may own few of
+	// its entries: start from its alerts (an org or site index) instead.
+	from := "alert_transitions t JOIN alerts a ON a.id = t.alert_id JOIN devices d ON d.id = a.device_id"
+	if wide(as) {
+		from = "alert_transitions t CROSS JOIN alerts a ON a.id = t.alert_id CROSS JOIN devices d ON d.id = a.device_id"
+	}
 	q := `SELECT t.alert_id, a.device_id, d.hostname, a.org_id, a.severity, a.kind, a.message, t.from_state, t.to_state,
 			t.actor, t.at
-		FROM alert_transitions t JOIN alerts a ON a.id = t.alert_id JOIN devices d ON d.id = a.device_id
+		FROM ` + from + `
 		WHERE ` + where + `
 		ORDER BY t.id DESC LIMIT ?`
 	out, err := queryList(ctx, fs.s.read(ctx), q, append(args, fleetLimit(limit)), func(r rowScanner) (domain.AlertActivity, error) {
@@ -164,3 +178,6 @@ func (fs fleetStore) RecentActivity(ctx context.Context, as, ds domain.Scope, f 
 	}
 	return out, nil
 }
+
+// wide reports whether s reaches a whole partner (or everything).
+func wide(s domain.Scope) bool { return s.Global || len(validIDs(s.PartnerIDs)) > 0 }

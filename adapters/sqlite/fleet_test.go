@@ -10,3 +10,8 @@ import (
 func TestFleetConformance(t *testing.T) {
 	storetest.RunFleet(t, newConformanceStore)
 }
+
+// BenchmarkFleet measures the fleet summary's reads on a seeded fleet.
+func BenchmarkFleet(b *testing.B) {
+	storetest.RunFleetBenchmarks(b, newConformanceStore, nil)
+}
