@@ -197,6 +197,10 @@ FROM n, (SELECT * FROM devices ORDER BY last_seen_at IS NULL LIMIT 1) d;`
     await page.getByLabel('Email').fill(breeze.creds.email)
     await page.getByLabel('Password').fill(breeze.creds.password)
     await page.getByRole('button', { name: 'Sign in' }).click()
+    // The landing page is the fleet overview; the device list is one click away.
+    await page.getByRole('heading', { name: 'Fleet overview' }).waitFor()
+    await page.screenshot({ path: join(ART, 'home.png') })
+    await page.getByRole('link', { name: 'Devices', exact: true }).click()
     await page.getByRole('heading', { name: 'Devices' }).waitFor()
   })
 

@@ -25,6 +25,9 @@ const PluginPage = lazy(() => import('./plugins/PluginPage'))
 const AlertsPage = lazy(() => import('./alerts/AlertsPage'))
 const AlertDetailPage = lazy(() => import('./alerts/AlertDetailPage'))
 const AlertRulesPage = lazy(() => import('./alerts/AlertRulesPage'))
+const HomePage = lazy(() => import('./home/HomePage'))
+const NotificationRoutesPage = lazy(() => import('./notify/NotificationRoutesPage'))
+const DeadLettersPage = lazy(() => import('./notify/DeadLettersPage'))
 
 export function makeQueryClient(): QueryClient {
   return new QueryClient({
@@ -48,11 +51,14 @@ export function AppRoutes() {
           <Route path="/enroll-totp" element={<TotpEnrollPage />} />
           <Route element={<AppLayout />}>
             <Route index element={<Home />} />
+            <Route path="home" element={<HomePage />} />
             <Route path="devices" element={<DeviceListPage />} />
             <Route path="devices/:id" element={<DevicePage />} />
             <Route path="alerts" element={<AlertsPage />} />
             <Route path="alerts/:id" element={<AlertDetailPage />} />
             <Route path="alert-rules" element={<AlertRulesPage />} />
+            <Route path="notifications" element={<NotificationRoutesPage />} />
+            <Route path="notifications/dead-letters" element={<DeadLettersPage />} />
             <Route path="scripts" element={<ScriptListPage />} />
             <Route path="scripts/new" element={<ScriptEditorPage />} />
             <Route path="scripts/:id" element={<ScriptEditorPage />} />

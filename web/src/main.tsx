@@ -7,6 +7,7 @@ import './styles/base.css'
 import './styles/components.css'
 import './styles/remote.css'
 import './styles/plugins.css'
+import './styles/home.css'
 
 applyTheme(loadTheme())
 

@@ -8,9 +8,11 @@ export interface NavItem {
 
 /** The sections of the dashboard, each shown to callers holding its permission. */
 export const NAV: NavItem[] = [
+  { to: '/home', label: 'Overview', perm: P.devicesRead },
   { to: '/devices', label: 'Devices', perm: P.devicesRead },
   { to: '/alerts', label: 'Alerts', perm: P.alertsRead },
   { to: '/alert-rules', label: 'Alert rules', perm: P.alertsWrite },
+  { to: '/notifications', label: 'Notifications', perm: P.alertsRead },
   { to: '/scripts', label: 'Scripts', perm: P.scriptsRead },
   { to: '/enrollment-keys', label: 'Enrollment keys', perm: P.enrollWrite },
   { to: '/users', label: 'Users', perm: P.usersRead },

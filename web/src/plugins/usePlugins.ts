@@ -14,10 +14,11 @@ export const pluginKeys = {
 
 const path = (id: string) => `/plugins/${encodeURIComponent(id)}`
 
-export function usePlugins() {
+export function usePlugins(enabled = true) {
   return useQuery({
     queryKey: pluginKeys.list(),
     queryFn: ({ signal }) => api.get<{ items: Plugin[] }>('/plugins', undefined, signal).then((r) => r.items ?? []),
+    enabled,
   })
 }
 
