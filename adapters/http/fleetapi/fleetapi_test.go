@@ -174,3 +174,21 @@ func TestSummaryRefusesBadRequests(t *testing.T) {
 		t.Errorf("empty lists must be [] not null: %+v", s)
 	}
 }
+
+func TestSummaryIsDocumented(t *testing.T) {
+	ts := newServer(t, false)
+	rec := ts.Request(t, http.MethodGet, "/api/v1/openapi.json", "", nil, nil)
+	var doc struct {
+		Paths map[string]map[string]struct {
+			OperationID string `json:"operationId"`
+			Permission  string `json:"x-breeze-permission"`
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	op := doc.Paths["/api/v1/fleet/summary"]["get"]
+	if op.OperationID != "fleet.summary" || op.Permission != "devices:read" {
+		t.Fatalf("openapi.json documents the summary as %+v", op)
+	}
+}
