@@ -11,6 +11,7 @@ import (
 type AlertStores interface {
 	AlertRules() AlertRuleStore
 	Alerts() AlertStore
+	AlertDefaults() AlertDefaultsStore
 }
 
 // AlertRuleFilter narrows a rule list. Empty fields do not filter.

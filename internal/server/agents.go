@@ -51,6 +51,8 @@ type AgentLinks struct {
 	Plugins agents.PluginOffers
 	// Monitor judges accepted heartbeats (the alert evaluator); nil: none.
 	Monitor agents.SampleObserver
+	// Reports hears stored inventory and plugin states (alerting); nil: none.
+	Reports agents.ReportObserver
 }
 
 // NewHub builds the hub of this node's agent links. The relay and the
@@ -78,7 +80,7 @@ func BuildAgents(cfg *config.Config, log hclog.Logger, st ports.Store, limiter p
 		events = agents.LogEvents{Logger: log}
 	}
 	if a.Service, err = agents.New(agents.Deps{
-		Store: st, Limiter: limiter, Clock: clock, Samples: a.Batch, Links: a.Hub, Events: events, Plugins: l.Plugins, Monitor: l.Monitor, Logger: log,
+		Store: st, Limiter: limiter, Clock: clock, Samples: a.Batch, Links: a.Hub, Events: events, Plugins: l.Plugins, Monitor: l.Monitor, Reports: l.Reports, Logger: log,
 		HeartbeatInterval: cfg.AgentHeartbeat, Retention: TelemetryRetention,
 	}); err != nil {
 		return nil, err

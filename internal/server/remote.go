@@ -70,7 +70,9 @@ type Remote struct {
 // takes the agents' remote-work frames (mounted with the hub), tickets,
 // the terminal broker and file transfers; sign-outs end what they opened
 // on every node.
-func BuildRemote(cfg *config.Config, st ports.Store, id *Identity, hub *agentws.Hub, log hclog.Logger) (_ *Remote, err error) {
+//
+// monitor hears every finished command (alerting's intake; nil: nobody).
+func BuildRemote(cfg *config.Config, st ports.Store, id *Identity, hub *agentws.Hub, monitor commands.RunObserver, log hclog.Logger) (_ *Remote, err error) {
 	log = log.Named("remote")
 	r := &Remote{NodeID: nodeID(), log: log}
 	defer func() {
@@ -94,7 +96,7 @@ func BuildRemote(cfg *config.Config, st ports.Store, id *Identity, hub *agentws.
 		return nil, err
 	}
 	if r.Commands, err = commands.New(commands.Deps{Store: st, Sender: r.Relay, Queue: r.Queue, Events: r.Events,
-		Runs: progress, Sealer: r.Secrets, Logger: log.Named("commands")}); err != nil {
+		Runs: progress, Monitor: monitor, Sealer: r.Secrets, Logger: log.Named("commands")}); err != nil {
 		return nil, err
 	}
 	if r.Scripts, err = scripts.New(scripts.Deps{Store: st, Commands: r.Commands, Queue: r.Queue, Events: r.Events,

@@ -21,6 +21,7 @@ import (
 	httpapi "github.com/breeze-rmm/breeze/adapters/http"
 	"github.com/breeze-rmm/breeze/adapters/http/api"
 	"github.com/breeze-rmm/breeze/core/app/agents"
+	"github.com/breeze-rmm/breeze/core/app/alerts"
 	"github.com/breeze-rmm/breeze/internal/config"
 	"github.com/breeze-rmm/breeze/web"
 )
@@ -93,7 +94,10 @@ func Run(ctx context.Context, d Deps) error {
 	if err != nil {
 		return fmt.Errorf("build agent hub: %w", err)
 	}
-	rw, err := BuildRemote(cfg, st, id, hub, log)
+	// Alerting's report intake exists before remote work, which reports
+	// finished commands to it.
+	intake := alerts.NewIntake(alerts.DefaultQueue)
+	rw, err := BuildRemote(cfg, st, id, hub, intake, log)
 	if err != nil {
 		return fmt.Errorf("build remote work: %w", err)
 	}
@@ -105,19 +109,19 @@ func Run(ctx context.Context, d Deps) error {
 	if err != nil {
 		return fmt.Errorf("build notifications: %w", err)
 	}
-	al, err := BuildAlerts(st, rw, nt, log)
+	al, err := BuildAlerts(st, rw, nt, intake, log)
 	if err != nil {
 		return fmt.Errorf("build alerts: %w", err)
 	}
 	ag, err := BuildAgents(cfg, log, st, id.Limiter, reg, AgentLinks{
 		Hub: hub, Events: rw.DeviceEvents(agents.LogEvents{Logger: log.Named("agents")}), Plugins: pl.Service,
-		Monitor: al.Service})
+		Monitor: al.Service, Reports: intake})
 	if err != nil {
 		return fmt.Errorf("build agent side: %w", err)
 	}
 	// Devices whose node died go offline after one interval, not three.
 	ag.Sweeper.WatchHolders(rw.Relay)
-	ten, err := BuildTenancy(st)
+	ten, err := BuildTenancy(st, al.Service)
 	if err != nil {
 		return fmt.Errorf("build tenancy: %w", err)
 	}
@@ -171,6 +175,13 @@ func Run(ctx context.Context, d Deps) error {
 	defer rw.Stop()
 	pl.Start(actx)
 	defer pl.Stop()
+	// Orgs made before the default alert rules existed (the demo's too)
+	// get them once; the store's claim keeps it once across nodes.
+	if n, err := al.Service.SeedExisting(ctx); err != nil {
+		log.Warn("default alert rules not created for every org; the next start retries", "error", err)
+	} else if n > 0 {
+		log.Info("default alert rules created", "orgs", n)
+	}
 	al.Start(actx)
 	defer al.Stop()
 	if cfg.RedisURL == "" {

@@ -12,9 +12,10 @@ type Tenancy struct {
 	AuditLog *audit.Log
 }
 
-// BuildTenancy builds the tenancy service and the audit-log reader over st.
-func BuildTenancy(st ports.Store) (*Tenancy, error) {
-	svc, err := tenancy.New(tenancy.Deps{Store: st})
+// BuildTenancy builds the tenancy service and the audit-log reader over st;
+// seeder gives each new organization its defaults (nil: none).
+func BuildTenancy(st ports.Store, seeder tenancy.OrgSeeder) (*Tenancy, error) {
+	svc, err := tenancy.New(tenancy.Deps{Store: st, Seeder: seeder})
 	if err != nil {
 		return nil, err
 	}

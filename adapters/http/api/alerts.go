@@ -31,6 +31,7 @@ func (h *handlers) alertRoutes(r *registrar) {
 	r.add(http.MethodPost, "/alert-rules", manage, "alert-rules.create", alerts.ResourceRule, httpapi.Doc{
 		Summary: "Create an alert rule", Tag: tag, Request: AlertRuleRequest{}, Response: AlertRule{}, Status: http.StatusCreated,
 	}, createOne("/alert-rules", h.createRule, ruleOut))
+	h.alertTemplateRoutes(r)
 	r.add(http.MethodGet, "/alert-rules/:id", read, "alert-rules.get", alerts.ResourceRule, httpapi.Doc{
 		Summary: "Get an alert rule", Tag: tag, Response: AlertRule{},
 	}, getOne(a.GetRule, ruleOut))

@@ -17,7 +17,7 @@ type AlertRule struct {
 	Description      string          `json:"description"`
 	Enabled          bool            `json:"enabled"`
 	Severity         string          `json:"severity" doc:"info, warning or critical."`
-	Kind             string          `json:"kind" doc:"metric_threshold or device_offline."`
+	Kind             string          `json:"kind" doc:"metric_threshold, device_offline, inventory_fact, command_failed or plugin_failed (core/app/alerts/conditions)."`
 	Params           json.RawMessage `json:"params"`
 	ScopeKind        string          `json:"scopeKind" doc:"partner, org, site, group or devices."`
 	ScopeIDs         []string        `json:"scopeIds"`

@@ -59,7 +59,13 @@ func (s *Service) Inventory(ctx context.Context, deviceID string, inv protocol.I
 	if err != nil {
 		return fmt.Errorf("encode inventory: %w", err)
 	}
-	return s.d.Store.Inventory().Put(ctx, &domain.DeviceInventory{DeviceID: deviceID, UpdatedAt: now.UTC(), Document: string(raw)})
+	if err := s.d.Store.Inventory().Put(ctx, &domain.DeviceInventory{DeviceID: deviceID, UpdatedAt: now.UTC(), Document: string(raw)}); err != nil {
+		return err
+	}
+	if s.d.Reports != nil {
+		s.d.Reports.InventoryStored(ctx, deviceID, now.UTC(), &doc)
+	}
+	return nil
 }
 
 func checkInventory(inv *protocol.Inventory) error {

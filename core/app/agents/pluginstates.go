@@ -31,8 +31,12 @@ func (s *Service) PluginStates(ctx context.Context, deviceID string, states []pr
 		out = append(out, domain.PluginRunState{PluginID: clipText(st.ID, maxPluginText),
 			Version: clipText(st.Version, maxPluginText), State: st.State, Error: clipText(st.Error, maxPluginError)})
 	}
-	if err := s.d.Store.Inventory().PutPluginStates(ctx, deviceID, out, s.d.Clock.Now()); err != nil {
+	now := s.d.Clock.Now()
+	if err := s.d.Store.Inventory().PutPluginStates(ctx, deviceID, out, now); err != nil {
 		return fmt.Errorf("store plugin states: %w", err)
+	}
+	if s.d.Reports != nil {
+		s.d.Reports.PluginStatesStored(ctx, deviceID, now.UTC(), out)
 	}
 	return nil
 }

@@ -42,6 +42,15 @@ type SampleObserver interface {
 	Observe(ctx context.Context, deviceID string, at time.Time, hb *protocol.Heartbeat)
 }
 
+// ReportObserver hears reports once stored (alerting's event conditions:
+// inventory facts, failed plugins). Like Observe it must not block nor
+// touch the store; the report is the observer's to keep (never changed
+// after the call).
+type ReportObserver interface {
+	InventoryStored(ctx context.Context, deviceID string, at time.Time, doc *protocol.Inventory)
+	PluginStatesStored(ctx context.Context, deviceID string, at time.Time, states []domain.PluginRunState)
+}
+
 // Defaults.
 const (
 	DefaultHeartbeatInterval = 60 * time.Second
@@ -70,6 +79,9 @@ type Deps struct {
 	Plugins PluginOffers
 	// Monitor judges every accepted heartbeat (alerting); nil: none.
 	Monitor SampleObserver
+	// Reports hears stored inventory and plugin-state reports
+	// (alerting's event conditions); nil: none.
+	Reports ReportObserver
 	Logger  ports.Logger
 
 	// HeartbeatInterval is what agents are told (default 60 s).

@@ -17,6 +17,7 @@ type compiled struct {
 	rule    *domain.AlertRule
 	sampled conditions.Sampled
 	offline conditions.Offline
+	event   conditions.Evented
 	scope   map[string]bool
 	exclude map[string]bool
 }
@@ -48,10 +49,13 @@ func (c *compiled) covers(deviceID string, p placement) bool {
 type ruleSet struct {
 	gen       uint64
 	byPartner map[string][]*compiled
+	// hears marks the event kinds some rule judges (reports of other
+	// kinds are skipped without a store read).
+	hears map[conditions.EventKind]bool
 }
 
 func compile(gen uint64, rules []*domain.AlertRule) (*ruleSet, []error) {
-	rs := &ruleSet{gen: gen, byPartner: map[string][]*compiled{}}
+	rs := &ruleSet{gen: gen, byPartner: map[string][]*compiled{}, hears: map[conditions.EventKind]bool{}}
 	var errs []error
 	for _, r := range rules {
 		cond, _, err := conditions.Compile(r.Kind, r.Params)
@@ -62,6 +66,9 @@ func compile(gen uint64, rules []*domain.AlertRule) (*ruleSet, []error) {
 		c := &compiled{rule: r, scope: set(r.ScopeIDs), exclude: set(r.ExcludeDeviceIDs)}
 		c.sampled, _ = cond.(conditions.Sampled)
 		c.offline, _ = cond.(conditions.Offline)
+		if c.event, _ = cond.(conditions.Evented); c.event != nil {
+			rs.hears[c.event.Hears()] = true
+		}
 		rs.byPartner[r.PartnerID] = append(rs.byPartner[r.PartnerID], c)
 	}
 	return rs, errs
@@ -158,7 +165,7 @@ func newEvaluator(queue int) *Evaluator {
 	for i := range e.shards {
 		e.shards[i].devices = map[string]*deviceState{}
 	}
-	e.rules.Store(&ruleSet{byPartner: map[string][]*compiled{}})
+	e.rules.Store(&ruleSet{byPartner: map[string][]*compiled{}, hears: map[conditions.EventKind]bool{}})
 	return e
 }
 

@@ -2,9 +2,12 @@
 // applied to a scope with exclusions), the alert lifecycle (open →
 // acknowledged → resolved, every transition kept with its actor) and the
 // evaluation: compiled rules judge each heartbeat with per-device windows
-// in memory (Evaluator), and a sweep judges device_offline. Transitions
-// go through the store's insert-if-no-unresolved-alert, so several nodes
-// never open the same alert twice.
+// in memory (Evaluator), the reports event conditions hear (inventory,
+// plugin states, finished commands) arrive through the Intake and are
+// judged by the evaluation job, and a sweep judges device_offline and the
+// auto-resolve periods. Transitions go through the store's
+// insert-if-no-unresolved-alert, so several nodes never open the same
+// alert twice. New orgs get the default rules (Templates).
 package alerts
 
 import (
@@ -64,6 +67,9 @@ type Deps struct {
 	Notify interface {
 		AlertTransitioned(ctx context.Context, a *domain.Alert)
 	}
+	// Intake receives the reports event conditions judge; nil: one is
+	// made (Service.Intake), sized QueueSize.
+	Intake *Intake
 }
 
 // Service implements the alert use cases and runs the evaluation.
@@ -100,8 +106,14 @@ func New(d Deps) (*Service, error) {
 	if d.QueueSize <= 0 {
 		d.QueueSize = DefaultQueue
 	}
+	if d.Intake == nil {
+		d.Intake = NewIntake(d.QueueSize)
+	}
 	return &Service{d: d, ev: newEvaluator(d.QueueSize)}, nil
 }
+
+// Intake is the report hook (agents.Deps.Reports, commands.Deps.Monitor).
+func (s *Service) Intake() *Intake { return s.d.Intake }
 
 // Evaluator is the heartbeat hook (agents.Deps.Monitor).
 func (s *Service) Evaluator() *Evaluator { return s.ev }
@@ -171,6 +183,8 @@ func (s *Service) Run(ctx context.Context) {
 			s.warmUp(ctx, id)
 		case t := <-s.ev.out:
 			s.persist(ctx, t)
+		case ev := <-s.d.Intake.c:
+			s.judge(ctx, &ev)
 		case _, ok := <-w.rulesC():
 			if !ok {
 				w.ended(&w.rules)
@@ -208,6 +222,8 @@ func (s *Service) Flush(ctx context.Context) {
 			s.warmUp(ctx, id)
 		case t := <-s.ev.out:
 			s.persist(ctx, t)
+		case ev := <-s.d.Intake.c:
+			s.judge(ctx, &ev)
 		default:
 			return
 		}
@@ -235,10 +251,15 @@ func (s *Service) warmUp(ctx context.Context, deviceID string) {
 	s.ev.install(deviceID, placement{d.PartnerID, d.OrgID, d.SiteID, d.GroupID}, open)
 }
 
-// persist writes one transition; a store failure is retried a few times,
-// then left to the next reconcile.
+// persist writes one queued transition of a window; a store failure is
+// retried a few times, then left to the next reconcile.
 func (s *Service) persist(ctx context.Context, t transition) {
 	defer s.ev.applied.Store(t.seq)
+	s.store(ctx, t)
+}
+
+// store writes one transition, retrying a store failure a few times.
+func (s *Service) store(ctx context.Context, t transition) {
 	for attempt := range 3 {
 		err := s.apply(ctx, t)
 		if err == nil || errors.Is(err, domain.ErrNotFound) {
@@ -267,6 +288,11 @@ func (s *Service) apply(ctx context.Context, t transition) error {
 
 // resolveSystem resolves the unresolved alert of (rule, device), if any.
 func (s *Service) resolveSystem(ctx context.Context, ruleID, deviceID string, at time.Time) error {
+	return s.resolveNote(ctx, ruleID, deviceID, at, "condition cleared")
+}
+
+// resolveNote is resolveSystem with the history's note.
+func (s *Service) resolveNote(ctx context.Context, ruleID, deviceID string, at time.Time, note string) error {
 	open, err := s.d.Store.Alerts().Unresolved(ctx, deviceID, "", domain.MaxPageSize)
 	if err != nil {
 		return err
@@ -276,7 +302,7 @@ func (s *Service) resolveSystem(ctx context.Context, ruleID, deviceID string, at
 			continue
 		}
 		out, err := s.d.Store.Alerts().Transition(ctx, domain.GlobalScope(), a.ID, domain.Unresolved,
-			domain.AlertUpdate{To: domain.AlertResolved, Actor: domain.AlertActorSystem, Note: "condition cleared", At: at})
+			domain.AlertUpdate{To: domain.AlertResolved, Actor: domain.AlertActorSystem, Note: note, At: at})
 		if errors.Is(err, domain.ErrConflict) {
 			return nil // resolved meanwhile (by hand or another node)
 		}

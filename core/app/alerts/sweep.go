@@ -11,7 +11,8 @@ import (
 // kindOffline is the condition kind the sweep judges.
 const kindOffline = "device_offline"
 
-// Sweep judges device_offline: an offline device out of contact for a
+// Sweep judges device_offline, then the auto-resolve periods of event
+// rules (expire). device_offline: an offline device out of contact for a
 // rule's minutes gets an alert (the store keeps it to one per rule and
 // device, whichever node sweeps), and an unresolved offline alert whose
 // device is back at two sweeps in a row resolves: a flapping link, back
@@ -71,5 +72,5 @@ func (s *Service) Sweep(ctx context.Context) error {
 		delete(back, a.ID)
 	}
 	s.backAt = back
-	return nil
+	return s.expire(ctx, now, rs)
 }

@@ -25,8 +25,11 @@ func (s *Service) validate(ctx context.Context, p *domain.Principal, r *domain.A
 	if !domain.ValidSeverity(r.Severity) {
 		return domain.Invalidf("severity must be info, warning or critical")
 	}
-	_, norm, err := conditions.Compile(r.Kind, r.Params)
+	cond, norm, err := conditions.Compile(r.Kind, r.Params)
 	if err != nil {
+		return err
+	}
+	if err := s.checkRefs(ctx, r, cond); err != nil {
 		return err
 	}
 	r.Params = norm

@@ -74,6 +74,9 @@ func (s *Service) finished(ctx context.Context, c *domain.Command) {
 	if c.BatchID != "" && s.d.Runs != nil {
 		s.d.Runs.CommandFinished(ctx, c)
 	}
+	if s.d.Monitor != nil {
+		s.d.Monitor.CommandFinished(ctx, c)
+	}
 }
 
 // publish tells browsers about a command's new state (without its output:

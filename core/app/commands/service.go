@@ -70,6 +70,9 @@ type Deps struct {
 	// Runs hears about finished batch commands (scripts.Progress, built
 	// before both services); nil: nobody.
 	Runs RunObserver
+	// Monitor hears every command that reaches a final status (alerting's
+	// command_failed); it must not block. nil: nobody.
+	Monitor RunObserver
 	// Sealer seals secret parameter values in stored payloads (and the
 	// script fan-out's queued task); nil: they are stored as given until
 	// the command ends.

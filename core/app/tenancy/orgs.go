@@ -32,7 +32,13 @@ func (s *Service) CreateOrg(ctx context.Context, p *domain.Principal, o *domain.
 	if o.PartnerID == "" {
 		o.PartnerID = p.PartnerID
 	}
-	return s.orgs().add(ctx, p, o)
+	if err := s.orgs().add(ctx, p, o); err != nil {
+		return err
+	}
+	if s.d.Seeder != nil {
+		s.d.Seeder.OrgCreated(ctx, o)
+	}
+	return nil
 }
 
 // OrgPatch lists what UpdateOrg may change; nil leaves a field alone.

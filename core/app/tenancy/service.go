@@ -33,6 +33,16 @@ type Store interface {
 // Deps are the service's collaborators.
 type Deps struct {
 	Store Store
+	// Seeder gives a new organization its starting configuration (the
+	// default alert rules); nil: none.
+	Seeder OrgSeeder
+}
+
+// OrgSeeder hears each organization created. It reports nothing: the org
+// exists whatever it does (alerts.Service seeds its default rules and
+// retries a failure at the next start).
+type OrgSeeder interface {
+	OrgCreated(ctx context.Context, o *domain.Organization)
 }
 
 // Service implements the tenancy use cases.

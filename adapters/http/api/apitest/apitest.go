@@ -212,10 +212,6 @@ func NewServerWith(t testing.TB, opts Options) *TestServer {
 	if opts.WrapAudit != nil {
 		apiStore = auditWrapped{Store: st, audit: opts.WrapAudit(st.Audit())}
 	}
-	tenancySvc, err := tenancy.New(tenancy.Deps{Store: apiStore})
-	if err != nil {
-		t.Fatalf("apitest: tenancy service: %v", err)
-	}
 	auditLog, err := audit.NewLog(audit.LogDeps{Store: apiStore.Audit()})
 	if err != nil {
 		t.Fatalf("apitest: audit log: %v", err)
@@ -226,8 +222,14 @@ func NewServerWith(t testing.TB, opts Options) *TestServer {
 	if err != nil {
 		t.Fatalf("apitest: alerts service: %v", err)
 	}
-	ag := buildAgents(t, st, limiter, clock, logger, opts.Agents, alertSvc)
-	rw := buildRemote(t, st, ag.hub, clock, logger, opts.Postgres, opts.WrapScriptQueue)
+	// Orgs created through the API get the default alert rules; the
+	// seeded tenants (made on the store) do not.
+	tenancySvc, err := tenancy.New(tenancy.Deps{Store: apiStore, Seeder: alertSvc})
+	if err != nil {
+		t.Fatalf("apitest: tenancy service: %v", err)
+	}
+	ag := buildAgents(t, st, limiter, clock, logger, opts.Agents, alertSvc, alertSvc.Intake())
+	rw := buildRemote(t, st, ag.hub, clock, logger, opts.Postgres, opts.WrapScriptQueue, alertSvc.Intake())
 	ag.sweeper.WatchHolders(rw.Relay)
 	var cmds *commands.Service
 	var scr *scripts.Service

@@ -39,7 +39,7 @@ type RemoteParts struct {
 
 // buildRemote wires remote work like the server does and starts the relay
 // and the queue.
-func buildRemote(t testing.TB, st ports.Store, hub *agentws.Hub, clock *Clock, log hclog.Logger, pg bool, wrapScriptQueue func(ports.Queue) ports.Queue) *RemoteParts {
+func buildRemote(t testing.TB, st ports.Store, hub *agentws.Hub, clock *Clock, log hclog.Logger, pg bool, wrapScriptQueue func(ports.Queue) ports.Queue, monitor commands.RunObserver) *RemoteParts {
 	t.Helper()
 	p := &RemoteParts{
 		Bus:      memory.NewBus(memory.BusOptions{}),
@@ -63,7 +63,7 @@ func buildRemote(t testing.TB, st ports.Store, hub *agentws.Hub, clock *Clock, l
 		t.Fatalf("apitest: run progress: %v", err)
 	}
 	if p.Commands, err = commands.New(commands.Deps{Store: st, Sender: p.Relay, Queue: p.Queue, Events: p.Events, Clock: clock,
-		Runs: progress, Sealer: box, Logger: log}); err != nil {
+		Runs: progress, Monitor: monitor, Sealer: box, Logger: log}); err != nil {
 		t.Fatalf("apitest: commands: %v", err)
 	}
 	scriptQueue := p.Queue

@@ -2,6 +2,12 @@
 // one registered entry: its name and a Compile that decodes and validates
 // its parameters into a Condition. A new kind is a file here, never a case
 // in several switches.
+//
+// A condition is judged in one of three ways: Sampled on every heartbeat
+// (metric_threshold), Offline by the presence sweep (device_offline), or
+// Evented when a report it hears is ingested (inventory_fact on an
+// inventory report, plugin_failed on the agent's plugin states,
+// command_failed on a finished command).
 package conditions
 
 import (
@@ -23,7 +29,7 @@ type Kind struct {
 	Compile func(raw json.RawMessage) (Condition, json.RawMessage, error)
 }
 
-// Condition is a compiled condition: a Sampled or an Offline one.
+// Condition is a compiled condition: a Sampled, an Offline or an Evented one.
 type Condition interface{ condition() }
 
 // Sampled is judged on every heartbeat.
