@@ -46,10 +46,18 @@ const (
 
 // InventoryFields are the inventory fields a rule may compare, by name.
 var InventoryFields = map[string]func(inv *protocol.Inventory) (string, bool){
-	"os.name":          func(inv *protocol.Inventory) (string, bool) { return osField(inv, func(o *protocol.OSInfo) string { return o.Name }) },
-	"os.platform":      func(inv *protocol.Inventory) (string, bool) { return osField(inv, func(o *protocol.OSInfo) string { return o.Platform }) },
-	"os.version":       func(inv *protocol.Inventory) (string, bool) { return osField(inv, func(o *protocol.OSInfo) string { return o.Version }) },
-	"os.kernelVersion": func(inv *protocol.Inventory) (string, bool) { return osField(inv, func(o *protocol.OSInfo) string { return o.KernelVersion }) },
+	"os.name": func(inv *protocol.Inventory) (string, bool) {
+		return osField(inv, func(o *protocol.OSInfo) string { return o.Name })
+	},
+	"os.platform": func(inv *protocol.Inventory) (string, bool) {
+		return osField(inv, func(o *protocol.OSInfo) string { return o.Platform })
+	},
+	"os.version": func(inv *protocol.Inventory) (string, bool) {
+		return osField(inv, func(o *protocol.OSInfo) string { return o.Version })
+	},
+	"os.kernelVersion": func(inv *protocol.Inventory) (string, bool) {
+		return osField(inv, func(o *protocol.OSInfo) string { return o.KernelVersion })
+	},
 	"cpu.model": func(inv *protocol.Inventory) (string, bool) {
 		if inv.CPU == nil {
 			return "", false
