@@ -22,6 +22,7 @@ func RunAlerts(t *testing.T, newStore Factory) {
 		{"OpenOnce", testAlertOpenOnce},
 		{"Lifecycle", testAlertLifecycle},
 		{"Scoping", testAlertScoping},
+		{"Defaults", testAlertDefaults},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) { g.fn(t, newStore(t)) })

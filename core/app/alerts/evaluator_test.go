@@ -173,3 +173,27 @@ func BenchmarkObserve50Rules(b *testing.B) {
 		e.Observe(ctx, tDevice, t0.Add(time.Duration(i)*time.Second), hb)
 	}
 }
+
+// BenchmarkObserve50RulesMixed is BenchmarkObserve50Rules with network
+// and collector plugin metrics among the rules.
+func BenchmarkObserve50RulesMixed(b *testing.B) {
+	metrics := []string{`"cpu"`, `"memory"`, `"disk","mount":"/"`, `"net_rx"`, `"net_tx","interface":"eth0"`,
+		`"plugin","plugin":"breeze.failedunits","pluginMetric":"systemd.failed_units"`, `"load1"`, `"disk"`, `"plugin","plugin":"x","pluginMetric":"absent"`, `"load5"`}
+	var rules []*domain.AlertRule
+	for i := 0; i < 50; i++ {
+		rules = append(rules, cpuRule(fmt.Sprintf("r%02d", i),
+			fmt.Sprintf(`{"metric":%s,"threshold":%d,"durationSeconds":600}`, metrics[i%len(metrics)], 80+i%15)))
+	}
+	e := warmEvaluator(b, rules...)
+	hb := &protocol.Heartbeat{CPUPercent: 42, MemoryTotal: 16 << 30, MemoryUsed: 9 << 30, Load1: 1.5,
+		Disks:         []protocol.DiskUsage{{Mount: "/", Total: 500 << 30, Used: 200 << 30}, {Mount: "/home", Total: 1 << 40, Used: 1 << 39}},
+		Network:       []protocol.NetRate{{Interface: "lo", RxBps: 10, TxBps: 10}, {Interface: "eth0", RxBps: 1000, TxBps: 500}},
+		PluginMetrics: []protocol.PluginMetric{{Plugin: "breeze.failedunits", Name: "systemd.failed_units", Value: 0}, {Plugin: "y", Name: "z", Value: 1}}}
+	ctx := context.Background()
+	t0 := time.Now()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		e.Observe(ctx, tDevice, t0.Add(time.Duration(i)*time.Second), hb)
+	}
+}
