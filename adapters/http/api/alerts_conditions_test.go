@@ -166,7 +166,9 @@ func testAlertRulePreview(t *testing.T, ts *apitest.TestServer) {
 func TestDefaultRulesSeededOnce(t *testing.T) {
 	for _, pg := range []bool{false, true} {
 		name := map[bool]string{false: "sqlite", true: "postgres"}[pg]
-		t.Run(name, func(t *testing.T) { testDefaultRulesSeededOnce(t, apitest.NewServerWith(t, apitest.Options{Postgres: pg})) })
+		t.Run(name, func(t *testing.T) {
+			testDefaultRulesSeededOnce(t, apitest.NewServerWith(t, apitest.Options{Postgres: pg}))
+		})
 	}
 }
 
