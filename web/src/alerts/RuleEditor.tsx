@@ -1,14 +1,27 @@
 import { useState } from 'react'
-import { useQueryClient } from '@tanstack/react-query'
+import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { api, errorMessage } from '../api/client'
+import type { Page } from '../api/types'
 import { UnitPicker, emptyUnit } from '../admin/UnitPicker'
 import { useMe } from '../auth/session'
 import { useGroups, useTenant } from '../tenant/tenant'
 import { Dialog } from '../ui/Dialog'
 import { severityLabel } from './Badges'
-import { COMPARATORS, METRICS, TEMPLATES, emptyForm, formOf, requestOf, validate, type RuleForm } from './ruleForm'
-import { SEVERITIES, type AlertRule, type RuleKind, type Severity } from './types'
+import { ConditionFields } from './ConditionFields'
+import { RulePreview } from './RulePreview'
+import { KINDS, emptyForm, formOf, formOfTemplate, previewOf, requestOf, validate, type RuleForm } from './ruleForm'
+import { SEVERITIES, type AlertRule, type AlertTemplate, type RuleKind, type Severity } from './types'
 import { ruleKeys } from './useAlerts'
+
+/** The ready-made rules (GET /alert-templates), the editor's starting points. */
+function useTemplates(enabled: boolean) {
+  return useQuery({
+    queryKey: ['alert-templates'],
+    queryFn: ({ signal }) => api.get<Page<AlertTemplate>>('/alert-templates', undefined, signal).then((p) => p.items),
+    enabled,
+    staleTime: Infinity,
+  })
+}
 
 /** Creates a rule (from a template or blank) or edits one. */
 export function RuleEditor({ rule, onClose }: { rule?: AlertRule; onClose: () => void }) {
@@ -22,6 +35,9 @@ export function RuleEditor({ rule, onClose }: { rule?: AlertRule; onClose: () =>
   const groups = useGroups(f.unit.level !== 'partner' ? f.unit.orgId || undefined : undefined)
   const eligibleGroups = (groups.data ?? []).filter((g) => f.unit.level !== 'site' || !g.siteId || g.siteId === f.unit.siteId)
   const set = <K extends keyof RuleForm>(k: K, v: RuleForm[K]) => setF((x) => ({ ...x, [k]: v }))
+  const templates = useTemplates(!rule)
+  const formErrors = validate(f)
+  const previewBody = Object.keys(formErrors).length === 0 ? previewOf(f, rule, me?.user.partnerId) : null
 
   const submit = async () => {
     const e = validate(f)
@@ -71,15 +87,15 @@ export function RuleEditor({ rule, onClose }: { rule?: AlertRule; onClose: () =>
           <select
             defaultValue=""
             onChange={(e) => {
-              const t = TEMPLATES.find((x) => x.id === e.target.value)
-              setF((x) => ({ ...emptyForm(x.unit), ...t?.form }))
+              const t = templates.data?.find((x) => x.id === e.target.value)
+              setF((x) => (t ? formOfTemplate(t, x.unit) : emptyForm(x.unit)))
               setErrors({})
             }}
           >
             <option value="">A blank rule</option>
-            {TEMPLATES.map((t) => (
-              <option key={t.id} value={t.id}>
-                {t.label}
+            {(templates.data ?? []).map((t) => (
+              <option key={t.id} value={t.id} title={t.description}>
+                {t.name}
               </option>
             ))}
           </select>
@@ -100,8 +116,11 @@ export function RuleEditor({ rule, onClose }: { rule?: AlertRule; onClose: () =>
         <label className="field">
           <span className="field-label">Condition</span>
           <select value={f.kind} onChange={(e) => set('kind', e.target.value as RuleKind)}>
-            <option value="metric_threshold">Metric threshold</option>
-            <option value="device_offline">Device offline</option>
+            {KINDS.map((k) => (
+              <option key={k.id} value={k.id}>
+                {k.label}
+              </option>
+            ))}
           </select>
         </label>
         <label className="field">
@@ -115,87 +134,7 @@ export function RuleEditor({ rule, onClose }: { rule?: AlertRule; onClose: () =>
           </select>
         </label>
       </div>
-      {f.kind === 'metric_threshold' ? (
-        <fieldset className="fieldset">
-          <legend>Threshold</legend>
-          <div className="field-row">
-            <label className="field">
-              <span className="field-label">Metric</span>
-              <select value={f.metric} onChange={(e) => set('metric', e.target.value)}>
-                {METRICS.map((m) => (
-                  <option key={m.id} value={m.id}>
-                    {m.label}
-                  </option>
-                ))}
-              </select>
-            </label>
-            {f.metric === 'disk' && (
-              <label className="field">
-                <span className="field-label">Mount (empty: the fullest)</span>
-                <input value={f.mount} maxLength={256} placeholder="/" onChange={(e) => set('mount', e.target.value)} />
-              </label>
-            )}
-            <label className="field">
-              <span className="field-label">Comparator</span>
-              <select value={f.comparator} onChange={(e) => set('comparator', e.target.value as RuleForm['comparator'])}>
-                {COMPARATORS.map((c) => (
-                  <option key={c} value={c}>
-                    {c}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <div>
-              <label className="field">
-              <span className="field-label">Threshold</span>
-              <input inputMode="decimal" value={f.threshold} onChange={(e) => set('threshold', e.target.value)} aria-invalid={!!errors.threshold} aria-describedby={errors.threshold ? 'rule-threshold-error' : undefined} />
-              </label>
-              {fieldError('threshold')}
-            </div>
-          </div>
-          <div className="field-row">
-            <div>
-              <label className="field">
-              <span className="field-label">For (seconds)</span>
-              <input
-                inputMode="numeric"
-                value={f.durationSeconds}
-                onChange={(e) => set('durationSeconds', e.target.value)}
-                aria-invalid={!!errors.durationSeconds} aria-describedby={errors.durationSeconds ? 'rule-durationSeconds-error' : undefined}
-              />
-              </label>
-              {fieldError('durationSeconds')}
-            </div>
-            <div>
-              <label className="field">
-              <span className="field-label">Clears at (optional)</span>
-              <input
-                inputMode="decimal"
-                value={f.clearThreshold}
-                placeholder="the threshold"
-                onChange={(e) => set('clearThreshold', e.target.value)}
-                aria-invalid={!!errors.clearThreshold} aria-describedby={errors.clearThreshold ? 'rule-clearThreshold-error' : undefined}
-              />
-              </label>
-              {fieldError('clearThreshold')}
-            </div>
-          </div>
-          <p className="hint">A firing alert resolves once the value is back past “clears at”, so a value hovering at the threshold opens one alert, not fifty.</p>
-        </fieldset>
-      ) : (
-        <div>
-          <label className="field">
-          <span className="field-label">Offline for (minutes)</span>
-          <input
-            inputMode="numeric"
-            value={f.offlineMinutes}
-            onChange={(e) => set('offlineMinutes', e.target.value)}
-            aria-invalid={!!errors.offlineMinutes} aria-describedby={errors.offlineMinutes ? 'rule-offlineMinutes-error' : undefined}
-          />
-          </label>
-          {fieldError('offlineMinutes')}
-        </div>
-      )}
+      <ConditionFields f={f} set={set} errors={errors} />
       {rule ? (
         <p className="hint">
           Owned by {rule.orgId ? 'one organization' : 'the partner'}; the owner of a rule never changes.
@@ -219,6 +158,7 @@ export function RuleEditor({ rule, onClose }: { rule?: AlertRule; onClose: () =>
         </label>
       )}
       {errors.scope && <p className="form-error">{errors.scope}</p>}
+      <RulePreview body={previewBody} />
       <div className="field-row">
         <div>
           <label className="field">

@@ -5,7 +5,7 @@ import { ALL_PERMISSIONS, apiError, json, makeMe, mockApi, sessionRoutes } from 
 import { device } from '../test/devices'
 import { renderApp } from '../test/render'
 import { mockWebSocket } from '../test/ws'
-import type { Alert, AlertRule } from './types'
+import type { Alert, AlertRule, AlertTemplate } from './types'
 
 const XSS = '<img src=x onerror=alert(1)>'
 const ALERT_PERMS = [...ALL_PERMISSIONS, 'alerts:read', 'alerts:acknowledge', 'alerts:write']
@@ -26,11 +26,21 @@ const rule = (over: Partial<AlertRule> = {}): AlertRule => ({
 
 const page = (items: unknown[]) => json({ items, nextCursor: '' })
 
+/** What GET /alert-templates answers (core/app/alerts/templates.go). */
+const TEMPLATES: AlertTemplate[] = [
+  { id: 'offline', name: 'Device offline', description: 'Out of contact for 10 minutes.', severity: 'critical', kind: 'device_offline', params: { minutes: 10 } },
+  { id: 'failed-units', name: 'Failed systemd units', description: 'At least one failed unit.', severity: 'warning', kind: 'inventory_fact',
+    params: { source: 'fact', plugin: 'breeze.failedunits', key: 'systemd.failed_count', op: '>', value: '0' } },
+  { id: 'plugin-failed', name: 'Agent plugin failed', description: 'A plugin is failed.', severity: 'warning', kind: 'plugin_failed', params: {} },
+]
+
 function routes(over: Record<string, Parameters<typeof mockApi>[0][string]> = {}, perms = ALERT_PERMS) {
   return {
     ...sessionRoutes(makeMe({}, perms)),
     'GET /alert-rules': () => page([rule()]),
     'GET /devices/:id': () => json(dev),
+    'GET /alert-templates': () => page(TEMPLATES),
+    'POST /alert-rules/preview': () => json({ count: 0, devices: [] }),
     ...over,
   }
 }
@@ -261,6 +271,7 @@ describe('alert rules', () => {
     expect(await screen.findByText('No alert rules yet.')).toBeTruthy()
     await user.click(screen.getByRole('button', { name: 'New rule' }))
     const d = screen.getByRole('dialog', { name: 'New alert rule' })
+    await within(d).findByRole('option', { name: 'Failed systemd units' }) // the templates come from the server
     await user.selectOptions(within(d).getByLabelText('Start from'), 'offline')
     expect((within(d).getByLabelText('Name') as HTMLInputElement).value).toBe('Device offline')
     await user.clear(within(d).getByLabelText('Offline for (minutes)'))

@@ -2,7 +2,7 @@
 
 export type Severity = 'info' | 'warning' | 'critical'
 export type AlertState = 'open' | 'acknowledged' | 'resolved'
-export type RuleKind = 'metric_threshold' | 'device_offline'
+export type RuleKind = 'metric_threshold' | 'device_offline' | 'inventory_fact' | 'command_failed' | 'plugin_failed'
 export type ScopeKind = 'partner' | 'org' | 'site' | 'group' | 'devices'
 
 export const SEVERITIES: Severity[] = ['info', 'warning', 'critical']
@@ -12,6 +12,9 @@ export const ALERT_STATES: AlertState[] = ['open', 'acknowledged', 'resolved']
 export interface MetricThresholdParams {
   metric: string
   mount?: string
+  interface?: string
+  plugin?: string
+  pluginMetric?: string
   comparator: '>' | '>=' | '<' | '<='
   threshold: number
   durationSeconds: number
@@ -23,6 +26,47 @@ export interface DeviceOfflineParams {
   minutes: number
 }
 
+/** core/app/alerts/conditions/inventory_fact.go */
+export interface InventoryFactParams {
+  source: 'fact' | 'inventory' | 'software'
+  plugin?: string
+  key?: string
+  name?: string
+  op: string
+  value?: string
+}
+
+/** core/app/alerts/conditions/command_failed.go */
+export interface CommandFailedParams {
+  action?: string
+  scriptId?: string
+  autoResolveMinutes?: number
+}
+
+/** core/app/alerts/conditions/plugin_failed.go */
+export interface PluginFailedParams {
+  pluginId?: string
+}
+
+export type RuleParams = MetricThresholdParams | DeviceOfflineParams | InventoryFactParams | CommandFailedParams | PluginFailedParams
+
+/** GET /alert-templates: the ready-made rules (every new organization starts with them). */
+export interface AlertTemplate {
+  id: string
+  name: string
+  description: string
+  severity: Severity
+  kind: RuleKind
+  params: Record<string, unknown>
+}
+
+/** POST /alert-rules/preview: the devices a rule would watch now. */
+export interface RuleCoverage {
+  count: number
+  truncated?: boolean
+  devices: { id: string; hostname: string; orgId: string; siteId: string; status: string }[]
+}
+
 export interface AlertRule {
   id: string
   partnerId: string
@@ -32,7 +76,7 @@ export interface AlertRule {
   enabled: boolean
   severity: Severity
   kind: RuleKind | string
-  params: MetricThresholdParams | DeviceOfflineParams | Record<string, unknown>
+  params: RuleParams | Record<string, unknown>
   scopeKind: ScopeKind
   scopeIds: string[]
   excludeDeviceIds: string[]
@@ -50,7 +94,7 @@ export interface AlertRuleRequest {
   enabled?: boolean
   severity: Severity
   kind: RuleKind
-  params: MetricThresholdParams | DeviceOfflineParams
+  params: RuleParams
   scopeKind: ScopeKind
   scopeIds?: string[]
   excludeDeviceIds?: string[]
