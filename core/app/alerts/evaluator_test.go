@@ -197,3 +197,21 @@ func BenchmarkObserve50RulesMixed(b *testing.B) {
 		e.Observe(ctx, tDevice, t0.Add(time.Duration(i)*time.Second), hb)
 	}
 }
+
+// Every default rule compiles, and its params are already normalised.
+func TestTemplatesCompile(t *testing.T) {
+	seen := map[string]bool{}
+	for _, tpl := range Templates {
+		_, norm, err := conditions.Compile(tpl.Kind, tpl.Params)
+		if err != nil {
+			t.Fatalf("template %s: %v", tpl.ID, err)
+		}
+		var a, b any
+		_ = json.Unmarshal(norm, &a)
+		_ = json.Unmarshal(tpl.Params, &b)
+		if fmt.Sprint(a) != fmt.Sprint(b) || seen[tpl.ID] || seen[tpl.Name] || !domain.ValidSeverity(tpl.Severity) {
+			t.Fatalf("template %s: params %s normalise to %s, or a duplicate id or name, or a bad severity", tpl.ID, tpl.Params, norm)
+		}
+		seen[tpl.ID], seen[tpl.Name] = true, true
+	}
+}

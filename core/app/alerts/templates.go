@@ -37,7 +37,7 @@ var Templates = []Template{
 		Params:      json.RawMessage(`{"metric":"disk","comparator":">","threshold":90,"durationSeconds":300,"clearThreshold":85}`)},
 	{ID: "failed-units", Name: "Failed systemd units", Severity: domain.SeverityWarning, Kind: "inventory_fact",
 		Description: "The failed-units collector (breeze.failedunits) reports at least one failed systemd unit; clears when a later report has none.",
-		Params:      json.RawMessage(`{"source":"fact","plugin":"breeze.failedunits","key":"systemd.failed_count","op":"\u003e","value":"0"}`)},
+		Params:      json.RawMessage(`{"source":"fact","plugin":"breeze.failedunits","key":"systemd.failed_count","op":">","value":"0"}`)},
 	{ID: "plugin-failed", Name: "Agent plugin failed", Severity: domain.SeverityWarning, Kind: "plugin_failed",
 		Description: "An agent plugin on the device is in state failed; clears when none is.",
 		Params:      json.RawMessage(`{}`)},
