@@ -73,6 +73,12 @@ type AlertStore interface {
 	// transaction. Another state: ErrConflict with the stored alert
 	// returned alongside. Not visible in s: ErrNotFound.
 	Transition(ctx context.Context, s domain.Scope, id string, from []domain.AlertState, u domain.AlertUpdate) (*domain.Alert, error)
+	// Snooze sets (sn.Until non-zero) or clears the snooze of an
+	// unresolved alert, bumps Version and records it in the history
+	// (From == To, Action snoozed or unsnoozed), in one transaction. A
+	// resolved alert: ErrConflict with the stored alert returned alongside.
+	// Not visible in s: ErrNotFound.
+	Snooze(ctx context.Context, s domain.Scope, id string, sn domain.AlertSnooze) (*domain.Alert, error)
 	// History lists an alert's transitions, oldest first.
 	History(ctx context.Context, s domain.Scope, alertID string) ([]domain.AlertTransition, error)
 	// Unresolved lists the unresolved alerts of one device, or of every

@@ -41,6 +41,8 @@ type Store interface {
 	NotifyStores
 	// The fleet summary's aggregate reads.
 	FleetStores
+	// Maintenance windows.
+	MaintenanceStores
 	// Installed plugins, their per-org settings and key-value stores.
 	Plugins() PluginStore
 

@@ -173,18 +173,18 @@ func (st alertRuleStore) Enabled(ctx context.Context) ([]*domain.AlertRule, erro
 }
 
 const alertCols = "id, partner_id, org_id, site_id, device_id, rule_id, kind, severity, state, message, value, opened_at," +
-	" acknowledged_at, acknowledged_by, resolved_at, resolved_by, note, version, updated_at"
+	" acknowledged_at, acknowledged_by, resolved_at, resolved_by, note, version, updated_at, snoozed_until"
 
 func scanAlert(row pgx.Row) (*domain.Alert, error) {
 	var al domain.Alert
-	var acked, resolved *time.Time
+	var acked, resolved, snoozed *time.Time
 	if err := row.Scan(&al.ID, &al.PartnerID, &al.OrgID, &al.SiteID, &al.DeviceID, &al.RuleID, &al.Kind, &al.Severity,
 		&al.State, &al.Message, &al.Value, &al.OpenedAt, &acked, &al.AcknowledgedBy, &resolved, &al.ResolvedBy, &al.Note,
-		&al.Version, &al.UpdatedAt); err != nil {
+		&al.Version, &al.UpdatedAt, &snoozed); err != nil {
 		return nil, err
 	}
 	al.OpenedAt, al.UpdatedAt = al.OpenedAt.UTC(), al.UpdatedAt.UTC()
-	al.AcknowledgedAt, al.ResolvedAt = fromOpt(acked), fromOpt(resolved)
+	al.AcknowledgedAt, al.ResolvedAt, al.SnoozedUntil = fromOpt(acked), fromOpt(resolved), fromOpt(snoozed)
 	return &al, nil
 }
 
@@ -333,11 +333,12 @@ func (st alertStore) History(ctx context.Context, s domain.Scope, alertID string
 	if _, err := getAlert(ctx, st.q, s, alertID, ""); err != nil {
 		return nil, err
 	}
-	out, err := queryAll(ctx, st.q, "SELECT alert_id, from_state, to_state, actor, note, at FROM alert_transitions"+
+	out, err := queryAll(ctx, st.q, "SELECT alert_id, from_state, to_state, actor, note, at, action, until_at FROM alert_transitions"+
 		" WHERE alert_id = $1 ORDER BY id", args{alertID}, func(row pgx.Row) (domain.AlertTransition, error) {
 		var t domain.AlertTransition
-		err := row.Scan(&t.AlertID, &t.From, &t.To, &t.Actor, &t.Note, &t.At)
-		t.At = t.At.UTC()
+		var until *time.Time
+		err := row.Scan(&t.AlertID, &t.From, &t.To, &t.Actor, &t.Note, &t.At, &t.Action, &until)
+		t.At, t.Until = t.At.UTC(), fromOpt(until)
 		return t, err
 	})
 	if out == nil && err == nil {

@@ -193,7 +193,7 @@ func queryList[T any](ctx context.Context, q queryer, query string, args []any, 
 }
 
 const alertCols = "id, partner_id, org_id, site_id, device_id, rule_id, kind, severity, state, message, value, opened_at," +
-	" acknowledged_at, acknowledged_by, resolved_at, resolved_by, note, version, updated_at"
+	" acknowledged_at, acknowledged_by, resolved_at, resolved_by, note, version, updated_at, snoozed_until"
 
 var alertsTable = &table[*domain.Alert]{
 	name: "alerts", what: "alert", cols: alertCols, read: tenantScope, write: tenantScope,
@@ -202,14 +202,14 @@ var alertsTable = &table[*domain.Alert]{
 
 func scanAlert(r rowScanner) (*domain.Alert, error) {
 	var al domain.Alert
-	var acked, resolved sql.NullInt64
+	var acked, resolved, snoozed sql.NullInt64
 	var opened, updated int64
 	if err := r.Scan(&al.ID, &al.PartnerID, &al.OrgID, &al.SiteID, &al.DeviceID, &al.RuleID, &al.Kind, &al.Severity,
 		&al.State, &al.Message, &al.Value, &opened, &acked, &al.AcknowledgedBy, &resolved, &al.ResolvedBy, &al.Note,
-		&al.Version, &updated); err != nil {
+		&al.Version, &updated, &snoozed); err != nil {
 		return nil, err
 	}
-	al.OpenedAt, al.UpdatedAt = fromMicros(opened), fromMicros(updated)
+	al.OpenedAt, al.UpdatedAt, al.SnoozedUntil = fromMicros(opened), fromMicros(updated), optMicros(snoozed)
 	if acked.Valid {
 		al.AcknowledgedAt = fromMicros(acked.Int64)
 	}
@@ -349,12 +349,13 @@ func (as alertStore) History(ctx context.Context, s domain.Scope, alertID string
 	if _, err := alertsTable.get(ctx, q, s, alertID); err != nil {
 		return nil, err
 	}
-	out, err := queryList(ctx, q, "SELECT alert_id, from_state, to_state, actor, note, at FROM alert_transitions"+
+	out, err := queryList(ctx, q, "SELECT alert_id, from_state, to_state, actor, note, at, action, until_at FROM alert_transitions"+
 		" WHERE alert_id = ? ORDER BY id", []any{alertID}, func(r rowScanner) (domain.AlertTransition, error) {
 		var t domain.AlertTransition
 		var at int64
-		err := r.Scan(&t.AlertID, &t.From, &t.To, &t.Actor, &t.Note, &at)
-		t.At = fromMicros(at)
+		var until sql.NullInt64
+		err := r.Scan(&t.AlertID, &t.From, &t.To, &t.Actor, &t.Note, &at, &t.Action, &until)
+		t.At, t.Until = fromMicros(at), optMicros(until)
 		return t, err
 	})
 	if out == nil && err == nil {

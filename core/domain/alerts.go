@@ -85,8 +85,15 @@ type Alert struct {
 	ResolvedAt     time.Time
 	ResolvedBy     string // a user id, or "system" when the condition cleared
 	Note           string // the resolving note
-	Version        int64
-	UpdatedAt      time.Time
+	// SnoozedUntil holds the alert's notifications until then (zero: not
+	// snoozed); the alert still resolves when its condition clears.
+	SnoozedUntil time.Time
+	Version      int64
+	UpdatedAt    time.Time
+	// MaintenanceUntil is when the maintenance window covering the
+	// alert's device ends (zero: none). Computed when read
+	// (core/app/maintenance), never stored.
+	MaintenanceUntil time.Time
 }
 
 // AlertActorSystem marks transitions made by the evaluator.
@@ -100,6 +107,25 @@ type AlertTransition struct {
 	Actor   string
 	Note    string
 	At      time.Time
+	// Action is set for an entry that changes no state (From == To):
+	// AlertActionSnoozed (with Until) or AlertActionUnsnoozed.
+	Action string
+	Until  time.Time
+}
+
+// History actions that keep the alert's state.
+const (
+	AlertActionSnoozed   = "snoozed"
+	AlertActionUnsnoozed = "unsnoozed"
+)
+
+// AlertSnooze sets (Until non-zero) or clears (Until zero) an alert's
+// snooze.
+type AlertSnooze struct {
+	Until time.Time
+	Actor string
+	Note  string
+	At    time.Time
 }
 
 // AlertUpdate is one state change of an alert.

@@ -17,13 +17,14 @@ type Alerts struct {
 }
 
 // BuildAlerts wires monitoring on st, publishing on the live events and
-// handing every transition to nt's notifications; rule changes and device
-// moves reach every node through rw's bus; intake (built before remote
-// work, which reports finished commands to it) carries the reports event
-// conditions judge.
-func BuildAlerts(st ports.Store, rw *Remote, nt *Notify, intake *alerts.Intake, log hclog.Logger) (*Alerts, error) {
+// handing every transition to nt's notifications and showing mt's
+// maintenance on the alerts read; rule changes and device moves reach
+// every node through rw's bus; intake (built before remote work, which
+// reports finished commands to it) carries the reports event conditions
+// judge.
+func BuildAlerts(st ports.Store, rw *Remote, nt *Notify, mt *Maintenance, intake *alerts.Intake, log hclog.Logger) (*Alerts, error) {
 	svc, err := alerts.New(alerts.Deps{Store: st, Events: rw.Events, Bus: rw.Bus, Logger: log.Named("alerts"), Notify: nt.Service,
-		Intake: intake})
+		Maintenance: mt.Service, Intake: intake})
 	if err != nil {
 		return nil, err
 	}

@@ -18,8 +18,9 @@ type Notify struct {
 // BuildNotify wires notifications on rw's queue, sending through the
 // plugins' alert channels, rate-limited by limiter (shared by the nodes
 // on Redis). Build it before the queue starts.
-func BuildNotify(st ports.Store, rw *Remote, pl *Plugins, limiter ports.RateLimiter, log hclog.Logger) (*Notify, error) {
+func BuildNotify(st ports.Store, rw *Remote, pl *Plugins, mt *Maintenance, limiter ports.RateLimiter, log hclog.Logger) (*Notify, error) {
 	svc, err := notify.New(notify.Deps{Store: st, Queue: rw.Queue, Channels: pl.Service, Limiter: limiter,
+		// TODO(lead): Holds: mt.Service, once notify.Deps.Holds exists (notifyq's branch).
 		Logger: log.Named("notify")})
 	if err != nil {
 		return nil, err

@@ -105,11 +105,15 @@ func Run(ctx context.Context, d Deps) error {
 	if err != nil {
 		return fmt.Errorf("build plugins: %w", err)
 	}
-	nt, err := BuildNotify(st, rw, pl, id.Limiter, log)
+	mt, err := BuildMaintenance(st, rw, log)
+	if err != nil {
+		return fmt.Errorf("build maintenance: %w", err)
+	}
+	nt, err := BuildNotify(st, rw, pl, mt, id.Limiter, log)
 	if err != nil {
 		return fmt.Errorf("build notifications: %w", err)
 	}
-	al, err := BuildAlerts(st, rw, nt, intake, log)
+	al, err := BuildAlerts(st, rw, nt, mt, intake, log)
 	if err != nil {
 		return fmt.Errorf("build alerts: %w", err)
 	}
@@ -135,7 +139,7 @@ func Run(ctx context.Context, d Deps) error {
 	}, api.Deps{Store: st, Auth: id.Auth, Access: id.Access, Tenancy: ten.Service, AuditLog: ten.AuditLog,
 		RefreshTTL: RefreshTTL, SecureCookies: secure,
 		Agents: ag.Service, PublicURL: cfg.PublicURL, DownloadDir: ag.DownloadDir,
-		Commands: rw.Commands, Scripts: rw.Scripts, Alerts: al.Service})
+		Commands: rw.Commands, Scripts: rw.Scripts, Alerts: al.Service, Maintenance: mt.Service})
 	if err != nil {
 		return fmt.Errorf("build HTTP server: %w", err)
 	}
@@ -182,6 +186,8 @@ func Run(ctx context.Context, d Deps) error {
 	} else if n > 0 {
 		log.Info("default alert rules created", "orgs", n)
 	}
+	mt.Start(actx)
+	defer mt.Stop()
 	al.Start(actx)
 	defer al.Stop()
 	if cfg.RedisURL == "" {

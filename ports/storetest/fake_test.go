@@ -42,6 +42,7 @@ type fake struct {
 	ports.AlertStores
 	ports.NotifyStores
 	ports.FleetStores
+	ports.MaintenanceStores
 	db   *fakeDB
 	inTx bool
 }

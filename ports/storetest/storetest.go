@@ -59,6 +59,7 @@ func Run(t *testing.T, newStore Factory) {
 	t.Run("Remote", func(t *testing.T) { RunRemote(t, newStore) })
 	t.Run("Plugins", func(t *testing.T) { RunPlugins(t, newStore) })
 	t.Run("Alerts", func(t *testing.T) { RunAlerts(t, newStore) })
+	t.Run("Maintenance", func(t *testing.T) { RunMaintenance(t, newStore) })
 }
 
 // runTenancy runs the tenancy groups only (partners to devices).

@@ -59,6 +59,20 @@ func (h *handlers) alertRoutes(r *registrar) {
 	r.add(http.MethodPost, "/alerts/:id/resolve", act, "alerts.resolve", alerts.ResourceAlert, httpapi.Doc{
 		Summary: "Resolve an alert by hand, with a note", Tag: tag, Request: ResolveAlertRequest{}, Response: Alert{},
 	}, updateOne(h.resolveAlert, alertDetailOut))
+	r.add(http.MethodPost, "/alerts/:id/snooze", act, "alerts.snooze", alerts.ResourceAlert, httpapi.Doc{
+		Summary: "Snooze an alert: hold its notifications until a time (at most 30 days ahead)", Tag: tag,
+		Request: SnoozeAlertRequest{}, Response: Alert{},
+	}, updateOne(h.snoozeAlert, alertDetailOut))
+	r.add(http.MethodDelete, "/alerts/:id/snooze", act, "alerts.unsnooze", alerts.ResourceAlert, httpapi.Doc{
+		Summary: "End an alert's snooze", Tag: tag, Response: Alert{},
+	}, refuseQuery(getOne(a.Unsnooze, alertDetailOut)))
+}
+
+func (h *handlers) snoozeAlert(ctx context.Context, p *domain.Principal, id string, in SnoozeAlertRequest) (*alerts.Alert, error) {
+	if in.Until.IsZero() {
+		return nil, domain.Invalidf("until is required (RFC 3339)")
+	}
+	return h.d.Alerts.Snooze(ctx, p, id, in.Until, in.Note)
 }
 
 func ruleFilter(q listQuery) (f ports.AlertRuleFilter, err error) {

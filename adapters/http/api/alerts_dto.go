@@ -48,34 +48,47 @@ type AlertRuleRequest struct {
 
 // Alert is one rule firing on one device.
 type Alert struct {
-	ID             string            `json:"id"`
-	PartnerID      string            `json:"partnerId"`
-	OrgID          string            `json:"orgId"`
-	SiteID         string            `json:"siteId"`
-	DeviceID       string            `json:"deviceId"`
-	RuleID         string            `json:"ruleId"`
-	Kind           string            `json:"kind"`
-	Severity       string            `json:"severity"`
-	State          string            `json:"state"`
-	Message        string            `json:"message"`
-	Value          float64           `json:"value"`
-	OpenedAt       time.Time         `json:"openedAt"`
-	AcknowledgedAt *time.Time        `json:"acknowledgedAt,omitempty"`
-	AcknowledgedBy string            `json:"acknowledgedBy,omitempty"`
-	ResolvedAt     *time.Time        `json:"resolvedAt,omitempty"`
-	ResolvedBy     string            `json:"resolvedBy,omitempty"`
-	Note           string            `json:"note,omitempty"`
-	Version        int64             `json:"version"`
-	History        []AlertTransition `json:"history,omitempty"`
+	ID             string     `json:"id"`
+	PartnerID      string     `json:"partnerId"`
+	OrgID          string     `json:"orgId"`
+	SiteID         string     `json:"siteId"`
+	DeviceID       string     `json:"deviceId"`
+	RuleID         string     `json:"ruleId"`
+	Kind           string     `json:"kind"`
+	Severity       string     `json:"severity"`
+	State          string     `json:"state"`
+	Message        string     `json:"message"`
+	Value          float64    `json:"value"`
+	OpenedAt       time.Time  `json:"openedAt"`
+	AcknowledgedAt *time.Time `json:"acknowledgedAt,omitempty"`
+	AcknowledgedBy string     `json:"acknowledgedBy,omitempty"`
+	ResolvedAt     *time.Time `json:"resolvedAt,omitempty"`
+	ResolvedBy     string     `json:"resolvedBy,omitempty"`
+	Note           string     `json:"note,omitempty"`
+	SnoozedUntil   *time.Time `json:"snoozedUntil,omitempty" doc:"Notifications are held until then."`
+	// InMaintenance and MaintenanceUntil are computed when read: a
+	// maintenance window covers the device (notifications are held).
+	InMaintenance    bool              `json:"inMaintenance"`
+	MaintenanceUntil *time.Time        `json:"maintenanceUntil,omitempty"`
+	Version          int64             `json:"version"`
+	History          []AlertTransition `json:"history,omitempty"`
 }
 
 // AlertTransition is one entry of an alert's history.
 type AlertTransition struct {
-	From  string    `json:"from,omitempty"`
-	To    string    `json:"to"`
-	Actor string    `json:"actor"`
+	From   string     `json:"from,omitempty"`
+	To     string     `json:"to"`
+	Actor  string     `json:"actor"`
+	Note   string     `json:"note,omitempty"`
+	At     time.Time  `json:"at"`
+	Action string     `json:"action,omitempty" doc:"snoozed or unsnoozed: an entry that changes no state."`
+	Until  *time.Time `json:"until,omitempty" doc:"snoozed: the snooze end."`
+}
+
+// SnoozeAlertRequest is the body of POST /alerts/:id/snooze.
+type SnoozeAlertRequest struct {
+	Until time.Time `json:"until" doc:"RFC 3339, in the future, at most 30 days ahead."`
 	Note  string    `json:"note,omitempty"`
-	At    time.Time `json:"at"`
 }
 
 // ResolveAlertRequest is the body of POST /alerts/:id/resolve.
@@ -104,14 +117,16 @@ func alertOut(a *domain.Alert) Alert {
 	return Alert{ID: a.ID, PartnerID: a.PartnerID, OrgID: a.OrgID, SiteID: a.SiteID, DeviceID: a.DeviceID, RuleID: a.RuleID,
 		Kind: a.Kind, Severity: string(a.Severity), State: string(a.State), Message: a.Message, Value: a.Value,
 		OpenedAt: a.OpenedAt.UTC(), AcknowledgedAt: optTime(a.AcknowledgedAt), AcknowledgedBy: a.AcknowledgedBy,
-		ResolvedAt: optTime(a.ResolvedAt), ResolvedBy: a.ResolvedBy, Note: a.Note, Version: a.Version}
+		ResolvedAt: optTime(a.ResolvedAt), ResolvedBy: a.ResolvedBy, Note: a.Note, SnoozedUntil: optTime(a.SnoozedUntil),
+		InMaintenance: !a.MaintenanceUntil.IsZero(), MaintenanceUntil: optTime(a.MaintenanceUntil), Version: a.Version}
 }
 
 func alertDetailOut(a *alerts.Alert) Alert {
 	out := alertOut(a.Alert)
 	out.History = make([]AlertTransition, 0, len(a.History))
 	for _, h := range a.History {
-		out.History = append(out.History, AlertTransition{From: string(h.From), To: string(h.To), Actor: h.Actor, Note: h.Note, At: h.At.UTC()})
+		out.History = append(out.History, AlertTransition{From: string(h.From), To: string(h.To), Actor: h.Actor, Note: h.Note,
+			At: h.At.UTC(), Action: h.Action, Until: optTime(h.Until)})
 	}
 	return out
 }

@@ -34,6 +34,7 @@ import (
 	"github.com/breeze-rmm/breeze/core/app/audit"
 	"github.com/breeze-rmm/breeze/core/app/auth"
 	"github.com/breeze-rmm/breeze/core/app/commands"
+	"github.com/breeze-rmm/breeze/core/app/maintenance"
 	"github.com/breeze-rmm/breeze/core/app/scripts"
 	"github.com/breeze-rmm/breeze/core/app/tenancy"
 	"github.com/breeze-rmm/breeze/core/domain"
@@ -82,6 +83,8 @@ type Deps struct {
 	Scripts  *scripts.Service
 	// Alerts serves alert rules and alerts. Nil: those routes are absent.
 	Alerts *alerts.Service
+	// Maintenance serves maintenance windows. Nil: those routes are absent.
+	Maintenance *maintenance.Service
 }
 
 func (d Deps) withDefaults() (Deps, error) {
@@ -163,6 +166,9 @@ func Register(s *httpapi.Server, d Deps) {
 	}
 	if d.Alerts != nil {
 		h.alertRoutes(r)
+	}
+	if d.Maintenance != nil {
+		h.maintenanceRoutes(r)
 	}
 	registerOpenAPI(s, r)
 }

@@ -29,6 +29,8 @@ const (
 	TypeAlertOpened       = "alert.opened"
 	TypeAlertAcknowledged = "alert.acknowledged"
 	TypeAlertResolved     = "alert.resolved"
+	TypeAlertSnoozed      = "alert.snoozed"
+	TypeAlertUnsnoozed    = "alert.unsnoozed"
 )
 
 // Publisher publishes browser events (events.Publisher).
@@ -70,6 +72,9 @@ type Deps struct {
 	// Intake receives the reports event conditions judge; nil: one is
 	// made (Service.Intake), sized QueueSize.
 	Intake *Intake
+	// Maintenance fills the alerts' MaintenanceUntil when they are read
+	// (core/app/maintenance); nil: never in maintenance.
+	Maintenance Maintenance
 }
 
 // Service implements the alert use cases and runs the evaluation.
@@ -318,6 +323,11 @@ func (s *Service) publish(ctx context.Context, typ string, a *domain.Alert) {
 	if s.d.Notify != nil {
 		s.d.Notify.AlertTransitioned(ctx, a)
 	}
+	s.event(ctx, typ, a)
+}
+
+// event pushes a's change on the live events.
+func (s *Service) event(ctx context.Context, typ string, a *domain.Alert) {
 	s.d.Events.PublishData(ctx, events.Event{Type: typ, At: a.UpdatedAt, PartnerID: a.PartnerID, OrgID: a.OrgID,
 		SiteID: a.SiteID, DeviceID: a.DeviceID}, struct {
 		ID       string `json:"id"`
@@ -325,5 +335,15 @@ func (s *Service) publish(ctx context.Context, typ string, a *domain.Alert) {
 		Severity string `json:"severity"`
 		State    string `json:"state"`
 		Message  string `json:"message"`
-	}{a.ID, a.RuleID, string(a.Severity), string(a.State), a.Message})
+		// SnoozedUntil is set while the alert is snoozed.
+		SnoozedUntil *time.Time `json:"snoozedUntil,omitempty"`
+	}{a.ID, a.RuleID, string(a.Severity), string(a.State), a.Message, optTime(a.SnoozedUntil)})
+}
+
+func optTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	t = t.UTC()
+	return &t
 }

@@ -36,69 +36,7 @@ func (s *Service) validate(ctx context.Context, p *domain.Principal, r *domain.A
 	if r.RenotifySeconds < 0 || r.RenotifySeconds > 30*86400 {
 		return domain.Invalidf("renotifySeconds must be within 0..%d", 30*86400)
 	}
-	if len(r.ScopeIDs) > 1000 || len(r.ExcludeDeviceIDs) > 1000 {
-		return domain.Invalidf("at most 1000 scope ids and 1000 exclusions")
-	}
-	scope := p.ScopeFor(permRulesWrite)
-	partner, org := r.PartnerID, r.OrgID
-	if org != "" {
-		o, err := s.d.Store.Orgs().Get(ctx, scope, org)
-		if err != nil {
-			return err
-		}
-		partner = o.PartnerID
-	}
-	inOwner := func(pid, oid string) bool { return pid == partner && (org == "" || oid == org) }
-	if r.ScopeKind == domain.AlertScopePartner && (org != "" || len(r.ScopeIDs) > 0) {
-		return domain.Invalidf("a partner scope belongs to a partner-wide rule and lists no ids")
-	}
-	if r.ScopeKind != domain.AlertScopePartner && len(r.ScopeIDs) == 0 {
-		return domain.Invalidf("scopeIds lists the %ss the rule applies to", r.ScopeKind)
-	}
-	for _, id := range r.ScopeIDs {
-		var pid, oid string
-		switch r.ScopeKind {
-		case domain.AlertScopeOrg:
-			o, err := s.d.Store.Orgs().Get(ctx, scope, id)
-			if err != nil {
-				return err
-			}
-			pid, oid = o.PartnerID, o.ID
-		case domain.AlertScopeSite:
-			x, err := s.d.Store.Sites().Get(ctx, scope, id)
-			if err != nil {
-				return err
-			}
-			pid, oid = x.PartnerID, x.OrgID
-		case domain.AlertScopeGroup:
-			x, err := s.d.Store.DeviceGroups().Get(ctx, scope, id)
-			if err != nil {
-				return err
-			}
-			pid, oid = x.PartnerID, x.OrgID
-		case domain.AlertScopeDevices:
-			x, err := s.d.Store.Devices().Get(ctx, scope, id)
-			if err != nil {
-				return err
-			}
-			pid, oid = x.PartnerID, x.OrgID
-		default:
-			return domain.Invalidf("scopeKind must be partner, org, site, group or devices")
-		}
-		if !inOwner(pid, oid) {
-			return domain.NotFoundf("%s %s not found", r.ScopeKind, id)
-		}
-	}
-	for _, id := range r.ExcludeDeviceIDs {
-		x, err := s.d.Store.Devices().Get(ctx, scope, id)
-		if err != nil {
-			return err
-		}
-		if !inOwner(x.PartnerID, x.OrgID) {
-			return domain.NotFoundf("device %s not found", id)
-		}
-	}
-	return nil
+	return ValidateScope(ctx, s.d.Store, p.ScopeFor(permRulesWrite), r.PartnerID, r.OrgID, r.ScopeKind, r.ScopeIDs, r.ExcludeDeviceIDs)
 }
 
 // CreateRule adds a rule and recompiles.
@@ -176,7 +114,12 @@ type Alert struct {
 
 // ListAlerts lists the alerts of devices the caller may read.
 func (s *Service) ListAlerts(ctx context.Context, p *domain.Principal, f ports.AlertFilter, page domain.PageRequest) (domain.Page[*domain.Alert], error) {
-	return s.d.Store.Alerts().List(ctx, p.ScopeFor(domain.PermAlertsRead), f, page)
+	out, err := s.d.Store.Alerts().List(ctx, p.ScopeFor(domain.PermAlertsRead), f, page)
+	if err != nil {
+		return out, err
+	}
+	s.inMaintenance(ctx, out.Items...)
+	return out, nil
 }
 
 // GetAlert returns an alert with its history.
@@ -190,6 +133,7 @@ func (s *Service) GetAlert(ctx context.Context, p *domain.Principal, id string) 
 	if err != nil {
 		return nil, err
 	}
+	s.inMaintenance(ctx, a)
 	return &Alert{Alert: a, History: h}, nil
 }
 

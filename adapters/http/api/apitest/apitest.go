@@ -43,6 +43,7 @@ import (
 	"github.com/breeze-rmm/breeze/core/app/audit"
 	"github.com/breeze-rmm/breeze/core/app/auth"
 	"github.com/breeze-rmm/breeze/core/app/commands"
+	"github.com/breeze-rmm/breeze/core/app/maintenance"
 	"github.com/breeze-rmm/breeze/core/app/scripts"
 	"github.com/breeze-rmm/breeze/core/app/tenancy"
 	"github.com/breeze-rmm/breeze/core/domain"
@@ -153,6 +154,9 @@ type TestServer struct {
 	// Alerts serves alert rules and alerts and judges every heartbeat (its
 	// evaluation job not running: call Flush, or Run it).
 	Alerts *alerts.Service
+	// Maintenance serves maintenance windows (its reload job not running:
+	// every write here reloads).
+	Maintenance *maintenance.Service
 
 	httpOnce sync.Once
 	httpURL  string
@@ -218,7 +222,11 @@ func NewServerWith(t testing.TB, opts Options) *TestServer {
 	}
 	logs := &LogBuffer{}
 	logger := hclog.New(&hclog.LoggerOptions{Output: logs, Level: hclog.Warn, JSONFormat: true})
-	alertSvc, err := alerts.New(alerts.Deps{Store: st, Clock: clock, Logger: logger})
+	maintSvc, err := maintenance.New(maintenance.Deps{Store: st, Clock: clock, Logger: logger})
+	if err != nil {
+		t.Fatalf("apitest: maintenance service: %v", err)
+	}
+	alertSvc, err := alerts.New(alerts.Deps{Store: st, Clock: clock, Logger: logger, Maintenance: maintSvc})
 	if err != nil {
 		t.Fatalf("apitest: alerts service: %v", err)
 	}
@@ -248,7 +256,7 @@ func NewServerWith(t testing.TB, opts Options) *TestServer {
 		Store: apiStore, Auth: authSvc, Access: accessSvc, Tenancy: tenancySvc, AuditLog: auditLog, Clock: clock,
 		RefreshTTL: opts.RefreshTTL, SecureCookies: opts.SecureCookies,
 		Agents: ag.service, PublicURL: publicURL, DownloadDir: opts.DownloadDir,
-		Commands: cmds, Scripts: scr, Alerts: alertSvc,
+		Commands: cmds, Scripts: scr, Alerts: alertSvc, Maintenance: maintSvc,
 	})
 	if err != nil {
 		t.Fatalf("apitest: build server: %v", err)
@@ -271,7 +279,7 @@ func NewServerWith(t testing.TB, opts Options) *TestServer {
 		Server: srv, Store: st, Auth: authSvc, Access: accessSvc, Tokens: tokens, Hasher: hasher, TOTP: totp,
 		Clock: clock, Logs: logs, hash: hash,
 		Agents: ag.service, AgentStore: ag.store, Hub: ag.hub, Batch: ag.batch, Sweeper: ag.sweeper,
-		Retention: ag.retention, Events: ag.events, Remote: rw, Alerts: alertSvc,
+		Retention: ag.retention, Events: ag.events, Remote: rw, Alerts: alertSvc, Maintenance: maintSvc,
 	}
 	ts.seed(t)
 	return ts
