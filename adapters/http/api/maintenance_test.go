@@ -160,7 +160,9 @@ func testMaintenanceAPI(t *testing.T, ts *apitest.TestServer) {
 func TestAlertsInMaintenanceAndSnooze(t *testing.T) {
 	for _, pg := range []bool{false, true} {
 		name := map[bool]string{false: "sqlite", true: "postgres"}[pg]
-		t.Run(name, func(t *testing.T) { testAlertsInMaintenanceAndSnooze(t, apitest.NewServerWith(t, apitest.Options{Postgres: pg})) })
+		t.Run(name, func(t *testing.T) {
+			testAlertsInMaintenanceAndSnooze(t, apitest.NewServerWith(t, apitest.Options{Postgres: pg}))
+		})
 	}
 }
 
