@@ -3,13 +3,15 @@ import { useQueryClient } from '@tanstack/react-query'
 import { api, errorMessage } from '../api/client'
 import { ConfirmDialog } from '../ui/ConfirmDialog'
 import { runBatch } from '../ui/runBatch'
+import { SNOOZE_CHOICES, snoozeUntil } from './SnoozeDialog'
 import { alertKeys } from './useAlerts'
 import type { Alert } from './types'
 
 /** Acknowledge or resolve the selected alerts, each asked first. */
 export function AlertBulkBar({ alerts, onClear }: { alerts: Alert[]; onClear: () => void }) {
   const qc = useQueryClient()
-  const [dialog, setDialog] = useState<'ack' | 'resolve' | null>(null)
+  const [dialog, setDialog] = useState<'ack' | 'resolve' | 'snooze' | null>(null)
+  const [snoozeFor, setSnoozeFor] = useState('4h')
   const [note, setNote] = useState('')
   const [status, setStatus] = useState<string | null>(null)
   const [errors, setErrors] = useState<string[]>([])
@@ -42,6 +44,9 @@ export function AlertBulkBar({ alerts, onClear }: { alerts: Alert[]; onClear: ()
       <button type="button" className="btn btn-small" disabled={unresolved.length === 0} onClick={() => setDialog('resolve')}>
         Resolve…
       </button>
+      <button type="button" className="btn btn-small" disabled={unresolved.length === 0} onClick={() => setDialog('snooze')}>
+        Snooze…
+      </button>
       <button type="button" className="btn btn-small" onClick={onClear}>
         Clear selection
       </button>
@@ -64,6 +69,36 @@ export function AlertBulkBar({ alerts, onClear }: { alerts: Alert[]; onClear: ()
         >
           <p>They stay listed until resolved; acknowledging tells your team someone is on it.</p>
           {open.length < alerts.length && <p className="hint">{n(alerts.length - open.length)} already acknowledged or resolved are left alone.</p>}
+        </ConfirmDialog>
+      )}
+      {dialog === 'snooze' && (
+        <ConfirmDialog
+          title={`Snooze ${n(unresolved.length)}?`}
+          confirmLabel="Snooze"
+          onClose={() => {
+            setDialog(null)
+            setNote('')
+          }}
+          onConfirm={() => {
+            const until = snoozeUntil(snoozeFor, '').until!
+            return run('Snoozing', unresolved, (a) => api.post(`/alerts/${encodeURIComponent(a.id)}/snooze`, { until, note: note.trim() }))
+          }}
+        >
+          <p>Their notifications are held until then; they still resolve when their condition clears.</p>
+          <label className="field">
+            <span className="field-label">For</span>
+            <select value={snoozeFor} onChange={(e) => setSnoozeFor(e.target.value)}>
+              {SNOOZE_CHOICES.filter((c) => c.id !== 'custom').map((c) => (
+                <option key={c.id} value={c.id}>
+                  {c.label}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="field">
+            <span className="field-label">Note (optional)</span>
+            <textarea value={note} maxLength={2000} rows={3} onChange={(e) => setNote(e.target.value)} />
+          </label>
         </ConfirmDialog>
       )}
       {dialog === 'resolve' && (

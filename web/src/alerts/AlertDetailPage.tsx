@@ -8,8 +8,9 @@ import { useTenantNames } from '../tenant/tenant'
 import { Dialog } from '../ui/Dialog'
 import { Empty, ErrorState, Loading } from '../ui/States'
 import { dateTime, relative } from '../ui/format'
-import { AlertStateBadge, SeverityBadge, stateLabel } from './Badges'
-import type { Alert } from './types'
+import { AlertStateBadge, HoldBadges, SeverityBadge, stateLabel } from './Badges'
+import { SnoozeDialog } from './SnoozeDialog'
+import type { Alert, AlertTransition } from './types'
 import { alertKeys, useAlert, useHostnames, useRules } from './useAlerts'
 
 export default function AlertDetailPage() {
@@ -21,6 +22,7 @@ export default function AlertDetailPage() {
   const names = useTenantNames()
   const hostnames = useHostnames(alert.data ? [alert.data.deviceId] : [])
   const [resolving, setResolving] = useState(false)
+  const [snoozing, setSnoozing] = useState(false)
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<string | null>(null)
 
@@ -41,17 +43,21 @@ export default function AlertDetailPage() {
     qc.setQueryData(alertKeys.detail(a.id), next)
     void qc.invalidateQueries({ queryKey: ['alerts', 'list'] })
   }
-  const acknowledge = async () => {
+  const act = async (call: () => Promise<Alert>) => {
     setBusy(true)
     setError(null)
     try {
-      stored(await api.post<Alert>(`/alerts/${encodeURIComponent(a.id)}/acknowledge`))
+      stored(await call())
     } catch (e) {
       setError(errorMessage(e))
     } finally {
       setBusy(false)
     }
   }
+  const acknowledge = () => act(() => api.post<Alert>(`/alerts/${encodeURIComponent(a.id)}/acknowledge`))
+  const snoozed = !!a.snoozedUntil && Date.parse(a.snoozedUntil) > Date.now()
+  // DELETE answers the alert, which api.del (typed for 204s) passes through
+  const unsnooze = () => act(async () => (await api.del(`/alerts/${encodeURIComponent(a.id)}/snooze`)) as unknown as Alert)
 
   return (
     <section className="page" aria-labelledby="alert-title">
@@ -62,11 +68,21 @@ export default function AlertDetailPage() {
         <h1 id="alert-title">{a.message || a.kind}</h1>
         <SeverityBadge severity={a.severity} />
         <AlertStateBadge state={a.state} />
+        <HoldBadges alert={a} />
         {canAct && a.state !== 'resolved' && (
           <div className="page-actions">
             {a.state === 'open' && (
               <button type="button" className="btn btn-small" onClick={() => void acknowledge()} disabled={busy}>
                 {busy ? 'Acknowledging…' : 'Acknowledge'}
+              </button>
+            )}
+            {snoozed ? (
+              <button type="button" className="btn btn-small" onClick={() => void unsnooze()} disabled={busy}>
+                Unsnooze
+              </button>
+            ) : (
+              <button type="button" className="btn btn-small" onClick={() => setSnoozing(true)}>
+                Snooze…
               </button>
             )}
             <button type="button" className="btn btn-small btn-primary" onClick={() => setResolving(true)}>
@@ -111,6 +127,18 @@ export default function AlertDetailPage() {
             </dd>
           </>
         )}
+        {a.state !== 'resolved' && a.inMaintenance && (
+          <>
+            <dt>In maintenance</dt>
+            <dd>until {dateTime(a.maintenanceUntil)}: notifications are held</dd>
+          </>
+        )}
+        {a.state !== 'resolved' && snoozed && (
+          <>
+            <dt>Snoozed</dt>
+            <dd>until {dateTime(a.snoozedUntil)}</dd>
+          </>
+        )}
         {a.note && (
           <>
             <dt>Note</dt>
@@ -134,7 +162,7 @@ export default function AlertDetailPage() {
             {a.history.map((h, i) => (
               <tr key={i}>
                 <td>{dateTime(h.at)}</td>
-                <td>{h.from ? `${stateLabel(h.from)} → ${stateLabel(h.to)}` : stateLabel(h.to)}</td>
+                <td>{changeLabel(h)}</td>
                 <td className="mono">{h.actor}</td>
                 <td>{h.note ?? ''}</td>
               </tr>
@@ -145,8 +173,15 @@ export default function AlertDetailPage() {
         <Empty title="No history yet." />
       )}
       {resolving && <ResolveDialog alert={a} onClose={() => setResolving(false)} onDone={stored} />}
+      {snoozing && <SnoozeDialog alert={a} onClose={() => setSnoozing(false)} onDone={stored} />}
     </section>
   )
+}
+
+function changeLabel(h: AlertTransition): string {
+  if (h.action === 'snoozed') return `Snoozed until ${dateTime(h.until)}`
+  if (h.action === 'unsnoozed') return 'Snooze ended'
+  return h.from ? `${stateLabel(h.from)} → ${stateLabel(h.to)}` : stateLabel(h.to)
 }
 
 function ResolveDialog({ alert, onClose, onDone }: { alert: Alert; onClose: () => void; onDone: (a: Alert) => void }) {

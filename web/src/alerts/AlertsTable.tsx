@@ -1,6 +1,6 @@
 import { Link } from 'react-router'
 import { relative, dateTime } from '../ui/format'
-import { AlertStateBadge, SeverityBadge } from './Badges'
+import { AlertStateBadge, HoldBadges, SeverityBadge } from './Badges'
 import type { Alert } from './types'
 
 interface Props {
@@ -61,7 +61,7 @@ export function AlertsTable({ alerts, caption, selected, onToggle, onToggleAll, 
               <SeverityBadge severity={a.severity} />
             </td>
             <td>
-              <AlertStateBadge state={a.state} />
+              <AlertStateBadge state={a.state} /> <HoldBadges alert={a} />
             </td>
             <td>
               <Link to={`/alerts/${encodeURIComponent(a.id)}`}>{a.message || a.kind}</Link>

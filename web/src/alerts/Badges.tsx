@@ -1,3 +1,4 @@
+import { dateTime } from '../ui/format'
 import type { AlertState, Severity } from './types'
 
 const SEVERITY: Record<Severity, { label: string; cls: string }> = {
@@ -29,4 +30,24 @@ export function severityLabel(s: string): string {
 
 export function stateLabel(s: string): string {
   return STATE[s as AlertState]?.label ?? s
+}
+
+/** Notifications held: a maintenance window covers the device, or the alert is snoozed. */
+export function HoldBadges({ alert }: { alert: { state: string; inMaintenance?: boolean; maintenanceUntil?: string; snoozedUntil?: string } }) {
+  if (alert.state === 'resolved') return null
+  const snoozed = !!alert.snoozedUntil && Date.parse(alert.snoozedUntil) > Date.now()
+  return (
+    <>
+      {alert.inMaintenance && (
+        <span className="pill pill-info" title={alert.maintenanceUntil ? `Until ${dateTime(alert.maintenanceUntil)}` : undefined}>
+          In maintenance
+        </span>
+      )}
+      {snoozed && (
+        <span className="pill" title={`Until ${dateTime(alert.snoozedUntil)}`}>
+          Snoozed
+        </span>
+      )}
+    </>
+  )
 }

@@ -1,11 +1,11 @@
-// alert.opened | alert.acknowledged | alert.resolved on the live stream:
+// alert.opened | acknowledged | resolved | snoozed | unsnoozed on the live stream:
 // the alert's own page takes the new state at once, and every cached list
 // reads again (a new alert must appear, a filtered one leave).
 
 import type { QueryClient } from '@tanstack/react-query'
 import { ALERT_STATES, type Alert, type AlertState } from './types'
 
-export const ALERT_EVENTS = ['alert.opened', 'alert.acknowledged', 'alert.resolved'] as const
+export const ALERT_EVENTS = ['alert.opened', 'alert.acknowledged', 'alert.resolved', 'alert.snoozed', 'alert.unsnoozed'] as const
 
 export function isAlertEvent(type: string): boolean {
   return (ALERT_EVENTS as readonly string[]).includes(type)

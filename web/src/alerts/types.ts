@@ -108,6 +108,9 @@ export interface AlertTransition {
   actor: string
   note?: string
   at: string
+  /** An entry that changes no state: a snooze set (with its end) or ended. */
+  action?: 'snoozed' | 'unsnoozed'
+  until?: string
 }
 
 export interface Alert {
@@ -128,6 +131,11 @@ export interface Alert {
   resolvedAt?: string
   resolvedBy?: string
   note?: string
+  /** Notifications are held until then. */
+  snoozedUntil?: string
+  /** A maintenance window covers the device (computed when read). */
+  inMaintenance?: boolean
+  maintenanceUntil?: string
   version: number
   history?: AlertTransition[]
 }
