@@ -28,6 +28,7 @@ const AlertRulesPage = lazy(() => import('./alerts/AlertRulesPage'))
 const HomePage = lazy(() => import('./home/HomePage'))
 const NotificationRoutesPage = lazy(() => import('./notify/NotificationRoutesPage'))
 const DeadLettersPage = lazy(() => import('./notify/DeadLettersPage'))
+const MaintenancePage = lazy(() => import('./maintenance/MaintenancePage'))
 
 export function makeQueryClient(): QueryClient {
   return new QueryClient({
@@ -59,6 +60,7 @@ export function AppRoutes() {
             <Route path="alert-rules" element={<AlertRulesPage />} />
             <Route path="notifications" element={<NotificationRoutesPage />} />
             <Route path="notifications/dead-letters" element={<DeadLettersPage />} />
+            <Route path="maintenance" element={<MaintenancePage />} />
             <Route path="scripts" element={<ScriptListPage />} />
             <Route path="scripts/new" element={<ScriptEditorPage />} />
             <Route path="scripts/:id" element={<ScriptEditorPage />} />

@@ -13,6 +13,7 @@ export const NAV: NavItem[] = [
   { to: '/alerts', label: 'Alerts', perm: P.alertsRead },
   { to: '/alert-rules', label: 'Alert rules', perm: P.alertsWrite },
   { to: '/notifications', label: 'Notifications', perm: P.alertsRead },
+  { to: '/maintenance', label: 'Maintenance', perm: P.alertsRead },
   { to: '/scripts', label: 'Scripts', perm: P.scriptsRead },
   { to: '/enrollment-keys', label: 'Enrollment keys', perm: P.enrollWrite },
   { to: '/users', label: 'Users', perm: P.usersRead },
