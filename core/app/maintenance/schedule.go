@@ -2,6 +2,7 @@ package maintenance
 
 import (
 	"strings"
+	"sync/atomic"
 	"time"
 	_ "time/tzdata" // zones resolve on hosts without a zoneinfo database
 
@@ -33,6 +34,7 @@ type Schedule struct {
 	days       [7]bool   // weekly
 	hour, min  int
 	dur        time.Duration
+	cache      atomic.Pointer[occurrences] // weekly: occurrences around the last instant asked
 }
 
 // Compile checks w's zone and timing and compiles them (ErrInvalid with a
@@ -153,20 +155,57 @@ func (s *Schedule) EndAt(t time.Time) (time.Time, bool) {
 		return s.end, !t.Before(s.start) && t.Before(s.end)
 	}
 	var end time.Time
-	lt := t.In(s.loc)
-	// An occurrence covering t starts at most its duration (≤ 7 days) and
-	// a DST shift before t: look back eight days.
-	for k := 0; k <= 8; k++ {
-		day := time.Date(lt.Year(), lt.Month(), lt.Day()-k, 0, 0, 0, 0, time.UTC)
-		if !s.days[day.Weekday()] {
-			continue
+	for _, o := range s.around(t).occ {
+		if o.start.After(t) {
+			break // sorted by start
 		}
-		st := Resolve(day.Add(time.Duration(s.hour)*time.Hour+time.Duration(s.min)*time.Minute), s.loc)
-		if e := st.Add(s.dur); !t.Before(st) && t.Before(e) && e.After(end) {
-			end = e
+		if t.Before(o.end) && o.end.After(end) {
+			end = o.end
 		}
 	}
 	return end, !end.IsZero()
+}
+
+// occurrence is one weekly occurrence, as instants.
+type occurrence struct{ start, end time.Time }
+
+// occurrences are a weekly schedule's occurrences that can cover an
+// instant in [from, to), sorted by start: the hold check runs for every
+// notification and every alert read, so zone lookups are done once a
+// fortnight, not per call.
+type occurrences struct {
+	from, to time.Time
+	occ      []occurrence
+}
+
+// Cached span: occurrences starting on the 9 local days before t's and
+// the 14 after serve every instant from t's local midnight to the end of
+// the 14th day (an occurrence lasts at most 7 days, plus a DST shift).
+const (
+	cacheBack  = 9
+	cacheAhead = 14
+)
+
+func (s *Schedule) around(t time.Time) *occurrences {
+	if c := s.cache.Load(); c != nil && !t.Before(c.from) && t.Before(c.to) {
+		return c
+	}
+	lt := t.In(s.loc)
+	day := func(k int) time.Time { return time.Date(lt.Year(), lt.Month(), lt.Day()+k, 0, 0, 0, 0, time.UTC) }
+	c := &occurrences{from: Resolve(day(0), s.loc), to: Resolve(day(cacheAhead+1), s.loc)}
+	for k := -cacheBack; k <= cacheAhead; k++ {
+		d := day(k)
+		if !s.days[d.Weekday()] {
+			continue
+		}
+		st := Resolve(d.Add(time.Duration(s.hour)*time.Hour+time.Duration(s.min)*time.Minute), s.loc)
+		c.occ = append(c.occ, occurrence{st, st.Add(s.dur)})
+	}
+	if t.Before(c.from) { // t's midnight fell in a DST gap: serve t all the same
+		c.from = t
+	}
+	s.cache.Store(c)
+	return c
 }
 
 // Next returns the first occurrence that ends after t (it may be under
