@@ -84,6 +84,17 @@ func TestSnoozedAlertStillResolves(t *testing.T) {
 		t.Fatalf("another tenant snoozes: %v, want ErrNotFound", err)
 	}
 
+	// acting on alerts without reading their devices: not found either
+	blind := &domain.Principal{Kind: domain.PrincipalUser, UserID: "blind", PartnerID: ts.Seed.A.Partner.ID,
+		Grants: []domain.Grant{{Assignment: domain.RoleAssignment{PartnerID: ts.Seed.A.Partner.ID, OrgID: ts.Seed.A.Orgs[0].ID},
+			Permissions: []domain.Permission{domain.PermAlertsRead, domain.PermAlertsAck}}}}
+	if _, err := svc.Snooze(ctx, blind, id, now.Add(time.Hour), ""); !errors.Is(err, domain.ErrNotFound) {
+		t.Fatalf("snooze without devices:read: %v, want ErrNotFound", err)
+	}
+	if a, _ := ts.Store.Alerts().Get(ctx, domain.GlobalScope(), id); !a.SnoozedUntil.IsZero() || a.Version != 1 {
+		t.Fatalf("a refused snooze changed the alert: %+v", a)
+	}
+
 	until := now.Add(alerts.MaxSnooze).Truncate(time.Millisecond)
 	out, err := svc.Snooze(ctx, p, id, until, "known outage")
 	if err != nil {

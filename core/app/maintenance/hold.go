@@ -94,6 +94,9 @@ func (s *Service) MaintenanceUntil(ctx context.Context, a *domain.Alert, at time
 // is later (reason "snoozed" or "maintenance"); a zero until is not held
 // (notify.Holds).
 func (s *Service) HeldUntil(ctx context.Context, a *domain.Alert, at time.Time) (until time.Time, reason string, err error) {
+	if a == nil {
+		return time.Time{}, "", nil
+	}
 	until, err = s.Until(ctx, placementOf(a), at)
 	if !until.IsZero() {
 		reason = ReasonMaintenance
