@@ -20,10 +20,18 @@ func (s *Service) inMaintenance(ctx context.Context, as ...*domain.Alert) {
 		return
 	}
 	now := s.d.Clock.Now()
+	byDevice := map[string]time.Time{} // a page often holds several alerts of one device
 	for _, a := range as {
-		if a.State != domain.AlertResolved {
-			a.MaintenanceUntil = s.d.Maintenance.MaintenanceUntil(ctx, a, now)
+		if a.State == domain.AlertResolved {
+			continue
 		}
+		key := a.DeviceID + "/" + a.SiteID + "/" + a.OrgID // placed as when it opened
+		until, ok := byDevice[key]
+		if !ok {
+			until = s.d.Maintenance.MaintenanceUntil(ctx, a, now)
+			byDevice[key] = until
+		}
+		a.MaintenanceUntil = until
 	}
 }
 
