@@ -205,3 +205,49 @@ func TestWindowChangesReachOtherNodes(t *testing.T) {
 	<-done
 	<-done
 }
+
+func TestEnabledWindowsPerPartnerAreBounded(t *testing.T) {
+	ts := apitest.NewServer(t)
+	ctx := context.Background()
+	a := ts.Seed.A
+	svc, err := maintenance.New(maintenance.Deps{Store: ts.Store, Clock: ts.Clock, MaxEnabledPerPartner: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := ts.Clock.Now()
+	mk := func(name string, enabled bool) *domain.MaintenanceWindow {
+		w := onceAround(a.Orgs[0].ID, name, now, now.Add(time.Hour), domain.AlertScopeOrg, a.Orgs[0].ID)
+		w.Enabled = enabled
+		return w
+	}
+	if _, err := svc.CreateWindow(ctx, admin(a), mk("one", true)); err != nil {
+		t.Fatal(err)
+	}
+	two, err := svc.CreateWindow(ctx, admin(a), mk("two", true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.CreateWindow(ctx, admin(a), mk("three", true)); !errors.Is(err, domain.ErrInvalid) {
+		t.Fatalf("a third enabled window: %v, want ErrInvalid", err)
+	}
+	off, err := svc.CreateWindow(ctx, admin(a), mk("off", false)) // disabled ones do not count
+	if err != nil {
+		t.Fatal(err)
+	}
+	// editing one of the two keeps its place; enabling the third does not fit
+	w2 := *two.MaintenanceWindow
+	w2.Description = "edited"
+	if _, err := svc.UpdateWindow(ctx, admin(a), &w2); err != nil {
+		t.Fatalf("edit an enabled window at the bound: %v", err)
+	}
+	w3 := *off.MaintenanceWindow
+	w3.Enabled = true
+	if _, err := svc.UpdateWindow(ctx, admin(a), &w3); !errors.Is(err, domain.ErrInvalid) {
+		t.Fatalf("enable a window past the bound: %v, want ErrInvalid", err)
+	}
+	// another partner has its own room
+	b := ts.Seed.B
+	if _, err := svc.CreateWindow(ctx, admin(b), onceAround(b.Orgs[0].ID, "b", now, now.Add(time.Hour), domain.AlertScopeOrg, b.Orgs[0].ID)); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -23,8 +23,13 @@ import (
 // payload): each reloads at once; the periodic reload is the safety net.
 const Topic = "maintenance.windows.changed"
 
-// DefaultReloadEvery is the periodic reload.
-const DefaultReloadEvery = 30 * time.Second
+// Defaults.
+const (
+	DefaultReloadEvery = 30 * time.Second
+	// DefaultMaxEnabledPerPartner bounds a partner's enabled windows:
+	// every hold check of its alerts looks at each of them.
+	DefaultMaxEnabledPerPartner = 1000
+)
 
 // Hold reasons.
 const (
@@ -39,8 +44,9 @@ type Deps struct {
 	Logger ports.Logger
 	// Bus, when set, carries window changes to the other nodes at once;
 	// nil: one node, the periodic reload.
-	Bus         ports.Bus
-	ReloadEvery time.Duration
+	Bus                  ports.Bus
+	ReloadEvery          time.Duration
+	MaxEnabledPerPartner int
 }
 
 // Service implements the window use cases and answers "is this device in
@@ -77,6 +83,9 @@ func New(d Deps) (*Service, error) {
 	}
 	if d.ReloadEvery <= 0 {
 		d.ReloadEvery = DefaultReloadEvery
+	}
+	if d.MaxEnabledPerPartner <= 0 {
+		d.MaxEnabledPerPartner = DefaultMaxEnabledPerPartner
 	}
 	s := &Service{d: d}
 	s.set.Store(&windowSet{byPartner: map[string][]*compiled{}})

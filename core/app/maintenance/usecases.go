@@ -17,22 +17,48 @@ const ResourceWindow = "maintenance_window"
 // notified.
 const permWrite = domain.PermAlertsWrite
 
-// validate checks a window's timing and that its scope lies in its owner
-// and the caller's write scope (else ErrNotFound: no oracle).
-func (s *Service) validate(ctx context.Context, p *domain.Principal, w *domain.MaintenanceWindow) error {
+// validate checks a window's timing, that its scope lies in its owner and
+// the caller's write scope (else ErrNotFound: no oracle), and that its
+// partner has room for one more enabled window (other than the one
+// replaced).
+func (s *Service) validate(ctx context.Context, p *domain.Principal, w *domain.MaintenanceWindow, replaced string) error {
 	if len(w.Description) > 4000 {
 		return domain.Invalidf("description longer than 4000 bytes")
 	}
 	if _, err := Compile(w); err != nil {
 		return err
 	}
-	return alerts.ValidateScope(ctx, s.d.Store, p.ScopeFor(permWrite), w.PartnerID, w.OrgID, w.ScopeKind, w.ScopeIDs, nil)
+	scope := p.ScopeFor(permWrite)
+	if err := alerts.ValidateScope(ctx, s.d.Store, scope, w.PartnerID, w.OrgID, w.ScopeKind, w.ScopeIDs, nil); err != nil {
+		return err
+	}
+	if !w.Enabled {
+		return nil
+	}
+	partner := w.PartnerID
+	if w.OrgID != "" {
+		o, err := s.d.Store.Orgs().Get(ctx, scope, w.OrgID)
+		if err != nil {
+			return err
+		}
+		partner = o.PartnerID
+	}
+	n := 0
+	for _, c := range s.windows(ctx).byPartner[partner] {
+		if c.w.ID != replaced {
+			n++
+		}
+	}
+	if n >= s.d.MaxEnabledPerPartner {
+		return domain.Invalidf("a partner has at most %d enabled maintenance windows; disable or delete some first", s.d.MaxEnabledPerPartner)
+	}
+	return nil
 }
 
 // CreateWindow adds a window.
 func (s *Service) CreateWindow(ctx context.Context, p *domain.Principal, w *domain.MaintenanceWindow) (*Window, error) {
 	audit.SetResource(ctx, ResourceWindow, "", w.PartnerID, w.OrgID)
-	if err := s.validate(ctx, p, w); err != nil {
+	if err := s.validate(ctx, p, w, ""); err != nil {
 		return nil, err
 	}
 	w.CreatedBy = p.UserID
@@ -97,7 +123,7 @@ func (s *Service) UpdateWindow(ctx context.Context, p *domain.Principal, w *doma
 	}
 	audit.SetResource(ctx, ResourceWindow, cur.ID, cur.PartnerID, cur.OrgID)
 	w.PartnerID, w.OrgID = cur.PartnerID, cur.OrgID
-	if err := s.validate(ctx, p, w); err != nil {
+	if err := s.validate(ctx, p, w, cur.ID); err != nil {
 		return nil, err
 	}
 	out, err := s.d.Store.MaintenanceWindows().Update(ctx, p.ScopeFor(permWrite), w)
