@@ -251,3 +251,37 @@ func TestEnabledWindowsPerPartnerAreBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A weekly window held across DST changes, end to end from the store.
+func TestHeldUntilAcrossDST(t *testing.T) {
+	ts := apitest.NewServer(t)
+	ctx := context.Background()
+	a := ts.Seed.A
+	dev, _ := ts.NewDevice(t, a, 0, "host")
+	svc := newService(t, ts.Store, ts.Clock, nil, 0)
+	for _, w := range []*domain.MaintenanceWindow{
+		{OrgID: a.Orgs[0].ID, Name: "skipped", Enabled: true, ScopeKind: domain.AlertScopeDevices, ScopeIDs: []string{dev},
+			TimeZone: "America/New_York", Kind: domain.MaintenanceWeekly, Days: []time.Weekday{time.Sunday}, At: "02:30", DurationMinutes: 60},
+		{OrgID: a.Orgs[0].ID, Name: "repeated", Enabled: true, ScopeKind: domain.AlertScopeDevices, ScopeIDs: []string{dev},
+			TimeZone: "America/New_York", Kind: domain.MaintenanceWeekly, Days: []time.Weekday{time.Sunday}, At: "01:10", DurationMinutes: 30},
+	} {
+		if _, err := svc.CreateWindow(ctx, admin(a), w); err != nil {
+			t.Fatal(err)
+		}
+	}
+	al := alertOf(t, ts, dev)
+	for _, c := range []struct{ at, until string }{
+		{"2026-03-08T07:15:00Z", ""},                     // 03:15 EDT: the skipped 02:30 starts at 03:30
+		{"2026-03-08T07:45:00Z", "2026-03-08T08:30:00Z"}, // 03:45 EDT
+		{"2026-03-15T06:45:00Z", "2026-03-15T07:30:00Z"}, // a week later, 02:45 EDT
+		{"2026-11-01T05:20:00Z", "2026-11-01T05:40:00Z"}, // the first 01:20 (EDT)
+		{"2026-11-01T06:20:00Z", ""},                     // the repeated 01:20 (EST): no second occurrence
+		{"2026-11-01T07:45:00Z", "2026-11-01T08:30:00Z"}, // 02:45 EST
+	} {
+		want := time.Time{}
+		if c.until != "" {
+			want = utc(c.until)
+		}
+		held(t, svc, al, utc(c.at), want, map[bool]string{true: maintenance.ReasonMaintenance, false: ""}[c.until != ""])
+	}
+}
