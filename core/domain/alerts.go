@@ -85,11 +85,12 @@ type Alert struct {
 	ResolvedAt     time.Time
 	ResolvedBy     string // a user id, or "system" when the condition cleared
 	Note           string // the resolving note
+	Version        int64
+	UpdatedAt      time.Time
+
 	// SnoozedUntil holds the alert's notifications until then (zero: not
 	// snoozed); the alert still resolves when its condition clears.
 	SnoozedUntil time.Time
-	Version      int64
-	UpdatedAt    time.Time
 	// MaintenanceUntil is when the maintenance window covering the
 	// alert's device ends (zero: none). Computed when read
 	// (core/app/maintenance), never stored.

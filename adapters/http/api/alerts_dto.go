@@ -48,39 +48,41 @@ type AlertRuleRequest struct {
 
 // Alert is one rule firing on one device.
 type Alert struct {
-	ID             string     `json:"id"`
-	PartnerID      string     `json:"partnerId"`
-	OrgID          string     `json:"orgId"`
-	SiteID         string     `json:"siteId"`
-	DeviceID       string     `json:"deviceId"`
-	RuleID         string     `json:"ruleId"`
-	Kind           string     `json:"kind"`
-	Severity       string     `json:"severity"`
-	State          string     `json:"state"`
-	Message        string     `json:"message"`
-	Value          float64    `json:"value"`
-	OpenedAt       time.Time  `json:"openedAt"`
-	AcknowledgedAt *time.Time `json:"acknowledgedAt,omitempty"`
-	AcknowledgedBy string     `json:"acknowledgedBy,omitempty"`
-	ResolvedAt     *time.Time `json:"resolvedAt,omitempty"`
-	ResolvedBy     string     `json:"resolvedBy,omitempty"`
-	Note           string     `json:"note,omitempty"`
-	SnoozedUntil   *time.Time `json:"snoozedUntil,omitempty" doc:"Notifications are held until then."`
-	// InMaintenance and MaintenanceUntil are computed when read: a
-	// maintenance window covers the device (notifications are held).
-	InMaintenance    bool              `json:"inMaintenance"`
-	MaintenanceUntil *time.Time        `json:"maintenanceUntil,omitempty"`
-	Version          int64             `json:"version"`
-	History          []AlertTransition `json:"history,omitempty"`
+	ID             string            `json:"id"`
+	PartnerID      string            `json:"partnerId"`
+	OrgID          string            `json:"orgId"`
+	SiteID         string            `json:"siteId"`
+	DeviceID       string            `json:"deviceId"`
+	RuleID         string            `json:"ruleId"`
+	Kind           string            `json:"kind"`
+	Severity       string            `json:"severity"`
+	State          string            `json:"state"`
+	Message        string            `json:"message"`
+	Value          float64           `json:"value"`
+	OpenedAt       time.Time         `json:"openedAt"`
+	AcknowledgedAt *time.Time        `json:"acknowledgedAt,omitempty"`
+	AcknowledgedBy string            `json:"acknowledgedBy,omitempty"`
+	ResolvedAt     *time.Time        `json:"resolvedAt,omitempty"`
+	ResolvedBy     string            `json:"resolvedBy,omitempty"`
+	Note           string            `json:"note,omitempty"`
+	Version        int64             `json:"version"`
+	History        []AlertTransition `json:"history,omitempty"`
+
+	// Notification holds: a snooze (stored), a maintenance window covering
+	// the device (computed when read).
+	SnoozedUntil     *time.Time `json:"snoozedUntil,omitempty" doc:"Notifications are held until then."`
+	InMaintenance    bool       `json:"inMaintenance" doc:"A maintenance window covers the device: notifications are held."`
+	MaintenanceUntil *time.Time `json:"maintenanceUntil,omitempty"`
 }
 
 // AlertTransition is one entry of an alert's history.
 type AlertTransition struct {
-	From   string     `json:"from,omitempty"`
-	To     string     `json:"to"`
-	Actor  string     `json:"actor"`
-	Note   string     `json:"note,omitempty"`
-	At     time.Time  `json:"at"`
+	From  string    `json:"from,omitempty"`
+	To    string    `json:"to"`
+	Actor string    `json:"actor"`
+	Note  string    `json:"note,omitempty"`
+	At    time.Time `json:"at"`
+
 	Action string     `json:"action,omitempty" doc:"snoozed or unsnoozed: an entry that changes no state."`
 	Until  *time.Time `json:"until,omitempty" doc:"snoozed: the snooze end."`
 }
