@@ -2,6 +2,7 @@ package maintenance
 
 import (
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 	_ "time/tzdata" // zones resolve on hosts without a zoneinfo database
@@ -106,12 +107,20 @@ func LoadZone(name string) (*time.Location, error) {
 			return nil, domain.Invalidf("timeZone must name an IANA time zone such as Europe/Berlin")
 		}
 	}
+	if loc, ok := zones.Load(name); ok {
+		return loc.(*time.Location), nil
+	}
 	loc, err := time.LoadLocation(name)
 	if err != nil {
 		return nil, domain.Invalidf("timeZone %q is not a known IANA time zone", name)
 	}
+	zones.Store(name, loc) // bounded by the zone database
 	return loc, nil
 }
+
+// zones are the zones loaded so far (LoadLocation parses the database
+// each time; every reload compiles every window).
+var zones sync.Map
 
 // parseLocal reads a wall-clock date-time, as fields in a UTC time.
 func parseLocal(field, v string) (time.Time, error) {
