@@ -280,6 +280,9 @@ func testAlertsInMaintenanceAndSnooze(t *testing.T, ts *apitest.TestServer) {
 	if r := lastAudit(t, ts, &rows); r.Action != "alerts.unsnooze" || r.ResourceID != outID {
 		t.Fatalf("unsnooze audit row: %+v", r)
 	}
+	if code, _ := ts.Do(t, http.MethodDelete, "/api/v1/alerts/"+outID+"/snooze", ttok, nil); code != http.StatusConflict {
+		t.Fatalf("unsnooze an alert not snoozed: %d, want 409", code)
+	}
 	// a resolved alert is not snoozed: 409
 	if code, _ := ts.Do(t, http.MethodPost, "/api/v1/alerts/"+outID+"/resolve", adminA, map[string]any{"note": "done"}); code != http.StatusOK {
 		t.Fatalf("resolve: %d", code)

@@ -53,7 +53,7 @@ func (s *Service) Snooze(ctx context.Context, p *domain.Principal, id string, un
 	return s.snooze(ctx, p, id, domain.AlertSnooze{Until: until, Actor: p.UserID, Note: note, At: now}, TypeAlertSnoozed)
 }
 
-// Unsnooze ends an alert's snooze at once.
+// Unsnooze ends an alert's snooze at once (one not snoozed: ErrConflict).
 func (s *Service) Unsnooze(ctx context.Context, p *domain.Principal, id string) (*Alert, error) {
 	return s.snooze(ctx, p, id, domain.AlertSnooze{Actor: p.UserID, At: s.d.Clock.Now()}, TypeAlertUnsnoozed)
 }
@@ -72,6 +72,9 @@ func (s *Service) snooze(ctx context.Context, p *domain.Principal, id string, sn
 		return nil, err
 	}
 	audit.SetResource(ctx, ResourceAlert, a.ID, a.PartnerID, a.OrgID)
+	if sn.Until.IsZero() && !a.SnoozedUntil.After(sn.At) {
+		return nil, domain.Conflictf("alert is not snoozed")
+	}
 	out, err := s.d.Store.Alerts().Snooze(ctx, scope, id, sn)
 	if err != nil {
 		return nil, err
