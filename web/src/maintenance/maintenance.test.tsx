@@ -77,6 +77,34 @@ describe('the maintenance page', () => {
     })
   })
 
+  it('puts chosen devices of an organization in a window', async () => {
+    const d1 = device(1, { hostname: 'web-01' })
+    const d2 = device(2, { hostname: 'web-02' })
+    const { calls } = mockApi(
+      routes({
+        'GET /maintenance-windows': () => page([]),
+        'GET /devices': () => page([d1, d2]),
+        'POST /maintenance-windows': () => json(win(), 201),
+      }),
+    )
+    const user = userEvent.setup()
+    renderApp('/maintenance')
+    await user.click(await screen.findByRole('button', { name: 'New window' }))
+    const d = screen.getByRole('dialog', { name: 'New maintenance window' })
+    await user.type(within(d).getByLabelText('Name'), 'Web tier')
+    await user.selectOptions(within(d).getByLabelText('Level'), 'org')
+    await waitFor(() => expect(within(d).getByRole('option', { name: 'Demo Customer' })).toBeTruthy())
+    await user.selectOptions(within(d).getByLabelText('Organization'), 'org-1')
+    await user.click(within(d).getByRole('checkbox', { name: 'Only some devices' }))
+    await user.click(await within(d).findByRole('checkbox', { name: 'web-02' }))
+    await user.click(within(d).getByRole('button', { name: 'Create window' }))
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull())
+    expect(calls.find((c) => c.path === '/devices')!.query.get('orgId')).toBe('org-1')
+    expect(calls.find((c) => c.method === 'POST' && c.path === '/maintenance-windows')!.body).toMatchObject({
+      scopeKind: 'devices', scopeIds: [d2.id], orgId: 'org-1',
+    })
+  })
+
   it('creates a one-off window, checks its end, and shows the server’s refusal', async () => {
     let refuse = true
     const { calls } = mockApi(
