@@ -5,9 +5,12 @@
 // read the audit log, open Plugins, switch to the dark theme; then the remote-work
 // screens: the agent's Commands, Terminal (echo $((6*7)) → 42) and Files
 // tabs, a bash script with a parameter run on the agent, and an Org Viewer
-// refused the terminal; monitoring: a CPU rule made in the rule editor fires
-// on the agent, the alert appears live on the Alerts page, is acknowledged
-// and resolved with a note. No Content-Security-Policy violation may occur. Screenshots go to e2e/artifacts/ (or $E2E_ARTIFACTS).
+// refused the terminal; monitoring: webhook and PagerDuty routes made on the
+// Notifications page, a CPU rule made in the rule editor, a simulated agent
+// (e2e/simagent.mjs) crosses it, the alert appears live on the Alerts page
+// and reaches the webhook receiver, is acknowledged (PagerDuty hears it),
+// the CPU falls back and the alert resolves by itself, and the PagerDuty
+// receiver gets the resolve on the same dedup key. No Content-Security-Policy violation may occur. Screenshots go to e2e/artifacts/ (or $E2E_ARTIFACTS).
 //
 //   npm run e2e                 needs bin/breeze (make build), web/dist (npm run build)
 //                               and Debian's chromium (apt-get install -y chromium)
@@ -15,12 +18,14 @@
 //
 // Environment: BREEZE_BIN, BREEZE_AGENT_BIN, CHROMIUM (default /usr/bin/chromium).
 
-import { spawn } from 'node:child_process'
+import { fork, spawn } from 'node:child_process'
+import { createServer } from 'node:http'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
+import { packFirstParty } from './plugins.mjs'
 import { dashboardOrigin, startBreeze } from './server.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -74,7 +79,33 @@ async function api(base, path, { method = 'GET', token, body } = {}) {
   return text ? JSON.parse(text) : undefined
 }
 
-const breeze = await startBreeze(BREEZE)
+// The alert channels, signed with a key the server is told to trust, and
+// local receivers standing in for a webhook endpoint and PagerDuty's
+// Events API (loopback: allowed to server-side plugins for this run only).
+const pluginWork = mkdtempSync(join(tmpdir(), 'breeze-e2e-plugins-'))
+const packed = packFirstParty(BREEZE, root, pluginWork, ['webhook', 'pagerduty'])
+const received = { webhook: [], pagerduty: [] }
+const receiver = createServer((req, res) => {
+  let body = ''
+  req.on('data', (c) => (body += c))
+  req.on('end', () => {
+    const pd = req.url.startsWith('/pagerduty')
+    try {
+      received[pd ? 'pagerduty' : 'webhook'].push(JSON.parse(body))
+    } catch {
+      // not JSON: not counted
+    }
+    if (pd) res.writeHead(202, { 'Content-Type': 'application/json' }).end('{"status":"success","message":"Event processed"}')
+    else res.writeHead(200).end()
+  })
+})
+await new Promise((r) => receiver.listen(0, '127.0.0.1', r))
+const receiverUrl = `http://127.0.0.1:${receiver.address().port}`
+const breeze = await startBreeze(BREEZE, {
+  // Fast heartbeats: alerts follow samples, and the test waits for them.
+  args: ['--agent-heartbeat', '2s'],
+  env: { BREEZE_PLUGIN_TRUSTED_KEYS: packed.publicKey, BREEZE_PLUGIN_EGRESS_ALLOW: '127.0.0.1/32' },
+})
 const front = await dashboardOrigin(breeze.url, DIST)
 console.log(`e2e: Breeze at ${breeze.url}; dashboard at ${front.origin}${front.direct ? '' : ' (front server: the binary does not serve web/ yet)'}`)
 const cleanup = []
@@ -134,6 +165,41 @@ try {
   } catch (e) {
     viewer.error = String(e?.message ?? e)
   }
+  // The alert channels installed, enabled and configured for the demo org
+  // through the API (the Plugins page has its own steps); the routes to
+  // them are made in the browser below.
+  for (const [name, archive] of Object.entries(packed.archives)) {
+    const res = await fetch(`${breeze.url}/api/v1/plugins`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/gzip' },
+      body: readFileSync(archive),
+    })
+    need(res.status === 201, `install ${name}: ${res.status} ${await res.text()}`)
+  }
+  await api(breeze.url, '/plugins/breeze.webhook/enable', { method: 'POST', token })
+  await api(breeze.url, '/plugins/breeze.pagerduty/enable', { method: 'POST', token })
+  await api(breeze.url, `/plugins/breeze.webhook/orgs/${site.orgId}`, {
+    method: 'PUT',
+    token,
+    body: { enabled: true, settings: { url: `${receiverUrl}/webhook`, secret: 'e2e-webhook-secret' } },
+  })
+  await api(breeze.url, `/plugins/breeze.pagerduty/orgs/${site.orgId}`, {
+    method: 'PUT',
+    token,
+    body: { enabled: true, settings: { routingKey: 'e2e-routing-key', eventsUrl: `${receiverUrl}/pagerduty/v2/enqueue` } },
+  })
+  // The simulated agent whose CPU the alert steps set.
+  const simKey = await api(breeze.url, '/enrollment-keys', { method: 'POST', token, body: { siteId: site.id, name: 'e2e sim', maxUses: 1 } })
+  const sim = fork(join(here, 'simagent.mjs'), [breeze.url, simKey.key, 'e2e-sim', '1000'], {
+    execArgv: typeof WebSocket === 'undefined' ? ['--experimental-websocket'] : [],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  })
+  cleanup.push(async () => sim.kill('SIGTERM'))
+  const simDevice = await new Promise((ok, fail) => {
+    sim.on('message', (m) => (m.linked ? ok(m.linked) : m.error && fail(new Error(m.error))))
+    sim.on('exit', (c) => fail(new Error(`the simulated agent exited ${c}`)))
+  })
+
   if (SEED > 0) {
     // The enroll route is rate limited per address (as it should be), so the
     // measurement rows go straight into the demo's SQLite file, copied from
@@ -213,15 +279,32 @@ FROM n, (SELECT * FROM devices ORDER BY last_seen_at IS NULL LIMIT 1) d;`
     await page.screenshot({ path: join(ART, 'devices.png') })
   })
 
-  // ---------- monitoring: a rule made in the editor fires on the real agent ----------
-  // The agent heartbeats every 60 s and the evaluator warms a device up on
-  // its first sample, so a CPU >= 0 rule for 1 s opens an alert within about
-  // two heartbeats. The rule is made here and the Alerts page left open on a
-  // second tab; the steps in between use the wait, the check comes last.
+  // ---------- monitoring: routes, a rule, and a simulated agent crossing it ----------
+  await step('creates webhook and PagerDuty routes on the Notifications page', async () => {
+    await page.getByRole('link', { name: 'Notifications', exact: true }).click()
+    await page.getByRole('heading', { name: 'Notification routes' }).waitFor()
+    for (const [name, channel] of [['e2e webhook', 'breeze.webhook'], ['e2e pagerduty', 'breeze.pagerduty']]) {
+      await page.getByRole('button', { name: 'New route' }).click()
+      const dialog = page.getByRole('dialog', { name: 'New notification route' })
+      const field = (label) => dialog.locator('label.field', { has: page.locator('.field-label', { hasText: new RegExp(`^${label}$`) }) })
+      await field('Applies to').locator('select').selectOption(site.orgId)
+      await field('Name').locator('input').fill(name)
+      await field('Channel').locator('select').selectOption(channel)
+      for (const sev of await dialog.locator('.severity-checks input[type=checkbox]').all()) await sev.check()
+      await dialog.getByRole('button', { name: 'Create', exact: true }).click()
+      await dialog.waitFor({ state: 'detached' })
+      await page.getByRole('cell', { name, exact: true }).waitFor()
+    }
+    await page.screenshot({ path: join(ART, 'notification-routes.png') })
+    await page.getByRole('link', { name: 'Maintenance', exact: true }).click()
+    await page.getByRole('heading', { name: /Maintenance/ }).first().waitFor()
+  })
+
+  // The rule is made here and the Alerts page left open on a second tab;
+  // the simulated agent crosses it in a later step.
   let alertsTab = null
   const alertFrames = []
-  await step('creates a CPU >= 0 for 1 s alert rule in the rule editor', async () => {
-    assert(online, 'no online agent device: build bin/breeze-agent (or set BREEZE_AGENT_BIN)')
+  await step('creates a CPU > 90 for 2 s alert rule in the rule editor, with its preview', async () => {
     await page.getByRole('link', { name: 'Alert rules', exact: true }).click()
     await page.getByRole('heading', { name: 'Alert rules' }).waitFor()
     await page.getByRole('button', { name: 'New rule' }).click()
@@ -232,11 +315,13 @@ FROM n, (SELECT * FROM devices ORDER BY last_seen_at IS NULL LIMIT 1) d;`
     await field('Condition').locator('select').selectOption('metric_threshold')
     await field('Severity').locator('select').selectOption('critical')
     await field('Metric').locator('select').selectOption('cpu')
-    await field('Comparator').locator('select').selectOption('>=')
-    await field('Threshold').locator('input').fill('0')
-    await field('For (seconds)').locator('input').fill('1')
+    await field('Comparator').locator('select').selectOption('>')
+    await field('Threshold').locator('input').fill('90')
+    await field('For (seconds)').locator('input').fill('2')
+    await field('Clears at (optional)').locator('input').fill('50')
     await field('Level').locator('select').selectOption('org')
-    await field('Organization').locator('select').selectOption(online.orgId)
+    await field('Organization').locator('select').selectOption(site.orgId)
+    await dialog.getByRole('status', { name: 'Rule preview' }).getByText(/^Covers \d+ devices? now/).waitFor()
     await page.screenshot({ path: join(ART, 'alert-rule-editor.png') })
     await dialog.getByRole('button', { name: 'Create rule' }).click()
     await dialog.waitFor({ state: 'detached' })
@@ -247,7 +332,6 @@ FROM n, (SELECT * FROM devices ORDER BY last_seen_at IS NULL LIMIT 1) d;`
     alertsTab.on('websocket', (ws) => ws.on('framereceived', (f) => typeof f.payload === 'string' && /"alert\./.test(f.payload) && alertFrames.push(f.payload)))
     await alertsTab.goto(front.origin + '/alerts')
     await alertsTab.getByRole('heading', { name: 'Alerts', exact: true }).waitFor()
-    await alertsTab.getByText('No alerts.').waitFor()
     // the next steps start from the device list
     await page.getByRole('link', { name: 'Devices', exact: true }).click()
     await page.getByRole('grid', { name: 'Devices' }).getByText('Online').first().waitFor()
@@ -480,33 +564,48 @@ FROM n, (SELECT * FROM devices ORDER BY last_seen_at IS NULL LIMIT 1) d;`
     }
   })
 
-  await step('the alert appears live on the Alerts page; acknowledge, then resolve with a note', async () => {
+  await step('the simulated agent crosses the rule: live alert, webhook, acknowledge, auto-resolve, PagerDuty resolve', async () => {
     assert(alertsTab, 'the rule was not created')
+    const waitFor = async (what, cond, ms = 60_000) => {
+      const end = Date.now() + ms
+      while (!cond()) {
+        assert(Date.now() < end, `timed out waiting for ${what}`)
+        await new Promise((r) => setTimeout(r, 200))
+      }
+    }
     const t = Date.now()
-    const row = alertsTab.getByRole('row').filter({ hasText: 'e2e cpu' })
-    await row.waitFor({ timeout: 200_000 }) // two heartbeats of 60 s, bounded
+    sim.send({ cpu: 99 })
+    const row = alertsTab.getByRole('row').filter({ hasText: 'e2e cpu' }).filter({ hasText: 'e2e-sim' })
+    await row.waitFor({ timeout: 60_000 })
     const navigations = await alertsTab.evaluate(() => performance.getEntriesByType('navigation').length)
     assert(navigations === 1, 'the Alerts page was reloaded')
     assert(alertFrames.some((f) => f.includes('"alert.opened"')), 'no alert.opened frame on the events stream')
-    console.log(`       alert appeared ${Date.now() - t} ms into this step`)
+    console.log(`       alert appeared ${Date.now() - t} ms after the CPU crossed`)
     await alertsTab.screenshot({ path: join(ART, 'alerts-live.png') })
     await row.getByRole('link', { name: /^cpu / }).click()
     await alertsTab.getByRole('heading', { level: 1, name: /^cpu / }).waitFor()
+    const id = new URL(alertsTab.url()).pathname.split('/').pop()
+    const mine = (kind, pred) => received[kind].filter((b) => pred(b))
+    const hook = (status) => mine('webhook', (b) => b.labels?.alertId === id && b.status === status)
+    const pd = (action) => mine('pagerduty', (b) => b.dedup_key === id && b.event_action === action)
+    await waitFor('the webhook receiver to get the alert', () => hook('triggered').length > 0)
+    await waitFor('PagerDuty to get the trigger', () => pd('trigger').length > 0)
     await alertsTab.getByRole('button', { name: 'Acknowledge' }).click()
     await alertsTab.locator('.page-header').getByText('Acknowledged', { exact: true }).waitFor()
-    await alertsTab.getByRole('button', { name: 'Resolve…' }).click()
-    const dialog = alertsTab.getByRole('dialog', { name: 'Resolve this alert' })
-    await dialog.getByLabel('Note').fill('e2e: handled by the browser test')
-    await dialog.getByRole('button', { name: 'Resolve', exact: true }).click()
-    await alertsTab.locator('.page-header').getByText('Resolved', { exact: true }).waitFor()
-    await alertsTab.getByRole('cell', { name: 'e2e: handled by the browser test' }).waitFor()
+    await waitFor('PagerDuty to get the acknowledge', () => pd('acknowledge').length > 0)
+    sim.send({ cpu: 5 })
+    await alertsTab.locator('.page-header').getByText('Resolved', { exact: true }).waitFor({ timeout: 60_000 })
+    await waitFor('PagerDuty to get the resolve', () => pd('resolve').length > 0)
+    await waitFor('the webhook receiver to get the resolve', () => hook('resolved').length > 0)
     await alertsTab.screenshot({ path: join(ART, 'alert-detail.png') })
-    const id = new URL(alertsTab.url()).pathname.split('/').pop()
     const a = await api(breeze.url, `/alerts/${id}`, { token })
-    assert(a.state === 'resolved' && a.note === 'e2e: handled by the browser test', `the API says ${a.state} / ${a.note}`)
+    assert(a.state === 'resolved' && a.deviceId === simDevice, `the API says ${a.state} on ${a.deviceId}`)
     assert(a.history.map((h) => h.to).join(',') === 'open,acknowledged,resolved', `history ${a.history.map((h) => h.to)}`)
+    assert(pd('trigger').length === 1 && pd('resolve').length === 1 && hook('triggered').length === 1, 'a notification came twice')
+    const log = await api(breeze.url, `/alerts/${id}/deliveries`, { token })
+    assert(log.items.filter((d) => d.outcome === 'delivered').length >= 5, `delivery log: ${JSON.stringify(log.items.map((d) => [d.channelId, d.transition, d.outcome]))}`)
     await alertsTab.goto(front.origin + '/alerts')
-    await alertsTab.getByRole('row').filter({ hasText: 'e2e cpu' }).getByText('Resolved').waitFor()
+    await alertsTab.getByRole('row').filter({ hasText: 'e2e cpu' }).getByText('Resolved').first().waitFor()
     await keepCsp(alertsTab)
   })
 
@@ -528,6 +627,8 @@ FROM n, (SELECT * FROM devices ORDER BY last_seen_at IS NULL LIMIT 1) d;`
   for (const c of cleanup) await c()
   await front.stop()
   await breeze.stop()
+  receiver.close()
+  rmSync(pluginWork, { recursive: true, force: true })
 }
 
 const failed = results.filter((r) => !r.ok).length

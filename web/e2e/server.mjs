@@ -37,13 +37,15 @@ async function waitFor(fn, what, ms = 30_000) {
   }
 }
 
-export async function startBreeze(bin) {
+/** Starts the server; opts.args and opts.env add flags and environment. */
+export async function startBreeze(bin, opts = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'breeze-e2e-'))
   const port = await freePort()
   const url = `http://127.0.0.1:${port}`
   let out = ''
-  const proc = spawn(bin, ['serve', '--demo', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--log-level', 'warn'], {
-    env: { ...process.env, BREEZE_DATA_DIR: dataDir },
+  const args = ['serve', '--demo', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--log-level', 'warn', ...(opts.args ?? [])]
+  const proc = spawn(bin, args, {
+    env: { ...process.env, BREEZE_DATA_DIR: dataDir, ...(opts.env ?? {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   proc.stdout.on('data', (b) => (out += b))
