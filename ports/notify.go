@@ -2,6 +2,7 @@ package ports
 
 import (
 	"context"
+	"time"
 
 	"github.com/breeze-rmm/breeze/core/domain"
 )
@@ -11,6 +12,7 @@ import (
 type NotifyStores interface {
 	NotificationRoutes() NotificationRouteStore
 	NotificationDeliveries() NotificationDeliveryStore
+	NotificationGroups() NotificationGroupStore
 }
 
 // NotificationRouteFilter narrows a route list. Empty fields do not filter.
@@ -26,6 +28,10 @@ type NotificationRouteStore interface {
 	Create(ctx context.Context, s domain.Scope, r *domain.NotificationRoute) error
 	Get(ctx context.Context, s domain.Scope, id string) (*domain.NotificationRoute, error)
 	List(ctx context.Context, s domain.Scope, f NotificationRouteFilter, page domain.PageRequest) (domain.Page[*domain.NotificationRoute], error)
+	// Update changes Name, Severities, RatePerHour, GroupAfter,
+	// GroupIntervalSeconds and Enabled of a route the scope may write
+	// (ErrNotFound otherwise; a taken name is ErrConflict).
+	Update(ctx context.Context, s domain.Scope, r *domain.NotificationRoute) (*domain.NotificationRoute, error)
 	Delete(ctx context.Context, s domain.Scope, id string) error
 	// ForOrg lists the routes that apply to an org: its own and its
 	// partner's defaults (a system read for the notifier).
@@ -35,6 +41,7 @@ type NotificationRouteStore interface {
 // DeliveryFilter narrows the delivery log. Empty fields do not filter.
 type DeliveryFilter struct {
 	AlertID string
+	RouteID string
 	Outcome string
 }
 
@@ -45,7 +52,29 @@ type NotificationDeliveryStore interface {
 	Record(ctx context.Context, d *domain.NotificationDelivery) error
 	// List is in id (time) order.
 	List(ctx context.Context, s domain.Scope, f DeliveryFilter, page domain.PageRequest) (domain.Page[*domain.NotificationDelivery], error)
-	// Delivered reports whether (alert, transition, route) was delivered
-	// already (a system read: a task run twice does not send twice).
-	Delivered(ctx context.Context, alertID string, transition domain.AlertState, routeID string) (bool, error)
+	// Delivered reports whether (alert, transition, reminder, route) was
+	// delivered already (a system read: a task run twice does not send
+	// twice). Reminder 0 is the transition itself.
+	Delivered(ctx context.Context, alertID string, transition domain.AlertState, reminder int, routeID string) (bool, error)
+}
+
+// NotificationGroupStore keeps storm grouping (system reads and writes for
+// the notifier). A window is (route, rule, kind, start); positions in it
+// are handed out once, so nodes racing to place notifications agree on
+// which go out alone and which wait for the digest.
+type NotificationGroupStore interface {
+	// Join places m (route, alert, kind, reminder) in m's window and
+	// returns the stored member: when it was placed before, that member
+	// unchanged (whatever window it went to); otherwise the next Seq of
+	// the window (from 1), Grouped when Seq passes after. An unknown alert
+	// or route is ErrNotFound.
+	Join(ctx context.Context, m *domain.GroupMember, after int) (*domain.GroupMember, error)
+	// Claim gives digestID the window's grouped members no digest holds
+	// yet and returns every member digestID holds, by Seq.
+	Claim(ctx context.Context, w domain.GroupWindow, digestID string) ([]*domain.GroupMember, error)
+	// Due lists, at most limit, the windows that ended before `before` and
+	// still have grouped members no digest holds (a lost digest task).
+	Due(ctx context.Context, before time.Time, limit int) ([]domain.GroupWindow, error)
+	// Prune deletes the members of windows that ended before `before`.
+	Prune(ctx context.Context, before time.Time) (int64, error)
 }

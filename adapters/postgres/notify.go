@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -30,13 +31,13 @@ var (
 )
 
 const routeCols = "id, partner_id, coalesce(org_id::text, ''), name, channel_id, severities::text, rate_per_hour, enabled," +
-	" created_by, created_at"
+	" created_by, created_at, group_after, group_interval_seconds"
 
 func scanRoute(row pgx.Row) (*domain.NotificationRoute, error) {
 	var r domain.NotificationRoute
 	var sev string
 	if err := row.Scan(&r.ID, &r.PartnerID, &r.OrgID, &r.Name, &r.ChannelID, &sev, &r.RatePerHour, &r.Enabled,
-		&r.CreatedBy, &r.CreatedAt); err != nil {
+		&r.CreatedBy, &r.CreatedAt, &r.GroupAfter, &r.GroupIntervalSeconds); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(sev), &r.Severities); err != nil {
@@ -56,6 +57,9 @@ func (st routeStore) Create(ctx context.Context, s domain.Scope, r *domain.Notif
 	if r.ChannelID == "" || len(r.ChannelID) > 200 || r.RatePerHour < 0 || !storable(r.ChannelID) || !storable(r.CreatedBy) {
 		return domain.Invalidf("notification route channel or rate out of bounds")
 	}
+	if err := checkGrouping(r); err != nil {
+		return err
+	}
 	id, err := newID(r.ID)
 	if err != nil {
 		return err
@@ -65,18 +69,61 @@ func (st routeStore) Create(ctx context.Context, s domain.Scope, r *domain.Notif
 		return err
 	}
 	out, err := scanRoute(st.q.QueryRow(ctx, `INSERT INTO notification_routes (id, partner_id, org_id, name, channel_id,
-			severities, rate_per_hour, enabled, created_by, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10) RETURNING `+routeCols,
-		id, partnerID, nullID(r.OrgID), r.Name, r.ChannelID, encodeList(r.Severities), r.RatePerHour, r.Enabled, r.CreatedBy, now()))
+			severities, rate_per_hour, enabled, created_by, created_at, group_after, group_interval_seconds)
+		VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8, $9, $10, $11, $12) RETURNING `+routeCols,
+		id, partnerID, nullID(r.OrgID), r.Name, r.ChannelID, encodeList(r.Severities), r.RatePerHour, r.Enabled, r.CreatedBy, now(),
+		r.GroupAfter, r.GroupIntervalSeconds))
 	if err != nil {
-		var pgErr *pgconn.PgError
-		if errors.As(err, &pgErr) && pgErr.ConstraintName == "notification_routes_name_key" {
-			return &dbError{domain: domain.Conflictf("a notification route with that name already exists here"), cause: err}
-		}
-		return translateJSON("create notification route", err)
+		return routeError("create notification route", err)
 	}
 	*r = *out
 	return nil
+}
+
+func routeError(op string, err error) error {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.ConstraintName == "notification_routes_name_key" {
+		return &dbError{domain: domain.Conflictf("a notification route with that name already exists here"), cause: err}
+	}
+	return translateJSON(op, err)
+}
+
+// checkGrouping bounds a route's storm grouping (the migration's checks).
+func checkGrouping(r *domain.NotificationRoute) error {
+	if r.GroupAfter < 0 || r.GroupAfter > domain.MaxGroupAfter || r.GroupIntervalSeconds < 0 ||
+		r.GroupIntervalSeconds > domain.MaxGroupIntervalSeconds {
+		return domain.Invalidf("notification route grouping out of bounds")
+	}
+	return nil
+}
+
+func (st routeStore) Update(ctx context.Context, s domain.Scope, r *domain.NotificationRoute) (*domain.NotificationRoute, error) {
+	if r == nil {
+		return nil, domain.Invalidf("notification route is required")
+	}
+	if err := domain.ValidateName("notification route", r.Name); err != nil {
+		return nil, err
+	}
+	if r.RatePerHour < 0 {
+		return nil, domain.Invalidf("notification route rate out of bounds")
+	}
+	if err := checkGrouping(r); err != nil {
+		return nil, err
+	}
+	if !domain.ValidID(r.ID) {
+		return nil, notFound("notification route")
+	}
+	a := args{r.Name, encodeList(r.Severities), r.RatePerHour, r.GroupAfter, r.GroupIntervalSeconds, r.Enabled, r.ID}
+	out, err := scanRoute(st.q.QueryRow(ctx, `UPDATE notification_routes SET name = $1, severities = $2::jsonb,
+			rate_per_hour = $3, group_after = $4, group_interval_seconds = $5, enabled = $6
+		WHERE id = $7 AND `+scriptWrite.where(s, &a, "")+" RETURNING "+routeCols, a...))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, notFound("notification route")
+	}
+	if err != nil {
+		return nil, routeError("update notification route", err)
+	}
+	return out, nil
 }
 
 func (st routeStore) Get(ctx context.Context, s domain.Scope, id string) (*domain.NotificationRoute, error) {
@@ -113,15 +160,16 @@ func (st routeStore) ForOrg(ctx context.Context, orgID string) ([]*domain.Notifi
 }
 
 const deliveryCols = "id, alert_id, route_id, partner_id, org_id, site_id, channel_id, transition, attempt, outcome, detail," +
-	" latency_ms, at"
+	" latency_ms, at, reminder, digest_id, held_until"
 
 func scanDelivery(row pgx.Row) (*domain.NotificationDelivery, error) {
 	var d domain.NotificationDelivery
+	var until *time.Time
 	if err := row.Scan(&d.ID, &d.AlertID, &d.RouteID, &d.PartnerID, &d.OrgID, &d.SiteID, &d.ChannelID, &d.Transition,
-		&d.Attempt, &d.Outcome, &d.Detail, &d.LatencyMS, &d.At); err != nil {
+		&d.Attempt, &d.Outcome, &d.Detail, &d.LatencyMS, &d.At, &d.Reminder, &d.DigestID, &until); err != nil {
 		return nil, err
 	}
-	d.At = d.At.UTC()
+	d.At, d.HeldUntil = d.At.UTC(), fromOpt(until)
 	return &d, nil
 }
 
@@ -129,7 +177,8 @@ func (st deliveryStore) Record(ctx context.Context, d *domain.NotificationDelive
 	if d == nil || !domain.ValidID(d.AlertID) || !domain.ValidID(d.RouteID) {
 		return domain.Invalidf("a delivery names its alert and route")
 	}
-	if !storable(d.Detail) || len(d.Detail) > 4000 || !storable(d.ChannelID) {
+	if !storable(d.Detail) || len(d.Detail) > 4000 || !storable(d.ChannelID) || !storable(d.DigestID) || len(d.DigestID) > 200 ||
+		d.Reminder < 0 {
 		return domain.Invalidf("delivery detail out of bounds")
 	}
 	id, err := newID(d.ID)
@@ -141,10 +190,12 @@ func (st deliveryStore) Record(ctx context.Context, d *domain.NotificationDelive
 		at = now()
 	}
 	out, err := scanDelivery(st.q.QueryRow(ctx, `INSERT INTO notification_deliveries (id, alert_id, route_id, partner_id,
-			org_id, site_id, channel_id, transition, attempt, outcome, detail, latency_ms, at)
-		SELECT $1, a.id, $2, a.partner_id, a.org_id, a.site_id, $3, $4, $5, $6, $7, $8, $9 FROM alerts a WHERE a.id = $10
+			org_id, site_id, channel_id, transition, attempt, outcome, detail, latency_ms, at, reminder, digest_id, held_until)
+		SELECT $1, a.id, $2, a.partner_id, a.org_id, a.site_id, $3, $4, $5, $6, $7, $8, $9, $11, $12, $13 FROM alerts a
+		WHERE a.id = $10
 		RETURNING `+deliveryCols,
-		id, d.RouteID, d.ChannelID, string(d.Transition), d.Attempt, d.Outcome, d.Detail, d.LatencyMS, at, d.AlertID))
+		id, d.RouteID, d.ChannelID, string(d.Transition), d.Attempt, d.Outcome, d.Detail, d.LatencyMS, at, d.AlertID,
+		d.Reminder, d.DigestID, optStamp(d.HeldUntil)))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return notFound("alert")
 	}
@@ -165,6 +216,13 @@ func (st deliveryStore) List(ctx context.Context, s domain.Scope, f ports.Delive
 			where = append(where, "alert_id = "+a.add(f.AlertID)+"::uuid")
 		}
 	}
+	if f.RouteID != "" {
+		if !domain.ValidID(f.RouteID) {
+			where = append(where, "FALSE")
+		} else {
+			where = append(where, "route_id = "+a.add(f.RouteID)+"::uuid")
+		}
+	}
 	if f.Outcome != "" {
 		where = append(where, "outcome = "+a.add(f.Outcome))
 	}
@@ -179,13 +237,13 @@ func (st deliveryStore) List(ctx context.Context, s domain.Scope, f ports.Delive
 	return finishPage(items, page.Limit, func(d *domain.NotificationDelivery) string { return d.ID }), nil
 }
 
-func (st deliveryStore) Delivered(ctx context.Context, alertID string, transition domain.AlertState, routeID string) (bool, error) {
+func (st deliveryStore) Delivered(ctx context.Context, alertID string, transition domain.AlertState, reminder int, routeID string) (bool, error) {
 	if !domain.ValidID(alertID) || !domain.ValidID(routeID) {
 		return false, nil
 	}
 	var found bool
 	err := st.q.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM notification_deliveries WHERE alert_id = $1 AND route_id = $2"+
-		" AND transition = $3 AND outcome = 'delivered')", alertID, routeID, string(transition)).Scan(&found)
+		" AND transition = $3 AND reminder = $4 AND outcome = 'delivered')", alertID, routeID, string(transition), reminder).Scan(&found)
 	if err != nil {
 		return false, translate("read notification deliveries", err)
 	}

@@ -26,7 +26,8 @@ var (
 	_ ports.NotificationDeliveryStore = deliveryStore{}
 )
 
-const routeCols = "id, partner_id, org_id, name, channel_id, severities, rate_per_hour, enabled, created_by, created_at"
+const routeCols = "id, partner_id, org_id, name, channel_id, severities, rate_per_hour, enabled, created_by, created_at," +
+	" group_after, group_interval_seconds"
 
 // Routes are owned like alert rules: written by the owner's coverage,
 // partner defaults read by the partner's orgs and sites too.
@@ -43,7 +44,7 @@ func scanRoute(r rowScanner) (*domain.NotificationRoute, error) {
 	var enabled int
 	var created int64
 	if err := r.Scan(&out.ID, &out.PartnerID, &org, &out.Name, &out.ChannelID, &sev, &out.RatePerHour, &enabled,
-		&out.CreatedBy, &created); err != nil {
+		&out.CreatedBy, &created, &out.GroupAfter, &out.GroupIntervalSeconds); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(sev), &out.Severities); err != nil {
@@ -63,6 +64,9 @@ func (rs routeStore) Create(ctx context.Context, s domain.Scope, r *domain.Notif
 	if r.ChannelID == "" || len(r.ChannelID) > 200 || r.RatePerHour < 0 || !utf8.ValidString(r.ChannelID) {
 		return domain.Invalidf("notification route channel or rate out of bounds")
 	}
+	if err := checkGrouping(r); err != nil {
+		return err
+	}
 	id, err := newID("notification route", r.ID)
 	if err != nil {
 		return err
@@ -74,9 +78,9 @@ func (rs routeStore) Create(ctx context.Context, s domain.Scope, r *domain.Notif
 			return err
 		}
 		out, err = scanRoute(q.QueryRowContext(ctx, "INSERT INTO notification_routes ("+routeCols+")"+
-			" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING "+routeCols,
+			" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING "+routeCols,
 			id, partnerID, nullString(r.OrgID), r.Name, r.ChannelID, encodeList(r.Severities), r.RatePerHour,
-			boolInt(r.Enabled), r.CreatedBy, micros(now())))
+			boolInt(r.Enabled), r.CreatedBy, micros(now()), r.GroupAfter, r.GroupIntervalSeconds))
 		return failure{op: "create notification route", unique: "a notification route with that name already exists here",
 			dup: "notification route id already exists", missing: "organization or partner not found"}.wrap(err)
 	})
@@ -85,6 +89,45 @@ func (rs routeStore) Create(ctx context.Context, s domain.Scope, r *domain.Notif
 	}
 	*r = *out
 	return nil
+}
+
+// checkGrouping bounds a route's storm grouping (the migration's checks).
+func checkGrouping(r *domain.NotificationRoute) error {
+	if r.GroupAfter < 0 || r.GroupAfter > domain.MaxGroupAfter || r.GroupIntervalSeconds < 0 ||
+		r.GroupIntervalSeconds > domain.MaxGroupIntervalSeconds {
+		return domain.Invalidf("notification route grouping out of bounds")
+	}
+	return nil
+}
+
+func (rs routeStore) Update(ctx context.Context, s domain.Scope, r *domain.NotificationRoute) (*domain.NotificationRoute, error) {
+	if r == nil {
+		return nil, domain.Invalidf("notification route is required")
+	}
+	if err := domain.ValidateName("notification route", r.Name); err != nil {
+		return nil, err
+	}
+	if r.RatePerHour < 0 {
+		return nil, domain.Invalidf("notification route rate out of bounds")
+	}
+	if err := checkGrouping(r); err != nil {
+		return nil, err
+	}
+	if !domain.ValidID(r.ID) {
+		return nil, notFound("notification route")
+	}
+	var out *domain.NotificationRoute
+	err := rs.s.write(ctx, func(q queryer) (err error) {
+		args := []any{r.Name, encodeList(r.Severities), r.RatePerHour, r.GroupAfter, r.GroupIntervalSeconds, boolInt(r.Enabled), r.ID}
+		where := scriptWriteScope.where(s, "", &args)
+		out, err = scanRoute(q.QueryRowContext(ctx, "UPDATE notification_routes SET name = ?, severities = ?, rate_per_hour = ?,"+
+			" group_after = ?, group_interval_seconds = ?, enabled = ? WHERE id = ? AND "+where+" RETURNING "+routeCols, args...))
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("notification route")
+		}
+		return failure{op: "update notification route", unique: "a notification route with that name already exists here"}.wrap(err)
+	})
+	return out, err
 }
 
 func (rs routeStore) Get(ctx context.Context, s domain.Scope, id string) (*domain.NotificationRoute, error) {
@@ -110,7 +153,7 @@ func (rs routeStore) ForOrg(ctx context.Context, orgID string) ([]*domain.Notifi
 }
 
 const deliveryCols = "id, alert_id, route_id, partner_id, org_id, site_id, channel_id, transition, attempt, outcome, detail," +
-	" latency_ms, at"
+	" latency_ms, at, reminder, digest_id, held_until"
 
 var deliveriesTable = &table[*domain.NotificationDelivery]{
 	name: "notification_deliveries", what: "notification delivery", cols: deliveryCols,
@@ -121,11 +164,15 @@ var deliveriesTable = &table[*domain.NotificationDelivery]{
 func scanDelivery(r rowScanner) (*domain.NotificationDelivery, error) {
 	var d domain.NotificationDelivery
 	var at int64
+	var until sql.NullInt64
 	if err := r.Scan(&d.ID, &d.AlertID, &d.RouteID, &d.PartnerID, &d.OrgID, &d.SiteID, &d.ChannelID, &d.Transition,
-		&d.Attempt, &d.Outcome, &d.Detail, &d.LatencyMS, &at); err != nil {
+		&d.Attempt, &d.Outcome, &d.Detail, &d.LatencyMS, &at, &d.Reminder, &d.DigestID, &until); err != nil {
 		return nil, err
 	}
 	d.At = fromMicros(at)
+	if until.Valid {
+		d.HeldUntil = fromMicros(until.Int64)
+	}
 	return &d, nil
 }
 
@@ -133,8 +180,13 @@ func (ds deliveryStore) Record(ctx context.Context, d *domain.NotificationDelive
 	if d == nil || !domain.ValidID(d.AlertID) || !domain.ValidID(d.RouteID) {
 		return domain.Invalidf("a delivery names its alert and route")
 	}
-	if !utf8.ValidString(d.Detail) || len(d.Detail) > 4000 {
+	if !utf8.ValidString(d.Detail) || len(d.Detail) > 4000 || !utf8.ValidString(d.DigestID) || len(d.DigestID) > 200 ||
+		d.Reminder < 0 {
 		return domain.Invalidf("delivery detail out of bounds")
+	}
+	var until any
+	if !d.HeldUntil.IsZero() {
+		until = micros(d.HeldUntil)
 	}
 	id, err := newID("notification delivery", d.ID)
 	if err != nil {
@@ -148,9 +200,10 @@ func (ds deliveryStore) Record(ctx context.Context, d *domain.NotificationDelive
 	err = ds.s.write(ctx, func(q queryer) error {
 		var err error
 		out, err = scanDelivery(q.QueryRowContext(ctx, "INSERT INTO notification_deliveries ("+deliveryCols+")"+
-			" SELECT ?, a.id, ?, a.partner_id, a.org_id, a.site_id, ?, ?, ?, ?, ?, ?, ? FROM alerts a WHERE a.id = ?"+
+			" SELECT ?, a.id, ?, a.partner_id, a.org_id, a.site_id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM alerts a WHERE a.id = ?"+
 			" RETURNING "+deliveryCols,
-			id, d.RouteID, d.ChannelID, string(d.Transition), d.Attempt, d.Outcome, d.Detail, d.LatencyMS, micros(at), d.AlertID))
+			id, d.RouteID, d.ChannelID, string(d.Transition), d.Attempt, d.Outcome, d.Detail, d.LatencyMS, micros(at),
+			d.Reminder, d.DigestID, until, d.AlertID))
 		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("alert")
 		}
@@ -168,16 +221,19 @@ func (ds deliveryStore) List(ctx context.Context, s domain.Scope, f ports.Delive
 	if f.AlertID != "" {
 		flt.add("alert_id = ?", f.AlertID)
 	}
+	if f.RouteID != "" {
+		flt.add("route_id = ?", f.RouteID)
+	}
 	if f.Outcome != "" {
 		flt.add("outcome = ?", f.Outcome)
 	}
 	return deliveriesTable.list(ctx, ds.s.read(ctx), s, flt, page)
 }
 
-func (ds deliveryStore) Delivered(ctx context.Context, alertID string, transition domain.AlertState, routeID string) (bool, error) {
+func (ds deliveryStore) Delivered(ctx context.Context, alertID string, transition domain.AlertState, reminder int, routeID string) (bool, error) {
 	var one int
 	err := ds.s.read(ctx).QueryRowContext(ctx, "SELECT 1 FROM notification_deliveries WHERE alert_id = ? AND route_id = ?"+
-		" AND transition = ? AND outcome = 'delivered' LIMIT 1", alertID, routeID, string(transition)).Scan(&one)
+		" AND transition = ? AND reminder = ? AND outcome = 'delivered' LIMIT 1", alertID, routeID, string(transition), reminder).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}

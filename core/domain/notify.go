@@ -14,10 +14,26 @@ type NotificationRoute struct {
 	Severities []Severity
 	// RatePerHour bounds what this route sends per org and hour (0: no limit).
 	RatePerHour int
-	Enabled     bool
-	CreatedBy   string
-	CreatedAt   time.Time
+	// Storm grouping: in each GroupIntervalSeconds window the first
+	// GroupAfter notifications of one (rule, transition) go out alone, the
+	// rest in one digest at the window's end. Either 0: no grouping.
+	GroupAfter           int
+	GroupIntervalSeconds int
+	Enabled              bool
+	CreatedBy            string
+	CreatedAt            time.Time
 }
+
+// Route grouping defaults and bounds.
+const (
+	DefaultGroupAfter           = 5
+	DefaultGroupIntervalSeconds = 300
+	MaxGroupAfter               = 1000
+	MaxGroupIntervalSeconds     = 86400
+)
+
+// Grouping reports whether the route collects storms into digests.
+func (r *NotificationRoute) Grouping() bool { return r.GroupAfter > 0 && r.GroupIntervalSeconds > 0 }
 
 // Matches reports whether the route takes an alert of severity sev.
 func (r *NotificationRoute) Matches(sev Severity) bool {
@@ -38,7 +54,14 @@ const (
 	DeliveryFailed      = "failed"       // this attempt failed; another follows
 	DeliveryDead        = "dead"         // the last attempt failed: dead-lettered
 	DeliveryRateLimited = "rate_limited" // held back by the route's rate limit
+	DeliveryHeld        = "held"         // held (maintenance, snooze) until HeldUntil; sent then
+	DeliveryGrouped     = "grouped"      // part of a storm: waits for its digest (DigestID)
+	DeliverySuppressed  = "suppressed"   // not sent, by design (see Detail)
 )
+
+// DeliveryOutcomes lists every outcome.
+var DeliveryOutcomes = []string{DeliveryDelivered, DeliveryFailed, DeliveryDead, DeliveryRateLimited, DeliveryHeld,
+	DeliveryGrouped, DeliverySuppressed}
 
 // NotificationDelivery is one attempt to send an alert transition through
 // a route (the delivery log; dead ones are the dead-letter list).
@@ -51,9 +74,41 @@ type NotificationDelivery struct {
 	SiteID     string
 	ChannelID  string
 	Transition AlertState // open, acknowledged, resolved
-	Attempt    int
-	Outcome    string
-	Detail     string
-	LatencyMS  int64
-	At         time.Time
+	// Reminder n > 0 is the n-th re-notification of a still open alert
+	// (Transition open); 0 is the transition itself.
+	Reminder int
+	Attempt  int
+	Outcome  string
+	Detail   string
+	// DigestID names the storm digest that carries (or carried) this alert.
+	DigestID string
+	// HeldUntil is when a held delivery is tried again (Outcome held).
+	HeldUntil time.Time
+	LatencyMS int64
+	At        time.Time
+}
+
+// Group kinds: a transition, or a reminder.
+const GroupKindReminder = "reminder"
+
+// GroupWindow is one storm-grouping window of a route: notifications of
+// one rule and kind whose turn came in [Start, End).
+type GroupWindow struct {
+	RouteID string
+	RuleID  string
+	Kind    string // open, acknowledged, resolved or reminder
+	Start   time.Time
+	End     time.Time
+}
+
+// GroupMember is one notification placed in a window: the first ones
+// (Seq up to the route's GroupAfter) went out alone; Grouped ones wait
+// for the window's digest, which claims them (DigestID).
+type GroupMember struct {
+	GroupWindow
+	AlertID  string
+	Reminder int
+	Seq      int
+	Grouped  bool
+	DigestID string
 }

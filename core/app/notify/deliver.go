@@ -41,7 +41,7 @@ func (s *Service) deliver(ctx context.Context, t ports.Task) error {
 	if err != nil {
 		return err
 	}
-	done, err := s.d.Store.NotificationDeliveries().Delivered(ctx, a.ID, tk.Transition, r.ID)
+	done, err := s.d.Store.NotificationDeliveries().Delivered(ctx, a.ID, tk.Transition, 0, r.ID)
 	if err != nil {
 		return err
 	}
