@@ -19,11 +19,11 @@ type notifyGroupStore struct{ q querier }
 
 var _ ports.NotificationGroupStore = notifyGroupStore{}
 
-const memberCols = "route_id, alert_id, kind, reminder, rule_id, window_start, window_end, seq, grouped, digest_id"
+const memberCols = "route_id, alert_id, kind, reminder, org_id, rule_id, window_start, window_end, seq, grouped, digest_id"
 
 func scanMember(row pgx.Row) (*domain.GroupMember, error) {
 	var m domain.GroupMember
-	if err := row.Scan(&m.RouteID, &m.AlertID, &m.Kind, &m.Reminder, &m.RuleID, &m.Start, &m.End, &m.Seq, &m.Grouped,
+	if err := row.Scan(&m.RouteID, &m.AlertID, &m.Kind, &m.Reminder, &m.OrgID, &m.RuleID, &m.Start, &m.End, &m.Seq, &m.Grouped,
 		&m.DigestID); err != nil {
 		return nil, err
 	}
@@ -32,7 +32,7 @@ func scanMember(row pgx.Row) (*domain.GroupMember, error) {
 }
 
 func validWindow(w domain.GroupWindow) bool {
-	return domain.ValidID(w.RouteID) && domain.ValidID(w.RuleID) && w.Kind != "" && !w.Start.IsZero() && w.End.After(w.Start)
+	return domain.ValidID(w.RouteID) && domain.ValidID(w.OrgID) && domain.ValidID(w.RuleID) && w.Kind != "" && !w.Start.IsZero() && w.End.After(w.Start)
 }
 
 // joinRetries bounds the retries of a position taken by a racing node.
@@ -47,10 +47,10 @@ func (st notifyGroupStore) Join(ctx context.Context, m *domain.GroupMember, afte
 		// taking the same one collide on the unique position and the loser
 		// reads again.
 		_, err := st.q.Exec(ctx, `INSERT INTO notification_group_members (`+memberCols+`)
-			SELECT $1, $2, $3, $4, $5, $6, $7, n + 1, n + 1 > $8, '' FROM (SELECT count(*) AS n FROM notification_group_members
-				WHERE route_id = $1 AND rule_id = $5 AND kind = $3 AND window_start = $6) c
+			SELECT $1, $2, $3, $4, $9, $5, $6, $7, n + 1, n + 1 > $8, '' FROM (SELECT count(*) AS n FROM notification_group_members
+				WHERE route_id = $1 AND org_id = $9 AND rule_id = $5 AND kind = $3 AND window_start = $6) c
 			ON CONFLICT (route_id, alert_id, kind, reminder) DO NOTHING`,
-			m.RouteID, m.AlertID, m.Kind, m.Reminder, m.RuleID, stamp(m.Start), stamp(m.End), after)
+			m.RouteID, m.AlertID, m.Kind, m.Reminder, m.RuleID, stamp(m.Start), stamp(m.End), after, m.OrgID)
 		var pgErr *pgconn.PgError
 		if errors.As(err, &pgErr) && pgErr.ConstraintName == "notification_group_members_seq_key" {
 			continue
@@ -76,8 +76,9 @@ func (st notifyGroupStore) Claim(ctx context.Context, w domain.GroupWindow, dige
 		return nil, domain.Invalidf("a claim names its window and digest")
 	}
 	if _, err := st.q.Exec(ctx, `UPDATE notification_group_members SET digest_id = $5
-		WHERE route_id = $1 AND rule_id = $2 AND kind = $3 AND window_start = $4 AND grouped AND digest_id = ''`,
-		w.RouteID, w.RuleID, w.Kind, stamp(w.Start), digestID); err != nil {
+		WHERE route_id = $1 AND rule_id = $2 AND kind = $3 AND window_start = $4 AND org_id = $6 AND grouped
+			AND digest_id = ''`,
+		w.RouteID, w.RuleID, w.Kind, stamp(w.Start), digestID, w.OrgID); err != nil {
 		return nil, translate("claim notification group", err)
 	}
 	return queryAll(ctx, st.q, "SELECT "+memberCols+" FROM notification_group_members WHERE digest_id = $1 ORDER BY seq",
@@ -88,11 +89,11 @@ func (st notifyGroupStore) Due(ctx context.Context, before time.Time, limit int)
 	if limit <= 0 || limit > domain.MaxPageSize {
 		limit = domain.MaxPageSize
 	}
-	return queryAll(ctx, st.q, `SELECT DISTINCT route_id, rule_id, kind, window_start, window_end FROM notification_group_members
+	return queryAll(ctx, st.q, `SELECT DISTINCT route_id, org_id, rule_id, kind, window_start, window_end FROM notification_group_members
 		WHERE grouped AND digest_id = '' AND window_end < $1 ORDER BY window_end LIMIT $2`, args{stamp(before), limit},
 		func(row pgx.Row) (domain.GroupWindow, error) {
 			var w domain.GroupWindow
-			err := row.Scan(&w.RouteID, &w.RuleID, &w.Kind, &w.Start, &w.End)
+			err := row.Scan(&w.RouteID, &w.OrgID, &w.RuleID, &w.Kind, &w.Start, &w.End)
 			w.Start, w.End = w.Start.UTC(), w.End.UTC()
 			return w, err
 		})

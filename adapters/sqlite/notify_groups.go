@@ -16,13 +16,13 @@ type notifyGroupStore struct{ s *Store }
 
 var _ ports.NotificationGroupStore = notifyGroupStore{}
 
-const memberCols = "route_id, alert_id, kind, reminder, rule_id, window_start, window_end, seq, grouped, digest_id"
+const memberCols = "route_id, alert_id, kind, reminder, org_id, rule_id, window_start, window_end, seq, grouped, digest_id"
 
 func scanMember(r rowScanner) (*domain.GroupMember, error) {
 	var m domain.GroupMember
 	var start, end int64
 	var grouped int
-	if err := r.Scan(&m.RouteID, &m.AlertID, &m.Kind, &m.Reminder, &m.RuleID, &start, &end, &m.Seq, &grouped,
+	if err := r.Scan(&m.RouteID, &m.AlertID, &m.Kind, &m.Reminder, &m.OrgID, &m.RuleID, &start, &end, &m.Seq, &grouped,
 		&m.DigestID); err != nil {
 		return nil, err
 	}
@@ -31,7 +31,7 @@ func scanMember(r rowScanner) (*domain.GroupMember, error) {
 }
 
 func validWindow(w domain.GroupWindow) bool {
-	return domain.ValidID(w.RouteID) && domain.ValidID(w.RuleID) && w.Kind != "" && !w.Start.IsZero() && w.End.After(w.Start)
+	return domain.ValidID(w.RouteID) && domain.ValidID(w.OrgID) && domain.ValidID(w.RuleID) && w.Kind != "" && !w.Start.IsZero() && w.End.After(w.Start)
 }
 
 // Join reads the next position and takes it under the one writer, so no
@@ -44,10 +44,10 @@ func (gs notifyGroupStore) Join(ctx context.Context, m *domain.GroupMember, afte
 	var out *domain.GroupMember
 	err := gs.s.write(ctx, func(q queryer) error {
 		_, err := q.ExecContext(ctx, "INSERT INTO notification_group_members ("+memberCols+")"+
-			" SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, n + 1, n + 1 > ?8, '' FROM (SELECT count(*) AS n FROM notification_group_members"+
-			" WHERE route_id = ?1 AND rule_id = ?5 AND kind = ?3 AND window_start = ?6) WHERE true"+
+			" SELECT ?1, ?2, ?3, ?4, ?9, ?5, ?6, ?7, n + 1, n + 1 > ?8, '' FROM (SELECT count(*) AS n FROM notification_group_members"+
+			" WHERE route_id = ?1 AND org_id = ?9 AND rule_id = ?5 AND kind = ?3 AND window_start = ?6) WHERE true"+
 			" ON CONFLICT (route_id, alert_id, kind, reminder) DO NOTHING",
-			m.RouteID, m.AlertID, m.Kind, m.Reminder, m.RuleID, micros(m.Start), micros(m.End), after)
+			m.RouteID, m.AlertID, m.Kind, m.Reminder, m.RuleID, micros(m.Start), micros(m.End), after, m.OrgID)
 		if err != nil {
 			return failure{op: "join notification group", missing: "alert or route not found"}.wrap(err)
 		}
@@ -65,8 +65,8 @@ func (gs notifyGroupStore) Claim(ctx context.Context, w domain.GroupWindow, dige
 	var out []*domain.GroupMember
 	err := gs.s.write(ctx, func(q queryer) error {
 		if _, err := q.ExecContext(ctx, "UPDATE notification_group_members SET digest_id = ? WHERE route_id = ? AND rule_id = ?"+
-			" AND kind = ? AND window_start = ? AND grouped = 1 AND digest_id = ''",
-			digestID, w.RouteID, w.RuleID, w.Kind, micros(w.Start)); err != nil {
+			" AND kind = ? AND window_start = ? AND org_id = ? AND grouped = 1 AND digest_id = ''",
+			digestID, w.RouteID, w.RuleID, w.Kind, micros(w.Start), w.OrgID); err != nil {
 			return failure{op: "claim notification group"}.wrap(err)
 		}
 		var err error
@@ -81,12 +81,12 @@ func (gs notifyGroupStore) Due(ctx context.Context, before time.Time, limit int)
 	if limit <= 0 || limit > domain.MaxPageSize {
 		limit = domain.MaxPageSize
 	}
-	return queryList(ctx, gs.s.read(ctx), "SELECT DISTINCT route_id, rule_id, kind, window_start, window_end"+
+	return queryList(ctx, gs.s.read(ctx), "SELECT DISTINCT route_id, org_id, rule_id, kind, window_start, window_end"+
 		" FROM notification_group_members WHERE grouped = 1 AND digest_id = '' AND window_end < ? ORDER BY window_end LIMIT ?",
 		[]any{micros(before), limit}, func(r rowScanner) (domain.GroupWindow, error) {
 			var w domain.GroupWindow
 			var start, end int64
-			err := r.Scan(&w.RouteID, &w.RuleID, &w.Kind, &start, &end)
+			err := r.Scan(&w.RouteID, &w.OrgID, &w.RuleID, &w.Kind, &start, &end)
 			w.Start, w.End = fromMicros(start), fromMicros(end)
 			return w, err
 		})

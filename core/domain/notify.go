@@ -92,9 +92,12 @@ type NotificationDelivery struct {
 const GroupKindReminder = "reminder"
 
 // GroupWindow is one storm-grouping window of a route: notifications of
-// one rule and kind whose turn came in [Start, End).
+// one org's alerts of one rule and kind whose turn came in [Start, End).
+// The org is part of it because a partner default route sends each org's
+// alerts with that org's channel settings.
 type GroupWindow struct {
 	RouteID string
+	OrgID   string
 	RuleID  string
 	Kind    string // open, acknowledged, resolved or reminder
 	Start   time.Time

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"context"
+
 	"github.com/hashicorp/go-hclog"
 
 	httpapi "github.com/breeze-rmm/breeze/adapters/http"
@@ -13,6 +15,20 @@ import (
 // the durable queue (it runs once the queue starts with remote work).
 type Notify struct {
 	Service *notify.Service
+	done    chan struct{}
+}
+
+// Start runs the reminder and digest sweep until ctx ends.
+func (n *Notify) Start(ctx context.Context) {
+	n.done = make(chan struct{})
+	go func() { defer close(n.done); n.Service.Run(ctx) }()
+}
+
+// Stop waits for the sweep to end (after its ctx is cancelled).
+func (n *Notify) Stop() {
+	if n.done != nil {
+		<-n.done
+	}
 }
 
 // BuildNotify wires notifications on rw's queue, sending through the

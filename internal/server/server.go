@@ -190,6 +190,8 @@ func Run(ctx context.Context, d Deps) error {
 	defer mt.Stop()
 	al.Start(actx)
 	defer al.Stop()
+	nt.Start(actx)
+	defer nt.Stop()
 	if cfg.RedisURL == "" {
 		// One node, holding no link yet: what the last run left online is stale.
 		if n, err := ag.Sweeper.MarkAllOffline(ctx); err != nil {

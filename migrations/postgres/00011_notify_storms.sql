@@ -21,13 +21,15 @@ ALTER TABLE notification_deliveries
     ADD COLUMN held_until timestamptz;
 CREATE INDEX notification_deliveries_route_idx ON notification_deliveries (route_id, id);
 
--- Storm grouping: the place of each notification in its window. The
--- unique position makes nodes racing for the first places agree.
+-- Storm grouping: the place of each notification in its window (route,
+-- org, rule, kind, start). The unique position makes nodes racing for the
+-- first places agree.
 CREATE TABLE notification_group_members (
     route_id     uuid        NOT NULL,
     alert_id     uuid        NOT NULL,
     kind         text        NOT NULL CHECK (kind IN ('open', 'acknowledged', 'resolved', 'reminder')),
     reminder     integer     NOT NULL DEFAULT 0 CHECK (reminder >= 0),
+    org_id       uuid        NOT NULL,
     rule_id      uuid        NOT NULL,
     window_start timestamptz NOT NULL,
     window_end   timestamptz NOT NULL,
@@ -35,7 +37,7 @@ CREATE TABLE notification_group_members (
     grouped      boolean     NOT NULL,
     digest_id    text        NOT NULL DEFAULT '',
     PRIMARY KEY (route_id, alert_id, kind, reminder),
-    CONSTRAINT notification_group_members_seq_key UNIQUE (route_id, rule_id, kind, window_start, seq),
+    CONSTRAINT notification_group_members_seq_key UNIQUE (route_id, org_id, rule_id, kind, window_start, seq),
     CONSTRAINT notification_group_members_route_fk FOREIGN KEY (route_id)
         REFERENCES notification_routes (id) ON DELETE CASCADE,
     CONSTRAINT notification_group_members_alert_fk FOREIGN KEY (alert_id)

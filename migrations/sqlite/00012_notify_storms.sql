@@ -45,13 +45,15 @@ CREATE INDEX notification_deliveries_partner_idx ON notification_deliveries (par
 CREATE INDEX notification_deliveries_site_idx ON notification_deliveries (site_id, id);
 CREATE INDEX notification_deliveries_route_idx ON notification_deliveries (route_id, id);
 
--- Storm grouping: the place of each notification in its window. The
--- unique position makes nodes racing for the first places agree.
+-- Storm grouping: the place of each notification in its window (route,
+-- org, rule, kind, start). The unique position makes nodes racing for the
+-- first places agree.
 CREATE TABLE notification_group_members (
     route_id     TEXT    NOT NULL,
     alert_id     TEXT    NOT NULL,
     kind         TEXT    NOT NULL CHECK (kind IN ('open', 'acknowledged', 'resolved', 'reminder')),
     reminder     INTEGER NOT NULL DEFAULT 0 CHECK (reminder >= 0),
+    org_id       TEXT    NOT NULL,
     rule_id      TEXT    NOT NULL,
     window_start INTEGER NOT NULL,
     window_end   INTEGER NOT NULL,
@@ -59,7 +61,7 @@ CREATE TABLE notification_group_members (
     grouped      INTEGER NOT NULL CHECK (grouped IN (0, 1)),
     digest_id    TEXT    NOT NULL DEFAULT '',
     PRIMARY KEY (route_id, alert_id, kind, reminder),
-    CONSTRAINT notification_group_members_seq_key UNIQUE (route_id, rule_id, kind, window_start, seq),
+    CONSTRAINT notification_group_members_seq_key UNIQUE (route_id, org_id, rule_id, kind, window_start, seq),
     CONSTRAINT notification_group_members_route_fk FOREIGN KEY (route_id)
         REFERENCES notification_routes (id) ON DELETE CASCADE,
     CONSTRAINT notification_group_members_alert_fk FOREIGN KEY (alert_id)

@@ -185,7 +185,7 @@ func testNotifyGroups(t *testing.T, st ports.Store) {
 		alerts[i] = a
 	}
 	start := time.Now().UTC().Truncate(time.Minute).Add(-10 * time.Minute)
-	w := domain.GroupWindow{RouteID: route.ID, RuleID: rule.ID, Kind: string(domain.AlertOpen), Start: start, End: start.Add(5 * time.Minute)}
+	w := domain.GroupWindow{RouteID: route.ID, OrgID: c.org.ID, RuleID: rule.ID, Kind: string(domain.AlertOpen), Start: start, End: start.Add(5 * time.Minute)}
 	members := make([]*domain.GroupMember, n)
 	errs := make([]error, n)
 	var wg sync.WaitGroup
@@ -225,11 +225,23 @@ func testNotifyGroups(t *testing.T, st ports.Store) {
 		t.Fatalf("joined again: %+v, first %+v", again, members[0])
 	}
 	// a reminder of the same alert is another member
-	rem, err := st.NotificationGroups().Join(ctx, &domain.GroupMember{GroupWindow: domain.GroupWindow{RouteID: route.ID, RuleID: rule.ID,
+	rem, err := st.NotificationGroups().Join(ctx, &domain.GroupMember{GroupWindow: domain.GroupWindow{RouteID: route.ID, OrgID: c.org.ID, RuleID: rule.ID,
 		Kind: domain.GroupKindReminder, Start: start, End: w.End}, AlertID: alerts[0].ID, Reminder: 1}, after)
 	must(t, "join a reminder", err)
 	if rem.Seq != 1 || rem.Grouped {
 		t.Fatalf("first reminder of its window: %+v", rem)
+	}
+	// another org of the partner (a partner default route) has windows
+	// of its own
+	org2 := newOrg(t, st, c.partner.ID)
+	for i, org := range []string{c.org.ID, org2.ID} {
+		ack := w
+		ack.Kind, ack.OrgID = string(domain.AlertAcknowledged), org
+		m, err := st.NotificationGroups().Join(ctx, &domain.GroupMember{GroupWindow: ack, AlertID: alerts[i].ID}, after)
+		must(t, "join an acknowledgement", err)
+		if m.Seq != 1 || m.OrgID != org {
+			t.Fatalf("first acknowledgement of org %d: %+v", i, m)
+		}
 	}
 	_, err = st.NotificationGroups().Join(ctx, &domain.GroupMember{GroupWindow: w, AlertID: domain.NewID()}, after)
 	wantIs(t, "join for an unknown alert", err, domain.ErrNotFound)
@@ -272,7 +284,7 @@ func testNotifyGroups(t *testing.T, st ports.Store) {
 	// pruning forgets the ended window
 	pruned, err := st.NotificationGroups().Prune(ctx, w.End.Add(time.Second))
 	must(t, "prune", err)
-	if pruned != n+1 {
-		t.Fatalf("pruned %d members, want %d", pruned, n+1)
+	if pruned != n+3 {
+		t.Fatalf("pruned %d members, want %d", pruned, n+3)
 	}
 }

@@ -1,5 +1,5 @@
 // Package notifyapi is the notifications REST API over core/app/notify:
-// notification routes (/api/v1/notification-routes), the delivery log and
+// notification routes (/api/v1/notification-routes, PATCH to change one), the delivery log and
 // its dead-letter list (/api/v1/notification-deliveries?state=dead) and
 // one alert's deliveries (/api/v1/alerts/:id/deliveries).
 //
@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -37,6 +38,7 @@ const (
 	qOrgID   = "orgId"
 	qState   = "state"
 	qAlertID = "alertId"
+	qRouteID = "routeId"
 )
 
 // Register adds the routes under /api/v1. It panics on wiring mistakes,
@@ -76,6 +78,13 @@ func Register(s *httpapi.Server, d Deps) {
 		}}, h.createRoute)
 	add(httpapi.Route{Method: http.MethodGet, Path: "/notification-routes/:id", Rule: read, Name: "notification-routes.get",
 		Resource: notify.ResourceRoute, Doc: httpapi.Doc{Summary: "Get a notification route", Tag: tag, Response: Route{}}}, h.getRoute)
+	add(httpapi.Route{Method: http.MethodPatch, Path: "/notification-routes/:id", Rule: write, Name: "notification-routes.update",
+		Resource: notify.ResourceRoute, Doc: httpapi.Doc{
+			Summary: "Change a notification route", Tag: tag, Request: RoutePatchRequest{}, Response: Route{},
+			Description: "Changes the name, severities, rate limit, storm grouping (groupAfter, groupIntervalSeconds; " +
+				"either 0: no grouping) or enabled flag; absent fields stay. A disabled route sends nothing more, " +
+				"queued deliveries included.",
+		}}, h.updateRoute)
 	add(httpapi.Route{Method: http.MethodDelete, Path: "/notification-routes/:id", Rule: write, Name: "notification-routes.delete",
 		Resource: notify.ResourceRoute, Doc: httpapi.Doc{Summary: "Delete a notification route", Tag: tag, Status: http.StatusNoContent}},
 		h.deleteRoute)
@@ -83,7 +92,8 @@ func Register(s *httpapi.Server, d Deps) {
 		Resource: "notification_delivery", Doc: httpapi.Doc{
 			Summary: "The notification delivery log; state=dead is the dead-letter list", Tag: tag, Response: Delivery{}, List: true,
 			Query: append(paging, httpapi.Param{Name: qState, Enum: outcomes, Description: "Only attempts with this outcome."},
-				httpapi.Param{Name: qAlertID, Format: "uuid", Description: "Only this alert's attempts."}),
+				httpapi.Param{Name: qAlertID, Format: "uuid", Description: "Only this alert's attempts."},
+				httpapi.Param{Name: qRouteID, Format: "uuid", Description: "Only this route's attempts."}),
 		}}, h.listDeliveries)
 	add(httpapi.Route{Method: http.MethodGet, Path: "/alerts/:id/deliveries", Rule: read, Name: "alerts.deliveries",
 		Resource: "alert", Doc: httpapi.Doc{
@@ -92,7 +102,7 @@ func Register(s *httpapi.Server, d Deps) {
 		}}, h.alertDeliveries)
 }
 
-var outcomes = []string{domain.DeliveryDelivered, domain.DeliveryFailed, domain.DeliveryDead, domain.DeliveryRateLimited}
+var outcomes = domain.DeliveryOutcomes
 
 type handlers struct{ svc *notify.Service }
 
@@ -120,7 +130,8 @@ func (h *handlers) createRoute(c *gin.Context, p *domain.Principal) error {
 	}
 	enabled := in.Enabled == nil || *in.Enabled
 	r, err := h.svc.CreateRoute(c.Request.Context(), p, notify.RouteInput{PartnerID: in.PartnerID, OrgID: in.OrgID, Name: in.Name,
-		ChannelID: in.ChannelID, Severities: in.Severities, RatePerHour: in.RatePerHour, Enabled: enabled})
+		ChannelID: in.ChannelID, Severities: in.Severities, RatePerHour: in.RatePerHour, GroupAfter: in.GroupAfter,
+		GroupIntervalSeconds: in.GroupIntervalSeconds, Enabled: enabled})
 	if err != nil {
 		return err
 	}
@@ -138,6 +149,20 @@ func (h *handlers) getRoute(c *gin.Context, p *domain.Principal) error {
 	return nil
 }
 
+func (h *handlers) updateRoute(c *gin.Context, p *domain.Principal) error {
+	var in RoutePatchRequest
+	if err := httpapi.BindJSON(c, &in); err != nil {
+		return err
+	}
+	r, err := h.svc.UpdateRoute(c.Request.Context(), p, c.Param("id"), notify.RoutePatch{Name: in.Name, Severities: in.Severities,
+		RatePerHour: in.RatePerHour, GroupAfter: in.GroupAfter, GroupIntervalSeconds: in.GroupIntervalSeconds, Enabled: in.Enabled})
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, routeOut(r))
+	return nil
+}
+
 func (h *handlers) deleteRoute(c *gin.Context, p *domain.Principal) error {
 	if err := h.svc.DeleteRoute(c.Request.Context(), p, c.Param("id")); err != nil {
 		return err
@@ -147,16 +172,19 @@ func (h *handlers) deleteRoute(c *gin.Context, p *domain.Principal) error {
 }
 
 func (h *handlers) listDeliveries(c *gin.Context, p *domain.Principal) error {
-	v, page, err := query(c, qState, qAlertID)
+	v, page, err := query(c, qState, qAlertID, qRouteID)
 	if err != nil {
 		return err
 	}
-	f := ports.DeliveryFilter{Outcome: v.Get(qState), AlertID: v.Get(qAlertID)}
+	f := ports.DeliveryFilter{Outcome: v.Get(qState), AlertID: v.Get(qAlertID), RouteID: v.Get(qRouteID)}
 	if f.Outcome != "" && !contains(outcomes, f.Outcome) {
-		return domain.Invalidf("state must be delivered, failed, dead or rate_limited")
+		return domain.Invalidf("state must be one of %s", strings.Join(outcomes, ", "))
 	}
 	if f.AlertID != "" && !domain.ValidID(f.AlertID) {
 		return domain.Invalidf("alertId must be a UUID")
+	}
+	if f.RouteID != "" && !domain.ValidID(f.RouteID) {
+		return domain.Invalidf("routeId must be a UUID")
 	}
 	out, err := h.svc.ListDeliveries(c.Request.Context(), p, f, page)
 	if err != nil {

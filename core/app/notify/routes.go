@@ -23,25 +23,75 @@ type RouteInput struct {
 	ChannelID   string
 	Severities  []domain.Severity
 	RatePerHour int
-	Enabled     bool
+	// Storm grouping (group.go); nil: domain.DefaultGroupAfter and
+	// domain.DefaultGroupIntervalSeconds; either 0: no grouping.
+	GroupAfter           *int
+	GroupIntervalSeconds *int
+	Enabled              bool
+}
+
+// RoutePatch changes a route; nil fields stay as they are.
+type RoutePatch struct {
+	Name                 *string
+	Severities           *[]domain.Severity
+	RatePerHour          *int
+	GroupAfter           *int
+	GroupIntervalSeconds *int
+	Enabled              *bool
+}
+
+func checkSeverities(sevs []domain.Severity) error {
+	if len(sevs) == 0 || len(sevs) > 3 {
+		return domain.Invalidf("severities lists one to three of info, warning, critical")
+	}
+	seen := map[domain.Severity]bool{}
+	for _, sev := range sevs {
+		if !domain.ValidSeverity(sev) || seen[sev] {
+			return domain.Invalidf("severities lists one to three of info, warning, critical, each once")
+		}
+		seen[sev] = true
+	}
+	return nil
+}
+
+func checkRate(n int) error {
+	if n < 0 || n > MaxRatePerHour {
+		return domain.Invalidf("ratePerHour must be within 0..%d (0: no limit)", MaxRatePerHour)
+	}
+	return nil
+}
+
+func checkGrouping(after, interval int) error {
+	if after < 0 || after > domain.MaxGroupAfter {
+		return domain.Invalidf("groupAfter must be within 0..%d (0: no grouping)", domain.MaxGroupAfter)
+	}
+	if interval < 0 || interval > domain.MaxGroupIntervalSeconds {
+		return domain.Invalidf("groupIntervalSeconds must be within 0..%d (0: no grouping)", domain.MaxGroupIntervalSeconds)
+	}
+	return nil
+}
+
+func orDefault(v *int, def int) int {
+	if v == nil {
+		return def
+	}
+	return *v
 }
 
 // CreateRoute adds a route; it needs alerts:write over its owner and an
 // installed alert-channel plugin.
 func (s *Service) CreateRoute(ctx context.Context, p *domain.Principal, in RouteInput) (*domain.NotificationRoute, error) {
 	audit.SetResource(ctx, ResourceRoute, "", in.PartnerID, in.OrgID)
-	if len(in.Severities) == 0 || len(in.Severities) > 3 {
-		return nil, domain.Invalidf("severities lists one to three of info, warning, critical")
+	if err := checkSeverities(in.Severities); err != nil {
+		return nil, err
 	}
-	seen := map[domain.Severity]bool{}
-	for _, sev := range in.Severities {
-		if !domain.ValidSeverity(sev) || seen[sev] {
-			return nil, domain.Invalidf("severities lists one to three of info, warning, critical, each once")
-		}
-		seen[sev] = true
+	if err := checkRate(in.RatePerHour); err != nil {
+		return nil, err
 	}
-	if in.RatePerHour < 0 || in.RatePerHour > MaxRatePerHour {
-		return nil, domain.Invalidf("ratePerHour must be within 0..%d (0: no limit)", MaxRatePerHour)
+	after := orDefault(in.GroupAfter, domain.DefaultGroupAfter)
+	interval := orDefault(in.GroupIntervalSeconds, domain.DefaultGroupIntervalSeconds)
+	if err := checkGrouping(after, interval); err != nil {
+		return nil, err
 	}
 	if in.ChannelID == "" {
 		return nil, domain.Invalidf("channelId names an installed alert-channel plugin")
@@ -54,7 +104,8 @@ func (s *Service) CreateRoute(ctx context.Context, p *domain.Principal, in Route
 		return nil, err
 	}
 	r := &domain.NotificationRoute{PartnerID: in.PartnerID, OrgID: in.OrgID, Name: in.Name, ChannelID: in.ChannelID,
-		Severities: in.Severities, RatePerHour: in.RatePerHour, Enabled: in.Enabled, CreatedBy: actor(p)}
+		Severities: in.Severities, RatePerHour: in.RatePerHour, GroupAfter: after, GroupIntervalSeconds: interval,
+		Enabled: in.Enabled, CreatedBy: actor(p)}
 	if err := s.d.Store.NotificationRoutes().Create(ctx, p.ScopeFor(domain.PermAlertsWrite), r); err != nil {
 		return nil, err
 	}
@@ -70,6 +121,43 @@ func (s *Service) ListRoutes(ctx context.Context, p *domain.Principal, f ports.N
 // GetRoute returns one route.
 func (s *Service) GetRoute(ctx context.Context, p *domain.Principal, id string) (*domain.NotificationRoute, error) {
 	return s.d.Store.NotificationRoutes().Get(ctx, p.ScopeFor(domain.PermAlertsRead), id)
+}
+
+// UpdateRoute changes a route's name, severities, rate limit, grouping or
+// enabled flag; it needs alerts:write over its owner (a route the caller
+// may not write is ErrNotFound). Queued deliveries follow the new
+// settings when they run; a disabled route sends nothing more.
+func (s *Service) UpdateRoute(ctx context.Context, p *domain.Principal, id string, in RoutePatch) (*domain.NotificationRoute, error) {
+	scope := p.ScopeFor(domain.PermAlertsWrite)
+	r, err := s.d.Store.NotificationRoutes().Get(ctx, scope, id)
+	if err != nil {
+		return nil, err
+	}
+	audit.SetResource(ctx, ResourceRoute, r.ID, r.PartnerID, r.OrgID)
+	if in.Name != nil {
+		r.Name = *in.Name
+	}
+	if in.Severities != nil {
+		if err := checkSeverities(*in.Severities); err != nil {
+			return nil, err
+		}
+		r.Severities = *in.Severities
+	}
+	if in.RatePerHour != nil {
+		if err := checkRate(*in.RatePerHour); err != nil {
+			return nil, err
+		}
+		r.RatePerHour = *in.RatePerHour
+	}
+	r.GroupAfter = orDefault(in.GroupAfter, r.GroupAfter)
+	r.GroupIntervalSeconds = orDefault(in.GroupIntervalSeconds, r.GroupIntervalSeconds)
+	if err := checkGrouping(r.GroupAfter, r.GroupIntervalSeconds); err != nil {
+		return nil, err
+	}
+	if in.Enabled != nil {
+		r.Enabled = *in.Enabled
+	}
+	return s.d.Store.NotificationRoutes().Update(ctx, scope, r)
 }
 
 // DeleteRoute removes a route (queued deliveries through it are dropped).
