@@ -92,14 +92,13 @@ func (s *Service) group(ctx context.Context, tk task, a *domain.Alert, r *domain
 	if m.DigestID != "" {
 		return true, nil // a digest took it and logs it
 	}
-	if err := s.enqueueDigest(ctx, m.GroupWindow); err != nil {
-		return true, err
-	}
+	// Logged before the digest is queued, so a digest that runs at once
+	// (a late member) logs after it.
 	s.record(ctx, &domain.NotificationDelivery{AlertID: a.ID, RouteID: r.ID, ChannelID: r.ChannelID, Transition: tk.Transition,
 		Reminder: tk.Reminder, Attempt: attempt, Outcome: domain.DeliveryGrouped,
 		Detail: fmt.Sprintf("storm: number %d of this rule on this route since %s; sent in the digest due at %s",
 			m.Seq, m.Start.Format(time.RFC3339), m.End.Format(time.RFC3339))})
-	return true, nil
+	return true, s.enqueueDigest(ctx, m.GroupWindow)
 }
 
 // enqueueDigest queues w's digest for its end (once per window while it
