@@ -134,6 +134,9 @@ func (s *Service) digest(ctx context.Context, t ports.Task) error {
 	if err != nil {
 		return err
 	}
+	if !r.Enabled {
+		return nil // disabled meanwhile: it sends nothing more
+	}
 	members, err := s.d.Store.NotificationGroups().Claim(ctx, dt.Window, dt.DigestID)
 	if err != nil || len(members) == 0 {
 		return err

@@ -32,6 +32,7 @@ func TestEveryTransitionIsNotified(t *testing.T) {
 					t.Fatalf("notification %d: %s %s, want %s %s", i, got[i].Status, got[i].ID, want.status, want.id)
 				}
 			}
+			eventually(t, 5*time.Second, "three rows", func() bool { return len(e.log(t, a.ID)) == 3 })
 			if log := e.log(t, a.ID); len(log) != 3 || log[1].Transition != domain.AlertAcknowledged || log[1].Outcome != domain.DeliveryDelivered {
 				t.Fatalf("log: %s", outcomes(log))
 			}
@@ -98,6 +99,15 @@ func TestStormIsDigested(t *testing.T) {
 				}
 			}
 			// the log: a grouped alert waits, then is delivered in a digest
+			eventually(t, 10*time.Second, "every alert logged delivered", func() bool {
+				for _, a := range alerts {
+					log := e.log(t, a.ID)
+					if len(log) == 0 || log[len(log)-1].Outcome != domain.DeliveryDelivered {
+						return false
+					}
+				}
+				return true
+			})
 			inDigest := 0
 			for _, a := range alerts {
 				log := e.log(t, a.ID)
@@ -233,7 +243,11 @@ func TestHeldNotifications(t *testing.T) {
 			if byTr[domain.AlertOpen] != domain.DeliverySuppressed || byTr[domain.AlertResolved] != domain.DeliverySuppressed {
 				t.Fatalf("resolved during the hold: %s", outcomes(l))
 			}
-			if hl := e.log(t, held.ID); hl[len(hl)-1].Outcome != domain.DeliveryDelivered || hl[len(hl)-1].Attempt != 2 {
+			eventually(t, 5*time.Second, "the held opening logged", func() bool {
+				hl := e.log(t, held.ID)
+				return hl[len(hl)-1].Outcome == domain.DeliveryDelivered
+			})
+			if hl := e.log(t, held.ID); len(hl) != 3 || hl[1].Outcome != domain.DeliveryFailed || hl[2].Attempt != 2 {
 				t.Fatalf("held then sent: %s", outcomes(hl))
 			}
 			time.Sleep(300 * time.Millisecond)
