@@ -34,8 +34,8 @@ func (s *Service) deliver(ctx context.Context, t ports.Task) error {
 	if err != nil || a == nil {
 		return err
 	}
-	if !r.Enabled || (tk.Reminder > 0 && a.State != domain.AlertOpen) {
-		return nil // the route was disabled, or the alert acknowledged or resolved before its reminder
+	if !r.Matches(a.Severity) || (tk.Reminder > 0 && a.State != domain.AlertOpen) {
+		return nil // the route was disabled or changed, or the alert acknowledged or resolved before its reminder
 	}
 	done, err := s.d.Store.NotificationDeliveries().Delivered(ctx, a.ID, tk.Transition, tk.Reminder, r.ID)
 	if err != nil || done {

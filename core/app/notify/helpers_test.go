@@ -192,7 +192,13 @@ func (e *env) rule(t *testing.T, name string, renotify int) *domain.AlertRule {
 // (zero: now), without notifying.
 func (e *env) open(t *testing.T, rule *domain.AlertRule, host string, at time.Time) *domain.Alert {
 	t.Helper()
-	dev, _ := e.NewDevice(t, e.Seed.A, 0, host)
+	return e.openIn(t, 0, rule, host, at)
+}
+
+// openIn is open on a device of org i.
+func (e *env) openIn(t *testing.T, i int, rule *domain.AlertRule, host string, at time.Time) *domain.Alert {
+	t.Helper()
+	dev, _ := e.NewDevice(t, e.Seed.A, i, host)
 	a, _, err := e.Store.Alerts().Open(context.Background(), &domain.Alert{RuleID: rule.ID, DeviceID: dev, Kind: rule.Kind,
 		Severity: rule.Severity, Message: host + " is offline", OpenedAt: at})
 	if err != nil {

@@ -3,6 +3,7 @@ package notify_test
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -294,5 +295,92 @@ func TestRetriedOnceAndNotResentAfterRestart(t *testing.T) {
 				t.Fatalf("after a restart and a replay the channel was called %d times, want 3", calls)
 			}
 		})
+	}
+}
+
+// A partner default route groups each org apart: a digest is sent with
+// one org's channel settings, so it never carries another org's alerts.
+func TestStormDigestsPerOrg(t *testing.T) {
+	e := newEnv(t, false, 5*time.Second, 2)
+	ctx := context.Background()
+	route := &domain.NotificationRoute{PartnerID: e.Seed.A.Partner.ID, Name: "partner default", ChannelID: "test.channel",
+		Severities: []domain.Severity{domain.SeverityCritical}, Enabled: true, GroupAfter: 1, GroupIntervalSeconds: 2}
+	if err := e.Store.NotificationRoutes().Create(ctx, domain.GlobalScope(), route); err != nil {
+		t.Fatal(err)
+	}
+	a := e.Seed.A
+	rule := &domain.AlertRule{PartnerID: a.Partner.ID, Name: "partner wide", Enabled: true, Severity: domain.SeverityCritical,
+		Kind: "device_offline", Params: []byte(`{"minutes":5}`), ScopeKind: domain.AlertScopePartner}
+	if err := e.Store.AlertRules().Create(ctx, domain.GlobalScope(), rule); err != nil {
+		t.Fatal(err)
+	}
+	orgOf := map[string]string{}
+	var all []*domain.Alert
+	for i := range 2 {
+		for j := range 4 {
+			al := e.openIn(t, i, rule, "org"+string(rune('0'+i))+"-host"+string(rune('0'+j)), time.Time{})
+			orgOf[al.ID] = al.OrgID
+			all = append(all, al)
+		}
+	}
+	for _, al := range all {
+		e.svc().AlertTransitioned(ctx, al)
+	}
+	eventually(t, 15*time.Second, "every alert carried", func() bool {
+		n := 0
+		for _, x := range e.ch.taken() {
+			if x.Labels["digest"] == "true" {
+				n += len(strings.Split(x.Labels["alertIds"], ","))
+			} else {
+				n++
+			}
+		}
+		return n == len(all)
+	})
+	digests := 0
+	for _, x := range e.ch.taken() {
+		if x.Labels["digest"] != "true" {
+			continue
+		}
+		digests++
+		for _, id := range strings.Split(x.Labels["alertIds"], ",") {
+			if orgOf[id] != x.OrgID {
+				t.Fatalf("a digest for org %s carries alert %s of org %s", x.OrgID, id, orgOf[id])
+			}
+		}
+	}
+	if digests < 2 {
+		t.Fatalf("%d digests for two orgs' storms", digests)
+	}
+}
+
+// Two nodes sweeping at once queue reminder n once between them.
+func TestReminderOnceAcrossNodes(t *testing.T) {
+	e := newEnv(t, true, 5*time.Second, 2)
+	e.addNode(t)
+	e.route(t, "pager", 0, 0)
+	rule := e.rule(t, "offline", 60)
+	var alerts []*domain.Alert
+	for i := range 5 {
+		alerts = append(alerts, e.open(t, rule, "srv-"+string(rune('a'+i)), time.Now().Add(-90*time.Second)))
+	}
+	var wg sync.WaitGroup
+	for _, n := range e.nodes {
+		for range 3 {
+			wg.Add(1)
+			go func() { defer wg.Done(); n.svc.Sweep(context.Background()) }()
+		}
+	}
+	wg.Wait()
+	eventually(t, 10*time.Second, "the reminders", func() bool { return len(e.ch.taken()) == len(alerts) })
+	time.Sleep(700 * time.Millisecond)
+	seen := map[string]int{}
+	for _, x := range e.ch.taken() {
+		seen[x.ID]++
+	}
+	for _, a := range alerts {
+		if seen[a.ID+":open:reminder:1"] != 1 {
+			t.Fatalf("reminder 1 of %s sent %d times (all: %v)", a.ID, seen[a.ID+":open:reminder:1"], seen)
+		}
 	}
 }
