@@ -38,8 +38,12 @@ import (
 	"github.com/breeze-rmm/breeze/ports"
 )
 
-// digestListed bounds the devices a digest names.
-const digestListed = 20
+// digestListed bounds the devices a digest names, digestIDs the alert ids
+// in its "alertIds" label (the delivery log has every one).
+const (
+	digestListed = 20
+	digestIDs    = 100
+)
 
 // digestTask is one digest's payload: its window and its id, drawn when it
 // was queued (a digest run again after a crash claims the same members).
@@ -215,8 +219,8 @@ func (s *Service) digestNotification(ctx context.Context, dt digestTask, alerts 
 	}
 	what := map[string]string{"open": "opened", "acknowledged": "acknowledged", "resolved": "resolved",
 		domain.GroupKindReminder: "still open"}[dt.Window.Kind]
-	ids := make([]string, 0, len(alerts))
-	for _, a := range alerts {
+	ids := make([]string, 0, min(len(alerts), digestIDs))
+	for _, a := range alerts[:cap(ids)] {
 		ids = append(ids, a.ID)
 	}
 	return ports.Notification{
@@ -227,6 +231,6 @@ func (s *Service) digestNotification(ctx context.Context, dt digestTask, alerts 
 			dt.Window.Start.Format(time.RFC3339), dt.Window.End.Format(time.RFC3339), strings.Join(lines, "\n")),
 		Source: "breeze", OccurredAt: dt.Window.End,
 		Labels: map[string]string{"digest": "true", "digestId": dt.DigestID, "count": strconv.Itoa(len(alerts)),
-			"ruleId": dt.Window.RuleID, "groupKind": dt.Window.Kind, "alertIds": domain.Abbrev(strings.Join(ids, ","), 4000)},
+			"ruleId": dt.Window.RuleID, "groupKind": dt.Window.Kind, "alertIds": strings.Join(ids, ",")},
 	}
 }
