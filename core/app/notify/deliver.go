@@ -48,7 +48,7 @@ func (s *Service) deliver(ctx context.Context, t ports.Task) error {
 	if gone, err := s.suppressUnsent(ctx, tk, a, r, t.Attempt); err != nil || gone {
 		return err
 	}
-	if grouped, err := s.group(ctx, tk, a, r, t.Attempt, now); err != nil || grouped {
+	if grouped, err := s.group(ctx, tk, a, r, t.Attempt); err != nil || grouped {
 		return err
 	}
 	d := &domain.NotificationDelivery{AlertID: a.ID, RouteID: r.ID, ChannelID: r.ChannelID, Transition: tk.Transition,

@@ -21,9 +21,9 @@ package notify
 // in the store (NotificationGroups.Join: a unique position per window, so
 // racing nodes agree on who is among the first), and the digest is one
 // queue task per window (unique key), which claims the waiting members
-// under its own id before sending; a digest task lost with a node, or
-// members that joined after the claim, are found by the sweep
-// (NotificationGroups.Due) and get a digest of their own.
+// under its own id before sending; members that joined after the claim
+// go to a follow-up digest, and a digest task lost with a node is found by
+// the sweep (NotificationGroups.Due).
 
 import (
 	"context"
@@ -77,11 +77,11 @@ func windowAt(r *domain.NotificationRoute, now time.Time) (time.Time, time.Time)
 
 // group places the delivery in its window; it reports whether the
 // delivery is left to a digest.
-func (s *Service) group(ctx context.Context, tk task, a *domain.Alert, r *domain.NotificationRoute, attempt int, now time.Time) (bool, error) {
+func (s *Service) group(ctx context.Context, tk task, a *domain.Alert, r *domain.NotificationRoute, attempt int) (bool, error) {
 	if !r.Grouping() {
 		return false, nil
 	}
-	start, end := windowAt(r, now)
+	start, end := windowAt(r, s.d.Clock.Now())
 	m, err := s.d.Store.NotificationGroups().Join(ctx, &domain.GroupMember{GroupWindow: domain.GroupWindow{RouteID: r.ID,
 		OrgID: a.OrgID, RuleID: a.RuleID, Kind: kindOf(tk), Start: start, End: end}, AlertID: a.ID, Reminder: tk.Reminder}, r.GroupAfter)
 	if errors.Is(err, domain.ErrNotFound) {
@@ -102,18 +102,29 @@ func (s *Service) group(ctx context.Context, tk task, a *domain.Alert, r *domain
 		Reminder: tk.Reminder, Attempt: attempt, Outcome: domain.DeliveryGrouped,
 		Detail: fmt.Sprintf("storm: number %d of this rule on this route since %s; sent in the digest due at %s",
 			m.Seq, m.Start.Format(time.RFC3339), m.End.Format(time.RFC3339))})
-	return true, s.enqueueDigest(ctx, m.GroupWindow)
+	return true, s.enqueueDigest(ctx, m.GroupWindow, m.End.Add(digestGrace), "")
 }
 
-// enqueueDigest queues w's digest for its end (once per window while it
-// is queued).
-func (s *Service) enqueueDigest(ctx context.Context, w domain.GroupWindow) error {
+// digestGrace lets the places taken just before a window's end land
+// before its digest claims them.
+const digestGrace = time.Second
+
+// enqueueDigest queues w's digest for `at`, once per window (and after)
+// while it is queued: members that join a window whose digest has run
+// (late, under load) queue a new one; those that join while it runs are
+// taken by the follow-up it queues when it ends (after: its id), and any
+// left over by the sweep.
+func (s *Service) enqueueDigest(ctx context.Context, w domain.GroupWindow, at time.Time, after string) error {
 	payload, _ := json.Marshal(digestTask{Window: w, DigestID: domain.NewID()})
+	key := "digest:" + w.RouteID + ":" + w.OrgID + ":" + w.RuleID + ":" + w.Kind + ":" + strconv.FormatInt(w.Start.Unix(), 10)
+	if after != "" {
+		key += ":after:" + after
+	}
 	_, err := s.d.Queue.Enqueue(ctx, DigestKind, payload, ports.EnqueueOptions{
-		ProcessAt:  w.End,
+		ProcessAt:  at,
 		MaxRetries: s.d.MaxRetries,
 		Timeout:    s.d.AttemptTimeout + time.Minute, // the send plus a log row per member
-		UniqueKey:  "digest:" + w.RouteID + ":" + w.OrgID + ":" + w.RuleID + ":" + w.Kind + ":" + strconv.FormatInt(w.Start.Unix(), 10),
+		UniqueKey:  key,
 	})
 	if errors.Is(err, ports.ErrDuplicateTask) {
 		return nil
@@ -186,6 +197,9 @@ func (s *Service) digest(ctx context.Context, t ports.Task) error {
 		s.record(ctx, &domain.NotificationDelivery{AlertID: m.AlertID, RouteID: r.ID, ChannelID: r.ChannelID, Transition: tr,
 			Reminder: m.Reminder, Attempt: t.Attempt, DigestID: dt.DigestID, Outcome: outcome, LatencyMS: lead.LatencyMS,
 			Detail: fmt.Sprintf("in a digest of %d: %s", len(kept), detail)})
+	}
+	if err := s.enqueueDigest(ctx, dt.Window, s.d.Clock.Now().Add(digestGrace), dt.DigestID); err != nil {
+		s.d.Logger.Warn("notification digest follow-up not queued: the sweep will find late members", "digest_id", dt.DigestID, "error", err)
 	}
 	if sendErr != nil {
 		s.d.Logger.Warn("notification digest dead-lettered", "route_id", r.ID, "digest_id", dt.DigestID, "alerts", len(kept), "error", sendErr)

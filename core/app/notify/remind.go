@@ -42,7 +42,7 @@ func (s *Service) Sweep(ctx context.Context) {
 		s.d.Logger.Warn("notification digests not checked", "error", err)
 	}
 	for _, w := range due {
-		if err := s.enqueueDigest(ctx, w); err != nil {
+		if err := s.enqueueDigest(ctx, w, now, ""); err != nil {
 			s.d.Logger.Warn("notification digest not queued", "route_id", w.RouteID, "error", err)
 		}
 	}
