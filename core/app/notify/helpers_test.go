@@ -32,13 +32,18 @@ type channel struct {
 	hang  bool
 	calls int
 	got   []ports.Notification
+	// onSend, when set, runs before each send is taken.
+	onSend func(n ports.Notification)
 }
 
 func (c *channel) Send(ctx context.Context, _ string, n ports.Notification) (ports.NotifyResult, error) {
 	c.mu.Lock()
 	c.calls++
-	failing, hang := c.calls <= c.fail, c.hang
+	failing, hang, hook := c.calls <= c.fail, c.hang, c.onSend
 	c.mu.Unlock()
+	if hook != nil {
+		hook(n)
+	}
 	if hang {
 		<-ctx.Done()
 		return ports.NotifyResult{}, ctx.Err()

@@ -3,6 +3,7 @@ package notify_test
 import (
 	"context"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -79,4 +80,53 @@ func thousandAgentStorm(t *testing.T, pg bool) {
 			t.Fatalf("alert %s: %s", a.ID, outcomes(log))
 		}
 	}
+}
+
+// A member that joins a window while its digest is being sent (a late
+// worker) goes out in the follow-up digest, without waiting for a sweep.
+func TestLateMemberFollowUpDigest(t *testing.T) {
+	e := newEnv(t, false, 5*time.Second, 2)
+	route := e.route(t, "mail", 1, 2)
+	rule := e.rule(t, "agent offline", 0)
+	var alerts []*domain.Alert
+	for i := range 3 {
+		alerts = append(alerts, e.open(t, rule, "node-"+strconv.Itoa(i), time.Time{}))
+	}
+	late := e.open(t, rule, "late", time.Time{})
+	joined := make(chan error, 1)
+	var once sync.Once
+	e.ch.mu.Lock()
+	e.ch.onSend = func(n ports.Notification) {
+		if n.Labels["digest"] != "true" {
+			return
+		}
+		once.Do(func() {
+			// the digest runs: a late worker places another alert in its
+			// window (a digest's OccurredAt is its window's end)
+			w := domain.GroupWindow{RouteID: route.ID, OrgID: late.OrgID, RuleID: rule.ID, Kind: "open",
+				Start: n.OccurredAt.Add(-2 * time.Second), End: n.OccurredAt}
+			_, err := e.Store.NotificationGroups().Join(context.Background(), &domain.GroupMember{GroupWindow: w, AlertID: late.ID}, 1)
+			joined <- err
+		})
+	}
+	e.ch.mu.Unlock()
+	for _, a := range alerts {
+		e.svc().AlertTransitioned(context.Background(), a)
+	}
+	select {
+	case err := <-joined:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("no digest was sent")
+	}
+	eventually(t, 10*time.Second, "the follow-up digest", func() bool {
+		for _, n := range e.ch.taken() {
+			if n.Labels["digest"] == "true" && n.Labels["alertIds"] == late.ID {
+				return true
+			}
+		}
+		return false
+	})
 }
