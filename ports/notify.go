@@ -28,7 +28,7 @@ type NotificationRouteStore interface {
 	Create(ctx context.Context, s domain.Scope, r *domain.NotificationRoute) error
 	Get(ctx context.Context, s domain.Scope, id string) (*domain.NotificationRoute, error)
 	List(ctx context.Context, s domain.Scope, f NotificationRouteFilter, page domain.PageRequest) (domain.Page[*domain.NotificationRoute], error)
-	// Update changes Name, Severities, RatePerHour, GroupAfter,
+	// Update changes Name, ChannelID, Severities, RatePerHour, GroupAfter,
 	// GroupIntervalSeconds and Enabled of a route the scope may write
 	// (ErrNotFound otherwise; a taken name is ErrConflict).
 	Update(ctx context.Context, s domain.Scope, r *domain.NotificationRoute) (*domain.NotificationRoute, error)

@@ -104,8 +104,8 @@ func (st routeStore) Update(ctx context.Context, s domain.Scope, r *domain.Notif
 	if err := domain.ValidateName("notification route", r.Name); err != nil {
 		return nil, err
 	}
-	if r.RatePerHour < 0 {
-		return nil, domain.Invalidf("notification route rate out of bounds")
+	if r.ChannelID == "" || len(r.ChannelID) > 200 || r.RatePerHour < 0 || !storable(r.ChannelID) {
+		return nil, domain.Invalidf("notification route channel or rate out of bounds")
 	}
 	if err := checkGrouping(r); err != nil {
 		return nil, err
@@ -113,9 +113,9 @@ func (st routeStore) Update(ctx context.Context, s domain.Scope, r *domain.Notif
 	if !domain.ValidID(r.ID) {
 		return nil, notFound("notification route")
 	}
-	a := args{r.Name, encodeList(r.Severities), r.RatePerHour, r.GroupAfter, r.GroupIntervalSeconds, r.Enabled, r.ID}
+	a := args{r.Name, encodeList(r.Severities), r.RatePerHour, r.GroupAfter, r.GroupIntervalSeconds, r.Enabled, r.ID, r.ChannelID}
 	out, err := scanRoute(st.q.QueryRow(ctx, `UPDATE notification_routes SET name = $1, severities = $2::jsonb,
-			rate_per_hour = $3, group_after = $4, group_interval_seconds = $5, enabled = $6
+			rate_per_hour = $3, group_after = $4, group_interval_seconds = $5, enabled = $6, channel_id = $8
 		WHERE id = $7 AND `+scriptWrite.where(s, &a, "")+" RETURNING "+routeCols, a...))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, notFound("notification route")

@@ -107,8 +107,8 @@ func (rs routeStore) Update(ctx context.Context, s domain.Scope, r *domain.Notif
 	if err := domain.ValidateName("notification route", r.Name); err != nil {
 		return nil, err
 	}
-	if r.RatePerHour < 0 {
-		return nil, domain.Invalidf("notification route rate out of bounds")
+	if r.ChannelID == "" || len(r.ChannelID) > 200 || r.RatePerHour < 0 || !utf8.ValidString(r.ChannelID) {
+		return nil, domain.Invalidf("notification route channel or rate out of bounds")
 	}
 	if err := checkGrouping(r); err != nil {
 		return nil, err
@@ -118,10 +118,12 @@ func (rs routeStore) Update(ctx context.Context, s domain.Scope, r *domain.Notif
 	}
 	var out *domain.NotificationRoute
 	err := rs.s.write(ctx, func(q queryer) (err error) {
-		args := []any{r.Name, encodeList(r.Severities), r.RatePerHour, r.GroupAfter, r.GroupIntervalSeconds, boolInt(r.Enabled), r.ID}
+		args := []any{r.Name, r.ChannelID, encodeList(r.Severities), r.RatePerHour, r.GroupAfter, r.GroupIntervalSeconds,
+			boolInt(r.Enabled), r.ID}
 		where := scriptWriteScope.where(s, "", &args)
-		out, err = scanRoute(q.QueryRowContext(ctx, "UPDATE notification_routes SET name = ?, severities = ?, rate_per_hour = ?,"+
-			" group_after = ?, group_interval_seconds = ?, enabled = ? WHERE id = ? AND "+where+" RETURNING "+routeCols, args...))
+		out, err = scanRoute(q.QueryRowContext(ctx, "UPDATE notification_routes SET name = ?, channel_id = ?, severities = ?,"+
+			" rate_per_hour = ?, group_after = ?, group_interval_seconds = ?, enabled = ? WHERE id = ? AND "+where+
+			" RETURNING "+routeCols, args...))
 		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("notification route")
 		}

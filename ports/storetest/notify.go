@@ -53,11 +53,13 @@ func testNotifyRoutes(t *testing.T, st ports.Store) {
 	up := *r
 	up.Name, up.Severities, up.RatePerHour, up.GroupAfter, up.GroupIntervalSeconds, up.Enabled =
 		uniq("renamed"), []domain.Severity{domain.SeverityInfo, domain.SeverityCritical}, 0, 0, 0, false
-	up.ChannelID, up.OrgID = "other.channel", other.org.ID // immutable: ignored
+	up.ChannelID = "other.channel"
+	up.OrgID, up.PartnerID, up.CreatedBy = other.org.ID, other.partner.ID, "someone" // immutable: ignored
 	got, err := st.NotificationRoutes().Update(ctx, c.scope(), &up)
 	must(t, "update", err)
 	if got.Name != up.Name || len(got.Severities) != 2 || got.RatePerHour != 0 || got.GroupAfter != 0 ||
-		got.GroupIntervalSeconds != 0 || got.Enabled || got.ChannelID != "breeze.webhook" || got.OrgID != c.org.ID {
+		got.GroupIntervalSeconds != 0 || got.Enabled || got.ChannelID != "other.channel" || got.OrgID != c.org.ID ||
+		got.PartnerID != c.partner.ID || got.CreatedBy != r.CreatedBy {
 		t.Fatalf("updated route: %+v", got)
 	}
 	read, err := st.NotificationRoutes().Get(ctx, c.scope(), r.ID)

@@ -47,9 +47,10 @@ type RouteRequest struct {
 }
 
 // RoutePatchRequest changes a route: absent (or null) fields stay as they
-// are. The owner (partnerId, orgId) and the channel are fixed.
+// are. The owner (partnerId, orgId) is fixed.
 type RoutePatchRequest struct {
 	Name                 *string            `json:"name"`
+	ChannelID            *string            `json:"channelId"`
 	Severities           *[]domain.Severity `json:"severities"`
 	RatePerHour          *int               `json:"ratePerHour"`
 	GroupAfter           *int               `json:"groupAfter"`

@@ -81,7 +81,7 @@ func Register(s *httpapi.Server, d Deps) {
 	add(httpapi.Route{Method: http.MethodPatch, Path: "/notification-routes/:id", Rule: write, Name: "notification-routes.update",
 		Resource: notify.ResourceRoute, Doc: httpapi.Doc{
 			Summary: "Change a notification route", Tag: tag, Request: RoutePatchRequest{}, Response: Route{},
-			Description: "Changes the name, severities, rate limit, storm grouping (groupAfter, groupIntervalSeconds; " +
+			Description: "Changes the name, channel, severities, rate limit, storm grouping (groupAfter, groupIntervalSeconds; " +
 				"either 0: no grouping) or enabled flag; absent fields stay. A disabled route sends nothing more, " +
 				"queued deliveries included.",
 		}}, h.updateRoute)
@@ -154,7 +154,8 @@ func (h *handlers) updateRoute(c *gin.Context, p *domain.Principal) error {
 	if err := httpapi.BindJSON(c, &in); err != nil {
 		return err
 	}
-	r, err := h.svc.UpdateRoute(c.Request.Context(), p, c.Param("id"), notify.RoutePatch{Name: in.Name, Severities: in.Severities,
+	r, err := h.svc.UpdateRoute(c.Request.Context(), p, c.Param("id"), notify.RoutePatch{Name: in.Name, ChannelID: in.ChannelID,
+		Severities:  in.Severities,
 		RatePerHour: in.RatePerHour, GroupAfter: in.GroupAfter, GroupIntervalSeconds: in.GroupIntervalSeconds, Enabled: in.Enabled})
 	if err != nil {
 		return err

@@ -42,7 +42,7 @@ func TestRoutePatchAndAcknowledgement(t *testing.T) {
 			path := "/api/v1/notification-routes/" + id
 
 			rows := len(e.AuditRows(t))
-			patch := map[string]any{"name": "pager", "severities": []string{"critical", "warning"}, "ratePerHour": 50,
+			patch := map[string]any{"name": "pager", "channelId": "breeze.webhook", "severities": []string{"critical", "warning"}, "ratePerHour": 50,
 				"groupAfter": 0, "groupIntervalSeconds": 60, "enabled": true}
 			got := e.must(t, "patch", http.StatusOK, "PATCH", path, adminA, patch)
 			if got["name"] != "pager" || len(got["severities"].([]any)) != 2 || got["ratePerHour"] != 50.0 || got["groupAfter"] != 0.0 ||
@@ -64,7 +64,8 @@ func TestRoutePatchAndAcknowledgement(t *testing.T) {
 			}
 			for _, bad := range []map[string]any{
 				{"groupAfter": 1001}, {"groupIntervalSeconds": 86401}, {"groupIntervalSeconds": -5}, {"severities": []string{}},
-				{"severities": []string{"urgent"}}, {"name": ""}, {"ratePerHour": -1}, {"channelId": "breeze.webhook"},
+				{"severities": []string{"urgent"}}, {"name": ""}, {"ratePerHour": -1}, {"channelId": "no.such.plugin"}, {"channelId": ""},
+				{"partnerId": e.Seed.A.Partner.ID},
 				{"orgId": e.Seed.A.Orgs[1].ID}, {"enabled": "yes"},
 			} {
 				e.must(t, "bad patch", http.StatusBadRequest, "PATCH", path, adminA, bad)

@@ -33,6 +33,7 @@ type RouteInput struct {
 // RoutePatch changes a route; nil fields stay as they are.
 type RoutePatch struct {
 	Name                 *string
+	ChannelID            *string
 	Severities           *[]domain.Severity
 	RatePerHour          *int
 	GroupAfter           *int
@@ -93,14 +94,7 @@ func (s *Service) CreateRoute(ctx context.Context, p *domain.Principal, in Route
 	if err := checkGrouping(after, interval); err != nil {
 		return nil, err
 	}
-	if in.ChannelID == "" {
-		return nil, domain.Invalidf("channelId names an installed alert-channel plugin")
-	}
-	pl, err := s.d.Store.Plugins().Get(ctx, in.ChannelID)
-	if errors.Is(err, domain.ErrNotFound) || (err == nil && pl.Kind != "alert_channel") {
-		return nil, domain.Invalidf("channelId %q is not an installed alert-channel plugin", in.ChannelID)
-	}
-	if err != nil {
+	if err := s.checkChannel(ctx, in.ChannelID); err != nil {
 		return nil, err
 	}
 	r := &domain.NotificationRoute{PartnerID: in.PartnerID, OrgID: in.OrgID, Name: in.Name, ChannelID: in.ChannelID,
@@ -113,6 +107,18 @@ func (s *Service) CreateRoute(ctx context.Context, p *domain.Principal, in Route
 	return r, nil
 }
 
+// checkChannel requires an installed alert-channel plugin.
+func (s *Service) checkChannel(ctx context.Context, id string) error {
+	if id == "" {
+		return domain.Invalidf("channelId names an installed alert-channel plugin")
+	}
+	pl, err := s.d.Store.Plugins().Get(ctx, id)
+	if errors.Is(err, domain.ErrNotFound) || (err == nil && pl.Kind != "alert_channel") {
+		return domain.Invalidf("channelId %q is not an installed alert-channel plugin", domain.Abbrev(id, 100))
+	}
+	return err
+}
+
 // ListRoutes lists the routes the caller may read.
 func (s *Service) ListRoutes(ctx context.Context, p *domain.Principal, f ports.NotificationRouteFilter, page domain.PageRequest) (domain.Page[*domain.NotificationRoute], error) {
 	return s.d.Store.NotificationRoutes().List(ctx, p.ScopeFor(domain.PermAlertsRead), f, page)
@@ -123,8 +129,8 @@ func (s *Service) GetRoute(ctx context.Context, p *domain.Principal, id string) 
 	return s.d.Store.NotificationRoutes().Get(ctx, p.ScopeFor(domain.PermAlertsRead), id)
 }
 
-// UpdateRoute changes a route's name, severities, rate limit, grouping or
-// enabled flag; it needs alerts:write over its owner (a route the caller
+// UpdateRoute changes a route's name, channel (an installed alert-channel
+// plugin), severities, rate limit, grouping or enabled flag; it needs alerts:write over its owner (a route the caller
 // may not write is ErrNotFound). Queued deliveries follow the new
 // settings when they run; a disabled route sends nothing more.
 func (s *Service) UpdateRoute(ctx context.Context, p *domain.Principal, id string, in RoutePatch) (*domain.NotificationRoute, error) {
@@ -136,6 +142,12 @@ func (s *Service) UpdateRoute(ctx context.Context, p *domain.Principal, id strin
 	audit.SetResource(ctx, ResourceRoute, r.ID, r.PartnerID, r.OrgID)
 	if in.Name != nil {
 		r.Name = *in.Name
+	}
+	if in.ChannelID != nil && *in.ChannelID != r.ChannelID {
+		if err := s.checkChannel(ctx, *in.ChannelID); err != nil {
+			return nil, err
+		}
+		r.ChannelID = *in.ChannelID
 	}
 	if in.Severities != nil {
 		if err := checkSeverities(*in.Severities); err != nil {
