@@ -36,8 +36,7 @@ func (n *Notify) Stop() {
 // on Redis). Build it before the queue starts.
 func BuildNotify(st ports.Store, rw *Remote, pl *Plugins, mt *Maintenance, limiter ports.RateLimiter, log hclog.Logger) (*Notify, error) {
 	svc, err := notify.New(notify.Deps{Store: st, Queue: rw.Queue, Channels: pl.Service, Limiter: limiter,
-		// TODO(lead): Holds: mt.Service, once notify.Deps.Holds exists (notifyq's branch).
-		Logger: log.Named("notify")})
+		Holds: mt.Service, Logger: log.Named("notify")})
 	if err != nil {
 		return nil, err
 	}
