@@ -53,6 +53,9 @@ type AlertFilter struct {
 	// From and To bound the opening time (From inclusive, To exclusive);
 	// zero: unbounded.
 	From, To time.Time
+	// UpdatedFrom: alerts whose last change (opening, acknowledgement,
+	// resolution, snooze) is at or after it; zero: any.
+	UpdatedFrom time.Time
 }
 
 // AlertStore keeps alerts and their history. An alert is visible when the

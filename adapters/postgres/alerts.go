@@ -279,6 +279,9 @@ func (st alertStore) List(ctx context.Context, s domain.Scope, f ports.AlertFilt
 	if !f.To.IsZero() {
 		where = append(where, "opened_at < "+a.add(stamp(f.To)))
 	}
+	if !f.UpdatedFrom.IsZero() {
+		where = append(where, "updated_at >= "+a.add(stamp(f.UpdatedFrom)))
+	}
 	tail, page, err := pageQuery(page, &a, where)
 	if err != nil {
 		return domain.Page[*domain.Alert]{}, err

@@ -302,6 +302,9 @@ func (as alertStore) List(ctx context.Context, s domain.Scope, f ports.AlertFilt
 	if !f.To.IsZero() {
 		flt.add("opened_at < ?", micros(f.To))
 	}
+	if !f.UpdatedFrom.IsZero() {
+		flt.add("updated_at >= ?", micros(f.UpdatedFrom))
+	}
 	return alertsTable.list(ctx, as.s.read(ctx), s, flt, page)
 }
 

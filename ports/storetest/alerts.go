@@ -234,6 +234,8 @@ func testAlertLifecycle(t *testing.T, st ports.Store) {
 	wantIDs(t, "opened in [from, to)", list("in range", ports.AlertFilter{From: opened, To: opened.Add(time.Second)}), []string{a.ID})
 	wantIDs(t, "opened before from", list("after", ports.AlertFilter{From: opened.Add(time.Millisecond)}), nil)
 	wantIDs(t, "opened at to", list("before", ports.AlertFilter{To: opened}), nil)
+	wantIDs(t, "changed since the resolution", list("updated", ports.AlertFilter{UpdatedFrom: res.UpdatedAt}), []string{a.ID})
+	wantIDs(t, "changed after the resolution", list("not updated", ports.AlertFilter{UpdatedFrom: res.UpdatedAt.Add(time.Millisecond)}), nil)
 	// deleting the rule removes its alerts
 	must(t, "delete rule", st.AlertRules().Delete(ctx, c.scope(), r.ID))
 	_, err = st.Alerts().Get(ctx, c.scope(), a.ID)

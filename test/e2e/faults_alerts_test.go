@@ -100,9 +100,10 @@ func testAlertsAcrossOutage(t *testing.T, outageOf func(*faultCluster) (stop, st
 	start()
 
 	// The reconcile after the return (every 30 s) repairs what the outage
-	// kept from the store; the notification repair re-queues what was lost.
+	// kept from the store; the notification repair (a minute after the
+	// transition, every minute) re-queues the deliveries Redis lost.
 	var second alertView
-	eventually(t, 120*time.Second, "both transitions stored and notified once", func() (bool, string) {
+	eventually(t, 180*time.Second, "both transitions stored and notified once", func() (bool, string) {
 		a := deviceAlerts(t, api, rule.ID, clearing.deviceID)
 		b := deviceAlerts(t, api, rule.ID, opening.deviceID)
 		if len(a) != 1 || a[0].State != "resolved" || len(b) != 1 || b[0].State != "open" {

@@ -14,8 +14,9 @@ const sweepLimit = 100_000
 // window ends (a delivery retried later than that may go out alone).
 const groupRetention = 24 * time.Hour
 
-// Run sweeps every SweepEvery until ctx ends: it queues due reminders and
-// the digests of windows whose digest task was lost. Every node runs it;
+// Run sweeps every SweepEvery until ctx ends: it queues due reminders, the
+// digests of windows whose digest task was lost, and (every repairEvery)
+// the deliveries whose task was lost (repair.go). Every node runs it;
 // the queue's unique keys and the delivery log keep each reminder and
 // digest to one send.
 func (s *Service) Run(ctx context.Context) {
@@ -44,6 +45,21 @@ func (s *Service) Sweep(ctx context.Context) {
 	for _, w := range due {
 		if err := s.enqueueDigest(ctx, w, now, ""); err != nil {
 			s.d.Logger.Warn("notification digest not queued", "route_id", w.RouteID, "error", err)
+		}
+	}
+	s.mu.Lock()
+	repair := now.Sub(s.repaired) >= repairEvery
+	s.mu.Unlock()
+	if repair {
+		if n, err := s.repair(ctx, now); err != nil {
+			s.d.Logger.Warn("lost notifications not repaired", "error", err)
+		} else {
+			if n > 0 {
+				s.d.Logger.Warn("notifications whose task was lost queued again", "count", n)
+			}
+			s.mu.Lock()
+			s.repaired = now
+			s.mu.Unlock()
 		}
 	}
 	s.mu.Lock()

@@ -76,6 +76,7 @@ type Service struct {
 	mu       sync.Mutex
 	reminded map[string]int
 	pruned   time.Time
+	repaired time.Time
 }
 
 // New checks deps and fills defaults.
