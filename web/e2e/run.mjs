@@ -541,7 +541,7 @@ FROM n, (SELECT * FROM devices ORDER BY last_seen_at IS NULL LIMIT 1) d;`
       await vp.getByLabel('Email').fill(viewer.email)
       await vp.getByLabel('Password').fill(viewer.password)
       await vp.getByRole('button', { name: 'Sign in' }).click()
-      await vp.getByRole('heading', { name: 'Devices' }).waitFor()
+      await vp.getByRole('heading', { name: 'Fleet overview' }).waitFor() // the landing page
       await vp.goto(`${front.origin}/devices/${target.id}`)
       const tab = vp.getByRole('tab', { name: 'Terminal' })
       await tab.waitFor()
