@@ -5,6 +5,7 @@ import { api, ApiError, errorMessage } from '../api/client'
 import { can, P } from '../auth/permissions'
 import { useMe } from '../auth/session'
 import { useTenantNames } from '../tenant/tenant'
+import { DeliveryLog } from '../notify/DeliveryLog'
 import { Dialog } from '../ui/Dialog'
 import { Empty, ErrorState, Loading } from '../ui/States'
 import { dateTime, relative } from '../ui/format'
@@ -172,6 +173,7 @@ export default function AlertDetailPage() {
       ) : (
         <Empty title="No history yet." />
       )}
+      <DeliveryLog alertId={a.id} orgId={a.orgId} />
       {resolving && <ResolveDialog alert={a} onClose={() => setResolving(false)} onDone={stored} />}
       {snoozing && <SnoozeDialog alert={a} onClose={() => setSnoozing(false)} onDone={stored} />}
     </section>

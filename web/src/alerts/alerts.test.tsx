@@ -5,6 +5,7 @@ import { ALL_PERMISSIONS, apiError, json, makeMe, mockApi, sessionRoutes } from 
 import { device } from '../test/devices'
 import { renderApp } from '../test/render'
 import { mockWebSocket } from '../test/ws'
+import type { Delivery, NotificationRoute } from '../notify/types'
 import type { Alert, AlertRule, AlertTemplate } from './types'
 
 const XSS = '<img src=x onerror=alert(1)>'
@@ -185,6 +186,71 @@ describe('an alert’s page', () => {
     expect(calls.find((c) => c.path === '/alerts/a1/resolve')!.body).toEqual({ note: 'rebooted the VM' })
     expect(within(screen.getByRole('table', { name: 'History' })).getByText('rebooted the VM')).toBeTruthy()
     expect(screen.queryByRole('button', { name: 'Resolve…' })).toBeNull()
+  })
+
+  it('shows the notification log with every outcome, reminders, digests and holds', async () => {
+    const d = (over: Partial<Delivery>): Delivery => ({
+      id: 'x', alertId: 'a1', routeId: 'route-1', orgId: 'org-1', channelId: 'breeze.webhook', transition: 'open', reminder: 0,
+      attempt: 1, outcome: 'delivered', detail: '', latencyMs: 40, at: '2024-01-01T00:01:00Z', ...over,
+    })
+    const onCall: NotificationRoute = {
+      id: 'route-1', partnerId: 'p1', orgId: 'org-1', name: 'On-call', channelId: 'breeze.webhook', severities: ['critical'],
+      ratePerHour: 0, groupAfter: 5, groupIntervalSeconds: 300, enabled: true, createdBy: 'u1', createdAt: '',
+    }
+    const { calls } = mockApi(
+      routes({
+        'GET /alerts/:id': () => json(alert()),
+        'GET /notification-routes': () => page([onCall]),
+        'GET /alerts/:id/deliveries': (c) =>
+          c.query.get('cursor')
+            ? page([d({ id: 'x9', outcome: 'suppressed', detail: 'resolved during the hold', routeId: 'gone' })])
+            : json({
+                items: [
+                  d({ id: 'x1' }),
+                  d({ id: 'x2', outcome: 'grouped', digestId: 'dg-1' }),
+                  d({ id: 'x3', outcome: 'held', heldUntil: '2024-01-01T06:00:00Z' }),
+                  d({ id: 'x4', reminder: 3, outcome: 'rate_limited' }),
+                  d({ id: 'x5', outcome: 'failed', detail: XSS, attempt: 2 }),
+                  d({ id: 'x6', outcome: 'dead', attempt: 5 }),
+                  d({ id: 'x7', outcome: 'something_new' }),
+                ],
+                nextCursor: 'more',
+              }),
+      }),
+    )
+    const user = userEvent.setup()
+    const { container } = renderApp('/alerts/a1')
+    const log = await screen.findByRole('table', { name: 'Notifications' })
+    const row = (id: string) => container.querySelector(`tr[data-delivery-id="${id}"]`) as HTMLElement
+    expect(calls.find((c) => c.path === '/alerts/a1/deliveries')).toBeTruthy()
+    expect(within(log).getAllByRole('row')).toHaveLength(8)
+    await waitFor(() => expect(within(row('x1')).getByText('On-call')).toBeTruthy())
+    expect(within(row('x1')).getByText('Delivered').className).toContain('pill-ok')
+    expect(within(row('x2')).getByText('Grouped')).toBeTruthy()
+    expect(within(row('x2')).getByText('In digest')).toBeTruthy()
+    expect(within(row('x3')).getByText('Held')).toBeTruthy()
+    expect(row('x3').textContent).toMatch(/held until .*2024/)
+    expect(within(row('x4')).getByText('Reminder 3')).toBeTruthy()
+    expect(within(row('x4')).getByText('Rate limited')).toBeTruthy()
+    expect(within(row('x5')).getByText('Failed')).toBeTruthy()
+    expect(within(row('x5')).getByText(XSS)).toBeTruthy() // detail is text
+    expect(container.querySelector('main img')).toBeNull()
+    expect(within(row('x6')).getByText('Dead').className).toContain('pill-bad')
+    expect(within(row('x7')).getByText('something_new')).toBeTruthy()
+    for (const id of ['x1', 'x2', 'x3', 'x5']) expect(within(row(id)).queryByText(/^Reminder/)).toBeNull()
+    for (const id of ['x1', 'x3', 'x4']) expect(within(row(id)).queryByText('In digest')).toBeNull()
+
+    await user.click(screen.getByRole('button', { name: 'More notifications' }))
+    await waitFor(() => expect(row('x9')).toBeTruthy())
+    expect(within(row('x9')).getByText('Suppressed')).toBeTruthy()
+    expect(within(row('x9')).getByText('a deleted route')).toBeTruthy()
+    expect(calls.filter((c) => c.path === '/alerts/a1/deliveries').at(-1)!.query.get('cursor')).toBe('more')
+  })
+
+  it('says when no notification went out', async () => {
+    mockApi(routes({ 'GET /alerts/:id': () => json(alert()), 'GET /alerts/:id/deliveries': () => page([]) }))
+    renderApp('/alerts/a1')
+    expect(await screen.findByText('No notifications sent.')).toBeTruthy()
   })
 
   it('keeps the dialog open with the server’s message when resolving fails', async () => {
