@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { act, screen, waitFor, within } from '@testing-library/react'
+import { act, fireEvent, screen, waitFor, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { ALL_PERMISSIONS, apiError, json, makeMe, mockApi, sessionRoutes } from '../test/api'
 import { device } from '../test/devices'
@@ -72,6 +72,70 @@ describe('the Alerts page', () => {
     await user.selectOptions(within(main).getByLabelText('Severity'), 'info')
     expect(await screen.findByText('No alert matches.')).toBeTruthy()
     expect(calls.find((c) => c.path === '/alerts' && c.query.get('severity') === 'info')!.query.get('state')).toBe('open')
+  })
+
+  it('takes every filter from the URL, narrows by site and opening time, and clears them', async () => {
+    const { calls } = mockApi(routes({ 'GET /alerts': () => page([alert()]) }))
+    const user = userEvent.setup()
+    renderApp('/alerts?state=acknowledged&severity=warning&siteId=site-1&from=2024-01-01T00:00:00Z&to=2024-02-01T00:00:00Z&state2=x')
+    await screen.findByRole('link', { name: 'cpu 97 > 90 for 10m0s' })
+    const q = calls.find((c) => c.path === '/alerts')!.query
+    expect(Object.fromEntries([...q].filter(([k]) => k !== 'limit'))).toEqual({
+      state: 'acknowledged', severity: 'warning', siteId: 'site-1', from: '2024-01-01T00:00:00.000Z', to: '2024-02-01T00:00:00.000Z',
+    })
+    const main = within(screen.getByRole('main'))
+    expect((main.getByLabelText('State') as HTMLSelectElement).value).toBe('acknowledged')
+    expect((main.getByLabelText('Severity') as HTMLSelectElement).value).toBe('warning')
+    const site = main.getByLabelText('Site') as HTMLSelectElement
+    await waitFor(() => expect(site.selectedOptions[0]!.textContent).toBe('Demo Customer / HQ')) // no org chosen: named with its org
+    expect((main.getByLabelText('Opened after') as HTMLInputElement).value).toMatch(/^20(23-12-31|24-01-01)T\d\d:\d\d$/)
+
+    fireEvent.change(main.getByLabelText('Opened before'), { target: { value: '' } })
+    await waitFor(() => expect(calls.filter((c) => c.path === '/alerts').at(-1)!.query.has('to')).toBe(false))
+    await user.selectOptions(site, '')
+    await waitFor(() => expect(calls.filter((c) => c.path === '/alerts').at(-1)!.query.has('siteId')).toBe(false))
+    expect(calls.filter((c) => c.path === '/alerts').at(-1)!.query.get('state')).toBe('acknowledged')
+
+    await user.click(main.getByRole('button', { name: 'Clear filters' }))
+    await waitFor(() => expect([...calls.filter((c) => c.path === '/alerts').at(-1)!.query.keys()]).toEqual(['limit']))
+    expect((main.getByLabelText('State') as HTMLSelectElement).value).toBe('')
+    expect((main.getByLabelText('Opened after') as HTMLInputElement).value).toBe('')
+    expect(main.queryByRole('button', { name: 'Clear filters' })).toBeNull()
+  })
+
+  it('asks for no alerts while the time range is reversed', async () => {
+    const { calls } = mockApi(routes({ 'GET /alerts': () => page([alert()]) }))
+    renderApp('/alerts?from=2024-02-01T00:00:00Z&to=2024-01-01T00:00:00Z')
+    expect((await screen.findByRole('alert')).textContent).toContain('must be later')
+    expect(calls.some((c) => c.path === '/alerts')).toBe(false)
+    const main = within(screen.getByRole('main'))
+    fireEvent.change(main.getByLabelText('Opened before'), { target: { value: '' } })
+    await waitFor(() => expect(calls.some((c) => c.path === '/alerts')).toBe(true))
+    expect(calls.find((c) => c.path === '/alerts')!.query.has('to')).toBe(false)
+    expect(await screen.findByRole('link', { name: 'cpu 97 > 90 for 10m0s' })).toBeTruthy()
+  })
+
+  it('follows the tenant switcher’s site, and lets the filter widen it', async () => {
+    const { calls } = mockApi(routes({ 'GET /alerts': () => page([alert()]) }))
+    const user = userEvent.setup()
+    const { client } = renderApp('/alerts')
+    // the filter of the list on screen (a list already read is shown from the cache, not read again)
+    const shown = () => client.getQueryCache().findAll({ queryKey: ['alerts', 'list'], type: 'active' }).map((q) => q.queryKey[2])
+    await screen.findByRole('link', { name: 'cpu 97 > 90 for 10m0s' })
+    const tenant = within(screen.getByRole('navigation', { name: 'Tenant' }))
+    await waitFor(() => expect(tenant.getAllByRole('option', { name: 'Demo Customer' })).toHaveLength(1))
+    await user.selectOptions(tenant.getByLabelText('Organization'), 'org-1')
+    await waitFor(() => expect(tenant.getAllByRole('option', { name: 'HQ' })).toHaveLength(1))
+    await user.selectOptions(tenant.getByLabelText('Site'), 'site-1')
+    await waitFor(() => expect(calls.filter((c) => c.path === '/alerts').at(-1)!.query.get('siteId')).toBe('site-1'))
+    expect(calls.filter((c) => c.path === '/alerts').at(-1)!.query.get('orgId')).toBe('org-1')
+    const site = within(screen.getByRole('main')).getByLabelText('Site') as HTMLSelectElement
+    await waitFor(() => expect(site.selectedOptions[0]!.textContent).toBe('HQ')) // an org chosen: the site's own name
+    await user.selectOptions(site, '')
+    await waitFor(() => expect(shown()).toEqual([expect.objectContaining({ orgId: 'org-1', siteId: undefined })]))
+    expect(site.value).toBe('')
+    await user.selectOptions(tenant.getByLabelText('Organization'), '')
+    await waitFor(() => expect(shown()).toEqual([expect.objectContaining({ orgId: undefined, siteId: undefined })]))
   })
 
   it('shows a new alert when alert.opened arrives on the live stream, without polling', async () => {
