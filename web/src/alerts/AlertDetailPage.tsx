@@ -1,5 +1,5 @@
 import { useState } from 'react'
-import { Link, useParams } from 'react-router'
+import { Link, useLocation, useParams } from 'react-router'
 import { useQueryClient } from '@tanstack/react-query'
 import { api, ApiError, errorMessage } from '../api/client'
 import { can, P } from '../auth/permissions'
@@ -16,6 +16,9 @@ import { alertKeys, useAlert, useHostnames, useRules } from './useAlerts'
 
 export default function AlertDetailPage() {
   const { id = '' } = useParams()
+  const from: unknown = useLocation().state
+  // back to the list this alert was opened from (its filters), else every alert
+  const back = backTo(from)
   const me = useMe()
   const qc = useQueryClient()
   const alert = useAlert(id)
@@ -63,7 +66,7 @@ export default function AlertDetailPage() {
   return (
     <section className="page" aria-labelledby="alert-title">
       <nav aria-label="Breadcrumb" className="breadcrumb">
-        <Link to="/alerts">Alerts</Link> / <span>{a.message || a.kind}</span>
+        <Link to={back}>Alerts</Link> / <span>{a.message || a.kind}</span>
       </nav>
       <header className="page-header">
         <h1 id="alert-title">{a.message || a.kind}</h1>
@@ -178,6 +181,11 @@ export default function AlertDetailPage() {
       {snoozing && <SnoozeDialog alert={a} onClose={() => setSnoozing(false)} onDone={stored} />}
     </section>
   )
+}
+
+function backTo(state: unknown): string {
+  const b = (state as { back?: unknown } | null)?.back
+  return typeof b === 'string' && (b === '/alerts' || b.startsWith('/alerts?')) ? b : '/alerts'
 }
 
 function changeLabel(h: AlertTransition): string {

@@ -92,6 +92,9 @@ describe('the Alerts page', () => {
 
     fireEvent.change(main.getByLabelText('Opened before'), { target: { value: '' } })
     await waitFor(() => expect(calls.filter((c) => c.path === '/alerts').at(-1)!.query.has('to')).toBe(false))
+    fireEvent.change(main.getByLabelText('Opened after'), { target: { value: '2024-01-05T08:30' } })
+    await waitFor(() => expect(calls.filter((c) => c.path === '/alerts').at(-1)!.query.get('from')).toBe(new Date('2024-01-05T08:30').toISOString()))
+    expect((main.getByLabelText('Opened after') as HTMLInputElement).value).toBe('2024-01-05T08:30')
     await user.selectOptions(site, '')
     await waitFor(() => expect(calls.filter((c) => c.path === '/alerts').at(-1)!.query.has('siteId')).toBe(false))
     expect(calls.filter((c) => c.path === '/alerts').at(-1)!.query.get('state')).toBe('acknowledged')
@@ -101,6 +104,19 @@ describe('the Alerts page', () => {
     expect((main.getByLabelText('State') as HTMLSelectElement).value).toBe('')
     expect((main.getByLabelText('Opened after') as HTMLInputElement).value).toBe('')
     expect(main.queryByRole('button', { name: 'Clear filters' })).toBeNull()
+  })
+
+  it('leads back from an alert’s page to the list it was opened from, filters included', async () => {
+    mockApi(routes({ 'GET /alerts': () => page([alert()]), 'GET /alerts/:id': () => json(alert()), 'GET /alerts/:id/deliveries': () => page([]) }))
+    const user = userEvent.setup()
+    renderApp('/alerts?severity=critical&state=open')
+    await user.click(await screen.findByRole('link', { name: 'cpu 97 > 90 for 10m0s' }))
+    const crumbs = await screen.findByRole('navigation', { name: 'Breadcrumb' })
+    expect(within(crumbs).getByRole('link', { name: 'Alerts' }).getAttribute('href')).toBe('/alerts?severity=critical&state=open')
+    await user.click(within(crumbs).getByRole('link', { name: 'Alerts' }))
+    const main = within(screen.getByRole('main'))
+    expect(((await main.findByLabelText('Severity')) as HTMLSelectElement).value).toBe('critical')
+    expect((main.getByLabelText('State') as HTMLSelectElement).value).toBe('open')
   })
 
   it('asks for no alerts while the time range is reversed', async () => {
@@ -309,6 +325,28 @@ describe('an alert’s page', () => {
     expect(within(row('x9')).getByText('Suppressed')).toBeTruthy()
     expect(within(row('x9')).getByText('a deleted route')).toBeTruthy()
     expect(calls.filter((c) => c.path === '/alerts/a1/deliveries').at(-1)!.query.get('cursor')).toBe('more')
+  })
+
+  it('reads the notification log again when the alert changes on the live stream', async () => {
+    const sockets = mockWebSocket()
+    let log: unknown[] = []
+    const { calls } = mockApi(
+      routes({
+        'GET /alerts/:id': () => json(alert()),
+        'GET /alerts/:id/deliveries': () => page(log),
+        'POST /ws-tickets': () => json({ ticket: 't', expiresAt: '' }, 201),
+      }),
+    )
+    renderApp('/alerts/a1')
+    expect(await screen.findByText('No notifications sent.')).toBeTruthy()
+    await waitFor(() => expect(sockets.length).toBe(1))
+    act(() => sockets[0]!.open())
+    log = [{ id: 'x1', alertId: 'a1', routeId: 'route-1', orgId: 'org-1', channelId: 'breeze.webhook', transition: 'acknowledged',
+      reminder: 0, attempt: 1, outcome: 'held', detail: '', heldUntil: '2024-01-01T06:00:00Z', latencyMs: 0, at: '2024-01-01T00:05:00Z' }]
+    const before = calls.filter((c) => c.path === '/alerts/a1/deliveries').length
+    act(() => sockets[0]!.push({ type: 'alert.acknowledged', at: new Date().toISOString(), orgId: 'org-1', data: { id: 'a1', state: 'acknowledged' } }))
+    expect(await screen.findByText('Held')).toBeTruthy()
+    expect(calls.filter((c) => c.path === '/alerts/a1/deliveries').length).toBe(before + 1)
   })
 
   it('says when no notification went out', async () => {
