@@ -7,7 +7,7 @@ import { AlertBulkBar } from './AlertBulkBar'
 import { isoToLocal, localToIso, rangeProblem, useAlertListFilters } from './alertFilters'
 import { AlertsTable } from './AlertsTable'
 import { severityLabel, stateLabel } from './Badges'
-import { ALERT_STATES, SEVERITIES } from './types'
+import { ALERT_STATE_FILTERS, SEVERITIES } from './types'
 import { useAlerts, useHostnames, useRules, type AlertFilter } from './useAlerts'
 
 /**
@@ -50,7 +50,7 @@ export function AlertsPanel({ orgId, deviceId, inUrl = false }: { orgId?: string
           <span className="field-label">State</span>
           <select value={lf.state ?? ''} onChange={(e) => set('state', e.target.value)}>
             <option value="">All</option>
-            {ALERT_STATES.map((s) => (
+            {ALERT_STATE_FILTERS.map((s) => (
               <option key={s} value={s}>
                 {stateLabel(s)}
               </option>

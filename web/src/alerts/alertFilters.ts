@@ -4,10 +4,10 @@
 
 import { useState } from 'react'
 import { useSearchParams } from 'react-router'
-import { ALERT_STATES, SEVERITIES, type AlertState, type Severity } from './types'
+import { ALERT_STATE_FILTERS, SEVERITIES, type AlertStateFilter, type Severity } from './types'
 
 export interface AlertListFilters {
-  state?: AlertState
+  state?: AlertStateFilter
   severity?: Severity
   siteId?: string
   /** Opened at or after (RFC 3339). */
@@ -28,10 +28,10 @@ function instant(v: string | null): string | undefined {
 
 /** The filters a query string names; values the API would refuse are dropped. */
 export function filtersFromParams(p: URLSearchParams): AlertListFilters {
-  const state = p.get('state') as AlertState | null
+  const state = p.get('state') as AlertStateFilter | null
   const severity = p.get('severity') as Severity | null
   return {
-    state: state && ALERT_STATES.includes(state) ? state : undefined,
+    state: state && ALERT_STATE_FILTERS.includes(state) ? state : undefined,
     severity: severity && SEVERITIES.includes(severity) ? severity : undefined,
     siteId: p.get('siteId')?.trim() || undefined,
     from: instant(p.get('from')),

@@ -4,7 +4,7 @@ import { api } from '../api/client'
 import { fetchAll } from '../api/lists'
 import type { Page } from '../api/types'
 import { LIVE_FALLBACK_POLL_MS, useLiveEvents } from '../live/live'
-import type { Alert, AlertRule, AlertState, Severity } from './types'
+import type { Alert, AlertRule, AlertStateFilter, Severity } from './types'
 
 export const alertKeys = {
   all: ['alerts'] as const,
@@ -19,7 +19,7 @@ export const ruleKeys = {
 }
 
 export interface AlertFilter {
-  state?: AlertState
+  state?: AlertStateFilter
   severity?: Severity
   deviceId?: string
   ruleId?: string

@@ -30,7 +30,7 @@ function Overview({ s, alertsToo, siteId }: { s: FleetSummary; alertsToo: boolea
   const d = s.devices
   const a = s.alerts
   // the open alerts of that severity, in the site the summary is narrowed to (the org comes with the tenant)
-  const open = (severity: 'critical' | 'warning' | 'info') => alertsLink({ state: 'open', severity, siteId })
+  const open = (severity: 'critical' | 'warning' | 'info') => alertsLink({ state: 'unresolved', severity, siteId })
   return (
     <div className="overview">
       <div className="tiles" aria-label="Fleet at a glance" role="group">
