@@ -37,6 +37,7 @@ type arrival struct {
 	// names, or a count it states when it names fewer (a digest).
 	Alerts int
 	SigOK  bool
+	Test   bool // the plugin's test notification (names no alert)
 }
 
 // webhookBody is the webhook plugin's payload (plugins/webhook), read
@@ -51,6 +52,7 @@ type webhookBody struct {
 	AlertIDs []string          `json:"alertIds"`
 	Devices  []string          `json:"deviceIds"`
 	Count    int               `json:"count"`
+	Test     bool              `json:"test"`
 	Alerts   []struct {
 		ID       string `json:"id"`
 		AlertID  string `json:"alertId"`
@@ -65,7 +67,10 @@ func parseNotification(body []byte) (arrival, error) {
 	if err := json.Unmarshal(body, &b); err != nil {
 		return arrival{}, fmt.Errorf("not a webhook payload: %w", err)
 	}
-	a := arrival{ID: b.ID, Status: b.Status, RuleID: b.Labels["ruleId"], Kind: b.Labels["kind"]}
+	a := arrival{ID: b.ID, Status: b.Status, RuleID: b.Labels["ruleId"], Kind: b.Labels["kind"], Test: b.Test}
+	if b.Test {
+		return a, nil
+	}
 	var devs, alerts []string
 	devs = append(devs, b.DeviceID)
 	alerts = append(alerts, b.Labels["alertId"])
@@ -146,6 +151,7 @@ type receiver struct {
 	arrivals []arrival
 	bad      int // requests that were no notification
 	badSig   int
+	tests    int // test notifications (POST /plugins/:id/test)
 }
 
 func newReceiver(secret string) *receiver { return &receiver{secret: []byte(secret)} }
@@ -200,6 +206,11 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	if !a.SigOK {
 		r.badSig++
 	}
+	if a.Test {
+		r.tests++
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
 	r.arrivals = append(r.arrivals, a)
 	w.WriteHeader(http.StatusNoContent)
 }
@@ -209,4 +220,11 @@ func (r *receiver) snapshot() (arrivals []arrival, bad, badSig int) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return append([]arrival(nil), r.arrivals...), r.bad, r.badSig
+}
+
+// testCount is how many test notifications came.
+func (r *receiver) testCount() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.tests
 }

@@ -76,10 +76,14 @@ type notificationCount struct {
 	Repeated   int `json:"repeated" doc:"notifications whose id came before (a retry or a duplicate)"`
 	MaxInOne   int `json:"maxInOne" doc:"most alerts in one notification"`
 	AlertsOnce int `json:"alertsOnce" doc:"distinct alert ids named"`
+	// LastSeconds: the last of them arrived this long after from (the
+	// drop or the rejoin).
+	LastSeconds float64 `json:"lastSeconds"`
 }
 
-// countNotifications counts the arrivals of ruleID and status.
-func countNotifications(arrivals []arrival, ruleID, status string) notificationCount {
+// countNotifications counts the arrivals of ruleID and status; from is
+// when the phase made them happen.
+func countNotifications(arrivals []arrival, ruleID, status string, from time.Time) notificationCount {
 	var c notificationCount
 	ids := map[string]bool{}
 	alerts := map[string]bool{}
@@ -101,6 +105,7 @@ func countNotifications(arrivals []arrival, ruleID, status string) notificationC
 		// A digest stating more alerts than it names: count the rest too.
 		anonymous += max(a.Alerts-len(a.AlertIDs), 0)
 		c.MaxInOne = max(c.MaxInOne, a.Alerts)
+		c.LastSeconds = max(c.LastSeconds, a.At.Sub(from).Seconds())
 	}
 	c.AlertsOnce = len(alerts)
 	c.Alerts = len(alerts) + anonymous

@@ -139,8 +139,12 @@ func TestReceiverRecordsArrivalsAndChecksSignatures(t *testing.T) {
 	if code := post(body, sign("other", "1700000000", body)); code != http.StatusNoContent {
 		t.Fatalf("badly signed notification answered %d", code)
 	}
-	if code := post([]byte(`{"id":"test","test":true}`), ""); code/100 != 2 {
+	if code := post([]byte(`{"id":"x"}`), ""); code/100 != 2 {
 		t.Fatalf("a payload naming nothing answered %d (the plugin would retry it)", code)
+	}
+	test := []byte(`{"id":"test","severity":"info","title":"Breeze test notification","test":true}`)
+	if code := post(test, sign("s3cret", "1700000000", test)); code != http.StatusNoContent || r.testCount() != 1 {
+		t.Fatalf("the test notification answered %d, counted %d", code, r.testCount())
 	}
 	if code := post(bytes.Repeat([]byte("x"), receiverMaxBody+1), ""); code != http.StatusBadRequest {
 		t.Fatalf("an oversized body answered %d", code)
@@ -200,8 +204,10 @@ func TestCountNotifications(t *testing.T) {
 		{ID: "a8:resolved", RuleID: "r", Status: "resolved", AlertIDs: []string{"a8"}, Alerts: 1},
 		{ID: "z", RuleID: "other", Status: "triggered", AlertIDs: []string{"z1"}, Alerts: 1},
 	}
-	c := countNotifications(arr, "r", "triggered")
-	want := notificationCount{Requests: 5, Alerts: 7 + 8, Repeated: 1, MaxInOne: 10, AlertsOnce: 7}
+	from := time.Unix(100, 0)
+	arr[3].At = from.Add(2500 * time.Millisecond)
+	c := countNotifications(arr, "r", "triggered", from)
+	want := notificationCount{Requests: 5, Alerts: 7 + 8, Repeated: 1, MaxInOne: 10, AlertsOnce: 7, LastSeconds: 2.5}
 	if c != want {
 		t.Fatalf("%+v, want %+v", c, want)
 	}

@@ -76,6 +76,7 @@ func (c *coord) runAlerts(ctx context.Context, ar *alertsReport) error {
 	ar.Receiver = recv.URL
 	defer func() {
 		_, ar.BadRequests, ar.BadSignatures = recv.snapshot()
+		ar.TestNotifications = recv.testCount()
 		if cfg.serverLog != "" {
 			ar.ServerLog = scanServerLog(cfg.serverLog, logFrom)
 		}
@@ -251,12 +252,13 @@ func (c *coord) stormTest(ctx context.Context, api *apiClient, org string, recv 
 	if !first.IsZero() {
 		sr.FirstSeconds = first.Sub(tDrop).Seconds()
 	}
-	c.logf("alerts: %d offline alerts, count settled %.1fs after the drop", n, sr.SettleSeconds)
+	sr.ServerSettled = sampleServer(ctx, cfg)
+	c.logf("alerts: %d offline alerts, count settled %.1fs after the drop; server %s", n, sr.SettleSeconds, sr.ServerSettled)
 	if err := c.awaitNotifications(ctx, recv, sr.RuleID, statusTriggered, sr.OpenedAPI, window); err != nil {
 		return err
 	}
 	arr, _, _ := recv.snapshot()
-	sr.Opened = countNotifications(arr, sr.RuleID, statusTriggered)
+	sr.Opened = countNotifications(arr, sr.RuleID, statusTriggered, tDrop)
 	c.logf("alerts: storm notifications: %s", countText(sr.Opened))
 
 	tRejoin := time.Now()
@@ -278,7 +280,7 @@ func (c *coord) stormTest(ctx context.Context, api *apiClient, org string, recv 
 		return err
 	}
 	arr, _, _ = recv.snapshot()
-	sr.Resolved = countNotifications(arr, sr.RuleID, statusResolved)
+	sr.Resolved = countNotifications(arr, sr.RuleID, statusResolved, tRejoin)
 	return nil
 }
 
@@ -310,13 +312,14 @@ func (c *coord) settle(ctx context.Context, api *apiClient, ruleID, state string
 }
 
 // awaitNotifications waits until the receiver has notifications of the
-// rule referencing want alerts; a grouping route's digests may take its
-// window, so the wait is the window (and 15 s), at most --alerts-timeout.
+// rule referencing want alerts. A grouping route's digests come at the end
+// of its window, so the bound is the window plus --alerts-timeout (at most
+// a minute of it): enough for a queue to drain, short when it is stuck.
 func (c *coord) awaitNotifications(ctx context.Context, recv *receiver, ruleID, status string, want int, window time.Duration) error {
-	wait := min(max(window+15*time.Second, 15*time.Second), c.cfg.alertsTimeout)
+	wait := window + min(c.cfg.alertsTimeout, time.Minute)
 	_, err := c.waitUntil(ctx, time.Now().Add(wait), func() bool {
 		arr, _, _ := recv.snapshot()
-		return countNotifications(arr, ruleID, status).Alerts >= want
+		return countNotifications(arr, ruleID, status, time.Time{}).Alerts >= want
 	})
 	if err != nil {
 		return err

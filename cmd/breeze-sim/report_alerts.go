@@ -10,16 +10,17 @@ const latencyTargetMs = 2000
 
 // alertsReport is the alerts phase's result.
 type alertsReport struct {
-	OrgID         string           `json:"orgId"`
-	Receiver      string           `json:"receiver"`
-	Plugin        string           `json:"plugin" doc:"the webhook plugin, and whether the phase installed it"`
-	HeartbeatMs   int64            `json:"heartbeatMs" doc:"the agents' heartbeat interval"`
-	Latency       *latencyReport   `json:"latency,omitempty"`
-	Storm         *stormReport     `json:"storm,omitempty"`
-	BadRequests   int              `json:"badRequests" doc:"receiver requests that were no notification"`
-	BadSignatures int              `json:"badSignatures" doc:"notifications whose X-Breeze-Signature did not verify"`
-	ServerLog     *serverLogReport `json:"serverLog,omitempty"`
-	Error         string           `json:"error,omitempty"`
+	OrgID             string           `json:"orgId"`
+	Receiver          string           `json:"receiver"`
+	Plugin            string           `json:"plugin" doc:"the webhook plugin, and whether the phase installed it"`
+	HeartbeatMs       int64            `json:"heartbeatMs" doc:"the agents' heartbeat interval"`
+	Latency           *latencyReport   `json:"latency,omitempty"`
+	Storm             *stormReport     `json:"storm,omitempty"`
+	BadRequests       int              `json:"badRequests" doc:"receiver requests that were no notification"`
+	BadSignatures     int              `json:"badSignatures" doc:"notifications whose X-Breeze-Signature did not verify"`
+	TestNotifications int              `json:"testNotifications" doc:"the plugin's test notifications (one: the phase tests the settings)"`
+	ServerLog         *serverLogReport `json:"serverLog,omitempty"`
+	Error             string           `json:"error,omitempty"`
 }
 
 // latencyReport: K agents hot at once against "cpu > 90 for D".
@@ -50,6 +51,7 @@ type stormReport struct {
 	SettleSeconds  float64           `json:"settleSeconds" doc:"drop → the last change of the count"`
 	Settled        bool              `json:"settled" doc:"the count reached the dropped agents and held still"`
 	Opened         notificationCount `json:"openNotifications"`
+	ServerSettled  serverSample      `json:"serverSettled" doc:"the server once the count settled"`
 	Rejoined       int               `json:"rejoined"`
 	ResolvedAPI    int               `json:"resolvedApi"`
 	ResolveSeconds float64           `json:"resolveSeconds" doc:"rejoin → the last change of the resolved count"`
@@ -85,11 +87,12 @@ func (r *alertsReport) print(p func(string, ...any)) {
 		}
 		p("    offline storm     %d of %d agents dropped at once, rule offline %d min; route grouping: %s", s.Dropped, s.Asked, s.OfflineMinutes, s.RouteGrouping)
 		p("      opened          %d alerts (API); first after %.1fs, count %s %.1fs after the drop", s.OpenedAPI, s.FirstSeconds, settled, s.SettleSeconds)
-		p("      notified        %s", countText(s.Opened))
+		p("      notified        %s the drop", countText(s.Opened))
+		p("      server          %s", s.ServerSettled)
 		p("      rejoined        %d agents; %d alerts resolved (API), the last %.1fs after the rejoin", s.Rejoined, s.ResolvedAPI, s.ResolveSeconds)
-		p("      resolve notes   %s", countText(s.Resolved))
+		p("      resolve notes   %s the rejoin", countText(s.Resolved))
 	}
-	p("    receiver          bad requests %d, bad signatures %d", r.BadRequests, r.BadSignatures)
+	p("    receiver          test notifications %d, bad requests %d, bad signatures %d", r.TestNotifications, r.BadRequests, r.BadSignatures)
 	if l := r.ServerLog; l != nil {
 		p("    server log        %d lines during the phase: %d errors, %d warnings, %d panics (%s)", l.Lines, l.Errors, l.Warnings, l.Panics, l.Path)
 		for _, e := range l.Examples {
@@ -106,8 +109,8 @@ func printTransition(p func(string, ...any), name string, t transitionStats) {
 }
 
 func countText(c notificationCount) string {
-	return fmt.Sprintf("%d requests referencing %d alerts (%d distinct ids, at most %d in one, %d repeated)",
-		c.Requests, c.Alerts, c.AlertsOnce, c.MaxInOne, c.Repeated)
+	return fmt.Sprintf("%d requests referencing %d alerts (%d distinct ids, at most %d in one, %d repeated), the last %.1fs after",
+		c.Requests, c.Alerts, c.AlertsOnce, c.MaxInOne, c.Repeated, c.LastSeconds)
 }
 
 func msText(ms int64) string {
