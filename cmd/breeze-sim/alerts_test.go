@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -498,5 +499,107 @@ func TestAlertsReportInJSONAndText(t *testing.T) {
 		if !strings.Contains(text.String(), want) {
 			t.Errorf("text report lacks %q:\n%s", want, text.String())
 		}
+	}
+}
+
+// TestPhaseAPICalls runs the phase's API calls against a fake server: the
+// plugin is installed from the archive when missing, enabled, pointed at
+// the receiver and tested; a route asks for no grouping and falls back
+// when the server has none; alerts are counted over pages.
+func TestPhaseAPICalls(t *testing.T) {
+	var mu sync.Mutex
+	calls := map[string]int{}
+	var settings map[string]any
+	installed := false
+	mux := http.NewServeMux()
+	note := func(r *http.Request) { mu.Lock(); calls[r.Method+" "+r.URL.Path]++; mu.Unlock() }
+	mux.HandleFunc("GET /api/v1/plugins/breeze.webhook", func(w http.ResponseWriter, r *http.Request) {
+		note(r)
+		if !installed {
+			http.Error(w, `{"error":"not found"}`, http.StatusNotFound)
+			return
+		}
+		_, _ = w.Write([]byte(`{"id":"breeze.webhook","version":"1.0.0","state":"running"}`))
+	})
+	mux.HandleFunc("POST /api/v1/plugins", func(w http.ResponseWriter, r *http.Request) {
+		note(r)
+		b, _ := io.ReadAll(r.Body)
+		if r.Header.Get("Content-Type") != "application/gzip" || string(b) != "ARCHIVE" {
+			http.Error(w, "bad archive", http.StatusBadRequest)
+			return
+		}
+		installed = true
+		w.WriteHeader(http.StatusCreated)
+		_, _ = w.Write([]byte(`{"id":"breeze.webhook","version":"1.0.0","state":"stopped"}`))
+	})
+	mux.HandleFunc("POST /api/v1/plugins/breeze.webhook/enable", func(w http.ResponseWriter, r *http.Request) {
+		note(r)
+		_, _ = w.Write([]byte(`{"id":"breeze.webhook","version":"1.0.0","state":"starting"}`))
+	})
+	mux.HandleFunc("PUT /api/v1/plugins/breeze.webhook/orgs/o1", func(w http.ResponseWriter, r *http.Request) {
+		note(r)
+		_ = json.NewDecoder(r.Body).Decode(&settings)
+		_, _ = w.Write([]byte(`{}`))
+	})
+	mux.HandleFunc("POST /api/v1/plugins/breeze.webhook/test", func(w http.ResponseWriter, r *http.Request) {
+		note(r)
+		_, _ = w.Write([]byte(`{"ok":true,"message":"204 No Content"}`))
+	})
+	mux.HandleFunc("POST /api/v1/notification-routes", func(w http.ResponseWriter, r *http.Request) {
+		note(r)
+		var body map[string]any
+		_ = json.NewDecoder(r.Body).Decode(&body)
+		if _, ok := body["groupAfter"]; ok {
+			http.Error(w, `{"error":"invalid","message":"unknown field \"groupAfter\""}`, http.StatusBadRequest)
+			return
+		}
+		if body["orgId"] != "o1" || body["channelId"] != "breeze.webhook" || body["ratePerHour"] != 0.0 || len(body["severities"].([]any)) != 3 {
+			http.Error(w, "bad route", http.StatusBadRequest)
+			return
+		}
+		w.WriteHeader(http.StatusCreated)
+		_, _ = w.Write([]byte(`{"id":"route1"}`))
+	})
+	mux.HandleFunc("GET /api/v1/alerts", func(w http.ResponseWriter, r *http.Request) {
+		note(r)
+		if r.URL.Query().Get("ruleId") != "rule1" || r.URL.Query().Get("state") != "open" {
+			http.Error(w, "bad filter", http.StatusBadRequest)
+			return
+		}
+		if r.URL.Query().Get("cursor") == "" {
+			_, _ = w.Write([]byte(`{"items":[{},{},{}],"nextCursor":"c2"}`))
+			return
+		}
+		_, _ = w.Write([]byte(`{"items":[{}],"nextCursor":""}`))
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	api := newPhaseClient(srv.URL)
+	ctx := context.Background()
+
+	if _, err := setupWebhook(ctx, api, "", "o1", "http://127.0.0.1:9/h", "sec"); err == nil || !strings.Contains(err.Error(), "--alerts-plugin") {
+		t.Fatalf("no plugin and no archive: %v", err)
+	}
+	archive := t.TempDir() + "/webhook.tar.gz"
+	if err := os.WriteFile(archive, []byte("ARCHIVE"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got, err := setupWebhook(ctx, api, archive, "o1", "http://127.0.0.1:9/h", "sec")
+	if err != nil || got != "breeze.webhook 1.0.0 (installed by the phase)" {
+		t.Fatalf("%q %v", got, err)
+	}
+	inner, _ := settings["settings"].(map[string]any)
+	if settings["enabled"] != true || inner["url"] != "http://127.0.0.1:9/h" || inner["secret"] != "sec" || calls["POST /api/v1/plugins/breeze.webhook/test"] != 1 {
+		t.Fatalf("settings %v, calls %v", settings, calls)
+	}
+	id, grouping, err := createRoute(ctx, api, "o1", "latency", false)
+	if err != nil || id != "route1" || !strings.HasPrefix(grouping, "none") || calls["POST /api/v1/notification-routes"] != 2 {
+		t.Fatalf("route %q %q %v after %v", id, grouping, err, calls)
+	}
+	if n, err := countAlerts(ctx, api, "rule1", "open"); n != 4 || err != nil {
+		t.Fatalf("count %d %v", n, err)
+	}
+	if _, err := countAlerts(ctx, api, "other", "open"); !hasStatus(err, http.StatusBadRequest) {
+		t.Fatalf("a refused count: %v", err)
 	}
 }
