@@ -603,3 +603,27 @@ func TestPhaseAPICalls(t *testing.T) {
 		t.Fatalf("a refused count: %v", err)
 	}
 }
+
+func TestAlertsFlags(t *testing.T) {
+	t.Setenv("BREEZE_SIM_PASSWORD", "")
+	base := []string{"--email", "a@b.c", "--password", "p", "--alerts", "--agents", "300"}
+	for _, extra := range [][]string{
+		{"--alerts-hot", "301"},
+		{"--alerts-hot", "-1"},
+		{"--alerts-for", "1500ms"},
+		{"--alerts-for", "0s"},
+		{"--alerts-offline", "90s"},
+		{"--alerts-timeout", "0s"},
+	} {
+		if _, err := parseFlags(append(slices.Clone(base), extra...), io.Discard); err == nil {
+			t.Errorf("%v accepted", extra)
+		}
+	}
+	if _, err := parseFlags([]string{"--key-file", "k", "--alerts"}, io.Discard); err == nil {
+		t.Error("--alerts without an admin accepted")
+	}
+	c, err := parseFlags(base, io.Discard)
+	if err != nil || c.alertsHot != 200 || c.alertsDrop != 100 || c.alertsFor != 10*time.Second || c.alertsOffline != time.Minute {
+		t.Fatalf("%+v %v", c, err)
+	}
+}

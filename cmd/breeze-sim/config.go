@@ -139,7 +139,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.alertsPlugin, "alerts-plugin", "", "--alerts: packed breeze.webhook archive, installed when the server has none")
 	fs.IntVar(&c.alertsHot, "alerts-hot", 200, "--alerts: agents that go hot at once (0: no latency test)")
 	fs.DurationVar(&c.alertsFor, "alerts-for", 10*time.Second, "--alerts: the CPU rule's duration (whole seconds)")
-	fs.IntVar(&c.alertsDrop, "alerts-drop", 1000, "--alerts: agents dropped at once (0: no storm)")
+	fs.IntVar(&c.alertsDrop, "alerts-drop", 1000, "--alerts: agents dropped at once, never hot ones (capped to --agents less --alerts-hot; 0: no storm)")
 	fs.DurationVar(&c.alertsOffline, "alerts-offline", time.Minute, "--alerts: the offline rule's wait (whole minutes)")
 	fs.StringVar(&c.alertsListen, "alerts-listen", "127.0.0.1:0", "--alerts: the webhook receiver's address")
 	fs.DurationVar(&c.alertsTimeout, "alerts-timeout", 3*time.Minute, "--alerts: bound of each wait")
@@ -234,8 +234,8 @@ func (c *config) validateAlerts() error {
 		return errors.New("--alerts signs in: give --email and --password of an admin")
 	case c.alertsHot < 0 || c.alertsDrop < 0:
 		return errors.New("--alerts-hot and --alerts-drop ≥ 0")
-	case c.alertsHot+c.alertsDrop > c.agents:
-		return fmt.Errorf("--alerts-hot + --alerts-drop (%d) exceed --agents (%d): the hot and the dropped agents are distinct", c.alertsHot+c.alertsDrop, c.agents)
+	case c.alertsHot > c.agents:
+		return fmt.Errorf("--alerts-hot %d exceeds --agents %d", c.alertsHot, c.agents)
 	case c.alertsFor < time.Second || c.alertsFor%time.Second != 0:
 		return errors.New("--alerts-for is whole seconds, at least 1s")
 	case c.alertsOffline < time.Minute || c.alertsOffline%time.Minute != 0:
@@ -243,6 +243,8 @@ func (c *config) validateAlerts() error {
 	case c.alertsTimeout <= 0 || c.alertsQuiet <= 0:
 		return errors.New("--alerts-timeout and --alerts-quiet > 0")
 	}
+	// The dropped agents are never hot ones: at most the rest.
+	c.alertsDrop = min(c.alertsDrop, c.agents-c.alertsHot)
 	return nil
 }
 
