@@ -55,6 +55,7 @@ type config struct {
 	alertsListen  string        // the receiver's address
 	alertsTimeout time.Duration // bound of each wait
 	alertsQuiet   time.Duration // an alert count unchanged this long has settled
+	alertsSettle  time.Duration // wait before the latency test
 	serverLog     string        // the server's log, scanned for errors during the phase
 
 	// set for a child process
@@ -144,6 +145,8 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.alertsListen, "alerts-listen", "127.0.0.1:0", "--alerts: the webhook receiver's address")
 	fs.DurationVar(&c.alertsTimeout, "alerts-timeout", 3*time.Minute, "--alerts: bound of each wait")
 	fs.DurationVar(&c.alertsQuiet, "alerts-quiet", 35*time.Second, "--alerts: an alert count unchanged this long has settled (the server sweeps offline devices every 30s)")
+	fs.DurationVar(&c.alertsSettle, "alerts-settle", 60*time.Second, "--alerts: wait this long (fleet calm, rule in place) before the hot agents: "+
+		"the server's alert evaluator digests the ramp-up's device events first (an overflowed feed makes it forget every device at its next 30s check and judge each again from its second sample)")
 	fs.StringVar(&c.serverLog, "server-log", "", "--alerts: the server's log file, scanned for errors and warnings written during the phase")
 	fs.BoolVar(&c.child, "child", false, "internal: run as a shard of a parent breeze-sim")
 	shard := fs.String("shard", "", "internal: i/n, this process's shard")
@@ -240,8 +243,8 @@ func (c *config) validateAlerts() error {
 		return errors.New("--alerts-for is whole seconds, at least 1s")
 	case c.alertsOffline < time.Minute || c.alertsOffline%time.Minute != 0:
 		return errors.New("--alerts-offline is whole minutes, at least 1m")
-	case c.alertsTimeout <= 0 || c.alertsQuiet <= 0:
-		return errors.New("--alerts-timeout and --alerts-quiet > 0")
+	case c.alertsTimeout <= 0 || c.alertsQuiet <= 0 || c.alertsSettle < 0:
+		return errors.New("--alerts-timeout and --alerts-quiet > 0, --alerts-settle ≥ 0")
 	}
 	// The dropped agents are never hot ones: at most the rest.
 	c.alertsDrop = min(c.alertsDrop, c.agents-c.alertsHot)

@@ -130,7 +130,10 @@ func (c *coord) latencyTest(ctx context.Context, api *apiClient, org string, rec
 		return err
 	}
 	defer deleteQuietly(ctx, api, "/api/v1/alert-rules/"+lr.RuleID)
-	if err := c.pump(ctx, time.Second); err != nil {
+	settle := max(cfg.alertsSettle, time.Second)
+	c.logf("alerts: rule in place; letting the fleet settle %s before the hot agents", settle)
+	lr.SettleSeconds = settle.Seconds()
+	if err := c.pump(ctx, settle); err != nil {
 		return err
 	}
 

@@ -28,6 +28,7 @@ type latencyReport struct {
 	Asked         int             `json:"asked"`
 	Hot           int             `json:"hot" doc:"agents that went hot"`
 	ForSeconds    int             `json:"forSeconds"`
+	SettleSeconds float64         `json:"settleSeconds" doc:"wait between the rule's creation and the hot agents"`
 	RuleID        string          `json:"ruleId"`
 	RouteID       string          `json:"routeId"`
 	RouteGrouping string          `json:"routeGrouping"`
@@ -71,7 +72,7 @@ type serverLogReport struct {
 func (r *alertsReport) print(p func(string, ...any)) {
 	p("  alerts              org %s, receiver %s, plugin %s, agents' heartbeat %s", r.OrgID, r.Receiver, r.Plugin, msText(r.HeartbeatMs))
 	if l := r.Latency; l != nil {
-		p("    cpu > 90 for %ds  %d of %d agents hot at once; route grouping: %s", l.ForSeconds, l.Hot, l.Asked, l.RouteGrouping)
+		p("    cpu > 90 for %ds  %d of %d agents hot at once, %.0fs after the rule was made; route grouping: %s", l.ForSeconds, l.Hot, l.Asked, l.SettleSeconds, l.RouteGrouping)
 		printTransition(p, "opened", l.Open)
 		met := "met"
 		if !l.OpenP99Met {
