@@ -16,6 +16,7 @@ type transitionStats struct {
 	Extra        int     `json:"extra" doc:"notified devices outside the set"`
 	Requests     int     `json:"requests" doc:"notifications of this rule and transition"`
 	Latency      latency `json:"latency" doc:"triggering heartbeat sent → notification arrived, per device (its first)"`
+	SpreadMs     float64 `json:"arrivalSpreadMs" doc:"first → last of the devices' first notifications"`
 	WaitSeconds  float64 `json:"waitSeconds" doc:"how long the phase waited"`
 }
 
@@ -40,6 +41,7 @@ func tally(expected []string, sendNs map[string]int64, arrivals []arrival, ruleI
 	}
 	want := make(map[string]bool, len(expected))
 	var samples []int64
+	var lo, hi time.Time
 	for _, d := range expected {
 		want[d] = true
 		sent := sendNs[d]
@@ -56,6 +58,10 @@ func tally(expected []string, sendNs map[string]int64, arrivals []arrival, ruleI
 			st.Duplicated++
 		}
 		st.Arrived++
+		if f := first[d]; lo.IsZero() || f.Before(lo) {
+			lo = f
+		}
+		hi = later(hi, first[d])
 		if sent > 0 {
 			samples = append(samples, first[d].UnixNano()-sent)
 		}
@@ -66,7 +72,15 @@ func tally(expected []string, sendNs map[string]int64, arrivals []arrival, ruleI
 		}
 	}
 	st.Latency = summarize(samples)
+	st.SpreadMs = float64(hi.Sub(lo).Microseconds()) / 1000
 	return st
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // notificationCount is what a storm's notifications amount to.

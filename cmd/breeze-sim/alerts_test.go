@@ -187,7 +187,7 @@ func TestTally(t *testing.T) {
 		t.Fatalf("%+v", st)
 	}
 	// Latencies: d1 1500 ms, d2 400 ms (its first); d4 has no send time.
-	if st.Latency.N != 2 || st.Latency.P50Ms != 400 || st.Latency.P99Ms != 1500 || st.Latency.MaxMs != 1500 {
+	if st.Latency.N != 2 || st.Latency.P50Ms != 400 || st.Latency.P99Ms != 1500 || st.Latency.MaxMs != 1500 || st.SpreadMs != 1400 {
 		t.Fatalf("latency %+v", st.Latency)
 	}
 	if empty := tally(nil, nil, arr, "none", "triggered"); empty.Latency.N != 0 || empty.Requests != 0 {

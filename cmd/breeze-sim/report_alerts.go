@@ -106,7 +106,7 @@ func (r *alertsReport) print(p func(string, ...any)) {
 func printTransition(p func(string, ...any), name string, t transitionStats) {
 	p("      %-15s %d of %d devices notified (exactly once %d, more than once %d, missing %d, others %d; %d requests) in %.1fs",
 		name, t.Arrived, t.Expected, t.Exactly1, t.Duplicated, t.Missing, t.Extra, t.Requests, t.WaitSeconds)
-	p("      latency         %s (heartbeat sent → notification, %d with a send time)", t.Latency, t.WithSendTime)
+	p("      latency         %s (heartbeat sent → notification, %d with a send time); arrivals spread over %.0f ms", t.Latency, t.WithSendTime, t.SpreadMs)
 }
 
 func countText(c notificationCount) string {
