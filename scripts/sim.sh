@@ -28,7 +28,8 @@
 #             server lets plugins reach 127.0.0.1 (--plugin-egress-allow);
 #             HOT agents go hot against "cpu > 90 for FOR" (default 200, 10s),
 #             DROP agents drop against "offline for 1 minute" (default 1000;
-#             both capped to fit AGENTS)
+#             both capped to fit AGENTS); GROUP=AFTER/SECONDS sets the storm
+#             route's grouping (default: the server's)
 #   HEARTBEAT the server's --agent-heartbeat (default: the server's 60s; 5s with ALERTS=1)
 #   LISTEN    server address (default 127.0.0.1:18090)
 #   WORK      scratch directory (default: a new temp dir, removed at the end)
@@ -137,6 +138,7 @@ if [ "$SCRIPT_RUN" = 1 ]; then args+=(--script-run); fi
 if [ "$ALERTS" = 1 ]; then
 	args+=(--alerts --alerts-plugin "$WORK/webhook.tar.gz" --alerts-hot "$HOT" --alerts-drop "$DROP"
 		--alerts-for "$FOR" --server-log "$WORK/server.log")
+	if [ -n "${GROUP:-}" ]; then args+=(--alerts-group "$GROUP"); fi
 fi
 # shellcheck disable=SC2206
 args+=($SIM_ARGS)

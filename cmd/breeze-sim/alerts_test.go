@@ -593,9 +593,13 @@ func TestPhaseAPICalls(t *testing.T) {
 	if settings["enabled"] != true || inner["url"] != "http://127.0.0.1:9/h" || inner["secret"] != "sec" || calls["POST /api/v1/plugins/breeze.webhook/test"] != 1 {
 		t.Fatalf("settings %v, calls %v", settings, calls)
 	}
-	id, grouping, err := createRoute(ctx, api, "o1", "latency", false)
+	id, grouping, err := createRoute(ctx, api, "o1", "latency", "0/0")
 	if err != nil || id != "route1" || !strings.HasPrefix(grouping, "none") || calls["POST /api/v1/notification-routes"] != 2 {
 		t.Fatalf("route %q %q %v after %v", id, grouping, err, calls)
+	}
+	// Asked grouping on a server without any: refused, no fallback.
+	if _, _, err := createRoute(ctx, api, "o1", "storm", "5/60"); !hasStatus(err, http.StatusBadRequest) {
+		t.Fatalf("grouping asked of a server without: %v", err)
 	}
 	if n, err := countAlerts(ctx, api, "rule1", "open"); n != 4 || err != nil {
 		t.Fatalf("count %d %v", n, err)
@@ -615,6 +619,9 @@ func TestAlertsFlags(t *testing.T) {
 		{"--alerts-for", "0s"},
 		{"--alerts-offline", "90s"},
 		{"--alerts-timeout", "0s"},
+		{"--alerts-group", "5"},
+		{"--alerts-group", "5/-1"},
+		{"--alerts-group", "a/b"},
 	} {
 		if _, err := parseFlags(append(slices.Clone(base), extra...), io.Discard); err == nil {
 			t.Errorf("%v accepted", extra)

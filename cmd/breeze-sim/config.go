@@ -56,6 +56,7 @@ type config struct {
 	alertsTimeout time.Duration // bound of each wait
 	alertsQuiet   time.Duration // an alert count unchanged this long has settled
 	alertsSettle  time.Duration // wait before the latency test
+	alertsGroup   string        // the storm route's grouping "AFTER/SECONDS" ("": the server's default)
 	serverLog     string        // the server's log, scanned for errors during the phase
 
 	// set for a child process
@@ -147,6 +148,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.DurationVar(&c.alertsQuiet, "alerts-quiet", 35*time.Second, "--alerts: an alert count unchanged this long has settled (the server sweeps offline devices every 30s)")
 	fs.DurationVar(&c.alertsSettle, "alerts-settle", 60*time.Second, "--alerts: wait this long (fleet calm, rule in place) before the hot agents: "+
 		"the server's alert evaluator digests the ramp-up's device events first (an overflowed feed makes it forget every device at its next 30s check and judge each again from its second sample)")
+	fs.StringVar(&c.alertsGroup, "alerts-group", "", "--alerts: the storm route's grouping as AFTER/SECONDS (first AFTER alone, then a digest per SECONDS window; 0/0: none); empty: the server's default")
 	fs.StringVar(&c.serverLog, "server-log", "", "--alerts: the server's log file, scanned for errors and warnings written during the phase")
 	fs.BoolVar(&c.child, "child", false, "internal: run as a shard of a parent breeze-sim")
 	shard := fs.String("shard", "", "internal: i/n, this process's shard")
@@ -246,9 +248,26 @@ func (c *config) validateAlerts() error {
 	case c.alertsTimeout <= 0 || c.alertsQuiet <= 0 || c.alertsSettle < 0:
 		return errors.New("--alerts-timeout and --alerts-quiet > 0, --alerts-settle ≥ 0")
 	}
+	if _, _, err := parseGroup(c.alertsGroup); err != nil {
+		return err
+	}
 	// The dropped agents are never hot ones: at most the rest.
 	c.alertsDrop = min(c.alertsDrop, c.agents-c.alertsHot)
 	return nil
+}
+
+// parseGroup reads --alerts-group "AFTER/SECONDS" (ok false when empty).
+func parseGroup(s string) (grouping [2]int, ok bool, err error) {
+	if s == "" {
+		return grouping, false, nil
+	}
+	a, b, cut := strings.Cut(s, "/")
+	after, err1 := strconv.Atoi(a)
+	every, err2 := strconv.Atoi(b)
+	if !cut || err1 != nil || err2 != nil || after < 0 || every < 0 {
+		return grouping, false, fmt.Errorf("--alerts-group %q is not AFTER/SECONDS (e.g. 5/60, or 0/0 for none)", s)
+	}
+	return [2]int{after, every}, true, nil
 }
 
 // remotePhases says whether any remote-work phase is on.

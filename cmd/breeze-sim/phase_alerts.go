@@ -119,7 +119,7 @@ func (c *coord) runAlerts(ctx context.Context, ar *alertsReport) error {
 func (c *coord) latencyTest(ctx context.Context, api *apiClient, org string, recv *receiver, interval time.Duration, lr *latencyReport) error {
 	cfg := c.cfg
 	var err error
-	lr.RouteID, lr.RouteGrouping, err = createRoute(ctx, api, org, "breeze-sim latency", false)
+	lr.RouteID, lr.RouteGrouping, err = createRoute(ctx, api, org, "breeze-sim latency", "0/0")
 	if err != nil {
 		return err
 	}
@@ -214,7 +214,7 @@ func (c *coord) stormTest(ctx context.Context, api *apiClient, org string, recv 
 	cfg := c.cfg
 	var err error
 	var window time.Duration
-	sr.RouteID, sr.RouteGrouping, err = createRoute(ctx, api, org, "breeze-sim storm", true)
+	sr.RouteID, sr.RouteGrouping, err = createRoute(ctx, api, org, "breeze-sim storm", cfg.alertsGroup)
 	if err != nil {
 		return err
 	}
@@ -489,18 +489,23 @@ func setupWebhook(ctx context.Context, api *apiClient, archive, org, receiverURL
 }
 
 // createRoute makes an org route to the webhook for every severity
-// without a rate limit. grouped false asks for no storm grouping where
-// the server offers it; true leaves the server's default. It returns the
-// route's id and its grouping as the server answered.
-func createRoute(ctx context.Context, api *apiClient, org, name string, grouped bool) (string, string, error) {
+// without a rate limit, with storm grouping group ("AFTER/SECONDS", "0/0"
+// for none; "": the server's default). A server without grouping refuses
+// the fields; "0/0" is then made without them. It returns the route's id
+// and its grouping as the server answered.
+func createRoute(ctx context.Context, api *apiClient, org, name, group string) (string, string, error) {
 	body := map[string]any{"orgId": org, "name": name + " " + stamp(), "channelId": webhookID,
 		"severities": []string{"info", "warning", "critical"}, "ratePerHour": 0}
-	if !grouped {
-		body["groupAfter"], body["groupIntervalSeconds"] = 0, 0
+	g, set, err := parseGroup(group)
+	if err != nil {
+		return "", "", err
+	}
+	if set {
+		body["groupAfter"], body["groupIntervalSeconds"] = g[0], g[1]
 	}
 	var out map[string]any
-	err := api.call(ctx, http.MethodPost, "/api/v1/notification-routes", body, &out, http.StatusCreated)
-	if err != nil && !grouped && hasStatus(err, http.StatusBadRequest) && strings.Contains(err.Error(), "unknown field") {
+	err = api.call(ctx, http.MethodPost, "/api/v1/notification-routes", body, &out, http.StatusCreated)
+	if err != nil && g == [2]int{} && set && hasStatus(err, http.StatusBadRequest) && strings.Contains(err.Error(), "unknown field") {
 		// A server without storm grouping refuses the fields (any other
 		// refusal stands: a grouped latency test would measure nothing).
 		delete(body, "groupAfter")
