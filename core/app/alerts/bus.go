@@ -1,8 +1,10 @@
 package alerts
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"sync/atomic"
 
 	"github.com/breeze-rmm/breeze/core/app/agents"
 	"github.com/breeze-rmm/breeze/core/app/events"
@@ -25,13 +27,17 @@ func (s *Service) announce(ctx context.Context) {
 }
 
 // watch is the evaluation job's bus feeds: rule changes and the live
-// events (for device moves). A feed that ends is opened again at the next
-// reload; a device event dropped on a full buffer forgets every device,
-// since a move may have been missed.
+// events (for device moves). The live events are drained on a goroutine
+// of their own: they are every device's presence changes, and a link
+// storm would fill their buffer behind the job's store work. A feed that
+// ends is opened again at the next reload; a device event dropped on a
+// full buffer forgets every device, since a move may have been missed.
 type watch struct {
 	s             *Service
 	rules, events ports.Subscription
 	dropped       uint64
+	// eventsEnded is set by the drain when its feed's channel closed.
+	eventsEnded atomic.Bool
 }
 
 func (w *watch) open(ctx context.Context) {
@@ -51,13 +57,28 @@ func (w *watch) open(ctx context.Context) {
 			w.s.ev.ForgetAll() // moves missed until then are caught at the next open
 		} else {
 			w.dropped = 0
+			w.eventsEnded.Store(false)
+			go w.drain(w.events)
 		}
 	}
+}
+
+// drain applies the device events of sub until its channel closes, then
+// forgets every device (moves may be missed until the feed is back).
+func (w *watch) drain(sub ports.Subscription) {
+	for m := range sub.C() {
+		w.s.deviceEvent(m.Payload)
+	}
+	w.s.ev.ForgetAll()
+	w.eventsEnded.Store(true)
 }
 
 // check reopens ended feeds and forgets every device when device events
 // were dropped since the last check.
 func (w *watch) check(ctx context.Context) {
+	if w.eventsEnded.Load() {
+		w.ended(&w.events)
+	}
 	if w.events != nil {
 		if n := w.events.Dropped(); n != w.dropped {
 			w.dropped = n
@@ -85,13 +106,6 @@ func (w *watch) rulesC() <-chan ports.Message {
 	return w.rules.C()
 }
 
-func (w *watch) eventsC() <-chan ports.Message {
-	if w.events == nil {
-		return nil
-	}
-	return w.events.C()
-}
-
 // ended drops a feed whose channel closed (reopened at the next check).
 func (w *watch) ended(sub *ports.Subscription) {
 	if *sub != nil {
@@ -104,6 +118,10 @@ func (w *watch) ended(sub *ports.Subscription) {
 // placement (and so the rules in its scope) is read again at its next
 // sample, on whichever node holds its link.
 func (s *Service) deviceEvent(payload []byte) {
+	// Most events are presence changes: skip them without decoding.
+	if !bytes.Contains(payload, []byte(agents.EventDeviceMoved)) && !bytes.Contains(payload, []byte(agents.EventDeviceDecommissioned)) {
+		return
+	}
 	var e struct {
 		Type     string `json:"type"`
 		DeviceID string `json:"deviceId"`

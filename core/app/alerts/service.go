@@ -198,13 +198,6 @@ func (s *Service) Run(ctx context.Context) {
 			if err := s.Reload(ctx); err != nil {
 				s.d.Logger.Warn("alert rules not reloaded after a change", "error", err)
 			}
-		case m, ok := <-w.eventsC():
-			if !ok {
-				w.ended(&w.events)
-				s.ev.ForgetAll() // moves may be missed until the feed is back
-				continue
-			}
-			s.deviceEvent(m.Payload)
 		case <-reload.C:
 			w.check(ctx)
 			if err := s.Reload(ctx); err != nil {
