@@ -32,8 +32,8 @@ type AlertRuleStore interface {
 	Get(ctx context.Context, s domain.Scope, id string) (*domain.AlertRule, error)
 	List(ctx context.Context, s domain.Scope, f AlertRuleFilter, page domain.PageRequest) (domain.Page[*domain.AlertRule], error)
 	// Update changes Name, Description, Enabled, Severity, Kind, Params,
-	// ScopeKind, ScopeIDs, ExcludeDeviceIDs and RenotifySeconds when
-	// Version matches (ErrConflict otherwise).
+	// ScopeKind, ScopeIDs, ExcludeDeviceIDs, RenotifySeconds and the
+	// RemediationFields when Version matches (ErrConflict otherwise).
 	Update(ctx context.Context, s domain.Scope, r *domain.AlertRule) (*domain.AlertRule, error)
 	// Delete removes the rule and its alerts.
 	Delete(ctx context.Context, s domain.Scope, id string) error
@@ -93,4 +93,16 @@ type AlertStore interface {
 	// device for rules of kind (deviceID empty), at most limit, oldest first
 	// (system reads: the evaluator's warm-up and the offline sweep).
 	Unresolved(ctx context.Context, deviceID, kind string, limit int) ([]*domain.Alert, error)
+
+	// ClaimRemediation marks the alert's remediation started at at, when
+	// it has none yet and, since non-zero, no other alert of its (rule,
+	// device) had a remediation run (AlertRemediation.Ran) after since:
+	// one statement, so a retried task or a second node never runs it
+	// twice. claimed=false when either holds. Unknown alert: ErrNotFound.
+	ClaimRemediation(ctx context.Context, id string, at, since time.Time) (claimed bool, err error)
+	// RecordRemediation sets the alert's latest remediation to r, bumps
+	// Version and adds a history entry (From == To, Action "remediation",
+	// Actor system) with note, in one transaction (resolved alerts too:
+	// the outcome may arrive after the condition cleared).
+	RecordRemediation(ctx context.Context, id string, r domain.AlertRemediation, note string) (*domain.Alert, error)
 }

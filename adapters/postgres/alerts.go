@@ -30,14 +30,22 @@ var (
 )
 
 const ruleCols = "id, partner_id, coalesce(org_id::text, ''), name, description, enabled, severity, kind, params::text," +
-	" scope_kind, scope_ids::text, exclude_device_ids::text, renotify_seconds, version, created_by, created_at, updated_at"
+	" scope_kind, scope_ids::text, exclude_device_ids::text, renotify_seconds, version, created_by, created_at, updated_at," +
+	" coalesce(remediation::text, ''), remediation_every_hours, remediation_by"
 
 func scanRule(row pgx.Row) (*domain.AlertRule, error) {
 	var r domain.AlertRule
-	var params, scope, excl string
+	var params, scope, excl, rem string
 	if err := row.Scan(&r.ID, &r.PartnerID, &r.OrgID, &r.Name, &r.Description, &r.Enabled, &r.Severity, &r.Kind, &params,
-		&r.ScopeKind, &scope, &excl, &r.RenotifySeconds, &r.Version, &r.CreatedBy, &r.CreatedAt, &r.UpdatedAt); err != nil {
+		&r.ScopeKind, &scope, &excl, &r.RenotifySeconds, &r.Version, &r.CreatedBy, &r.CreatedAt, &r.UpdatedAt,
+		&rem, &r.RemediationEveryHours, &r.RemediationBy); err != nil {
 		return nil, err
+	}
+	if rem != "" {
+		r.Remediation = new(domain.AlertRemediationSpec)
+		if err := json.Unmarshal([]byte(rem), r.Remediation); err != nil {
+			return nil, fmt.Errorf("decode rule remediation: %w", err)
+		}
 	}
 	r.Params = json.RawMessage(params)
 	if err := json.Unmarshal([]byte(scope), &r.ScopeIDs); err != nil {
@@ -48,6 +56,21 @@ func scanRule(row pgx.Row) (*domain.AlertRule, error) {
 	}
 	r.CreatedAt, r.UpdatedAt = r.CreatedAt.UTC(), r.UpdatedAt.UTC()
 	return &r, nil
+}
+
+// remediationOf encodes a rule's remediation for its column (nil: none).
+func remediationOf(r *domain.AlertRule) (any, error) {
+	if r.Remediation == nil {
+		return nil, nil
+	}
+	if r.RemediationEveryHours < 0 || !storable(r.RemediationBy) || len(r.RemediationBy) > 200 {
+		return nil, domain.Invalidf("alert rule remediation out of bounds")
+	}
+	raw, err := json.Marshal(r.Remediation)
+	if err != nil || !storable(string(raw)) {
+		return nil, domain.Invalidf("alert rule remediation must be JSON text")
+	}
+	return string(raw), nil
 }
 
 // checkRule validates the shape the schema needs; the app checks the rest.
@@ -96,6 +119,10 @@ func (st alertRuleStore) Create(ctx context.Context, s domain.Scope, r *domain.A
 	if err != nil {
 		return err
 	}
+	rem, err := remediationOf(r)
+	if err != nil {
+		return err
+	}
 	partnerID, err := scriptStore{q: st.q}.owner(ctx, s, r.PartnerID, r.OrgID)
 	if err != nil {
 		return err
@@ -103,10 +130,12 @@ func (st alertRuleStore) Create(ctx context.Context, s domain.Scope, r *domain.A
 	t := now()
 	out, err := scanRule(st.q.QueryRow(ctx, `INSERT INTO alert_rules (id, partner_id, org_id, name, description, enabled,
 			severity, kind, params, scope_kind, scope_ids, exclude_device_ids, renotify_seconds, version, created_by,
-			created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11::jsonb, $12::jsonb, $13, 1, $14, $15, $15) RETURNING `+ruleCols,
+			created_at, updated_at, remediation, remediation_every_hours, remediation_by)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11::jsonb, $12::jsonb, $13, 1, $14, $15, $15, $16::jsonb, $17, $18)
+		RETURNING `+ruleCols,
 		id, partnerID, nullID(r.OrgID), r.Name, r.Description, r.Enabled, r.Severity, r.Kind, params, r.ScopeKind,
-		encodeList(r.ScopeIDs), encodeList(r.ExcludeDeviceIDs), r.RenotifySeconds, r.CreatedBy, t))
+		encodeList(r.ScopeIDs), encodeList(r.ExcludeDeviceIDs), r.RenotifySeconds, r.CreatedBy, t,
+		rem, r.RemediationEveryHours, r.RemediationBy))
 	if err != nil {
 		return translateRule("create alert rule", err)
 	}
@@ -149,11 +178,16 @@ func (st alertRuleStore) Update(ctx context.Context, s domain.Scope, r *domain.A
 	if !domain.ValidID(r.ID) {
 		return nil, notFound("alert rule")
 	}
+	rem, err := remediationOf(r)
+	if err != nil {
+		return nil, err
+	}
 	a := args{r.Name, r.Description, r.Enabled, r.Severity, r.Kind, params, r.ScopeKind, encodeList(r.ScopeIDs),
-		encodeList(r.ExcludeDeviceIDs), r.RenotifySeconds, now(), r.ID, r.Version}
+		encodeList(r.ExcludeDeviceIDs), r.RenotifySeconds, now(), r.ID, r.Version, rem, r.RemediationEveryHours, r.RemediationBy}
 	out, err := scanRule(st.q.QueryRow(ctx, `UPDATE alert_rules SET name = $1, description = $2, enabled = $3, severity = $4,
 			kind = $5, params = $6::jsonb, scope_kind = $7, scope_ids = $8::jsonb, exclude_device_ids = $9::jsonb,
-			renotify_seconds = $10, version = version + 1, updated_at = $11
+			renotify_seconds = $10, version = version + 1, updated_at = $11, remediation = $14::jsonb,
+			remediation_every_hours = $15, remediation_by = $16
 		WHERE id = $12 AND version = $13 AND `+scriptWrite.where(s, &a, "")+" RETURNING "+ruleCols, a...))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, missedUpdate(ctx, st.q, "alert_rules", scriptWrite, s, r.ID, r.Version, "alert rule")
@@ -173,16 +207,19 @@ func (st alertRuleStore) Enabled(ctx context.Context) ([]*domain.AlertRule, erro
 }
 
 const alertCols = "id, partner_id, org_id, site_id, device_id, rule_id, kind, severity, state, message, value, opened_at," +
-	" acknowledged_at, acknowledged_by, resolved_at, resolved_by, note, version, updated_at, snoozed_until"
+	" acknowledged_at, acknowledged_by, resolved_at, resolved_by, note, version, updated_at, snoozed_until," +
+	" remediation_status, remediation_command_id, remediation_run_id, remediation_at"
 
 func scanAlert(row pgx.Row) (*domain.Alert, error) {
 	var al domain.Alert
-	var acked, resolved, snoozed *time.Time
+	var acked, resolved, snoozed, remAt *time.Time
+	rem := &al.Remediation
 	if err := row.Scan(&al.ID, &al.PartnerID, &al.OrgID, &al.SiteID, &al.DeviceID, &al.RuleID, &al.Kind, &al.Severity,
 		&al.State, &al.Message, &al.Value, &al.OpenedAt, &acked, &al.AcknowledgedBy, &resolved, &al.ResolvedBy, &al.Note,
-		&al.Version, &al.UpdatedAt, &snoozed); err != nil {
+		&al.Version, &al.UpdatedAt, &snoozed, &rem.Status, &rem.CommandID, &rem.ScriptRunID, &remAt); err != nil {
 		return nil, err
 	}
+	rem.At = fromOpt(remAt)
 	al.OpenedAt, al.UpdatedAt = al.OpenedAt.UTC(), al.UpdatedAt.UTC()
 	al.AcknowledgedAt, al.ResolvedAt, al.SnoozedUntil = fromOpt(acked), fromOpt(resolved), fromOpt(snoozed)
 	return &al, nil

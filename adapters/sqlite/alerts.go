@@ -29,7 +29,8 @@ var (
 )
 
 const ruleCols = "id, partner_id, org_id, name, description, enabled, severity, kind, params, scope_kind, scope_ids," +
-	" exclude_device_ids, renotify_seconds, version, created_by, created_at, updated_at"
+	" exclude_device_ids, renotify_seconds, version, created_by, created_at, updated_at, remediation, remediation_every_hours," +
+	" remediation_by"
 
 // Rules are owned like scripts: written by the owner's coverage, partner-wide
 // ones read by the partner's orgs and sites too.
@@ -48,11 +49,19 @@ func scanRule(r rowScanner) (*domain.AlertRule, error) {
 	var out domain.AlertRule
 	var org sql.NullString
 	var params, scope, excl string
+	var rem sql.NullString
 	var enabled int
 	var created, updated int64
 	if err := r.Scan(&out.ID, &out.PartnerID, &org, &out.Name, &out.Description, &enabled, &out.Severity, &out.Kind,
-		&params, &out.ScopeKind, &scope, &excl, &out.RenotifySeconds, &out.Version, &out.CreatedBy, &created, &updated); err != nil {
+		&params, &out.ScopeKind, &scope, &excl, &out.RenotifySeconds, &out.Version, &out.CreatedBy, &created, &updated,
+		&rem, &out.RemediationEveryHours, &out.RemediationBy); err != nil {
 		return nil, err
+	}
+	if rem.Valid && rem.String != "" {
+		out.Remediation = new(domain.AlertRemediationSpec)
+		if err := json.Unmarshal([]byte(rem.String), out.Remediation); err != nil {
+			return nil, fmt.Errorf("decode rule remediation: %w", err)
+		}
 	}
 	out.Params = json.RawMessage(params)
 	if err := json.Unmarshal([]byte(scope), &out.ScopeIDs); err != nil {
@@ -64,6 +73,21 @@ func scanRule(r rowScanner) (*domain.AlertRule, error) {
 	out.OrgID, out.Enabled = org.String, enabled == 1
 	out.CreatedAt, out.UpdatedAt = fromMicros(created), fromMicros(updated)
 	return &out, nil
+}
+
+// remediationOf encodes a rule's remediation for its column (nil: none).
+func remediationOf(r *domain.AlertRule) (any, error) {
+	if r.Remediation == nil {
+		return nil, nil
+	}
+	if r.RemediationEveryHours < 0 || !utf8.ValidString(r.RemediationBy) || len(r.RemediationBy) > 200 {
+		return nil, domain.Invalidf("alert rule remediation out of bounds")
+	}
+	raw, err := json.Marshal(r.Remediation)
+	if err != nil {
+		return nil, domain.Invalidf("alert rule remediation must be JSON")
+	}
+	return string(raw), nil
 }
 
 // checkRule validates the shape the schema needs; the app checks the rest.
@@ -106,6 +130,10 @@ func (rs alertRuleStore) Create(ctx context.Context, s domain.Scope, r *domain.A
 	if err != nil {
 		return err
 	}
+	rem, err := remediationOf(r)
+	if err != nil {
+		return err
+	}
 	t := micros(now())
 	var out *domain.AlertRule
 	err = rs.s.write(ctx, func(q queryer) error {
@@ -114,9 +142,10 @@ func (rs alertRuleStore) Create(ctx context.Context, s domain.Scope, r *domain.A
 			return err
 		}
 		out, err = scanRule(q.QueryRowContext(ctx, "INSERT INTO alert_rules ("+ruleCols+")"+
-			" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?) RETURNING "+ruleCols,
+			" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?) RETURNING "+ruleCols,
 			id, partnerID, nullString(r.OrgID), r.Name, r.Description, boolInt(r.Enabled), string(r.Severity), r.Kind, params,
-			string(r.ScopeKind), encodeList(r.ScopeIDs), encodeList(r.ExcludeDeviceIDs), r.RenotifySeconds, r.CreatedBy, t, t))
+			string(r.ScopeKind), encodeList(r.ScopeIDs), encodeList(r.ExcludeDeviceIDs), r.RenotifySeconds, r.CreatedBy, t, t,
+			rem, r.RemediationEveryHours, r.RemediationBy))
 		return failure{op: "create alert rule", unique: "an alert rule with that name already exists here",
 			dup: "alert rule id already exists", missing: "organization or partner not found"}.wrap(err)
 	})
@@ -151,13 +180,17 @@ func (rs alertRuleStore) Update(ctx context.Context, s domain.Scope, r *domain.A
 	if err != nil {
 		return nil, err
 	}
+	rem, err := remediationOf(r)
+	if err != nil {
+		return nil, err
+	}
 	var out *domain.AlertRule
 	err = rs.s.write(ctx, func(q queryer) (err error) {
 		out, err = alertRules.update(ctx, q, s, r.ID, r.Version,
 			"name = ?, description = ?, enabled = ?, severity = ?, kind = ?, params = ?, scope_kind = ?, scope_ids = ?,"+
-				" exclude_device_ids = ?, renotify_seconds = ?",
+				" exclude_device_ids = ?, renotify_seconds = ?, remediation = ?, remediation_every_hours = ?, remediation_by = ?",
 			r.Name, r.Description, boolInt(r.Enabled), string(r.Severity), r.Kind, params, string(r.ScopeKind),
-			encodeList(r.ScopeIDs), encodeList(r.ExcludeDeviceIDs), r.RenotifySeconds)
+			encodeList(r.ScopeIDs), encodeList(r.ExcludeDeviceIDs), r.RenotifySeconds, rem, r.RemediationEveryHours, r.RemediationBy)
 		return err
 	})
 	return out, err
@@ -193,7 +226,8 @@ func queryList[T any](ctx context.Context, q queryer, query string, args []any, 
 }
 
 const alertCols = "id, partner_id, org_id, site_id, device_id, rule_id, kind, severity, state, message, value, opened_at," +
-	" acknowledged_at, acknowledged_by, resolved_at, resolved_by, note, version, updated_at, snoozed_until"
+	" acknowledged_at, acknowledged_by, resolved_at, resolved_by, note, version, updated_at, snoozed_until," +
+	" remediation_status, remediation_command_id, remediation_run_id, remediation_at"
 
 var alertsTable = &table[*domain.Alert]{
 	name: "alerts", what: "alert", cols: alertCols, read: tenantScope, write: tenantScope,
@@ -202,13 +236,15 @@ var alertsTable = &table[*domain.Alert]{
 
 func scanAlert(r rowScanner) (*domain.Alert, error) {
 	var al domain.Alert
-	var acked, resolved, snoozed sql.NullInt64
+	var acked, resolved, snoozed, remAt sql.NullInt64
 	var opened, updated int64
+	rem := &al.Remediation
 	if err := r.Scan(&al.ID, &al.PartnerID, &al.OrgID, &al.SiteID, &al.DeviceID, &al.RuleID, &al.Kind, &al.Severity,
 		&al.State, &al.Message, &al.Value, &opened, &acked, &al.AcknowledgedBy, &resolved, &al.ResolvedBy, &al.Note,
-		&al.Version, &updated, &snoozed); err != nil {
+		&al.Version, &updated, &snoozed, &rem.Status, &rem.CommandID, &rem.ScriptRunID, &remAt); err != nil {
 		return nil, err
 	}
+	rem.At = optMicros(remAt)
 	al.OpenedAt, al.UpdatedAt, al.SnoozedUntil = fromMicros(opened), fromMicros(updated), optMicros(snoozed)
 	if acked.Valid {
 		al.AcknowledgedAt = fromMicros(acked.Int64)

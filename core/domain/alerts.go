@@ -51,6 +51,9 @@ type AlertRule struct {
 	CreatedBy        string
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
+
+	// Self-healing: what runs when an alert of the rule opens.
+	RemediationFields
 }
 
 // AlertState is where an alert is in its lifecycle.
@@ -95,6 +98,9 @@ type Alert struct {
 	// alert's device ends (zero: none). Computed when read
 	// (core/app/maintenance), never stored.
 	MaintenanceUntil time.Time
+
+	// Remediation is the latest remediation run for this alert.
+	Remediation AlertRemediation
 }
 
 // AlertActorSystem marks transitions made by the evaluator.
@@ -136,3 +142,57 @@ type AlertUpdate struct {
 	Note  string
 	At    time.Time
 }
+
+// Remediation (self-healing): an alert rule may name a script or a
+// built-in agent action run on the alerting device when an alert opens.
+const (
+	RemediationScript = "script" // a library script with parameter values
+	RemediationAction = "action" // a built-in agent action with its payload
+)
+
+// AlertRemediationSpec is what a rule runs when one of its alerts opens.
+type AlertRemediationSpec struct {
+	Kind     string          `json:"kind"`
+	ScriptID string          `json:"scriptId,omitempty"`
+	Params   map[string]any  `json:"params,omitempty"`
+	Action   string          `json:"action,omitempty"`
+	Payload  json.RawMessage `json:"payload,omitempty"`
+}
+
+// RemediationFields are an alert rule's remediation settings.
+type RemediationFields struct {
+	Remediation *AlertRemediationSpec // nil: none
+	// RemediationEveryHours: 0 runs it on every opening; N at most once
+	// per N hours per (rule, device).
+	RemediationEveryHours int
+	// RemediationBy is the user who last saved the rule with a
+	// remediation: the run happens on their authority, checked again at
+	// run time.
+	RemediationBy string
+}
+
+// Remediation statuses of an alert.
+const (
+	RemediationStarted   = "started"   // the script run or command was created
+	RemediationSucceeded = "succeeded" // the command ended with success
+	RemediationFailed    = "failed"    // it could not start, or ended failed/timed out/expired
+	RemediationRefused   = "refused"   // the author lacks the run permission (or is gone)
+	RemediationSkipped   = "skipped"   // it ran for (rule, device) within the period
+)
+
+// AlertRemediation is the latest remediation of an alert (zero Status:
+// none).
+type AlertRemediation struct {
+	Status      string
+	CommandID   string
+	ScriptRunID string
+	At          time.Time
+}
+
+// Ran reports whether the remediation was started (counted by the period).
+func (r AlertRemediation) Ran() bool {
+	return r.Status == RemediationStarted || r.Status == RemediationSucceeded || r.Status == RemediationFailed && r.ScriptRunID+r.CommandID != ""
+}
+
+// AlertActionRemediation marks a history entry about a remediation.
+const AlertActionRemediation = "remediation"
