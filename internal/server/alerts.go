@@ -28,6 +28,11 @@ func BuildAlerts(st ports.Store, rw *Remote, nt *Notify, mt *Maintenance, intake
 	if err != nil {
 		return nil, err
 	}
+	// Rules' remediations run as queue tasks (registered before rw starts
+	// the queue) through remote work's scripts and commands.
+	if err := svc.EnableRemediation(alerts.Remediation{Queue: rw.Queue, Scripts: rw.Scripts, Commands: rw.Commands}); err != nil {
+		return nil, err
+	}
 	return &Alerts{Service: svc}, nil
 }
 

@@ -26,6 +26,29 @@ type AlertRule struct {
 	Version          int64           `json:"version"`
 	CreatedAt        time.Time       `json:"createdAt"`
 	UpdatedAt        time.Time       `json:"updatedAt"`
+
+	// Self-healing (docs/alerts.md, "Remediation").
+	Remediation           *Remediation `json:"remediation,omitempty" doc:"Runs on the alerting device when an alert of the rule opens."`
+	RemediationEveryHours int          `json:"remediationEveryHours" doc:"0: on every opening; N: at most once per N hours per (rule, device)."`
+	RemediationBy         string       `json:"remediationBy,omitempty" doc:"The user whose run permission the remediation uses (who last saved it)."`
+}
+
+// Remediation is what a rule runs when one of its alerts opens: a library
+// script with parameter values, or a built-in agent action with its payload.
+type Remediation struct {
+	Kind     string          `json:"kind" doc:"script or action."`
+	ScriptID string          `json:"scriptId,omitempty" doc:"kind script: the script (of the rule's org or partner-wide)."`
+	Params   map[string]any  `json:"params,omitempty" doc:"kind script: values by parameter name (no secrets)."`
+	Action   string          `json:"action,omitempty" doc:"kind action: a built-in agent action."`
+	Payload  json.RawMessage `json:"payload,omitempty" doc:"kind action: the action's payload."`
+}
+
+// AlertRemediation is the latest remediation of an alert.
+type AlertRemediation struct {
+	CommandID   string    `json:"commandId,omitempty"`
+	ScriptRunID string    `json:"scriptRunId,omitempty"`
+	Status      string    `json:"status" doc:"started, succeeded, failed, refused or skipped."`
+	At          time.Time `json:"at"`
 }
 
 // AlertRuleRequest is the body of POST /alert-rules and PATCH /alert-rules/:id
@@ -44,6 +67,9 @@ type AlertRuleRequest struct {
 	ExcludeDeviceIDs []string        `json:"excludeDeviceIds,omitempty"`
 	RenotifySeconds  int             `json:"renotifySeconds,omitempty"`
 	Version          int64           `json:"version,omitempty" doc:"PATCH: the version you read."`
+
+	Remediation           *Remediation `json:"remediation,omitempty" doc:"Absent or null: none. Saving one needs the run permission over the rule's scope."`
+	RemediationEveryHours int          `json:"remediationEveryHours,omitempty" doc:"0..8760."`
 }
 
 // Alert is one rule firing on one device.
@@ -73,6 +99,8 @@ type Alert struct {
 	SnoozedUntil     *time.Time `json:"snoozedUntil,omitempty" doc:"Notifications are held until then."`
 	InMaintenance    bool       `json:"inMaintenance" doc:"A maintenance window covers the device: notifications are held."`
 	MaintenanceUntil *time.Time `json:"maintenanceUntil,omitempty"`
+
+	Remediation *AlertRemediation `json:"remediation,omitempty" doc:"The latest remediation run for this alert."`
 }
 
 // AlertTransition is one entry of an alert's history.
@@ -83,7 +111,7 @@ type AlertTransition struct {
 	Note  string    `json:"note,omitempty"`
 	At    time.Time `json:"at"`
 
-	Action string     `json:"action,omitempty" doc:"snoozed or unsnoozed: an entry that changes no state."`
+	Action string     `json:"action,omitempty" doc:"snoozed, unsnoozed or remediation: an entry that changes no state."`
 	Until  *time.Time `json:"until,omitempty" doc:"snoozed: the snooze end."`
 }
 
@@ -102,7 +130,22 @@ func ruleOut(r *domain.AlertRule) AlertRule {
 	return AlertRule{ID: r.ID, PartnerID: r.PartnerID, OrgID: r.OrgID, Name: r.Name, Description: r.Description,
 		Enabled: r.Enabled, Severity: string(r.Severity), Kind: r.Kind, Params: r.Params, ScopeKind: string(r.ScopeKind),
 		ScopeIDs: nonNil(r.ScopeIDs), ExcludeDeviceIDs: nonNil(r.ExcludeDeviceIDs), RenotifySeconds: r.RenotifySeconds,
-		Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+		Version: r.Version, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+		Remediation: remediationOut(r.Remediation), RemediationEveryHours: r.RemediationEveryHours, RemediationBy: r.RemediationBy}
+}
+
+func remediationOut(r *domain.AlertRemediationSpec) *Remediation {
+	if r == nil {
+		return nil
+	}
+	return &Remediation{Kind: r.Kind, ScriptID: r.ScriptID, Params: r.Params, Action: r.Action, Payload: r.Payload}
+}
+
+func remediationIn(r *Remediation) *domain.AlertRemediationSpec {
+	if r == nil {
+		return nil
+	}
+	return &domain.AlertRemediationSpec{Kind: r.Kind, ScriptID: r.ScriptID, Params: r.Params, Action: r.Action, Payload: r.Payload}
 }
 
 func (r AlertRule) resourceID() string { return r.ID }
@@ -112,7 +155,8 @@ func ruleIn(in AlertRuleRequest) *domain.AlertRule {
 	return &domain.AlertRule{PartnerID: in.PartnerID, OrgID: in.OrgID, Name: in.Name, Description: in.Description,
 		Enabled: enabled, Severity: domain.Severity(in.Severity), Kind: in.Kind, Params: in.Params,
 		ScopeKind: domain.AlertScopeKind(in.ScopeKind), ScopeIDs: in.ScopeIDs, ExcludeDeviceIDs: in.ExcludeDeviceIDs,
-		RenotifySeconds: in.RenotifySeconds, Version: in.Version}
+		RenotifySeconds: in.RenotifySeconds, Version: in.Version,
+		RemediationFields: domain.RemediationFields{Remediation: remediationIn(in.Remediation), RemediationEveryHours: in.RemediationEveryHours}}
 }
 
 func alertOut(a *domain.Alert) Alert {
@@ -120,7 +164,15 @@ func alertOut(a *domain.Alert) Alert {
 		Kind: a.Kind, Severity: string(a.Severity), State: string(a.State), Message: a.Message, Value: a.Value,
 		OpenedAt: a.OpenedAt.UTC(), AcknowledgedAt: optTime(a.AcknowledgedAt), AcknowledgedBy: a.AcknowledgedBy,
 		ResolvedAt: optTime(a.ResolvedAt), ResolvedBy: a.ResolvedBy, Note: a.Note, SnoozedUntil: optTime(a.SnoozedUntil),
-		InMaintenance: !a.MaintenanceUntil.IsZero(), MaintenanceUntil: optTime(a.MaintenanceUntil), Version: a.Version}
+		InMaintenance: !a.MaintenanceUntil.IsZero(), MaintenanceUntil: optTime(a.MaintenanceUntil), Version: a.Version,
+		Remediation: alertRemediationOut(a.Remediation)}
+}
+
+func alertRemediationOut(r domain.AlertRemediation) *AlertRemediation {
+	if r.Status == "" {
+		return nil
+	}
+	return &AlertRemediation{CommandID: r.CommandID, ScriptRunID: r.ScriptRunID, Status: r.Status, At: r.At.UTC()}
 }
 
 func alertDetailOut(a *alerts.Alert) Alert {

@@ -86,6 +86,8 @@ type Service struct {
 	// device was back at the last sweep.
 	sweepMu sync.Mutex
 	backAt  map[string]bool
+	// rem runs rules' remediations (EnableRemediation); nil: none run.
+	rem *Remediation
 }
 
 // New checks deps and fills defaults.
@@ -286,8 +288,12 @@ func (s *Service) apply(ctx context.Context, t transition) error {
 
 // resolveSystem resolves the unresolved alert of (rule, device), if any.
 func (s *Service) resolveSystem(ctx context.Context, ruleID, deviceID string, at time.Time) error {
-	return s.resolveNote(ctx, ruleID, deviceID, at, "condition cleared")
+	return s.resolveNote(ctx, ruleID, deviceID, at, noteCleared)
 }
+
+// noteCleared resolves an alert whose condition cleared (NoteAutoRemediated
+// when its remediation ran and nobody acknowledged it).
+const noteCleared = "condition cleared"
 
 // resolveNote is resolveSystem with the history's note.
 func (s *Service) resolveNote(ctx context.Context, ruleID, deviceID string, at time.Time, note string) error {
@@ -299,8 +305,12 @@ func (s *Service) resolveNote(ctx context.Context, ruleID, deviceID string, at t
 		if a.RuleID != ruleID {
 			continue
 		}
+		n := note
+		if note == noteCleared && isRemediated(a) {
+			n = NoteAutoRemediated
+		}
 		out, err := s.d.Store.Alerts().Transition(ctx, domain.GlobalScope(), a.ID, domain.Unresolved,
-			domain.AlertUpdate{To: domain.AlertResolved, Actor: domain.AlertActorSystem, Note: note, At: at})
+			domain.AlertUpdate{To: domain.AlertResolved, Actor: domain.AlertActorSystem, Note: n, At: at})
 		if errors.Is(err, domain.ErrConflict) {
 			return nil // resolved meanwhile (by hand or another node)
 		}
@@ -317,6 +327,9 @@ func (s *Service) publish(ctx context.Context, typ string, a *domain.Alert) {
 		s.d.Notify.AlertTransitioned(ctx, a)
 	}
 	s.event(ctx, typ, a)
+	if typ == TypeAlertOpened {
+		s.remediateOpened(ctx, a)
+	}
 }
 
 // event pushes a's change on the live events.

@@ -36,7 +36,10 @@ func (s *Service) validate(ctx context.Context, p *domain.Principal, r *domain.A
 	if r.RenotifySeconds < 0 || r.RenotifySeconds > 30*86400 {
 		return domain.Invalidf("renotifySeconds must be within 0..%d", 30*86400)
 	}
-	return ValidateScope(ctx, s.d.Store, p.ScopeFor(permRulesWrite), r.PartnerID, r.OrgID, r.ScopeKind, r.ScopeIDs, r.ExcludeDeviceIDs)
+	if err := ValidateScope(ctx, s.d.Store, p.ScopeFor(permRulesWrite), r.PartnerID, r.OrgID, r.ScopeKind, r.ScopeIDs, r.ExcludeDeviceIDs); err != nil {
+		return err
+	}
+	return s.validateRemediation(ctx, p, r)
 }
 
 // CreateRule adds a rule and recompiles.

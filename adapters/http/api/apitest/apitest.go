@@ -237,7 +237,12 @@ func NewServerWith(t testing.TB, opts Options) *TestServer {
 		t.Fatalf("apitest: tenancy service: %v", err)
 	}
 	ag := buildAgents(t, st, limiter, clock, logger, opts.Agents, alertSvc, alertSvc.Intake())
-	rw := buildRemote(t, st, ag.hub, clock, logger, opts.Postgres, opts.WrapScriptQueue, alertSvc.Intake())
+	rw := buildRemote(t, st, ag.hub, clock, logger, opts.Postgres, opts.WrapScriptQueue, alertSvc.Intake(), func(p *RemoteParts) {
+		if err := alertSvc.EnableRemediation(alerts.Remediation{Queue: p.Queue, Scripts: p.Scripts, Commands: p.Commands,
+			CheckEvery: 100 * time.Millisecond}); err != nil {
+			t.Fatalf("apitest: alert remediation: %v", err)
+		}
+	})
 	ag.sweeper.WatchHolders(rw.Relay)
 	var cmds *commands.Service
 	var scr *scripts.Service

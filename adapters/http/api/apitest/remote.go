@@ -39,7 +39,7 @@ type RemoteParts struct {
 
 // buildRemote wires remote work like the server does and starts the relay
 // and the queue.
-func buildRemote(t testing.TB, st ports.Store, hub *agentws.Hub, clock *Clock, log hclog.Logger, pg bool, wrapScriptQueue func(ports.Queue) ports.Queue, monitor commands.RunObserver) *RemoteParts {
+func buildRemote(t testing.TB, st ports.Store, hub *agentws.Hub, clock *Clock, log hclog.Logger, pg bool, wrapScriptQueue func(ports.Queue) ports.Queue, monitor commands.RunObserver, beforeStart func(*RemoteParts)) *RemoteParts {
 	t.Helper()
 	p := &RemoteParts{
 		Bus:      memory.NewBus(memory.BusOptions{}),
@@ -77,6 +77,9 @@ func buildRemote(t testing.TB, st ports.Store, hub *agentws.Hub, clock *Clock, l
 	p.Commands.RegisterTasks(p.Queue)
 	p.Scripts.RegisterTasks(p.Queue)
 	p.Router = remote.New(remote.Deps{Relay: p.Relay, Commands: p.Commands, Logger: log})
+	if beforeStart != nil {
+		beforeStart(p) // more task handlers (alert remediation)
+	}
 
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan struct{})
