@@ -94,7 +94,7 @@ type AlertStore interface {
 	// (system reads: the evaluator's warm-up and the offline sweep).
 	Unresolved(ctx context.Context, deviceID, kind string, limit int) ([]*domain.Alert, error)
 
-	// ClaimRemediation marks the alert's remediation started at at, when
+	// ClaimRemediation marks the alert's remediation pending at at, when
 	// it has none yet and, since non-zero, no other alert of its (rule,
 	// device) had a remediation run (AlertRemediation.Ran) after since:
 	// one statement, so a retried task or a second node never runs it

@@ -13,13 +13,13 @@ func (st alertStore) ClaimRemediation(ctx context.Context, id string, at, since 
 	if !domain.ValidID(id) {
 		return false, notFound("alert")
 	}
-	a := args{id, stamp(at), domain.RemediationStarted}
+	a := args{id, stamp(at), domain.RemediationPending}
 	period := ""
 	if !since.IsZero() {
 		// A failed remediation that never started (no run, no command) is no run.
 		period = " AND NOT EXISTS (SELECT 1 FROM alerts o WHERE o.rule_id = alerts.rule_id AND o.device_id = alerts.device_id" +
 			" AND o.id <> alerts.id AND o.remediation_at > " + a.add(stamp(since)) +
-			" AND (o.remediation_status IN ('started', 'succeeded') OR (o.remediation_status = 'failed'" +
+			" AND (o.remediation_status IN ('pending', 'started', 'succeeded') OR (o.remediation_status = 'failed'" +
 			" AND (o.remediation_run_id <> '' OR o.remediation_command_id <> ''))))"
 	}
 	tag, err := st.q.Exec(ctx, "UPDATE alerts SET remediation_status = $3, remediation_at = $2, remediation_command_id = '',"+

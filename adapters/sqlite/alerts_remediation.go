@@ -16,12 +16,12 @@ func (as alertStore) ClaimRemediation(ctx context.Context, id string, at, since 
 	}
 	query := "UPDATE alerts SET remediation_status = ?, remediation_at = ?, remediation_command_id = '', remediation_run_id = ''" +
 		" WHERE id = ? AND remediation_status = ''"
-	args := []any{domain.RemediationStarted, micros(at.UTC().Truncate(1000)), id}
+	args := []any{domain.RemediationPending, micros(at.UTC().Truncate(1000)), id}
 	if !since.IsZero() {
 		// A failed remediation that never started (no run, no command) is no run.
 		query += " AND NOT EXISTS (SELECT 1 FROM alerts o WHERE o.rule_id = alerts.rule_id AND o.device_id = alerts.device_id" +
 			" AND o.id <> alerts.id AND o.remediation_at > ?" +
-			" AND (o.remediation_status IN ('started', 'succeeded') OR (o.remediation_status = 'failed'" +
+			" AND (o.remediation_status IN ('pending', 'started', 'succeeded') OR (o.remediation_status = 'failed'" +
 			" AND (o.remediation_run_id <> '' OR o.remediation_command_id <> ''))))"
 		args = append(args, micros(since.UTC().Truncate(1000)))
 	}

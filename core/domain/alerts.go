@@ -173,6 +173,7 @@ type RemediationFields struct {
 
 // Remediation statuses of an alert.
 const (
+	RemediationPending   = "pending"   // claimed by the task, being started
 	RemediationStarted   = "started"   // the script run or command was created
 	RemediationSucceeded = "succeeded" // the command ended with success
 	RemediationFailed    = "failed"    // it could not start, or ended failed/timed out/expired
@@ -191,7 +192,13 @@ type AlertRemediation struct {
 
 // Ran reports whether the remediation was started (counted by the period).
 func (r AlertRemediation) Ran() bool {
-	return r.Status == RemediationStarted || r.Status == RemediationSucceeded || r.Status == RemediationFailed && r.ScriptRunID+r.CommandID != ""
+	switch r.Status {
+	case RemediationPending, RemediationStarted, RemediationSucceeded:
+		return true
+	case RemediationFailed:
+		return r.ScriptRunID+r.CommandID != ""
+	}
+	return false
 }
 
 // AlertActionRemediation marks a history entry about a remediation.

@@ -47,7 +47,7 @@ type Remediation struct {
 type AlertRemediation struct {
 	CommandID   string    `json:"commandId,omitempty"`
 	ScriptRunID string    `json:"scriptRunId,omitempty"`
-	Status      string    `json:"status" doc:"started, succeeded, failed, refused or skipped."`
+	Status      string    `json:"status" doc:"pending, started, succeeded, failed, refused or skipped."`
 	At          time.Time `json:"at"`
 }
 

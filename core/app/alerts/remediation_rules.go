@@ -48,12 +48,20 @@ func (s *Service) validateRemediation(ctx context.Context, p *domain.Principal, 
 	if err != nil {
 		return err
 	}
+	partnerID := r.PartnerID // empty on create of an org's rule: its org's
+	if r.OrgID != "" {
+		o, err := s.d.Store.Orgs().Get(ctx, domain.GlobalScope(), r.OrgID)
+		if err != nil {
+			return err
+		}
+		partnerID = o.PartnerID
+	}
 	switch spec.Kind {
 	case domain.RemediationScript:
 		if spec.Action != "" || len(spec.Payload) > 0 {
 			return domain.Invalidf("a script remediation names scriptId and params, not action or payload")
 		}
-		if err := s.checkRemediationScript(ctx, p, r); err != nil {
+		if err := s.checkRemediationScript(ctx, p, partnerID, r); err != nil {
 			return err
 		}
 	case domain.RemediationAction:
@@ -71,7 +79,7 @@ func (s *Service) validateRemediation(ctx context.Context, p *domain.Principal, 
 			return err
 		}
 	}
-	units, err := s.scopeUnits(ctx, r)
+	units, err := s.scopeUnits(ctx, partnerID, r)
 	if err != nil {
 		return err
 	}
@@ -88,7 +96,7 @@ func (s *Service) validateRemediation(ctx context.Context, p *domain.Principal, 
 // checkRemediationScript: the script is one the caller may read (else
 // 404), offered to the rule's owner, and the values bind to its parameters.
 // Secret values are refused: a rule is stored and shown in clear.
-func (s *Service) checkRemediationScript(ctx context.Context, p *domain.Principal, r *domain.AlertRule) error {
+func (s *Service) checkRemediationScript(ctx context.Context, p *domain.Principal, partnerID string, r *domain.AlertRule) error {
 	spec := r.Remediation
 	if !domain.ValidID(spec.ScriptID) {
 		return domain.NotFoundf("script not found")
@@ -97,7 +105,7 @@ func (s *Service) checkRemediationScript(ctx context.Context, p *domain.Principa
 	if err != nil {
 		return err
 	}
-	if sc.PartnerID != r.PartnerID {
+	if sc.PartnerID != partnerID {
 		return domain.NotFoundf("script not found")
 	}
 	if sc.OrgID != "" && sc.OrgID != r.OrgID {
@@ -113,15 +121,15 @@ func (s *Service) checkRemediationScript(ctx context.Context, p *domain.Principa
 
 // scopeUnits are the tenancy units a rule's scope covers (ValidateScope
 // has checked the ids).
-func (s *Service) scopeUnits(ctx context.Context, r *domain.AlertRule) ([]domain.Unit, error) {
+func (s *Service) scopeUnits(ctx context.Context, partnerID string, r *domain.AlertRule) ([]domain.Unit, error) {
 	all := domain.GlobalScope()
 	var out []domain.Unit
 	switch r.ScopeKind {
 	case domain.AlertScopePartner:
-		return []domain.Unit{{PartnerID: r.PartnerID}}, nil
+		return []domain.Unit{{PartnerID: partnerID}}, nil
 	case domain.AlertScopeOrg:
 		for _, id := range r.ScopeIDs {
-			out = append(out, domain.Unit{PartnerID: r.PartnerID, OrgID: id})
+			out = append(out, domain.Unit{PartnerID: partnerID, OrgID: id})
 		}
 	case domain.AlertScopeSite:
 		for _, id := range r.ScopeIDs {
