@@ -23,6 +23,7 @@ func RunAlerts(t *testing.T, newStore Factory) {
 		{"Lifecycle", testAlertLifecycle},
 		{"Scoping", testAlertScoping},
 		{"Defaults", testAlertDefaults},
+		{"Remediation", testAlertRemediation},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) { g.fn(t, newStore(t)) })
