@@ -154,6 +154,7 @@ func (s *Service) onRemediate(ctx context.Context, t ports.Task) error {
 	// claim and do nothing), so the remediation runs at most once.
 	rem, note := s.runRemediation(ctx, a, r, now)
 	s.record(ctx, a.ID, rem, note)
+	s.audit(ctx, a, r, rem, note)
 	if rem.Status == domain.RemediationStarted {
 		s.queueCheck(ctx, a.ID, 1)
 	}
@@ -288,6 +289,31 @@ func (s *Service) record(ctx context.Context, alertID string, rem domain.AlertRe
 	if _, err := s.d.Store.Alerts().RecordRemediation(ctx, alertID, rem, domain.Abbrev(note, 4000)); err != nil &&
 		!errors.Is(err, domain.ErrNotFound) {
 		s.d.Logger.Warn("alert remediation not recorded", "alert_id", alertID, "status", rem.Status, "note", note, "error", err)
+	}
+}
+
+// audit appends the audit row of a remediation attempt (remote work done
+// on the author's authority, with no request around it).
+func (s *Service) audit(ctx context.Context, a *domain.Alert, r *domain.AlertRule, rem domain.AlertRemediation, note string) {
+	e := domain.AuditEntry{ActorType: string(domain.PrincipalSystem), ActorID: "alert-rule:" + r.ID, Action: "alerts.remediate",
+		ResourceType: ResourceAlert, ResourceID: a.ID, PartnerID: a.PartnerID, OrgID: a.OrgID, Outcome: domain.OutcomeSuccess}
+	switch {
+	case rem.ScriptRunID != "":
+		e.ResourceType, e.ResourceID = "script_run", rem.ScriptRunID
+	case rem.CommandID != "":
+		e.ResourceType, e.ResourceID = "command", rem.CommandID
+	}
+	switch rem.Status {
+	case domain.RemediationRefused:
+		e.Outcome = domain.OutcomeDenied
+	case domain.RemediationFailed:
+		e.Outcome = domain.OutcomeFailure
+	}
+	raw, _ := json.Marshal(map[string]string{"alertId": a.ID, "ruleId": r.ID, "author": r.RemediationBy, "note": domain.Abbrev(note, 500)})
+	e.Details = string(raw)
+	e.Truncate()
+	if err := s.d.Store.Audit().Append(ctx, &e); err != nil {
+		s.d.Logger.Warn("alert remediation not audited", "alert_id", a.ID, "error", err)
 	}
 }
 

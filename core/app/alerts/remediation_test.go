@@ -122,6 +122,18 @@ func remediationNotes(t *testing.T, ts *apitest.TestServer, id string) []string 
 	return out
 }
 
+// remediationAudits counts the remediation audit rows with outcome o.
+func remediationAudits(t *testing.T, ts *apitest.TestServer, o domain.AuditOutcome) int {
+	t.Helper()
+	n := 0
+	for _, e := range ts.AuditRows(t) {
+		if e.Action == "alerts.remediate" && e.Outcome == o {
+			n++
+		}
+	}
+	return n
+}
+
 func runsOf(t *testing.T, ts *apitest.TestServer, scriptID string) int {
 	t.Helper()
 	p, err := ts.Store.Scripts().ListRuns(context.Background(), domain.GlobalScope(), scriptID, domain.PageRequest{Limit: 100})
@@ -217,6 +229,9 @@ func TestRemediationRunsOnceAndAutoResolves(t *testing.T) {
 		waitTask(t, ts.Remote.Queue, id)
 		if n := runsOf(t, ts, sc.ID); n != 1 {
 			t.Fatalf("two services, one opening: %d script runs, want 1", n)
+		}
+		if n := remediationAudits(t, ts, domain.OutcomeSuccess); n != 1 {
+			t.Fatalf("one run: %d audit rows, want 1", n)
 		}
 		notes := remediationNotes(t, ts, a.ID)
 		if len(notes) != 2 || !strings.Contains(notes[0], "remediation started: script") ||
@@ -414,6 +429,9 @@ func TestRemediationPermissions(t *testing.T) {
 		}
 		if n := runsOf(t, ts, sc.ID); n != 0 {
 			t.Fatalf("refused remediations ran %d times", n)
+		}
+		if n := remediationAudits(t, ts, domain.OutcomeDenied); n != 2 {
+			t.Fatalf("refusals: %d denied audit rows, want 2", n)
 		}
 	})
 }
