@@ -153,8 +153,8 @@ func (s *Service) onRemediate(ctx context.Context, t ports.Task) error {
 	// Claimed: from here on the task never fails (a retry would find the
 	// claim and do nothing), so the remediation runs at most once.
 	rem, note := s.runRemediation(ctx, a, r, now)
+	s.audit(ctx, a, r, rem, note) // first: the record makes the outcome visible
 	s.record(ctx, a.ID, rem, note)
-	s.audit(ctx, a, r, rem, note)
 	if rem.Status == domain.RemediationStarted {
 		s.queueCheck(ctx, a.ID, 1)
 	}
