@@ -40,6 +40,10 @@ const (
 	checkGiveUp       = 48 * time.Hour
 )
 
+// TypeAlertRemediation is the live event of a remediation step recorded
+// on an alert (its data like the other alert events').
+const TypeAlertRemediation = "alert.remediation"
+
 // NoteAutoRemediated is the resolving note of an alert whose condition
 // cleared after its remediation ran, before anyone acknowledged it.
 const NoteAutoRemediated = "auto-remediated"
@@ -286,8 +290,12 @@ func (s *Service) onRemediationCheck(ctx context.Context, t ports.Task) error {
 
 // record notes a remediation on the alert (best effort: logged on failure).
 func (s *Service) record(ctx context.Context, alertID string, rem domain.AlertRemediation, note string) {
-	if _, err := s.d.Store.Alerts().RecordRemediation(ctx, alertID, rem, domain.Abbrev(note, 4000)); err != nil &&
-		!errors.Is(err, domain.ErrNotFound) {
+	out, err := s.d.Store.Alerts().RecordRemediation(ctx, alertID, rem, domain.Abbrev(note, 4000))
+	if err == nil {
+		s.event(ctx, TypeAlertRemediation, out)
+		return
+	}
+	if !errors.Is(err, domain.ErrNotFound) {
 		s.d.Logger.Warn("alert remediation not recorded", "alert_id", alertID, "status", rem.Status, "note", note, "error", err)
 	}
 }

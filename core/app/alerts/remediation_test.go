@@ -400,6 +400,17 @@ func TestRemediationPermissions(t *testing.T) {
 		// saved by the org admin; the grant is revoked later: refused at run
 		// time and recorded, nothing runs
 		ruleID := postRule(t, ts, ttok, cpuRule(ts, scriptRem(sc), 0))
+		// someone without the run permission cannot edit it (and so take
+		// over its authority, or widen where it runs) while it remediates
+		patch := cpuRule(ts, scriptRem(sc), 0)
+		delete(patch, "orgId")
+		patch["version"] = 1
+		if code, body := ts.Do(t, http.MethodPatch, "/api/v1/alert-rules/"+ruleID, tok, patch); code != http.StatusForbidden {
+			t.Fatalf("PATCH by an author without run permission: want 403, got %d %v", code, body)
+		}
+		if r, err := ts.Store.AlertRules().Get(ctx, all, ruleID); err != nil || r.RemediationBy != tech.ID || r.Version != 1 {
+			t.Fatalf("after a refused PATCH: %+v %v", r, err)
+		}
 		dev, _ := ts.NewDevice(t, a, 0, "db1")
 		svc := reload(t, ts)
 		warm(t, svc, dev)
