@@ -36,6 +36,8 @@ type Timing struct {
 	dow     uint8  // bits 0..6
 	domStar bool
 	dowStar bool
+	// slow turns the fixed-offset fast path off (tests compare the two).
+	slow bool
 }
 
 // horizonDays bounds the search for the next fire: a 29 February job waits
@@ -228,7 +230,11 @@ func (t *Timing) Next(after time.Time) (time.Time, bool) {
 			continue
 		}
 		if t.dayMatches(day) {
-			if at, ok := t.inDay(day, firstHour, after); ok {
+			if off, fixed := t.fixedOffset(day); fixed && !t.slow {
+				if at, ok := t.inFixedDay(day.Unix(), off, after); ok {
+					return at, true
+				}
+			} else if at, ok := t.inDay(day, firstHour, after); ok {
 				return at, true
 			}
 		}
@@ -249,6 +255,48 @@ func (t *Timing) dayMatches(day time.Time) bool {
 		return domOK
 	}
 	return domOK || dowOK
+}
+
+// fixedOffset reports the zone's offset on day (a UTC-midnight calendar
+// date) when it holds from 3 hours before the day to 3 hours after: no DST
+// change near, so every wall time of the day is one instant (the fast
+// path; days with a change take inDay's explicit rules).
+func (t *Timing) fixedOffset(day time.Time) (int, bool) {
+	y, m, d := day.Date()
+	noon := time.Date(y, m, d, 12, 0, 0, 0, t.loc)
+	_, off := noon.Zone()
+	start, end := noon.ZoneBounds()
+	from, to := day.Unix()-int64(off)-3*3600, day.Unix()+86400-int64(off)+3*3600
+	return off, (start.IsZero() || start.Unix() <= from) && (end.IsZero() || end.Unix() >= to)
+}
+
+// inFixedDay is inDay for a day of one offset: arithmetic on the bit sets.
+func (t *Timing) inFixedDay(dayWall int64, off int, after time.Time) (time.Time, bool) {
+	// A fire's wall second of the day must exceed after's.
+	minWall := after.Unix() + int64(off) - dayWall
+	m := 0
+	if minWall >= 0 {
+		m = int(minWall/60) + 1
+	}
+	for m < 1440 {
+		h, mi := m/60, m%60
+		if t.hour&(1<<uint(h)) == 0 {
+			m = (h + 1) * 60
+			continue
+		}
+		rest := t.minute >> uint(mi)
+		if rest == 0 {
+			m = (h + 1) * 60
+			continue
+		}
+		mi += bits.TrailingZeros64(rest)
+		if mi >= 60 {
+			m = (h + 1) * 60
+			continue
+		}
+		return time.Unix(dayWall+int64(h*3600+mi*60)-int64(off), 0).UTC(), true
+	}
+	return time.Time{}, false
 }
 
 // inDay is the first fire of day (a UTC-midnight calendar date) after after.

@@ -180,3 +180,30 @@ func TestOnce(t *testing.T) {
 		t.Fatal("a one-off fires once")
 	}
 }
+
+// The fixed-offset fast path agrees with the explicit rules everywhere.
+func TestCronFastPathAgrees(t *testing.T) {
+	zones := []string{"UTC", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata", "America/Santiago"}
+	exprs := []string{"* * * * *", "30 2 * * *", "0,15,30,45 1-3 * * *", "*/7 */2 * * 1-5", "59 23 L * *", "0 0 29 2 *", "5 4 1,15 * sun"}
+	for _, zone := range zones {
+		for _, expr := range exprs {
+			fast, err := CompileCron(expr, zone)
+			if err != nil {
+				continue // "L" is refused: the list stays honest
+			}
+			slow := *fast
+			slow.slow = true
+			for after := utc("2026-01-01T00:00:17Z"); after.Before(utc("2027-01-01T00:00:00Z")); after = after.Add(61*time.Hour + 13*time.Minute) {
+				a, b := fast.Upcoming(after, 12), slow.Upcoming(after, 12)
+				if len(a) != len(b) {
+					t.Fatalf("%s %q after %v: %d vs %d fires", zone, expr, after, len(a), len(b))
+				}
+				for i := range a {
+					if !a[i].Equal(b[i]) {
+						t.Fatalf("%s %q after %v: fire %d fast %v slow %v", zone, expr, after, i, a[i], b[i])
+					}
+				}
+			}
+		}
+	}
+}
