@@ -339,3 +339,49 @@ func testScheduleFires(t *testing.T, rs *remoteServer) {
 		t.Fatalf("schedule after a failed fire: %v", cur)
 	}
 }
+
+func TestScheduleOfflinePolicy(t *testing.T) { bothProfiles(t, testScheduleOfflinePolicy) }
+
+func testScheduleOfflinePolicy(t *testing.T, rs *remoteServer) {
+	ctx := context.Background()
+	org := rs.Seed.A.Orgs[0].ID
+	mk := func(policy string, grace int) string {
+		code, sc := rs.Do(t, http.MethodPost, schedPath, rs.admin, map[string]any{"orgId": org, "name": "uptime " + policy,
+			"timezone": "UTC", "cron": "0 * * * *", "target": map[string]any{"kind": "devices", "ids": []string{rs.deviceID}},
+			"task": map[string]any{"kind": "action", "action": "uptime"}, "offlinePolicy": policy, "graceMinutes": grace})
+		if code != http.StatusCreated {
+			t.Fatalf("create %s: %d %v", policy, code, sc)
+		}
+		return sc["id"].(string)
+	}
+	skip, wait := mk("skip", 0), mk("when_online", 30)
+	// The device is offline: skip leaves it out (a skipped fire says so);
+	// when_online queues its command with an expiry of the grace.
+	dueNow(t, rs, skip, 100*time.Millisecond)
+	if _, err := rs.Remote.Schedules.Tick(ctx); err != nil {
+		t.Fatal(err)
+	}
+	fs := waitFires(t, rs, skip, 1)
+	if fs[0]["status"] != "skipped" || !strings.Contains(fs[0]["error"].(string), "offline") {
+		t.Fatalf("skip fire: %v", fs[0])
+	}
+	fs = waitFires(t, rs, wait, 1)
+	ids, _ := fs[0]["commandIds"].([]any)
+	if fs[0]["status"] != "fired" || len(ids) != 1 {
+		t.Fatalf("when_online fire: %v", fs[0])
+	}
+	c, err := rs.Store.Commands().Get(ctx, domain.GlobalScope(), ids[0].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Status != domain.CommandQueued || c.ExpiresAt.Sub(c.CreatedAt) != 30*time.Minute {
+		t.Fatalf("when_online command: %s, expires %v after creation", c.Status, c.ExpiresAt.Sub(c.CreatedAt))
+	}
+	// The device returns: the queued command is delivered.
+	conn := rs.link(t)
+	var cmd protocol.Command
+	nextOfType(t, conn, protocol.TypeCommand, &cmd)
+	if cmd.ID != c.ID {
+		t.Fatalf("delivered %s, want %s", cmd.ID, c.ID)
+	}
+}
