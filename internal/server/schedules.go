@@ -20,7 +20,7 @@ type Schedules struct {
 // BuildSchedules wires schedules on st and rw's scripts, commands and
 // queue; it registers the fire task, so call it before rw.Start.
 func BuildSchedules(st ports.Store, rw *Remote, log hclog.Logger) (*Schedules, error) {
-	svc, err := schedules.New(schedules.Deps{Store: st, Scripts: rw.Scripts, Commands: rw.Commands, Queue: rw.Queue,
+	svc, err := schedules.New(schedules.Deps{Store: st, Scripts: rw.Scripts, Commands: rw.Commands, Queue: rw.Queue, Sealer: rw.Secrets,
 		Logger: log.Named("schedules")})
 	if err != nil {
 		return nil, err

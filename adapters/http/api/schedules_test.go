@@ -385,3 +385,53 @@ func testScheduleOfflinePolicy(t *testing.T, rs *remoteServer) {
 		t.Fatalf("delivered %s, want %s", cmd.ID, c.ID)
 	}
 }
+
+func TestScheduleSecretParams(t *testing.T) { bothProfiles(t, testScheduleSecretParams) }
+
+func testScheduleSecretParams(t *testing.T, rs *remoteServer) {
+	ctx := context.Background()
+	conn := rs.link(t)
+	org := rs.Seed.A.Orgs[0].ID
+	code, scr := rs.Do(t, http.MethodPost, "/api/v1/scripts", rs.admin, map[string]any{
+		"orgId": org, "name": "with-secret", "language": "bash", "body": `echo ok`,
+		"params": []map[string]any{{"name": "token", "type": "secret", "required": true}},
+	})
+	if code != http.StatusCreated {
+		t.Fatalf("create script: %d %v", code, scr)
+	}
+	body := scheduleBody(org, scr["id"].(string))
+	body["cron"] = "0 * * * *"
+	body["task"] = map[string]any{"kind": "script", "scriptId": scr["id"], "params": map[string]any{"token": "s3cret"}}
+	code, sc := rs.Do(t, http.MethodPost, schedPath, rs.admin, body)
+	if code != http.StatusCreated {
+		t.Fatalf("create: %d %v", code, sc)
+	}
+	id := sc["id"].(string)
+	if sc["task"].(map[string]any)["params"].(map[string]any)["token"] != "********" {
+		t.Fatalf("the API shows the secret: %v", sc["task"])
+	}
+	stored, _ := rs.Store.Schedules().GetSystem(ctx, id)
+	if strings.Contains(string(stored.Params), "s3cret") || !strings.Contains(string(stored.Params), "sealed:") {
+		t.Fatalf("stored in clear: %s", stored.Params)
+	}
+	// A PATCH sending back what GET showed keeps the secret.
+	code, up := rs.Do(t, http.MethodPatch, schedPath+"/"+id, rs.admin, map[string]any{"version": 1,
+		"task": map[string]any{"kind": "script", "scriptId": scr["id"], "params": map[string]any{"token": "********"}}})
+	if code != http.StatusOK {
+		t.Fatalf("patch: %d %v", code, up)
+	}
+	dueNow(t, rs, id, 100*time.Millisecond)
+	if _, err := rs.Remote.Schedules.Tick(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitFires(t, rs, id, 1)
+	var cmd protocol.Command
+	nextOfType(t, conn, protocol.TypeCommand, &cmd)
+	var p protocol.RunScriptPayload
+	if err := json.Unmarshal(cmd.Payload, &p); err != nil {
+		t.Fatal(err)
+	}
+	if p.Env["BREEZE_PARAM_TOKEN"] != "s3cret" {
+		t.Fatalf("the agent got %q, want the secret", p.Env["BREEZE_PARAM_TOKEN"])
+	}
+}

@@ -102,11 +102,9 @@ func (s *Service) run(ctx context.Context, sc *domain.Schedule, f *domain.Schedu
 	}
 	switch sc.TaskKind {
 	case domain.ScheduleTaskScript:
-		var params map[string]any
-		if len(sc.Params) > 0 {
-			if err := json.Unmarshal(sc.Params, &params); err != nil {
-				return domain.FireFailed, "the stored parameters are not a JSON object"
-			}
+		params, err := s.openParams(sc)
+		if err != nil {
+			return domain.FireFailed, err.Error()
 		}
 		in := scripts.RunInput{Params: params, ExpiresIn: expires}
 		if sc.Offline == domain.OfflineSkip {

@@ -44,6 +44,9 @@ type Deps struct {
 	Queue    ports.Queue
 	Clock    ports.Clock
 	Logger   ports.Logger
+	// Sealer seals secret parameter values at rest (the commands'); nil:
+	// stored as given.
+	Sealer commands.Sealer
 	// Tick is how often the loop looks for due schedules (DefaultTick).
 	Tick time.Duration
 }

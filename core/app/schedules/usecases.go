@@ -56,6 +56,9 @@ type Patch struct {
 // first fire.
 func (s *Service) CreateSchedule(ctx context.Context, p *domain.Principal, sc *domain.Schedule) (*domain.Schedule, error) {
 	audit.SetResource(ctx, Resource, "", sc.PartnerID, sc.OrgID)
+	if sc.ID == "" {
+		sc.ID = domain.NewID() // secrets are sealed for this id
+	}
 	if err := s.validate(ctx, p, sc); err != nil {
 		return nil, err
 	}
@@ -65,7 +68,7 @@ func (s *Service) CreateSchedule(ctx context.Context, p *domain.Principal, sc *d
 		return nil, err
 	}
 	audit.SetResource(ctx, Resource, sc.ID, sc.PartnerID, sc.OrgID)
-	return sc, nil
+	return Redacted(sc), nil
 }
 
 // schedule sets NextFireAt: the first fire after now when enabled.
@@ -85,12 +88,17 @@ func (s *Service) schedule(sc *domain.Schedule) {
 
 // GetSchedule returns a schedule the caller may read.
 func (s *Service) GetSchedule(ctx context.Context, p *domain.Principal, id string) (*domain.Schedule, error) {
-	return s.d.Store.Schedules().Get(ctx, p.ScopeFor(permRead), id)
+	sc, err := s.d.Store.Schedules().Get(ctx, p.ScopeFor(permRead), id)
+	return Redacted(sc), err
 }
 
 // ListSchedules lists the schedules the caller may read.
 func (s *Service) ListSchedules(ctx context.Context, p *domain.Principal, f ports.ScheduleFilter, page domain.PageRequest) (domain.Page[*domain.Schedule], error) {
-	return s.d.Store.Schedules().List(ctx, p.ScopeFor(permRead), f, page)
+	pg, err := s.d.Store.Schedules().List(ctx, p.ScopeFor(permRead), f, page)
+	for i, sc := range pg.Items {
+		pg.Items[i] = Redacted(sc)
+	}
+	return pg, err
 }
 
 // UpdateSchedule applies a patch at its version. The owner and the
@@ -105,6 +113,9 @@ func (s *Service) UpdateSchedule(ctx context.Context, p *domain.Principal, id st
 	audit.SetResource(ctx, Resource, cur.ID, cur.PartnerID, cur.OrgID)
 	sc := *cur
 	apply(&sc, in)
+	if in.Params != nil {
+		sc.Params = keepSecrets(sc.Params, cur.Params)
+	}
 	if err := s.validate(ctx, p, &sc); err != nil {
 		return nil, err
 	}
@@ -114,7 +125,7 @@ func (s *Service) UpdateSchedule(ctx context.Context, p *domain.Principal, id st
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	return Redacted(out), nil
 }
 
 func apply(sc *domain.Schedule, in Patch) {
@@ -320,6 +331,9 @@ func (s *Service) validate(ctx context.Context, p *domain.Principal, sc *domain.
 			if !p.HoldsAt(org.unit, domain.PermDevicesExecute, domain.PermScriptsRead) {
 				return domain.NotFoundf("target not found")
 			}
+		}
+		if err := s.sealParams(sc, script, values); err != nil {
+			return err
 		}
 		if sc.Params == nil {
 			sc.Params = json.RawMessage("{}")

@@ -79,7 +79,7 @@ func buildRemote(t testing.TB, st ports.Store, hub *agentws.Hub, clock *Clock, l
 	}
 	p.Commands.RegisterTasks(p.Queue)
 	p.Scripts.RegisterTasks(p.Queue)
-	if p.Schedules, err = schedules.New(schedules.Deps{Store: st, Scripts: p.Scripts, Commands: p.Commands, Queue: p.Queue,
+	if p.Schedules, err = schedules.New(schedules.Deps{Store: st, Scripts: p.Scripts, Commands: p.Commands, Queue: p.Queue, Sealer: box,
 		Clock: clock, Logger: log}); err != nil {
 		t.Fatalf("apitest: schedules: %v", err)
 	}
