@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	_ "time/tzdata" // zones resolve on hosts without a zoneinfo database
 
 	"github.com/breeze-rmm/breeze/core/domain"
 )
