@@ -81,7 +81,13 @@ func (s *Service) schedule(sc *domain.Schedule) {
 	if err != nil {
 		return
 	}
-	if at, ok := tm.Next(s.d.Clock.Now().Add(-time.Second)); ok {
+	// A one-off saved a moment after its time (the validation allows
+	// OnTime) still fires.
+	from := s.d.Clock.Now().Add(-time.Second)
+	if sc.RunAt != nil {
+		from = s.d.Clock.Now().Add(-OnTime)
+	}
+	if at, ok := tm.Next(from); ok {
 		sc.NextFireAt = &at
 	}
 }
