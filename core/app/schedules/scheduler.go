@@ -49,18 +49,39 @@ func (s *Service) Tick(ctx context.Context) (int, error) {
 		if err != nil {
 			return queued, err
 		}
-		progressed := 0
-		for _, sc := range due {
-			ok, err := s.fireDue(ctx, sc, now)
-			if err != nil {
-				s.d.Logger.Warn("schedule fire not queued", "schedule_id", sc.ID, "error", err)
-				continue
+		// One transaction per batch: the SQLite queue joins it, so a batch
+		// costs one commit, not two per schedule. A batch that fails is
+		// retried schedule by schedule, so one bad schedule stops no other.
+		progressed, n := 0, 0
+		err = s.d.Store.InTx(ctx, func(ctx context.Context, tx ports.Store) error {
+			progressed, n = 0, 0
+			for _, sc := range due {
+				ok, err := s.fireDue(ctx, tx, sc, now)
+				if err != nil {
+					return err
+				}
+				progressed++
+				if ok {
+					n++
+				}
 			}
-			progressed++
-			if ok {
-				queued++
+			return nil
+		})
+		if err != nil {
+			progressed, n = 0, 0
+			for _, sc := range due {
+				ok, err := s.fireDue(ctx, s.d.Store, sc, now)
+				if err != nil {
+					s.d.Logger.Warn("schedule fire not queued", "schedule_id", sc.ID, "error", err)
+					continue
+				}
+				progressed++
+				if ok {
+					n++
+				}
 			}
 		}
+		queued += n
 		if len(due) < dueBatch || progressed == 0 {
 			return queued, nil
 		}
@@ -68,15 +89,15 @@ func (s *Service) Tick(ctx context.Context) (int, error) {
 }
 
 // fireDue queues the fire of one due schedule and advances it.
-func (s *Service) fireDue(ctx context.Context, sc *domain.Schedule, now time.Time) (bool, error) {
+func (s *Service) fireDue(ctx context.Context, st ports.Store, sc *domain.Schedule, now time.Time) (bool, error) {
 	prev := sc.NextFireAt
 	tm, err := Compile(sc)
 	if err != nil {
 		// Stored before its zone left the zone database: stop it, loudly.
-		if _, aerr := s.d.Store.Schedules().Advance(ctx, sc.ID, prev, nil); aerr != nil {
+		if _, aerr := st.Schedules().Advance(ctx, sc.ID, prev, nil); aerr != nil {
 			return false, aerr
 		}
-		return false, s.d.Store.Schedules().Fired(ctx, sc.ID, *prev, "the schedule's timing no longer compiles: "+err.Error())
+		return false, st.Schedules().Fired(ctx, sc.ID, *prev, "the schedule's timing no longer compiles: "+err.Error())
 	}
 	task, next := plan(tm, sc, *prev, now)
 	raw, err := json.Marshal(task)
@@ -95,7 +116,7 @@ func (s *Service) fireDue(ctx context.Context, sc *domain.Schedule, now time.Tim
 	if !next.IsZero() {
 		nextPtr = &next
 	}
-	if _, err := s.d.Store.Schedules().Advance(ctx, sc.ID, prev, nextPtr); err != nil {
+	if _, err := st.Schedules().Advance(ctx, sc.ID, prev, nextPtr); err != nil {
 		return queued, err
 	}
 	return queued, nil
