@@ -326,7 +326,7 @@ func (s *Service) validate(ctx context.Context, p *domain.Principal, sc *domain.
 		if err != nil {
 			return err
 		}
-		script, err := s.d.Scripts.CheckParams(ctx, p, sc.ScriptID, values)
+		script, err := s.d.Scripts.CheckRunParams(ctx, p, sc.ScriptID, values)
 		if err != nil {
 			return err
 		}

@@ -6,10 +6,10 @@ import (
 	"github.com/breeze-rmm/breeze/core/domain"
 )
 
-// CheckParams reads a script within the caller's scripts:read scope and
+// CheckRunParams reads a script within the caller's scripts:read scope and
 // checks values against its parameters as a run would (a schedule checks
 // them when saved; the run checks them again when it fires).
-func (s *Service) CheckParams(ctx context.Context, p *domain.Principal, scriptID string, values map[string]any) (*domain.Script, error) {
+func (s *Service) CheckRunParams(ctx context.Context, p *domain.Principal, scriptID string, values map[string]any) (*domain.Script, error) {
 	sc, err := s.d.Store.Scripts().Get(ctx, p.ScopeFor(domain.PermScriptsRead), scriptID)
 	if err != nil {
 		return nil, err
