@@ -43,6 +43,8 @@ type Store interface {
 	FleetStores
 	// Maintenance windows.
 	MaintenanceStores
+	// Schedules and their fires.
+	ScheduleStores
 	// Installed plugins, their per-org settings and key-value stores.
 	Plugins() PluginStore
 

@@ -105,6 +105,10 @@ func Run(ctx context.Context, d Deps) error {
 	if err != nil {
 		return fmt.Errorf("build plugins: %w", err)
 	}
+	sch, err := BuildSchedules(st, rw, log)
+	if err != nil {
+		return fmt.Errorf("build schedules: %w", err)
+	}
 	mt, err := BuildMaintenance(st, rw, log)
 	if err != nil {
 		return fmt.Errorf("build maintenance: %w", err)
@@ -139,7 +143,8 @@ func Run(ctx context.Context, d Deps) error {
 	}, api.Deps{Store: st, Auth: id.Auth, Access: id.Access, Tenancy: ten.Service, AuditLog: ten.AuditLog,
 		RefreshTTL: RefreshTTL, SecureCookies: secure,
 		Agents: ag.Service, PublicURL: cfg.PublicURL, DownloadDir: ag.DownloadDir,
-		Commands: rw.Commands, Scripts: rw.Scripts, Alerts: al.Service, Maintenance: mt.Service})
+		Commands: rw.Commands, Scripts: rw.Scripts, Alerts: al.Service, Maintenance: mt.Service,
+		Schedules: sch.Service})
 	if err != nil {
 		return fmt.Errorf("build HTTP server: %w", err)
 	}
@@ -188,6 +193,8 @@ func Run(ctx context.Context, d Deps) error {
 	}
 	mt.Start(actx)
 	defer mt.Stop()
+	sch.Start(actx)
+	defer sch.Stop()
 	al.Start(actx)
 	defer al.Stop()
 	nt.Start(actx)

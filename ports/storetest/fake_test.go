@@ -43,6 +43,7 @@ type fake struct {
 	ports.NotifyStores
 	ports.FleetStores
 	ports.MaintenanceStores
+	ports.ScheduleStores
 	db   *fakeDB
 	inTx bool
 }

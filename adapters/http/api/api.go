@@ -35,6 +35,7 @@ import (
 	"github.com/breeze-rmm/breeze/core/app/auth"
 	"github.com/breeze-rmm/breeze/core/app/commands"
 	"github.com/breeze-rmm/breeze/core/app/maintenance"
+	"github.com/breeze-rmm/breeze/core/app/schedules"
 	"github.com/breeze-rmm/breeze/core/app/scripts"
 	"github.com/breeze-rmm/breeze/core/app/tenancy"
 	"github.com/breeze-rmm/breeze/core/domain"
@@ -85,6 +86,8 @@ type Deps struct {
 	Alerts *alerts.Service
 	// Maintenance serves maintenance windows. Nil: those routes are absent.
 	Maintenance *maintenance.Service
+	// Schedules serves scheduled scripts and actions. Nil: those routes are absent.
+	Schedules *schedules.Service
 }
 
 func (d Deps) withDefaults() (Deps, error) {
@@ -169,6 +172,9 @@ func Register(s *httpapi.Server, d Deps) {
 	}
 	if d.Maintenance != nil {
 		h.maintenanceRoutes(r)
+	}
+	if d.Schedules != nil {
+		h.scheduleRoutes(r)
 	}
 	registerOpenAPI(s, r)
 }

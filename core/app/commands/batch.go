@@ -17,6 +17,8 @@ type BatchInput struct {
 	BatchID        string
 	ScriptID       string
 	Timeout        time.Duration
+	// ExpiresIn bounds the wait for an offline device (0: DefaultExpiry).
+	ExpiresIn time.Duration
 }
 
 // CreateBatch stores and dispatches one command of a batch. When the
@@ -31,7 +33,7 @@ func (s *Service) CreateBatch(ctx context.Context, p *domain.Principal, deviceID
 		return nil, err
 	}
 	timeout, outputCap := s.limits(spec, in.Timeout)
-	timeout, expiry, err := bounds(timeout, 0)
+	timeout, expiry, err := bounds(timeout, in.ExpiresIn)
 	if err != nil {
 		return nil, err
 	}

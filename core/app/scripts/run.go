@@ -23,6 +23,9 @@ type RunInput struct {
 	SiteID    string
 	OrgID     string
 	Params    map[string]any
+	// ExpiresIn bounds each command's wait for an offline device (0: the
+	// commands' default); a schedule's when_online grace.
+	ExpiresIn time.Duration
 }
 
 // RunView is a run with its progress.
@@ -97,7 +100,8 @@ func (s *Service) Run(ctx context.Context, p *domain.Principal, scriptID string,
 		if err != nil {
 			return err
 		}
-		task, err := json.Marshal(fanout{RunID: r.ID, UserID: p.UserID, Payload: sealedPayload, Timeout: sc.TimeoutSeconds})
+		task, err := json.Marshal(fanout{RunID: r.ID, UserID: p.UserID, Payload: sealedPayload, Timeout: sc.TimeoutSeconds,
+			ExpiresIn: in.ExpiresIn})
 		if err != nil {
 			return fmt.Errorf("encode fan-out: %w", err)
 		}
@@ -198,6 +202,8 @@ type fanout struct {
 	UserID  string          `json:"userId"`
 	Payload json.RawMessage `json:"payload"` // a RunScriptPayload, secrets sealed for the run
 	Timeout int             `json:"timeoutSeconds"`
+	// ExpiresIn: each command's wait for an offline device (0: default).
+	ExpiresIn time.Duration `json:"expiresIn,omitempty"`
 }
 
 // RegisterTasks installs the fan-out handler on q.
@@ -236,7 +242,7 @@ func (s *Service) onFanout(ctx context.Context, t ports.Task) error {
 		}
 		_, err := s.d.Commands.CreateBatch(ctx, sys, deviceID, commands.BatchInput{
 			Action: protocol.ActionRunScript, Payload: payload, IdempotencyKey: "run:" + r.ID,
-			BatchID: r.ID, ScriptID: r.ScriptID, Timeout: time.Duration(f.Timeout) * time.Second,
+			BatchID: r.ID, ScriptID: r.ScriptID, Timeout: time.Duration(f.Timeout) * time.Second, ExpiresIn: f.ExpiresIn,
 		})
 		if err != nil && !errors.Is(err, domain.ErrNotFound) {
 			return fmt.Errorf("command for device %s: %w", deviceID, err)

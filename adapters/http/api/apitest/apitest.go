@@ -44,6 +44,7 @@ import (
 	"github.com/breeze-rmm/breeze/core/app/auth"
 	"github.com/breeze-rmm/breeze/core/app/commands"
 	"github.com/breeze-rmm/breeze/core/app/maintenance"
+	"github.com/breeze-rmm/breeze/core/app/schedules"
 	"github.com/breeze-rmm/breeze/core/app/scripts"
 	"github.com/breeze-rmm/breeze/core/app/tenancy"
 	"github.com/breeze-rmm/breeze/core/domain"
@@ -246,8 +247,9 @@ func NewServerWith(t testing.TB, opts Options) *TestServer {
 	ag.sweeper.WatchHolders(rw.Relay)
 	var cmds *commands.Service
 	var scr *scripts.Service
+	var sch *schedules.Service
 	if rw != nil {
-		cmds, scr = rw.Commands, rw.Scripts
+		cmds, scr, sch = rw.Commands, rw.Scripts, rw.Schedules
 	}
 	publicURL := opts.PublicURL
 	if publicURL == "" {
@@ -261,7 +263,7 @@ func NewServerWith(t testing.TB, opts Options) *TestServer {
 		Store: apiStore, Auth: authSvc, Access: accessSvc, Tenancy: tenancySvc, AuditLog: auditLog, Clock: clock,
 		RefreshTTL: opts.RefreshTTL, SecureCookies: opts.SecureCookies,
 		Agents: ag.service, PublicURL: publicURL, DownloadDir: opts.DownloadDir,
-		Commands: cmds, Scripts: scr, Alerts: alertSvc, Maintenance: maintSvc,
+		Commands: cmds, Scripts: scr, Alerts: alertSvc, Maintenance: maintSvc, Schedules: sch,
 	})
 	if err != nil {
 		t.Fatalf("apitest: build server: %v", err)

@@ -15,6 +15,7 @@ import (
 	"github.com/breeze-rmm/breeze/core/app/events"
 	"github.com/breeze-rmm/breeze/core/app/relay"
 	"github.com/breeze-rmm/breeze/core/app/remote"
+	"github.com/breeze-rmm/breeze/core/app/schedules"
 	"github.com/breeze-rmm/breeze/core/app/scripts"
 	"github.com/breeze-rmm/breeze/ports"
 )
@@ -30,6 +31,8 @@ type RemoteParts struct {
 	Events   *events.Publisher
 	Commands *commands.Service
 	Scripts  *scripts.Service
+	// Schedules fires on this queue; its loop is not running (call Tick).
+	Schedules *schedules.Service
 	// Router hands the agents' remote-work frames to the above (the hub's
 	// Remote).
 	Router *remote.Router
@@ -76,6 +79,11 @@ func buildRemote(t testing.TB, st ports.Store, hub *agentws.Hub, clock *Clock, l
 	}
 	p.Commands.RegisterTasks(p.Queue)
 	p.Scripts.RegisterTasks(p.Queue)
+	if p.Schedules, err = schedules.New(schedules.Deps{Store: st, Scripts: p.Scripts, Commands: p.Commands, Queue: p.Queue, Sealer: box,
+		Clock: clock, Logger: log}); err != nil {
+		t.Fatalf("apitest: schedules: %v", err)
+	}
+	p.Schedules.RegisterTasks(p.Queue)
 	p.Router = remote.New(remote.Deps{Relay: p.Relay, Commands: p.Commands, Logger: log})
 	if beforeStart != nil {
 		beforeStart(p) // more task handlers (alert remediation)
