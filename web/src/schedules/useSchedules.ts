@@ -1,0 +1,52 @@
+import { useInfiniteQuery, useQuery } from '@tanstack/react-query'
+import { api, request } from '../api/client'
+import { fetchAll } from '../api/lists'
+import type { Page } from '../api/types'
+import type { Fire, PreviewRequest, PreviewResponse, Schedule } from './types'
+
+export const scheduleKeys = {
+  all: ['schedules'] as const,
+  list: (orgId?: string) => ['schedules', 'list', orgId ?? ''] as const,
+  detail: (id: string) => ['schedules', 'detail', id] as const,
+  fires: (id: string) => ['schedules', 'fires', id] as const,
+  preview: (b: PreviewRequest | null) => ['schedules', 'preview', b] as const,
+}
+
+/** Every schedule the caller may read (an org's own and its partner's). */
+export function useSchedules(orgId?: string, enabled = true) {
+  return useQuery({
+    queryKey: scheduleKeys.list(orgId),
+    queryFn: ({ signal }) => fetchAll<Schedule>('/schedules', { orgId }, 5000, signal),
+    enabled,
+    staleTime: 15_000,
+  })
+}
+
+export function useSchedule(id: string) {
+  return useQuery({
+    queryKey: scheduleKeys.detail(id),
+    queryFn: ({ signal }) => api.get<Schedule>(`/schedules/${encodeURIComponent(id)}`, undefined, signal),
+  })
+}
+
+/** A schedule's fires, newest first, a page at a time. */
+export function useFires(id: string) {
+  return useInfiniteQuery({
+    queryKey: scheduleKeys.fires(id),
+    queryFn: ({ pageParam, signal }) => api.get<Page<Fire>>(`/schedules/${encodeURIComponent(id)}/fires`, { limit: 50, cursor: pageParam }, signal),
+    initialPageParam: '',
+    getNextPageParam: (last: Page<Fire>) => last.nextCursor || undefined,
+  })
+}
+
+/** The next fire times the server computes for a timing (null: nothing to ask yet). */
+export function usePreview(body: PreviewRequest | null) {
+  return useQuery({
+    queryKey: scheduleKeys.preview(body),
+    // a POST with the query's signal: a newer timing cancels the older question
+    queryFn: ({ signal }) => request<PreviewResponse>('POST', '/schedules/preview', { body, signal }),
+    enabled: body !== null,
+    staleTime: 60_000,
+    retry: false,
+  })
+}
