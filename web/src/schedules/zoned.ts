@@ -1,6 +1,7 @@
 // Wall-clock times in a named zone, for the one-off time and the fire times
 // shown in the schedule's zone, with the browser's Intl only.
 
+const DAY = 86_400_000
 const LOCAL = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/
 
 function parts(t: number, zone: string): Record<string, number> {
@@ -28,10 +29,11 @@ export function zonedToInstant(local: string, zone: string): string | null {
   if (!m) return null
   const wall = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]))
   try {
-    const first = wall - offsetAt(wall, zone)
-    const second = wall - offsetAt(first, zone)
-    // the earlier of two candidates that both read back as this wall time is the first occurrence
-    const t = [first, second].filter((x) => instantToZoned(new Date(x).toISOString(), zone) === local).sort((a, b) => a - b)[0] ?? Math.max(first, second)
+    // the zone's offsets around that day: the wall time is wall - offset for one of them
+    const offsets = [...new Set([-DAY, 0, DAY].map((d) => offsetAt(wall + d, zone)))]
+    const fits = offsets.map((o) => wall - o).filter((x) => instantToZoned(new Date(x).toISOString(), zone) === local)
+    // repeated: the first; skipped (none fits): read with the offset before the jump, i.e. moved forward by it
+    const t = fits.length > 0 ? Math.min(...fits) : wall - Math.min(...offsets)
     return new Date(t).toISOString().replace('.000Z', 'Z')
   } catch {
     return null
