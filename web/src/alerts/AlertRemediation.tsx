@@ -3,11 +3,25 @@
 // recorded in the history, and whether the alert resolved as auto-remediated.
 
 import { Link } from 'react-router'
-import { CommandStatusBadge } from '../remote/CommandStatusBadge'
 import { dateTime } from '../ui/format'
 import type { Alert } from './types'
 
 export const AUTO_REMEDIATED = 'auto-remediated'
+
+/** The statuses of a remediation (core/domain/alerts.go), each a word and a colour. */
+const STATUS: Record<string, { label: string; cls: string }> = {
+  pending: { label: 'Starting', cls: 'pill' },
+  started: { label: 'Running', cls: 'pill pill-info' },
+  succeeded: { label: 'Succeeded', cls: 'pill pill-ok' },
+  failed: { label: 'Failed', cls: 'pill pill-bad' },
+  refused: { label: 'Refused: no run permission', cls: 'pill pill-bad' },
+  skipped: { label: 'Skipped: ran recently', cls: 'pill pill-warn' },
+}
+
+function StatusPill({ status }: { status: string }) {
+  const s = STATUS[status] ?? { label: status || 'Unknown', cls: 'pill' }
+  return <span className={s.cls}>{s.label}</span>
+}
 
 export function autoRemediated(a: Alert): boolean {
   if (a.state !== 'resolved' || a.resolvedBy !== 'system') return false
@@ -35,7 +49,7 @@ export function AlertRemediation({ alert: a }: { alert: Alert }) {
         <dl className="facts">
           <dt>Latest run</dt>
           <dd>
-            <CommandStatusBadge status={r.status} /> {dateTime(r.at)}
+            <StatusPill status={r.status} /> {dateTime(r.at)}
           </dd>
           {(r.scriptRunId || r.commandId) && (
             <>

@@ -55,7 +55,9 @@ describe('remediation on the rule editor', () => {
     expect(calls.some((c) => c.method === 'PATCH')).toBe(false)
     await user.selectOptions(within(d).getByLabelText('Script'), 'sc-fix')
     expect((within(d).getByLabelText(/^KEEP_DAYS/) as HTMLInputElement).value).toBe('14')
-    await user.type(within(d).getByLabelText('TOKEN'), 's3cret')
+    // a rule keeps its values in clear: the server refuses secret ones, so the form does not ask
+    expect(within(d).queryByLabelText('TOKEN')).toBeNull()
+    expect(within(d).getByText('Secret parameters cannot be set here (TOKEN): the script runs without them.')).toBeTruthy()
     const every = within(d).getByLabelText('At most once every (hours, 0: every time an alert opens)')
     await user.clear(every)
     await user.type(every, 'x')
@@ -67,7 +69,7 @@ describe('remediation on the rule editor', () => {
     await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull())
     const body = calls.find((c) => c.method === 'PATCH')!.body as Record<string, unknown>
     expect(body).toMatchObject({ version: 7, kind: 'device_offline' })
-    expect(body.remediation).toEqual({ kind: 'script', scriptId: 'sc-fix', params: { KEEP_DAYS: '14', TOKEN: 's3cret' } })
+    expect(body.remediation).toEqual({ kind: 'script', scriptId: 'sc-fix', params: { KEEP_DAYS: '14' } })
     expect(body.remediationEveryHours).toBe(6)
   })
 
@@ -115,13 +117,13 @@ describe('the remediation form', () => {
     expect(remediationErrors(none, undefined)).toEqual({})
     const action = { ...none, kind: 'action' as const, task: { ...none.task, kind: 'action' as const, action: 'kill_process', payload: { pid: '42' } }, everyHours: '2' }
     expect(remediationBody(action, undefined)).toEqual({ remediation: { kind: 'action', action: 'kill_process', payload: { pid: 42 } }, remediationEveryHours: 2 })
-    const script = { ...none, kind: 'script' as const, task: { ...none.task, scriptId: 'sc-fix', params: { KEEP_DAYS: '3' } } }
+    const script = { ...none, kind: 'script' as const, task: { ...none.task, scriptId: 'sc-fix', params: { KEEP_DAYS: '3', TOKEN: 'x' } } }
     expect(remediationBody(script, fixScript)).toEqual({ remediation: { kind: 'script', scriptId: 'sc-fix', params: { KEEP_DAYS: '3' } }, remediationEveryHours: 0 })
     expect(remediationErrors({ ...script, task: { ...script.task, params: { KEEP_DAYS: 'many' } } }, fixScript)).toEqual({ remediation: 'KEEP_DAYS must be a number.' })
   })
 
-  it('sends a stored script remediation back as stored when it is untouched (sealed values kept)', () => {
-    const stored = rule({ remediation: { kind: 'script', scriptId: 'sc-fix', params: { KEEP_DAYS: '3', TOKEN: '[redacted]' } }, remediationEveryHours: 1 })
+  it('sends a stored script remediation back as stored when it is untouched', () => {
+    const stored = rule({ remediation: { kind: 'script', scriptId: 'sc-fix', params: { KEEP_DAYS: '3', VERBOSE: 'yes' } }, remediationEveryHours: 1 })
     const f = remediationFormOf(stored)
     expect(remediationErrors(f, fixScript, stored)).toEqual({})
     expect(remediationBody(f, fixScript, stored)).toEqual({ remediation: stored.remediation, remediationEveryHours: 1 })
@@ -161,14 +163,18 @@ describe('remediation on the alert page', () => {
     expect(within(section).getByText(/restart_service spooler: command cmd-1 succeeded/)).toBeTruthy()
   })
 
-  it('links a script remediation to its run; shows nothing for an alert without one', async () => {
-    mockApi(routes({ 'GET /alerts/:id': () => json(alert({ remediation: { scriptRunId: 'run-7', status: 'failed', at: '2026-12-01T00:01:00Z' } })) }))
+  it('links a script remediation to its run, says why one was refused, and shows nothing for an alert without one', async () => {
+    mockApi(routes({ 'GET /alerts/:id': () => json(alert({ remediation: { scriptRunId: 'run-7', status: 'started', at: '2026-12-01T00:01:00Z' } })) }))
     const first = renderApp('/alerts/a1')
     const section = await screen.findByRole('region', { name: 'Remediation' })
-    expect(within(section).getByText('Failed')).toBeTruthy()
+    expect(within(section).getByText('Running')).toBeTruthy()
     expect(within(section).queryByText('Auto-remediated')).toBeNull()
     expect(within(section).getByRole('link', { name: 'View the script run' }).getAttribute('href')).toBe('/script-runs/run-7')
     first.unmount()
+    mockApi(routes({ 'GET /alerts/:id': () => json(alert({ remediation: { status: 'refused', at: '2026-12-01T00:01:00Z' } })) }))
+    const r2 = renderApp('/alerts/a1')
+    expect(await screen.findByText('Refused: no run permission')).toBeTruthy()
+    r2.unmount()
     mockApi(routes({ 'GET /alerts/:id': () => json(alert({ state: 'resolved', resolvedBy: 'admin@demo', note: 'fixed by hand' })) }))
     renderApp('/alerts/a1')
     expect(await screen.findByRole('heading', { name: 'disk full' })).toBeTruthy()

@@ -8,6 +8,11 @@ import type { AlertRule, AlertRuleRequest } from './types'
 
 export const MAX_EVERY_HOURS = 8760
 
+/** A rule keeps its values in clear, so the server refuses secret ones: the form leaves secret parameters out. */
+export function withoutSecrets(script: Script | undefined): Script | undefined {
+  return script && { ...script, params: (script.params ?? []).filter((p) => p.type !== 'secret') }
+}
+
 export interface RemediationForm {
   kind: 'none' | 'script' | 'action'
   task: TaskForm
@@ -28,7 +33,7 @@ function touched(f: RemediationForm, rule?: Pick<AlertRule, 'remediation'>): boo
 export function remediationErrors(f: RemediationForm, script: Script | undefined, rule?: Pick<AlertRule, 'remediation'>): Record<string, string> {
   if (f.kind === 'none') return {}
   const e: Record<string, string> = {}
-  const t = touched(f, rule) ? taskProblem(f.task, script) : null
+  const t = touched(f, rule) ? taskProblem(f.task, withoutSecrets(script)) : null
   if (t) e.remediation = t
   const h = f.everyHours.trim()
   if (!/^\d+$/.test(h) || Number(h) > MAX_EVERY_HOURS) e.remediationEveryHours = `From 0 to ${MAX_EVERY_HOURS} hours.`
@@ -43,7 +48,7 @@ export function remediationBody(
 ): Pick<AlertRuleRequest, 'remediation' | 'remediationEveryHours'> {
   if (f.kind === 'none') return {}
   return {
-    remediation: taskOf({ ...f.task, kind: f.kind }, touched(f, rule) ? script : undefined),
+    remediation: taskOf({ ...f.task, kind: f.kind }, touched(f, rule) ? withoutSecrets(script) : undefined),
     remediationEveryHours: Number(f.everyHours.trim()),
   }
 }

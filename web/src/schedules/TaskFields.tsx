@@ -19,16 +19,20 @@ export function TaskFields({
   orgId,
   idPrefix,
   legend = 'Task',
+  secrets = true,
 }: {
   value: TaskForm
   onChange: (t: TaskForm) => void
   orgId?: string
   idPrefix: string
   legend?: string
+  /** false: secret parameters are not offered (a rule keeps its values in clear, so the server refuses them). */
+  secrets?: boolean
 }) {
   const { query, scripts, script } = useTaskScript(orgId, f.scriptId, f.kind === 'script')
   const set = (patch: Partial<TaskForm>) => onChange({ ...f, ...patch })
-  const params = script?.params ?? []
+  const params = (script?.params ?? []).filter((p) => secrets || p.type !== 'secret')
+  const hidden = (script?.params ?? []).filter((p) => !secrets && p.type === 'secret')
   return (
     <fieldset className="fieldset">
       <legend>{legend}</legend>
@@ -59,7 +63,12 @@ export function TaskFields({
           {params.map((p) => (
             <ParamInput key={p.name} p={p} value={paramValue(p, f.params)} onChange={(v) => set({ params: { ...f.params, [p.name]: v } })} />
           ))}
-          {script && params.length === 0 && <p className="hint">This script takes no parameters.</p>}
+          {script && params.length === 0 && hidden.length === 0 && <p className="hint">This script takes no parameters.</p>}
+          {hidden.length > 0 && (
+            <p className="hint">
+              Secret parameters cannot be set here ({hidden.map((p) => p.name).join(', ')}): the script runs without them.
+            </p>
+          )}
         </>
       ) : (
         <>
