@@ -41,7 +41,15 @@ export function RemediationFields({ state, errors }: { state: RemediationState; 
       </label>
       {f.kind !== 'none' && (
         <>
-          <TaskFields value={{ ...f.task, kind: f.kind }} onChange={(t) => set({ task: t, kind: t.kind })} orgId={state.orgId} idPrefix="remediation" legend="Runs" secrets={false} />
+          <TaskFields
+            value={{ ...f.task, kind: f.kind }}
+            onChange={(t) => set({ task: t, kind: t.kind })}
+            orgId={state.orgId}
+            idPrefix="remediation"
+            legend="Runs"
+            secrets={false}
+            partnerScriptsOnly={!state.orgId}
+          />
           {errors.remediation && (
             <p className="field-error" id="rule-remediation-error">
               {errors.remediation}

@@ -32,7 +32,7 @@ function routes(over: Record<string, Parameters<typeof mockApi>[0][string]> = {}
     ...sessionRoutes(makeMe({}, PERMS)),
     'GET /alert-rules': () => page([rule()]),
     'GET /alert-templates': () => page([]),
-    'GET /scripts': () => page([fixScript]),
+    'GET /scripts': () => page([fixScript, { ...fixScript, id: 'sc-all', orgId: undefined, name: 'Shared cleanup', params: [] }]),
     'POST /alert-rules/preview': () => json({ count: 1, devices: [{ id: 'd1', hostname: 'web-01' }] }),
     'GET /devices/:id': () => json(dev),
     ...over,
@@ -81,6 +81,10 @@ describe('remediation on the rule editor', () => {
     const d = screen.getByRole('dialog', { name: 'New alert rule' })
     await user.type(within(d).getByLabelText('Name'), 'Spooler down')
     await user.selectOptions(within(d).getByLabelText('Condition'), 'device_offline')
+    // a partner-wide rule can only use a partner-wide script
+    await user.selectOptions(within(d).getByLabelText('When an alert opens, run'), 'script')
+    expect(await within(d).findByRole('option', { name: 'Shared cleanup' })).toBeTruthy()
+    expect(within(d).queryByRole('option', { name: 'Free disk space' })).toBeNull()
     await user.selectOptions(within(d).getByLabelText('When an alert opens, run'), 'action')
     await user.selectOptions(within(d).getByLabelText('Action'), 'restart_service')
     await user.type(within(d).getByLabelText('Service name (required)'), 'spooler')

@@ -20,6 +20,7 @@ export function TaskFields({
   idPrefix,
   legend = 'Task',
   secrets = true,
+  partnerScriptsOnly = false,
 }: {
   value: TaskForm
   onChange: (t: TaskForm) => void
@@ -28,8 +29,11 @@ export function TaskFields({
   legend?: string
   /** false: secret parameters are not offered (a rule keeps its values in clear, so the server refuses them). */
   secrets?: boolean
+  /** Only partner-wide scripts (a partner-wide owner cannot use one organization's script). */
+  partnerScriptsOnly?: boolean
 }) {
-  const { query, scripts, script } = useTaskScript(orgId, f.scriptId, f.kind === 'script')
+  const { query, scripts: all, script } = useTaskScript(orgId, f.scriptId, f.kind === 'script')
+  const scripts = partnerScriptsOnly ? all.filter((s) => !s.orgId) : all
   const set = (patch: Partial<TaskForm>) => onChange({ ...f, ...patch })
   const params = (script?.params ?? []).filter((p) => secrets || p.type !== 'secret')
   const hidden = (script?.params ?? []).filter((p) => !secrets && p.type === 'secret')
@@ -52,7 +56,7 @@ export function TaskFields({
             <span className="field-label">Script</span>
             <select value={f.scriptId} onChange={(e) => set({ scriptId: e.target.value, params: {} })}>
               <option value="">{query.isPending ? 'Loading scripts…' : 'Choose a script…'}</option>
-              {f.scriptId && !script && !query.isPending && <option value={f.scriptId}>A script you cannot see ({f.scriptId})</option>}
+              {f.scriptId && !scripts.some((s) => s.id === f.scriptId) && !query.isPending && <option value={f.scriptId}>A script you cannot see ({f.scriptId})</option>}
               {scripts.map((s) => (
                 <option key={s.id} value={s.id}>
                   {s.name}
