@@ -1,6 +1,7 @@
-import { useMemo } from 'react'
+import { useMemo, useState } from 'react'
 import { Link, useParams } from 'react-router'
-import { ApiError } from '../api/client'
+import { useQueryClient } from '@tanstack/react-query'
+import { api, ApiError, errorMessage } from '../api/client'
 import { can, P } from '../auth/permissions'
 import { useMe } from '../auth/session'
 import { useScripts } from '../scripts/useScripts'
@@ -9,7 +10,8 @@ import { Empty, ErrorState, Loading } from '../ui/States'
 import { dateTime } from '../ui/format'
 import { describeCounts, describeTarget, describeTask, describeTiming } from './describe'
 import type { Fire } from './types'
-import { useFires, useSchedule } from './useSchedules'
+import { ScheduleEditor } from './ScheduleEditor'
+import { scheduleKeys, useFires, useSchedule } from './useSchedules'
 import { formatInZone } from './zoned'
 
 const STATUS: Record<string, { label: string; pill: string }> = {
@@ -28,6 +30,10 @@ export default function ScheduleHistoryPage() {
   const { scripts } = useScripts({}, can(me, P.scriptsRead))
   const scriptNames = useMemo(() => new Map(scripts.map((s) => [s.id, s.name])), [scripts])
   const items = useMemo(() => fires.data?.pages.flatMap((p) => p.items) ?? [], [fires.data])
+  const qc = useQueryClient()
+  const [editing, setEditing] = useState(false)
+  const [busy, setBusy] = useState(false)
+  const [error, setError] = useState<string | null>(null)
 
   if (schedule.isPending) return <Loading label="Loading the schedule…" />
   if (schedule.isError) {
@@ -40,6 +46,19 @@ export default function ScheduleHistoryPage() {
     return <ErrorState error={schedule.error} onRetry={() => void schedule.refetch()} />
   }
   const s = schedule.data
+  const canWrite = can(me, P.scriptsWrite)
+  const toggle = async () => {
+    setBusy(true)
+    setError(null)
+    try {
+      qc.setQueryData(scheduleKeys.detail(s.id), await api.patch(`/schedules/${encodeURIComponent(s.id)}`, { enabled: !s.enabled, version: s.version }))
+      await qc.invalidateQueries({ queryKey: scheduleKeys.all })
+    } catch (e) {
+      setError(errorMessage(e))
+    } finally {
+      setBusy(false)
+    }
+  }
   return (
     <section className="page" aria-labelledby="schedule-title">
       <nav aria-label="Breadcrumb" className="breadcrumb">
@@ -48,7 +67,22 @@ export default function ScheduleHistoryPage() {
       <header className="page-header">
         <h1 id="schedule-title">{s.name}</h1>
         {s.enabled ? <span className="pill pill-ok">Enabled</span> : <span className="pill pill-warn">Paused</span>}
+        {canWrite && (
+          <div className="page-actions">
+            <button type="button" className="btn btn-small" onClick={() => void toggle()} disabled={busy}>
+              {s.enabled ? 'Pause' : 'Resume'}
+            </button>
+            <button type="button" className="btn btn-small" onClick={() => setEditing(true)}>
+              Edit…
+            </button>
+          </div>
+        )}
       </header>
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
       {s.lastError && (
         <p className="form-error" role="alert">
           This schedule cannot run as saved: {s.lastError}
@@ -107,6 +141,7 @@ export default function ScheduleHistoryPage() {
           Older runs
         </button>
       )}
+      {editing && <ScheduleEditor schedule={s} onClose={() => setEditing(false)} />}
     </section>
   )
 }

@@ -285,6 +285,27 @@ describe('a schedule’s runs', () => {
     expect(calls.filter((c) => c.path === '/schedules/s1/fires').at(-1)!.query.get('cursor')).toBe('next-1')
   })
 
+  it('resumes a paused schedule from its page', async () => {
+    let current = sched({ enabled: false })
+    const { calls } = mockApi(
+      routes({
+        'GET /schedules/:id': () => json(current),
+        'GET /schedules/:id/fires': () => page([]),
+        'PATCH /schedules/:id': () => {
+          current = sched({ enabled: true, version: 5 })
+          return json(current)
+        },
+      }),
+    )
+    const user = userEvent.setup()
+    renderApp('/schedules/s1')
+    expect(await screen.findByText('It has not run yet.')).toBeTruthy()
+    expect(screen.getByText('Paused')).toBeTruthy()
+    await user.click(screen.getByRole('button', { name: 'Resume' }))
+    expect(await screen.findByRole('button', { name: 'Pause' })).toBeTruthy()
+    expect(calls.find((c) => c.method === 'PATCH')!.body).toEqual({ enabled: true, version: 4 })
+  })
+
   it('says so for a schedule of another tenant (404)', async () => {
     mockApi(routes({ 'GET /schedules/:id': () => apiError(404, 'not_found'), 'GET /schedules/:id/fires': () => apiError(404, 'not_found') }))
     renderApp('/schedules/other')

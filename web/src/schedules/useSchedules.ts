@@ -4,6 +4,9 @@ import { fetchAll } from '../api/lists'
 import type { Page } from '../api/types'
 import type { Fire, PreviewRequest, PreviewResponse, Schedule } from './types'
 
+/** Schedules change by themselves as they fire: their views read them again this often. */
+export const POLL_MS = 15_000
+
 export const scheduleKeys = {
   all: ['schedules'] as const,
   list: (orgId?: string) => ['schedules', 'list', orgId ?? ''] as const,
@@ -19,6 +22,7 @@ export function useSchedules(orgId?: string, enabled = true) {
     queryFn: ({ signal }) => fetchAll<Schedule>('/schedules', { orgId }, 5000, signal),
     enabled,
     staleTime: 15_000,
+    refetchInterval: POLL_MS, // next and last runs move on by themselves
   })
 }
 
@@ -26,6 +30,7 @@ export function useSchedule(id: string) {
   return useQuery({
     queryKey: scheduleKeys.detail(id),
     queryFn: ({ signal }) => api.get<Schedule>(`/schedules/${encodeURIComponent(id)}`, undefined, signal),
+    refetchInterval: POLL_MS,
   })
 }
 
@@ -36,6 +41,7 @@ export function useFires(id: string) {
     queryFn: ({ pageParam, signal }) => api.get<Page<Fire>>(`/schedules/${encodeURIComponent(id)}/fires`, { limit: 50, cursor: pageParam }, signal),
     initialPageParam: '',
     getNextPageParam: (last: Page<Fire>) => last.nextCursor || undefined,
+    refetchInterval: POLL_MS, // a new fire shows up, and the latest one's counts move
   })
 }
 
