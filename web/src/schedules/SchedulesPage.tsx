@@ -22,7 +22,8 @@ export default function SchedulesPage() {
   const names = useTenantNames()
   const canRead = can(me, P.scriptsRead)
   const canWrite = can(me, P.scriptsWrite)
-  const schedules = useSchedules(sel.orgId, canRead)
+  const [state, setState] = useState<'' | 'true' | 'false'>('')
+  const schedules = useSchedules(sel.orgId, canRead, state)
   const { scripts } = useScripts({ orgId: sel.orgId }, canRead)
   const scriptNames = useMemo(() => new Map(scripts.map((s) => [s.id, s.name])), [scripts])
   const [editing, setEditing] = useState<Schedule | 'new' | null>(null)
@@ -64,6 +65,16 @@ export default function SchedulesPage() {
         )}
       </header>
       <p className="hint">A schedule runs a script or an action on its target at the times it names, in its time zone.</p>
+      <div className="filters">
+        <label className="field-inline">
+          <span className="field-label">Show</span>
+          <select value={state} onChange={(e) => setState(e.target.value as typeof state)}>
+            <option value="">All schedules</option>
+            <option value="true">Enabled only</option>
+            <option value="false">Paused only</option>
+          </select>
+        </label>
+      </div>
       {error && (
         <p className="form-error" role="alert">
           {error}
@@ -74,7 +85,11 @@ export default function SchedulesPage() {
       ) : schedules.isError ? (
         <ErrorState error={schedules.error} onRetry={() => void schedules.refetch()} />
       ) : schedules.data.length === 0 ? (
-        <Empty title="No schedules yet.">{canWrite ? 'Schedule a script to run it every night, or once at a chosen time.' : null}</Empty>
+        state ? (
+          <Empty title={state === 'true' ? 'No enabled schedule.' : 'No paused schedule.'} />
+        ) : (
+          <Empty title="No schedules yet.">{canWrite ? 'Schedule a script to run it every night, or once at a chosen time.' : null}</Empty>
+        )
       ) : (
         <table className="table">
           <caption className="visually-hidden">Schedules</caption>

@@ -87,6 +87,10 @@ describe('the schedules page', () => {
     expect(patch.body).toEqual({ enabled: false, version: 4 })
     await waitFor(() => expect(calls.filter((c) => c.method === 'GET' && c.path === '/schedules').length).toBe(2)) // read again
 
+    await user.selectOptions(screen.getByLabelText('Show'), 'false')
+    await waitFor(() => expect(calls.filter((c) => c.path === '/schedules').at(-1)!.query.get('enabled')).toBe('false'))
+    await user.selectOptions(screen.getByLabelText('Show'), '')
+
     await user.click(screen.getByRole('button', { name: 'Delete Nightly clean' }))
     const confirm = screen.getByRole('dialog', { name: 'Delete Nightly clean?' })
     expect(calls.some((c) => c.method === 'DELETE')).toBe(false)

@@ -9,17 +9,17 @@ export const POLL_MS = 15_000
 
 export const scheduleKeys = {
   all: ['schedules'] as const,
-  list: (orgId?: string) => ['schedules', 'list', orgId ?? ''] as const,
+  list: (orgId?: string, state = '') => ['schedules', 'list', orgId ?? '', state] as const,
   detail: (id: string) => ['schedules', 'detail', id] as const,
   fires: (id: string) => ['schedules', 'fires', id] as const,
   preview: (b: PreviewRequest | null) => ['schedules', 'preview', b] as const,
 }
 
-/** Every schedule the caller may read (an org's own and its partner's). */
-export function useSchedules(orgId?: string, enabled = true) {
+/** Every schedule the caller may read (an org's own and its partner's); state '' all, 'true' enabled, 'false' paused. */
+export function useSchedules(orgId?: string, enabled = true, state: '' | 'true' | 'false' = '') {
   return useQuery({
-    queryKey: scheduleKeys.list(orgId),
-    queryFn: ({ signal }) => fetchAll<Schedule>('/schedules', { orgId }, 5000, signal),
+    queryKey: scheduleKeys.list(orgId, state),
+    queryFn: ({ signal }) => fetchAll<Schedule>('/schedules', { orgId, enabled: state }, 5000, signal),
     enabled,
     staleTime: 15_000,
     refetchInterval: POLL_MS, // next and last runs move on by themselves
