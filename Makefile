@@ -7,7 +7,7 @@ LDFLAGS := -s -w -X github.com/breeze-rmm/breeze/internal/server.Version=$(VERSI
 export BREEZE_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
 export BREEZE_TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: sim sim-large sim-remote sim-remote-pg run build agents agent-size agent-deps test test-go test-sdk services lint bench faults clean
+.PHONY: sim sim-large sim-remote sim-remote-pg sim-alerts sim-alerts-pg run build agents agent-size agent-deps test test-go test-sdk services lint bench faults clean
 
 ## run: build and start Breeze on its embedded defaults (SQLite under ./data) at http://127.0.0.1:8080,
 ##      with a demo tenant and a local agent enrolled into it
@@ -74,6 +74,15 @@ sim-remote:
 ## sim-remote-pg: the same on the production profile (PostgreSQL + Redis)
 sim-remote-pg:
 	@DB=postgres REDIS=1 AGENTS=$${AGENTS:-1000} RESTART=0 DURATION=$${DURATION:-10s} REMOTE=1 bash scripts/sim.sh
+
+## sim-alerts: 10 000 agents (SQLite, heartbeat 5s), then alert notification latency (200 agents hot against
+##             "cpu > 90 for 10s", through the webhook plugin to a local receiver) and an offline storm (1 000 dropped)
+sim-alerts:
+	@AGENTS=$${AGENTS:-10000} RESTART=0 DURATION=$${DURATION:-5s} ALERTS=1 bash scripts/sim.sh
+
+## sim-alerts-pg: the same on the production profile (PostgreSQL + Redis)
+sim-alerts-pg:
+	@DB=postgres REDIS=1 AGENTS=$${AGENTS:-10000} RESTART=0 DURATION=$${DURATION:-5s} ALERTS=1 bash scripts/sim.sh
 
 ## sim: load simulator against a server it starts (SQLite; DB=postgres REDIS=1 for the production profile): 2 000 agents, kill -9 restart, report
 sim:

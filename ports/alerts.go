@@ -44,6 +44,7 @@ type AlertRuleStore interface {
 
 // AlertFilter narrows an alert list. Empty fields do not filter.
 type AlertFilter struct {
+	// State: one state, or UnresolvedFilter for open and acknowledged.
 	State    domain.AlertState
 	Severity domain.Severity
 	DeviceID string
@@ -57,6 +58,10 @@ type AlertFilter struct {
 	// resolution, snooze) is at or after it; zero: any.
 	UpdatedFrom time.Time
 }
+
+// UnresolvedFilter is AlertFilter.State for every alert still standing
+// (open or acknowledged).
+const UnresolvedFilter domain.AlertState = "unresolved"
 
 // AlertStore keeps alerts and their history. An alert is visible when the
 // scope covers its (partner, org, site), like its device.

@@ -6,6 +6,7 @@
 #   AGENTS=19500 RATE=300 scripts/sim.sh
 #   DB=postgres REDIS=1 AGENTS=10000 scripts/sim.sh
 #   AGENTS=1000 RESTART=0 REMOTE=1 scripts/sim.sh   # + dispatch, echo, script run
+#   AGENTS=2000 RESTART=0 ALERTS=1 scripts/sim.sh   # + alert notification latency, offline storm
 #
 # Settings (environment):
 #   AGENTS    simulated agents (default 2000)
@@ -22,6 +23,14 @@
 #   SCRIPT_RUN 1: remote phase: a script run on every device, timed to the last result
 #   REMOTE    1: all three remote phases, DISPATCH=2000 ECHO=1000 SCRIPT_RUN=1
 #             unless set otherwise
+#   ALERTS    1: alerts phase (breeze-sim --alerts): the webhook plugin is built,
+#             packed and signed with a throw-away key the server trusts, the
+#             server lets plugins reach 127.0.0.1 (--plugin-egress-allow);
+#             HOT agents go hot against "cpu > 90 for FOR" (default 200, 10s),
+#             DROP agents drop against "offline for 1 minute" (default 1000;
+#             both capped to fit AGENTS); GROUP=AFTER/SECONDS sets the storm
+#             route's grouping (default: the server's)
+#   HEARTBEAT the server's --agent-heartbeat (default: the server's 60s; 5s with ALERTS=1)
 #   LISTEN    server address (default 127.0.0.1:18090)
 #   WORK      scratch directory (default: a new temp dir, removed at the end)
 #   SIM_ARGS  extra flags for breeze-sim (e.g. "--interval 10s --json")
@@ -43,6 +52,14 @@ fi
 DISPATCH=${DISPATCH:-0}
 ECHO=${ECHO:-0}
 SCRIPT_RUN=${SCRIPT_RUN:-0}
+ALERTS=${ALERTS:-0}
+if [ "$ALERTS" = 1 ]; then
+	HEARTBEAT=${HEARTBEAT:-5s}
+	HOT=${HOT:-$((AGENTS < 1000 ? AGENTS / 5 : 200))}
+	DROP=${DROP:-$((AGENTS < 2000 ? AGENTS / 2 : 1000))}
+	FOR=${FOR:-10s}
+fi
+HEARTBEAT=${HEARTBEAT:-}
 LISTEN=${LISTEN:-127.0.0.1:18090}
 SIM_ARGS=${SIM_ARGS:-}
 PG_SERVER=${BREEZE_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable}
@@ -56,8 +73,23 @@ mkdir -p "$WORK/data"
 echo "building server and simulator into $WORK" >&2
 go build -o "$WORK/breeze" ./cmd/breeze
 go build -o "$WORK/breeze-sim" ./cmd/breeze-sim
+if [ "$ALERTS" = 1 ]; then
+	# The webhook plugin, packed like a vendor would (this platform only),
+	# signed with a key made for this run and trusted by the server.
+	command -v jq >/dev/null || { echo "ALERTS=1 needs jq (to write the plugin's manifest)" >&2; exit 1; }
+	platform="$(go env GOOS)-$(go env GOARCH)"
+	stage="$WORK/webhook"
+	mkdir -p "$stage"
+	go build -o "$stage/bin/$platform/webhook" ./plugins/webhook
+	jq --arg p "$platform" '.executables = {($p): {path: ("bin/" + $p + "/webhook"), sha256: ""}}' \
+		plugins/webhook/plugin.json >"$stage/plugin.json"
+	"$WORK/breeze" plugin keygen "$WORK/simkey" >/dev/null
+	"$WORK/breeze" plugin pack "$stage" --key "$WORK/simkey.key" -o "$WORK/webhook.tar.gz" >/dev/null
+	export BREEZE_PLUGIN_TRUSTED_KEYS="$WORK/simkey.pub" BREEZE_PLUGIN_EGRESS_ALLOW=127.0.0.1/32
+fi
 
 export BREEZE_DATA_DIR="$WORK/data" BREEZE_LISTEN="$LISTEN" BREEZE_LOG_LEVEL=${BREEZE_LOG_LEVEL:-warn}
+if [ -n "$HEARTBEAT" ]; then export BREEZE_AGENT_HEARTBEAT="$HEARTBEAT"; fi
 export BREEZE_BOOTSTRAP_EMAIL=sim-admin@example.com BREEZE_BOOTSTRAP_PASSWORD=sim-password-$RANDOM$RANDOM
 pgdb=""
 if [ "$DB" = postgres ]; then
@@ -103,6 +135,11 @@ if [ "$RESTART" = 1 ]; then args+=(--restart-test --ready-file "$WORK/ready"); f
 if [ "$DISPATCH" != 0 ]; then args+=(--dispatch "$DISPATCH"); fi
 if [ "$ECHO" != 0 ]; then args+=(--echo "$ECHO"); fi
 if [ "$SCRIPT_RUN" = 1 ]; then args+=(--script-run); fi
+if [ "$ALERTS" = 1 ]; then
+	args+=(--alerts --alerts-plugin "$WORK/webhook.tar.gz" --alerts-hot "$HOT" --alerts-drop "$DROP"
+		--alerts-for "$FOR" --server-log "$WORK/server.log")
+	if [ -n "${GROUP:-}" ]; then args+=(--alerts-group "$GROUP"); fi
+fi
 # shellcheck disable=SC2206
 args+=($SIM_ARGS)
 

@@ -263,7 +263,9 @@ func getAlert(ctx context.Context, q querier, s domain.Scope, id, lock string) (
 func (st alertStore) List(ctx context.Context, s domain.Scope, f ports.AlertFilter, page domain.PageRequest) (domain.Page[*domain.Alert], error) {
 	var a args
 	where := []string{tenantScope.where(s, &a, "")}
-	if f.State != "" {
+	if f.State == ports.UnresolvedFilter {
+		where = append(where, "state <> 'resolved'")
+	} else if f.State != "" {
 		where = append(where, "state = "+a.add(string(f.State)))
 	}
 	if f.Severity != "" {

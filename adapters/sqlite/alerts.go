@@ -278,7 +278,9 @@ func (as alertStore) Get(ctx context.Context, s domain.Scope, id string) (*domai
 
 func (as alertStore) List(ctx context.Context, s domain.Scope, f ports.AlertFilter, page domain.PageRequest) (domain.Page[*domain.Alert], error) {
 	var flt filter
-	if f.State != "" {
+	if f.State == ports.UnresolvedFilter {
+		flt.add("state <> 'resolved'")
+	} else if f.State != "" {
 		flt.add("state = ?", string(f.State))
 	}
 	if f.Severity != "" {

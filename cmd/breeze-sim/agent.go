@@ -35,7 +35,9 @@ type agent struct {
 	interval time.Duration
 	timer    *time.Timer
 	beats    uint32
-	rem      *remoteMem // recent commands; nil until the first
+	rem      *remoteMem    // recent commands; nil until the first
+	al       *alertMark    // alerts phase: hot/calm bookkeeping; nil until picked
+	held     chan struct{} // alerts phase: dropped; reconnect once closed
 
 	// Restart bookkeeping (under mu).
 	expected bool // linked when the restart test was armed
@@ -128,6 +130,20 @@ func (a *agent) run(ctx context.Context) {
 			return
 		}
 		st.disconnects.Add(1)
+		if held := a.heldChan(); held != nil {
+			// Dropped by the alerts phase: offline until told to rejoin,
+			// then back at once (the outage is over).
+			select {
+			case <-ctx.Done():
+				return
+			case <-held:
+			}
+			a.mu.Lock()
+			a.held = nil
+			a.mu.Unlock()
+			attempt = 0
+			continue
+		}
 		if time.Since(linkedAt) >= stableAfter {
 			attempt = 0
 		}
@@ -310,11 +326,18 @@ func (a *agent) beat(gen uint32) {
 // connection, which ends the reader.
 func (a *agent) writeHeartbeat(conn *websocket.Conn) bool {
 	a.beats++
-	if !a.write(conn, heartbeatFrame(a)) {
+	now := time.Now() // the sample's time, and its send time
+	if !a.write(conn, heartbeatFrame(a, now, a.cpuPercent())) {
 		a.s.st.heartbeatErrors.Add(1)
 		return false
 	}
 	a.s.st.heartbeats.Add(1)
+	if a.al != nil {
+		if smp, ok := a.al.sent(now); ok {
+			smp.Device = a.deviceID
+			a.s.noteAlertSample(smp)
+		}
+	}
 	return true
 }
 
@@ -355,12 +378,12 @@ func (a *agent) hostname() string { return fmt.Sprintf("sim-%06d", a.idx) }
 
 const simVersion = "0.0.0-sim"
 
-func heartbeatFrame(a *agent) []byte {
+func heartbeatFrame(a *agent, at time.Time, cpu float64) []byte {
 	up := uint64(3600 + int(a.beats)*60)
 	b, _ := json.Marshal(protocol.Heartbeat{
 		Header:      protocol.Header{Type: protocol.TypeHeartbeat},
-		At:          time.Now().UTC(),
-		CPUPercent:  float64(rand.IntN(10000)) / 100,
+		At:          at.UTC(),
+		CPUPercent:  cpu,
 		MemoryTotal: 8 << 30, MemoryUsed: uint64(1<<30 + rand.IntN(4<<30)),
 		Disks:   []protocol.DiskUsage{{Mount: "/", FSType: "ext4", Total: 100 << 30, Used: 40 << 30}},
 		Network: []protocol.NetRate{{Interface: "eth0", RxBps: float64(rand.IntN(100000)), TxBps: float64(rand.IntN(50000))}},

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -26,22 +27,28 @@ func newAPIClient(base string) *apiClient {
 }
 
 // call sends v (if not nil) as JSON and decodes the answer into out; a
-// status other than want is an error carrying the server's message.
+// status other than want is a *statusError carrying the server's message.
 func (c *apiClient) call(ctx context.Context, method, path string, v, out any, want int) error {
 	var body io.Reader
+	ctype := ""
 	if v != nil {
 		b, err := json.Marshal(v)
 		if err != nil {
 			return err
 		}
-		body = bytes.NewReader(b)
+		body, ctype = bytes.NewReader(b), "application/json"
 	}
+	return c.send(ctx, method, path, ctype, body, out, want)
+}
+
+// send is call with a body of any type.
+func (c *apiClient) send(ctx context.Context, method, path, ctype string, body io.Reader, out any, want int) error {
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
 	if err != nil {
 		return err
 	}
-	if v != nil {
-		req.Header.Set("Content-Type", "application/json")
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
 	}
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
@@ -53,7 +60,7 @@ func (c *apiClient) call(ctx context.Context, method, path string, v, out any, w
 	defer res.Body.Close()
 	data, _ := io.ReadAll(io.LimitReader(res.Body, 4<<20))
 	if res.StatusCode != want {
-		return fmt.Errorf("%s %s: %s: %s", method, path, res.Status, strings.TrimSpace(string(data)))
+		return &statusError{Method: method, Path: path, Status: res.StatusCode, Text: res.Status, Body: strings.TrimSpace(string(data))}
 	}
 	if out != nil {
 		if err := json.Unmarshal(data, out); err != nil {
@@ -61,6 +68,23 @@ func (c *apiClient) call(ctx context.Context, method, path string, v, out any, w
 		}
 	}
 	return nil
+}
+
+// statusError is an answer with an unexpected status.
+type statusError struct {
+	Method, Path string
+	Status       int
+	Text, Body   string
+}
+
+func (e *statusError) Error() string {
+	return fmt.Sprintf("%s %s: %s: %s", e.Method, e.Path, e.Text, e.Body)
+}
+
+// hasStatus says whether err is an answer with status code.
+func hasStatus(err error, code int) bool {
+	var se *statusError
+	return errors.As(err, &se) && se.Status == code
 }
 
 func (c *apiClient) login(ctx context.Context, email, password string) error {

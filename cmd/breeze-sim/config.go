@@ -45,6 +45,20 @@ type config struct {
 	scriptRun     bool          // run a script on the whole org
 	remoteTimeout time.Duration // bound of each phase
 
+	// alerts phase (phase_alerts.go)
+	alerts        bool
+	alertsPlugin  string        // packed breeze.webhook archive to install when missing
+	alertsHot     int           // agents that go hot at once
+	alertsFor     time.Duration // the CPU rule's duration
+	alertsDrop    int           // agents dropped at once
+	alertsOffline time.Duration // the offline rule's wait (whole minutes)
+	alertsListen  string        // the receiver's address
+	alertsTimeout time.Duration // bound of each wait
+	alertsQuiet   time.Duration // an alert count unchanged this long has settled
+	alertsSettle  time.Duration // wait before the latency test
+	alertsGroup   string        // the storm route's grouping "AFTER/SECONDS" ("": the server's default)
+	serverLog     string        // the server's log, scanned for errors during the phase
+
 	// set for a child process
 	child  bool
 	shard  int
@@ -69,6 +83,19 @@ send time carried in the command with its own clock); echo opens a
 terminal as a browser would and times N keystrokes through server and
 agent; script-run runs a script on the sim org and times the call until
 every device succeeded.
+
+--alerts (after those, with --email/--password): installs and enables the
+breeze.webhook plugin for the sim org (--alerts-plugin, a packed archive,
+when it is not installed), pointed at a receiver this process runs on
+127.0.0.1, with a notification route to it. Latency: every agent reports a
+calm CPU, a rule "cpu > 90 for --alerts-for" is made, --alerts-hot agents go
+hot at once; each notes when it sent the heartbeat completing the duration,
+the receiver when each device's notification arrived: p50/p90/p99/max of
+the difference, and the same for the resolution once they are calm again.
+Storm: a rule "offline for --alerts-offline", --alerts-drop agents drop at
+once and stay away: alerts opened (API), notifications and the alerts they
+reference, time until the count settles; then they rejoin and the
+resolutions are counted. --server-log FILE is scanned for errors.
 
 --restart-test: once every agent is linked, the simulator says READY (and
 touches --ready-file); restart the server then. It reports the time from the
@@ -110,6 +137,19 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.IntVar(&c.echo, "echo", 0, "remote phase: time this many terminal keystrokes (e.g. 1000) browser → server → agent → browser")
 	fs.BoolVar(&c.scriptRun, "script-run", false, "remote phase: run a script on every device of the org and time it until the last result")
 	fs.DurationVar(&c.remoteTimeout, "remote-timeout", 2*time.Minute, "bound of each remote phase")
+	fs.BoolVar(&c.alerts, "alerts", false, "alerts phase: notification latency and an offline storm (see above)")
+	fs.StringVar(&c.alertsPlugin, "alerts-plugin", "", "--alerts: packed breeze.webhook archive, installed when the server has none")
+	fs.IntVar(&c.alertsHot, "alerts-hot", 200, "--alerts: agents that go hot at once (0: no latency test)")
+	fs.DurationVar(&c.alertsFor, "alerts-for", 10*time.Second, "--alerts: the CPU rule's duration (whole seconds)")
+	fs.IntVar(&c.alertsDrop, "alerts-drop", 1000, "--alerts: agents dropped at once, never hot ones (capped to --agents less --alerts-hot; 0: no storm)")
+	fs.DurationVar(&c.alertsOffline, "alerts-offline", time.Minute, "--alerts: the offline rule's wait (whole minutes)")
+	fs.StringVar(&c.alertsListen, "alerts-listen", "127.0.0.1:0", "--alerts: the webhook receiver's address")
+	fs.DurationVar(&c.alertsTimeout, "alerts-timeout", 3*time.Minute, "--alerts: bound of each wait")
+	fs.DurationVar(&c.alertsQuiet, "alerts-quiet", 35*time.Second, "--alerts: an alert count unchanged this long has settled (the server sweeps offline devices every 30s)")
+	fs.DurationVar(&c.alertsSettle, "alerts-settle", 60*time.Second, "--alerts: wait this long (fleet calm, rule in place) before the hot agents: "+
+		"the server's alert evaluator digests the ramp-up's device events first (an overflowed feed makes it forget every device at its next 30s check and judge each again from its second sample)")
+	fs.StringVar(&c.alertsGroup, "alerts-group", "", "--alerts: the storm route's grouping as AFTER/SECONDS (first AFTER alone, then a digest per SECONDS window; 0/0: none); empty: the server's default")
+	fs.StringVar(&c.serverLog, "server-log", "", "--alerts: the server's log file, scanned for errors and warnings written during the phase")
 	fs.BoolVar(&c.child, "child", false, "internal: run as a shard of a parent breeze-sim")
 	shard := fs.String("shard", "", "internal: i/n, this process's shard")
 	if err := fs.Parse(args); err != nil {
@@ -154,6 +194,9 @@ func (c *config) validate(shard string) error {
 	if c.remotePhases() && !c.child && c.email == "" {
 		return errors.New("--dispatch, --echo and --script-run sign in: give --email and --password of an admin")
 	}
+	if err := c.validateAlerts(); err != nil {
+		return err
+	}
 	if c.interval != 0 && c.interval < time.Second {
 		return errors.New("--interval below 1s would trip the server's limit of 120 frames per minute")
 	}
@@ -185,6 +228,46 @@ func fdLimit() int {
 		return 1024
 	}
 	return int(rl.Cur)
+}
+
+func (c *config) validateAlerts() error {
+	if !c.alerts || c.child {
+		return nil
+	}
+	switch {
+	case c.email == "":
+		return errors.New("--alerts signs in: give --email and --password of an admin")
+	case c.alertsHot < 0 || c.alertsDrop < 0:
+		return errors.New("--alerts-hot and --alerts-drop ≥ 0")
+	case c.alertsHot > c.agents:
+		return fmt.Errorf("--alerts-hot %d exceeds --agents %d", c.alertsHot, c.agents)
+	case c.alertsFor < time.Second || c.alertsFor%time.Second != 0:
+		return errors.New("--alerts-for is whole seconds, at least 1s")
+	case c.alertsOffline < time.Minute || c.alertsOffline%time.Minute != 0:
+		return errors.New("--alerts-offline is whole minutes, at least 1m")
+	case c.alertsTimeout <= 0 || c.alertsQuiet <= 0 || c.alertsSettle < 0:
+		return errors.New("--alerts-timeout and --alerts-quiet > 0, --alerts-settle ≥ 0")
+	}
+	if _, _, err := parseGroup(c.alertsGroup); err != nil {
+		return err
+	}
+	// The dropped agents are never hot ones: at most the rest.
+	c.alertsDrop = min(c.alertsDrop, c.agents-c.alertsHot)
+	return nil
+}
+
+// parseGroup reads --alerts-group "AFTER/SECONDS" (ok false when empty).
+func parseGroup(s string) (grouping [2]int, ok bool, err error) {
+	if s == "" {
+		return grouping, false, nil
+	}
+	a, b, cut := strings.Cut(s, "/")
+	after, err1 := strconv.Atoi(a)
+	every, err2 := strconv.Atoi(b)
+	if !cut || err1 != nil || err2 != nil || after < 0 || every < 0 {
+		return grouping, false, fmt.Errorf("--alerts-group %q is not AFTER/SECONDS (e.g. 5/60, or 0/0 for none)", s)
+	}
+	return [2]int{after, every}, true, nil
 }
 
 // remotePhases says whether any remote-work phase is on.

@@ -211,6 +211,8 @@ type coord struct {
 	relink   []int64
 	samples  []int64    // dispatch latencies from the agents (ns)
 	devices  [][]string // by shard: linked device ids (evDevices)
+	// alertNotes: by device, the agents' notes of the alerts phase
+	alertNotes map[string]alertSample
 }
 
 var errShardExited = errors.New("a simulator shard exited early")
@@ -340,6 +342,15 @@ func (c *coord) run(ctx context.Context) (*report, error) {
 		}
 	}
 
+	if cfg.alerts {
+		if err := c.alertsPhase(ctx, rep); err != nil {
+			if errors.Is(err, errShardExited) || ctx.Err() != nil {
+				return c.finish(ctx, rep, err)
+			}
+			phaseErr = errors.Join(phaseErr, err)
+		}
+	}
+
 	c.logf("holding the links for %s", cfg.duration)
 	end := time.Now().Add(cfg.duration)
 	for time.Now().Before(end) && ctx.Err() == nil {
@@ -444,6 +455,13 @@ func (c *coord) apply(e event) {
 		c.samples = append(c.samples, e.DispatchNs...)
 	case evDevices:
 		c.devices[e.Shard] = e.DeviceIDs
+	case evAlertSamples:
+		if c.alertNotes == nil {
+			c.alertNotes = map[string]alertSample{}
+		}
+		for _, s := range e.Alert {
+			mergeNote(c.alertNotes, s)
+		}
 	}
 }
 

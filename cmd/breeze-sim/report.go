@@ -59,6 +59,7 @@ type report struct {
 	AgentTerminals      uint64        `json:"agentTerminalsOpened"`
 	AgentRemoteWriteErr uint64        `json:"agentRemoteWriteErrors"`
 	Remote              *remoteReport `json:"remote,omitempty"`
+	Alerts              *alertsReport `json:"alerts,omitempty"`
 
 	Restart   *restartReport `json:"restart,omitempty"`
 	SimRSSKiB int64          `json:"simRssKiB"`
@@ -181,6 +182,9 @@ func (r *report) print(w io.Writer) {
 	}
 	if r.Remote != nil {
 		r.Remote.print(p)
+	}
+	if r.Alerts != nil {
+		r.Alerts.print(p)
 	}
 	if r.ServerEnd.Goroutines > 0 || r.ServerEnd.RSSKiB > 0 {
 		p("  server at end       %s", r.ServerEnd)

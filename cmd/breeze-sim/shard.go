@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"math"
 	"regexp"
@@ -30,20 +31,22 @@ const (
 
 // event is one line a shard writes.
 type event struct {
-	Ev          string       `json:"ev"`
-	Shard       int          `json:"shard"`
-	Enrolled    int          `json:"enrolled,omitempty"`
-	Failed      int          `json:"failed,omitempty"`
-	Linked      int64        `json:"linked,omitempty"`
-	FirstLinked int64        `json:"firstLinked,omitempty"`
-	GaveUp      int64        `json:"gaveUp,omitempty"`
-	Heartbeats  uint64       `json:"heartbeats,omitempty"`
-	Expected    int          `json:"expected,omitempty"`
-	At          int64        `json:"at,omitempty"` // unix ns
-	Error       string       `json:"error,omitempty"`
-	Report      *shardReport `json:"report,omitempty"`
-	DeviceIDs   []string     `json:"deviceIds,omitempty"`  // evDevices
-	DispatchNs  []int64      `json:"dispatchNs,omitempty"` // evSamples: command dispatch latencies
+	Ev          string        `json:"ev"`
+	Shard       int           `json:"shard"`
+	Enrolled    int           `json:"enrolled,omitempty"`
+	Failed      int           `json:"failed,omitempty"`
+	Linked      int64         `json:"linked,omitempty"`
+	FirstLinked int64         `json:"firstLinked,omitempty"`
+	GaveUp      int64         `json:"gaveUp,omitempty"`
+	Heartbeats  uint64        `json:"heartbeats,omitempty"`
+	Expected    int           `json:"expected,omitempty"`
+	At          int64         `json:"at,omitempty"` // unix ns
+	Error       string        `json:"error,omitempty"`
+	Report      *shardReport  `json:"report,omitempty"`
+	DeviceIDs   []string      `json:"deviceIds,omitempty"`  // evDevices
+	DispatchNs  []int64       `json:"dispatchNs,omitempty"` // evSamples: command dispatch latencies
+	IntervalMs  int64         `json:"intervalMs,omitempty"` // evCalmed: the agents' heartbeat interval
+	Alert       []alertSample `json:"alert,omitempty"`      // evAlertSamples
 }
 
 // Event names.
@@ -116,8 +119,13 @@ type shard struct {
 	errMu  sync.Mutex
 	errors map[string]int
 
-	sampleMu sync.Mutex
-	samples  []int64 // dispatch latencies (ns) not yet sent to the parent
+	sampleMu     sync.Mutex
+	samples      []int64       // dispatch latencies (ns) not yet sent to the parent
+	alertSamples []alertSample // alerts-phase notes not yet sent
+
+	// alerts phase (agent_alerts.go)
+	calm    atomic.Bool   // agents report a calm CPU
+	rejoinC chan struct{} // closed to let the dropped agents back; the command loop only
 }
 
 func (s *shard) emit(e event) {
@@ -207,10 +215,17 @@ loop:
 				s.emit(event{Ev: evDevices, DeviceIDs: s.linkedDevices()})
 			case cmdStop:
 				break loop
+			default:
+				if !s.alertCommand(c) {
+					s.noteError(fmt.Errorf("unknown command %q from the parent", c))
+				}
 			}
 		case <-flush.C:
 			if d := s.takeSamples(); len(d) > 0 {
 				s.emit(event{Ev: evSamples, DispatchNs: d})
+			}
+			if d := s.takeAlertSamples(); len(d) > 0 {
+				s.emit(event{Ev: evAlertSamples, Alert: d})
 			}
 		case <-tick.C:
 			if !linking {

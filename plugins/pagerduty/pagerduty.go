@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode"
 
@@ -22,28 +21,14 @@ const DefaultEventsURL = "https://events.pagerduty.com/v2/enqueue"
 // PagerDuty is the alert channel. Like every server-side plugin it reaches
 // PagerDuty only through the host's egress (sdk.PostJSON).
 type PagerDuty struct {
+	sdk.HostRef
 	post sdk.PostOptions
-
-	mu   sync.Mutex
-	host sdk.Host
 }
 
-// New returns a PagerDuty channel with production defaults: three tries of
-// at most 4 s each, so a Send ends within the host's 15 s attempt budget.
+// New returns a PagerDuty channel with the SDK's delivery budget for
+// alert channels (sdk.ChannelPostOptions).
 func New() *PagerDuty {
-	return &PagerDuty{post: sdk.PostOptions{Attempts: 3, Backoff: 500 * time.Millisecond, Timeout: 4 * time.Second}}
-}
-
-func (p *PagerDuty) SetHost(h sdk.Host) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.host = h
-}
-
-func (p *PagerDuty) getHost() sdk.Host {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.host
+	return &PagerDuty{post: sdk.ChannelPostOptions()}
 }
 
 func (p *PagerDuty) Info(context.Context) (sdk.Info, error) {
@@ -154,10 +139,7 @@ func event(n sdk.Notification, routingKey string) (Event, error) {
 	if !ok {
 		sev = "error"
 	}
-	source := n.DeviceName
-	if source == "" {
-		source = n.DeviceID
-	}
+	source := n.Device()
 	if source == "" {
 		source = "breeze"
 	}
@@ -182,29 +164,22 @@ func event(n sdk.Notification, routingKey string) (Event, error) {
 		summary = "Breeze alert"
 	}
 	ev.Payload = &Payload{
-		Summary: truncate(summary, maxSummary), Source: source, Severity: sev,
+		Summary: sdk.Truncate(summary, maxSummary), Source: source, Severity: sev,
 		Timestamp: at.UTC().Format(time.RFC3339Nano), Component: n.Source, Group: n.OrgID,
 		Class: n.Labels["kind"], CustomDetails: details,
 	}
 	ev.Client = "Breeze"
-	if u, err := url.Parse(n.URL); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
-		ev.ClientURL = u.String()
-		ev.Links = []Link{{Href: u.String(), Text: "Open in Breeze"}}
+	if link := n.Link(); link != "" {
+		ev.ClientURL = link
+		ev.Links = []Link{{Href: link, Text: "Open in Breeze"}}
 	}
 	return ev, nil
 }
 
 func (p *PagerDuty) Send(ctx context.Context, n sdk.Notification) (sdk.SendResult, error) {
-	raw := n.Settings
-	if len(raw) == 0 {
-		h := p.getHost()
-		if h == nil {
-			return sdk.SendResult{}, sdk.Invalidf("no settings given and no host to ask")
-		}
-		var err error
-		if raw, err = h.Settings(ctx); err != nil {
-			return sdk.SendResult{}, fmt.Errorf("host settings: %w", err)
-		}
+	raw, err := p.NotificationSettings(ctx, n)
+	if err != nil {
+		return sdk.SendResult{}, err
 	}
 	st, err := parseSettings(raw)
 	if err != nil {
@@ -261,7 +236,7 @@ func (p *PagerDuty) deliver(ctx context.Context, url string, ev any) (sdk.SendRe
 	}
 	o := p.post
 	o.Header = map[string][]string{"User-Agent": {"breeze-pagerduty/" + version}}
-	res, err := sdk.PostJSON(ctx, p.getHost(), url, body, o)
+	res, err := sdk.PostJSON(ctx, p.Host(), url, body, o)
 	if err != nil {
 		return res.SendResult, err
 	}
@@ -290,14 +265,5 @@ func clean(s string, n int) string {
 		}
 		return r
 	}, s)
-	return truncate(s, n)
-}
-
-// truncate cuts s to at most n runes, marking the cut.
-func truncate(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
+	return sdk.Truncate(s, n)
 }

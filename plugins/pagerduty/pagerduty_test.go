@@ -135,12 +135,7 @@ func fast() *PagerDuty {
 	return p
 }
 
-var note = sdk.Notification{
-	ID: "a1:triggered", OrgID: "org-1", DeviceID: "dev-1", DeviceName: "web-01", Severity: "critical",
-	Status: "triggered", Title: "[critical] CPU > 90%", Message: "cpu.usage 97 > 90", Source: "breeze",
-	URL: "https://breeze.example/alerts/a1", OccurredAt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
-	Labels: map[string]string{"alertId": "a1", "ruleId": "r1", "kind": "metric_threshold"},
-}
+var note = sdktest.SampleNotification()
 
 func TestConformance(t *testing.T) {
 	p := newPD(t, nil)

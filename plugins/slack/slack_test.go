@@ -5,87 +5,15 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"net/http/httptest"
-	"reflect"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
-	"github.com/breeze-rmm/breeze/sdk"
-	"github.com/breeze-rmm/breeze/sdk/manifest"
 	"github.com/breeze-rmm/breeze/sdk/sdktest"
 )
 
-// receiver is a Slack incoming webhook: it answers like Slack (200 "ok",
-// 400 invalid_payload for a body that is not a message) and keeps every
-// body. answer, when set, overrides the answer to the i-th request (from 1).
-type receiver struct {
-	*httptest.Server
-	mu     sync.Mutex
-	bodies [][]byte
-}
-
-func newReceiver(t *testing.T, answer func(i int, w http.ResponseWriter, r *http.Request) bool) *receiver {
-	rc := &receiver{}
-	rc.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		rc.mu.Lock()
-		rc.bodies = append(rc.bodies, body)
-		i := len(rc.bodies)
-		rc.mu.Unlock()
-		if answer != nil && answer(i, w, r) {
-			return
-		}
-		var m struct {
-			Text        string            `json:"text"`
-			Attachments []json.RawMessage `json:"attachments"`
-		}
-		if r.Method != http.MethodPost || r.Header.Get("Content-Type") != "application/json" ||
-			json.Unmarshal(body, &m) != nil || m.Text == "" || len(m.Attachments) != 1 {
-			w.WriteHeader(http.StatusBadRequest)
-			_, _ = io.WriteString(w, "invalid_payload")
-			return
-		}
-		_, _ = io.WriteString(w, "ok")
-	}))
-	t.Cleanup(rc.Close)
-	return rc
-}
-
-func (rc *receiver) got() [][]byte {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	return append([][]byte(nil), rc.bodies...)
-}
-
-func settingsFor(u string) json.RawMessage {
-	b, _ := json.Marshal(map[string]any{"webhookUrl": u})
-	return b
-}
-
-// fast is a channel with short tries and a fake host (whose egress, like an
-// operator's allow-list, reaches the loopback receivers).
-func fast() *Slack {
-	s := New()
-	s.post = sdk.PostOptions{Attempts: 3, Backoff: 10 * time.Millisecond, Timeout: 500 * time.Millisecond}
-	s.SetHost(sdktest.NewFakeHost(nil))
-	return s
-}
-
-var note = sdk.Notification{
-	ID: "a1:triggered", OrgID: "org-1", DeviceID: "dev-1", DeviceName: "web-01", Severity: "critical",
-	Status: "triggered", Title: "[critical] CPU > 90% <!channel> & co", Message: "cpu.usage 97 > 90",
-	Source: "breeze", URL: "https://breeze.example/alerts/a1", OccurredAt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC),
-	Labels: map[string]string{"alertId": "a1", "ruleId": "r1", "kind": "metric_threshold"},
-}
-
-func TestConformance(t *testing.T) {
-	rc := newReceiver(t, nil)
-	sdktest.AlertChannelConformance(t, func(*testing.T) sdk.AlertChannel { return fast() }, sdktest.AlertChannelFixture{
-		ValidSettings:   settingsFor(rc.URL + "/services/T0/B0/x"),
-		InvalidSettings: json.RawMessage(`{"webhookUrl":"ftp://nope"}`),
-	})
+// Conformance, manifest, and the real binary against a Slack stand-in.
+func TestWebhookChannel(t *testing.T) {
+	sdktest.WebhookChannelConformance(t, New, sdktest.WebhookChannelFixture{Dir: ".", ID: "breeze.slack", Name: "slack", Answer: slackAnswer})
 }
 
 // The body is Slack's documented incoming-webhook message: text, and one
@@ -100,145 +28,60 @@ func TestMessageShape(t *testing.T) {
 		{"resolved", "critical", "#2EB67D", "Resolved"},
 	} {
 		t.Run(tc.status, func(t *testing.T) {
-			rc := newReceiver(t, nil)
-			n := note
-			n.Status, n.Severity, n.Settings = tc.status, tc.severity, settingsFor(rc.URL)
-			res, err := fast().Send(context.Background(), n)
-			if err != nil || !res.Delivered || res.Attempts != 1 {
-				t.Fatalf("Send = %+v, %v", res, err)
-			}
+			n := sdktest.SampleNotification()
+			n.Title, n.Status, n.Severity = "[critical] CPU > 90% <!channel> & co", tc.status, tc.severity
 			headline := tc.verb + ": [critical] CPU &gt; 90% &lt;!channel&gt; &amp; co (web-01)"
-			want := map[string]any{
+			facts := "Severity: *" + tc.severity + "*  ·  Status: *" + tc.status + "*  ·  At: 2026-01-02T03:04:05Z  ·  <https://breeze.example/alerts/a1|Open in Breeze>"
+			sdktest.SendsJSON(t, New(), n, slackAnswer, map[string]any{
 				"text": headline,
 				"attachments": []any{map[string]any{
 					"color":    tc.color,
 					"fallback": tc.verb + ": [critical] CPU > 90% <!channel> & co (web-01)",
 					"blocks": []any{
-						map[string]any{"type": "section", "text": map[string]any{"type": "mrkdwn",
-							"text": "*" + headline + "*\ncpu.usage 97 &gt; 90"}},
-						map[string]any{"type": "context", "elements": []any{map[string]any{"type": "mrkdwn",
-							"text": "Severity: *" + tc.severity + "*  ·  Status: *" + tc.status + "*  ·  At: 2026-01-02T03:04:05Z  ·  <https://breeze.example/alerts/a1|Open in Breeze>"}}},
+						map[string]any{"type": "section", "text": map[string]any{"type": "mrkdwn", "text": "*" + headline + "*\ncpu.usage 97 &gt; 90"}},
+						map[string]any{"type": "context", "elements": []any{map[string]any{"type": "mrkdwn", "text": facts}}},
 					},
 				}},
-			}
-			var got map[string]any
-			if err := json.Unmarshal(rc.got()[0], &got); err != nil {
-				t.Fatal(err)
-			}
-			if !reflect.DeepEqual(got, want) {
-				g, _ := json.MarshalIndent(got, "", " ")
-				w, _ := json.MarshalIndent(want, "", " ")
-				t.Fatalf("body:\n%s\nwant:\n%s", g, w)
-			}
+			})
 		})
 	}
 }
 
 func TestLongMessageIsCut(t *testing.T) {
-	rc := newReceiver(t, nil)
-	n := note
-	n.Message, n.Settings = strings.Repeat("é", 10_000), settingsFor(rc.URL)
-	if res, err := fast().Send(context.Background(), n); err != nil || !res.Delivered {
-		t.Fatalf("Send = %+v, %v", res, err)
-	}
+	n := sdktest.SampleNotification()
+	n.Message = strings.Repeat("é", 10_000)
+	_, body := sdktest.SendBody(t, New(), n, slackAnswer)
 	var m Message
-	_ = json.Unmarshal(rc.got()[0], &m)
+	_ = json.Unmarshal(body, &m)
 	if l := len([]rune(m.Attachments[0].Blocks[0].Text.Text)); l != maxSection {
 		t.Fatalf("section text is %d characters, want Slack's limit %d", l, maxSection)
 	}
 }
 
-func TestServerErrorThenOK(t *testing.T) {
-	rc := newReceiver(t, func(i int, w http.ResponseWriter, _ *http.Request) bool {
-		if i == 1 {
-			w.WriteHeader(http.StatusInternalServerError)
-			return true
-		}
-		return false
-	})
-	n := note
-	n.Settings = settingsFor(rc.URL)
-	res, err := fast().Send(context.Background(), n)
-	if err != nil || !res.Delivered || res.Attempts != 2 || len(rc.got()) != 2 {
-		t.Fatalf("Send = %+v, %v (%d requests); want delivered on the 2nd try", res, err, len(rc.got()))
-	}
-}
-
 // Slack's error code is shown; a 4xx is not tried again.
 func TestSlackErrorIsFinal(t *testing.T) {
-	rc := newReceiver(t, func(_ int, w http.ResponseWriter, _ *http.Request) bool {
+	rc := sdktest.NewReceiver(t, func(_ int, _ []byte, w http.ResponseWriter, _ *http.Request) {
 		w.WriteHeader(http.StatusNotFound)
 		_, _ = io.WriteString(w, "no_service")
-		return true
 	})
-	n := note
-	n.Settings = settingsFor(rc.URL)
-	res, err := fast().Send(context.Background(), n)
+	n := sdktest.SampleNotification()
+	n.Settings = sdktest.WebhookSettings(rc.URL)
+	res, err := sdktest.Fast(New()).Send(context.Background(), n)
 	if err != nil || res.Delivered || res.Attempts != 1 || res.Detail != "404 Not Found: no_service" {
 		t.Fatalf("Send = %+v, %v; want one undelivered try, detail with Slack's code", res, err)
 	}
 }
 
-// A receiver that never answers costs the per-try timeout, not a hang.
-func TestNeverAnswers(t *testing.T) {
-	stop := make(chan struct{})
-	rc := newReceiver(t, func(_ int, _ http.ResponseWriter, r *http.Request) bool {
-		select {
-		case <-r.Context().Done():
-		case <-stop:
-		}
-		return true
-	})
-	defer close(stop)
-	n := note
-	n.Settings = settingsFor(rc.URL)
-	start := time.Now()
-	res, err := fast().Send(context.Background(), n)
-	if err != nil || res.Delivered || res.Attempts != 3 || res.Detail != "delivery failed" {
-		t.Fatalf("Send = %+v, %v; want 3 timed-out tries", res, err)
-	}
-	if d := time.Since(start); d > 5*time.Second {
-		t.Fatalf("Send took %s; 3 tries of 0.5 s should end well within 5 s", d)
-	}
-}
-
-func TestSecretURLNotEchoed(t *testing.T) {
-	res, err := fast().Test(context.Background(), json.RawMessage(`{"webhookUrl":"hooks.slack.com/services/T0/B0/SECRET"}`))
-	if err != nil || res.OK || strings.Contains(res.Detail, "SECRET") {
-		t.Fatalf("Test = %+v, %v; want refused without the URL", res, err)
-	}
-}
-
-func TestManifestAndSchema(t *testing.T) {
-	m, _, err := manifest.Load(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if m.Kind != sdk.KindAlertChannel || m.ID != "breeze.slack" || !m.SettingsSchema.Properties["webhookUrl"].Secret {
-		t.Fatalf("manifest %+v: want an alert channel with a secret webhookUrl", m)
-	}
-	if err := manifest.ValidateSettings(m.SettingsSchema, settingsFor("https://hooks.slack.com/services/T0/B0/x")); err != nil {
-		t.Fatalf("our own settings fail our schema: %v", err)
-	}
-}
-
 func TestOnlySDKImports(t *testing.T) { sdktest.OnlySDKImports(t) }
 
-func TestSubprocess(t *testing.T) {
-	rc := newReceiver(t, nil)
-	host := sdktest.NewFakeHost(settingsFor(rc.URL))
-	ch := sdktest.Subprocess[sdk.AlertChannel](t, ".", sdk.KindAlertChannel, host)
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	if info, err := ch.Info(ctx); err != nil || info.Name != "slack" {
-		t.Fatalf("Info = %+v, %v", info, err)
+// slackAnswer plays a Slack incoming webhook: 200 "ok", or 400
+// invalid_payload for a body that is not a message.
+func slackAnswer(_ int, body []byte, w http.ResponseWriter, _ *http.Request) {
+	var m Message
+	if json.Unmarshal(body, &m) != nil || m.Text == "" || len(m.Attachments) != 1 {
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = io.WriteString(w, "invalid_payload")
+		return
 	}
-	// No settings in the notification: the plugin asks the host over the broker.
-	res, err := ch.Send(ctx, note)
-	if err != nil || !res.Delivered || len(rc.got()) != 1 {
-		t.Fatalf("Send through the real binary = %+v, %v (received %d)", res, err, len(rc.got()))
-	}
-	if tr, err := ch.Test(ctx, settingsFor(rc.URL)); err != nil || !tr.OK {
-		t.Fatalf("Test through the real binary = %+v, %v", tr, err)
-	}
+	_, _ = io.WriteString(w, "ok")
 }

@@ -190,6 +190,9 @@ func testAlertLifecycle(t *testing.T, st ports.Store) {
 	}
 	un, err := st.Alerts().Unresolved(ctx, dev.ID, "", 10)
 	must(t, "unresolved", err)
+	acked, err := st.Alerts().List(ctx, c.scope(), ports.AlertFilter{State: ports.UnresolvedFilter, DeviceID: dev.ID}, domain.PageRequest{})
+	must(t, "list unresolved", err)
+	wantIDs(t, "unresolved takes the acknowledged", ids(acked.Items, func(a *domain.Alert) string { return a.ID }), []string{a.ID})
 	if len(un) != 1 || un[0].ID != a.ID {
 		t.Fatalf("unresolved of the device: %d", len(un))
 	}
@@ -230,6 +233,7 @@ func testAlertLifecycle(t *testing.T, st ports.Store) {
 	}
 	opened := a.OpenedAt
 	wantIDs(t, "list by site", list("by site", ports.AlertFilter{SiteID: c.site.ID}), []string{a.ID})
+	wantIDs(t, "unresolved (it is resolved)", list("unresolved", ports.AlertFilter{State: ports.UnresolvedFilter}), nil)
 	wantIDs(t, "list by another site", list("by another site", ports.AlertFilter{SiteID: domain.NewID()}), nil)
 	wantIDs(t, "opened in [from, to)", list("in range", ports.AlertFilter{From: opened, To: opened.Add(time.Second)}), []string{a.ID})
 	wantIDs(t, "opened before from", list("after", ports.AlertFilter{From: opened.Add(time.Millisecond)}), nil)

@@ -43,7 +43,7 @@ func (h *handlers) alertRoutes(r *registrar) {
 	}, deleteOne(a.DeleteRule))
 	r.add(http.MethodGet, "/alerts", read, "alerts.list", alerts.ResourceAlert, httpapi.Doc{
 		Summary: "List alerts of devices you may read", Tag: tag, Response: Alert{}, List: true,
-		Query: listParams(httpapi.Param{Name: qState, Description: "open, acknowledged or resolved."},
+		Query: listParams(httpapi.Param{Name: qState, Description: "open, acknowledged, resolved, or unresolved (open or acknowledged)."},
 			httpapi.Param{Name: qSeverity, Description: "info, warning or critical."},
 			idParam(qDeviceID, "this device's alerts"), idParam(qRuleID, "this rule's alerts"), idParam(qOrgID, "this org's alerts"),
 			idParam(qSiteID, "this site's alerts"),
@@ -85,10 +85,10 @@ func ruleFilter(q listQuery) (f ports.AlertRuleFilter, err error) {
 
 func alertFilter(q listQuery) (f ports.AlertFilter, err error) {
 	switch st := domain.AlertState(q.v.Get(qState)); st {
-	case "", domain.AlertOpen, domain.AlertAcknowledged, domain.AlertResolved:
+	case "", domain.AlertOpen, domain.AlertAcknowledged, domain.AlertResolved, ports.UnresolvedFilter:
 		f.State = st
 	default:
-		return f, domain.Invalidf("state must be open, acknowledged or resolved")
+		return f, domain.Invalidf("state must be open, acknowledged, resolved or unresolved (open or acknowledged)")
 	}
 	if sev := domain.Severity(q.v.Get(qSeverity)); sev != "" && !domain.ValidSeverity(sev) {
 		return f, domain.Invalidf("severity must be info, warning or critical")

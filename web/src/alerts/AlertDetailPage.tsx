@@ -1,10 +1,11 @@
 import { useState } from 'react'
-import { Link, useParams } from 'react-router'
+import { Link, useLocation, useParams } from 'react-router'
 import { useQueryClient } from '@tanstack/react-query'
 import { api, ApiError, errorMessage } from '../api/client'
 import { can, P } from '../auth/permissions'
 import { useMe } from '../auth/session'
 import { useTenantNames } from '../tenant/tenant'
+import { DeliveryLog } from '../notify/DeliveryLog'
 import { Dialog } from '../ui/Dialog'
 import { Empty, ErrorState, Loading } from '../ui/States'
 import { dateTime, relative } from '../ui/format'
@@ -16,6 +17,9 @@ import { alertKeys, useAlert, useHostnames, useRules } from './useAlerts'
 
 export default function AlertDetailPage() {
   const { id = '' } = useParams()
+  const from: unknown = useLocation().state
+  // back to the list this alert was opened from (its filters), else every alert
+  const back = backTo(from)
   const me = useMe()
   const qc = useQueryClient()
   const alert = useAlert(id)
@@ -63,7 +67,7 @@ export default function AlertDetailPage() {
   return (
     <section className="page" aria-labelledby="alert-title">
       <nav aria-label="Breadcrumb" className="breadcrumb">
-        <Link to="/alerts">Alerts</Link> / <span>{a.message || a.kind}</span>
+        <Link to={back}>Alerts</Link> / <span>{a.message || a.kind}</span>
       </nav>
       <header className="page-header">
         <h1 id="alert-title">{a.message || a.kind}</h1>
@@ -174,10 +178,16 @@ export default function AlertDetailPage() {
       ) : (
         <Empty title="No history yet." />
       )}
+      <DeliveryLog alertId={a.id} orgId={a.orgId} />
       {resolving && <ResolveDialog alert={a} onClose={() => setResolving(false)} onDone={stored} />}
       {snoozing && <SnoozeDialog alert={a} onClose={() => setSnoozing(false)} onDone={stored} />}
     </section>
   )
+}
+
+function backTo(state: unknown): string {
+  const b = (state as { back?: unknown } | null)?.back
+  return typeof b === 'string' && (b === '/alerts' || b.startsWith('/alerts?')) ? b : '/alerts'
 }
 
 function changeLabel(h: AlertTransition): string {

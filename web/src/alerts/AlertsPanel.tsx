@@ -1,23 +1,34 @@
 import { useMemo, useState } from 'react'
 import { can, P } from '../auth/permissions'
 import { useMe } from '../auth/session'
+import { useOrgs, useSites } from '../tenant/tenant'
 import { Empty, ErrorState, Loading } from '../ui/States'
 import { AlertBulkBar } from './AlertBulkBar'
+import { isoToLocal, localToIso, rangeProblem, useAlertListFilters } from './alertFilters'
 import { AlertsTable } from './AlertsTable'
 import { severityLabel, stateLabel } from './Badges'
-import { ALERT_STATES, SEVERITIES, type AlertState, type Severity } from './types'
+import { ALERT_STATE_FILTERS, SEVERITIES } from './types'
 import { useAlerts, useHostnames, useRules, type AlertFilter } from './useAlerts'
 
 /**
  * Alerts with their filters and bulk actions: the Alerts page (every
- * device, narrowed by the tenant's organization) and a device's Alerts tab.
+ * device, narrowed by the tenant's organization; its filters in the URL)
+ * and a device's Alerts tab.
  */
-export function AlertsPanel({ orgId, deviceId }: { orgId?: string; deviceId?: string }) {
+export function AlertsPanel({ orgId, deviceId, inUrl = false }: { orgId?: string; deviceId?: string; inUrl?: boolean }) {
   const me = useMe()
-  const [state, setState] = useState<AlertState | ''>('')
-  const [severity, setSeverity] = useState<Severity | ''>('')
-  const f: AlertFilter = { state: state || undefined, severity: severity || undefined, orgId: deviceId ? undefined : orgId, deviceId }
-  const { query, alerts } = useAlerts(f)
+  const { filters: lf, set, clear, any } = useAlertListFilters(inUrl)
+  const problem = rangeProblem(lf)
+  const f: AlertFilter = {
+    state: lf.state,
+    severity: lf.severity,
+    orgId: deviceId ? undefined : orgId,
+    siteId: deviceId ? undefined : lf.siteId,
+    deviceId,
+    from: lf.from,
+    to: lf.to,
+  }
+  const { query, alerts } = useAlerts(f, !problem)
   const rules = useRules()
   const ruleNames = useMemo(() => new Map((rules.data ?? []).map((r) => [r.id, r.name])), [rules.data])
   const deviceIds = useMemo(() => (deviceId ? [] : alerts.map((a) => a.deviceId)), [alerts, deviceId])
@@ -37,9 +48,9 @@ export function AlertsPanel({ orgId, deviceId }: { orgId?: string; deviceId?: st
       <div className="filters" role="search">
         <label className="field-inline">
           <span className="field-label">State</span>
-          <select value={state} onChange={(e) => setState(e.target.value as AlertState | '')}>
+          <select value={lf.state ?? ''} onChange={(e) => set('state', e.target.value)}>
             <option value="">All</option>
-            {ALERT_STATES.map((s) => (
+            {ALERT_STATE_FILTERS.map((s) => (
               <option key={s} value={s}>
                 {stateLabel(s)}
               </option>
@@ -48,7 +59,7 @@ export function AlertsPanel({ orgId, deviceId }: { orgId?: string; deviceId?: st
         </label>
         <label className="field-inline">
           <span className="field-label">Severity</span>
-          <select value={severity} onChange={(e) => setSeverity(e.target.value as Severity | '')}>
+          <select value={lf.severity ?? ''} onChange={(e) => set('severity', e.target.value)}>
             <option value="">All</option>
             {SEVERITIES.map((s) => (
               <option key={s} value={s}>
@@ -57,7 +68,21 @@ export function AlertsPanel({ orgId, deviceId }: { orgId?: string; deviceId?: st
             ))}
           </select>
         </label>
-        {!query.isPending && (
+        {!deviceId && <SiteFilter orgId={orgId} siteId={lf.siteId} onChange={(v) => set('siteId', v)} />}
+        <label className="field-inline">
+          <span className="field-label">Opened after</span>
+          <input type="datetime-local" value={isoToLocal(lf.from)} onChange={(e) => set('from', localToIso(e.target.value))} />
+        </label>
+        <label className="field-inline">
+          <span className="field-label">Opened before</span>
+          <input type="datetime-local" value={isoToLocal(lf.to)} onChange={(e) => set('to', localToIso(e.target.value))} />
+        </label>
+        {any && (
+          <button type="button" className="btn btn-small" onClick={clear}>
+            Clear filters
+          </button>
+        )}
+        {!query.isPending && !problem && (
           <span className="count">
             {alerts.length}
             {query.hasNextPage ? '+' : ''} alert{alerts.length === 1 ? '' : 's'}
@@ -65,12 +90,16 @@ export function AlertsPanel({ orgId, deviceId }: { orgId?: string; deviceId?: st
         )}
       </div>
       {canAct && chosen.length > 0 && <AlertBulkBar alerts={chosen} onClear={() => setSelected(new Set())} />}
-      {query.isPending ? (
+      {problem ? (
+        <p className="form-error" role="alert">
+          {problem}
+        </p>
+      ) : query.isPending ? (
         <Loading label="Loading alerts…" />
       ) : query.isError ? (
         <ErrorState error={query.error} onRetry={() => void query.refetch()} />
       ) : alerts.length === 0 ? (
-        state || severity ? (
+        any ? (
           <Empty title="No alert matches." />
         ) : (
           <Empty title="No alerts.">
@@ -89,11 +118,38 @@ export function AlertsPanel({ orgId, deviceId }: { orgId?: string; deviceId?: st
           showDevice={!deviceId}
         />
       )}
-      {query.hasNextPage && (
+      {query.hasNextPage && !problem && (
         <button type="button" className="btn" onClick={() => void query.fetchNextPage()} disabled={query.isFetchingNextPage}>
           More alerts
         </button>
       )}
     </div>
+  )
+}
+
+/** The sites of the tenant's organization (every readable site when none is chosen), each named with its organization then. */
+function SiteFilter({ orgId, siteId, onChange }: { orgId?: string; siteId?: string; onChange: (id: string) => void }) {
+  const me = useMe()
+  const sites = useSites(orgId, { all: true })
+  const orgs = useOrgs()
+  const orgNames = useMemo(() => new Map((orgs.data ?? []).map((o) => [o.id, o.name])), [orgs.data])
+  const options = useMemo(() => {
+    const list = (sites.data ?? []).map((s) => ({ id: s.id, name: orgId ? s.name : `${orgNames.get(s.orgId) ?? 'An organization'} / ${s.name}` }))
+    return list.sort((a, b) => a.name.localeCompare(b.name))
+  }, [sites.data, orgNames, orgId])
+  if (!can(me, P.sitesRead) && !siteId) return null
+  return (
+    <label className="field-inline">
+      <span className="field-label">Site</span>
+      <select value={siteId ?? ''} onChange={(e) => onChange(e.target.value)}>
+        <option value="">All</option>
+        {siteId && !options.some((o) => o.id === siteId) && <option value={siteId}>{sites.isPending ? siteId : 'Another site'}</option>}
+        {options.map((o) => (
+          <option key={o.id} value={o.id}>
+            {o.name}
+          </option>
+        ))}
+      </select>
+    </label>
   )
 }

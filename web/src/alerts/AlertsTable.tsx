@@ -1,4 +1,4 @@
-import { Link } from 'react-router'
+import { Link, useLocation } from 'react-router'
 import { relative, dateTime } from '../ui/format'
 import { AlertStateBadge, HoldBadges, SeverityBadge } from './Badges'
 import type { Alert } from './types'
@@ -17,6 +17,9 @@ interface Props {
 }
 
 export function AlertsTable({ alerts, caption, selected, onToggle, onToggleAll, hostnames, ruleNames, showDevice = true }: Props) {
+  // the alert's page leads back to this list, filters included
+  const { pathname, search } = useLocation()
+  const back = { back: pathname + search }
   const selectable = alerts.filter((a) => a.state !== 'resolved').map((a) => a.id)
   const allOn = selectable.length > 0 && selectable.every((id) => selected?.has(id))
   return (
@@ -64,7 +67,9 @@ export function AlertsTable({ alerts, caption, selected, onToggle, onToggleAll, 
               <AlertStateBadge state={a.state} /> <HoldBadges alert={a} />
             </td>
             <td>
-              <Link to={`/alerts/${encodeURIComponent(a.id)}`}>{a.message || a.kind}</Link>
+              <Link to={`/alerts/${encodeURIComponent(a.id)}`} state={back}>
+                {a.message || a.kind}
+              </Link>
             </td>
             {showDevice && (
               <td>

@@ -29,6 +29,7 @@ export function severityLabel(s: string): string {
 }
 
 export function stateLabel(s: string): string {
+  if (s === 'unresolved') return 'Unresolved'
   return STATE[s as AlertState]?.label ?? s
 }
 

@@ -1,6 +1,7 @@
 // alert.opened | acknowledged | resolved | snoozed | unsnoozed on the live stream:
 // the alert's own page takes the new state at once, and every cached list
-// reads again (a new alert must appear, a filtered one leave).
+// reads again (a new alert must appear, a filtered one leave), and so does
+// its notification log (a transition queues notifications).
 
 import type { QueryClient } from '@tanstack/react-query'
 import { ALERT_STATES, type Alert, type AlertState } from './types'
@@ -21,4 +22,5 @@ export function applyAlertEvent(qc: QueryClient, data: Record<string, unknown>):
     void qc.invalidateQueries({ queryKey: detail })
   }
   void qc.invalidateQueries({ queryKey: ['alerts', 'list'] })
+  void qc.invalidateQueries({ queryKey: ['notification-deliveries', 'alert', data.id] })
 }

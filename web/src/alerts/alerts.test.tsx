@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { act, screen, waitFor, within } from '@testing-library/react'
+import { act, fireEvent, screen, waitFor, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { ALL_PERMISSIONS, apiError, json, makeMe, mockApi, sessionRoutes } from '../test/api'
 import { device } from '../test/devices'
 import { renderApp } from '../test/render'
 import { mockWebSocket } from '../test/ws'
+import type { Delivery, NotificationRoute } from '../notify/types'
 import type { Alert, AlertRule, AlertTemplate } from './types'
 
 const XSS = '<img src=x onerror=alert(1)>'
@@ -71,6 +72,86 @@ describe('the Alerts page', () => {
     await user.selectOptions(within(main).getByLabelText('Severity'), 'info')
     expect(await screen.findByText('No alert matches.')).toBeTruthy()
     expect(calls.find((c) => c.path === '/alerts' && c.query.get('severity') === 'info')!.query.get('state')).toBe('open')
+  })
+
+  it('takes every filter from the URL, narrows by site and opening time, and clears them', async () => {
+    const { calls } = mockApi(routes({ 'GET /alerts': () => page([alert()]) }))
+    const user = userEvent.setup()
+    renderApp('/alerts?state=acknowledged&severity=warning&siteId=site-1&from=2024-01-01T00:00:00Z&to=2024-02-01T00:00:00Z&state2=x')
+    await screen.findByRole('link', { name: 'cpu 97 > 90 for 10m0s' })
+    const q = calls.find((c) => c.path === '/alerts')!.query
+    expect(Object.fromEntries([...q].filter(([k]) => k !== 'limit'))).toEqual({
+      state: 'acknowledged', severity: 'warning', siteId: 'site-1', from: '2024-01-01T00:00:00.000Z', to: '2024-02-01T00:00:00.000Z',
+    })
+    const main = within(screen.getByRole('main'))
+    expect((main.getByLabelText('State') as HTMLSelectElement).value).toBe('acknowledged')
+    expect((main.getByLabelText('Severity') as HTMLSelectElement).value).toBe('warning')
+    const site = main.getByLabelText('Site') as HTMLSelectElement
+    await waitFor(() => expect(site.selectedOptions[0]!.textContent).toBe('Demo Customer / HQ')) // no org chosen: named with its org
+    expect((main.getByLabelText('Opened after') as HTMLInputElement).value).toMatch(/^20(23-12-31|24-01-01)T\d\d:\d\d$/)
+
+    fireEvent.change(main.getByLabelText('Opened before'), { target: { value: '' } })
+    await waitFor(() => expect(calls.filter((c) => c.path === '/alerts').at(-1)!.query.has('to')).toBe(false))
+    fireEvent.change(main.getByLabelText('Opened after'), { target: { value: '2024-01-05T08:30' } })
+    await waitFor(() => expect(calls.filter((c) => c.path === '/alerts').at(-1)!.query.get('from')).toBe(new Date('2024-01-05T08:30').toISOString()))
+    expect((main.getByLabelText('Opened after') as HTMLInputElement).value).toBe('2024-01-05T08:30')
+    await user.selectOptions(site, '')
+    await waitFor(() => expect(calls.filter((c) => c.path === '/alerts').at(-1)!.query.has('siteId')).toBe(false))
+    expect(calls.filter((c) => c.path === '/alerts').at(-1)!.query.get('state')).toBe('acknowledged')
+
+    await user.click(main.getByRole('button', { name: 'Clear filters' }))
+    await waitFor(() => expect([...calls.filter((c) => c.path === '/alerts').at(-1)!.query.keys()]).toEqual(['limit']))
+    expect((main.getByLabelText('State') as HTMLSelectElement).value).toBe('')
+    expect((main.getByLabelText('Opened after') as HTMLInputElement).value).toBe('')
+    expect(main.queryByRole('button', { name: 'Clear filters' })).toBeNull()
+  })
+
+  it('leads back from an alert’s page to the list it was opened from, filters included', async () => {
+    mockApi(routes({ 'GET /alerts': () => page([alert()]), 'GET /alerts/:id': () => json(alert()), 'GET /alerts/:id/deliveries': () => page([]) }))
+    const user = userEvent.setup()
+    renderApp('/alerts?severity=critical&state=open')
+    await user.click(await screen.findByRole('link', { name: 'cpu 97 > 90 for 10m0s' }))
+    const crumbs = await screen.findByRole('navigation', { name: 'Breadcrumb' })
+    expect(within(crumbs).getByRole('link', { name: 'Alerts' }).getAttribute('href')).toBe('/alerts?severity=critical&state=open')
+    await user.click(within(crumbs).getByRole('link', { name: 'Alerts' }))
+    const main = within(screen.getByRole('main'))
+    expect(((await main.findByLabelText('Severity')) as HTMLSelectElement).value).toBe('critical')
+    expect((main.getByLabelText('State') as HTMLSelectElement).value).toBe('open')
+  })
+
+  it('asks for no alerts while the time range is reversed', async () => {
+    const { calls } = mockApi(routes({ 'GET /alerts': () => page([alert()]) }))
+    renderApp('/alerts?from=2024-02-01T00:00:00Z&to=2024-01-01T00:00:00Z')
+    expect((await screen.findByRole('alert')).textContent).toContain('must be later')
+    expect(calls.some((c) => c.path === '/alerts')).toBe(false)
+    const main = within(screen.getByRole('main'))
+    fireEvent.change(main.getByLabelText('Opened before'), { target: { value: '' } })
+    await waitFor(() => expect(calls.some((c) => c.path === '/alerts')).toBe(true))
+    expect(calls.find((c) => c.path === '/alerts')!.query.has('to')).toBe(false)
+    expect(await screen.findByRole('link', { name: 'cpu 97 > 90 for 10m0s' })).toBeTruthy()
+  })
+
+  it('follows the tenant switcher’s site, and lets the filter widen it', async () => {
+    const { calls } = mockApi(routes({ 'GET /alerts': () => page([alert()]) }))
+    const user = userEvent.setup()
+    const { client } = renderApp('/alerts')
+    // the filter of the list on screen (a list already read is shown from the cache, not read again)
+    const shown = () => client.getQueryCache().findAll({ queryKey: ['alerts', 'list'], type: 'active' }).map((q) => q.queryKey[2])
+    await screen.findByRole('link', { name: 'cpu 97 > 90 for 10m0s' })
+    const tenant = within(screen.getByRole('navigation', { name: 'Tenant' }))
+    await waitFor(() => expect(tenant.getAllByRole('option', { name: 'Demo Customer' })).toHaveLength(1))
+    await user.selectOptions(tenant.getByLabelText('Organization'), 'org-1')
+    await waitFor(() => expect(tenant.getAllByRole('option', { name: 'HQ' })).toHaveLength(1))
+    await user.selectOptions(tenant.getByLabelText('Site'), 'site-1')
+    await waitFor(() => expect(calls.filter((c) => c.path === '/alerts').at(-1)!.query.get('siteId')).toBe('site-1'))
+    expect(calls.filter((c) => c.path === '/alerts').at(-1)!.query.get('orgId')).toBe('org-1')
+    const site = within(screen.getByRole('main')).getByLabelText('Site') as HTMLSelectElement
+    await waitFor(() => expect(site.selectedOptions[0]!.textContent).toBe('HQ')) // an org chosen: the site's own name
+    await user.selectOptions(site, '')
+    await waitFor(() => expect(shown()).toEqual([expect.objectContaining({ orgId: 'org-1', siteId: undefined })]))
+    expect(site.value).toBe('')
+    await user.selectOptions(tenant.getByLabelText('Organization'), '')
+    await waitFor(() => expect(shown()).toEqual([expect.objectContaining({ orgId: undefined, siteId: undefined })]))
   })
 
   it('shows a new alert when alert.opened arrives on the live stream, without polling', async () => {
@@ -185,6 +266,93 @@ describe('an alert’s page', () => {
     expect(calls.find((c) => c.path === '/alerts/a1/resolve')!.body).toEqual({ note: 'rebooted the VM' })
     expect(within(screen.getByRole('table', { name: 'History' })).getByText('rebooted the VM')).toBeTruthy()
     expect(screen.queryByRole('button', { name: 'Resolve…' })).toBeNull()
+  })
+
+  it('shows the notification log with every outcome, reminders, digests and holds', async () => {
+    const d = (over: Partial<Delivery>): Delivery => ({
+      id: 'x', alertId: 'a1', routeId: 'route-1', orgId: 'org-1', channelId: 'breeze.webhook', transition: 'open', reminder: 0,
+      attempt: 1, outcome: 'delivered', detail: '', latencyMs: 40, at: '2024-01-01T00:01:00Z', ...over,
+    })
+    const onCall: NotificationRoute = {
+      id: 'route-1', partnerId: 'p1', orgId: 'org-1', name: 'On-call', channelId: 'breeze.webhook', severities: ['critical'],
+      ratePerHour: 0, groupAfter: 5, groupIntervalSeconds: 300, enabled: true, createdBy: 'u1', createdAt: '',
+    }
+    const { calls } = mockApi(
+      routes({
+        'GET /alerts/:id': () => json(alert()),
+        'GET /notification-routes': () => page([onCall]),
+        'GET /alerts/:id/deliveries': (c) =>
+          c.query.get('cursor')
+            ? page([d({ id: 'x9', outcome: 'suppressed', detail: 'resolved during the hold', routeId: 'gone' })])
+            : json({
+                items: [
+                  d({ id: 'x1' }),
+                  d({ id: 'x2', outcome: 'grouped', digestId: 'dg-1' }),
+                  d({ id: 'x3', outcome: 'held', heldUntil: '2024-01-01T06:00:00Z' }),
+                  d({ id: 'x4', reminder: 3, outcome: 'rate_limited' }),
+                  d({ id: 'x5', outcome: 'failed', detail: XSS, attempt: 2 }),
+                  d({ id: 'x6', outcome: 'dead', attempt: 5 }),
+                  d({ id: 'x7', outcome: 'something_new' }),
+                ],
+                nextCursor: 'more',
+              }),
+      }),
+    )
+    const user = userEvent.setup()
+    const { container } = renderApp('/alerts/a1')
+    const log = await screen.findByRole('table', { name: 'Notifications' })
+    const row = (id: string) => container.querySelector(`tr[data-delivery-id="${id}"]`) as HTMLElement
+    expect(calls.find((c) => c.path === '/alerts/a1/deliveries')).toBeTruthy()
+    expect(within(log).getAllByRole('row')).toHaveLength(8)
+    await waitFor(() => expect(within(row('x1')).getByText('On-call')).toBeTruthy())
+    expect(within(row('x1')).getByText('Delivered').className).toContain('pill-ok')
+    expect(within(row('x2')).getByText('Grouped')).toBeTruthy()
+    expect(within(row('x2')).getByText('In digest')).toBeTruthy()
+    expect(within(row('x3')).getByText('Held')).toBeTruthy()
+    expect(row('x3').textContent).toMatch(/held until .*2024/)
+    expect(within(row('x4')).getByText('Reminder 3')).toBeTruthy()
+    expect(within(row('x4')).getByText('Rate limited')).toBeTruthy()
+    expect(within(row('x5')).getByText('Failed')).toBeTruthy()
+    expect(within(row('x5')).getByText(XSS)).toBeTruthy() // detail is text
+    expect(container.querySelector('main img')).toBeNull()
+    expect(within(row('x6')).getByText('Dead').className).toContain('pill-bad')
+    expect(within(row('x7')).getByText('something_new')).toBeTruthy()
+    for (const id of ['x1', 'x2', 'x3', 'x5']) expect(within(row(id)).queryByText(/^Reminder/)).toBeNull()
+    for (const id of ['x1', 'x3', 'x4']) expect(within(row(id)).queryByText('In digest')).toBeNull()
+
+    await user.click(screen.getByRole('button', { name: 'More notifications' }))
+    await waitFor(() => expect(row('x9')).toBeTruthy())
+    expect(within(row('x9')).getByText('Suppressed')).toBeTruthy()
+    expect(within(row('x9')).getByText('a deleted route')).toBeTruthy()
+    expect(calls.filter((c) => c.path === '/alerts/a1/deliveries').at(-1)!.query.get('cursor')).toBe('more')
+  })
+
+  it('reads the notification log again when the alert changes on the live stream', async () => {
+    const sockets = mockWebSocket()
+    let log: unknown[] = []
+    const { calls } = mockApi(
+      routes({
+        'GET /alerts/:id': () => json(alert()),
+        'GET /alerts/:id/deliveries': () => page(log),
+        'POST /ws-tickets': () => json({ ticket: 't', expiresAt: '' }, 201),
+      }),
+    )
+    renderApp('/alerts/a1')
+    expect(await screen.findByText('No notifications sent.')).toBeTruthy()
+    await waitFor(() => expect(sockets.length).toBe(1))
+    act(() => sockets[0]!.open())
+    log = [{ id: 'x1', alertId: 'a1', routeId: 'route-1', orgId: 'org-1', channelId: 'breeze.webhook', transition: 'acknowledged',
+      reminder: 0, attempt: 1, outcome: 'held', detail: '', heldUntil: '2024-01-01T06:00:00Z', latencyMs: 0, at: '2024-01-01T00:05:00Z' }]
+    const before = calls.filter((c) => c.path === '/alerts/a1/deliveries').length
+    act(() => sockets[0]!.push({ type: 'alert.acknowledged', at: new Date().toISOString(), orgId: 'org-1', data: { id: 'a1', state: 'acknowledged' } }))
+    expect(await screen.findByText('Held')).toBeTruthy()
+    expect(calls.filter((c) => c.path === '/alerts/a1/deliveries').length).toBe(before + 1)
+  })
+
+  it('says when no notification went out', async () => {
+    mockApi(routes({ 'GET /alerts/:id': () => json(alert()), 'GET /alerts/:id/deliveries': () => page([]) }))
+    renderApp('/alerts/a1')
+    expect(await screen.findByText('No notifications sent.')).toBeTruthy()
   })
 
   it('keeps the dialog open with the server’s message when resolving fails', async () => {

@@ -9,6 +9,9 @@ export type ScopeKind = 'partner' | 'org' | 'site' | 'group' | 'devices'
 
 export const SEVERITIES: Severity[] = ['info', 'warning', 'critical']
 export const ALERT_STATES: AlertState[] = ['open', 'acknowledged', 'resolved']
+/** A list filter: one state, or every alert still standing (open or acknowledged). */
+export type AlertStateFilter = AlertState | 'unresolved'
+export const ALERT_STATE_FILTERS: AlertStateFilter[] = ['unresolved', ...ALERT_STATES]
 
 /** core/app/alerts/conditions/metric_threshold.go */
 export interface MetricThresholdParams {

@@ -4,7 +4,7 @@ import { api } from '../api/client'
 import { fetchAll } from '../api/lists'
 import type { Page } from '../api/types'
 import { LIVE_FALLBACK_POLL_MS, useLiveEvents } from '../live/live'
-import type { Alert, AlertRule, AlertState, Severity } from './types'
+import type { Alert, AlertRule, AlertStateFilter, Severity } from './types'
 
 export const alertKeys = {
   all: ['alerts'] as const,
@@ -19,15 +19,20 @@ export const ruleKeys = {
 }
 
 export interface AlertFilter {
-  state?: AlertState
+  state?: AlertStateFilter
   severity?: Severity
   deviceId?: string
   ruleId?: string
   orgId?: string
+  siteId?: string
+  /** Opened at or after (RFC 3339). */
+  from?: string
+  /** Opened before (RFC 3339). */
+  to?: string
 }
 
 /** Alerts matching f, page by page; polled only while the live stream is down. */
-export function useAlerts(f: AlertFilter) {
+export function useAlerts(f: AlertFilter, enabled = true) {
   const { connected } = useLiveEvents()
   const query = useInfiniteQuery({
     queryKey: alertKeys.list(f),
@@ -35,6 +40,7 @@ export function useAlerts(f: AlertFilter) {
     initialPageParam: '',
     getNextPageParam: (last: Page<Alert>) => last.nextCursor || undefined,
     refetchInterval: connected ? false : LIVE_FALLBACK_POLL_MS,
+    enabled,
   })
   const alerts = useMemo(() => query.data?.pages.flatMap((p) => p.items) ?? [], [query.data])
   return { query, alerts }

@@ -1,6 +1,7 @@
 import { Link } from 'react-router'
 import { can, P } from '../auth/permissions'
 import { useMe } from '../auth/session'
+import { alertsLink } from '../alerts/alertFilters'
 import { SeverityBadge, stateLabel } from '../alerts/Badges'
 import { useTenant } from '../tenant/tenant'
 import { Empty, QueryView } from '../ui/States'
@@ -20,14 +21,16 @@ export default function HomePage() {
       <header className="page-header">
         <h1 id="home-title">Fleet overview</h1>
       </header>
-      <QueryView query={query}>{(s) => <Overview s={s} alertsToo={alertsToo} />}</QueryView>
+      <QueryView query={query}>{(s) => <Overview s={s} alertsToo={alertsToo} siteId={sel.siteId} />}</QueryView>
     </section>
   )
 }
 
-function Overview({ s, alertsToo }: { s: FleetSummary; alertsToo: boolean }) {
+function Overview({ s, alertsToo, siteId }: { s: FleetSummary; alertsToo: boolean; siteId?: string }) {
   const d = s.devices
   const a = s.alerts
+  // the open alerts of that severity, in the site the summary is narrowed to (the org comes with the tenant)
+  const open = (severity: 'critical' | 'warning' | 'info') => alertsLink({ state: 'unresolved', severity, siteId })
   return (
     <div className="overview">
       <div className="tiles" aria-label="Fleet at a glance" role="group">
@@ -36,9 +39,9 @@ function Overview({ s, alertsToo }: { s: FleetSummary; alertsToo: boolean }) {
         <Tile label="Offline" value={d.offline} to="/devices?status=offline" tone={d.offline ? 'warn' : undefined} />
         {alertsToo && (
           <>
-            <Tile label="Critical alerts" value={a.critical} to="/alerts" tone={a.critical ? 'bad' : undefined} />
-            <Tile label="Warning alerts" value={a.warning} to="/alerts" tone={a.warning ? 'warn' : undefined} />
-            <Tile label="Info alerts" value={a.info} to="/alerts" />
+            <Tile label="Critical alerts" value={a.critical} to={open('critical')} tone={a.critical ? 'bad' : undefined} />
+            <Tile label="Warning alerts" value={a.warning} to={open('warning')} tone={a.warning ? 'warn' : undefined} />
+            <Tile label="Info alerts" value={a.info} to={open('info')} />
           </>
         )}
       </div>

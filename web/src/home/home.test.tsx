@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { act, screen, waitFor, within } from '@testing-library/react'
+import userEvent from '@testing-library/user-event'
 import { ALL_PERMISSIONS, json, makeMe, mockApi, sessionRoutes } from '../test/api'
 import { renderApp } from '../test/render'
 import { mockWebSocket } from '../test/ws'
@@ -55,9 +56,9 @@ describe('the home page', () => {
     await screen.findByRole('link', { name: 'Online: 7' })
     expect(tile('Devices: 10').getAttribute('href')).toBe('/devices')
     expect(tile('Offline: 2').getAttribute('href')).toBe('/devices?status=offline')
-    expect(tile('Critical alerts: 1')).toBeTruthy()
-    expect(tile('Warning alerts: 3')).toBeTruthy()
-    expect(tile('Info alerts: 4')).toBeTruthy()
+    expect(tile('Critical alerts: 1').getAttribute('href')).toBe('/alerts?state=unresolved&severity=critical')
+    expect(tile('Warning alerts: 3').getAttribute('href')).toBe('/alerts?state=unresolved&severity=warning')
+    expect(tile('Info alerts: 4').getAttribute('href')).toBe('/alerts?state=unresolved&severity=info')
     expect(screen.getByText('1 pending')).toBeTruthy()
 
     const table = screen.getByRole('table', { name: 'Devices needing attention' })
@@ -79,6 +80,32 @@ describe('the home page', () => {
     expect(screen.getByRole('link', { name: 'Overview' }).className).toContain('active')
     const call = calls.find((c) => c.path === '/fleet/summary')!
     expect(call.query.get('orgId')).toBeNull()
+  })
+
+  it('links an alert tile to the Alerts page filtered on it, in the tenant’s site', async () => {
+    const { calls } = mockApi({
+      ...routes(),
+      'GET /alerts': () => json({ items: [], nextCursor: '' }),
+      'GET /alert-rules': () => json({ items: [], nextCursor: '' }),
+    })
+    const user = userEvent.setup()
+    renderApp('/')
+    await screen.findByRole('link', { name: 'Critical alerts: 1' })
+    const tenant = within(screen.getByRole('navigation', { name: 'Tenant' }))
+    await waitFor(() => expect(tenant.getAllByRole('option', { name: 'Demo Customer' })).toHaveLength(1))
+    await user.selectOptions(tenant.getByLabelText('Organization'), 'org-1')
+    await waitFor(() => expect(tenant.getAllByRole('option', { name: 'HQ' })).toHaveLength(1))
+    await user.selectOptions(tenant.getByLabelText('Site'), 'site-1')
+    await waitFor(() => expect(tile('Warning alerts: 3').getAttribute('href')).toBe('/alerts?state=unresolved&severity=warning&siteId=site-1'))
+    await user.click(tile('Warning alerts: 3'))
+    expect(await screen.findByRole('heading', { name: 'Alerts' })).toBeTruthy()
+    await waitFor(() => expect(calls.some((c) => c.path === '/alerts')).toBe(true))
+    const q = calls.find((c) => c.path === '/alerts')!.query
+    expect([q.get('state'), q.get('severity'), q.get('siteId'), q.get('orgId')]).toEqual(['unresolved', 'warning', 'site-1', 'org-1'])
+    const main = within(screen.getByRole('main'))
+    expect((main.getByLabelText('State') as HTMLSelectElement).value).toBe('unresolved')
+    expect((main.getByLabelText('Severity') as HTMLSelectElement).value).toBe('warning')
+    expect(await main.findByText('No alert matches.')).toBeTruthy()
   })
 
   it('shows the device counts alone to a caller who cannot read alerts', async () => {

@@ -3,6 +3,7 @@ import { Link } from 'react-router'
 import { stateLabel } from '../alerts/Badges'
 import { Empty, ErrorState, Loading } from '../ui/States'
 import { dateTime, relative } from '../ui/format'
+import { DeliveryMarks } from './DeliveryBadges'
 import { NotifyNav } from './NotifyNav'
 import { useAlertChannels, useDeadLetters } from './useNotify'
 
@@ -49,7 +50,12 @@ export default function DeadLettersPage() {
                 <td>
                   <Link to={`/alerts/${encodeURIComponent(d.alertId)}`}>Alert {d.alertId.slice(-8)}</Link>
                 </td>
-                <td>{stateLabel(d.transition)}</td>
+                <td>
+                  <span className="perm-tags">
+                    {stateLabel(d.transition)}
+                    <DeliveryMarks d={d} />
+                  </span>
+                </td>
                 <td>{channelNames.get(d.channelId) ?? d.channelId}</td>
                 <td>{d.attempt}</td>
                 <td className="mono">{d.detail || '—'}</td>

@@ -7,6 +7,7 @@ import { SeverityBadge } from '../alerts/Badges'
 import { useOrgs, usePartners, useTenant } from '../tenant/tenant'
 import { ConfirmDialog } from '../ui/ConfirmDialog'
 import { QueryView } from '../ui/States'
+import { groupingLabel, groups } from './grouping'
 import { NotifyNav } from './NotifyNav'
 import { RouteDialog } from './RouteDialog'
 import type { NotificationRoute } from './types'
@@ -64,8 +65,9 @@ export default function NotificationRoutesPage() {
       </header>
       <NotifyNav />
       <p className="muted">
-        A route sends the alerts of the severities it lists to an alert-channel plugin, at most so many an hour. An
-        organization’s alerts go through its own routes and its partner’s defaults.
+        A route sends the alerts of the severities it lists to an alert-channel plugin, at most so many an hour; in a storm,
+        the alerts past the first few of a window go out as one digest. An organization’s alerts go through its own
+        routes and its partner’s defaults.
       </p>
       {error && (
         <p className="form-error" role="alert">
@@ -92,6 +94,7 @@ export default function NotificationRoutesPage() {
                 <th scope="col">Channel</th>
                 <th scope="col">Severities</th>
                 <th scope="col">Rate limit</th>
+                <th scope="col">Storm grouping</th>
                 <th scope="col">State</th>
                 {canWrite && (
                   <th scope="col">
@@ -119,6 +122,15 @@ export default function NotificationRoutesPage() {
                     </span>
                   </td>
                   <td>{r.ratePerHour > 0 ? `${r.ratePerHour.toLocaleString()} / hour` : 'No limit'}</td>
+                  <td
+                    title={
+                      groups(r)
+                        ? `Per window, the first ${r.groupAfter} go out alone, the rest as one digest at the window's end`
+                        : 'Every alert goes out alone'
+                    }
+                  >
+                    {groupingLabel(r)}
+                  </td>
                   <td>
                     <span className={`pill ${r.enabled ? 'pill-ok' : ''}`}>{r.enabled ? 'Enabled' : 'Disabled'}</span>
                   </td>

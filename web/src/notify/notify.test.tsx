@@ -18,7 +18,7 @@ const scanner: Plugin = { ...webhook, id: 'breeze.tcpscan', name: 'TCP scan', ki
 
 const route = (over: Partial<NotificationRoute> = {}): NotificationRoute => ({
   id: 'r1', partnerId: 'p1', orgId: 'org-1', name: 'On-call webhook', channelId: 'breeze.webhook', severities: ['critical'],
-  ratePerHour: 60, enabled: true, createdBy: 'user:u1', createdAt: '2024-01-01T00:00:00Z', ...over,
+  ratePerHour: 60, groupAfter: 5, groupIntervalSeconds: 300, enabled: true, createdBy: 'user:u1', createdAt: '2024-01-01T00:00:00Z', ...over,
 })
 
 const page = (items: unknown[], nextCursor = '') => json({ items, nextCursor })
@@ -27,7 +27,7 @@ function routes(over: Record<string, Handler> = {}, perms = WRITER) {
   return {
     ...sessionRoutes(makeMe({}, perms)),
     'GET /notification-routes': () =>
-      page([route(), route({ id: 'r2', orgId: undefined, name: 'MSP Slack', channelId: 'breeze.slack', severities: ['warning', 'critical'], ratePerHour: 0 })]),
+      page([route(), route({ id: 'r2', orgId: undefined, name: 'MSP Slack', channelId: 'breeze.slack', severities: ['warning', 'critical'], ratePerHour: 0, groupAfter: 0 })]),
     'GET /plugins': () => json({ items: [webhook, slack, scanner] }),
     ...over,
   }
@@ -49,7 +49,65 @@ describe('notification routes', () => {
     expect(within(def).getByText("Default for Demo MSP's organizations")).toBeTruthy()
     expect(within(def).getByText('No limit')).toBeTruthy()
     expect(within(def).getByText('Warning')).toBeTruthy()
+    expect(within(own).getByText('5 then digest / 5 min')).toBeTruthy()
+    expect(within(def).getByText('Off')).toBeTruthy() // groupAfter 0
     expect(screen.getByRole('link', { name: 'Notifications' }).className).toContain('active')
+  })
+
+  it('creates a route with its storm grouping, refusing numbers out of bounds before sending', async () => {
+    const { calls } = mockApi(routes({ 'POST /notification-routes': (c) => json({ ...route(), ...(c.body as object), id: 'r9' }, 201) }))
+    const user = userEvent.setup()
+    renderApp('/notifications')
+    await user.click(await screen.findByRole('button', { name: 'New route' }))
+    const dialog = await screen.findByRole('dialog', { name: 'New notification route' })
+    await user.selectOptions(within(dialog).getByLabelText('Applies to'), 'org-1')
+    await user.type(within(dialog).getByLabelText('Name'), 'Storms')
+    await waitFor(() => expect(within(dialog).getAllByRole('option', { name: 'Webhook' })).toHaveLength(1))
+    await user.selectOptions(within(dialog).getByLabelText('Channel'), 'breeze.webhook')
+    const after = within(dialog).getByLabelText('Alerts sent alone per window')
+    const window = within(dialog).getByLabelText('Window (seconds)')
+    expect((after as HTMLInputElement).value).toBe('5') // the server's defaults
+    expect((window as HTMLInputElement).value).toBe('300')
+    expect(after.getAttribute('aria-describedby')).toBe('route-grouping-hint')
+    expect(dialog.querySelector('#route-grouping-hint')!.textContent).toContain('Per 5 min window, the first 5 alerts go out alone')
+
+    await user.clear(after)
+    await user.type(after, '1001')
+    await user.click(within(dialog).getByRole('button', { name: 'Create' }))
+    expect((await within(dialog).findByRole('alert')).textContent).toContain('from 0 (no grouping) to 1,000')
+    await user.clear(after)
+    await user.type(after, '20')
+    await user.clear(window)
+    await user.type(window, '86401')
+    await user.click(within(dialog).getByRole('button', { name: 'Create' }))
+    await waitFor(() => expect(within(dialog).getByRole('alert').textContent).toContain('to 86,400 (a day)'))
+    await user.clear(window)
+    await user.click(within(dialog).getByRole('button', { name: 'Create' }))
+    await waitFor(() => expect(within(dialog).getByRole('alert').textContent).toContain('grouping window'))
+    expect(calls.some((c) => c.method === 'POST' && c.path === '/notification-routes')).toBe(false)
+
+    await user.type(window, '3600')
+    expect(dialog.querySelector('#route-grouping-hint')!.textContent).toContain('Per 1 h window, the first 20 alerts go out alone')
+    await user.click(within(dialog).getByRole('button', { name: 'Create' }))
+    await waitFor(() => expect(calls.some((c) => c.method === 'POST' && c.path === '/notification-routes')).toBe(true))
+    expect(calls.find((c) => c.method === 'POST' && c.path === '/notification-routes')!.body).toMatchObject({
+      groupAfter: 20, groupIntervalSeconds: 3600,
+    })
+  })
+
+  it('turns a route’s grouping off through PATCH with that field alone', async () => {
+    const { calls } = mockApi(routes({ 'PATCH /notification-routes/:id': (c) => json({ ...route(), ...(c.body as object) }) }))
+    const user = userEvent.setup()
+    renderApp('/notifications')
+    await user.click(await screen.findByRole('button', { name: 'Edit On-call webhook' }))
+    const dialog = await screen.findByRole('dialog', { name: 'Edit On-call webhook' })
+    const window = within(dialog).getByLabelText('Window (seconds)')
+    await user.clear(window)
+    await user.type(window, '0')
+    expect(dialog.querySelector('#route-grouping-hint')!.textContent).toContain('Grouping is off')
+    await user.click(within(dialog).getByRole('button', { name: 'Save' }))
+    await waitFor(() => expect(calls.some((c) => c.method === 'PATCH')).toBe(true))
+    expect(calls.find((c) => c.method === 'PATCH')!.body).toEqual({ groupIntervalSeconds: 0 })
   })
 
   it('creates an org route with a channel chosen among the installed alert-channel plugins', async () => {
@@ -70,7 +128,8 @@ describe('notification routes', () => {
     await user.click(within(dialog).getByRole('button', { name: 'Create' }))
     await waitFor(() => expect(calls.some((c) => c.method === 'POST' && c.path === '/notification-routes')).toBe(true))
     expect(calls.find((c) => c.method === 'POST' && c.path === '/notification-routes')!.body).toEqual({
-      orgId: 'org-1', name: 'Pager', channelId: 'breeze.slack', severities: ['warning', 'critical'], ratePerHour: 30, enabled: true,
+      orgId: 'org-1', name: 'Pager', channelId: 'breeze.slack', severities: ['warning', 'critical'], ratePerHour: 30,
+      groupAfter: 5, groupIntervalSeconds: 300, enabled: true,
     })
     await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull())
     expect(calls.filter((c) => c.method === 'GET' && c.path === '/notification-routes').length).toBeGreaterThan(1)
@@ -89,7 +148,8 @@ describe('notification routes', () => {
     await user.click(within(dialog).getByRole('button', { name: 'Create' }))
     await waitFor(() => expect(calls.some((c) => c.method === 'POST' && c.path === '/notification-routes')).toBe(true))
     expect(calls.find((c) => c.method === 'POST' && c.path === '/notification-routes')!.body).toEqual({
-      partnerId: 'p1', name: 'Everyone', channelId: 'breeze.webhook', severities: ['critical'], ratePerHour: 0, enabled: true,
+      partnerId: 'p1', name: 'Everyone', channelId: 'breeze.webhook', severities: ['critical'], ratePerHour: 0,
+      groupAfter: 5, groupIntervalSeconds: 300, enabled: true,
     })
   })
 
@@ -222,6 +282,25 @@ describe('the dead-letter list', () => {
     expect(calls.filter((c) => c.path === '/notification-deliveries').at(-1)!.query.get('cursor')).toBe('next')
     expect(screen.queryByRole('button', { name: 'More dead letters' })).toBeNull()
     expect(screen.getByRole('link', { name: 'Dead letters' }).className).toContain('active')
+  })
+
+  it('marks a dead reminder and a dead digest member', async () => {
+    mockApi(
+      routes({
+        'GET /notification-deliveries': () =>
+          page([dead({ id: 'x1', reminder: 2 }), dead({ id: 'x2', digestId: '0190e4c4-0000-7000-8000-00000000d1' })]),
+      }),
+    )
+    renderApp('/notifications/dead-letters')
+    const rows = await waitFor(() => {
+      const r = screen.getAllByText('HTTP 503 from receiver').map((c) => c.closest('tr')!)
+      expect(r).toHaveLength(2)
+      return r
+    })
+    expect(within(rows[0]!).getByText('Reminder 2')).toBeTruthy()
+    expect(within(rows[0]!).queryByText('In digest')).toBeNull()
+    expect(within(rows[1]!).getByText('In digest').getAttribute('title')).toContain('0190e4c4-0000-7000-8000-00000000d1')
+    expect(within(rows[1]!).queryByText(/Reminder/)).toBeNull()
   })
 
   it('says when there is none', async () => {

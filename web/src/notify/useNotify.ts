@@ -15,6 +15,7 @@ export const notifyKeys = {
   routes: ['notification-routes'] as const,
   routeList: (orgId?: string) => ['notification-routes', 'list', orgId ?? ''] as const,
   dead: ['notification-deliveries', 'dead'] as const,
+  alertDeliveries: (alertId: string) => ['notification-deliveries', 'alert', alertId] as const,
 }
 
 const path = (id: string) => `/notification-routes/${encodeURIComponent(id)}`
@@ -37,6 +38,19 @@ export function useDeadLetters() {
     queryKey: notifyKeys.dead,
     queryFn: ({ pageParam, signal }) =>
       api.get<Page<Delivery>>('/notification-deliveries', { state: 'dead', limit: 100, cursor: pageParam }, signal),
+    initialPageParam: '',
+    getNextPageParam: (last: Page<Delivery>) => last.nextCursor || undefined,
+  })
+  const items = useMemo(() => query.data?.pages.flatMap((p) => p.items) ?? [], [query.data])
+  return { query, items }
+}
+
+/** One alert's delivery log (every attempt through every route), page by page. */
+export function useAlertDeliveries(alertId: string) {
+  const query = useInfiniteQuery({
+    queryKey: notifyKeys.alertDeliveries(alertId),
+    queryFn: ({ pageParam, signal }) =>
+      api.get<Page<Delivery>>(`/alerts/${encodeURIComponent(alertId)}/deliveries`, { limit: 100, cursor: pageParam }, signal),
     initialPageParam: '',
     getNextPageParam: (last: Page<Delivery>) => last.nextCursor || undefined,
   })
