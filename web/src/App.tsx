@@ -29,6 +29,8 @@ const HomePage = lazy(() => import('./home/HomePage'))
 const NotificationRoutesPage = lazy(() => import('./notify/NotificationRoutesPage'))
 const DeadLettersPage = lazy(() => import('./notify/DeadLettersPage'))
 const MaintenancePage = lazy(() => import('./maintenance/MaintenancePage'))
+const SchedulesPage = lazy(() => import('./schedules/SchedulesPage'))
+const ScheduleHistoryPage = lazy(() => import('./schedules/ScheduleHistoryPage'))
 
 export function makeQueryClient(): QueryClient {
   return new QueryClient({
@@ -65,6 +67,8 @@ export function AppRoutes() {
             <Route path="scripts/new" element={<ScriptEditorPage />} />
             <Route path="scripts/:id" element={<ScriptEditorPage />} />
             <Route path="script-runs/:id" element={<RunViewPage />} />
+            <Route path="schedules" element={<SchedulesPage />} />
+            <Route path="schedules/:id" element={<ScheduleHistoryPage />} />
             <Route path="enrollment-keys" element={<EnrollmentKeysPage />} />
             <Route path="users" element={<UsersPage />} />
             <Route path="roles" element={<RolesPage />} />

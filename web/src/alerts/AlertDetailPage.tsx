@@ -9,6 +9,7 @@ import { DeliveryLog } from '../notify/DeliveryLog'
 import { Dialog } from '../ui/Dialog'
 import { Empty, ErrorState, Loading } from '../ui/States'
 import { dateTime, relative } from '../ui/format'
+import { AlertRemediation } from './AlertRemediation'
 import { AlertStateBadge, HoldBadges, SeverityBadge, stateLabel } from './Badges'
 import { SnoozeDialog } from './SnoozeDialog'
 import type { Alert, AlertTransition } from './types'
@@ -150,6 +151,7 @@ export default function AlertDetailPage() {
           </>
         )}
       </dl>
+      <AlertRemediation alert={a} />
       <h2 className="section-title">History</h2>
       {a.history && a.history.length > 0 ? (
         <table className="table">

@@ -8,6 +8,7 @@ import { useGroups, useTenant } from '../tenant/tenant'
 import { Dialog } from '../ui/Dialog'
 import { severityLabel } from './Badges'
 import { ConditionFields } from './ConditionFields'
+import { RemediationFields, useRemediation } from './RemediationFields'
 import { RulePreview } from './RulePreview'
 import { KINDS, emptyForm, formOf, formOfTemplate, previewOf, requestOf, validate, type RuleForm } from './ruleForm'
 import { SEVERITIES, type AlertRule, type AlertTemplate, type RuleKind, type Severity } from './types'
@@ -35,18 +36,19 @@ export function RuleEditor({ rule, onClose }: { rule?: AlertRule; onClose: () =>
   const groups = useGroups(f.unit.level !== 'partner' ? f.unit.orgId || undefined : undefined)
   const eligibleGroups = (groups.data ?? []).filter((g) => f.unit.level !== 'site' || !g.siteId || g.siteId === f.unit.siteId)
   const set = <K extends keyof RuleForm>(k: K, v: RuleForm[K]) => setF((x) => ({ ...x, [k]: v }))
+  const remediation = useRemediation(rule, f.unit.level !== 'partner' ? f.unit.orgId || undefined : undefined)
   const templates = useTemplates(!rule)
   const formErrors = validate(f)
   const previewBody = Object.keys(formErrors).length === 0 ? previewOf(f, rule, me?.user.partnerId) : null
 
   const submit = async () => {
-    const e = validate(f)
+    const e = { ...validate(f), ...remediation.errors() }
     setErrors(e)
     if (Object.keys(e).length > 0) return
     setBusy(true)
     setError(null)
     try {
-      const body = requestOf(f, rule, me?.user.partnerId)
+      const body = { ...requestOf(f, rule, me?.user.partnerId), ...remediation.body() }
       if (rule) await api.patch(`/alert-rules/${encodeURIComponent(rule.id)}`, body)
       else await api.post('/alert-rules', body)
       await qc.invalidateQueries({ queryKey: ruleKeys.all })
@@ -159,6 +161,7 @@ export function RuleEditor({ rule, onClose }: { rule?: AlertRule; onClose: () =>
       )}
       {errors.scope && <p className="form-error">{errors.scope}</p>}
       <RulePreview body={previewBody} />
+      <RemediationFields state={remediation} errors={errors} />
       <div className="field-row">
         <div>
           <label className="field">

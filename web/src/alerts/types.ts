@@ -1,5 +1,7 @@
 // Shapes of /api/v1/alert-rules and /api/v1/alerts (adapters/http/api/alerts_dto.go).
 
+import type { Task } from '../schedules/types'
+
 export type Severity = 'info' | 'warning' | 'critical'
 export type AlertState = 'open' | 'acknowledged' | 'resolved'
 export type RuleKind = 'metric_threshold' | 'device_offline' | 'inventory_fact' | 'command_failed' | 'plugin_failed'
@@ -87,6 +89,10 @@ export interface AlertRule {
   version: number
   createdAt: string
   updatedAt: string
+  // Self-healing (notes/issue15.md): what runs on the device when an alert opens.
+  remediation?: Remediation
+  /** 0: at every opening; N: at most once per N hours per (rule, device). */
+  remediationEveryHours?: number
 }
 
 export interface AlertRuleRequest {
@@ -103,6 +109,8 @@ export interface AlertRuleRequest {
   excludeDeviceIds?: string[]
   renotifySeconds?: number
   version?: number
+  remediation?: Remediation
+  remediationEveryHours?: number
 }
 
 export interface AlertTransition {
@@ -112,7 +120,7 @@ export interface AlertTransition {
   note?: string
   at: string
   /** An entry that changes no state: a snooze set (with its end) or ended. */
-  action?: 'snoozed' | 'unsnoozed'
+  action?: 'snoozed' | 'unsnoozed' | 'remediation'
   until?: string
 }
 
@@ -141,4 +149,17 @@ export interface Alert {
   maintenanceUntil?: string
   version: number
   history?: AlertTransition[]
+  /** The latest remediation run for this alert. */
+  remediation?: AlertRemediation
+}
+
+/** A rule's remediation: a library script or a built-in action, run on the alerting device. */
+export type Remediation = Task
+
+export interface AlertRemediation {
+  commandId?: string
+  scriptRunId?: string
+  /** a command status: queued, sent, running, succeeded, failed, timed_out, … */
+  status: string
+  at: string
 }

@@ -10,6 +10,7 @@ import type { Device, Page, Script, ScriptParam, ScriptRun } from '../api/types'
 import { useGroups, useOrgs, useSites, useTenant } from '../tenant/tenant'
 import { Dialog } from '../ui/Dialog'
 import { useDebounced } from '../ui/useDebounced'
+import { ParamInput, paramsToSend, paramValue, paramValuesProblem } from './ParamInput'
 import { useScripts } from './useScripts'
 
 type Kind = 'devices' | 'group' | 'site' | 'org'
@@ -43,7 +44,7 @@ export function RunDialog({ script: fixed, devices: preset, onClose }: RunDialog
   const groups = useGroups(orgId || undefined, siteId || undefined)
 
   const params = script?.params ?? []
-  const value = (p: ScriptParam) => values[p.name] ?? p.default ?? (p.type === 'boolean' ? 'false' : '')
+  const value = (p: ScriptParam) => paramValue(p, values)
 
   const problem = (): string | null => {
     if (!script) return 'Choose a script.'
@@ -54,12 +55,7 @@ export function RunDialog({ script: fixed, devices: preset, onClose }: RunDialog
     if (kind === 'group' && !groupId) return 'Choose a group.'
     if (kind === 'site' && !siteId) return 'Choose a site.'
     if (kind === 'org' && !orgId) return 'Choose an organization.'
-    for (const p of params) {
-      const v = value(p)
-      if (p.required && p.type !== 'boolean' && v === '') return `${p.name} is required.`
-      if (p.type === 'number' && v !== '' && !Number.isFinite(Number(v))) return `${p.name} must be a number.`
-    }
-    return null
+    return paramValuesProblem(params, values)
   }
 
   const submit = async () => {
@@ -75,11 +71,7 @@ export function RunDialog({ script: fixed, devices: preset, onClose }: RunDialog
           : kind === 'site'
             ? { siteId }
             : { orgId }
-    const sent: Record<string, string> = {}
-    for (const p of params) {
-      const v = value(p)
-      if (v !== '' || p.type === 'boolean') sent[p.name] = v
-    }
+    const sent = paramsToSend(params, values)
     try {
       const run = await api.post<ScriptRun>(`/scripts/${encodeURIComponent(script.id)}/runs`, { ...target, params: sent })
       onClose()
@@ -219,37 +211,6 @@ export function RunDialog({ script: fixed, devices: preset, onClose }: RunDialog
         </p>
       )}
     </Dialog>
-  )
-}
-
-function ParamInput({ p, value, onChange }: { p: ScriptParam; value: string; onChange: (v: string) => void }) {
-  const label = (
-    <span className="field-label">
-      {p.name}
-      {p.required ? ' (required)' : ''}
-    </span>
-  )
-  if (p.type === 'boolean')
-    return (
-      <label className="check">
-        <input type="checkbox" checked={value === 'true'} onChange={(e) => onChange(e.target.checked ? 'true' : 'false')} />
-        {p.name}
-        {p.description && <span className="hint"> — {p.description}</span>}
-      </label>
-    )
-  return (
-    <label className="field">
-      {label}
-      <input
-        type={p.type === 'secret' ? 'password' : p.type === 'number' ? 'number' : 'text'}
-        autoComplete={p.type === 'secret' ? 'new-password' : 'off'}
-        value={value}
-        required={p.required}
-        onChange={(e) => onChange(e.target.value)}
-        step={p.type === 'number' ? 'any' : undefined}
-      />
-      {p.description && <span className="hint">{p.description}</span>}
-    </label>
   )
 }
 
