@@ -193,6 +193,7 @@ function backTo(state: unknown): string {
 function changeLabel(h: AlertTransition): string {
   if (h.action === 'snoozed') return `Snoozed until ${dateTime(h.until)}`
   if (h.action === 'unsnoozed') return 'Snooze ended'
+  if (h.action === 'remediation') return 'Remediation'
   return h.from ? `${stateLabel(h.from)} → ${stateLabel(h.to)}` : stateLabel(h.to)
 }
 
