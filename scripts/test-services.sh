@@ -98,7 +98,7 @@ ensure_redis() {
 }
 
 # The e-mail plugin's tests (plugins/email) run smtp-sink and a private
-# postfix instance of their own; in CI (CI=true) they fail without them.
+# postfix instance of their own; they fail without them.
 ensure_mta() {
   local missing=
   for tool in smtp-sink postfix saslpasswd2; do
@@ -114,7 +114,7 @@ ensure_mta() {
   elif [ "${CI:-}" = true ]; then
     echo "test-services: the e-mail channel's tests need$missing: install postfix, sasl2-bin and libsasl2-modules (apt-get)" >&2; exit 1
   else
-    echo "test-services: warning: without$missing the e-mail channel's relay tests skip (apt-get install postfix sasl2-bin libsasl2-modules)" >&2
+    echo "test-services: warning: without$missing the e-mail channel's relay tests fail (apt-get install postfix sasl2-bin libsasl2-modules)" >&2
   fi
 }
 
