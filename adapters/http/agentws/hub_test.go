@@ -439,7 +439,9 @@ func TestSlowAgentIsDroppedWithoutBlocking(t *testing.T) {
 	if !dropped {
 		t.Fatal("a client that never reads was never dropped")
 	}
-	waitWithin(t, 2*time.Second, func() bool { return !e.hub.Linked(devA) })
+	// Unlinking is asynchronous (the reader goroutine sees the close); on
+	// busy cores it can take a while: the property tested is Send not blocking.
+	waitWithin(t, 10*time.Second, func() bool { return !e.hub.Linked(devA) })
 	if e.hub.Stats().SlowDropped != 1 {
 		t.Errorf("stats %+v", e.hub.Stats())
 	}
