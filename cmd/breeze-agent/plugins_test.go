@@ -59,12 +59,23 @@ func (s *linkServer) handle(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// send writes v on the current link; right after a drop the agent's new
+// link may not be the current one yet, so a write on the closed one is
+// tried again on the next for a few seconds.
 func (s *linkServer) send(t *testing.T, v any) {
 	t.Helper()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err := s.conn.WriteJSON(v); err != nil {
-		t.Fatal(err)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		s.mu.Lock()
+		err := s.conn.WriteJSON(v)
+		s.mu.Unlock()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal(err)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 
