@@ -1,0 +1,44 @@
+package domain
+
+import "time"
+
+// Discovery's shared vocabulary: what a scan saw (an observation) and which
+// scan saw it. Profiles and assets are in discovery.go, scan jobs in
+// discovery_scan.go; both halves meet here (see docs/discovery.md).
+
+// DiscoveryMethod is one way of finding hosts or facts about them.
+type DiscoveryMethod string
+
+const (
+	MethodICMP DiscoveryMethod = "icmp" // ICMP echo
+	MethodTCP  DiscoveryMethod = "tcp"  // TCP connect on the profile's ports
+	MethodARP  DiscoveryMethod = "arp"  // the scanning agent's ARP/neighbour table
+	MethodRDNS DiscoveryMethod = "rdns" // reverse DNS of every live host
+	MethodSNMP DiscoveryMethod = "snmp" // SNMP v2c/v3 system and interface facts
+)
+
+// ScanRef names the scan an observation came from and where it belongs.
+type ScanRef struct {
+	JobID     string
+	PartnerID string
+	OrgID     string
+	SiteID    string
+	ProfileID string
+	At        time.Time // when the pages were received
+}
+
+// AssetObservation is one host as one scanner page reported it. Several
+// observations of the same IP in one scan (a sweep, then a port scan, then
+// SNMP) are merged: the union of ports, hostnames and attributes.
+type AssetObservation struct {
+	IP        string
+	MAC       string // lower-case, colon-separated; "" when unknown
+	Hostname  string // reverse DNS or SNMP sysName; untrusted text
+	Alive     bool
+	OpenPorts []int
+	// Attributes are scanner facts, e.g. "snmp.sysName", "snmp.sysDescr",
+	// "snmp.sysObjectID", "snmp.interfaces" (JSON), "rttMs". Untrusted text.
+	Attributes map[string]string
+	// Method is the method that produced the observation.
+	Method DiscoveryMethod
+}
