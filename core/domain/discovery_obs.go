@@ -42,3 +42,29 @@ type AssetObservation struct {
 	// Method is the method that produced the observation.
 	Method DiscoveryMethod
 }
+
+// ScanPlan is what a scan needs from its profile, resolved when the scan
+// starts: the profile half (core/app/discovery) makes it, the scan half
+// (core/app/discovery/scans) runs it.
+type ScanPlan struct {
+	Ref ScanRef // JobID empty until the scan is created
+	// Targets are disjoint CIDRs ("10.0.0.0/24", a host as "/32") covering
+	// exactly the profile's targets minus its exclusions; Addresses is
+	// their total size (within the profile size limit).
+	Targets   []string
+	Addresses int
+	Methods   []DiscoveryMethod
+	Ports     []int // the TCP method's ports
+	// RatePerSecond and Concurrency bound each scanning agent's probes.
+	RatePerSecond int
+	Concurrency   int
+	Timeout       time.Duration // the whole scan's
+	// ScannerDeviceIDs are the site's agents that may scan; Split spreads
+	// the targets across the online ones, else one online agent scans all.
+	ScannerDeviceIDs []string
+	Split            bool
+	// SNMP are the SNMP plugin's options with the credentials opened
+	// (version, community or v3 user and keys): they travel only as
+	// sealed command secrets.
+	SNMP map[string]string
+}
