@@ -36,6 +36,10 @@ const (
 	PermEnrollWrite   Permission = "enrollment-keys:write"
 	PermAuditRead     Permission = "audit:read"
 	PermPluginsManage Permission = "plugins:manage"
+	// Discovery: reading what scans found, and managing profiles, running
+	// scans and acting on discovered assets (scanning a network is active).
+	PermDiscoveryRead   Permission = "discovery:read"
+	PermDiscoveryManage Permission = "discovery:manage"
 )
 
 var allPermissions = []Permission{
@@ -43,7 +47,7 @@ var allPermissions = []Permission{
 	PermGroupsRead, PermGroupsWrite, PermDevicesRead, PermDevicesWrite, PermDevicesExecute,
 	PermRemoteAccess, PermScriptsRead, PermScriptsWrite, PermAlertsRead, PermAlertsAck, PermAlertsWrite,
 	PermUsersRead, PermUsersWrite, PermRolesRead, PermRolesWrite, PermAPIKeysRead, PermAPIKeysWrite,
-	PermEnrollWrite, PermAuditRead, PermPluginsManage,
+	PermEnrollWrite, PermAuditRead, PermPluginsManage, PermDiscoveryRead, PermDiscoveryManage,
 }
 
 // AllPermissions returns the registry, sorted.

@@ -44,11 +44,11 @@ const (
 )
 
 var readAll = []Permission{
-	PermOrgsRead, PermSitesRead, PermGroupsRead, PermDevicesRead, PermScriptsRead, PermAlertsRead,
+	PermOrgsRead, PermSitesRead, PermGroupsRead, PermDevicesRead, PermScriptsRead, PermAlertsRead, PermDiscoveryRead,
 }
 
 var technician = append(append([]Permission{}, readAll...),
-	PermDevicesWrite, PermDevicesExecute, PermRemoteAccess, PermScriptsWrite, PermAlertsAck, PermEnrollWrite)
+	PermDevicesWrite, PermDevicesExecute, PermRemoteAccess, PermScriptsWrite, PermAlertsAck, PermEnrollWrite, PermDiscoveryManage)
 
 func without(perms []Permission, drop ...Permission) []Permission {
 	var out []Permission

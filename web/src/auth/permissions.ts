@@ -24,6 +24,8 @@ export const P = {
   alertsRead: 'alerts:read',
   alertsAck: 'alerts:acknowledge',
   alertsWrite: 'alerts:write',
+  discoveryRead: 'discovery:read',
+  discoveryManage: 'discovery:manage',
 } as const
 
 /** Whether the caller holds perm anywhere (the server still scopes every answer). */
