@@ -23,7 +23,7 @@ var _ ports.ScheduleStore = scheduleStore{}
 
 const scheduleCols = "id, partner_id, coalesce(org_id::text, ''), name, description, enabled, time_zone, cron, run_at," +
 	" target_kind, target_ids::text, task_kind, coalesce(script_id::text, ''), params::text, action, payload::text," +
-	" offline_policy, grace_minutes, next_fire_at, last_fire_at, last_error, version, created_by, created_at, updated_at"
+	" offline_policy, grace_minutes, spread_seconds, next_fire_at, last_fire_at, last_error, version, created_by, created_at, updated_at"
 
 func scanSchedule(row pgx.Row) (*domain.Schedule, error) {
 	var sc domain.Schedule
@@ -31,7 +31,7 @@ func scanSchedule(row pgx.Row) (*domain.Schedule, error) {
 	var runAt, next, last *time.Time
 	if err := row.Scan(&sc.ID, &sc.PartnerID, &sc.OrgID, &sc.Name, &sc.Description, &sc.Enabled, &sc.TimeZone, &sc.Cron,
 		&runAt, &sc.TargetKind, &targets, &sc.TaskKind, &sc.ScriptID, &params, &sc.Action, &payload, &sc.Offline,
-		&sc.GraceMinutes, &next, &last, &sc.LastError, &sc.Version, &sc.CreatedBy, &sc.CreatedAt, &sc.UpdatedAt); err != nil {
+		&sc.GraceMinutes, &sc.SpreadSeconds, &next, &last, &sc.LastError, &sc.Version, &sc.CreatedBy, &sc.CreatedAt, &sc.UpdatedAt); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(targets), &sc.TargetIDs); err != nil {
@@ -50,6 +50,7 @@ func checkSchedule(sc *domain.Schedule) error {
 	}
 	if len(sc.Description) > 4000 || len(sc.TimeZone) > 64 || sc.TimeZone == "" || len(sc.Cron) > 200 ||
 		sc.GraceMinutes < 0 || sc.GraceMinutes > domain.MaxScheduleGraceMinutes || len(sc.TargetIDs) > 10000 ||
+		sc.SpreadSeconds < 0 || sc.SpreadSeconds > domain.MaxScheduleSpreadSeconds ||
 		len(sc.Params) > 256<<10 || len(sc.Payload) > 256<<10 || len(sc.LastError) > 4000 {
 		return domain.Invalidf("schedule description, zone, cron, grace, targets or parameters out of bounds")
 	}
@@ -100,12 +101,12 @@ func (st scheduleStore) Create(ctx context.Context, s domain.Scope, sc *domain.S
 	t := now()
 	out, err := scanSchedule(st.q.QueryRow(ctx, `INSERT INTO schedules (id, partner_id, org_id, name, description, enabled,
 			time_zone, cron, run_at, target_kind, target_ids, task_kind, script_id, params, action, payload, offline_policy,
-			grace_minutes, next_fire_at, last_fire_at, last_error, version, created_by, created_at, updated_at)
+			grace_minutes, next_fire_at, last_fire_at, last_error, version, created_by, created_at, updated_at, spread_seconds)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13, $14::jsonb, $15, $16::jsonb, $17, $18, $19,
-			NULL, '', 1, $20, $21, $21) RETURNING `+scheduleCols,
+			NULL, '', 1, $20, $21, $21, $22) RETURNING `+scheduleCols,
 		id, partnerID, nullID(sc.OrgID), sc.Name, sc.Description, sc.Enabled, sc.TimeZone, sc.Cron, sc.RunAt,
 		sc.TargetKind, encodeList(sc.TargetIDs), sc.TaskKind, nullID(sc.ScriptID), jsonObject(sc.Params), sc.Action,
-		jsonObject(sc.Payload), sc.Offline, sc.GraceMinutes, sc.NextFireAt, sc.CreatedBy, t))
+		jsonObject(sc.Payload), sc.Offline, sc.GraceMinutes, sc.NextFireAt, sc.CreatedBy, t, sc.SpreadSeconds))
 	if err != nil {
 		return translateSchedule("create schedule", err)
 	}
@@ -153,11 +154,11 @@ func (st scheduleStore) Update(ctx context.Context, s domain.Scope, sc *domain.S
 	}
 	a := args{sc.Name, sc.Description, sc.Enabled, sc.TimeZone, sc.Cron, sc.RunAt, sc.TargetKind, encodeList(sc.TargetIDs),
 		sc.TaskKind, nullID(sc.ScriptID), jsonObject(sc.Params), sc.Action, jsonObject(sc.Payload), sc.Offline,
-		sc.GraceMinutes, sc.NextFireAt, sc.LastError, now(), sc.ID, sc.Version}
+		sc.GraceMinutes, sc.NextFireAt, sc.LastError, now(), sc.ID, sc.Version, sc.SpreadSeconds}
 	out, err := scanSchedule(st.q.QueryRow(ctx, `UPDATE schedules SET name = $1, description = $2, enabled = $3,
 			time_zone = $4, cron = $5, run_at = $6, target_kind = $7, target_ids = $8::jsonb, task_kind = $9, script_id = $10,
 			params = $11::jsonb, action = $12, payload = $13::jsonb, offline_policy = $14, grace_minutes = $15,
-			next_fire_at = $16, last_error = $17, version = version + 1, updated_at = $18
+			next_fire_at = $16, last_error = $17, version = version + 1, updated_at = $18, spread_seconds = $21
 		WHERE id = $19 AND version = $20 AND `+scriptWrite.where(s, &a, "")+" RETURNING "+scheduleCols, a...))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, missedUpdate(ctx, st.q, "schedules", scriptWrite, s, sc.ID, sc.Version, "schedule")

@@ -23,7 +23,7 @@ var _ ports.ScheduleStore = scheduleStore{}
 
 const scheduleCols = "id, partner_id, org_id, name, description, enabled, time_zone, cron, run_at, target_kind, target_ids," +
 	" task_kind, script_id, params, action, payload, offline_policy, grace_minutes, next_fire_at, last_fire_at, last_error," +
-	" version, created_by, created_at, updated_at"
+	" version, created_by, created_at, updated_at, spread_seconds"
 
 const scheduleDup = "a schedule with that name already exists here"
 
@@ -64,7 +64,7 @@ func scanSchedule(r rowScanner) (*domain.Schedule, error) {
 	var created, updated int64
 	if err := r.Scan(&sc.ID, &sc.PartnerID, &org, &sc.Name, &sc.Description, &enabled, &sc.TimeZone, &sc.Cron, &runAt,
 		&sc.TargetKind, &targets, &sc.TaskKind, &script, &params, &sc.Action, &payload, &sc.Offline, &sc.GraceMinutes,
-		&next, &last, &sc.LastError, &sc.Version, &sc.CreatedBy, &created, &updated); err != nil {
+		&next, &last, &sc.LastError, &sc.Version, &sc.CreatedBy, &created, &updated, &sc.SpreadSeconds); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(targets), &sc.TargetIDs); err != nil {
@@ -86,6 +86,7 @@ func checkSchedule(sc *domain.Schedule) error {
 	}
 	if len(sc.Description) > 4000 || len(sc.TimeZone) > 64 || sc.TimeZone == "" || len(sc.Cron) > 200 ||
 		sc.GraceMinutes < 0 || sc.GraceMinutes > domain.MaxScheduleGraceMinutes || len(sc.TargetIDs) > 10000 ||
+		sc.SpreadSeconds < 0 || sc.SpreadSeconds > domain.MaxScheduleSpreadSeconds ||
 		len(sc.Params) > 256<<10 || len(sc.Payload) > 256<<10 || len(sc.LastError) > 4000 {
 		return domain.Invalidf("schedule description, zone, cron, grace, targets or parameters out of bounds")
 	}
@@ -134,11 +135,11 @@ func (ss scheduleStore) Create(ctx context.Context, s domain.Scope, sc *domain.S
 			return err
 		}
 		out, err = scanSchedule(q.QueryRowContext(ctx, "INSERT INTO schedules ("+scheduleCols+")"+
-			" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, '', 1, ?, ?, ?) RETURNING "+scheduleCols,
+			" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, '', 1, ?, ?, ?, ?) RETURNING "+scheduleCols,
 			id, partnerID, nullString(sc.OrgID), sc.Name, sc.Description, boolInt(sc.Enabled), sc.TimeZone, sc.Cron,
 			nullMicrosPtr(sc.RunAt), string(sc.TargetKind), encodeList(sc.TargetIDs), string(sc.TaskKind),
 			nullString(sc.ScriptID), jsonObject(sc.Params), sc.Action, jsonObject(sc.Payload), string(sc.Offline),
-			sc.GraceMinutes, nullMicrosPtr(sc.NextFireAt), sc.CreatedBy, t, t))
+			sc.GraceMinutes, nullMicrosPtr(sc.NextFireAt), sc.CreatedBy, t, t, sc.SpreadSeconds))
 		return failure{op: "create schedule", unique: scheduleDup,
 			dup: "schedule id already exists", missing: "organization or partner not found"}.wrap(err)
 	})
@@ -181,10 +182,11 @@ func (ss scheduleStore) Update(ctx context.Context, s domain.Scope, sc *domain.S
 		out, err = schedulesTable.update(ctx, q, s, sc.ID, sc.Version,
 			"name = ?, description = ?, enabled = ?, time_zone = ?, cron = ?, run_at = ?, target_kind = ?, target_ids = ?,"+
 				" task_kind = ?, script_id = ?, params = ?, action = ?, payload = ?, offline_policy = ?, grace_minutes = ?,"+
-				" next_fire_at = ?, last_error = ?",
+				" next_fire_at = ?, last_error = ?, spread_seconds = ?",
 			sc.Name, sc.Description, boolInt(sc.Enabled), sc.TimeZone, sc.Cron, nullMicrosPtr(sc.RunAt), string(sc.TargetKind),
 			encodeList(sc.TargetIDs), string(sc.TaskKind), nullString(sc.ScriptID), jsonObject(sc.Params), sc.Action,
-			jsonObject(sc.Payload), string(sc.Offline), sc.GraceMinutes, nullMicrosPtr(sc.NextFireAt), sc.LastError)
+			jsonObject(sc.Payload), string(sc.Offline), sc.GraceMinutes, nullMicrosPtr(sc.NextFireAt), sc.LastError,
+			sc.SpreadSeconds)
 		return err
 	})
 	return out, err

@@ -65,6 +65,11 @@ type Schedule struct {
 	// when_online command, and how old a fire missed while every node was
 	// down may be to still run (once) at start.
 	GraceMinutes int
+	// SpreadSeconds (0..MaxScheduleSpreadSeconds) delays every fire by the
+	// schedule's own fixed offset in [0, SpreadSeconds), derived from its
+	// ID (like Jenkins' "H"): many schedules on the same cron spread their
+	// load over that window instead of all firing on the same second.
+	SpreadSeconds int
 	// NextFireAt is the next fire the scheduler will make (nil: none, a
 	// past one-off or a paused schedule). LastFireAt is the latest fire
 	// made, LastError the latest fire's failure ("" after a good fire).
@@ -76,6 +81,9 @@ type Schedule struct {
 	UpdatedAt  time.Time
 	Version    int64
 }
+
+// MaxScheduleSpreadSeconds bounds SpreadSeconds (an hour).
+const MaxScheduleSpreadSeconds = 3600
 
 // MaxScheduleGraceMinutes bounds GraceMinutes (a week).
 const MaxScheduleGraceMinutes = 10080

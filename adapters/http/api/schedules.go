@@ -84,7 +84,8 @@ func (h *handlers) previewSchedule(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	times, err := h.d.Schedules.Preview(c.Request.Context(), p, in.Cron, in.RunAt, in.Timezone, in.Count)
+	times, err := h.d.Schedules.Preview(c.Request.Context(), p, &domain.Schedule{ID: in.ScheduleID,
+		Cron: in.Cron, RunAt: in.RunAt, TimeZone: in.Timezone, SpreadSeconds: in.SpreadSeconds}, in.Count)
 	if err != nil {
 		return err
 	}

@@ -39,6 +39,7 @@ type Schedule struct {
 	Task          ScheduleTask   `json:"task"`
 	OfflinePolicy string         `json:"offlinePolicy" doc:"skip (offline devices are left out) or when_online (queued, run if the device returns within graceMinutes, then expired)."`
 	GraceMinutes  int            `json:"graceMinutes" doc:"0 to 10080: the when_online wait, and how late a fire missed while every server was down may still run (once)."`
+	SpreadSeconds int            `json:"spreadSeconds" doc:"0 to 3600: every cron fire is delayed by this schedule's own fixed offset in [0, spreadSeconds), so many schedules on one cron do not all fire on the same second. nextFireAt includes it."`
 	NextFireAt    *time.Time     `json:"nextFireAt,omitempty"`
 	LastFireAt    *time.Time     `json:"lastFireAt,omitempty"`
 	LastError     string         `json:"lastError,omitempty" doc:"Why the latest fire failed (script deleted, parameters no longer valid, permission gone)."`
@@ -64,6 +65,7 @@ type ScheduleRequest struct {
 	Task          *ScheduleTask   `json:"task,omitempty"`
 	OfflinePolicy *string         `json:"offlinePolicy,omitempty" doc:"Default skip."`
 	GraceMinutes  *int            `json:"graceMinutes,omitempty"`
+	SpreadSeconds *int            `json:"spreadSeconds,omitempty"`
 	Version       int64           `json:"version,omitempty" doc:"PATCH: the version you read."`
 }
 
@@ -73,6 +75,11 @@ type SchedulePreviewRequest struct {
 	RunAt    *time.Time `json:"runAt,omitempty"`
 	Timezone string     `json:"timezone"`
 	Count    int        `json:"count,omitempty" doc:"1 to 20 (default 5)."`
+	// The spread: a saved schedule's offset comes from its id; without
+	// one the times are the cron's, and each fire lands up to
+	// spreadSeconds after them.
+	ScheduleID    string `json:"scheduleId,omitempty" doc:"An existing schedule: its spread offset is applied."`
+	SpreadSeconds int    `json:"spreadSeconds,omitempty"`
 }
 
 // SchedulePreview lists the next fire times.
@@ -104,7 +111,7 @@ func scheduleOut(sc *domain.Schedule) Schedule {
 	return Schedule{ID: sc.ID, PartnerID: sc.PartnerID, OrgID: sc.OrgID, Name: sc.Name, Description: sc.Description,
 		Enabled: sc.Enabled, Timezone: sc.TimeZone, Cron: sc.Cron, RunAt: sc.RunAt,
 		Target: ScheduleTarget{Kind: string(sc.TargetKind), IDs: nonNil(sc.TargetIDs)}, Task: task,
-		OfflinePolicy: string(sc.Offline), GraceMinutes: sc.GraceMinutes, NextFireAt: sc.NextFireAt, LastFireAt: sc.LastFireAt,
+		OfflinePolicy: string(sc.Offline), GraceMinutes: sc.GraceMinutes, SpreadSeconds: sc.SpreadSeconds, NextFireAt: sc.NextFireAt, LastFireAt: sc.LastFireAt,
 		LastError: sc.LastError, CreatedBy: sc.CreatedBy, CreatedAt: sc.CreatedAt.UTC(), UpdatedAt: sc.UpdatedAt.UTC(),
 		Version: sc.Version}
 }
@@ -148,6 +155,9 @@ func scheduleIn(in ScheduleRequest) (*domain.Schedule, error) {
 	if in.GraceMinutes != nil {
 		sc.GraceMinutes = *in.GraceMinutes
 	}
+	if in.SpreadSeconds != nil {
+		sc.SpreadSeconds = *in.SpreadSeconds
+	}
 	sc.TargetKind, sc.TargetIDs = domain.RunTargetKind(in.Target.Kind), in.Target.IDs
 	sc.TaskKind, sc.ScriptID, sc.Params = domain.ScheduleTaskKind(in.Task.Kind), in.Task.ScriptID, in.Task.Params
 	sc.Action, sc.Payload = in.Task.Action, in.Task.Payload
@@ -163,7 +173,7 @@ func schedulePatch(in ScheduleRequest) (schedules.Patch, error) {
 		return schedules.Patch{}, err
 	}
 	p := schedules.Patch{Name: in.Name, Description: in.Description, Enabled: in.Enabled, TimeZone: in.Timezone,
-		Cron: in.Cron, RunAt: in.RunAt, GraceMinutes: in.GraceMinutes, Version: in.Version}
+		Cron: in.Cron, RunAt: in.RunAt, GraceMinutes: in.GraceMinutes, SpreadSeconds: in.SpreadSeconds, Version: in.Version}
 	if in.OfflinePolicy != nil {
 		o := domain.OfflinePolicy(*in.OfflinePolicy)
 		p.Offline = &o

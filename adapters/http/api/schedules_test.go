@@ -65,6 +65,8 @@ func testSchedulesAPI(t *testing.T, rs *remoteServer) {
 		{map[string]any{"offlinePolicy": "when_online"}, "graceMinutes"},
 		{map[string]any{"offlinePolicy": "sometimes"}, "offlinePolicy"},
 		{map[string]any{"graceMinutes": 20000}, "graceMinutes"},
+		{map[string]any{"spreadSeconds": 3601}, "spreadSeconds"},
+		{map[string]any{"spreadSeconds": -1}, "spreadSeconds"},
 		{map[string]any{"task": map[string]any{"kind": "script", "scriptId": sid}}, "required"},
 		{map[string]any{"task": map[string]any{"kind": "script", "scriptId": sid, "params": map[string]any{"path": "/", "evil": 1}}}, "no parameter"},
 		{map[string]any{"task": map[string]any{"kind": "action", "action": "run_script", "payload": map[string]any{}}}, "script"},
@@ -154,6 +156,27 @@ func testSchedulesAPI(t *testing.T, rs *remoteServer) {
 	code, pv := rs.Do(t, http.MethodPost, schedPath+"/preview", rs.admin, map[string]any{"cron": "0 9 * * *", "timezone": "America/New_York"})
 	if code != http.StatusOK || len(pv["fireTimes"].([]any)) != 5 {
 		t.Fatalf("preview: %d %v", code, pv)
+	}
+	// A spread: the schedule's stored offset moves its next fire within the
+	// window, and the preview of that schedule agrees with it.
+	code, spread := rs.Do(t, http.MethodPatch, schedPath+"/"+id, rs.admin, map[string]any{"enabled": true, "spreadSeconds": 3600,
+		"cron": "0 9 * * *", "timezone": "UTC", "version": 2})
+	if code != http.StatusOK || spread["spreadSeconds"].(float64) != 3600 {
+		t.Fatalf("spread: %d %v", code, spread)
+	}
+	spreadNext, _ := time.Parse(time.RFC3339, spread["nextFireAt"].(string))
+	if off := spreadNext.Sub(spreadNext.Truncate(24 * time.Hour).Add(9 * time.Hour)); off < 0 || off >= time.Hour ||
+		off != schedules.SpreadOffset(id, 3600) {
+		t.Fatalf("spread next fire %v: offset %v, want %v", spreadNext, off, schedules.SpreadOffset(id, 3600))
+	}
+	code, pvs := rs.Do(t, http.MethodPost, schedPath+"/preview", rs.admin, map[string]any{"cron": "0 9 * * *", "timezone": "UTC",
+		"scheduleId": id, "spreadSeconds": 3600, "count": 1})
+	if code != http.StatusOK || pvs["fireTimes"].([]any)[0] != spread["nextFireAt"] {
+		t.Fatalf("spread preview: %d %v, want %v", code, pvs, spread["nextFireAt"])
+	}
+	if code, _ := rs.Do(t, http.MethodPatch, schedPath+"/"+id, rs.admin, map[string]any{"enabled": false, "spreadSeconds": 0,
+		"cron": "30 2 * * 1-5", "timezone": "Europe/Berlin", "version": 3}); code != http.StatusOK {
+		t.Fatalf("spread off: %d", code)
 	}
 	for _, bad := range []map[string]any{{"cron": "0 25 * * *", "timezone": "UTC"}, {"cron": "0 1 * * *", "timezone": "Nowhere/City"},
 		{"cron": "0 1 * * *", "timezone": "UTC", "count": 21}} {

@@ -1,6 +1,7 @@
 package schedules
 
 import (
+	"hash/fnv"
 	"math/bits"
 	"strconv"
 	"strings"
@@ -37,6 +38,9 @@ type Timing struct {
 	dow     uint8  // bits 0..6
 	domStar bool
 	dowStar bool
+	// spread delays every cron fire by a fixed offset (the schedule's
+	// SpreadSeconds share; zero for a one-off).
+	spread time.Duration
 	// slow turns the fixed-offset fast path off (tests compare the two).
 	slow bool
 }
@@ -115,13 +119,19 @@ func CompileOnce(at time.Time, zone string) (*Timing, error) {
 	return &Timing{loc: loc, once: &at}, nil
 }
 
-// Compile compiles a schedule's timing.
+// Compile compiles a schedule's timing, with its spread offset (cron only:
+// a one-off runs at the time it names).
 func Compile(s *domain.Schedule) (*Timing, error) {
 	switch {
 	case s.Cron != "" && s.RunAt != nil:
 		return nil, domain.Invalidf("set cron or runAt, not both")
 	case s.Cron != "":
-		return CompileCron(s.Cron, s.TimeZone)
+		t, err := CompileCron(s.Cron, s.TimeZone)
+		if err != nil {
+			return nil, err
+		}
+		t.spread = SpreadOffset(s.ID, s.SpreadSeconds)
+		return t, nil
 	case s.RunAt != nil:
 		return CompileOnce(*s.RunAt, s.TimeZone)
 	}
@@ -215,6 +225,26 @@ func (t *Timing) Next(after time.Time) (time.Time, bool) {
 	if t.once != nil {
 		return *t.once, t.once.After(after)
 	}
+	if t.spread > 0 {
+		at, ok := t.next(after.Add(-t.spread))
+		return at.Add(t.spread), ok
+	}
+	return t.next(after)
+}
+
+// SpreadOffset is a schedule's fixed share of its spread window: whole
+// seconds in [0, spreadSeconds), the same on every node and restart.
+func SpreadOffset(scheduleID string, spreadSeconds int) time.Duration {
+	if spreadSeconds <= 1 {
+		return 0
+	}
+	h := fnv.New32a()
+	h.Write([]byte(scheduleID))
+	return time.Duration(h.Sum32()%uint32(spreadSeconds)) * time.Second
+}
+
+// next is Next of the cron expression alone.
+func (t *Timing) next(after time.Time) (time.Time, bool) {
 	local := after.In(t.loc)
 	y, m, d := local.Date()
 	day := time.Date(y, m, d, 0, 0, 0, 0, time.UTC) // calendar arithmetic only

@@ -75,18 +75,34 @@ func New(d Deps) (*Service, error) {
 // RegisterTasks installs the fire handler on q.
 func (s *Service) RegisterTasks(q ports.Queue) { q.Handle(TaskFire, 4, s.onFire) }
 
-// Run looks for due schedules every Tick until ctx ends.
+// Run looks for due schedules every Tick until ctx ends. The ticks are
+// aligned to whole multiples of Tick (plus a few milliseconds): fire times
+// are whole seconds, so an aligned tick finds a fire as soon as it is due
+// instead of up to a Tick later.
 func (s *Service) Run(ctx context.Context) {
-	t := time.NewTicker(s.d.Tick)
-	defer t.Stop()
 	for {
 		if _, err := s.Tick(ctx); err != nil && ctx.Err() == nil {
 			s.d.Logger.Warn("schedules: due fires not queued; the next tick retries", "error", err)
 		}
+		t := time.NewTimer(untilNextTick(s.d.Clock.Now(), s.d.Tick))
 		select {
 		case <-ctx.Done():
+			t.Stop()
 			return
 		case <-t.C:
 		}
 	}
+}
+
+// tickSlack puts a tick just after the second it aligns to, so a fire due
+// on that second is already due by the tick's clock.
+const tickSlack = 3 * time.Millisecond
+
+// untilNextTick is the wait from now to the next aligned tick.
+func untilNextTick(now time.Time, every time.Duration) time.Duration {
+	next := now.Truncate(every).Add(every + tickSlack)
+	if d := next.Sub(now); d > every {
+		return d - every // still within this period's slack
+	}
+	return next.Sub(now)
 }

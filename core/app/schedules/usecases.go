@@ -48,6 +48,7 @@ type Patch struct {
 	Payload           *json.RawMessage
 	Offline           *domain.OfflinePolicy
 	GraceMinutes      *int
+	SpreadSeconds     *int
 	Version           int64
 }
 
@@ -185,6 +186,9 @@ func apply(sc *domain.Schedule, in Patch) {
 	if in.GraceMinutes != nil {
 		sc.GraceMinutes = *in.GraceMinutes
 	}
+	if in.SpreadSeconds != nil {
+		sc.SpreadSeconds = *in.SpreadSeconds
+	}
 	sc.Version = in.Version
 }
 
@@ -199,15 +203,20 @@ func (s *Service) DeleteSchedule(ctx context.Context, p *domain.Principal, id st
 	return s.d.Store.Schedules().Delete(ctx, scope, id)
 }
 
-// Preview lists the next count fires of a timing after now.
-func (s *Service) Preview(ctx context.Context, p *domain.Principal, cron string, runAt *time.Time, zone string, count int) ([]time.Time, error) {
+// Preview lists the next count fires of a timing (sc's Cron or RunAt,
+// TimeZone, and its spread when sc.ID names it) after now.
+func (s *Service) Preview(ctx context.Context, p *domain.Principal, sc *domain.Schedule, count int) ([]time.Time, error) {
 	if count == 0 {
 		count = DefaultPreview
 	}
 	if count < 1 || count > MaxPreview {
 		return nil, domain.Invalidf("count is 1 to %d", MaxPreview)
 	}
-	tm, err := Compile(&domain.Schedule{Cron: cron, RunAt: runAt, TimeZone: zone})
+	if sc.SpreadSeconds < 0 || sc.SpreadSeconds > domain.MaxScheduleSpreadSeconds {
+		return nil, domain.Invalidf("spreadSeconds is 0 to %d", domain.MaxScheduleSpreadSeconds)
+	}
+	tm, err := Compile(&domain.Schedule{ID: sc.ID, Cron: sc.Cron, RunAt: sc.RunAt, TimeZone: sc.TimeZone,
+		SpreadSeconds: sc.SpreadSeconds})
 	if err != nil {
 		return nil, err
 	}
@@ -280,6 +289,9 @@ func (s *Service) validate(ctx context.Context, p *domain.Principal, sc *domain.
 	}
 	if sc.GraceMinutes < 0 || sc.GraceMinutes > domain.MaxScheduleGraceMinutes {
 		return domain.Invalidf("graceMinutes is 0 to %d", domain.MaxScheduleGraceMinutes)
+	}
+	if sc.SpreadSeconds < 0 || sc.SpreadSeconds > domain.MaxScheduleSpreadSeconds {
+		return domain.Invalidf("spreadSeconds is 0 to %d", domain.MaxScheduleSpreadSeconds)
 	}
 	if len(sc.TargetIDs) > maxTargetIDs {
 		return domain.Invalidf("at most %d target ids", maxTargetIDs)
