@@ -22,7 +22,7 @@ const schedPath = "/api/v1/schedules"
 func newScript(t *testing.T, rs *remoteServer, token, orgID string) string {
 	t.Helper()
 	code, sc := rs.Do(t, http.MethodPost, "/api/v1/scripts", token, map[string]any{
-		"orgId": orgID, "name": "check-" + domain.NewID()[:8], "language": "bash", "body": `echo "$BREEZE_PARAM_PATH"`,
+		"orgId": orgID, "name": "check-" + domain.NewID()[24:], "language": "bash", "body": `echo "$BREEZE_PARAM_PATH"`,
 		"params": []map[string]any{{"name": "path", "type": "string", "required": true}},
 	})
 	if code != http.StatusCreated {
@@ -32,7 +32,7 @@ func newScript(t *testing.T, rs *remoteServer, token, orgID string) string {
 }
 
 func scheduleBody(org, scriptID string) map[string]any {
-	return map[string]any{"orgId": org, "name": "nightly " + domain.NewID()[:8], "timezone": "Europe/Berlin",
+	return map[string]any{"orgId": org, "name": "nightly " + domain.NewID()[24:], "timezone": "Europe/Berlin",
 		"cron": "30 2 * * 1-5", "target": map[string]any{"kind": "org", "ids": []string{org}},
 		"task": map[string]any{"kind": "script", "scriptId": scriptID, "params": map[string]any{"path": "/tmp"}}}
 }

@@ -36,14 +36,8 @@ func (s *Service) onFire(ctx context.Context, t ports.Task) error {
 	if !sc.Enabled {
 		return nil // paused since
 	}
-	// The claim: stored as failed until the outcome replaces it, so a
-	// worker dying mid-fire leaves a clear failed fire, never a silent one.
-	f := &domain.ScheduleFire{ScheduleID: sc.ID, FireAt: ft.FireAt, FiredAt: s.d.Clock.Now().UTC(),
-		Status: domain.FireFailed, Error: errInterrupted}
-	if err := s.d.Store.Schedules().CreateFire(ctx, f); err != nil {
-		if errors.Is(err, domain.ErrConflict) || errors.Is(err, domain.ErrNotFound) {
-			return nil // fired already (another node, an earlier attempt), or deleted
-		}
+	f, err := s.claim(ctx, sc, ft.FireAt)
+	if err != nil || f == nil {
 		return err
 	}
 	switch {
@@ -67,6 +61,45 @@ func (s *Service) onFire(ctx context.Context, t ports.Task) error {
 		s.d.Logger.Warn("schedule's last fire not recorded", "schedule_id", sc.ID, "error", err)
 	}
 	return nil
+}
+
+// claim records the fire of (sc, fireAt) before its work starts: stored as
+// failed ("interrupted") until the outcome replaces it, so a worker dying
+// mid-fire never leaves a silent one. A script fire's run id is chosen
+// here. nil, nil: nothing to do (fired already by another node or an
+// earlier attempt, or the schedule was deleted).
+//
+// A claim left interrupted is resumed by the next attempt of the same task
+// (the queue retries a task whose worker died): the run id and the action
+// commands' idempotency keys make the resumed work reach every device
+// once, those the dead worker reached included.
+func (s *Service) claim(ctx context.Context, sc *domain.Schedule, fireAt time.Time) (*domain.ScheduleFire, error) {
+	f := &domain.ScheduleFire{ScheduleID: sc.ID, FireAt: fireAt, FiredAt: s.d.Clock.Now().UTC(),
+		Status: domain.FireFailed, Error: errInterrupted}
+	if sc.TaskKind == domain.ScheduleTaskScript {
+		f.ScriptRunID = domain.NewID()
+	}
+	err := s.d.Store.Schedules().CreateFire(ctx, f)
+	switch {
+	case err == nil:
+		return f, nil
+	case errors.Is(err, domain.ErrNotFound):
+		return nil, nil
+	case !errors.Is(err, domain.ErrConflict):
+		return nil, err
+	}
+	old, err := s.d.Store.Schedules().GetFire(ctx, sc.ID, fireAt)
+	if errors.Is(err, domain.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if old.Status != domain.FireFailed || old.Error != errInterrupted {
+		return nil, nil // done
+	}
+	s.d.Logger.Info("schedules: resuming an interrupted fire", "schedule_id", sc.ID, "fire_at", fireAt)
+	return old, nil
 }
 
 // run starts the schedule's work and says how it went.
@@ -112,6 +145,9 @@ func (s *Service) run(ctx context.Context, sc *domain.Schedule, f *domain.Schedu
 		} else {
 			setTarget(&in, sc.TargetKind, sc.TargetIDs)
 		}
+		// The run's id was chosen at the claim: an attempt resuming an
+		// interrupted fire finds the run the dead one made, if it did.
+		in.RunID = f.ScriptRunID
 		rv, err := s.d.Scripts.Run(ctx, p, sc.ScriptID, in)
 		if err != nil {
 			if errors.Is(err, domain.ErrNotFound) {

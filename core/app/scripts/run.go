@@ -26,6 +26,11 @@ type RunInput struct {
 	// ExpiresIn bounds each command's wait for an offline device (0: the
 	// commands' default); a schedule's when_online grace.
 	ExpiresIn time.Duration
+	// RunID, when set, is the run's id chosen by the caller, which makes
+	// Run idempotent: a run of that id that exists already is returned as
+	// it is, and nothing is queued again (a schedule's fire resumed after
+	// its node died).
+	RunID string
 }
 
 // RunView is a run with its progress.
@@ -43,6 +48,14 @@ func (s *Service) Run(ctx context.Context, p *domain.Principal, scriptID string,
 	sc, err := s.d.Store.Scripts().Get(ctx, p.ScopeFor(domain.PermScriptsRead), scriptID)
 	if err != nil {
 		return nil, err
+	}
+	if in.RunID != "" {
+		if !domain.ValidID(in.RunID) {
+			return nil, domain.Invalidf("run id %q is not a UUID", domain.Abbrev(in.RunID, 40))
+		}
+		if v, err := s.existingRun(ctx, in.RunID, sc.ID); !errors.Is(err, domain.ErrNotFound) {
+			return v, err
+		}
 	}
 	payload, kept, err := bind(sc, in.Params)
 	if err != nil {
@@ -76,7 +89,7 @@ func (s *Service) Run(ctx context.Context, p *domain.Principal, scriptID string,
 		return nil, domain.Invalidf("no target device matches the script's OS filter")
 	}
 	r := &domain.ScriptRun{
-		PartnerID: partnerID, OrgID: orgID, ScriptID: sc.ID, ScriptVersion: sc.Version,
+		ID: in.RunID, PartnerID: partnerID, OrgID: orgID, ScriptID: sc.ID, ScriptVersion: sc.Version,
 		TargetKind: kind, TargetID: target, DeviceIDs: ids, Params: kept, RequestedBy: p.UserID,
 		CreatedAt: s.d.Clock.Now().UTC(),
 	}
@@ -110,6 +123,9 @@ func (s *Service) Run(ctx context.Context, p *domain.Principal, scriptID string,
 		}
 		return nil
 	})
+	if errors.Is(err, domain.ErrConflict) && in.RunID != "" {
+		return s.existingRun(ctx, in.RunID, sc.ID) // another attempt made it meanwhile
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -119,6 +135,19 @@ func (s *Service) Run(ctx context.Context, p *domain.Principal, scriptID string,
 		e.Details = string(raw)
 	})
 	return &RunView{Run: r, Counts: domain.RunCounts{}, Total: len(ids)}, nil
+}
+
+// existingRun is the run of a caller-chosen id made by an earlier attempt
+// (ErrNotFound: none yet). The same id on another script is a conflict.
+func (s *Service) existingRun(ctx context.Context, runID, scriptID string) (*RunView, error) {
+	r, err := s.d.Store.Scripts().GetRun(ctx, domain.GlobalScope(), runID)
+	if err != nil {
+		return nil, err
+	}
+	if r.ScriptID != scriptID {
+		return nil, fmt.Errorf("run %s is of another script: %w", runID, domain.ErrConflict)
+	}
+	return &RunView{Run: r, Counts: domain.RunCounts{}, Total: len(r.DeviceIDs)}, nil
 }
 
 // targets resolves a run's devices within scope.
