@@ -210,13 +210,13 @@ func (st scheduleStore) Fired(ctx context.Context, id string, fireAt time.Time, 
 }
 
 const fireCols = "id, schedule_id, partner_id, coalesce(org_id::text, ''), fire_at, fired_at, status, error," +
-	" coalesce(script_run_id::text, ''), command_ids::text"
+	" coalesce(script_run_id::text, ''), command_ids::text, coalesce(scan_id::text, '')"
 
 func scanFire(row pgx.Row) (*domain.ScheduleFire, error) {
 	var f domain.ScheduleFire
 	var cmds string
 	if err := row.Scan(&f.ID, &f.ScheduleID, &f.PartnerID, &f.OrgID, &f.FireAt, &f.FiredAt, &f.Status, &f.Error,
-		&f.ScriptRunID, &cmds); err != nil {
+		&f.ScriptRunID, &cmds, &f.ScanID); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(cmds), &f.CommandIDs); err != nil {
@@ -230,7 +230,8 @@ func checkFire(f *domain.ScheduleFire) error {
 	if f == nil {
 		return domain.Invalidf("fire is required")
 	}
-	if !domain.ValidID(f.ScheduleID) || (f.ScriptRunID != "" && !domain.ValidID(f.ScriptRunID)) {
+	if !domain.ValidID(f.ScheduleID) || (f.ScriptRunID != "" && !domain.ValidID(f.ScriptRunID)) ||
+		(f.ScanID != "" && !domain.ValidID(f.ScanID)) {
 		return notFound("schedule")
 	}
 	if !storable(f.Error) {
@@ -254,10 +255,10 @@ func (st scheduleStore) CreateFire(ctx context.Context, f *domain.ScheduleFire) 
 		f.FiredAt = now()
 	}
 	out, err := scanFire(st.q.QueryRow(ctx, `INSERT INTO schedule_fires (id, schedule_id, partner_id, org_id, fire_at, fired_at,
-			status, error, script_run_id, command_ids)
-		SELECT $1, s.id, s.partner_id, s.org_id, $3, $4, $5, $6, $7, $8::jsonb FROM schedules s WHERE s.id = $2
+			status, error, script_run_id, command_ids, scan_id)
+		SELECT $1, s.id, s.partner_id, s.org_id, $3, $4, $5, $6, $7, $8::jsonb, $9 FROM schedules s WHERE s.id = $2
 		RETURNING `+fireCols, id, f.ScheduleID, f.FireAt.UTC(), f.FiredAt.UTC(), f.Status, f.Error, nullID(f.ScriptRunID),
-		encodeList(f.CommandIDs)))
+		encodeList(f.CommandIDs), nullID(f.ScanID)))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return notFound("schedule")
 	}
@@ -279,8 +280,9 @@ func (st scheduleStore) UpdateFire(ctx context.Context, f *domain.ScheduleFire) 
 	if !domain.ValidID(f.ID) {
 		return notFound("schedule fire")
 	}
-	tag, err := st.q.Exec(ctx, `UPDATE schedule_fires SET status = $2, error = $3, script_run_id = $4, command_ids = $5::jsonb
-		WHERE id = $1`, f.ID, f.Status, f.Error, nullID(f.ScriptRunID), encodeList(f.CommandIDs))
+	tag, err := st.q.Exec(ctx, `UPDATE schedule_fires SET status = $2, error = $3, script_run_id = $4, command_ids = $5::jsonb,
+			scan_id = $6
+		WHERE id = $1`, f.ID, f.Status, f.Error, nullID(f.ScriptRunID), encodeList(f.CommandIDs), nullID(f.ScanID))
 	if err != nil {
 		return translate("update schedule fire", err)
 	}

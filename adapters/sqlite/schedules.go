@@ -243,20 +243,20 @@ func (ss scheduleStore) Fired(ctx context.Context, id string, fireAt time.Time, 
 	})
 }
 
-const fireCols = "id, schedule_id, partner_id, org_id, fire_at, fired_at, status, error, script_run_id, command_ids"
+const fireCols = "id, schedule_id, partner_id, org_id, fire_at, fired_at, status, error, script_run_id, command_ids, scan_id"
 
 func scanFire(r rowScanner) (*domain.ScheduleFire, error) {
 	var f domain.ScheduleFire
-	var org, run sql.NullString
+	var org, run, scan sql.NullString
 	var fireAt, firedAt int64
 	var cmds string
-	if err := r.Scan(&f.ID, &f.ScheduleID, &f.PartnerID, &org, &fireAt, &firedAt, &f.Status, &f.Error, &run, &cmds); err != nil {
+	if err := r.Scan(&f.ID, &f.ScheduleID, &f.PartnerID, &org, &fireAt, &firedAt, &f.Status, &f.Error, &run, &cmds, &scan); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(cmds), &f.CommandIDs); err != nil {
 		return nil, fmt.Errorf("decode fire commands: %w", err)
 	}
-	f.OrgID, f.ScriptRunID = org.String, run.String
+	f.OrgID, f.ScriptRunID, f.ScanID = org.String, run.String, scan.String
 	f.FireAt, f.FiredAt = fromMicros(fireAt), fromMicros(firedAt)
 	return &f, nil
 }
@@ -278,9 +278,9 @@ func (ss scheduleStore) CreateFire(ctx context.Context, f *domain.ScheduleFire) 
 	var out *domain.ScheduleFire
 	err = ss.s.write(ctx, func(q queryer) error {
 		out, err = scanFire(q.QueryRowContext(ctx, "INSERT INTO schedule_fires ("+fireCols+")"+
-			" SELECT ?, s.id, s.partner_id, s.org_id, ?, ?, ?, ?, ?, ? FROM schedules s WHERE s.id = ? RETURNING "+fireCols,
+			" SELECT ?, s.id, s.partner_id, s.org_id, ?, ?, ?, ?, ?, ?, ? FROM schedules s WHERE s.id = ? RETURNING "+fireCols,
 			id, micros(f.FireAt), micros(f.FiredAt), string(f.Status), clip(f.Error), nullString(f.ScriptRunID),
-			encodeList(f.CommandIDs), f.ScheduleID))
+			encodeList(f.CommandIDs), nullString(f.ScanID), f.ScheduleID))
 		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("schedule")
 		}
@@ -299,8 +299,8 @@ func (ss scheduleStore) UpdateFire(ctx context.Context, f *domain.ScheduleFire) 
 		return notFound("schedule fire")
 	}
 	return ss.s.write(ctx, func(q queryer) error {
-		res, err := q.ExecContext(ctx, "UPDATE schedule_fires SET status = ?, error = ?, script_run_id = ?, command_ids = ? WHERE id = ?",
-			string(f.Status), clip(f.Error), nullString(f.ScriptRunID), encodeList(f.CommandIDs), f.ID)
+		res, err := q.ExecContext(ctx, "UPDATE schedule_fires SET status = ?, error = ?, script_run_id = ?, command_ids = ?, scan_id = ?"+
+			" WHERE id = ?", string(f.Status), clip(f.Error), nullString(f.ScriptRunID), encodeList(f.CommandIDs), nullString(f.ScanID), f.ID)
 		if err != nil {
 			return failure{op: "update schedule fire"}.wrap(err)
 		}

@@ -11,6 +11,9 @@ type ScheduleTaskKind string
 const (
 	ScheduleTaskScript ScheduleTaskKind = "script" // a library script with parameter values
 	ScheduleTaskAction ScheduleTaskKind = "action" // a built-in agent action with its payload
+	// ScheduleTaskDiscovery runs a discovery profile's scan (Payload
+	// {"profileId": ...}; the target is the profile's site).
+	ScheduleTaskDiscovery ScheduleTaskKind = "discovery"
 )
 
 // OfflinePolicy says what a fire does with a target device that is offline.
@@ -102,4 +105,5 @@ type ScheduleFire struct {
 	Error       string
 	ScriptRunID string   // TaskKind script
 	CommandIDs  []string // TaskKind action
+	ScanID      string   // TaskKind discovery: the scan it started
 }

@@ -16,11 +16,11 @@ type ScheduleTarget struct {
 
 // ScheduleTask is what a schedule runs.
 type ScheduleTask struct {
-	Kind     string          `json:"kind" doc:"script or action."`
+	Kind     string          `json:"kind" doc:"script, action or discovery."`
 	ScriptID string          `json:"scriptId,omitempty" doc:"script: the library script."`
 	Params   json.RawMessage `json:"params,omitempty" doc:"script: values by parameter name, checked against the script's parameters at save and at every fire."`
 	Action   string          `json:"action,omitempty" doc:"action: a built-in agent action (not run_script)."`
-	Payload  json.RawMessage `json:"payload,omitempty" doc:"action: its payload."`
+	Payload  json.RawMessage `json:"payload,omitempty" doc:"action: its payload. discovery: {\"profileId\": ...}; the target is the profile's site (the body's target may be left out)."`
 }
 
 // Schedule runs a script or an action on a target on a cron expression or
@@ -97,6 +97,7 @@ type ScheduleFire struct {
 	Error       string         `json:"error,omitempty"`
 	ScriptRunID string         `json:"scriptRunId,omitempty"`
 	CommandIDs  []string       `json:"commandIds,omitempty"`
+	ScanID      string         `json:"scanId,omitempty" doc:"discovery: the scan the fire started."`
 	Counts      map[string]int `json:"counts,omitempty" doc:"The run's commands by status."`
 	Total       int            `json:"total"`
 }
@@ -120,7 +121,8 @@ func (s Schedule) resourceID() string { return s.ID }
 
 func fireOut(f *schedules.FireView) ScheduleFire {
 	out := ScheduleFire{ID: f.ID, ScheduleID: f.ScheduleID, FireAt: f.FireAt.UTC(), FiredAt: f.FiredAt.UTC(),
-		Status: string(f.Status), Error: f.Error, ScriptRunID: f.ScriptRunID, CommandIDs: f.CommandIDs, Total: f.Total}
+		Status: string(f.Status), Error: f.Error, ScriptRunID: f.ScriptRunID, CommandIDs: f.CommandIDs, ScanID: f.ScanID,
+		Total: f.Total}
 	if f.Counts != nil {
 		out.Counts = map[string]int{}
 		for k, v := range f.Counts {
@@ -135,8 +137,12 @@ func scheduleIn(in ScheduleRequest) (*domain.Schedule, error) {
 	if in.Version != 0 {
 		return nil, domain.Invalidf("version is for PATCH")
 	}
-	if in.Name == nil || in.Timezone == nil || in.Target == nil || in.Task == nil {
+	if in.Name == nil || in.Timezone == nil || in.Task == nil ||
+		in.Target == nil && in.Task.Kind != string(domain.ScheduleTaskDiscovery) {
 		return nil, domain.Invalidf("name, timezone, target and task are required")
+	}
+	if in.Target == nil {
+		in.Target = &ScheduleTarget{} // a discovery schedule's is the profile's site
 	}
 	sc := &domain.Schedule{PartnerID: in.PartnerID, OrgID: in.OrgID, Name: *in.Name, Enabled: true, TimeZone: *in.Timezone,
 		RunAt: in.RunAt, Offline: domain.OfflineSkip}

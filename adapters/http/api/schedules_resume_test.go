@@ -35,7 +35,7 @@ func testScheduleFireResumes(t *testing.T, rs *remoteServer) {
 	interrupted := func(id string, fireAt time.Time, runID string) {
 		t.Helper()
 		f := &domain.ScheduleFire{ScheduleID: id, FireAt: fireAt, FiredAt: fireAt, Status: domain.FireFailed,
-			Error: "the fire was interrupted before its outcome was recorded (a node stopped); check the script run or commands",
+			Error:       "the fire was interrupted before its outcome was recorded (a node stopped); check the script run or commands",
 			ScriptRunID: runID}
 		if err := rs.Store.Schedules().CreateFire(ctx, f); err != nil {
 			t.Fatal(err)

@@ -108,6 +108,9 @@ func (s *Service) run(ctx context.Context, sc *domain.Schedule, f *domain.Schedu
 	if err != nil {
 		return domain.FireFailed, err.Error()
 	}
+	if sc.TaskKind == domain.ScheduleTaskDiscovery {
+		return s.runDiscovery(ctx, p, sc, f) // the scan picks its own agents
+	}
 	devices, err := s.resolve(ctx, p.ScopeFor(domain.PermDevicesExecute), sc.TargetKind, sc.TargetIDs)
 	if err != nil {
 		return domain.FireFailed, "the target: " + explain(err)

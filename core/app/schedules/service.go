@@ -47,6 +47,9 @@ type Deps struct {
 	// Sealer seals secret parameter values at rest (the commands'); nil:
 	// stored as given.
 	Sealer commands.Sealer
+	// Scans starts the scans of discovery schedules (nil: that task kind
+	// is refused).
+	Scans Scans
 	// Tick is how often the loop looks for due schedules (DefaultTick).
 	Tick time.Duration
 }

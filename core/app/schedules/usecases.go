@@ -307,6 +307,9 @@ func (s *Service) validate(ctx context.Context, p *domain.Principal, sc *domain.
 	} else if partnerID == "" {
 		return domain.Invalidf("name the owner: orgId, or partnerId for a partner-wide schedule")
 	}
+	if sc.TaskKind == domain.ScheduleTaskDiscovery {
+		return s.validateDiscovery(ctx, p, sc)
+	}
 	perm := domain.PermDevicesExecute
 	switch sc.TaskKind {
 	case domain.ScheduleTaskScript:
@@ -326,7 +329,7 @@ func (s *Service) validate(ctx context.Context, p *domain.Principal, sc *domain.
 		}
 		perm = spec.Permission
 	default:
-		return domain.Invalidf("task.kind is script or action")
+		return domain.Invalidf("task.kind is script, action or discovery")
 	}
 	orgs, err := s.checkTarget(ctx, p.ScopeFor(perm), partnerID, sc.OrgID, sc.TargetKind, sc.TargetIDs)
 	if err != nil {
