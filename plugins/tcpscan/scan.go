@@ -52,7 +52,7 @@ type plan struct {
 func makePlan(spec sdk.TargetSpec) (plan, error) {
 	p := plan{concurrency: defaultConcurrency, timeout: defaultTimeout}
 	var err error
-	if p.prefixes, err = parseTargets(spec.Targets); err != nil {
+	if p.prefixes, err = sdk.ParseTargets(spec.Targets); err != nil {
 		return p, err
 	}
 	for _, port := range spec.Ports {
@@ -115,7 +115,7 @@ func (s *Scanner) Scan(ctx context.Context, spec sdk.TargetSpec, emit func(sdk.A
 			}
 		}()
 	}
-	hosts(p.prefixes, func(a netip.Addr) bool {
+	sdk.Hosts(p.prefixes, func(a netip.Addr) bool {
 		select {
 		case addrs <- a:
 			return true

@@ -68,7 +68,7 @@ func TestRefusesHugeAndBadTargets(t *testing.T) {
 
 func TestHostsSkipsNetworkAndBroadcast(t *testing.T) {
 	var got []string
-	hosts([]netip.Prefix{netip.MustParsePrefix("127.0.0.0/30"), netip.MustParsePrefix("::1/128")}, func(a netip.Addr) bool {
+	sdk.Hosts([]netip.Prefix{netip.MustParsePrefix("127.0.0.0/30"), netip.MustParsePrefix("::1/128")}, func(a netip.Addr) bool {
 		got = append(got, a.String())
 		return true
 	})

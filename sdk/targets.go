@@ -1,19 +1,20 @@
-package main
+package sdk
 
 import (
 	"net/netip"
 	"strings"
-
-	"github.com/breeze-rmm/breeze/sdk"
 )
 
-// MaxHosts caps one scan (a /16 of IPv4): a scanner is no internet sweeper.
-const MaxHosts = 1 << 16
+// MaxScanHosts caps one scan's targets (a /16 of IPv4): a scanner plugin is
+// no internet sweeper. The server splits larger profiles before they reach
+// a plugin.
+const MaxScanHosts = 1 << 16
 
-// parseTargets turns CIDRs and single addresses into prefixes and counts hosts.
-func parseTargets(targets []string) ([]netip.Prefix, error) {
+// ParseTargets turns a TargetSpec's CIDRs and single addresses into masked
+// prefixes, refusing more than MaxScanHosts addresses in all.
+func ParseTargets(targets []string) ([]netip.Prefix, error) {
 	if len(targets) == 0 {
-		return nil, sdk.Invalidf("no targets")
+		return nil, Invalidf("no targets")
 	}
 	var out []netip.Prefix
 	total := 0
@@ -29,25 +30,26 @@ func parseTargets(targets []string) ([]netip.Prefix, error) {
 			p = netip.PrefixFrom(a, a.BitLen())
 		}
 		if err != nil {
-			return nil, sdk.Invalidf("target %q: %v", t, err)
+			return nil, Invalidf("target %q: %v", t, err)
 		}
 		p = p.Masked()
 		hostBits := p.Addr().BitLen() - p.Bits()
 		if hostBits > 16 {
-			return nil, sdk.Invalidf("target %q is larger than a /%d (%d hosts)", t, p.Addr().BitLen()-16, MaxHosts)
+			return nil, Invalidf("target %q is larger than a /%d (%d hosts)", t, p.Addr().BitLen()-16, MaxScanHosts)
 		}
 		total += 1 << hostBits
-		if total > MaxHosts {
-			return nil, sdk.Invalidf("targets hold more than %d hosts", MaxHosts)
+		if total > MaxScanHosts {
+			return nil, Invalidf("targets hold more than %d hosts", MaxScanHosts)
 		}
 		out = append(out, p)
 	}
 	return out, nil
 }
 
-// hosts yields every address of the prefixes, skipping the IPv4 network and
-// broadcast addresses of ranges larger than a /31.
-func hosts(prefixes []netip.Prefix, yield func(netip.Addr) bool) {
+// Hosts yields every address of the prefixes in order, skipping the IPv4
+// network and broadcast addresses of ranges larger than a /31; it stops when
+// yield returns false.
+func Hosts(prefixes []netip.Prefix, yield func(netip.Addr) bool) {
 	for _, p := range prefixes {
 		skipEnds := p.Addr().Is4() && p.Bits() < 31
 		last := lastAddr(p)
