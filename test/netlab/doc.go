@@ -1,4 +1,4 @@
-// Package netlab builds real hosts for tests: Linux network namespaces joined
+// Package netlab (Linux only) builds real hosts for tests: Linux network namespaces joined
 // by veth pairs to a bridge in the root namespace, each with its own address
 // and MAC, able to run real services (python's HTTP server, TCP listeners,
 // Debian's snmpd) and resolvable through a reverse-DNS server the lab runs.

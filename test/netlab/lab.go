@@ -1,3 +1,5 @@
+//go:build linux
+
 package netlab
 
 import (
@@ -100,6 +102,13 @@ func (l *Lab) Resolver() string { return l.dns.addr }
 // SetPTR makes the lab's DNS server answer a reverse lookup of ip with name,
 // verbatim (a hostile name too). An empty name removes the record.
 func (l *Lab) SetPTR(ip netip.Addr, name string) { l.dns.set(ip, name) }
+
+// Addr is the n-th address of the lab's network (0 is the network itself).
+func (l *Lab) Addr(n int) netip.Addr {
+	b := l.Net.Addr().As4()
+	v := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3]) + uint32(n)
+	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
+}
 
 // Hosts returns the hosts now on the lab, in address order.
 func (l *Lab) Hosts() []*Host {

@@ -1,0 +1,11 @@
+//go:build !linux
+
+package main
+
+import (
+	"context"
+	"net/netip"
+)
+
+// arpSweep: packet sockets are Linux's; elsewhere the neighbour table speaks.
+func arpSweep(context.Context, plan) (map[netip.Addr]string, bool, error) { return nil, false, nil }
