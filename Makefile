@@ -95,6 +95,11 @@ sim-large:
 clean:
 	rm -rf bin
 
+## bench-discovery: Breeze's sweep (ICMP) + 20 TCP ports against nmap -sn / nmap -p on a /24 and a /20 of
+##                  network-namespace hosts, as ratios (root; minutes, not part of make test)
+bench-discovery:
+	@GO=$(GO) bash scripts/bench-discovery.sh
+
 include web/Makefile.inc
 
 # make proto: regenerate the plugin SDK's gRPC code (sdk/Makefile.inc)

@@ -2,7 +2,8 @@
 # Makes sure the PostgreSQL and Redis that the tests use are reachable, and
 # that the e-mail channel's test MTAs are installed (postfix's smtp-sink and
 # postfix itself with Cyrus SASL's saslpasswd2; the tests start their own
-# private instances, nothing here runs them). It starts the services when
+# private instances, nothing here runs them), and the discovery tests' tools
+# (iproute2, nmap, snmpd, snmp, ieee-data). It starts the services when
 # they are installed but down, installs what is missing with apt-get on
 # Debian/Ubuntu when run as root, and otherwise stops with one line that
 # names what to install. Used by `make test` and .ci/run.
@@ -118,6 +119,29 @@ ensure_mta() {
   fi
 }
 
+# The discovery scanners' tests (plugins/netsweep, plugins/snmpscan,
+# plugins/tcpscan, test/netlab) build hosts in network namespaces and compare
+# with nmap; they run Debian's snmpd in them (never the system's service) and
+# fail, naming the package, without these.
+ensure_discovery_tools() {
+  local missing= pkgs=
+  command -v ip >/dev/null 2>&1 || { missing="$missing ip"; pkgs="$pkgs iproute2"; }
+  command -v nmap >/dev/null 2>&1 || { missing="$missing nmap"; pkgs="$pkgs nmap"; }
+  command -v snmpd >/dev/null 2>&1 || [ -x /usr/sbin/snmpd ] || { missing="$missing snmpd"; pkgs="$pkgs snmpd"; }
+  command -v snmpget >/dev/null 2>&1 || { missing="$missing snmpget"; pkgs="$pkgs snmp"; }
+  command -v setpriv >/dev/null 2>&1 || { missing="$missing setpriv"; pkgs="$pkgs util-linux"; }
+  [ -f /usr/share/ieee-data/oui.csv ] || { missing="$missing oui.csv"; pkgs="$pkgs ieee-data"; }
+  [ -z "$missing" ] && return 0
+  if can_apt; then
+    echo "test-services: installing$pkgs with apt-get (for$missing)" >&2
+    # policy-rc.d or not, the system's snmpd is not what the tests use.
+    apt_install $pkgs
+  else
+    echo "test-services: the discovery tests need$missing: apt-get install$pkgs" >&2; exit 1
+  fi
+}
+
 ensure_postgres
 ensure_redis
 ensure_mta
+ensure_discovery_tools

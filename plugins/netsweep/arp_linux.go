@@ -50,15 +50,16 @@ func links() []link {
 // with ARP requests from a packet socket (as nmap does on a LAN): an answer
 // proves the host is on the link now, and names its MAC. ok is false when
 // the socket is out of reach (not root, no CAP_NET_RAW): the caller then
-// reads the kernel's neighbour table instead.
-func arpSweep(ctx context.Context, p plan) (macs map[netip.Addr]string, ok bool, err error) {
+// reads the kernel's neighbour table instead. onLink holds the targets ARP
+// could ask (on an attached network, not this machine's own address).
+func arpSweep(ctx context.Context, p plan) (macs map[netip.Addr]string, onLink map[netip.Addr]bool, ok bool, err error) {
 	fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, int(htons(unix.ETH_P_ARP)))
 	if err != nil {
-		return nil, false, nil
+		return nil, nil, false, nil
 	}
 	defer unix.Close(fd)
 	if err := unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &unix.Timeval{Usec: 50000}); err != nil {
-		return nil, false, nil
+		return nil, nil, false, nil
 	}
 	ls := links()
 	via := map[netip.Addr]link{}
@@ -72,9 +73,12 @@ func arpSweep(ctx context.Context, p plan) (macs map[netip.Addr]string, ok bool,
 			}
 		}
 	}
-	macs = map[netip.Addr]string{}
+	macs, onLink = map[netip.Addr]string{}, map[netip.Addr]bool{}
+	for _, a := range local {
+		onLink[a] = true
+	}
 	if len(local) == 0 {
-		return macs, true, nil
+		return macs, onLink, true, nil
 	}
 	tr := newTracker(p)
 	var (
@@ -131,7 +135,7 @@ func arpSweep(ctx context.Context, p plan) (macs map[netip.Addr]string, ok bool,
 		return writeRetry(ctx, p.timeout, func() error { return unix.Sendto(fd, pkt, 0, to) }) == nil
 	})
 	if err != nil {
-		return nil, true, err
+		return nil, nil, true, err
 	}
 	stop.Store(true)
 	<-done
@@ -141,7 +145,7 @@ func arpSweep(ctx context.Context, p plan) (macs map[netip.Addr]string, ok bool,
 		out[a] = macs[a]
 	}
 	mu.Unlock()
-	return out, true, nil
+	return out, onLink, true, nil
 }
 
 func htons(v uint16) uint16 {

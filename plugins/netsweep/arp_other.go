@@ -8,4 +8,6 @@ import (
 )
 
 // arpSweep: packet sockets are Linux's; elsewhere the neighbour table speaks.
-func arpSweep(context.Context, plan) (map[netip.Addr]string, bool, error) { return nil, false, nil }
+func arpSweep(context.Context, plan) (map[netip.Addr]string, map[netip.Addr]bool, bool, error) {
+	return nil, nil, false, nil
+}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"net"
 	"net/netip"
 	"slices"
@@ -132,29 +131,39 @@ func (s *Scanner) Scan(ctx context.Context, spec sdk.TargetSpec, emit func(sdk.A
 	live := map[netip.Addr]*found{}
 	socket := ""
 	began := time.Now()
-	// ICMP and ARP probe side by side, each paced at the rate.
-	var (
-		wg      sync.WaitGroup
-		pings   map[netip.Addr]time.Duration
-		pingErr error
-	)
-	if p.icmp {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			pings, socket, pingErr = ping(ctx, p)
-		}()
-	}
+	// ARP first, from a packet socket where there is one: an address on an
+	// attached network that did not answer ARP cannot answer ICMP either, so
+	// only the ones that did (and the off-link targets) get an echo request.
+	// That spares the kernel's neighbour table thousands of doomed
+	// resolutions (it holds ~1024 at once), which is what bounds an ICMP
+	// sweep of a large local range.
 	var (
 		arpMACs map[netip.Addr]string
+		onLink  map[netip.Addr]bool
 		arpRan  bool
+		pings   map[netip.Addr]time.Duration
 		arpErr  error
 	)
+	icmpPlan := p
 	if p.arp {
-		arpMACs, arpRan, arpErr = arpSweep(ctx, p)
+		arpMACs, onLink, arpRan, arpErr = arpSweep(ctx, p)
+		if arpErr != nil {
+			return arpErr
+		}
+		if arpRan {
+			icmpPlan.addrs = slices.DeleteFunc(slices.Clone(p.addrs), func(a netip.Addr) bool {
+				_, answered := arpMACs[a]
+				return onLink[a] && !answered
+			})
+		}
 	}
-	wg.Wait()
-	if err := errors.Join(pingErr, arpErr, ctx.Err()); err != nil {
+	if p.icmp && len(icmpPlan.addrs) > 0 {
+		var err error
+		if pings, socket, err = ping(ctx, icmpPlan); err != nil {
+			return err
+		}
+	}
+	if err := ctx.Err(); err != nil {
 		return err
 	}
 	for a, rtt := range pings {
