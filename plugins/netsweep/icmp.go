@@ -146,12 +146,9 @@ func udpNudge(ctx context.Context, p plan) {
 		return
 	}
 	defer c.Close()
-	tick := time.NewTicker(p.interval)
-	defer tick.Stop()
+	pace := newPacer(p.interval)
 	for _, a := range p.addrs {
-		select {
-		case <-tick.C:
-		case <-ctx.Done():
+		if pace.wait(ctx) != nil {
 			return
 		}
 		dst := &net.UDPAddr{IP: a.AsSlice(), Port: 9}

@@ -51,8 +51,7 @@ func (tr *tracker) run(ctx context.Context, p plan, send func(a netip.Addr, seq 
 			}
 		}
 	}()
-	tick := time.NewTicker(p.interval)
-	defer tick.Stop()
+	pace := newPacer(p.interval)
 	seq := 0
 	for round := 0; round <= p.retries; round++ {
 		for _, a := range p.addrs {
@@ -67,10 +66,8 @@ func (tr *tracker) run(ctx context.Context, p plan, send func(a netip.Addr, seq 
 			case <-ctx.Done():
 				return nil, ctx.Err()
 			}
-			select {
-			case <-tick.C:
-			case <-ctx.Done():
-				return nil, ctx.Err()
+			if err := pace.wait(ctx); err != nil {
+				return nil, err
 			}
 			seq++
 			at := tr.begin(a)
@@ -151,4 +148,30 @@ func writeRetry(ctx context.Context, timeout time.Duration, write func() error) 
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// pacer holds probes to a rate on average: the n-th goes out no earlier
+// than start + n×interval, and one woken late (a busy machine, a coarse
+// timer) catches up at once instead of losing the time as a ticker would.
+type pacer struct {
+	start    time.Time
+	interval time.Duration
+	n        int64
+}
+
+func newPacer(interval time.Duration) *pacer { return &pacer{start: time.Now(), interval: interval} }
+
+func (pc *pacer) wait(ctx context.Context) error {
+	due := pc.start.Add(time.Duration(pc.n) * pc.interval)
+	pc.n++
+	if d := time.Until(due); d > 0 {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return ctx.Err()
 }

@@ -136,7 +136,9 @@ func (s *Scanner) Scan(ctx context.Context, spec sdk.TargetSpec, emit func(sdk.A
 	// only the ones that did (and the off-link targets) get an echo request.
 	// That spares the kernel's neighbour table thousands of doomed
 	// resolutions (it holds ~1024 at once), which is what bounds an ICMP
-	// sweep of a large local range.
+	// sweep of a large local range. It filters an ICMP-only sweep too (the
+	// same hosts answer), but then its answers are not reported: the
+	// methods asked for are what an asset is seen by.
 	var (
 		arpMACs map[netip.Addr]string
 		onLink  map[netip.Addr]bool
@@ -145,7 +147,7 @@ func (s *Scanner) Scan(ctx context.Context, spec sdk.TargetSpec, emit func(sdk.A
 		arpErr  error
 	)
 	icmpPlan := p
-	if p.arp {
+	if p.arp || p.icmp {
 		arpMACs, onLink, arpRan, arpErr = arpSweep(ctx, p)
 		if arpErr != nil {
 			return arpErr
@@ -168,6 +170,9 @@ func (s *Scanner) Scan(ctx context.Context, spec sdk.TargetSpec, emit func(sdk.A
 	}
 	for a, rtt := range pings {
 		live[a] = &found{rtt: rtt, icmp: true}
+	}
+	if !p.arp {
+		arpMACs = nil
 	}
 	for a, mac := range arpMACs {
 		f := live[a]

@@ -59,7 +59,7 @@ func benchLab(b *testing.B, bits int, sweeper, ports sdk.Scanner) []string {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
 
-	sweepSpec := sdk.TargetSpec{Targets: []string{l.CIDR()}, Concurrency: 1024, RatePerSecond: 2000, Timeout: time.Second,
+	sweepSpec := sdk.TargetSpec{Targets: []string{l.CIDR()}, Concurrency: 4096, RatePerSecond: 2000, Timeout: time.Second,
 		Options: map[string]string{"methods": "icmp"}}
 	var lines []string
 	timeScan := func(s sdk.Scanner, spec sdk.TargetSpec) ([]sdk.Asset, time.Duration) {
