@@ -277,8 +277,12 @@ func TestRefusesBadOptions(t *testing.T) {
 }
 
 func TestUnescape(t *testing.T) {
-	if got := unescape(`\<img\ src\=x\ onerror\=alert\(1\)\>\000\255`); got != "<img src=x onerror=alert(1)>\x00\xff" {
+	got := unescape(`\<img\ src\=x\ onerror\=alert\(1\)\>\000\255`)
+	if got != "<img src=x onerror=alert(1)>\x00\xff" {
 		t.Fatalf("unescape = %q", got)
+	}
+	if c := clean(got); c != "<img src=x onerror=alert(1)>\uFFFD" {
+		t.Fatalf("clean = %q", c)
 	}
 }
 

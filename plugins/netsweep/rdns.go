@@ -45,13 +45,19 @@ func lookupPTR(ctx context.Context, resolver string, a netip.Addr, timeout time.
 		for _, rr := range in.Answer {
 			if ptr, ok := rr.(*dns.PTR); ok {
 				if n := unescape(strings.TrimSuffix(ptr.Ptr, ".")); n != "" {
-					names = append(names, strings.ToValidUTF8(n, "\uFFFD"))
+					names = append(names, clean(n))
 				}
 			}
 		}
 		return names, nil
 	}
 	return nil, lastErr
+}
+
+// clean makes a name storable and sendable: valid UTF-8, no NUL bytes
+// (a DNS label may hold any byte), otherwise as it was.
+func clean(s string) string {
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
 }
 
 // exchange asks over UDP, and over TCP when the answer was truncated.

@@ -320,13 +320,14 @@ func operStatus(n int64) string {
 }
 
 // text keeps an agent's string as it is (hostile markup included: whoever
-// shows it escapes it), but valid UTF-8 and bounded.
+// shows it escapes it), but valid UTF-8, bounded, and without NUL bytes
+// (devices pad with them; no database text column stores them).
 func text(v any) string {
 	b, _ := v.([]byte)
 	if len(b) > maxString {
 		b = b[:maxString]
 	}
-	return strings.ToValidUTF8(string(b), "\uFFFD")
+	return strings.ReplaceAll(strings.ToValidUTF8(string(b), "\uFFFD"), "\x00", "")
 }
 
 func allZero(b []byte) bool {

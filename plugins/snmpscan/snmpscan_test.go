@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -179,3 +180,16 @@ func TestRefusesBadOptions(t *testing.T) {
 }
 
 func TestOnlySDKImports(t *testing.T) { sdktest.OnlySDKImports(t) }
+
+func TestTextKeepsMarkupDropsNULAndBadUTF8(t *testing.T) {
+	if got := text([]byte("<b>x</b>\x00\x00\xff")); got != "<b>x</b>\uFFFD" {
+		t.Fatalf("text = %q", got)
+	}
+	if got := text(make([]byte, 5000)); got != "" {
+		t.Fatalf("NULs: %q", got)
+	}
+	long := strings.Repeat("a", 5000)
+	if got := text([]byte(long)); len(got) != maxString {
+		t.Fatalf("len %d", len(got))
+	}
+}
