@@ -124,6 +124,22 @@ func TestSNMPFacts(t *testing.T) {
 	})
 }
 
+// SHA-512 and AES-256 (Blumenthal, as net-snmp does it) against snmpd.
+func TestV3StrongerProtocols(t *testing.T) {
+	netlab.Require(t, "snmpd")
+	l := netlab.New(t, netlab.Options{})
+	h := l.AddHost("router")
+	if err := h.StartSNMP(netlab.SNMPConfig{User: "strong", AuthProto: "SHA-512", AuthPass: "auth-secret-2", PrivProto: "AES-256",
+		PrivPass: "priv-secret-2", SysName: "router"}); err != nil {
+		t.Fatal(err)
+	}
+	got := scan(t, spec(l, map[string]string{"version": "3", "user": "strong", "authProto": "SHA512", "authPass": "auth-secret-2",
+		"privProto": "AES256", "privPass": "priv-secret-2"}))
+	if len(got) != 1 || got[0].Hostname != "router" {
+		t.Fatalf("%+v; snmpd log: %s", got, h.Log("snmpd"))
+	}
+}
+
 func TestConformance(t *testing.T) {
 	s := newSNMPLab(t)
 	target := spec(s.lab, map[string]string{"community": "labro"})

@@ -18,7 +18,8 @@ type SNMPConfig struct {
 	Community string // v2c read-only community; empty: no v2c access
 	// A v3 user with SHA authentication and AES privacy; empty: no v3 user.
 	User, AuthPass, PrivPass string
-	// AuthProto and PrivProto override SHA and AES (e.g. "SHA-256", "AES-256"? see snmpd.conf(5)).
+	// AuthProto and PrivProto override SHA and AES, in net-snmp's names
+	// ("SHA-256", "SHA-512", "MD5"; "AES-256", "DES").
 	AuthProto, PrivProto string
 
 	SysName, SysDescr, SysLocation, SysContact string
@@ -78,11 +79,14 @@ func (h *Host) StartSNMP(c SNMPConfig) error {
 func (h *Host) waitSNMP(c SNMPConfig) error {
 	args := []string{"-v2c", "-c", c.Community}
 	if c.Community == "" {
-		args = []string{"-v3", "-l", "authPriv", "-u", c.User, "-a", "SHA", "-A", c.AuthPass, "-x", "AES", "-X", c.PrivPass}
-		if c.AuthProto != "" || c.PrivProto != "" {
-			time.Sleep(time.Second) // no cheap probe for other protocols: give it a moment
-			return nil
+		auth, priv := c.AuthProto, c.PrivProto
+		if auth == "" {
+			auth = "SHA"
 		}
+		if priv == "" {
+			priv = "AES"
+		}
+		args = []string{"-v3", "-l", "authPriv", "-u", c.User, "-a", auth, "-A", c.AuthPass, "-x", priv, "-X", c.PrivPass}
 	}
 	args = append(args, "-r", "0", "-t", "0.3", h.IP.String(), "1.3.6.1.2.1.1.5.0")
 	deadline := time.Now().Add(10 * time.Second)
