@@ -3,7 +3,7 @@
 # that the e-mail channel's test MTAs are installed (postfix's smtp-sink and
 # postfix itself with Cyrus SASL's saslpasswd2; the tests start their own
 # private instances, nothing here runs them), and the discovery tests' tools
-# (iproute2, nmap, snmpd, snmp, ieee-data). It starts the services when
+# (iproute2, nmap, snmpd, snmp, openssh-server, ieee-data). It starts the services when
 # they are installed but down, installs what is missing with apt-get on
 # Debian/Ubuntu when run as root, and otherwise stops with one line that
 # names what to install. Used by `make test` and .ci/run.
@@ -121,8 +121,8 @@ ensure_mta() {
 
 # The discovery scanners' tests (plugins/netsweep, plugins/snmpscan,
 # plugins/tcpscan, test/netlab) build hosts in network namespaces and compare
-# with nmap; they run Debian's snmpd in them (never the system's service) and
-# fail, naming the package, without these.
+# with nmap; they run Debian's snmpd and OpenSSH's sshd in them (never the
+# system's services) and fail, naming the package, without these.
 ensure_discovery_tools() {
   local missing= pkgs=
   command -v ip >/dev/null 2>&1 || { missing="$missing ip"; pkgs="$pkgs iproute2"; }
@@ -130,12 +130,22 @@ ensure_discovery_tools() {
   command -v snmpd >/dev/null 2>&1 || [ -x /usr/sbin/snmpd ] || { missing="$missing snmpd"; pkgs="$pkgs snmpd"; }
   command -v snmpget >/dev/null 2>&1 || { missing="$missing snmpget"; pkgs="$pkgs snmp"; }
   command -v setpriv >/dev/null 2>&1 || { missing="$missing setpriv"; pkgs="$pkgs util-linux"; }
+  [ -x /usr/sbin/sshd ] || { missing="$missing sshd"; pkgs="$pkgs openssh-server"; }
+  command -v ssh-keygen >/dev/null 2>&1 || { missing="$missing ssh-keygen"; pkgs="$pkgs openssh-client"; }
   [ -f /usr/share/ieee-data/oui.csv ] || { missing="$missing oui.csv"; pkgs="$pkgs ieee-data"; }
   [ -z "$missing" ] && return 0
   if can_apt; then
     echo "test-services: installing$pkgs with apt-get (for$missing)" >&2
-    # policy-rc.d or not, the system's snmpd is not what the tests use.
-    apt_install $pkgs
+    # Only the programs: the tests run private snmpd and sshd instances in
+    # their namespaces, so the packages must not start system services.
+    local policy=
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+      printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && policy=1
+    fi
+    local rc=0
+    apt_install $pkgs || rc=$?
+    if [ -n "$policy" ]; then rm -f /usr/sbin/policy-rc.d; fi
+    [ "$rc" = 0 ] || { echo "test-services: apt-get install$pkgs failed" >&2; exit 1; }
   else
     echo "test-services: the discovery tests need$missing: apt-get install$pkgs" >&2; exit 1
   fi

@@ -27,7 +27,10 @@ func TestSameOpenPortsAsNmap(t *testing.T) {
 	if err := web.ServeHTTP(80); err != nil {
 		t.Fatal(err)
 	}
-	for h, ports := range map[*netlab.Host][]int{web: {22}, mixed: {443, 3389, 8080, 5900, 9999}} {
+	if err := web.StartSSHD(); err != nil {
+		t.Fatal(err)
+	}
+	for h, ports := range map[*netlab.Host][]int{mixed: {443, 3389, 8080, 5900, 9999}} {
 		for _, p := range ports {
 			if err := h.ListenTCP(p); err != nil {
 				t.Fatal(err)

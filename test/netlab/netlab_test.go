@@ -26,6 +26,12 @@ func TestHostsServicesAndRemoval(t *testing.T) {
 	if err := b.ServeHTTP(8080); err != nil {
 		t.Fatal(err)
 	}
+	if err := b.StartSSHD(); err != nil {
+		t.Fatal(err)
+	}
+	if banner, err := b.Banner(context.Background(), 22); err != nil || !strings.HasPrefix(banner, "SSH-2.0-") {
+		t.Fatalf("sshd banner %q, %v", banner, err)
+	}
 	if err := waitTCP(a.IP, 2222, time.Second); err != nil {
 		t.Fatalf("listener on a: %v", err)
 	}
