@@ -51,11 +51,11 @@ type plan struct {
 
 func makePlan(spec sdk.TargetSpec) (plan, error) {
 	p := plan{concurrency: defaultConcurrency, timeout: defaultTimeout}
-	prefixes, err := parseTargets(spec.Targets)
+	prefixes, err := sdk.ParseTargets(spec.Targets)
 	if err != nil {
 		return p, err
 	}
-	hosts(prefixes, func(a netip.Addr) bool {
+	sdk.Hosts(prefixes, func(a netip.Addr) bool {
 		if a.Is4() {
 			p.addrs = append(p.addrs, a)
 		}

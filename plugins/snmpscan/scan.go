@@ -72,7 +72,7 @@ var (
 func makePlan(spec sdk.TargetSpec) (plan, error) {
 	p := plan{concurrency: defaultConcurrency, timeout: defaultTimeout, port: 161}
 	var err error
-	if p.prefixes, err = parseTargets(spec.Targets); err != nil {
+	if p.prefixes, err = sdk.ParseTargets(spec.Targets); err != nil {
 		return p, err
 	}
 	o := spec.Options
@@ -189,7 +189,7 @@ func (s *Scanner) Scan(ctx context.Context, spec sdk.TargetSpec, emit func(sdk.A
 			}
 		}()
 	}
-	hosts(p.prefixes, func(a netip.Addr) bool {
+	sdk.Hosts(p.prefixes, func(a netip.Addr) bool {
 		select {
 		case <-tick.C:
 		case <-ctx.Done():
