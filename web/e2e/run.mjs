@@ -10,7 +10,10 @@
 // (e2e/simagent.mjs) crosses it, the alert appears live on the Alerts page
 // and reaches the webhook receiver, is acknowledged (PagerDuty hears it),
 // the CPU falls back and the alert resolves by itself, and the PagerDuty
-// receiver gets the resolve on the same dedup key. No Content-Security-Policy violation may occur. Screenshots go to e2e/artifacts/ (or $E2E_ARTIFACTS).
+// receiver gets the resolve on the same dedup key; automation: a script
+// scheduled a minute ahead in Australia/Darwin fires on the agent, its run shows on
+// the schedule's page without a reload, with the device's output and exit
+// code behind the run link, and it is paused and resumed. No Content-Security-Policy violation may occur. Screenshots go to e2e/artifacts/ (or $E2E_ARTIFACTS).
 //
 //   npm run e2e                 needs bin/breeze (make build), web/dist (npm run build)
 //                               and Debian's chromium (apt-get install -y chromium)
@@ -53,7 +56,12 @@ need(existsSync(join(DIST, 'index.html')), 'web/dist is not built: run npm run b
 mkdirSync(ART, { recursive: true })
 
 const results = []
+// E2E_ONLY=<regexp> runs only the steps it matches (and signing in and the
+// final CSP check, which the others need), for iterating on one step.
+const ONLY = process.env.E2E_ONLY ? new RegExp(process.env.E2E_ONLY) : null
+const ALWAYS = /^(sign-in page loads|signs in with|no CSP violation)/
 const step = async (name, fn) => {
+  if (ONLY && !ONLY.test(name) && !ALWAYS.test(name)) return console.log(`  skip ${name}`)
   const t = Date.now()
   try {
     await fn()
@@ -526,6 +534,144 @@ FROM n, (SELECT * FROM devices ORDER BY last_seen_at IS NULL LIMIT 1) d;`
     await page.goto(`${front.origin}/scripts`)
     await page.getByRole('link', { name: 'e2e greet' }).waitFor()
     await page.screenshot({ path: join(ART, 'scripts.png') })
+    await keepCsp(page)
+  })
+
+  // Issue 15: a script scheduled a minute or two ahead in a chosen zone, seen
+  // to fire on the schedule's page without a reload, its run's output reached
+  // through the run link, then paused and resumed. Darwin (UTC+09:30, no
+  // daylight saving) so a zone mix-up cannot pass on a whole-hour offset.
+  await step('schedules a script a minute ahead in a chosen zone, sees it fire and its result, pauses and resumes it', async () => {
+    needAgent()
+    const ZONE = 'Australia/Darwin'
+    const NAME = 'e2e daily greet'
+    await api(breeze.url, '/scripts', {
+      method: 'POST',
+      token,
+      body: {
+        orgId: online.orgId, name: 'e2e scheduled', description: '', language: 'bash', body: 'echo "scheduled hello $BREEZE_PARAM_WHO"',
+        params: [{ name: 'WHO', type: 'string', description: '', required: true, default: '', passAs: 'env' }],
+        timeoutSeconds: 60, runAs: '', osFilter: [],
+      },
+    })
+    // formatInZone's words (schedules/zoned.ts), from the browser's own Intl
+    const inZone = (t) =>
+      page.evaluate(
+        ([t, zone]) =>
+          new Intl.DateTimeFormat(undefined, { weekday: 'short', year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZone: zone }).format(new Date(t)),
+        [t, ZONE],
+      )
+    const iso = (t) => new Date(t).toISOString()
+    await page.goto(`${front.origin}/schedules`)
+    await page.getByRole('heading', { name: 'Schedules', exact: true }).waitFor()
+    await page.getByRole('button', { name: 'New schedule' }).click()
+    const dialog = page.getByRole('dialog', { name: 'New schedule' })
+    const field = (label) => dialog.locator('label.field', { has: page.locator('.field-label', { hasText: new RegExp(`^${label.replace(/[()]/g, '\\$&')}$`) }) })
+    await field('Name').locator('input').fill(NAME)
+    await dialog.getByRole('radio', { name: 'Some devices' }).check()
+    await field('Organization').locator('select').selectOption(online.orgId)
+    await dialog.getByRole('list', { name: 'Devices to run on' }).locator('label', { hasText: online.hostname }).first().getByRole('checkbox').check()
+    await field('Script').locator('select').selectOption({ label: 'e2e scheduled' })
+    await dialog.getByLabel(/^WHO/).fill('e2e-cron')
+    // the zone starts as the browser's
+    const browserZone = await page.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone)
+    const zoneSelect = field('Time zone').locator('select')
+    assert((await zoneSelect.inputValue()) === browserZone, `the editor's zone is ${await zoneSelect.inputValue()}, the browser's ${browserZone}`)
+    await zoneSelect.selectOption(ZONE)
+    await field('Repeats').locator('select').selectOption('daily')
+    // the next whole minute at least 60 s away: time to finish the form, and a short wait
+    const at = Math.ceil((Date.now() + 60_000) / 60_000) * 60_000
+    const hhmm = new Intl.DateTimeFormat('en-GB', { timeZone: ZONE, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(at)
+    await field('At').locator('input').fill(hhmm)
+    const [mm, hh] = [Number(hhmm.slice(3)), Number(hhmm.slice(0, 2))]
+    await dialog.getByText(`${mm} ${hh} * * *`, { exact: true }).waitFor()
+    // the next five fire times, in the zone: today's first
+    const preview = dialog.getByRole('region', { name: 'Next fire times' })
+    const first = preview.locator('time').first()
+    // debounced: the default time's fire times show until the server answers for the new one
+    for (const end = Date.now() + 15_000; ; await page.waitForTimeout(200)) {
+      const got = (await first.count()) ? await first.getAttribute('datetime') : null
+      if (Date.parse(got) === at) break
+      assert(Date.now() < end, `first fire time ${got}, expected ${iso(at)}`)
+    }
+    assert((await preview.locator('time').count()) === 5, 'not five fire times')
+    const shown = await inZone(at)
+    assert((await first.textContent()) === shown, `first fire time shown as ${await first.textContent()}, expected ${shown}`)
+    assert(Date.parse(await preview.locator('time').nth(1).getAttribute('datetime')) === at + 86_400_000, 'the second fire time is not a day later')
+    await page.screenshot({ path: join(ART, 'schedule-editor.png') })
+    await dialog.getByRole('button', { name: 'Create schedule' }).click()
+    await dialog.waitFor({ state: 'detached' })
+    const link = page.getByRole('link', { name: NAME, exact: true })
+    const row = page.getByRole('row').filter({ has: link })
+    await row.getByText('Enabled', { exact: true }).waitFor()
+    await row.getByText('Script: e2e scheduled').waitFor()
+    assert(Date.parse(await row.locator('td').nth(4).getAttribute('title')) === at, `the list's next run is ${await row.locator('td').nth(4).getAttribute('title')}`)
+    const id = decodeURIComponent((await link.getAttribute('href')).split('/').pop())
+    await page.screenshot({ path: join(ART, 'schedules.png') })
+
+    // the schedule's page, left open: the fire must show up by itself
+    await link.click()
+    await page.getByRole('heading', { name: NAME, level: 1 }).waitFor()
+    const nextRun = page.locator('dt', { hasText: /^Next run$/ }).locator('xpath=following-sibling::dd[1]')
+    assert((await nextRun.textContent()) === shown, `next run shown as ${await nextRun.textContent()}, expected ${shown}`)
+    const navigations = () => page.evaluate(() => performance.getEntriesByType('navigation').length)
+    const before = await navigations()
+    const runs = page.getByRole('table', { name: 'Runs' })
+    const deadline = Math.max(at + 90_000, Date.now() + 150_000)
+    let texts = []
+    for (;;) {
+      texts = (await runs.count()) ? await runs.locator('tbody tr').allInnerTexts() : []
+      const bad = texts.find((t) => /Failed|Skipped|failed|timed out|expired|cancelled/.test(t))
+      if (bad) throw new Error(`the fire did not succeed: ${bad.replace(/\s+/g, ' ')}`)
+      if (texts.some((t) => /Fired/.test(t) && /1 succeeded of 1/.test(t))) break
+      assert(Date.now() < deadline, `no successful fire on the page by ${iso(deadline)} (due ${iso(at)}); runs: ${texts.join(' | ').replace(/\s+/g, ' ') || 'none'}`)
+      await page.waitForTimeout(1000)
+    }
+    const seen = Date.now()
+    assert(texts.length === 1, `${texts.length} runs for one due time`)
+    assert((await navigations()) === before && new URL(page.url()).pathname === `/schedules/${id}`, 'the schedule page was reloaded or left')
+    const fireRow = runs.locator('tbody tr').first()
+    assert(Date.parse(await fireRow.locator('td').first().getAttribute('title')) === at, 'the run is not for the due time')
+    assert((await fireRow.locator('td').first().textContent()) === shown, 'the run\'s time is not shown in the zone')
+    const firedAt = Date.parse(await fireRow.locator('td').nth(1).getAttribute('title'))
+    console.log(`       fired ${firedAt - at} ms after its due time; on the page ${seen - at} ms after it`)
+    // the next run moved on a day, by itself
+    await page.waitForFunction(
+      ([sel, want]) => [...document.querySelectorAll(sel)].some((dt) => dt.textContent === 'Next run' && dt.nextElementSibling?.textContent === want),
+      ['dl.facts dt', await inZone(at + 86_400_000)],
+      { timeout: 30_000 },
+    )
+    await page.screenshot({ path: join(ART, 'schedule-runs.png') })
+
+    // the fire's script run: the device's output and exit code
+    await fireRow.getByRole('link', { name: 'View the run' }).click()
+    await page.getByRole('heading', { name: 'Run of e2e scheduled' }).waitFor()
+    const result = page.getByRole('table', { name: 'Results by device' }).getByRole('row').filter({ hasText: online.hostname })
+    await result.getByText('scheduled hello e2e-cron').waitFor({ timeout: 30_000 })
+    assert((await result.locator('td').nth(2).textContent()) === '0', `exit code ${await result.locator('td').nth(2).textContent()}`)
+    await page.screenshot({ path: join(ART, 'schedule-run-result.png') })
+
+    // pause on the schedule's page, resume from the list
+    await page.goBack()
+    const header = page.locator('.page-header')
+    await header.getByRole('button', { name: 'Pause', exact: true }).click()
+    await header.getByText('Paused', { exact: true }).waitFor()
+    await header.getByRole('button', { name: 'Resume', exact: true }).waitFor()
+    assert((await nextRun.textContent()) === '—', `a paused schedule shows its next run ${await nextRun.textContent()}`)
+    assert((await api(breeze.url, `/schedules/${id}`, { token })).enabled === false, 'the server still has it enabled')
+    await page.getByRole('navigation', { name: 'Breadcrumb' }).getByRole('link', { name: 'Schedules' }).click()
+    await row.getByText('Paused', { exact: true }).waitFor()
+    assert((await row.locator('td').nth(4).textContent()) === '—', 'the list shows a paused schedule\'s next run')
+    await row.getByRole('button', { name: `Resume ${NAME}` }).click()
+    await row.getByText('Enabled', { exact: true }).waitFor()
+    await row.getByRole('button', { name: `Pause ${NAME}` }).waitFor()
+    assert(Date.parse(await row.locator('td').nth(4).getAttribute('title')) === at + 86_400_000, 'resumed, the next run is not tomorrow\'s')
+    assert((await row.locator('td').nth(5).textContent()) !== 'never', 'the list says it never ran')
+    const s = await api(breeze.url, `/schedules/${id}`, { token })
+    assert(s.enabled && Date.parse(s.nextFireAt) === at + 86_400_000 && Math.abs(Date.parse(s.lastFireAt) - at) < 60_000, `the server has ${JSON.stringify({ enabled: s.enabled, next: s.nextFireAt, last: s.lastFireAt })}`)
+    const fires = await api(breeze.url, `/schedules/${id}/fires`, { token })
+    assert(fires.items.length === 1 && fires.items[0].scriptRunId, `fires: ${JSON.stringify(fires.items)}`)
+    await page.screenshot({ path: join(ART, 'schedules-resumed.png') })
     await keepCsp(page)
   })
 
