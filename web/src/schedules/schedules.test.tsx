@@ -1,10 +1,11 @@
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { screen, waitFor, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import type { Script } from '../api/types'
 import { ALL_PERMISSIONS, apiError, json, makeMe, mockApi, sessionRoutes } from '../test/api'
 import { renderApp } from '../test/render'
 import type { Fire, PreviewRequest, Schedule } from './types'
+import { POLL_MS } from './useSchedules'
 
 const XSS = '<img src=x onerror=alert(1)>'
 const page = (items: unknown[], nextCursor = '') => json({ items, nextCursor })
@@ -314,5 +315,84 @@ describe('a schedule’s runs', () => {
     mockApi(routes({ 'GET /schedules/:id': () => apiError(404, 'not_found'), 'GET /schedules/:id/fires': () => apiError(404, 'not_found') }))
     renderApp('/schedules/other')
     expect(await screen.findByText('This schedule does not exist, or you cannot see it.')).toBeTruthy()
+  })
+})
+
+describe('schedules read again by themselves while open', () => {
+  // Fake timers that still move with real time, so the app's start-up (a lazy
+  // screen, the session) runs as usual; the tests jump over the poll interval.
+  const fakeTime = () => vi.useFakeTimers({ shouldAdvanceTime: true, now: new Date('2026-12-04T01:30:05Z') })
+  let visibility: DocumentVisibilityState = 'visible'
+  const show = (v: DocumentVisibilityState) => {
+    visibility = v
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => visibility })
+    document.dispatchEvent(new Event('visibilitychange'))
+    window.dispatchEvent(new Event('visibilitychange'))
+  }
+  afterEach(() => {
+    vi.useRealTimers()
+    delete (document as { visibilityState?: unknown }).visibilityState // back to jsdom's
+    visibility = 'visible'
+  })
+
+  it('the list: a fire lands (last run, next run) without a reload', async () => {
+    fakeTime()
+    let fired = false
+    const { calls } = mockApi(
+      routes({
+        'GET /schedules': () =>
+          page([
+            fired
+              ? sched({ lastFireAt: '2026-12-04T01:30:00Z', nextFireAt: '2026-12-07T01:30:00Z' })
+              : sched({ lastFireAt: undefined, nextFireAt: '2026-12-04T01:30:00Z' }),
+          ]),
+      }),
+    )
+    renderApp('/schedules')
+    const row = (await screen.findByRole('link', { name: 'Nightly clean' })).closest('tr')!
+    expect(within(row).getByText('never')).toBeTruthy()
+    const reads = () => calls.filter((c) => c.method === 'GET' && c.path === '/schedules').length
+    const before = reads()
+    fired = true
+    await vi.advanceTimersByTimeAsync(POLL_MS)
+    await waitFor(() => expect(within(row).getByText('just now')).toBeTruthy())
+    expect(within(row).getByTitle('2026-12-07T01:30:00Z')).toBeTruthy()
+    expect(reads()).toBe(before + 1)
+  })
+
+  it('a schedule’s page: the new fire, then its counts moving, without a reload', async () => {
+    fakeTime()
+    let fires: Fire[] = []
+    const run = (counts: Record<string, number>): Fire => ({
+      id: 'f1', scheduleId: 's1', fireAt: '2026-12-04T01:30:00Z', firedAt: '2026-12-04T01:30:00.2Z', status: 'fired', scriptRunId: 'run-9', counts, total: 1,
+    })
+    mockApi(routes({ 'GET /schedules/:id': () => json(sched()), 'GET /schedules/:id/fires': () => page(fires) }))
+    renderApp('/schedules/s1')
+    expect(await screen.findByText('It has not run yet.')).toBeTruthy()
+    fires = [run({ queued: 1 })]
+    await vi.advanceTimersByTimeAsync(POLL_MS)
+    expect(await screen.findByText('1 queued of 1')).toBeTruthy()
+    expect(screen.getByRole('link', { name: 'View the run' }).getAttribute('href')).toBe('/script-runs/run-9')
+    fires = [run({ succeeded: 1 })]
+    await vi.advanceTimersByTimeAsync(POLL_MS)
+    expect(await screen.findByText('1 succeeded of 1')).toBeTruthy()
+  })
+
+  it('a hidden tab does not poll, and reads again the moment it is shown', async () => {
+    fakeTime()
+    let fires: Fire[] = []
+    const { calls } = mockApi(routes({ 'GET /schedules/:id': () => json(sched()), 'GET /schedules/:id/fires': () => page(fires) }))
+    renderApp('/schedules/s1')
+    expect(await screen.findByText('It has not run yet.')).toBeTruthy()
+    const reads = () => calls.filter((c) => c.path === '/schedules/s1/fires').length
+    const before = reads()
+    show('hidden')
+    fires = [{ id: 'f1', scheduleId: 's1', fireAt: '2026-12-04T01:30:00Z', status: 'skipped', error: 'every device offline', total: 0 }]
+    await vi.advanceTimersByTimeAsync(3 * POLL_MS + 1000) // shown again just after a poll would have come: none is due for a while
+    expect(reads()).toBe(before)
+    show('visible')
+    // at once, not at the next tick (the timer is not advanced)
+    await waitFor(() => expect(screen.getByText('every device offline')).toBeTruthy(), { timeout: 1000 })
+    expect(screen.getByText('Skipped')).toBeTruthy()
   })
 })

@@ -4,8 +4,16 @@ import { fetchAll } from '../api/lists'
 import type { Page } from '../api/types'
 import type { Fire, PreviewRequest, PreviewResponse, Schedule } from './types'
 
-/** Schedules change by themselves as they fire: their views read them again this often. */
-export const POLL_MS = 15_000
+/**
+ * Schedules change by themselves as they fire: their views read them again
+ * this often while the tab is shown, and at once when it is shown again (a
+ * hidden tab does not poll), so a technician watching sees a fire land
+ * without reloading. No event on the live stream says a schedule fired.
+ */
+export const POLL_MS = 10_000
+
+// Read again on a timer and when the tab comes back (the app's default is not to).
+const live = { staleTime: POLL_MS, refetchInterval: POLL_MS, refetchOnWindowFocus: true } as const
 
 export const scheduleKeys = {
   all: ['schedules'] as const,
@@ -21,8 +29,7 @@ export function useSchedules(orgId?: string, enabled = true, state: '' | 'true' 
     queryKey: scheduleKeys.list(orgId, state),
     queryFn: ({ signal }) => fetchAll<Schedule>('/schedules', { orgId, enabled: state }, 5000, signal),
     enabled,
-    staleTime: 15_000,
-    refetchInterval: POLL_MS, // next and last runs move on by themselves
+    ...live, // next and last runs move on by themselves
   })
 }
 
@@ -30,7 +37,7 @@ export function useSchedule(id: string) {
   return useQuery({
     queryKey: scheduleKeys.detail(id),
     queryFn: ({ signal }) => api.get<Schedule>(`/schedules/${encodeURIComponent(id)}`, undefined, signal),
-    refetchInterval: POLL_MS,
+    ...live,
   })
 }
 
@@ -41,7 +48,7 @@ export function useFires(id: string) {
     queryFn: ({ pageParam, signal }) => api.get<Page<Fire>>(`/schedules/${encodeURIComponent(id)}/fires`, { limit: 50, cursor: pageParam }, signal),
     initialPageParam: '',
     getNextPageParam: (last: Page<Fire>) => last.nextCursor || undefined,
-    refetchInterval: POLL_MS, // a new fire shows up, and the latest one's counts move
+    ...live, // a new fire shows up, and the latest one's counts move
   })
 }
 
