@@ -537,7 +537,88 @@ FROM n, (SELECT * FROM devices ORDER BY last_seen_at IS NULL LIMIT 1) d;`
     await keepCsp(page)
   })
 
-  // Issue 15: a script scheduled a minute or two ahead in a chosen zone, seen
+  await step('an Org Viewer is refused the terminal (tab explained, ticket 403/404)', async () => {
+    assert(!viewer.error, `creating the Org Viewer failed: ${viewer.error}`)
+    const target = online ?? hostile
+    assert(target, 'no device to look at')
+    const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } })
+    try {
+      const vp = await ctx.newPage()
+      await watch(vp)
+      await vp.goto(front.origin + '/login')
+      await vp.getByLabel('Email').fill(viewer.email)
+      await vp.getByLabel('Password').fill(viewer.password)
+      await vp.getByRole('button', { name: 'Sign in' }).click()
+      await vp.getByRole('heading', { name: 'Fleet overview' }).waitFor() // the landing page
+      await vp.goto(`${front.origin}/devices/${target.id}`)
+      const tab = vp.getByRole('tab', { name: 'Terminal' })
+      await tab.waitFor()
+      assert((await tab.getAttribute('aria-disabled')) === 'true', 'the Terminal tab is not marked unavailable')
+      // an aria-disabled tab is not clickable for playwright: open its panel by its address
+      await vp.goto(`${front.origin}/devices/${target.id}?tab=terminal`)
+      await vp.getByText('The terminal is not available.').waitFor()
+      assert((await vp.locator('.xterm').count()) === 0, 'a terminal opened for the viewer')
+      await vp.screenshot({ path: join(ART, 'viewer-terminal-refused.png') })
+      await keepCsp(vp)
+      const vLogin = await api(breeze.url, '/auth/login', { method: 'POST', body: { email: viewer.email, password: viewer.password } })
+      const res = await fetch(`${breeze.url}/api/v1/ws-tickets`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${vLogin.accessToken}` },
+        body: JSON.stringify({ purpose: 'terminal', deviceId: target.id }),
+      })
+      assert(res.status === 403 || res.status === 404, `a terminal ticket for the viewer answered ${res.status}`)
+    } finally {
+      await ctx.close()
+    }
+  })
+
+  await step('the simulated agent crosses the rule: live alert, webhook, acknowledge, auto-resolve, PagerDuty resolve', async () => {
+    assert(alertsTab, 'the rule was not created')
+    const waitFor = async (what, cond, ms = 60_000) => {
+      const end = Date.now() + ms
+      while (!cond()) {
+        assert(Date.now() < end, `timed out waiting for ${what}`)
+        await new Promise((r) => setTimeout(r, 200))
+      }
+    }
+    const t = Date.now()
+    sim.send({ cpu: 99 })
+    const row = alertsTab.getByRole('row').filter({ hasText: 'e2e cpu' }).filter({ hasText: 'e2e-sim' })
+    await row.waitFor({ timeout: 60_000 })
+    const navigations = await alertsTab.evaluate(() => performance.getEntriesByType('navigation').length)
+    assert(navigations === 1, 'the Alerts page was reloaded')
+    assert(alertFrames.some((f) => f.includes('"alert.opened"')), 'no alert.opened frame on the events stream')
+    console.log(`       alert appeared ${Date.now() - t} ms after the CPU crossed`)
+    await alertsTab.screenshot({ path: join(ART, 'alerts-live.png') })
+    await row.getByRole('link', { name: /^cpu / }).click()
+    await alertsTab.getByRole('heading', { level: 1, name: /^cpu / }).waitFor()
+    const id = new URL(alertsTab.url()).pathname.split('/').pop()
+    const mine = (kind, pred) => received[kind].filter((b) => pred(b))
+    const hook = (status) => mine('webhook', (b) => b.labels?.alertId === id && b.status === status)
+    const pd = (action) => mine('pagerduty', (b) => b.dedup_key === id && b.event_action === action)
+    await waitFor('the webhook receiver to get the alert', () => hook('triggered').length > 0)
+    await waitFor('PagerDuty to get the trigger', () => pd('trigger').length > 0)
+    await alertsTab.getByRole('button', { name: 'Acknowledge' }).click()
+    await alertsTab.locator('.page-header').getByText('Acknowledged', { exact: true }).waitFor()
+    await waitFor('PagerDuty to get the acknowledge', () => pd('acknowledge').length > 0)
+    sim.send({ cpu: 5 })
+    await alertsTab.locator('.page-header').getByText('Resolved', { exact: true }).waitFor({ timeout: 60_000 })
+    await waitFor('PagerDuty to get the resolve', () => pd('resolve').length > 0)
+    await waitFor('the webhook receiver to get the resolve', () => hook('resolved').length > 0)
+    await alertsTab.screenshot({ path: join(ART, 'alert-detail.png') })
+    const a = await api(breeze.url, `/alerts/${id}`, { token })
+    assert(a.state === 'resolved' && a.deviceId === simDevice, `the API says ${a.state} on ${a.deviceId}`)
+    assert(a.history.map((h) => h.to).join(',') === 'open,acknowledged,resolved', `history ${a.history.map((h) => h.to)}`)
+    assert(pd('trigger').length === 1 && pd('resolve').length === 1 && hook('triggered').length === 1, 'a notification came twice')
+    const log = await api(breeze.url, `/alerts/${id}/deliveries`, { token })
+    assert(log.items.filter((d) => d.outcome === 'delivered').length >= 5, `delivery log: ${JSON.stringify(log.items.map((d) => [d.channelId, d.transition, d.outcome]))}`)
+    await alertsTab.goto(front.origin + '/alerts')
+    await alertsTab.getByRole('row').filter({ hasText: 'e2e cpu' }).getByText('Resolved').first().waitFor()
+    await keepCsp(alertsTab)
+  })
+
+  // Issue 15 (after the alert steps, whose timings its two-minute wait would
+  // stretch): a script scheduled a minute or two ahead in a chosen zone, seen
   // to fire on the schedule's page without a reload, its run's output reached
   // through the run link, then paused and resumed. Darwin (UTC+09:30, no
   // daylight saving) so a zone mix-up cannot pass on a whole-hour offset.
@@ -673,86 +754,6 @@ FROM n, (SELECT * FROM devices ORDER BY last_seen_at IS NULL LIMIT 1) d;`
     assert(fires.items.length === 1 && fires.items[0].scriptRunId, `fires: ${JSON.stringify(fires.items)}`)
     await page.screenshot({ path: join(ART, 'schedules-resumed.png') })
     await keepCsp(page)
-  })
-
-  await step('an Org Viewer is refused the terminal (tab explained, ticket 403/404)', async () => {
-    assert(!viewer.error, `creating the Org Viewer failed: ${viewer.error}`)
-    const target = online ?? hostile
-    assert(target, 'no device to look at')
-    const ctx = await browser.newContext({ viewport: { width: 1440, height: 900 } })
-    try {
-      const vp = await ctx.newPage()
-      await watch(vp)
-      await vp.goto(front.origin + '/login')
-      await vp.getByLabel('Email').fill(viewer.email)
-      await vp.getByLabel('Password').fill(viewer.password)
-      await vp.getByRole('button', { name: 'Sign in' }).click()
-      await vp.getByRole('heading', { name: 'Fleet overview' }).waitFor() // the landing page
-      await vp.goto(`${front.origin}/devices/${target.id}`)
-      const tab = vp.getByRole('tab', { name: 'Terminal' })
-      await tab.waitFor()
-      assert((await tab.getAttribute('aria-disabled')) === 'true', 'the Terminal tab is not marked unavailable')
-      // an aria-disabled tab is not clickable for playwright: open its panel by its address
-      await vp.goto(`${front.origin}/devices/${target.id}?tab=terminal`)
-      await vp.getByText('The terminal is not available.').waitFor()
-      assert((await vp.locator('.xterm').count()) === 0, 'a terminal opened for the viewer')
-      await vp.screenshot({ path: join(ART, 'viewer-terminal-refused.png') })
-      await keepCsp(vp)
-      const vLogin = await api(breeze.url, '/auth/login', { method: 'POST', body: { email: viewer.email, password: viewer.password } })
-      const res = await fetch(`${breeze.url}/api/v1/ws-tickets`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${vLogin.accessToken}` },
-        body: JSON.stringify({ purpose: 'terminal', deviceId: target.id }),
-      })
-      assert(res.status === 403 || res.status === 404, `a terminal ticket for the viewer answered ${res.status}`)
-    } finally {
-      await ctx.close()
-    }
-  })
-
-  await step('the simulated agent crosses the rule: live alert, webhook, acknowledge, auto-resolve, PagerDuty resolve', async () => {
-    assert(alertsTab, 'the rule was not created')
-    const waitFor = async (what, cond, ms = 60_000) => {
-      const end = Date.now() + ms
-      while (!cond()) {
-        assert(Date.now() < end, `timed out waiting for ${what}`)
-        await new Promise((r) => setTimeout(r, 200))
-      }
-    }
-    const t = Date.now()
-    sim.send({ cpu: 99 })
-    const row = alertsTab.getByRole('row').filter({ hasText: 'e2e cpu' }).filter({ hasText: 'e2e-sim' })
-    await row.waitFor({ timeout: 60_000 })
-    const navigations = await alertsTab.evaluate(() => performance.getEntriesByType('navigation').length)
-    assert(navigations === 1, 'the Alerts page was reloaded')
-    assert(alertFrames.some((f) => f.includes('"alert.opened"')), 'no alert.opened frame on the events stream')
-    console.log(`       alert appeared ${Date.now() - t} ms after the CPU crossed`)
-    await alertsTab.screenshot({ path: join(ART, 'alerts-live.png') })
-    await row.getByRole('link', { name: /^cpu / }).click()
-    await alertsTab.getByRole('heading', { level: 1, name: /^cpu / }).waitFor()
-    const id = new URL(alertsTab.url()).pathname.split('/').pop()
-    const mine = (kind, pred) => received[kind].filter((b) => pred(b))
-    const hook = (status) => mine('webhook', (b) => b.labels?.alertId === id && b.status === status)
-    const pd = (action) => mine('pagerduty', (b) => b.dedup_key === id && b.event_action === action)
-    await waitFor('the webhook receiver to get the alert', () => hook('triggered').length > 0)
-    await waitFor('PagerDuty to get the trigger', () => pd('trigger').length > 0)
-    await alertsTab.getByRole('button', { name: 'Acknowledge' }).click()
-    await alertsTab.locator('.page-header').getByText('Acknowledged', { exact: true }).waitFor()
-    await waitFor('PagerDuty to get the acknowledge', () => pd('acknowledge').length > 0)
-    sim.send({ cpu: 5 })
-    await alertsTab.locator('.page-header').getByText('Resolved', { exact: true }).waitFor({ timeout: 60_000 })
-    await waitFor('PagerDuty to get the resolve', () => pd('resolve').length > 0)
-    await waitFor('the webhook receiver to get the resolve', () => hook('resolved').length > 0)
-    await alertsTab.screenshot({ path: join(ART, 'alert-detail.png') })
-    const a = await api(breeze.url, `/alerts/${id}`, { token })
-    assert(a.state === 'resolved' && a.deviceId === simDevice, `the API says ${a.state} on ${a.deviceId}`)
-    assert(a.history.map((h) => h.to).join(',') === 'open,acknowledged,resolved', `history ${a.history.map((h) => h.to)}`)
-    assert(pd('trigger').length === 1 && pd('resolve').length === 1 && hook('triggered').length === 1, 'a notification came twice')
-    const log = await api(breeze.url, `/alerts/${id}/deliveries`, { token })
-    assert(log.items.filter((d) => d.outcome === 'delivered').length >= 5, `delivery log: ${JSON.stringify(log.items.map((d) => [d.channelId, d.transition, d.outcome]))}`)
-    await alertsTab.goto(front.origin + '/alerts')
-    await alertsTab.getByRole('row').filter({ hasText: 'e2e cpu' }).getByText('Resolved').first().waitFor()
-    await keepCsp(alertsTab)
   })
 
   await step('no CSP violation, no script dialog, no page error', async () => {
