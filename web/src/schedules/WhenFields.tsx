@@ -5,7 +5,7 @@ import { useState } from 'react'
 import { timeZones } from '../maintenance/windowForm'
 import { cronOf, cronProblem, DAYS, PRESETS, type CronForm, type Preset } from './cron'
 import { FirePreview, PREVIEW_COUNT } from './FirePreview'
-import type { ScheduleForm } from './scheduleForm'
+import { MAX_SPREAD_SECONDS, type ScheduleForm } from './scheduleForm'
 import type { PreviewRequest } from './types'
 import { zonedToInstant } from './zoned'
 
@@ -18,9 +18,13 @@ export function previewOf(f: ScheduleForm): PreviewRequest | null {
     const at = zonedToInstant(f.runAt, f.timezone)
     return at ? { runAt: at, timezone: f.timezone, count: PREVIEW_COUNT } : null
   }
+  const sp = f.spreadSeconds.trim()
+  const spread = /^\d+$/.test(sp) && Number(sp) > 0 && Number(sp) <= MAX_SPREAD_SECONDS ? { spreadSeconds: Number(sp) } : {}
+  const saved = f.scheduleId ? { scheduleId: f.scheduleId } : {}
   // a raw expression goes to the server as typed: its 400 says what is wrong
-  if (f.cron.preset === 'custom') return f.cron.raw.trim() ? { cron: f.cron.raw.trim(), timezone: f.timezone, count: PREVIEW_COUNT } : null
-  return cronProblem(f.cron) ? null : { cron: cronOf(f.cron), timezone: f.timezone, count: PREVIEW_COUNT }
+  if (f.cron.preset === 'custom')
+    return f.cron.raw.trim() ? { cron: f.cron.raw.trim(), timezone: f.timezone, count: PREVIEW_COUNT, ...spread, ...saved } : null
+  return cronProblem(f.cron) ? null : { cron: cronOf(f.cron), timezone: f.timezone, count: PREVIEW_COUNT, ...spread, ...saved }
 }
 
 export function WhenFields({ f, set, errors }: { f: ScheduleForm; set: SetField; errors: Record<string, string> }) {
@@ -148,6 +152,20 @@ export function WhenFields({ f, set, errors }: { f: ScheduleForm; set: SetField;
           )}
           {err('cron')}
         </>
+      )}
+      {f.when === 'cron' && (
+        <div>
+          <label className="field">
+            <span className="field-label">Spread (seconds)</span>
+            <input inputMode="numeric" value={f.spreadSeconds} onChange={(e) => set('spreadSeconds', e.target.value)} {...described('spreadSeconds')} />
+          </label>
+          {err('spreadSeconds')}
+          <p className="hint">
+            Up to {MAX_SPREAD_SECONDS}. Each run starts this schedule’s own fixed number of seconds (below the spread) after the time, so
+            many schedules on the same time do not all start in the same second.{' '}
+            {f.scheduleId ? 'The next runs below include it.' : 'The next runs below are before it; saving fixes the offset.'}
+          </p>
+        </div>
       )}
       <p className="hint">
         Times are read in the chosen zone. A time a daylight-saving change skips runs once when the clock jumps past it; one it

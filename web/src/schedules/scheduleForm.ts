@@ -8,6 +8,7 @@ import type { OfflinePolicy, Schedule, ScheduleRequest, Target, TargetKind } fro
 import { instantToZoned, zonedToInstant } from './zoned'
 
 export const MAX_GRACE_MINUTES = 10080
+export const MAX_SPREAD_SECONDS = 3600
 
 export interface ScheduleForm {
   name: string
@@ -28,12 +29,17 @@ export interface ScheduleForm {
   timezone: string
   offlinePolicy: OfflinePolicy
   graceMinutes: string
+  /** cron: spread the fires over this many seconds (each schedule its own fixed offset). */
+  spreadSeconds: string
+  /** The saved schedule's id (its spread offset in the preview). */
+  scheduleId?: string
 }
 
 export function emptyForm(orgId = ''): ScheduleForm {
   return {
     name: '', description: '', enabled: true, owner: 'org', targetKind: 'org', orgId, siteId: '', groupId: '', deviceIds: [],
     task: emptyTask(), when: 'cron', cron: emptyCron(), runAt: '', timezone: browserZone(), offlinePolicy: 'skip', graceMinutes: '60',
+    spreadSeconds: '0',
   }
 }
 
@@ -47,6 +53,8 @@ export function formOf(s: Schedule): ScheduleForm {
     task: taskFormOf(s.task), when: s.runAt ? 'once' : 'cron', cron: s.cron ? parseCron(s.cron) : emptyCron(),
     runAt: s.runAt ? instantToZoned(s.runAt, s.timezone) : '', timezone: s.timezone, offlinePolicy: s.offlinePolicy,
     graceMinutes: String(s.graceMinutes ?? 0),
+    spreadSeconds: String(s.spreadSeconds ?? 0),
+    scheduleId: s.id,
   }
 }
 
@@ -91,6 +99,8 @@ export function validate(f: ScheduleForm, script: Script | undefined, existing?:
   if (t) e.task = t
   const g = f.graceMinutes.trim()
   if (!/^\d+$/.test(g) || Number(g) > MAX_GRACE_MINUTES) e.graceMinutes = `From 0 to ${MAX_GRACE_MINUTES} minutes.`
+  const sp = f.spreadSeconds.trim()
+  if (f.when === 'cron' && (!/^\d+$/.test(sp) || Number(sp) > MAX_SPREAD_SECONDS)) e.spreadSeconds = `From 0 to ${MAX_SPREAD_SECONDS} seconds.`
   return e
 }
 
@@ -110,6 +120,7 @@ export function requestOf(f: ScheduleForm, script: Script | undefined, existing?
     task: taskOf(f.task, script),
     offlinePolicy: f.offlinePolicy,
     graceMinutes: Number(f.graceMinutes.trim()),
+    ...(f.when === 'cron' ? { spreadSeconds: Number(f.spreadSeconds.trim()) } : {}),
   }
   if (existing) {
     if (!taskChanged(f, existing)) delete body.task

@@ -157,7 +157,7 @@ describe('the schedules page', () => {
     expect(calls.find((c) => c.method === 'POST' && c.path === '/schedules')!.body).toEqual({
       name: 'Nightly clean', description: '', enabled: true, timezone: 'Europe/Berlin', cron: '15 3 * * 1,5',
       target: { kind: 'org', ids: ['org-1'] }, task: { kind: 'script', scriptId: 'sc1', params: { DAYS: '7', DRY: 'true' } },
-      offlinePolicy: 'when_online', graceMinutes: 90, partnerId: 'p1',
+      offlinePolicy: 'when_online', graceMinutes: 90, spreadSeconds: 0, partnerId: 'p1',
     })
   })
 
@@ -235,7 +235,7 @@ describe('the schedules page', () => {
     expect(p.path).toBe('/schedules/s1')
     expect(p.body).toEqual({
       name: 'Nightly clean', description: '', enabled: true, timezone: 'Europe/Berlin', cron: '30 2 * * 1-6',
-      target: { kind: 'org', ids: ['org-1'] }, offlinePolicy: 'when_online', graceMinutes: 120, version: 4,
+      target: { kind: 'org', ids: ['org-1'] }, offlinePolicy: 'when_online', graceMinutes: 120, spreadSeconds: 0, version: 4,
     })
   })
 

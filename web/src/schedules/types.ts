@@ -30,6 +30,8 @@ export interface Schedule {
   task: Task
   offlinePolicy: OfflinePolicy
   graceMinutes: number
+  /** Every cron fire lands this schedule's own fixed offset in [0, spreadSeconds) later. */
+  spreadSeconds?: number
   nextFireAt?: string
   lastFireAt?: string
   /** Why the schedule cannot run as saved (its script deleted, its params no longer valid). */
@@ -53,6 +55,7 @@ export interface ScheduleRequest {
   task?: Task
   offlinePolicy?: OfflinePolicy
   graceMinutes?: number
+  spreadSeconds?: number
   version?: number
 }
 
@@ -61,6 +64,9 @@ export interface PreviewRequest {
   runAt?: string
   timezone: string
   count?: number
+  /** A saved schedule: its spread offset is applied to the times. */
+  scheduleId?: string
+  spreadSeconds?: number
 }
 
 export interface PreviewResponse {
