@@ -56,6 +56,7 @@ var frames = map[string]FrameSpec{
 	TypeCommandStored: {ToAgent, RouteCommand},
 	TypeCommandAck:    {ToServer, RouteCommand},
 	TypeCommandResult: {ToServer, RouteCommand},
+	TypeDiscoverPage:  {ToServer, RouteCommand}, // a streaming discover's results
 
 	TypeTerminalOpen:   {ToAgent, RouteTerminal},
 	TypeTerminalInput:  {ToAgent, RouteTerminal},

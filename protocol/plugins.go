@@ -7,7 +7,8 @@ import "encoding/json"
 const TypePlugins = "plugins"
 
 // ActionDiscover runs a scanner plugin on the agent: payload
-// DiscoverPayload, result Data a JSON array of assets.
+// DiscoverPayload, result Data a JSON array of assets, or DiscoverCounts
+// when the payload asks for pages (Stream).
 const ActionDiscover = "discover"
 
 // PluginOffer is an agent-side plugin the server wants the agent to run
@@ -47,12 +48,22 @@ type PluginFact struct {
 	Value  string `json:"value"`
 }
 
-// DiscoverPayload is the discover action's payload.
+// DiscoverPayload is the discover action's payload. Options may set
+// concurrency, ratePerSecond and timeoutMs (numbers); other keys are
+// strings passed to the plugin. Secrets are plugin options too (SNMP
+// credentials): sealed at rest on the server, opened only in the frame
+// to the agent, redacted once the command ends.
+//
+// Stream: the agent sends the assets as TypeDiscoverPage frames of at most
+// MaxDiscoverPageAssets while the scan runs, and the result Data is a
+// DiscoverCounts; without it Data is the JSON array of assets (capped).
 type DiscoverPayload struct {
-	Plugin  string          `json:"plugin"`  // the scanner plugin's id
-	Targets []string        `json:"targets"` // CIDRs or hosts
-	Ports   []int           `json:"ports,omitempty"`
-	Options json.RawMessage `json:"options,omitempty"`
+	Plugin  string            `json:"plugin"`  // the scanner plugin's id
+	Targets []string          `json:"targets"` // CIDRs or hosts
+	Ports   []int             `json:"ports,omitempty"`
+	Options json.RawMessage   `json:"options,omitempty"`
+	Secrets map[string]string `json:"secrets,omitempty"`
+	Stream  bool              `json:"stream,omitempty"`
 }
 
 // TypePluginStates (agent → server) reports the agent-side plugins' states

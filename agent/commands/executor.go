@@ -31,7 +31,11 @@ type Deps struct {
 	Power     Power
 	// Discover runs a scanner plugin (agent/plugins.Manager.Discover):
 	// assets become the result Data, note its stdout. nil: no plugins.
-	Discover  func(ctx context.Context, p protocol.DiscoverPayload) (assets any, note string, err error)
+	Discover func(ctx context.Context, p protocol.DiscoverPayload) (assets any, note string, err error)
+	// DiscoverPages runs a streaming discover (agent/plugins.Manager.DiscoverPages):
+	// page sends one page. nil: no plugins.
+	DiscoverPages func(ctx context.Context, p protocol.DiscoverPayload,
+		page func(ctx context.Context, assets []protocol.DiscoverAsset, scanned int) error) (protocol.DiscoverCounts, error)
 	Systemctl string // "systemctl" when empty (tests point it at a fake)
 	Logger    hclog.Logger
 	Now       func() time.Time

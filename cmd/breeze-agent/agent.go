@@ -72,6 +72,10 @@ func newAgent(ctx context.Context, cfg config.Config, configPath string, log hcl
 		inventory: func(ctx context.Context) error { return l.SendFullInventory(ctx) },
 		discover: func(ctx context.Context, p protocol.DiscoverPayload) (any, string, error) {
 			return a.plugins.Discover(ctx, p)
+		},
+		discoverPages: func(ctx context.Context, p protocol.DiscoverPayload,
+			page func(context.Context, []protocol.DiscoverAsset, int) error) (protocol.DiscoverCounts, error) {
+			return a.plugins.DiscoverPages(ctx, p, plugins.PageSink(page))
 		}})
 	if err != nil {
 		return nil, err

@@ -39,6 +39,9 @@ type remoteDeps struct {
 	scripts    *scripts.Registry
 	inventory  func(context.Context) error
 	discover   func(context.Context, protocol.DiscoverPayload) (any, string, error)
+	// discoverPages runs a streaming discover (pages sent as they fill).
+	discoverPages func(context.Context, protocol.DiscoverPayload,
+		func(context.Context, []protocol.DiscoverAsset, int) error) (protocol.DiscoverCounts, error)
 }
 
 // remoteSide is the dispatcher and the hello capabilities (asked at each
@@ -58,13 +61,14 @@ func newRemote(rd remoteDeps) (remoteSide, error) {
 		power = commands.NewDryRunPower(filepath.Join(dir, "power-dry-run.log"))
 	}
 	exec, err := commands.New(commands.Deps{
-		StatePath: filepath.Join(dir, "commands.json"),
-		Sender:    d,
-		Scripts:   &scripts.Runner{Runtimes: rd.scripts},
-		Inventory: rd.inventory,
-		Discover:  rd.discover,
-		Power:     power,
-		Logger:    rd.log,
+		StatePath:     filepath.Join(dir, "commands.json"),
+		Sender:        d,
+		Scripts:       &scripts.Runner{Runtimes: rd.scripts},
+		Inventory:     rd.inventory,
+		Discover:      rd.discover,
+		DiscoverPages: rd.discoverPages,
+		Power:         power,
+		Logger:        rd.log,
 	})
 	if err != nil {
 		return remoteSide{}, err

@@ -135,21 +135,7 @@ func redact(c *domain.Command) []byte {
 	if !actions.SecretParams(c.Action) {
 		return nil
 	}
-	var p protocol.RunScriptPayload
-	if err := json.Unmarshal(c.Payload, &p); err != nil || (len(p.SecretEnv) == 0 && len(p.SecretArgs) == 0) {
-		return nil
-	}
-	for _, k := range p.SecretEnv {
-		if _, ok := p.Env[k]; ok {
-			p.Env[k] = redacted
-		}
-	}
-	for _, i := range p.SecretArgs {
-		if i >= 0 && i < len(p.Args) {
-			p.Args[i] = redacted
-		}
-	}
-	raw, err := json.Marshal(p)
+	raw, err := transformFor(c.Action, c.Payload, func(string, string) (string, error) { return redacted, nil })
 	if err != nil {
 		return nil
 	}

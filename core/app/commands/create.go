@@ -90,7 +90,7 @@ func (s *Service) insertAndSend(ctx context.Context, scope domain.Scope, c *doma
 		c.ID = domain.NewID() // secrets are sealed for this id
 	}
 	if actions.SecretParams(c.Action) {
-		sealed, err := SealSecrets(s.d.Sealer, c.ID, c.Payload)
+		sealed, err := SealActionSecrets(s.d.Sealer, c.Action, c.ID, c.Payload)
 		if err != nil {
 			return err
 		}

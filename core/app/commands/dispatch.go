@@ -22,7 +22,7 @@ func (s *Service) frameOf(c *domain.Command) (protocol.Command, error) {
 	payload := c.Payload
 	if actions.SecretParams(c.Action) {
 		var err error
-		if payload, err = OpenSecrets(s.d.Sealer, c.ID, c.Payload); err != nil {
+		if payload, err = OpenActionSecrets(s.d.Sealer, c.Action, c.ID, c.Payload); err != nil {
 			return protocol.Command{}, err
 		}
 	}

@@ -56,14 +56,28 @@ func transformSecrets(payload json.RawMessage, fn func(place, v string) (string,
 	return raw, nil
 }
 
+// transformFor applies fn to the action's secret values: through its
+// Spec's Secrets when it has one, else as a run_script payload.
+func transformFor(action string, payload json.RawMessage, fn func(place, v string) (string, error)) (json.RawMessage, error) {
+	if spec, ok := actions.Lookup(action); ok && spec.Secrets != nil {
+		return spec.Secrets(payload, fn)
+	}
+	return transformSecrets(payload, fn)
+}
+
 // SealSecrets seals a run_script payload's secret values for owner (a
 // command id, or a run id for a queued fan-out). Without a sealer the
 // payload is returned as it is.
 func SealSecrets(sealer Sealer, owner string, payload json.RawMessage) (json.RawMessage, error) {
+	return SealActionSecrets(sealer, protocol.ActionRunScript, owner, payload)
+}
+
+// SealActionSecrets is SealSecrets for any action with secret parameters.
+func SealActionSecrets(sealer Sealer, action, owner string, payload json.RawMessage) (json.RawMessage, error) {
 	if sealer == nil {
 		return payload, nil
 	}
-	out, err := transformSecrets(payload, func(place, v string) (string, error) {
+	out, err := transformFor(action, payload, func(place, v string) (string, error) {
 		if strings.HasPrefix(v, sealedPrefix) {
 			return v, nil
 		}
@@ -81,7 +95,12 @@ func SealSecrets(sealer Sealer, owner string, payload json.RawMessage) (json.Raw
 
 // OpenSecrets reverses SealSecrets (values not sealed pass unchanged).
 func OpenSecrets(sealer Sealer, owner string, payload json.RawMessage) (json.RawMessage, error) {
-	out, err := transformSecrets(payload, func(place, v string) (string, error) {
+	return OpenActionSecrets(sealer, protocol.ActionRunScript, owner, payload)
+}
+
+// OpenActionSecrets reverses SealActionSecrets.
+func OpenActionSecrets(sealer Sealer, action, owner string, payload json.RawMessage) (json.RawMessage, error) {
+	out, err := transformFor(action, payload, func(place, v string) (string, error) {
 		if !strings.HasPrefix(v, sealedPrefix) {
 			return v, nil
 		}

@@ -20,11 +20,18 @@ type Commands interface {
 	DeliverPending(ctx context.Context, deviceID string)
 }
 
+// FrameHandler handles one agent frame type; it must not block (the
+// link's read loop waits for it).
+type FrameHandler func(ctx context.Context, deviceID, typ string, raw []byte) error
+
 // Deps are the router's collaborators.
 type Deps struct {
 	Relay    *relay.Relay
 	Commands Commands
 	Logger   ports.Logger
+	// ByType are handlers of single frame types that take over from their
+	// route's (protocol.TypeDiscoverPage → the discovery scans' intake).
+	ByType map[string]FrameHandler
 }
 
 // Router implements agentws.Remote.
@@ -53,6 +60,9 @@ func (r *Router) FromAgent(ctx context.Context, deviceID, typ, id string, raw []
 	route := r.routes[spec.Route]
 	if !ok || !spec.Remote() || !spec.From(protocol.ToServer) || route == nil {
 		return domain.Invalidf("not a remote-work frame from an agent: %q", domain.Abbrev(typ, 64))
+	}
+	if h := r.d.ByType[typ]; h != nil {
+		return h(ctx, deviceID, typ, raw)
 	}
 	return route(ctx, deviceID, typ, id, raw)
 }

@@ -39,6 +39,12 @@ type Spec struct {
 	// SecretEnv and SecretArgs values are sealed at rest, opened only for
 	// the agent and redacted in every answer.
 	SecretParams bool
+	// Secrets walks the secret values of a payload in the action's own
+	// shape (fn maps each, by place, to its sealed, opened or redacted
+	// form) and returns the new payload, nil when it holds none. An
+	// action with Secrets has secret parameters like SecretParams' ones:
+	// sealed at rest, opened only for the agent, redacted in answers.
+	Secrets func(payload json.RawMessage, fn func(place, v string) (string, error)) (json.RawMessage, error)
 	// RunsScriptCode: the payload is script code the caller wrote, so the
 	// caller needs the one rule for script code on a device
 	// (commands.MayRunScript), whether the code comes from the library or
@@ -101,7 +107,7 @@ func PayloadDocs() string {
 // parameters (false for an unknown action).
 func SecretParams(action string) bool {
 	s, ok := Lookup(action)
-	return ok && s.SecretParams
+	return ok && (s.SecretParams || s.Secrets != nil)
 }
 
 // Check validates a payload for the action.

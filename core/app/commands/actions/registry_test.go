@@ -83,7 +83,7 @@ func TestPayloadChecks(t *testing.T) {
 
 func TestPayloadDocs(t *testing.T) {
 	d := actions.PayloadDocs()
-	for _, want := range []string{"run_script {language, body, args?, env?, runAs?}", "kill_process {pid, signal?}", "discover {plugin, targets, ports?}"} {
+	for _, want := range []string{"run_script {language, body, args?, env?, runAs?}", "kill_process {pid, signal?}", "discover {plugin, targets, ports?, options?, secrets?, stream?}"} {
 		if !strings.Contains(d, want) {
 			t.Errorf("%q lacks %q", d, want)
 		}
