@@ -43,6 +43,7 @@ import (
 	"github.com/breeze-rmm/breeze/core/app/audit"
 	"github.com/breeze-rmm/breeze/core/app/auth"
 	"github.com/breeze-rmm/breeze/core/app/commands"
+	"github.com/breeze-rmm/breeze/core/app/discovery/scans"
 	"github.com/breeze-rmm/breeze/core/app/maintenance"
 	"github.com/breeze-rmm/breeze/core/app/schedules"
 	"github.com/breeze-rmm/breeze/core/app/scripts"
@@ -74,6 +75,10 @@ type Options struct {
 	// enqueues its fan-outs on (to make them fail, say); the handlers run
 	// on the real one.
 	WrapScriptQueue func(ports.Queue) ports.Queue
+	// DiscoveryScans, when set, builds the discovery scans service over
+	// the remote-work parts (its page intake and step task are wired like
+	// the server does it; its routes are served).
+	DiscoveryScans func(p *RemoteParts) *scans.Service
 	// Postgres runs the server on a fresh PostgreSQL database (pgtest)
 	// instead of a SQLite file.
 	Postgres bool
@@ -238,7 +243,7 @@ func NewServerWith(t testing.TB, opts Options) *TestServer {
 		t.Fatalf("apitest: tenancy service: %v", err)
 	}
 	ag := buildAgents(t, st, limiter, clock, logger, opts.Agents, alertSvc, alertSvc.Intake())
-	rw := buildRemote(t, st, ag.hub, clock, logger, opts.Postgres, opts.WrapScriptQueue, alertSvc.Intake(), func(p *RemoteParts) {
+	rw := buildRemote(t, st, ag.hub, clock, logger, opts.Postgres, opts.WrapScriptQueue, opts.DiscoveryScans, alertSvc.Intake(), func(p *RemoteParts) {
 		if err := alertSvc.EnableRemediation(alerts.Remediation{Queue: p.Queue, Scripts: p.Scripts, Commands: p.Commands,
 			CheckEvery: 100 * time.Millisecond}); err != nil {
 			t.Fatalf("apitest: alert remediation: %v", err)
@@ -248,8 +253,9 @@ func NewServerWith(t testing.TB, opts Options) *TestServer {
 	var cmds *commands.Service
 	var scr *scripts.Service
 	var sch *schedules.Service
+	var scn *scans.Service
 	if rw != nil {
-		cmds, scr, sch = rw.Commands, rw.Scripts, rw.Schedules
+		cmds, scr, sch, scn = rw.Commands, rw.Scripts, rw.Schedules, rw.Scans
 	}
 	publicURL := opts.PublicURL
 	if publicURL == "" {
@@ -264,6 +270,7 @@ func NewServerWith(t testing.TB, opts Options) *TestServer {
 		RefreshTTL: opts.RefreshTTL, SecureCookies: opts.SecureCookies,
 		Agents: ag.service, PublicURL: publicURL, DownloadDir: opts.DownloadDir,
 		Commands: cmds, Scripts: scr, Alerts: alertSvc, Maintenance: maintSvc, Schedules: sch,
+		DiscoveryScans: scn,
 	})
 	if err != nil {
 		t.Fatalf("apitest: build server: %v", err)

@@ -12,12 +12,14 @@ import (
 	"github.com/breeze-rmm/breeze/adapters/memory"
 	"github.com/breeze-rmm/breeze/adapters/secretbox"
 	"github.com/breeze-rmm/breeze/core/app/commands"
+	"github.com/breeze-rmm/breeze/core/app/discovery/scans"
 	"github.com/breeze-rmm/breeze/core/app/events"
 	"github.com/breeze-rmm/breeze/core/app/relay"
 	"github.com/breeze-rmm/breeze/core/app/remote"
 	"github.com/breeze-rmm/breeze/core/app/schedules"
 	"github.com/breeze-rmm/breeze/core/app/scripts"
 	"github.com/breeze-rmm/breeze/ports"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 // RemoteParts are the remote-work side of a test server: an in-process bus
@@ -38,11 +40,13 @@ type RemoteParts struct {
 	Router *remote.Router
 	// Sealer seals secret parameters at rest (a random key per server).
 	Sealer commands.Sealer
+	// Scans runs discovery scans (nil unless Options.DiscoveryScans).
+	Scans *scans.Service
 }
 
 // buildRemote wires remote work like the server does and starts the relay
 // and the queue.
-func buildRemote(t testing.TB, st ports.Store, hub *agentws.Hub, clock *Clock, log hclog.Logger, pg bool, wrapScriptQueue func(ports.Queue) ports.Queue, monitor commands.RunObserver, beforeStart func(*RemoteParts)) *RemoteParts {
+func buildRemote(t testing.TB, st ports.Store, hub *agentws.Hub, clock *Clock, log hclog.Logger, pg bool, wrapScriptQueue func(ports.Queue) ports.Queue, buildScans func(*RemoteParts) *scans.Service, monitor commands.RunObserver, beforeStart func(*RemoteParts)) *RemoteParts {
 	t.Helper()
 	p := &RemoteParts{
 		Bus:      memory.NewBus(memory.BusOptions{}),
@@ -84,7 +88,14 @@ func buildRemote(t testing.TB, st ports.Store, hub *agentws.Hub, clock *Clock, l
 		t.Fatalf("apitest: schedules: %v", err)
 	}
 	p.Schedules.RegisterTasks(p.Queue)
-	p.Router = remote.New(remote.Deps{Relay: p.Relay, Commands: p.Commands, Logger: log})
+	var byType map[string]remote.FrameHandler
+	if buildScans != nil {
+		// Discovery pages go to the scans' intake; its steps run on the queue.
+		p.Scans = buildScans(p)
+		p.Scans.RegisterTasks(p.Queue)
+		byType = map[string]remote.FrameHandler{protocol.TypeDiscoverPage: p.Scans.FromAgent}
+	}
+	p.Router = remote.New(remote.Deps{Relay: p.Relay, Commands: p.Commands, Logger: log, ByType: byType})
 	if beforeStart != nil {
 		beforeStart(p) // more task handlers (alert remediation)
 	}
@@ -101,12 +112,20 @@ func buildRemote(t testing.TB, st ports.Store, hub *agentws.Hub, clock *Clock, l
 	if err := p.Queue.Start(ctx); err != nil {
 		t.Fatalf("apitest: start queue: %v", err)
 	}
+	intakeDone := make(chan struct{})
+	go func() {
+		defer close(intakeDone)
+		if p.Scans != nil {
+			p.Scans.Run(ctx)
+		}
+	}()
 	t.Cleanup(func() {
 		sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer scancel()
 		_ = p.Queue.Shutdown(sctx)
 		cancel()
 		<-done
+		<-intakeDone
 		_ = p.Bus.Close()
 	})
 	return p
