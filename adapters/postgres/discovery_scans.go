@@ -189,6 +189,9 @@ func (st scanStore) Transition(ctx context.Context, id string, from []domain.Sca
 	if u.Status != "" {
 		set += ", status = " + a.add(string(u.Status))
 	}
+	if u.Scanned > 0 {
+		set += ", scanned = greatest(scanned, " + a.add(int64(u.Scanned)) + "::bigint)"
+	}
 	if u.Phase != "" {
 		set += ", phase = " + a.add(string(u.Phase))
 	}

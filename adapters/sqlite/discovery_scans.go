@@ -183,6 +183,10 @@ func (ss scanStore) Transition(ctx context.Context, id string, from []domain.Sca
 	if u.Phase != "" {
 		add("phase", string(u.Phase))
 	}
+	if u.Scanned > 0 {
+		set = append(set, "scanned = max(scanned, ?)")
+		args = append(args, u.Scanned)
+	}
 	if u.Error != "" {
 		add("error", u.Error)
 	}

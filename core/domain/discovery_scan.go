@@ -95,9 +95,12 @@ type ScanJobUpdate struct {
 	Phase       ScanPhase
 	OnlyInPhase ScanPhase
 	Partial     bool
-	Error       string
-	StartedAt   *time.Time
-	FinishedAt  *time.Time
+	// Scanned, when above the stored count, raises it (a phase's final
+	// counts, which cover addresses no page mentioned).
+	Scanned    int
+	Error      string
+	StartedAt  *time.Time
+	FinishedAt *time.Time
 }
 
 // ScanPage is one page of a command's results as stored: the live hosts

@@ -78,7 +78,7 @@ type Options struct {
 	// DiscoveryScans, when set, builds the discovery scans service over
 	// the remote-work parts (its page intake and step task are wired like
 	// the server does it; its routes are served).
-	DiscoveryScans func(p *RemoteParts) *scans.Service
+	DiscoveryScans func(st ports.Store, p *RemoteParts) *scans.Service
 	// Postgres runs the server on a fresh PostgreSQL database (pgtest)
 	// instead of a SQLite file.
 	Postgres bool

@@ -46,7 +46,7 @@ type RemoteParts struct {
 
 // buildRemote wires remote work like the server does and starts the relay
 // and the queue.
-func buildRemote(t testing.TB, st ports.Store, hub *agentws.Hub, clock *Clock, log hclog.Logger, pg bool, wrapScriptQueue func(ports.Queue) ports.Queue, buildScans func(*RemoteParts) *scans.Service, monitor commands.RunObserver, beforeStart func(*RemoteParts)) *RemoteParts {
+func buildRemote(t testing.TB, st ports.Store, hub *agentws.Hub, clock *Clock, log hclog.Logger, pg bool, wrapScriptQueue func(ports.Queue) ports.Queue, buildScans func(ports.Store, *RemoteParts) *scans.Service, monitor commands.RunObserver, beforeStart func(*RemoteParts)) *RemoteParts {
 	t.Helper()
 	p := &RemoteParts{
 		Bus:      memory.NewBus(memory.BusOptions{}),
@@ -91,7 +91,7 @@ func buildRemote(t testing.TB, st ports.Store, hub *agentws.Hub, clock *Clock, l
 	var byType map[string]remote.FrameHandler
 	if buildScans != nil {
 		// Discovery pages go to the scans' intake; its steps run on the queue.
-		p.Scans = buildScans(p)
+		p.Scans = buildScans(st, p)
 		p.Scans.RegisterTasks(p.Queue)
 		byType = map[string]remote.FrameHandler{protocol.TypeDiscoverPage: p.Scans.FromAgent}
 	}

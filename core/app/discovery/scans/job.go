@@ -39,18 +39,25 @@ func (s *Service) onStep(ctx context.Context, t ports.Task) error {
 	if j.Status.Final() {
 		return nil
 	}
-	more, err := s.advance(ctx, j)
+	more, pages, err := s.advance(ctx, j, st.Pages)
 	if err != nil {
 		return err
 	}
 	if !more {
 		return nil
 	}
-	return s.queueStep(ctx, step{JobID: j.ID, N: st.N + 1}, s.d.StepEvery)
+	return s.queueStep(ctx, step{JobID: j.ID, N: st.N + 1, Pages: pages}, s.d.StepEvery)
 }
 
 // advance does what the job needs now; more is false once it ended.
-func (s *Service) advance(ctx context.Context, j *domain.ScanJob) (more bool, err error) {
+// prevPages is the phase's received pages at the previous step; pages
+// is the count now.
+func (s *Service) advance(ctx context.Context, j *domain.ScanJob, prevPages int) (more bool, pages int, err error) {
+	more, err = s.advancePhase(ctx, j, prevPages, &pages)
+	return more, pages, err
+}
+
+func (s *Service) advancePhase(ctx context.Context, j *domain.ScanJob, prevPages int, pages *int) (more bool, err error) {
 	now := s.d.Clock.Now().UTC()
 	if !now.Before(j.Deadline) {
 		_, _, err := s.end(ctx, j, domain.ScanTimedOut, "the scan did not finish within its timeout")
@@ -84,6 +91,10 @@ func (s *Service) advance(ctx context.Context, j *domain.ScanJob) (more bool, er
 	}
 	behind, lost := false, false
 	for _, sc := range phase {
+		*pages += sc.Pages
+	}
+	scanned := 0
+	for _, sc := range phase {
 		c, err := s.d.Store.Commands().Get(ctx, domain.GlobalScope(), sc.CommandID)
 		if err != nil {
 			return false, fmt.Errorf("read scan command %s: %w", sc.CommandID, err)
@@ -101,11 +112,18 @@ func (s *Service) advance(ctx context.Context, j *domain.ScanJob) (more bool, er
 			return false, err
 		}
 		var counts protocol.DiscoverCounts
-		if json.Unmarshal(c.Data, &counts) != nil || sc.Pages >= counts.Pages {
+		if json.Unmarshal(c.Data, &counts) != nil {
 			continue
 		}
-		// Pages travel apart from the result: give the late ones a moment.
-		if c.FinishedAt != nil && now.Sub(*c.FinishedAt) < s.d.PageGrace {
+		if sp.counts(sc.Phase, sc.Plugin) {
+			scanned += counts.Scanned
+		}
+		if sc.Pages >= counts.Pages {
+			continue
+		}
+		// Pages travel apart from the result (through the intake): late
+		// ones are waited for while they keep coming, or for PageGrace.
+		if *pages > prevPages || (c.FinishedAt != nil && now.Sub(*c.FinishedAt) < s.d.PageGrace) {
 			behind = true
 		} else {
 			lost = true
@@ -114,10 +132,14 @@ func (s *Service) advance(ctx context.Context, j *domain.ScanJob) (more bool, er
 	if behind {
 		return true, nil
 	}
-	if lost && !j.Partial {
+	if lost {
 		s.d.Logger.Warn("discovery pages lost; the scan is partial", "job_id", j.ID, "phase", j.Phase)
+	}
+	if lost || scanned > j.Scanned {
+		// The phase's own count of what it covered (pages name only the
+		// hosts found).
 		if upd, err := s.d.Store.DiscoveryScans().Transition(ctx, j.ID, []domain.ScanStatus{domain.ScanRunning},
-			domain.ScanJobUpdate{Partial: true}); err == nil {
+			domain.ScanJobUpdate{Partial: lost, Scanned: min(scanned, j.Addresses)}); err == nil {
 			upd.Commands = j.Commands
 			j = upd
 		}

@@ -18,6 +18,9 @@ import (
 type step struct {
 	JobID string `json:"jobId"`
 	N     int    `json:"n"`
+	// Pages is how many pages of the phase's commands had arrived at the
+	// previous step: pages still arriving are not lost ones.
+	Pages int `json:"pages,omitempty"`
 }
 
 func stepKey(jobID string, n int) string { return fmt.Sprintf("%s:%d", jobID, n) }
