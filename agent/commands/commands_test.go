@@ -19,6 +19,7 @@ import (
 
 // wire records frames; while down, sends fail as over a lost link.
 type wire struct {
+	pages  []protocol.DiscoverPage
 	mu     sync.Mutex
 	down   bool
 	acks   []protocol.CommandAck
@@ -38,6 +39,8 @@ func (w *wire) Send(_ context.Context, v any) error {
 		w.acks = append(w.acks, f)
 	case protocol.CommandResult:
 		w.result <- f
+	case protocol.DiscoverPage:
+		w.pages = append(w.pages, f)
 	}
 	return nil
 }
