@@ -102,3 +102,31 @@ func TestRegisterRefusesRepeatsAndUnguarded(t *testing.T) {
 		}()
 	}
 }
+
+// The discover action's secrets (SNMP credentials) are walked for
+// sealing and redaction, and a secret also given plainly is refused.
+func TestDiscoverSecrets(t *testing.T) {
+	s, _ := actions.Lookup("discover")
+	if s.Secrets == nil || !actions.SecretParams("discover") {
+		t.Fatal("discover declares no secrets")
+	}
+	raw := json.RawMessage(`{"plugin":"breeze.snmp","targets":["10.0.0.0/24"],"secrets":{"community":"c","authPass":"p"},"stream":true}`)
+	var places []string
+	out, err := s.Secrets(raw, func(place, v string) (string, error) { places = append(places, place); return "X" + v, nil })
+	if err != nil || strings.Join(places, ",") != "secret:authPass,secret:community" ||
+		!strings.Contains(string(out), `"community":"Xc"`) || !strings.Contains(string(out), `"stream":true`) {
+		t.Fatalf("%s %v %v", out, places, err)
+	}
+	if out, err := s.Secrets(json.RawMessage(`{"plugin":"breeze.tcpscan","targets":["10.0.0.1"]}`), nil); out != nil || err != nil {
+		t.Fatalf("no secrets: %s %v", out, err)
+	}
+	for _, bad := range []string{
+		`{"plugin":"breeze.snmp","targets":["10.0.0.1"],"secrets":{"community":"c"},"options":{"community":"c"}}`,
+		`{"plugin":"breeze.snmp","targets":["10.0.0.1"],"secrets":{"a b":"c"}}`,
+		`{"plugin":"breeze.snmp","targets":["10.0.0.1"],"options":[1]}`,
+	} {
+		if err := s.Check(json.RawMessage(bad)); err == nil {
+			t.Errorf("accepted %s", bad)
+		}
+	}
+}
