@@ -133,7 +133,7 @@ func newEnv(t *testing.T, pg bool) *env {
 		DiscoveryScans: func(st ports.Store, p *apitest.RemoteParts) *scans.Service {
 			log := hclog.New(&hclog.LoggerOptions{Output: e.log, Level: hclog.Debug})
 			svc, err := scans.New(scans.Deps{Store: st, Queue: p.Queue, Commands: p.Commands, Plans: e.plans, Assets: e.sink,
-				Sealer: p.Sealer, Logger: log, StepEvery: 50 * time.Millisecond, PageGrace: 300 * time.Millisecond})
+				Sealer: p.Sealer, Logger: log, StepEvery: 50 * time.Millisecond, PageGrace: time.Second})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -285,7 +285,7 @@ func (a *agent) stream(cmdID string, assets []protocol.DiscoverAsset, total int)
 func (e *env) waitJob(t *testing.T, id string, what string, ok func(j *domain.ScanJob) bool) *domain.ScanJob {
 	t.Helper()
 	var j *domain.ScanJob
-	waitFor(t, 20*time.Second, what, func() bool {
+	waitFor(t, 90*time.Second, what, func() bool {
 		var err error
 		j, err = e.Store.DiscoveryScans().GetSystem(context.Background(), id)
 		return err == nil && ok(j)

@@ -3,8 +3,10 @@ package scans
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"hash/fnv"
 	"net/netip"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -121,6 +123,9 @@ func (s *Service) mergePage(ctx context.Context, p page) {
 	defer cancel()
 	f := p.frame
 	sc, err := s.d.Store.DiscoveryScans().CommandFor(ctx, p.deviceID, f.CommandID)
+	if errors.Is(err, domain.ErrNotFound) {
+		sc, err = s.adopt(ctx, p.deviceID, f.CommandID)
+	}
 	if err != nil {
 		// Forged (a command of another device or tenant) or not a scan's.
 		s.d.Logger.Warn("discover page ignored: its command is not a scan command of this device",
@@ -196,4 +201,32 @@ func observation(plugin string, a protocol.DiscoverAsset) domain.AssetObservatio
 func formatMs(ms float64) string {
 	raw, _ := json.Marshal(float64(int64(ms*1000)) / 1000)
 	return string(raw)
+}
+
+// adopt records a scan command whose first page overtook its recording:
+// the command is stored (for this device) before it is sent, the job's
+// entry only after, and a fast agent may answer in between. The command
+// must be a discover of a scan job, by its batch id and its idempotency
+// key scan:<job>:<phase>:<plugin>; anything else is ErrNotFound.
+func (s *Service) adopt(ctx context.Context, deviceID, commandID string) (*domain.ScanCommand, error) {
+	c, err := s.d.Store.Commands().GetForDevice(ctx, deviceID, commandID)
+	if err != nil {
+		return nil, err
+	}
+	parts := strings.Split(c.IdempotencyKey, ":")
+	if c.Action != protocol.ActionDiscover || c.BatchID == "" || len(parts) != 4 || parts[0] != "scan" || parts[1] != c.BatchID {
+		return nil, domain.NotFoundf("not a scan command")
+	}
+	phase := domain.ScanPhase(parts[2])
+	if phase != domain.PhaseSweep && phase != domain.PhaseProbe {
+		return nil, domain.NotFoundf("not a scan command")
+	}
+	if _, err := s.d.Store.DiscoveryScans().GetSystem(ctx, c.BatchID); err != nil {
+		return nil, err
+	}
+	if err := s.d.Store.DiscoveryScans().AddCommand(ctx, domain.ScanCommand{JobID: c.BatchID, CommandID: c.ID,
+		DeviceID: deviceID, Phase: phase, Plugin: parts[3]}); err != nil {
+		return nil, err
+	}
+	return s.d.Store.DiscoveryScans().CommandFor(ctx, deviceID, commandID)
 }

@@ -39,25 +39,33 @@ func (s *Service) onStep(ctx context.Context, t ports.Task) error {
 	if j.Status.Final() {
 		return nil
 	}
-	more, pages, err := s.advance(ctx, j, st.Pages)
+	now := s.d.Clock.Now().UTC()
+	if st.Since.IsZero() {
+		st.Since = now
+	}
+	more, pages, err := s.advance(ctx, j, st)
 	if err != nil {
 		return err
 	}
 	if !more {
 		return nil
 	}
-	return s.queueStep(ctx, step{JobID: j.ID, N: st.N + 1, Pages: pages}, s.d.StepEvery)
+	next := step{JobID: j.ID, N: st.N + 1, Pages: pages, Since: st.Since}
+	if pages != st.Pages {
+		next.Since = now
+	}
+	return s.queueStep(ctx, next, s.d.StepEvery)
 }
 
 // advance does what the job needs now; more is false once it ended.
-// prevPages is the phase's received pages at the previous step; pages
-// is the count now.
-func (s *Service) advance(ctx context.Context, j *domain.ScanJob, prevPages int) (more bool, pages int, err error) {
-	more, err = s.advancePhase(ctx, j, prevPages, &pages)
+// prev's Pages and Since say how many pages of the phase had arrived
+// and since when; pages is the count now.
+func (s *Service) advance(ctx context.Context, j *domain.ScanJob, prev step) (more bool, pages int, err error) {
+	more, err = s.advancePhase(ctx, j, prev, &pages)
 	return more, pages, err
 }
 
-func (s *Service) advancePhase(ctx context.Context, j *domain.ScanJob, prevPages int, pages *int) (more bool, err error) {
+func (s *Service) advancePhase(ctx context.Context, j *domain.ScanJob, prev step, pages *int) (more bool, err error) {
 	now := s.d.Clock.Now().UTC()
 	if !now.Before(j.Deadline) {
 		_, _, err := s.end(ctx, j, domain.ScanTimedOut, "the scan did not finish within its timeout")
@@ -122,8 +130,12 @@ func (s *Service) advancePhase(ctx context.Context, j *domain.ScanJob, prevPages
 			continue
 		}
 		// Pages travel apart from the result (through the intake): late
-		// ones are waited for while they keep coming, or for PageGrace.
-		if *pages > prevPages || (c.FinishedAt != nil && now.Sub(*c.FinishedAt) < s.d.PageGrace) {
+		// ones are waited for until none came for PageGrace.
+		last := prev.Since
+		if c.FinishedAt != nil && c.FinishedAt.After(last) {
+			last = *c.FinishedAt
+		}
+		if *pages != prev.Pages || now.Sub(last) < s.d.PageGrace {
 			behind = true
 		} else {
 			lost = true

@@ -65,7 +65,7 @@ func TestSlash16StreamsInPagesAndSucceeds(t *testing.T) {
 			// probe: tcpscan and snmp per agent on the live hosts
 			for _, a := range []*agent{a1, a2} {
 				for range 2 {
-					c, p := a.next(20 * time.Second)
+					c, p := a.next(90 * time.Second)
 					if len(p.Targets) != 1 || !strings.HasSuffix(p.Targets[0], "/17") {
 						t.Fatalf("probe targets %v", p.Targets)
 					}

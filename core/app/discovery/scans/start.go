@@ -21,6 +21,8 @@ type step struct {
 	// Pages is how many pages of the phase's commands had arrived at the
 	// previous step: pages still arriving are not lost ones.
 	Pages int `json:"pages,omitempty"`
+	// Since is when that count last grew.
+	Since time.Time `json:"since,omitzero"`
 }
 
 func stepKey(jobID string, n int) string { return fmt.Sprintf("%s:%d", jobID, n) }
