@@ -221,8 +221,12 @@ func (s *Service) adopt(ctx context.Context, deviceID, commandID string) (*domai
 	if phase != domain.PhaseSweep && phase != domain.PhaseProbe {
 		return nil, domain.NotFoundf("not a scan command")
 	}
-	if _, err := s.d.Store.DiscoveryScans().GetSystem(ctx, c.BatchID); err != nil {
+	j, err := s.d.Store.DiscoveryScans().GetSystem(ctx, c.BatchID)
+	if err != nil {
 		return nil, err
+	}
+	if j.OrgID != c.OrgID || j.SiteID != c.SiteID {
+		return nil, domain.NotFoundf("not a scan command of this site")
 	}
 	if err := s.d.Store.DiscoveryScans().AddCommand(ctx, domain.ScanCommand{JobID: c.BatchID, CommandID: c.ID,
 		DeviceID: deviceID, Phase: phase, Plugin: parts[3]}); err != nil {
