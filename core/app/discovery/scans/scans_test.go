@@ -32,6 +32,7 @@ func TestSlash16StreamsInPagesAndSucceeds(t *testing.T) {
 				Methods: []domain.DiscoveryMethod{domain.MethodICMP, domain.MethodTCP, domain.MethodSNMP}, Ports: []int{22, 80},
 				RatePerSecond: 2000, Concurrency: 128, ScannerDeviceIDs: []string{a1.id, a2.id}, Split: true,
 				SNMP: map[string]string{"version": "2c", "community": "s3cret-community"}})
+			started := time.Now()
 			job, err := e.svc.Start(context.Background(), admin(tn), prof)
 			if err != nil {
 				t.Fatal(err)
@@ -63,7 +64,13 @@ func TestSlash16StreamsInPagesAndSucceeds(t *testing.T) {
 				t.Fatalf("split %v", halves)
 			}
 			// probe: tcpscan and snmp per agent on the live hosts
-			for _, a := range []*agent{a1, a2} {
+			sent := time.Since(started)
+			for i, a := range []*agent{a1, a2} {
+				if i == 0 {
+					e.waitJob(t, job.ID, "the sweep merged", func(j *domain.ScanJob) bool { return j.AssetsFound == 65536 })
+					t.Logf("%s: 256 sweep pages (65536 assets) sent in %s, all merged and counted %s after the start",
+						name, sent.Round(time.Millisecond), time.Since(started).Round(time.Millisecond))
+				}
 				for range 2 {
 					c, p := a.next(90 * time.Second)
 					if len(p.Targets) != 1 || !strings.HasSuffix(p.Targets[0], "/17") {
