@@ -97,6 +97,14 @@ func (s *sink) merges(jobID string) []merged {
 	return out
 }
 
+// finishOfWait waits for the job's Finish call (made just after the job's
+// final status is stored).
+func (s *sink) finishOfWait(t *testing.T, jobID string) []finished {
+	t.Helper()
+	waitFor(t, 10*time.Second, "Finish", func() bool { return len(s.finishOf(jobID)) > 0 })
+	return s.finishOf(jobID)
+}
+
 func (s *sink) finishOf(jobID string) []finished {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -140,6 +148,13 @@ func newEnv(t *testing.T, pg bool) *env {
 			e.svc = svc
 			return svc
 		}})
+	t.Cleanup(func() {
+		if t.Failed() {
+			e.log.mu.Lock()
+			defer e.log.mu.Unlock()
+			t.Logf("scans log:\n%s\nserver log:\n%s", e.log.w.String(), e.Logs.String())
+		}
+	})
 	return e
 }
 
@@ -191,6 +206,7 @@ func (e *env) linkAgent(t *testing.T, tn apitest.Tenant, i int, host string) *ag
 		t.Fatal(err)
 	}
 	apitest.Hello(t, conn, host)
+	_ = conn.SetReadDeadline(time.Time{}) // Hello set one for the welcome
 	a := &agent{t: t, id: id, conn: conn, commands: make(chan protocol.Command, 64), cancels: make(chan string, 64),
 		stored: make(chan string, 64), errors: make(chan string, 64)}
 	go a.read()
@@ -245,7 +261,7 @@ func (a *agent) next(timeout time.Duration) (protocol.Command, protocol.Discover
 		}
 		return c, p
 	case <-time.After(timeout):
-		a.t.Fatalf("agent %s: no command within %s", a.id, timeout)
+		a.t.Fatalf("agent %s: no command within %s (%d error frames queued, %d stored acks)", a.id, timeout, len(a.errors), len(a.stored))
 	}
 	panic("unreachable")
 }

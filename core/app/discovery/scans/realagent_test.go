@@ -121,7 +121,7 @@ func TestRealAgentWithTCPScan(t *testing.T) {
 	if len(merges) < 2 || n != j.AssetsFound || !open || j.Commands[0].Pages != len(merges) {
 		t.Fatalf("%d pages, %d observations, port seen %v, job %+v", len(merges), n, open, j)
 	}
-	if f := e.sink.finishOf(job.ID); len(f) != 1 || !f[0].complete {
+	if f := e.sink.finishOfWait(t, job.ID); len(f) != 1 || !f[0].complete {
 		t.Fatalf("finish %+v", f)
 	}
 }

@@ -121,7 +121,7 @@ func TestSlash16StreamsInPagesAndSucceeds(t *testing.T) {
 			if sweepObs != 65536 || len(merges) != 256+4 {
 				t.Fatalf("merged %d sweep observations in %d pages", sweepObs, len(merges))
 			}
-			f := e.sink.finishOf(job.ID)
+			f := e.sink.finishOfWait(t, job.ID)
 			if len(f) != 1 || !f[0].complete || len(f[0].targets) != 1 || f[0].targets[0] != "10.20.0.0/16" {
 				t.Fatalf("finish %+v", f)
 			}
@@ -267,7 +267,7 @@ func TestCancelKeepsPartialResults(t *testing.T) {
 	if cmd.Status != domain.CommandCancelled {
 		t.Fatalf("command %s", cmd.Status)
 	}
-	if f := e.sink.finishOf(id); len(f) != 1 || f[0].complete {
+	if f := e.sink.finishOfWait(t, id); len(f) != 1 || f[0].complete {
 		t.Fatalf("finish %+v", f)
 	}
 	if n := len(e.sink.merges(id)); n != 1 {
@@ -314,7 +314,7 @@ func TestTimeout(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("the agent was not told to stop")
 	}
-	if f := e.sink.finishOf(job.ID); len(f) != 1 || f[0].complete {
+	if f := e.sink.finishOfWait(t, job.ID); len(f) != 1 || f[0].complete {
 		t.Fatalf("finish %+v", f)
 	}
 }
@@ -351,7 +351,7 @@ func TestPluginCrashFailsPartial(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("the other agent's command was not cancelled")
 	}
-	if f := e.sink.finishOf(job.ID); len(f) != 1 || f[0].complete {
+	if f := e.sink.finishOfWait(t, job.ID); len(f) != 1 || f[0].complete {
 		t.Fatalf("finish %+v", f)
 	}
 	if len(e.sink.merges(job.ID)) != 1 {
@@ -413,7 +413,7 @@ func TestRetriedStepsDoNotDuplicateCommands(t *testing.T) {
 	if j.Status != domain.ScanSucceeded || len(j.Commands) != 2 || j.Scanned != 256 {
 		t.Fatalf("job %+v", j)
 	}
-	if f := e.sink.finishOf(job.ID); len(f) != 1 || !f[0].complete {
+	if f := e.sink.finishOfWait(t, job.ID); len(f) != 1 || !f[0].complete {
 		t.Fatalf("finished %d times: %+v", len(f), f)
 	}
 }
@@ -439,7 +439,7 @@ func TestLostPageMakesPartial(t *testing.T) {
 	if j.Status != domain.ScanSucceeded || !j.Partial {
 		t.Fatalf("job %+v", j)
 	}
-	if f := e.sink.finishOf(job.ID); len(f) != 1 || f[0].complete {
+	if f := e.sink.finishOfWait(t, job.ID); len(f) != 1 || f[0].complete {
 		t.Fatalf("finish %+v", f)
 	}
 }
