@@ -31,6 +31,10 @@ const DeadLettersPage = lazy(() => import('./notify/DeadLettersPage'))
 const MaintenancePage = lazy(() => import('./maintenance/MaintenancePage'))
 const SchedulesPage = lazy(() => import('./schedules/SchedulesPage'))
 const ScheduleHistoryPage = lazy(() => import('./schedules/ScheduleHistoryPage'))
+const AssetsPage = lazy(() => import('./discovery/AssetsPage'))
+const AssetPage = lazy(() => import('./discovery/AssetPage'))
+const ProfilesPage = lazy(() => import('./discovery/ProfilesPage'))
+const ProfilePage = lazy(() => import('./discovery/ProfilePage'))
 
 export function makeQueryClient(): QueryClient {
   return new QueryClient({
@@ -69,6 +73,10 @@ export function AppRoutes() {
             <Route path="script-runs/:id" element={<RunViewPage />} />
             <Route path="schedules" element={<SchedulesPage />} />
             <Route path="schedules/:id" element={<ScheduleHistoryPage />} />
+            <Route path="discovery" element={<AssetsPage />} />
+            <Route path="discovery/assets/:id" element={<AssetPage />} />
+            <Route path="discovery/profiles" element={<ProfilesPage />} />
+            <Route path="discovery/profiles/:id" element={<ProfilePage />} />
             <Route path="enrollment-keys" element={<EnrollmentKeysPage />} />
             <Route path="users" element={<UsersPage />} />
             <Route path="roles" element={<RolesPage />} />

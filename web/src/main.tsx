@@ -8,6 +8,7 @@ import './styles/components.css'
 import './styles/remote.css'
 import './styles/plugins.css'
 import './styles/home.css'
+import './styles/discovery.css'
 
 applyTheme(loadTheme())
 

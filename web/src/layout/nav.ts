@@ -16,6 +16,7 @@ export const NAV: NavItem[] = [
   { to: '/maintenance', label: 'Maintenance', perm: P.alertsRead },
   { to: '/scripts', label: 'Scripts', perm: P.scriptsRead },
   { to: '/schedules', label: 'Schedules', perm: P.scriptsRead },
+  { to: '/discovery', label: 'Discovery', perm: P.discoveryRead },
   { to: '/enrollment-keys', label: 'Enrollment keys', perm: P.enrollWrite },
   { to: '/users', label: 'Users', perm: P.usersRead },
   { to: '/roles', label: 'Roles', perm: P.rolesRead },
