@@ -3,7 +3,7 @@ import { screen, waitFor, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { json, makeMe, mockApi, sessionRoutes, type Call, type Handler } from '../test/api'
 import { renderApp } from '../test/render'
-import { asset, MANAGER, page, profile, scan, VIEWER, XSS } from './fixtures'
+import { asset, MANAGER, page, profile, scan, XSS } from './fixtures'
 import type { Asset } from './types'
 
 function routes(over: Record<string, Handler> = {}, perms = MANAGER) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { screen, waitFor, within } from '@testing-library/react'
+import { screen, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { json, makeMe, mockApi, sessionRoutes, type Handler } from '../test/api'
 import { device, pagedDevices } from '../test/devices'
