@@ -27,6 +27,7 @@ export default function AssetsPage() {
   const [params, setParams] = useSearchParams()
   const canRead = can(me, P.discoveryRead)
   const sites = useSites(sel.orgId, { all: true })
+  // the tenant switcher's site until the filter names one ("siteId=" is any site)
   const siteId = params.get('siteId') ?? sel.siteId ?? ''
   const state = params.get('state') ?? ''
   const onlyNew = params.get('new') === 'true'
@@ -37,7 +38,7 @@ export default function AssetsPage() {
     setParams(
       (p) => {
         const n = new URLSearchParams(p)
-        if (v) n.set(k, v)
+        if (v || (k === 'siteId' && sel.siteId)) n.set(k, v)
         else n.delete(k)
         return n
       },

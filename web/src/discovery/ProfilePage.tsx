@@ -140,7 +140,7 @@ export default function ProfilePage() {
       ) : scans.data.length === 0 ? (
         <Empty title="Not scanned yet.">{canManage ? 'Run it now, or schedule it under Schedules.' : null}</Empty>
       ) : (
-        <ScansTable scans={scans.data} canManage={canManage} />
+        <ScansTable scans={scans.data} canManage={canManage} hostnames={hostnames} />
       )}
       {editing && <ProfileEditor profile={p} onClose={() => setEditing(false)} />}
     </section>

@@ -9,7 +9,7 @@ import { discoveryKeys, isActive } from './useDiscovery'
 const PHASES: Record<string, string> = { sweep: 'Sweep (live hosts)', probe: 'Probe (ports, SNMP)' }
 
 /** A profile's scans, newest first: status, phase, progress, what they found; queued and running ones can be cancelled. */
-export function ScansTable({ scans, canManage }: { scans: Scan[]; canManage: boolean }) {
+export function ScansTable({ scans, canManage, hostnames }: { scans: Scan[]; canManage: boolean; hostnames?: Map<string, string> }) {
   const qc = useQueryClient()
   const [busy, setBusy] = useState<string | null>(null)
   const [error, setError] = useState<string | null>(null)
@@ -65,7 +65,24 @@ export function ScansTable({ scans, canManage }: { scans: Scan[]; canManage: boo
                 )}
                 {s.error && <div className="form-error">{s.error}</div>}
               </td>
-              <td>{PHASES[s.phase] ?? s.phase}</td>
+              <td>
+                {PHASES[s.phase] ?? s.phase}
+                {s.commands.length > 0 && (
+                  <details className="scan-commands">
+                    <summary>
+                      {s.commands.length} command{s.commands.length === 1 ? '' : 's'}
+                    </summary>
+                    <ul className="compact-list">
+                      {s.commands.map((c) => (
+                        <li key={c.id}>
+                          {hostnames?.get(c.deviceId) ?? c.deviceId.slice(0, 8)}: {c.phase} · {c.plugin} · {c.status} · {c.assets.toLocaleString()}{' '}
+                          assets in {c.pages} page{c.pages === 1 ? '' : 's'}
+                        </li>
+                      ))}
+                    </ul>
+                  </details>
+                )}
+              </td>
               <td>
                 <ScanProgress scan={s} />
               </td>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { screen, within } from '@testing-library/react'
+import { screen, waitFor, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { json, makeMe, mockApi, sessionRoutes, type Handler } from '../test/api'
 import { device, pagedDevices } from '../test/devices'
@@ -23,19 +23,30 @@ describe('a profile’s scans', () => {
   it('polls a running scan: the bar and the phase move, and polling stops once it ended', async () => {
     const states: Scan[] = [
       scan({ scanned: 64 }),
-      scan({ scanned: 192, phase: 'probe', assetsFound: 7 }),
+      scan({
+        scanned: 192, phase: 'probe', assetsFound: 7,
+        commands: [{ id: 'c1', deviceId: device(1).id, phase: 'sweep', plugin: 'breeze.netsweep', status: 'succeeded', pages: 2, assets: 300, scanned: 256 }],
+      }),
       scan({ status: 'succeeded', phase: 'probe', scanned: 256, assetsFound: 9, finishedAt: '2026-12-06T10:05:00Z' }),
     ]
     let n = 0
-    const older = scan({ id: 'sc0', status: 'failed', partial: true, error: 'breeze.netsweep crashed', createdAt: '2026-12-05T10:00:00Z' })
-    const { calls } = mockApi(routes({ 'GET /discovery/scans': () => page([older, states[Math.min(n++, states.length - 1)]!]) }))
+    const older = scan({ id: 'sc0', status: 'failed', partial: true, scanned: 30, error: 'breeze.netsweep crashed', createdAt: '2026-12-05T10:00:00Z' })
+    let listed = 0
+    const { calls } = mockApi(
+      routes({
+        // the list: read at first, and again once the running scan ended
+        'GET /discovery/scans': () => page([older, listed++ === 0 ? states[0]! : states[2]!]),
+        // the running scan: followed by itself, with its commands
+        'GET /discovery/scans/:id': () => json(states[Math.min(n++, states.length - 1)]!),
+      }),
+    )
     renderApp('/discovery/profiles/pr1')
     const bar = await screen.findByRole('progressbar', { name: 'Scan progress: 64 of 256 addresses' })
     expect(bar.getAttribute('max')).toBe('256')
-    expect(screen.getByText('Sweep (live hosts)')).toBeTruthy()
     // the older, failed scan: listed after the newer one, its error and the partial marker shown
     const rows = screen.getAllByRole('row').slice(1)
     expect(rows[0]!.getAttribute('data-scan-id')).toBe('sc1')
+    expect(within(rows[0]!).getByText('Sweep (live hosts)')).toBeTruthy()
     expect(within(rows[1]!).getByText('Failed')).toBeTruthy()
     expect(within(rows[1]!).getByText('Partial')).toBeTruthy()
     expect(within(rows[1]!).getByText('breeze.netsweep crashed')).toBeTruthy()
@@ -43,12 +54,14 @@ describe('a profile’s scans', () => {
     expect(await screen.findByRole('progressbar', { name: 'Scan progress: 192 of 256 addresses' }, { timeout: 6000 })).toBeTruthy()
     expect(screen.getByText('Probe (ports, SNMP)')).toBeTruthy()
     expect(screen.getByText('7')).toBeTruthy()
+    expect(screen.getByText('host-00001: sweep · breeze.netsweep · succeeded · 300 assets in 2 pages')).toBeTruthy()
     expect(await screen.findByText('Succeeded', undefined, { timeout: 6000 })).toBeTruthy()
     expect(screen.getByRole('progressbar', { name: 'Scan progress: 256 of 256 addresses' })).toBeTruthy()
     expect(screen.queryByRole('button', { name: 'Cancel scan' })).toBeNull()
-    const reads = scanReads(calls)
+    await waitFor(() => expect(scanReads(calls)).toBe(2)) // the list read again once, when the scan ended
+    const reads = calls.length
     await new Promise((r) => setTimeout(r, 2600))
-    expect(scanReads(calls)).toBe(reads) // nothing runs: no more polling
+    expect(calls.length).toBe(reads) // nothing runs: no more polling
   }, 20_000)
 
   it('cancels a running scan; it shows as cancelled and partial', async () => {

@@ -1,5 +1,5 @@
 import { useEffect, useMemo } from 'react'
-import { useInfiniteQuery, useQueries, useQuery } from '@tanstack/react-query'
+import { useInfiniteQuery, useQueries, useQuery, useQueryClient } from '@tanstack/react-query'
 import { api } from '../api/client'
 import { fetchAll, MAX_PAGE } from '../api/lists'
 import type { Device, Page } from '../api/types'
@@ -40,17 +40,39 @@ export function useProfile(id: string, enabled = true) {
   })
 }
 
-/** A profile's scans, newest first; read again every SCAN_POLL_MS while one is queued or running. */
+/**
+ * A profile's scans, newest first. The list is read once (and again when a
+ * scan starts or ends); the queued and running ones are followed one by one
+ * (GET /discovery/scans/:id, with their commands) every SCAN_POLL_MS.
+ */
 export function useScans(profileId: string) {
-  return useQuery({
+  const qc = useQueryClient()
+  const list = useQuery({
     queryKey: discoveryKeys.scans(profileId),
     queryFn: async ({ signal }) => {
-      const list = await fetchAll<Scan>('/discovery/scans', { profileId }, 2000, signal)
-      // the server lists oldest first (by id)
-      return list.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0))
+      // the server lists oldest first (by id): read them all, show the newest first
+      const all = await fetchAll<Scan>('/discovery/scans', { profileId }, 10_000, signal)
+      return all.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0))
     },
-    refetchInterval: (q) => (q.state.data?.some(isActive) ? SCAN_POLL_MS : false),
   })
+  const active = useMemo(() => (list.data ?? []).filter(isActive), [list.data])
+  const live = useQueries({
+    queries: active.map((s) => ({
+      queryKey: discoveryKeys.scan(s.id),
+      queryFn: ({ signal }: { signal: AbortSignal }) => api.get<Scan>(`/discovery/scans/${encodeURIComponent(s.id)}`, undefined, signal),
+      initialData: s,
+      initialDataUpdatedAt: 0, // stale at once: read the details now
+      refetchInterval: (q: { state: { data?: Scan } }) => (q.state.data && isActive(q.state.data) ? SCAN_POLL_MS : false),
+    })),
+  })
+  const ended = live.filter((q) => q.data && !isActive(q.data)).length
+  useEffect(() => {
+    // one of them ended: the list reads again (its counts are final; active ones drop out of polling)
+    if (ended > 0) void qc.invalidateQueries({ queryKey: discoveryKeys.scans(profileId) })
+  }, [ended, qc, profileId])
+  const byId = new Map(live.flatMap((q) => (q.data ? [[q.data.id, q.data] as const] : [])))
+  const data = list.data?.map((s) => byId.get(s.id) ?? s)
+  return { ...list, data } as typeof list
 }
 
 /** The queued and running scans of an organization (or every one the caller sees), for the profiles list. */
