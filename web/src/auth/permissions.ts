@@ -4,6 +4,7 @@ import type { Me } from '../api/types'
 export const P = {
   partnersRead: 'partners:read',
   orgsRead: 'orgs:read',
+  orgsWrite: 'orgs:write',
   sitesRead: 'sites:read',
   groupsRead: 'device-groups:read',
   devicesRead: 'devices:read',

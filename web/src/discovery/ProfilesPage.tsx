@@ -9,6 +9,7 @@ import { ConfirmDialog } from '../ui/ConfirmDialog'
 import { Empty, ErrorState, Loading } from '../ui/States'
 import { ScanProgress, ScanStatusBadge } from './Badges'
 import { DiscoveryNav } from './DiscoveryNav'
+import { AllowedRanges } from './AllowedRanges'
 import { ProfileEditor } from './ProfileEditor'
 import { runScan } from './runScan'
 import type { Profile, Scan } from './types'
@@ -74,6 +75,9 @@ export default function ProfilesPage() {
       </header>
       <DiscoveryNav />
       <p className="hint">A profile scans a site’s network from the site’s own agents; what it finds shows under Assets.</p>
+      {sel.orgId && (
+        <AllowedRanges orgId={sel.orgId} orgName={names.get(sel.orgId) ?? 'this organization'} canEdit={canManage && can(me, P.orgsWrite)} />
+      )}
       {error && (
         <p className="form-error" role="alert">
           {error}

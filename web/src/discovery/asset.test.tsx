@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { screen, waitFor, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { ALL_PERMISSIONS, apiError, json, makeMe, mockApi, sessionRoutes, type Handler } from '../test/api'
@@ -22,6 +22,11 @@ function routes(over: Record<string, Handler> = {}, perms = MANAGER) {
     ...over,
   }
 }
+
+// The pages are lazy chunks: transform them before the first test, whose finds would otherwise wait on a busy machine.
+beforeAll(async () => {
+  await Promise.all([import('./AssetPage'), import('./AssetsPage')])
+}, 60_000)
 
 describe('an asset’s page', () => {
   it('shows its facts, open ports, the scans that saw it and its events', async () => {

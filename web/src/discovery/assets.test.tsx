@@ -1,4 +1,4 @@
-import { describe, expect, it, vi } from 'vitest'
+import { beforeAll, describe, expect, it, vi } from 'vitest'
 import { screen, waitFor, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { json, makeMe, mockApi, sessionRoutes, type Call, type Handler } from '../test/api'
@@ -41,6 +41,11 @@ function assertInert(root: HTMLElement) {
 }
 
 const lastAssetQuery = (calls: Call[]) => calls.filter((c) => c.method === 'GET' && c.path === '/discovery/assets').at(-1)!.query
+
+// The pages are lazy chunks: transform them before the first test, whose finds would otherwise wait on a busy machine.
+beforeAll(async () => {
+  await Promise.all([import('./AssetsPage'), import('./AssetPage')])
+}, 60_000)
 
 describe('discovered assets', () => {
   it('lists assets: IP, MAC, hostnames, vendor, ports, state (managed links to its device), new and gone marks', async () => {

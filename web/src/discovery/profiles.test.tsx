@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { screen, waitFor, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { apiError, json, makeMe, mockApi, sessionRoutes, type Handler } from '../test/api'
@@ -22,6 +22,11 @@ function routes(over: Record<string, Handler> = {}, perms = MANAGER) {
 }
 
 const LIMIT = 'target 10.0.0.0/8 covers 16777216 addresses, over the limit of 65536 (a /16) per profile'
+
+// The pages are lazy chunks: transform them before the first test, whose finds would otherwise wait on a busy machine.
+beforeAll(async () => {
+  await Promise.all([import('./ProfilesPage'), import('./ProfilePage')])
+}, 60_000)
 
 describe('discovery profiles', () => {
   it('lists profiles with their site, targets, addresses and methods, and a nav entry', async () => {
@@ -187,5 +192,53 @@ describe('discovery profiles', () => {
     expect(calls.some((c) => c.method === 'DELETE')).toBe(false)
     await user.click(within(confirm).getByRole('button', { name: 'Delete' }))
     await waitFor(() => expect(calls.filter((c) => c.method === 'DELETE').map((c) => c.path)).toEqual(['/discovery/profiles/pr1']))
+  })
+
+  it('shows the organization’s allowed ranges and lets an admin change them at the version read', async () => {
+    const { calls } = mockApi(
+      routes(
+        {
+          'GET /orgs/:id/discovery-settings': () => json({ orgId: 'org-1', allowedRanges: ['10.0.0.0/16'], version: 2 }),
+          'PUT /orgs/:id/discovery-settings': (c) => {
+            const b = c.body as { allowedRanges: string[] }
+            if (b.allowedRanges.includes('0.0.0.0/0')) return apiError(400, 'invalid', 'allowed range 0.0.0.0/0 is too wide')
+            return json({ orgId: 'org-1', allowedRanges: b.allowedRanges, version: 3 })
+          },
+        },
+        [...MANAGER, 'orgs:write'],
+      ),
+    )
+    const user = userEvent.setup()
+    renderApp('/discovery/profiles')
+    const tenant = await screen.findByRole('navigation', { name: 'Tenant' })
+    await waitFor(() => expect(within(tenant).getByRole('option', { name: 'Demo Customer' })).toBeTruthy())
+    await user.selectOptions(within(tenant).getByLabelText('Organization'), 'org-1')
+    const region = await screen.findByRole('region', { name: 'Allowed ranges' })
+    expect(within(region).getByText('10.0.0.0/16')).toBeTruthy()
+    await user.click(within(region).getByRole('button', { name: 'Change allowed ranges…' }))
+    const d = screen.getByRole('dialog', { name: 'Allowed ranges of Demo Customer' })
+    const box = within(d).getByLabelText('Allowed ranges (one per line)')
+    await user.clear(box)
+    await user.type(box, '0.0.0.0/0')
+    await user.click(within(d).getByRole('button', { name: 'Save ranges' }))
+    expect((await within(d).findByRole('alert')).textContent).toBe('allowed range 0.0.0.0/0 is too wide')
+    await user.clear(box)
+    await user.type(box, '10.0.0.0/16{enter}192.168.1.0/24')
+    await user.click(within(d).getByRole('button', { name: 'Save ranges' }))
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull())
+    expect(calls.filter((c) => c.method === 'PUT').at(-1)!.body).toEqual({ allowedRanges: ['10.0.0.0/16', '192.168.1.0/24'], version: 2 })
+    expect(within(region).getByText('10.0.0.0/16, 192.168.1.0/24')).toBeTruthy()
+  })
+
+  it('without orgs:write the allowed ranges are read-only', async () => {
+    mockApi(routes({ 'GET /orgs/:id/discovery-settings': () => json({ orgId: 'org-1', allowedRanges: [], version: 0 }) }))
+    const user = userEvent.setup()
+    renderApp('/discovery/profiles')
+    const tenant = await screen.findByRole('navigation', { name: 'Tenant' })
+    await waitFor(() => expect(within(tenant).getByRole('option', { name: 'Demo Customer' })).toBeTruthy())
+    await user.selectOptions(within(tenant).getByLabelText('Organization'), 'org-1')
+    const region = await screen.findByRole('region', { name: 'Allowed ranges' })
+    expect(within(region).getByText('any (not restricted)')).toBeTruthy()
+    expect(within(region).queryByRole('button')).toBeNull()
   })
 })
