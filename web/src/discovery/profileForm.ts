@@ -6,7 +6,8 @@ import type { Profile, ProfileRequest, ProfileSNMPRequest } from './types'
 
 export const AUTH_PROTOS = ['SHA', 'SHA256', 'SHA512', 'MD5']
 export const PRIV_PROTOS = ['AES', 'AES256', 'DES']
-export const DEFAULT_PORTS = [21, 22, 23, 25, 53, 80, 110, 135, 139, 143, 161, 389, 443, 445, 3306, 3389, 5432, 5900, 8080, 8443]
+/** The server's default ports (core/app/discovery/profiles.go DefaultPorts). */
+export const DEFAULT_PORTS = [21, 22, 23, 25, 53, 80, 110, 135, 139, 143, 161, 389, 443, 445, 3306, 3389, 5432, 5900, 8080, 9100]
 
 /** A write-only secret in the form: keep the stored one, or replace it with value. */
 export interface SecretField {
