@@ -54,6 +54,16 @@ func New(d Deps) *Router {
 	return r
 }
 
+// Handle installs h for one frame type, like Deps.ByType, for a capability
+// built after the router (discovery's scans). Call it before the hub
+// serves: the handlers are read without a lock.
+func (r *Router) Handle(typ string, h FrameHandler) {
+	if r.d.ByType == nil {
+		r.d.ByType = map[string]FrameHandler{}
+	}
+	r.d.ByType[typ] = h
+}
+
 // FromAgent implements agentws.Remote.
 func (r *Router) FromAgent(ctx context.Context, deviceID, typ, id string, raw []byte) error {
 	spec, ok := protocol.Frame(typ)
