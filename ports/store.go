@@ -45,6 +45,8 @@ type Store interface {
 	MaintenanceStores
 	// Schedules and their fires.
 	ScheduleStores
+	// Discovery profiles, settings, assets and their events.
+	DiscoveryStores
 	// Installed plugins, their per-org settings and key-value stores.
 	Plugins() PluginStore
 

@@ -44,6 +44,7 @@ type fake struct {
 	ports.FleetStores
 	ports.MaintenanceStores
 	ports.ScheduleStores
+	ports.DiscoveryStores
 	db   *fakeDB
 	inTx bool
 }

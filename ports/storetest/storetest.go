@@ -62,6 +62,7 @@ func Run(t *testing.T, newStore Factory) {
 	t.Run("Maintenance", func(t *testing.T) { RunMaintenance(t, newStore) })
 	t.Run("Schedules", func(t *testing.T) { RunSchedules(t, newStore) })
 	t.Run("Notify", func(t *testing.T) { RunNotify(t, newStore) })
+	t.Run("Discovery", func(t *testing.T) { RunDiscovery(t, newStore) })
 }
 
 // runTenancy runs the tenancy groups only (partners to devices).
