@@ -18,7 +18,9 @@ import (
 func (s *Store) DiscoveryProfiles() ports.DiscoveryProfileStore { return profileStore{q: s.q} }
 
 // DiscoverySettings keeps per-org discovery settings.
-func (s *Store) DiscoverySettings() ports.DiscoverySettingsStore { return discoverySettingsStore{q: s.q} }
+func (s *Store) DiscoverySettings() ports.DiscoverySettingsStore {
+	return discoverySettingsStore{q: s.q}
+}
 
 type profileStore struct{ q querier }
 

@@ -34,6 +34,7 @@ import (
 	"github.com/breeze-rmm/breeze/core/app/audit"
 	"github.com/breeze-rmm/breeze/core/app/auth"
 	"github.com/breeze-rmm/breeze/core/app/commands"
+	"github.com/breeze-rmm/breeze/core/app/discovery"
 	"github.com/breeze-rmm/breeze/core/app/maintenance"
 	"github.com/breeze-rmm/breeze/core/app/schedules"
 	"github.com/breeze-rmm/breeze/core/app/scripts"
@@ -88,6 +89,8 @@ type Deps struct {
 	Maintenance *maintenance.Service
 	// Schedules serves scheduled scripts and actions. Nil: those routes are absent.
 	Schedules *schedules.Service
+	// Discovery serves discovery profiles, settings and assets. Nil: those routes are absent.
+	Discovery *discovery.Service
 }
 
 func (d Deps) withDefaults() (Deps, error) {
@@ -175,6 +178,9 @@ func Register(s *httpapi.Server, d Deps) {
 	}
 	if d.Schedules != nil {
 		h.scheduleRoutes(r)
+	}
+	if d.Discovery != nil {
+		h.discoveryRoutes(r)
 	}
 	registerOpenAPI(s, r)
 }

@@ -43,6 +43,7 @@ import (
 	"github.com/breeze-rmm/breeze/core/app/audit"
 	"github.com/breeze-rmm/breeze/core/app/auth"
 	"github.com/breeze-rmm/breeze/core/app/commands"
+	"github.com/breeze-rmm/breeze/core/app/discovery"
 	"github.com/breeze-rmm/breeze/core/app/maintenance"
 	"github.com/breeze-rmm/breeze/core/app/schedules"
 	"github.com/breeze-rmm/breeze/core/app/scripts"
@@ -158,6 +159,9 @@ type TestServer struct {
 	// Maintenance serves maintenance windows (its reload job not running:
 	// every write here reloads).
 	Maintenance *maintenance.Service
+	// Discovery serves discovery profiles and assets (Merge and Finish are
+	// called directly by tests; asset events go on Remote's bus).
+	Discovery *discovery.Service
 
 	httpOnce sync.Once
 	httpURL  string
@@ -251,6 +255,7 @@ func NewServerWith(t testing.TB, opts Options) *TestServer {
 	if rw != nil {
 		cmds, scr, sch = rw.Commands, rw.Scripts, rw.Schedules
 	}
+	disc := buildDiscovery(t, st, ag.service, rw, logger)
 	publicURL := opts.PublicURL
 	if publicURL == "" {
 		publicURL = "https://breeze.example.test"
@@ -264,6 +269,7 @@ func NewServerWith(t testing.TB, opts Options) *TestServer {
 		RefreshTTL: opts.RefreshTTL, SecureCookies: opts.SecureCookies,
 		Agents: ag.service, PublicURL: publicURL, DownloadDir: opts.DownloadDir,
 		Commands: cmds, Scripts: scr, Alerts: alertSvc, Maintenance: maintSvc, Schedules: sch,
+		Discovery: disc,
 	})
 	if err != nil {
 		t.Fatalf("apitest: build server: %v", err)
@@ -287,6 +293,7 @@ func NewServerWith(t testing.TB, opts Options) *TestServer {
 		Clock: clock, Logs: logs, hash: hash,
 		Agents: ag.service, AgentStore: ag.store, Hub: ag.hub, Batch: ag.batch, Sweeper: ag.sweeper,
 		Retention: ag.retention, Events: ag.events, Remote: rw, Alerts: alertSvc, Maintenance: maintSvc,
+		Discovery: disc,
 	}
 	ts.seed(t)
 	return ts
