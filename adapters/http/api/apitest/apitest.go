@@ -255,7 +255,7 @@ func NewServerWith(t testing.TB, opts Options) *TestServer {
 	if rw != nil {
 		cmds, scr, sch = rw.Commands, rw.Scripts, rw.Schedules
 	}
-	disc := buildDiscovery(t, st, ag.service, rw, logger)
+	disc := buildDiscovery(t, st, ag.service, rw, clock, logger)
 	publicURL := opts.PublicURL
 	if publicURL == "" {
 		publicURL = "https://breeze.example.test"
