@@ -263,17 +263,22 @@ func (st discoverySettingsStore) Put(ctx context.Context, s domain.Scope, in *do
 		if have != in.Version {
 			return staleVersion("discovery settings", in.Version, have)
 		}
-		_, err = q.Exec(ctx, `INSERT INTO discovery_settings (org_id, partner_id, allowed_ranges, version, updated_at)
-			VALUES ($1, $2, $3::jsonb, 1, $4)
-			ON CONFLICT (org_id) DO UPDATE SET allowed_ranges = EXCLUDED.allowed_ranges,
-				version = discovery_settings.version + 1, updated_at = EXCLUDED.updated_at`,
-			in.OrgID, partnerID, encodeList(in.AllowedRanges), now())
+		// The first save inserts (a concurrent first save loses the race
+		// and conflicts); later ones update at the version read.
+		var tag pgconn.CommandTag
+		if have == 0 {
+			tag, err = q.Exec(ctx, `INSERT INTO discovery_settings (org_id, partner_id, allowed_ranges, version, updated_at)
+				VALUES ($1, $2, $3::jsonb, 1, $4) ON CONFLICT (org_id) DO NOTHING`,
+				in.OrgID, partnerID, encodeList(in.AllowedRanges), now())
+		} else {
+			tag, err = q.Exec(ctx, `UPDATE discovery_settings SET allowed_ranges = $2::jsonb, version = version + 1,
+				updated_at = $3 WHERE org_id = $1 AND version = $4`, in.OrgID, encodeList(in.AllowedRanges), now(), have)
+		}
 		if err != nil {
-			var pgErr *pgconn.PgError
-			if errors.As(err, &pgErr) && pgErr.Code == codeUniqueViolation {
-				return domain.Conflictf("discovery settings were changed by someone else: reload and retry")
-			}
 			return translate("put discovery settings", err)
+		}
+		if tag.RowsAffected() != 1 {
+			return domain.Conflictf("discovery settings were changed by someone else: reload and retry")
 		}
 		return nil
 	})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -109,7 +110,7 @@ func (as assetStore) SetState(ctx context.Context, s domain.Scope, id string, st
 		var err error
 		out, err = scanAsset(q.QueryRowContext(ctx, "UPDATE discovery_assets SET state = ?, version = version + 1,"+
 			" updated_at = ? WHERE id = ? AND "+where+" RETURNING "+assetCols, args...))
-		if err == sql.ErrNoRows {
+		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("asset")
 		}
 		return failure{op: "set asset state"}.wrap(err)

@@ -35,8 +35,8 @@ func (s *Service) Merge(ctx context.Context, ref domain.ScanRef, obs []domain.As
 	if len(obs) == 0 {
 		return nil
 	}
-	if !domain.ValidID(ref.PartnerID) || !domain.ValidID(ref.OrgID) || !domain.ValidID(ref.SiteID) {
-		return domain.Invalidf("merge: the scan names no valid partner, org and site")
+	if !domain.ValidID(ref.PartnerID) || !domain.ValidID(ref.OrgID) || !domain.ValidID(ref.SiteID) || ref.JobID == "" {
+		return domain.Invalidf("merge: the scan names no valid job, partner, org and site")
 	}
 	if len(obs) > maxObsPerPage {
 		return domain.Invalidf("merge: at most %d observations per page", maxObsPerPage)
@@ -118,7 +118,7 @@ func (s *Service) fold(a *domain.Asset, existed bool, ref domain.ScanRef, at tim
 		a.LastSeen = at
 	}
 	a.LastJobID = ref.JobID
-	if n := len(a.SeenByJobs); ref.JobID != "" && (n == 0 || a.SeenByJobs[n-1] != ref.JobID) && !slices.Contains(a.SeenByJobs, ref.JobID) {
+	if !slices.Contains(a.SeenByJobs, ref.JobID) {
 		a.SeenByJobs = append(a.SeenByJobs, ref.JobID)
 		if len(a.SeenByJobs) > maxSeenByJobs {
 			a.SeenByJobs = slices.Clone(a.SeenByJobs[len(a.SeenByJobs)-maxSeenByJobs:])

@@ -227,6 +227,11 @@ func TestMergeHostileInput(t *testing.T) {
 	if err := ts.Discovery.Merge(ctx, bad, []domain.AssetObservation{{IP: "10.1.0.9", Alive: true}}); !errors.Is(err, domain.ErrInvalid) {
 		t.Fatalf("bad ref: %v", err)
 	}
+	noJob := ref
+	noJob.JobID = ""
+	if err := ts.Discovery.Merge(ctx, noJob, []domain.AssetObservation{{IP: "10.1.0.9", Alive: true}}); !errors.Is(err, domain.ErrInvalid) {
+		t.Fatalf("a ref without a job: %v", err)
+	}
 	// No OUI file: no vendor, no error.
 	svc, err := discovery.New(discovery.Deps{Store: ts.Store, OUIPath: "/nonexistent/oui.csv"})
 	mustDo(t, "service", err)

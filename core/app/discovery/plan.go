@@ -28,12 +28,15 @@ func (s *Service) Plan(ctx context.Context, p *domain.Principal, profileID strin
 	if err != nil {
 		return nil, err
 	}
-	snmp, err := s.openSNMP(prof)
-	if err != nil {
-		return nil, err
-	}
-	if slices.Contains(prof.Methods, domain.MethodSNMP) && snmp == nil {
-		return nil, domain.Invalidf("the profile's snmp method has no snmp settings")
+	// The credentials leave the store only for a scan that uses them.
+	var snmp map[string]string
+	if slices.Contains(prof.Methods, domain.MethodSNMP) {
+		if snmp, err = s.openSNMP(prof); err != nil {
+			return nil, err
+		}
+		if snmp == nil {
+			return nil, domain.Invalidf("the profile's snmp method has no snmp settings")
+		}
 	}
 	return &domain.ScanPlan{
 		Ref: domain.ScanRef{PartnerID: prof.PartnerID, OrgID: prof.OrgID, SiteID: prof.SiteID, ProfileID: prof.ID,
