@@ -370,4 +370,3 @@ func (st assetStore) DeviceAddresses(ctx context.Context, orgID string) ([]ports
 			return d, err
 		})
 }
-
