@@ -119,6 +119,19 @@ func testDiscoveryAPI(t *testing.T, rs *remoteServer) {
 		t.Fatalf("refused creates stored %d profiles", len(pg))
 	}
 
+	// A technician of site 0 only: site 1 (same org) does not exist for them.
+	siteTech := rs.NewUser(t, domain.RoleOrgTechnician, a.SiteUnit(0), "")
+	tokSite := rs.Login(t, siteTech.Email, siteTech.Password)
+	other := clone(base)
+	other["siteId"], other["scannerDeviceIds"] = a.Sites[1].ID, []string{devOtherSite}
+	if code, body := rs.Do(t, http.MethodPost, profilesPath, tokSite, other); code != http.StatusNotFound {
+		t.Fatalf("a site technician creating in another site: %d %v", code, body)
+	}
+	if code, body := rs.Do(t, http.MethodPut, "/api/v1/orgs/"+org+"/discovery-settings", tokSite,
+		map[string]any{"allowedRanges": []string{}, "version": 0}); code != http.StatusForbidden && code != http.StatusNotFound {
+		t.Fatalf("a site technician setting the org's ranges: %d %v", code, body)
+	}
+
 	// A good profile; the SNMP community is write-only.
 	rec := rs.Request(t, http.MethodPost, profilesPath, tokTech, base, nil)
 	if rec.Code != http.StatusCreated {
