@@ -13,19 +13,19 @@ import (
 
 // Profile limits and defaults.
 const (
-	MaxPorts          = 1024
-	MaxScanners       = 64
-	MinRate, MaxRate  = 1, 10_000
-	MinConc, MaxConc  = 1, 1024
-	MinTimeout        = 30
-	MaxTimeout        = 86_400
-	DefaultRate       = 200
-	DefaultConc       = 64
-	DefaultTimeout    = 1800
-	maxSNMPText       = 255
-	minV3Pass         = 8
-	DefaultSNMPPort   = 161
-	DefaultSNMPTimout = 2000
+	MaxPorts           = 1024
+	MaxScanners        = 64
+	MinRate, MaxRate   = 1, 10_000
+	MinConc, MaxConc   = 1, 1024
+	MinTimeout         = 30
+	MaxTimeout         = 86_400
+	DefaultRate        = 200
+	DefaultConc        = 64
+	DefaultTimeout     = 1800
+	maxSNMPText        = 255
+	minV3Pass          = 8
+	DefaultSNMPPort    = 161
+	DefaultSNMPTimeout = 2000
 )
 
 // DefaultMethods and DefaultPorts apply when a new profile names none.
@@ -331,7 +331,7 @@ func (s *Service) snmpOf(profileID string, in SNMPInput, cur *domain.SNMPSetting
 		out.Port = DefaultSNMPPort
 	}
 	if out.TimeoutMs == 0 {
-		out.TimeoutMs = DefaultSNMPTimout
+		out.TimeoutMs = DefaultSNMPTimeout
 	}
 	if out.Port < 1 || out.Port > 65535 {
 		return nil, domain.Invalidf("snmp.port is 1 to 65535")
