@@ -47,6 +47,8 @@ type Store interface {
 	ScheduleStores
 	// Discovery scan jobs.
 	ScanStores
+	// Discovery profiles, settings, assets and their events.
+	DiscoveryStores
 	// Installed plugins, their per-org settings and key-value stores.
 	Plugins() PluginStore
 

@@ -129,6 +129,10 @@ func Run(ctx context.Context, d Deps) error {
 	}
 	// Devices whose node died go offline after one interval, not three.
 	ag.Sweeper.WatchHolders(rw.Relay)
+	disc, err := BuildDiscovery(st, rw, ag, log)
+	if err != nil {
+		return fmt.Errorf("build discovery: %w", err)
+	}
 	ten, err := BuildTenancy(st, al.Service)
 	if err != nil {
 		return fmt.Errorf("build tenancy: %w", err)
@@ -144,7 +148,7 @@ func Run(ctx context.Context, d Deps) error {
 		RefreshTTL: RefreshTTL, SecureCookies: secure,
 		Agents: ag.Service, PublicURL: cfg.PublicURL, DownloadDir: ag.DownloadDir,
 		Commands: rw.Commands, Scripts: rw.Scripts, Alerts: al.Service, Maintenance: mt.Service,
-		Schedules: sch.Service})
+		Schedules: sch.Service, Discovery: disc.Service})
 	if err != nil {
 		return fmt.Errorf("build HTTP server: %w", err)
 	}

@@ -45,6 +45,7 @@ type fake struct {
 	ports.MaintenanceStores
 	ports.ScheduleStores
 	ports.ScanStores
+	ports.DiscoveryStores
 	db   *fakeDB
 	inTx bool
 }

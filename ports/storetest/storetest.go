@@ -63,6 +63,7 @@ func Run(t *testing.T, newStore Factory) {
 	t.Run("Schedules", func(t *testing.T) { RunSchedules(t, newStore) })
 	t.Run("Notify", func(t *testing.T) { RunNotify(t, newStore) })
 	t.Run("DiscoveryScans", func(t *testing.T) { RunDiscoveryScans(t, newStore) })
+	t.Run("Discovery", func(t *testing.T) { RunDiscovery(t, newStore) })
 }
 
 // runTenancy runs the tenancy groups only (partners to devices).

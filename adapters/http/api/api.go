@@ -34,6 +34,7 @@ import (
 	"github.com/breeze-rmm/breeze/core/app/audit"
 	"github.com/breeze-rmm/breeze/core/app/auth"
 	"github.com/breeze-rmm/breeze/core/app/commands"
+	"github.com/breeze-rmm/breeze/core/app/discovery"
 	"github.com/breeze-rmm/breeze/core/app/discovery/scans"
 	"github.com/breeze-rmm/breeze/core/app/maintenance"
 	"github.com/breeze-rmm/breeze/core/app/schedules"
@@ -91,6 +92,8 @@ type Deps struct {
 	Schedules *schedules.Service
 	// DiscoveryScans runs and serves discovery scans. Nil: those routes are absent.
 	DiscoveryScans *scans.Service
+	// Discovery serves discovery profiles, settings and assets. Nil: those routes are absent.
+	Discovery *discovery.Service
 }
 
 func (d Deps) withDefaults() (Deps, error) {
@@ -181,6 +184,9 @@ func Register(s *httpapi.Server, d Deps) {
 	}
 	if d.DiscoveryScans != nil {
 		h.discoveryScanRoutes(r)
+	}
+	if d.Discovery != nil {
+		h.discoveryRoutes(r)
 	}
 	registerOpenAPI(s, r)
 }

@@ -10,10 +10,8 @@ import (
 	"github.com/breeze-rmm/breeze/ports"
 )
 
-const (
-	resScan    = "discovery_scan"
-	qProfileID = "profileId"
-)
+// resScan is a scan's audit resource (qProfileID is discovery.go's).
+const resScan = "discovery_scan"
 
 func (h *handlers) discoveryScanRoutes(r *registrar) {
 	const tag = "Discovery"

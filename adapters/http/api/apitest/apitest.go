@@ -43,6 +43,7 @@ import (
 	"github.com/breeze-rmm/breeze/core/app/audit"
 	"github.com/breeze-rmm/breeze/core/app/auth"
 	"github.com/breeze-rmm/breeze/core/app/commands"
+	"github.com/breeze-rmm/breeze/core/app/discovery"
 	"github.com/breeze-rmm/breeze/core/app/discovery/scans"
 	"github.com/breeze-rmm/breeze/core/app/maintenance"
 	"github.com/breeze-rmm/breeze/core/app/schedules"
@@ -163,6 +164,9 @@ type TestServer struct {
 	// Maintenance serves maintenance windows (its reload job not running:
 	// every write here reloads).
 	Maintenance *maintenance.Service
+	// Discovery serves discovery profiles and assets (Merge and Finish are
+	// called directly by tests; asset events go on Remote's bus).
+	Discovery *discovery.Service
 
 	httpOnce sync.Once
 	httpURL  string
@@ -257,6 +261,7 @@ func NewServerWith(t testing.TB, opts Options) *TestServer {
 	if rw != nil {
 		cmds, scr, sch, scn = rw.Commands, rw.Scripts, rw.Schedules, rw.Scans
 	}
+	disc := buildDiscovery(t, st, ag.service, rw, clock, logger)
 	publicURL := opts.PublicURL
 	if publicURL == "" {
 		publicURL = "https://breeze.example.test"
@@ -271,6 +276,7 @@ func NewServerWith(t testing.TB, opts Options) *TestServer {
 		Agents: ag.service, PublicURL: publicURL, DownloadDir: opts.DownloadDir,
 		Commands: cmds, Scripts: scr, Alerts: alertSvc, Maintenance: maintSvc, Schedules: sch,
 		DiscoveryScans: scn,
+		Discovery:      disc,
 	})
 	if err != nil {
 		t.Fatalf("apitest: build server: %v", err)
@@ -294,6 +300,7 @@ func NewServerWith(t testing.TB, opts Options) *TestServer {
 		Clock: clock, Logs: logs, hash: hash,
 		Agents: ag.service, AgentStore: ag.store, Hub: ag.hub, Batch: ag.batch, Sweeper: ag.sweeper,
 		Retention: ag.retention, Events: ag.events, Remote: rw, Alerts: alertSvc, Maintenance: maintSvc,
+		Discovery: disc,
 	}
 	ts.seed(t)
 	return ts

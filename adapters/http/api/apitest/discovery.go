@@ -1,0 +1,30 @@
+package apitest
+
+import (
+	"testing"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/breeze-rmm/breeze/core/app/agents"
+	"github.com/breeze-rmm/breeze/core/app/discovery"
+	"github.com/breeze-rmm/breeze/ports"
+)
+
+// buildDiscovery wires the discovery service: deploy mints keys through
+// the agents service, SNMP secrets are sealed with remote work's key and
+// asset events go on its bus.
+func buildDiscovery(t testing.TB, st ports.Store, ag *agents.Service, rw *RemoteParts, clock ports.Clock, log hclog.Logger) *discovery.Service {
+	t.Helper()
+	d := discovery.Deps{Store: st, Clock: clock, Logger: log.Named("discovery")}
+	if ag != nil {
+		d.Keys = ag
+	}
+	if rw != nil {
+		d.Sealer, d.Bus = rw.Sealer, rw.Bus
+	}
+	svc, err := discovery.New(d)
+	if err != nil {
+		t.Fatalf("apitest: discovery service: %v", err)
+	}
+	return svc
+}
