@@ -18,10 +18,11 @@ type Schedules struct {
 }
 
 // BuildSchedules wires schedules on st and rw's scripts, commands and
-// queue; it registers the fire task, so call it before rw.Start.
-func BuildSchedules(st ports.Store, rw *Remote, log hclog.Logger) (*Schedules, error) {
+// queue, and discovery's scans (nil: no discovery schedules); it registers
+// the fire task, so call it before rw.Start.
+func BuildSchedules(st ports.Store, rw *Remote, scans schedules.Scans, log hclog.Logger) (*Schedules, error) {
 	svc, err := schedules.New(schedules.Deps{Store: st, Scripts: rw.Scripts, Commands: rw.Commands, Queue: rw.Queue, Sealer: rw.Secrets,
-		Logger: log.Named("schedules")})
+		Scans: scans, Logger: log.Named("schedules")})
 	if err != nil {
 		return nil, err
 	}

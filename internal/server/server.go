@@ -105,10 +105,6 @@ func Run(ctx context.Context, d Deps) error {
 	if err != nil {
 		return fmt.Errorf("build plugins: %w", err)
 	}
-	sch, err := BuildSchedules(st, rw, log)
-	if err != nil {
-		return fmt.Errorf("build schedules: %w", err)
-	}
 	mt, err := BuildMaintenance(st, rw, log)
 	if err != nil {
 		return fmt.Errorf("build maintenance: %w", err)
@@ -133,6 +129,10 @@ func Run(ctx context.Context, d Deps) error {
 	if err != nil {
 		return fmt.Errorf("build discovery: %w", err)
 	}
+	sch, err := BuildSchedules(st, rw, disc.ScheduleScans(), log)
+	if err != nil {
+		return fmt.Errorf("build schedules: %w", err)
+	}
 	ten, err := BuildTenancy(st, al.Service)
 	if err != nil {
 		return fmt.Errorf("build tenancy: %w", err)
@@ -148,7 +148,7 @@ func Run(ctx context.Context, d Deps) error {
 		RefreshTTL: RefreshTTL, SecureCookies: secure,
 		Agents: ag.Service, PublicURL: cfg.PublicURL, DownloadDir: ag.DownloadDir,
 		Commands: rw.Commands, Scripts: rw.Scripts, Alerts: al.Service, Maintenance: mt.Service,
-		Schedules: sch.Service, Discovery: disc.Service})
+		Schedules: sch.Service, Discovery: disc.Service, DiscoveryScans: disc.Scans})
 	if err != nil {
 		return fmt.Errorf("build HTTP server: %w", err)
 	}
@@ -199,6 +199,8 @@ func Run(ctx context.Context, d Deps) error {
 	defer mt.Stop()
 	sch.Start(actx)
 	defer sch.Stop()
+	disc.Start(actx)
+	defer disc.Stop()
 	al.Start(actx)
 	defer al.Stop()
 	nt.Start(actx)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"strconv"
 
 	"github.com/breeze-rmm/breeze/core/domain"
 )
@@ -15,10 +14,10 @@ type Scans interface {
 	// ProfileSite is the org and site of a discovery profile p may scan
 	// with (discovery:manage over it); otherwise ErrNotFound.
 	ProfileSite(ctx context.Context, p *domain.Principal, profileID string) (orgID, siteID string, err error)
-	// StartScan starts the profile's scan as p. key names the fire: a
-	// resumed fire with the same key gets the scan the first attempt
+	// StartScan starts the profile's scan as p with the id scanID, chosen
+	// at the fire's claim: a resumed fire gets the scan the first attempt
 	// started instead of a second one.
-	StartScan(ctx context.Context, p *domain.Principal, profileID, key string) (scanID string, err error)
+	StartScan(ctx context.Context, p *domain.Principal, profileID, scanID string) error
 }
 
 // discoveryTask is a discovery schedule's payload.
@@ -72,13 +71,15 @@ func (s *Service) runDiscovery(ctx context.Context, p *domain.Principal, sc *dom
 	if err != nil {
 		return domain.FireFailed, err.Error()
 	}
-	id, err := s.d.Scans.StartScan(ctx, p, t.ProfileID, "sched:"+sc.ID+":"+strconv.FormatInt(f.FireAt.Unix(), 10))
+	err = s.d.Scans.StartScan(ctx, p, t.ProfileID, f.ScanID)
+	if err != nil {
+		f.ScanID = "" // none was started
+	}
 	if errors.Is(err, domain.ErrNotFound) {
 		return domain.FireFailed, "the discovery profile was deleted, or the schedule's owner may no longer scan with it"
 	}
 	if err != nil {
 		return domain.FireFailed, "the scan was refused: " + explain(err)
 	}
-	f.ScanID = id
 	return domain.FireFired, ""
 }

@@ -66,7 +66,7 @@ func (s *Service) onFire(ctx context.Context, t ports.Task) error {
 // claim records the fire of (sc, fireAt) before its work starts: stored as
 // failed ("interrupted") until the outcome replaces it, so a worker dying
 // mid-fire never leaves a silent one. A script fire's run id is chosen
-// here. nil, nil: nothing to do (fired already by another node or an
+// here, as is a discovery fire's scan id. nil, nil: nothing to do (fired already by another node or an
 // earlier attempt, or the schedule was deleted).
 //
 // A claim left interrupted is resumed by the next attempt of the same task
@@ -76,8 +76,11 @@ func (s *Service) onFire(ctx context.Context, t ports.Task) error {
 func (s *Service) claim(ctx context.Context, sc *domain.Schedule, fireAt time.Time) (*domain.ScheduleFire, error) {
 	f := &domain.ScheduleFire{ScheduleID: sc.ID, FireAt: fireAt, FiredAt: s.d.Clock.Now().UTC(),
 		Status: domain.FireFailed, Error: errInterrupted}
-	if sc.TaskKind == domain.ScheduleTaskScript {
+	switch sc.TaskKind {
+	case domain.ScheduleTaskScript:
 		f.ScriptRunID = domain.NewID()
+	case domain.ScheduleTaskDiscovery:
+		f.ScanID = domain.NewID()
 	}
 	err := s.d.Store.Schedules().CreateFire(ctx, f)
 	switch {

@@ -31,6 +31,23 @@ func stepKey(jobID string, n int) string { return fmt.Sprintf("%s:%d", jobID, n)
 // holds discovery:manage over it, 404 otherwise), the job is stored queued
 // and its first step queued in the same transaction.
 func (s *Service) Start(ctx context.Context, p *domain.Principal, profileID string) (*domain.ScanJob, error) {
+	return s.StartWithID(ctx, p, profileID, "")
+}
+
+// StartWithID is Start with the job's id chosen by the caller, which makes
+// it idempotent: a job of that id that exists already (an earlier attempt
+// of a schedule's fire) is returned as it is. "" chooses a new id.
+func (s *Service) StartWithID(ctx context.Context, p *domain.Principal, profileID, jobID string) (*domain.ScanJob, error) {
+	if jobID != "" {
+		if !domain.ValidID(jobID) {
+			return nil, domain.Invalidf("scan id %q is not a UUID", domain.Abbrev(jobID, 40))
+		}
+		if j, err := s.d.Store.DiscoveryScans().Get(ctx, p.ScopeFor(domain.PermDiscoveryManage), jobID); !errors.Is(err, domain.ErrNotFound) {
+			return j, err
+		}
+	} else {
+		jobID = domain.NewID()
+	}
 	plan, err := s.d.Plans.Plan(ctx, p, profileID)
 	if err != nil {
 		return nil, err
@@ -51,7 +68,7 @@ func (s *Service) Start(ctx context.Context, p *domain.Principal, profileID stri
 	}
 	timeout = min(timeout, MaxScanTimeout)
 	now := s.d.Clock.Now().UTC()
-	j := &domain.ScanJob{ID: domain.NewID(), SiteID: plan.Ref.SiteID, ProfileID: profileID, Status: domain.ScanQueued,
+	j := &domain.ScanJob{ID: jobID, SiteID: plan.Ref.SiteID, ProfileID: profileID, Status: domain.ScanQueued,
 		Phase: sp.firstPhase(), Addresses: plan.Addresses, RequestedBy: p.UserID, CreatedAt: now, Deadline: now.Add(timeout)}
 	if j.ProfileID == "" {
 		j.ProfileID = plan.Ref.ProfileID
@@ -65,6 +82,12 @@ func (s *Service) Start(ctx context.Context, p *domain.Principal, profileID stri
 		}
 		return s.queueStep(ctx, step{JobID: j.ID}, 0)
 	})
+	if errors.Is(err, domain.ErrConflict) {
+		// Another attempt created it meanwhile.
+		if old, gerr := s.d.Store.DiscoveryScans().Get(ctx, p.ScopeFor(domain.PermDiscoveryManage), jobID); gerr == nil {
+			return old, nil
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
