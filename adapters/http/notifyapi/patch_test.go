@@ -101,7 +101,13 @@ func TestRoutePatchAndAcknowledgement(t *testing.T) {
 			if _, ok, _ := recv.got(); ok[1]["status"] != "acknowledged" || ok[1]["id"] != a.ID+":acknowledged" {
 				t.Fatalf("acknowledgement: %v", ok[1])
 			}
-			l := e.must(t, "route's log", http.StatusOK, "GET", "/api/v1/notification-deliveries?routeId="+id, adminA, nil)
+			// A delivery's log row is written after the receiver answered:
+			// wait for both rows before reading them.
+			var l map[string]any
+			eventually(t, 10*time.Second, "both deliveries logged", func() bool {
+				l = e.must(t, "route's log", http.StatusOK, "GET", "/api/v1/notification-deliveries?routeId="+id, adminA, nil)
+				return len(l["items"].([]any)) >= 2
+			})
 			if items := l["items"].([]any); len(items) != 2 || items[1].(map[string]any)["transition"] != "acknowledged" ||
 				items[1].(map[string]any)["reminder"] != 0.0 {
 				t.Fatalf("route's log: %v", l)
