@@ -7,7 +7,7 @@ LDFLAGS := -s -w -X github.com/breeze-rmm/breeze/internal/server.Version=$(VERSI
 export BREEZE_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
 export BREEZE_TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: sim sim-large sim-remote sim-remote-pg sim-alerts sim-alerts-pg run build agents agent-size agent-deps test test-go test-sdk services lint bench faults clean
+.PHONY: sim-schedules sim-schedules-pg sim sim-large sim-remote sim-remote-pg sim-alerts sim-alerts-pg run build agents agent-size agent-deps test test-go test-sdk services lint bench faults clean
 
 ## run: build and start Breeze on its embedded defaults (SQLite under ./data) at http://127.0.0.1:8080,
 ##      with a demo tenant and a local agent enrolled into it
@@ -91,6 +91,16 @@ sim:
 ## sim-large: as many agents as one server process can hold here (open-file cap 20 000), then a restart (~6 min)
 sim-large:
 	@AGENTS=$${AGENTS:-19800} RATE=$${RATE:-300} DURATION=$${DURATION:-60s} bash scripts/sim.sh
+
+## sim-schedules: 1 000 agents (SQLite), 10 000 every-minute uptime schedules (spread 60 s) on 1 000 of them
+##                through the API; for DURATION (whole minutes, default 4m): fire lateness p50/p90/p99/max,
+##                fires expected vs recorded, double fires, the server's CPU per minute and per fire, a CPU profile
+sim-schedules:
+	@AGENTS=$${AGENTS:-1000} RESTART=0 DURATION=$${DURATION:-4m} SCHEDULES=$${SCHEDULES:-10000} LISTEN=$${LISTEN:-127.0.0.1:18290} bash scripts/sim.sh
+
+## sim-schedules-pg: the same on PostgreSQL + Redis with two server nodes sharing them (agents on the first)
+sim-schedules-pg:
+	@DB=postgres REDIS=1 NODES=2 AGENTS=$${AGENTS:-1000} RESTART=0 DURATION=$${DURATION:-4m} SCHEDULES=$${SCHEDULES:-10000} LISTEN=$${LISTEN:-127.0.0.1:18290} bash scripts/sim.sh
 
 clean:
 	rm -rf bin

@@ -7,6 +7,8 @@
 #   DB=postgres REDIS=1 AGENTS=10000 scripts/sim.sh
 #   AGENTS=1000 RESTART=0 REMOTE=1 scripts/sim.sh   # + dispatch, echo, script run
 #   AGENTS=2000 RESTART=0 ALERTS=1 scripts/sim.sh   # + alert notification latency, offline storm
+#   AGENTS=1000 RESTART=0 SCHEDULES=10000 scripts/sim.sh   # + schedule fire precision, CPU, double fires
+#   DB=postgres REDIS=1 NODES=2 AGENTS=1000 RESTART=0 SCHEDULES=10000 scripts/sim.sh
 #
 # Settings (environment):
 #   AGENTS    simulated agents (default 2000)
@@ -30,6 +32,22 @@
 #             DROP agents drop against "offline for 1 minute" (default 1000;
 #             both capped to fit AGENTS); GROUP=AFTER/SECONDS sets the storm
 #             route's grouping (default: the server's)
+#   SCHEDULES schedules phase (breeze-sim --schedules): this many every-minute
+#             uptime schedules (offline skip), PER_DEVICE (default 10) on each
+#             of the first SCHEDULES/PER_DEVICE linked devices, SPREAD seconds
+#             of spread (default 60; -1 leaves the field out); measured for
+#             WINDOW (default: DURATION, whole minutes; the hold after it is
+#             then 0) after a minute of the idle fleet's CPU. Fire lateness,
+#             fires expected vs recorded, double fires (also counted in the
+#             database: commands per (device, idempotency key), rows per
+#             (schedule, fireAt)), each node's CPU per minute and per fire.
+#             PPROF=1 (default with SCHEDULES) builds the server with
+#             net/http/pprof (a build overlay; the tree is untouched) and
+#             prints the top of a CPU profile of each node, kept in
+#             PROFILE_DIR (default /tmp/breeze-sim-profiles)
+#   NODES     2: a second server process on the same database and Redis
+#             (DB=postgres REDIS=1), LISTEN's port + 1; the agents link to the
+#             first, both run the scheduler and the queue's workers
 #   HEARTBEAT the server's --agent-heartbeat (default: the server's 60s; 5s with ALERTS=1)
 #   LISTEN    server address (default 127.0.0.1:18090)
 #   WORK      scratch directory (default: a new temp dir, removed at the end)
@@ -60,6 +78,18 @@ if [ "$ALERTS" = 1 ]; then
 	FOR=${FOR:-10s}
 fi
 HEARTBEAT=${HEARTBEAT:-}
+SCHEDULES=${SCHEDULES:-0}
+NODES=${NODES:-1}
+PPROF=${PPROF:-$([ "$SCHEDULES" != 0 ] && echo 1 || echo 0)}
+PROFILE_DIR=${PROFILE_DIR:-/tmp/breeze-sim-profiles}
+if [ "$SCHEDULES" != 0 ]; then
+	WINDOW=${WINDOW:-$DURATION}
+	DURATION=0s
+fi
+if [ "$NODES" != 1 ] && { [ "$NODES" != 2 ] || [ "$DB" != postgres ] || [ "$REDIS" != 1 ]; }; then
+	echo "NODES=2 needs DB=postgres REDIS=1 (nodes share the database and Redis); NODES is 1 or 2" >&2
+	exit 2
+fi
 LISTEN=${LISTEN:-127.0.0.1:18090}
 SIM_ARGS=${SIM_ARGS:-}
 PG_SERVER=${BREEZE_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable}
@@ -71,7 +101,29 @@ if [ -z "${WORK:-}" ]; then WORK=$(mktemp -d /tmp/breeze-sim.XXXXXX); own_work=1
 mkdir -p "$WORK/data"
 
 echo "building server and simulator into $WORK" >&2
-go build -o "$WORK/breeze" ./cmd/breeze
+if [ "$PPROF" = 1 ]; then
+	# net/http/pprof on $BREEZE_SIM_PPROF, added through a build overlay so
+	# the tree stays as it is (the server never serves pprof itself).
+	cat >"$WORK/sim_pprof.go" <<'GO'
+package main
+
+import (
+	"net/http"
+	_ "net/http/pprof"
+	"os"
+)
+
+func init() {
+	if addr := os.Getenv("BREEZE_SIM_PPROF"); addr != "" {
+		go func() { _ = http.ListenAndServe(addr, nil) }()
+	}
+}
+GO
+	printf '{"Replace":{"%s/cmd/breeze/zz_sim_pprof.go":"%s/sim_pprof.go"}}' "$PWD" "$WORK" >"$WORK/overlay.json"
+	go build -overlay "$WORK/overlay.json" -o "$WORK/breeze" ./cmd/breeze
+else
+	go build -o "$WORK/breeze" ./cmd/breeze
+fi
 go build -o "$WORK/breeze-sim" ./cmd/breeze-sim
 if [ "$ALERTS" = 1 ]; then
 	# The webhook plugin, packed like a vendor would (this platform only),
@@ -100,25 +152,58 @@ if [ "$DB" = postgres ]; then
 	if [[ "$PG_SERVER" == *\?* ]]; then query="?${PG_SERVER#*\?}"; fi
 	export BREEZE_DATABASE_URL="${base%/*}/$pgdb$query"
 fi
-if [ "$REDIS" = 1 ]; then export BREEZE_REDIS_URL="$REDIS_URL"; fi
+if [ "$REDIS" = 1 ]; then export BREEZE_REDIS_URL="$REDIS_URL" BREEZE_REDIS_PREFIX="breeze-sim-$$:"; fi
 
 server_pid=""
+server2_pid=""
 sim_pid=""
+LISTEN2="${LISTEN%:*}:$((${LISTEN##*:} + 1))"
+pprof_addr() { echo "127.0.0.1:$((${LISTEN##*:} + 100 + $1))"; }
 start_server() {
-	"$WORK/breeze" serve >>"$WORK/server.log" 2>&1 &
+	BREEZE_SIM_PPROF=$([ "$PPROF" = 1 ] && pprof_addr 1) "$WORK/breeze" serve >>"$WORK/server.log" 2>&1 &
 	server_pid=$!
 	echo "$server_pid" >"$WORK/server.pid"
+	wait_ready "$LISTEN" "$server_pid" "$WORK/server.log"
+}
+# start_server2: the second node, its own data directory and address, the
+# same database and Redis.
+start_server2() {
+	mkdir -p "$WORK/data2"
+	BREEZE_DATA_DIR="$WORK/data2" BREEZE_LISTEN="$LISTEN2" BREEZE_SIM_PPROF=$([ "$PPROF" = 1 ] && pprof_addr 2) \
+		"$WORK/breeze" serve >>"$WORK/server2.log" 2>&1 &
+	server2_pid=$!
+	echo "$server2_pid" >"$WORK/server2.pid"
+	wait_ready "$LISTEN2" "$server2_pid" "$WORK/server2.log"
+}
+wait_ready() {
 	for _ in $(seq 1 300); do
-		if curl -fs "http://$LISTEN/readyz" >/dev/null 2>&1; then return 0; fi
-		if ! kill -0 "$server_pid" 2>/dev/null; then break; fi
+		if curl -fs "http://$1/readyz" >/dev/null 2>&1; then return 0; fi
+		if ! kill -0 "$2" 2>/dev/null; then break; fi
 		sleep 0.1
 	done
-	echo "the server did not start; its log:" >&2
-	tail -20 "$WORK/server.log" >&2
+	echo "the server on $1 did not start; its log:" >&2
+	tail -20 "$3" >&2
 	return 1
+}
+# db_check counts in the database what a double fire would leave: fire rows
+# per (schedule, fireAt) and commands per (device, idempotency key) beyond
+# one (both unique indexes, so 0 unless an index is gone), and the
+# schedules' commands against the commands the fire rows name.
+db_check() {
+	local q="SELECT 'db: duplicate fire rows ' || (SELECT count(*) FROM (SELECT 1 FROM schedule_fires GROUP BY schedule_id, fire_at HAVING count(*) > 1) d)
+		|| ', duplicate commands per (device, key) ' || (SELECT count(*) FROM (SELECT 1 FROM commands WHERE idempotency_key LIKE 'sched:%' GROUP BY device_id, idempotency_key HAVING count(*) > 1) d)
+		|| ', fire rows ' || (SELECT count(*) FROM schedule_fires)
+		|| ', schedule commands ' || (SELECT count(*) FROM commands WHERE idempotency_key LIKE 'sched:%')"
+	if [ "$DB" = postgres ]; then
+		psql "$BREEZE_DATABASE_URL" -Atc "$q, ', named by fires ' || (SELECT coalesce(sum(jsonb_array_length(command_ids)), 0) FROM schedule_fires)"
+	else
+		command -v sqlite3 >/dev/null || { echo "db: sqlite3 not installed; database counts skipped"; return 0; }
+		sqlite3 -readonly "$WORK/data/breeze.db" "$q || ', named by fires ' || (SELECT coalesce(sum(json_array_length(command_ids)), 0) FROM schedule_fires)"
+	fi
 }
 cleanup() {
 	[ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null || true
+	[ -n "$server2_pid" ] && kill "$server2_pid" 2>/dev/null && wait "$server2_pid" 2>/dev/null || true
 	[ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
 	if [ -n "$pgdb" ]; then psql "$PG_SERVER" -qc "DROP DATABASE IF EXISTS $pgdb WITH (FORCE)" >/dev/null || true; fi
 	if [ "$own_work" = 1 ]; then rm -rf "$WORK"; fi
@@ -127,6 +212,10 @@ trap cleanup EXIT
 
 start_server
 echo "server pid $server_pid on $LISTEN ($DB); log $WORK/server.log" >&2
+if [ "$NODES" = 2 ]; then
+	start_server2
+	echo "second node pid $server2_pid on $LISTEN2; log $WORK/server2.log" >&2
+fi
 
 args=(--server "http://$LISTEN" --agents "$AGENTS" --rate "$RATE" --duration "$DURATION"
 	--email "$BREEZE_BOOTSTRAP_EMAIL" --state-dir "$WORK/state" --server-pid-file "$WORK/server.pid")
@@ -139,6 +228,15 @@ if [ "$ALERTS" = 1 ]; then
 	args+=(--alerts --alerts-plugin "$WORK/webhook.tar.gz" --alerts-hot "$HOT" --alerts-drop "$DROP"
 		--alerts-for "$FOR" --server-log "$WORK/server.log")
 	if [ -n "${GROUP:-}" ]; then args+=(--alerts-group "$GROUP"); fi
+fi
+if [ "$SCHEDULES" != 0 ]; then
+	mkdir -p "$PROFILE_DIR"
+	args+=(--schedules "$SCHEDULES" --schedules-per-device "${PER_DEVICE:-10}" --schedules-spread "${SPREAD:-60}"
+		--schedules-window "$WINDOW" --pprof-dir "$PROFILE_DIR")
+	pidfiles="$WORK/server.pid" pprofs="http://$(pprof_addr 1)"
+	if [ "$NODES" = 2 ]; then pidfiles+=",$WORK/server2.pid" pprofs+=",http://$(pprof_addr 2)"; fi
+	args+=(--cpu-pid-files "$pidfiles")
+	if [ "$PPROF" = 1 ]; then args+=(--pprof "$pprofs"); fi
 fi
 # shellcheck disable=SC2206
 args+=($SIM_ARGS)
@@ -160,4 +258,17 @@ fi
 status=0
 wait "$sim_pid" || status=$?
 sim_pid=""
+if [ "$SCHEDULES" != 0 ]; then
+	db_check || true
+	if [ "$PPROF" = 1 ]; then
+		for i in $(seq 1 "$NODES"); do
+			f="$PROFILE_DIR/node$i.pprof"
+			[ -s "$f" ] || continue
+			cp "$WORK/breeze" "$PROFILE_DIR/breeze" # the profile's binary, for go tool pprof later
+			echo "== node $i CPU profile ($f): top by cumulative time ==" >&2
+			go tool pprof -top -cum -nodecount=45 "$WORK/breeze" "$f" 2>/dev/null | sed -n '1,55p' >&2 || true
+		done
+	fi
+	grep -ciE 'level=(warn|error)|"level":"(warn|error)"|\[(WARN|ERROR)\]' "$WORK"/server*.log | sed 's/^/server log warnings+errors: /' >&2 || true
+fi
 exit $status

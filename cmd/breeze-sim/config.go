@@ -59,6 +59,20 @@ type config struct {
 	alertsGroup   string        // the storm route's grouping "AFTER/SECONDS" ("": the server's default)
 	serverLog     string        // the server's log, scanned for errors during the phase
 
+	// schedules phase (phase_schedules.go)
+	schedules         int           // schedules to create (0: no schedules phase)
+	schedulesPerDev   int           // schedules per targeted device
+	schedulesSpread   int           // spreadSeconds sent (-1: the field is left out)
+	schedulesCron     string        // every schedule's cron expression
+	schedulesWindow   time.Duration // the measured window (whole minutes)
+	schedulesBaseline time.Duration // the idle fleet's CPU is sampled this long first
+	schedulesSettle   time.Duration // wait after the window before reading the fires
+	schedulesConc     int           // API calls in flight (create, read)
+	cpuPIDFiles       string        // comma list of node pid files (CPU per node)
+	pprofURLs         string        // comma list of node pprof bases (a CPU profile each)
+	pprofDir          string        // where the profiles go
+	pprofSeconds      int           // profile length
+
 	// set for a child process
 	child  bool
 	shard  int
@@ -150,6 +164,18 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		"the server's alert evaluator digests the ramp-up's device events first (an overflowed feed makes it forget every device at its next 30s check and judge each again from its second sample)")
 	fs.StringVar(&c.alertsGroup, "alerts-group", "", "--alerts: the storm route's grouping as AFTER/SECONDS (first AFTER alone, then a digest per SECONDS window; 0/0: none); empty: the server's default")
 	fs.StringVar(&c.serverLog, "server-log", "", "--alerts: the server's log file, scanned for errors and warnings written during the phase")
+	fs.IntVar(&c.schedules, "schedules", 0, "schedules phase: create this many action schedules (uptime, offline skip) on the linked devices and measure their fires (see above)")
+	fs.IntVar(&c.schedulesPerDev, "schedules-per-device", 10, "--schedules: schedules targeting each device (devices used: schedules / this)")
+	fs.IntVar(&c.schedulesSpread, "schedules-spread", 60, "--schedules: spreadSeconds of each schedule (-1: leave the field out; refused by a server without it: then left out)")
+	fs.StringVar(&c.schedulesCron, "schedules-cron", "* * * * *", "--schedules: the cron expression (the fire accounting assumes every minute)")
+	fs.DurationVar(&c.schedulesWindow, "schedules-window", 4*time.Minute, "--schedules: the measured window, whole minutes")
+	fs.DurationVar(&c.schedulesBaseline, "schedules-baseline", time.Minute, "--schedules: the idle fleet's server CPU is sampled this long before the schedules exist (0: none)")
+	fs.DurationVar(&c.schedulesSettle, "schedules-settle", 30*time.Second, "--schedules: wait after the window before reading the fires")
+	fs.IntVar(&c.schedulesConc, "schedules-concurrency", 8, "--schedules: API calls in flight")
+	fs.StringVar(&c.cpuPIDFiles, "cpu-pid-files", "", "--schedules: comma list of the nodes' pid files, for CPU per node (default: --server-pid-file)")
+	fs.StringVar(&c.pprofURLs, "pprof", "", "--schedules: comma list of the nodes' pprof bases (http://host:port); a CPU profile of each is taken in the window")
+	fs.StringVar(&c.pprofDir, "pprof-dir", ".", "--schedules: directory for the profiles (node<i>.pprof)")
+	fs.IntVar(&c.pprofSeconds, "pprof-seconds", 60, "--schedules: length of each CPU profile")
 	fs.BoolVar(&c.child, "child", false, "internal: run as a shard of a parent breeze-sim")
 	shard := fs.String("shard", "", "internal: i/n, this process's shard")
 	if err := fs.Parse(args); err != nil {
@@ -195,6 +221,9 @@ func (c *config) validate(shard string) error {
 		return errors.New("--dispatch, --echo and --script-run sign in: give --email and --password of an admin")
 	}
 	if err := c.validateAlerts(); err != nil {
+		return err
+	}
+	if err := c.validateSchedules(); err != nil {
 		return err
 	}
 	if c.interval != 0 && c.interval < time.Second {

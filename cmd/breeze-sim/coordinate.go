@@ -187,6 +187,9 @@ func childArgs(cfg *config, keyFile string, i, n int) []string {
 		"--link-timeout", cfg.linkTimeout.String(), "--src-offset", strconv.Itoa(cfg.srcFirst),
 		"--max-per-proc", strconv.Itoa(cfg.maxPerProc),
 	}
+	if cfg.schedules > 0 {
+		a = append(a, "--schedules", strconv.Itoa(cfg.schedules))
+	}
 	if cfg.stateDir != "" {
 		abs, err := filepath.Abs(cfg.stateDir)
 		if err != nil {
@@ -213,6 +216,9 @@ type coord struct {
 	devices  [][]string // by shard: linked device ids (evDevices)
 	// alertNotes: by device, the agents' notes of the alerts phase
 	alertNotes map[string]alertSample
+	// schedules phase: by shard, uptime command ids → deliveries (evWork)
+	work     []map[string]uint32
+	workSeen []bool
 }
 
 var errShardExited = errors.New("a simulator shard exited early")
@@ -287,6 +293,7 @@ func (c *coord) run(ctx context.Context) (*report, error) {
 	cfg := c.cfg
 	n := len(c.workers)
 	c.disc, c.relink, c.armed, c.devices = make([]int64, n), make([]int64, n), make([]event, n), make([][]string, n)
+	c.work, c.workSeen = make([]map[string]uint32, n), make([]bool, n)
 	rep := &report{Server: cfg.server, Agents: cfg.agents, Procs: n, FDLimit: fdLimit()}
 
 	t0 := time.Now()
@@ -344,6 +351,15 @@ func (c *coord) run(ctx context.Context) (*report, error) {
 
 	if cfg.alerts {
 		if err := c.alertsPhase(ctx, rep); err != nil {
+			if errors.Is(err, errShardExited) || ctx.Err() != nil {
+				return c.finish(ctx, rep, err)
+			}
+			phaseErr = errors.Join(phaseErr, err)
+		}
+	}
+
+	if cfg.schedules > 0 {
+		if err := c.schedulesPhase(ctx, rep); err != nil {
 			if errors.Is(err, errShardExited) || ctx.Err() != nil {
 				return c.finish(ctx, rep, err)
 			}
@@ -455,6 +471,9 @@ func (c *coord) apply(e event) {
 		c.samples = append(c.samples, e.DispatchNs...)
 	case evDevices:
 		c.devices[e.Shard] = e.DeviceIDs
+	case evWork:
+		c.work[e.Shard] = e.Work
+		c.workSeen[e.Shard] = true
 	case evAlertSamples:
 		if c.alertNotes == nil {
 			c.alertNotes = map[string]alertSample{}

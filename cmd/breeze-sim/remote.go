@@ -155,6 +155,9 @@ func (a *agent) handleRemote(conn *websocket.Conn, typ string, data []byte, rece
 	}
 	a.mu.Unlock()
 	a.s.noteRemote(kind, lat)
+	if typ == protocol.TypeCommand && a.s.cfg.schedules > 0 {
+		a.s.noteWork(data)
+	}
 }
 
 // noteRemote tallies an answered frame and keeps a dispatch sample.

@@ -53,13 +53,14 @@ type report struct {
 	GoroutinesPerAgent float64      `json:"serverGoroutinesPerAgent"`
 
 	// Remote work as the agents saw it, and the phases' results.
-	AgentCommands       uint64        `json:"agentCommands" doc:"commands answered (first delivery)"`
-	AgentCommandRepeats uint64        `json:"agentCommandRepeats" doc:"repeats answered from memory"`
-	AgentEchoes         uint64        `json:"agentTerminalEchoes"`
-	AgentTerminals      uint64        `json:"agentTerminalsOpened"`
-	AgentRemoteWriteErr uint64        `json:"agentRemoteWriteErrors"`
-	Remote              *remoteReport `json:"remote,omitempty"`
-	Alerts              *alertsReport `json:"alerts,omitempty"`
+	AgentCommands       uint64           `json:"agentCommands" doc:"commands answered (first delivery)"`
+	AgentCommandRepeats uint64           `json:"agentCommandRepeats" doc:"repeats answered from memory"`
+	AgentEchoes         uint64           `json:"agentTerminalEchoes"`
+	AgentTerminals      uint64           `json:"agentTerminalsOpened"`
+	AgentRemoteWriteErr uint64           `json:"agentRemoteWriteErrors"`
+	Remote              *remoteReport    `json:"remote,omitempty"`
+	Alerts              *alertsReport    `json:"alerts,omitempty"`
+	Schedules           *schedulesReport `json:"schedules,omitempty"`
 
 	Restart   *restartReport `json:"restart,omitempty"`
 	SimRSSKiB int64          `json:"simRssKiB"`
@@ -182,6 +183,9 @@ func (r *report) print(w io.Writer) {
 	}
 	if r.Remote != nil {
 		r.Remote.print(p)
+	}
+	if r.Schedules != nil {
+		r.Schedules.print(p)
 	}
 	if r.Alerts != nil {
 		r.Alerts.print(p)

@@ -31,22 +31,23 @@ const (
 
 // event is one line a shard writes.
 type event struct {
-	Ev          string        `json:"ev"`
-	Shard       int           `json:"shard"`
-	Enrolled    int           `json:"enrolled,omitempty"`
-	Failed      int           `json:"failed,omitempty"`
-	Linked      int64         `json:"linked,omitempty"`
-	FirstLinked int64         `json:"firstLinked,omitempty"`
-	GaveUp      int64         `json:"gaveUp,omitempty"`
-	Heartbeats  uint64        `json:"heartbeats,omitempty"`
-	Expected    int           `json:"expected,omitempty"`
-	At          int64         `json:"at,omitempty"` // unix ns
-	Error       string        `json:"error,omitempty"`
-	Report      *shardReport  `json:"report,omitempty"`
-	DeviceIDs   []string      `json:"deviceIds,omitempty"`  // evDevices
-	DispatchNs  []int64       `json:"dispatchNs,omitempty"` // evSamples: command dispatch latencies
-	IntervalMs  int64         `json:"intervalMs,omitempty"` // evCalmed: the agents' heartbeat interval
-	Alert       []alertSample `json:"alert,omitempty"`      // evAlertSamples
+	Ev          string            `json:"ev"`
+	Shard       int               `json:"shard"`
+	Enrolled    int               `json:"enrolled,omitempty"`
+	Failed      int               `json:"failed,omitempty"`
+	Linked      int64             `json:"linked,omitempty"`
+	FirstLinked int64             `json:"firstLinked,omitempty"`
+	GaveUp      int64             `json:"gaveUp,omitempty"`
+	Heartbeats  uint64            `json:"heartbeats,omitempty"`
+	Expected    int               `json:"expected,omitempty"`
+	At          int64             `json:"at,omitempty"` // unix ns
+	Error       string            `json:"error,omitempty"`
+	Report      *shardReport      `json:"report,omitempty"`
+	DeviceIDs   []string          `json:"deviceIds,omitempty"`  // evDevices
+	DispatchNs  []int64           `json:"dispatchNs,omitempty"` // evSamples: command dispatch latencies
+	IntervalMs  int64             `json:"intervalMs,omitempty"` // evCalmed: the agents' heartbeat interval
+	Alert       []alertSample     `json:"alert,omitempty"`      // evAlertSamples
+	Work        map[string]uint32 `json:"work,omitempty"`       // evWork: uptime command id → deliveries
 }
 
 // Event names.
@@ -119,6 +120,8 @@ type shard struct {
 	errMu  sync.Mutex
 	errors map[string]int
 
+	workMu       sync.Mutex
+	work         map[string]uint32 // schedules phase: uptime command id → deliveries
 	sampleMu     sync.Mutex
 	samples      []int64       // dispatch latencies (ns) not yet sent to the parent
 	alertSamples []alertSample // alerts-phase notes not yet sent
@@ -213,6 +216,8 @@ loop:
 				s.arm()
 			case cmdDevices:
 				s.emit(event{Ev: evDevices, DeviceIDs: s.linkedDevices()})
+			case cmdWork:
+				s.emit(event{Ev: evWork, Work: s.takeWork()})
 			case cmdStop:
 				break loop
 			default:
