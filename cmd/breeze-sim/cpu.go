@@ -73,3 +73,17 @@ func (c *config) nodePIDs() ([]string, error) {
 	}
 	return out, nil
 }
+
+// loadAvg is the machine's 1-minute load average ("?" when unknown): the
+// figures of a shared machine mean little without it.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return "?"
+	}
+	return f[0]
+}

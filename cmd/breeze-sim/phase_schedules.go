@@ -226,7 +226,9 @@ func (c *coord) window(ctx context.Context, cfg *config, pids []string, t0 time.
 			parts = append(parts, fmt.Sprintf("node%d %.2fs", i+1, d))
 		}
 		prev = now
-		c.logf("schedules: minute %d/%d: server CPU %s", m, minutes, strings.Join(parts, ", "))
+		load := loadAvg()
+		sr.LoadAvg = append(sr.LoadAvg, load)
+		c.logf("schedules: minute %d/%d: server CPU %s; load average %s", m, minutes, strings.Join(parts, ", "), load)
 	}
 	for i := range pids {
 		sr.Nodes[i].WindowSeconds = prev[i] - start[i]

@@ -33,6 +33,8 @@ type schedulesReport struct {
 	Lateness   latency        `json:"lateness" doc:"firedAt − fireAt"`
 	LateMinMs  float64        `json:"latenessMinMs" doc:"the earliest fire: about the scheduler tick's phase in the second"`
 	LateOver1s int            `json:"lateOver1s"`
+	ByMinute   []latency      `json:"latenessByMinute" doc:"each window minute's fires"`
+	LoadAvg    []string       `json:"loadAvg" doc:"the machine's 1-minute load average at each window minute's end"`
 	Errors     map[string]int `json:"errors,omitempty" doc:"failed or skipped fires' errors (first 60 characters)"`
 
 	// Double fires over every fire read (must all be 0).
@@ -82,6 +84,7 @@ func (sr *schedulesReport) analyze(fires [][]fireRow, work map[string]uint32, t0
 	sr.ByStatus, sr.Errors = map[string]int{}, map[string]int{}
 	owner := map[string]string{} // command id → fire id
 	var late []int64
+	byMinute := make([][]int64, minutes)
 	for _, fs := range fires {
 		perMinute := make([]int, minutes)
 		times := map[int64]int{}
@@ -101,7 +104,8 @@ func (sr *schedulesReport) analyze(fires [][]fireRow, work map[string]uint32, t0
 				continue
 			}
 			sr.Recorded++
-			perMinute[int(f.FireAt.Sub(t0)/time.Minute)]++
+			m := int(f.FireAt.Sub(t0) / time.Minute)
+			perMinute[m]++
 			sr.ByStatus[f.Status]++
 			if f.Status != "fired" && f.Error != "" {
 				e := f.Error
@@ -112,6 +116,7 @@ func (sr *schedulesReport) analyze(fires [][]fireRow, work map[string]uint32, t0
 			}
 			d := f.FiredAt.Sub(f.FireAt)
 			late = append(late, int64(d))
+			byMinute[m] = append(byMinute[m], int64(d))
 			if d > time.Second {
 				sr.LateOver1s++
 			}
@@ -133,6 +138,10 @@ func (sr *schedulesReport) analyze(fires [][]fireRow, work map[string]uint32, t0
 		}
 	}
 	sr.Lateness = summarize(late)
+	sr.ByMinute = make([]latency, minutes)
+	for i, v := range byMinute {
+		sr.ByMinute[i] = summarize(v)
+	}
 	if len(late) > 0 {
 		sr.LateMinMs = float64(slices.Min(late)) / 1e6
 	}
@@ -161,6 +170,13 @@ func (sr *schedulesReport) print(p func(string, ...any)) {
 	p("    window            %d minute(s) from %s", sr.Minutes, sr.WindowStart.Format(time.RFC3339))
 	p("    fires             expected %d, recorded %d, missing %d; %s", sr.Expected, sr.Recorded, sr.Missing, statusText(sr.ByStatus))
 	p("    lateness          firedAt − fireAt: %s; min %.2f ms; over 1 s: %d", sr.Lateness, sr.LateMinMs, sr.LateOver1s)
+	for i, l := range sr.ByMinute {
+		load := ""
+		if i < len(sr.LoadAvg) {
+			load = "; load average " + sr.LoadAvg[i]
+		}
+		p("      minute %d       %s%s", i+1, l, load)
+	}
 	for e, n := range sr.Errors {
 		p("      %6d × %s", n, e)
 	}
