@@ -195,7 +195,7 @@ db_check() {
 		|| ', fire rows ' || (SELECT count(*) FROM schedule_fires)
 		|| ', schedule commands ' || (SELECT count(*) FROM commands WHERE idempotency_key LIKE 'sched:%')"
 	if [ "$DB" = postgres ]; then
-		psql "$BREEZE_DATABASE_URL" -Atc "$q, ', named by fires ' || (SELECT coalesce(sum(jsonb_array_length(command_ids)), 0) FROM schedule_fires)"
+		psql "$BREEZE_DATABASE_URL" -Atc "$q || ', named by fires ' || (SELECT coalesce(sum(jsonb_array_length(command_ids)), 0) FROM schedule_fires)"
 	else
 		command -v sqlite3 >/dev/null || { echo "db: sqlite3 not installed; database counts skipped"; return 0; }
 		sqlite3 -readonly "$WORK/data/breeze.db" "$q || ', named by fires ' || (SELECT coalesce(sum(json_array_length(command_ids)), 0) FROM schedule_fires)"

@@ -146,6 +146,7 @@ func (c *coord) schedulesPhase(ctx context.Context, rep *report) error {
 	// What the agents were handed, then the fires: a command reaches an
 	// agent only after its fire row exists, and the row names it moments
 	// later, so reading the rows second sees every id the agents saw.
+	workAt := time.Now()
 	c.broadcast(cmdWork)
 	if _, err := c.waitAll(ctx, evWork, time.Minute, nil); err != nil {
 		return fail(fmt.Errorf("collect the agents' commands: %w", err))
@@ -171,7 +172,7 @@ func (c *coord) schedulesPhase(ctx context.Context, rep *report) error {
 		return fail(fmt.Errorf("read the fires: %w", err))
 	}
 	sr.ReadSeconds = time.Since(t).Seconds()
-	sr.analyze(fires, work, t0, minutes)
+	sr.analyze(fires, work, workAt, t0, minutes)
 	c.logf("schedules: lateness %s; missing %d, double fires %d", sr.Lateness, sr.Missing, sr.DoubleFires)
 	if sr.DoubleFires > 0 {
 		return fail(fmt.Errorf("%d double fire(s)", sr.DoubleFires))
@@ -207,8 +208,18 @@ func (c *coord) window(ctx context.Context, cfg *config, pids []string, t0 time.
 					c.logf("schedules: profile of node %d: %v", i+1, err)
 					return
 				}
+				// Where the fire workers wait (off-CPU, which the CPU
+				// profile cannot show): every goroutine's stack, once.
+				gpath := filepath.Join(cfg.pprofDir, fmt.Sprintf("node%d.goroutines.txt", i+1))
+				if err := fetchTo(ctx, strings.TrimSpace(base)+"/debug/pprof/goroutine?debug=1", gpath, time.Minute); err != nil {
+					c.logf("schedules: goroutines of node %d: %v", i+1, err)
+					gpath = ""
+				}
 				sr.mu.Lock()
 				sr.Profiles = append(sr.Profiles, path)
+				if gpath != "" {
+					sr.Profiles = append(sr.Profiles, gpath)
+				}
 				sr.mu.Unlock()
 			}()
 		}
@@ -248,28 +259,34 @@ func readCPU(pids []string) []float64 {
 
 // takeProfile saves a CPU profile of seconds from a node's pprof.
 func takeProfile(ctx context.Context, base string, seconds int, path string) (string, error) {
-	cl := &http.Client{Timeout: time.Duration(seconds)*time.Second + time.Minute}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", strings.TrimRight(base, "/"), seconds), nil)
+	u := fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", strings.TrimRight(base, "/"), seconds)
+	return path, fetchTo(ctx, u, path, time.Duration(seconds)*time.Second+time.Minute)
+}
+
+// fetchTo saves what GET u answers into path.
+func fetchTo(ctx context.Context, u, path string, timeout time.Duration) error {
+	cl := &http.Client{Timeout: timeout}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return "", err
+		return err
 	}
 	res, err := cl.Do(req)
 	if err != nil {
-		return "", err
+		return err
 	}
 	defer res.Body.Close()
 	if res.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("%s answered %s", base, res.Status)
+		return fmt.Errorf("%s answered %s", u, res.Status)
 	}
 	f, err := os.Create(path)
 	if err != nil {
-		return "", err
+		return err
 	}
 	if _, err := io.Copy(f, res.Body); err != nil {
 		f.Close()
-		return "", err
+		return err
 	}
-	return path, f.Close()
+	return f.Close()
 }
 
 // scheduleBody is a POST /schedules body.

@@ -34,6 +34,7 @@ type schedulesReport struct {
 	LateMinMs  float64        `json:"latenessMinMs" doc:"the earliest fire: about the scheduler tick's phase in the second"`
 	LateOver1s int            `json:"lateOver1s"`
 	ByMinute   []latency      `json:"latenessByMinute" doc:"each window minute's fires"`
+	Started    int            `json:"startedInWindow" doc:"fires whose work started (firedAt) in the window, whatever their fireAt: the throughput"`
 	LoadAvg    []string       `json:"loadAvg" doc:"the machine's 1-minute load average at each window minute's end"`
 	Errors     map[string]int `json:"errors,omitempty" doc:"failed or skipped fires' errors (first 60 characters)"`
 
@@ -49,7 +50,7 @@ type schedulesReport struct {
 	// The work as the agents saw it.
 	AgentCommands int `json:"agentCommands" doc:"distinct uptime commands the agents were handed"`
 	Redelivered   int `json:"redelivered" doc:"of those, handed more than once (same id: a redelivery, not a double fire)"`
-	Undelivered   int `json:"undelivered" doc:"commands of the window's fires no agent got"`
+	Undelivered   int `json:"undelivered" doc:"commands of the window's fires started 10 s before the agents were asked, that no agent got"`
 
 	Nodes    []nodeCPU `json:"nodes"`
 	Profiles []string  `json:"profiles,omitempty"`
@@ -78,7 +79,9 @@ func (sr *schedulesReport) spreadText() string {
 
 // analyze fills the fire figures from every schedule's fires and the
 // agents' uptime commands (id → times handed).
-func (sr *schedulesReport) analyze(fires [][]fireRow, work map[string]uint32, t0 time.Time, minutes int) {
+// workAt is when the agents were asked (fires started after it cannot
+// have reached them).
+func (sr *schedulesReport) analyze(fires [][]fireRow, work map[string]uint32, workAt, t0 time.Time, minutes int) {
 	end := t0.Add(time.Duration(minutes) * time.Minute)
 	sr.Expected = len(fires) * minutes
 	sr.ByStatus, sr.Errors = map[string]int{}, map[string]int{}
@@ -90,6 +93,9 @@ func (sr *schedulesReport) analyze(fires [][]fireRow, work map[string]uint32, t0
 		times := map[int64]int{}
 		for _, f := range fs {
 			sr.FiresRead++
+			if !f.FiredAt.Before(t0) && f.FiredAt.Before(end) {
+				sr.Started++
+			}
 			times[f.FireAt.UnixNano()]++
 			if len(f.CommandIDs) > 1 {
 				sr.MultiCommand += len(f.CommandIDs) - 1
@@ -121,7 +127,7 @@ func (sr *schedulesReport) analyze(fires [][]fireRow, work map[string]uint32, t0
 				sr.LateOver1s++
 			}
 			for _, id := range f.CommandIDs {
-				if work[id] == 0 {
+				if work[id] == 0 && f.FiredAt.Before(workAt.Add(-10*time.Second)) {
 					sr.Undelivered++
 				}
 			}
@@ -169,6 +175,8 @@ func (sr *schedulesReport) print(p func(string, ...any)) {
 	}
 	p("    window            %d minute(s) from %s", sr.Minutes, sr.WindowStart.Format(time.RFC3339))
 	p("    fires             expected %d, recorded %d, missing %d; %s", sr.Expected, sr.Recorded, sr.Missing, statusText(sr.ByStatus))
+	due := float64(sr.Schedules) / 60
+	p("    throughput        %d fires started in the window (%.0f/s; %.0f/s come due)", sr.Started, float64(sr.Started)/float64(sr.Minutes*60), due)
 	p("    lateness          firedAt − fireAt: %s; min %.2f ms; over 1 s: %d", sr.Lateness, sr.LateMinMs, sr.LateOver1s)
 	for i, l := range sr.ByMinute {
 		load := ""
@@ -183,7 +191,7 @@ func (sr *schedulesReport) print(p func(string, ...any)) {
 	p("    double fires      %d (duplicate rows %d, 2nd fire in a minute %d, extra commands in a fire %d, commands shared by fires %d,",
 		sr.DoubleFires, sr.DupRows, sr.ExtraInMinute, sr.MultiCommand, sr.SharedCommands)
 	p("                      uptime commands no fire names %d) over %d fires read", sr.Orphans, sr.FiresRead)
-	p("    agents            %d distinct uptime commands handed, %d of them more than once (redelivery), %d of the window's never handed",
+	p("    agents            %d distinct uptime commands handed, %d of them more than once (redelivery), %d of the window's never handed (fires started 10 s before the agents were asked)",
 		sr.AgentCommands, sr.Redelivered, sr.Undelivered)
 	var total, base float64
 	for i, n := range sr.Nodes {

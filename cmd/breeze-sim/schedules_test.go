@@ -19,7 +19,9 @@ func TestParseStatCPU(t *testing.T) {
 
 func TestAnalyzeCountsDoubleFires(t *testing.T) {
 	t0 := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
-	at := func(min, sec int) time.Time { return t0.Add(time.Duration(min)*time.Minute + time.Duration(sec)*time.Second) }
+	at := func(min, sec int) time.Time {
+		return t0.Add(time.Duration(min)*time.Minute + time.Duration(sec)*time.Second)
+	}
 	fire := func(id string, fireAt time.Time, late time.Duration, cmds ...string) fireRow {
 		return fireRow{ID: id, FireAt: fireAt, FiredAt: fireAt.Add(late), Status: "fired", CommandIDs: cmds}
 	}
@@ -34,7 +36,7 @@ func TestAnalyzeCountsDoubleFires(t *testing.T) {
 	}
 	work := map[string]uint32{"ca1": 1, "ca2": 2, "cb1": 1, "cc0": 1, "cc1": 1, "cc2": 1, "orphan": 1}
 	var sr schedulesReport
-	sr.analyze(fires, work, t0, 2)
+	sr.analyze(fires, work, at(5, 0), t0, 2)
 	checks := []struct {
 		name      string
 		got, want int
@@ -44,6 +46,7 @@ func TestAnalyzeCountsDoubleFires(t *testing.T) {
 		{"sharedCommands", sr.SharedCommands, 1}, {"orphans", sr.Orphans, 1},
 		{"doubleFires", sr.DoubleFires, 6}, {"lateOver1s", sr.LateOver1s, 1}, {"firesRead", sr.FiresRead, 8},
 		{"redelivered", sr.Redelivered, 1}, {"undelivered", sr.Undelivered, 2}, {"agentCommands", sr.AgentCommands, 7},
+		{"started", sr.Started, 7},
 	}
 	for _, c := range checks {
 		if c.got != c.want {
