@@ -37,7 +37,8 @@
 #             of the first SCHEDULES/PER_DEVICE linked devices, SPREAD seconds
 #             of spread (default 60; -1 leaves the field out); measured for
 #             WINDOW (default: DURATION, whole minutes; the hold after it is
-#             then 0) after a minute of the idle fleet's CPU. Fire lateness,
+#             then 0) after a minute of the idle fleet's CPU (WARMUP whole
+#             minutes after the creation, default 0m). Fire lateness,
 #             fires expected vs recorded, double fires (also counted in the
 #             database: commands per (device, idempotency key), rows per
 #             (schedule, fireAt)), each node's CPU per minute and per fire.
@@ -232,7 +233,7 @@ fi
 if [ "$SCHEDULES" != 0 ]; then
 	mkdir -p "$PROFILE_DIR"
 	args+=(--schedules "$SCHEDULES" --schedules-per-device "${PER_DEVICE:-10}" --schedules-spread "${SPREAD:-60}"
-		--schedules-window "$WINDOW" --pprof-dir "$PROFILE_DIR")
+		--schedules-window "$WINDOW" --schedules-warmup "${WARMUP:-0m}" --pprof-dir "$PROFILE_DIR")
 	pidfiles="$WORK/server.pid" pprofs="http://$(pprof_addr 1)"
 	if [ "$NODES" = 2 ]; then pidfiles+=",$WORK/server2.pid" pprofs+=",http://$(pprof_addr 2)"; fi
 	args+=(--cpu-pid-files "$pidfiles")

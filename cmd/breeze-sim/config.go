@@ -66,6 +66,7 @@ type config struct {
 	schedulesCron     string        // every schedule's cron expression
 	schedulesWindow   time.Duration // the measured window (whole minutes)
 	schedulesBaseline time.Duration // the idle fleet's CPU is sampled this long first
+	schedulesWarmup   time.Duration // whole minutes between the schedules' creation and the window
 	schedulesSettle   time.Duration // wait after the window before reading the fires
 	schedulesConc     int           // API calls in flight (create, read)
 	cpuPIDFiles       string        // comma list of node pid files (CPU per node)
@@ -170,6 +171,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.schedulesCron, "schedules-cron", "* * * * *", "--schedules: the cron expression (the fire accounting assumes every minute)")
 	fs.DurationVar(&c.schedulesWindow, "schedules-window", 4*time.Minute, "--schedules: the measured window, whole minutes")
 	fs.DurationVar(&c.schedulesBaseline, "schedules-baseline", time.Minute, "--schedules: the idle fleet's server CPU is sampled this long before the schedules exist (0: none)")
+	fs.DurationVar(&c.schedulesWarmup, "schedules-warmup", 0, "--schedules: whole minutes between the last schedule's creation and the window (the backlog of a slow creation drains first)")
 	fs.DurationVar(&c.schedulesSettle, "schedules-settle", 30*time.Second, "--schedules: wait after the window before reading the fires")
 	fs.IntVar(&c.schedulesConc, "schedules-concurrency", 8, "--schedules: API calls in flight")
 	fs.StringVar(&c.cpuPIDFiles, "cpu-pid-files", "", "--schedules: comma list of the nodes' pid files, for CPU per node (default: --server-pid-file)")

@@ -41,6 +41,8 @@ func (c *config) validateSchedules() error {
 		return errors.New("--schedules-window is whole minutes, at least 1m")
 	case c.schedulesSpread < -1 || c.schedulesSpread > 3600:
 		return errors.New("--schedules-spread is -1 (left out) or 0 to 3600")
+	case c.schedulesWarmup < 0 || c.schedulesWarmup%time.Minute != 0:
+		return errors.New("--schedules-warmup is whole minutes")
 	case c.schedulesConc < 1 || c.schedulesBaseline < 0 || c.schedulesSettle < 0 || c.pprofSeconds < 1:
 		return errors.New("--schedules-concurrency ≥ 1, --schedules-baseline and --schedules-settle ≥ 0, --pprof-seconds ≥ 1")
 	}
@@ -126,7 +128,7 @@ func (c *coord) schedulesPhase(ctx context.Context, rep *report) error {
 	// schedule fires once in each of them (at :00, or at :00 + its offset
 	// below 60 s with spreadSeconds 60).
 	minutes := int(cfg.schedulesWindow / time.Minute)
-	t0 := time.Now().Truncate(time.Minute).Add(time.Minute)
+	t0 := time.Now().Truncate(time.Minute).Add(time.Minute + cfg.schedulesWarmup)
 	sr.WindowStart, sr.Minutes = t0.UTC(), minutes
 	c.logf("schedules: measuring %d minute(s) from %s", minutes, t0.Format("15:04:05"))
 	err = c.during(ctx, func(ctx context.Context) error { return c.window(ctx, cfg, pids, t0, minutes, sr) })
