@@ -80,6 +80,9 @@ type Options struct {
 	// the remote-work parts (its page intake and step task are wired like
 	// the server does it; its routes are served).
 	DiscoveryScans func(st ports.Store, p *RemoteParts) *scans.Service
+	// ScheduleScans lets schedules of kind discovery start scans (nil:
+	// that kind is refused).
+	ScheduleScans schedules.Scans
 	// Postgres runs the server on a fresh PostgreSQL database (pgtest)
 	// instead of a SQLite file.
 	Postgres bool
@@ -252,7 +255,7 @@ func NewServerWith(t testing.TB, opts Options) *TestServer {
 			CheckEvery: 100 * time.Millisecond}); err != nil {
 			t.Fatalf("apitest: alert remediation: %v", err)
 		}
-	})
+	}, opts.ScheduleScans)
 	ag.sweeper.WatchHolders(rw.Relay)
 	var cmds *commands.Service
 	var scr *scripts.Service

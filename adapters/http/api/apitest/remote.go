@@ -46,7 +46,7 @@ type RemoteParts struct {
 
 // buildRemote wires remote work like the server does and starts the relay
 // and the queue.
-func buildRemote(t testing.TB, st ports.Store, hub *agentws.Hub, clock *Clock, log hclog.Logger, pg bool, wrapScriptQueue func(ports.Queue) ports.Queue, buildScans func(ports.Store, *RemoteParts) *scans.Service, monitor commands.RunObserver, beforeStart func(*RemoteParts)) *RemoteParts {
+func buildRemote(t testing.TB, st ports.Store, hub *agentws.Hub, clock *Clock, log hclog.Logger, pg bool, wrapScriptQueue func(ports.Queue) ports.Queue, buildScans func(ports.Store, *RemoteParts) *scans.Service, monitor commands.RunObserver, beforeStart func(*RemoteParts), scheduleScans schedules.Scans) *RemoteParts {
 	t.Helper()
 	p := &RemoteParts{
 		Bus:      memory.NewBus(memory.BusOptions{}),
@@ -84,7 +84,7 @@ func buildRemote(t testing.TB, st ports.Store, hub *agentws.Hub, clock *Clock, l
 	p.Commands.RegisterTasks(p.Queue)
 	p.Scripts.RegisterTasks(p.Queue)
 	if p.Schedules, err = schedules.New(schedules.Deps{Store: st, Scripts: p.Scripts, Commands: p.Commands, Queue: p.Queue, Sealer: box,
-		Clock: clock, Logger: log}); err != nil {
+		Clock: clock, Logger: log, Scans: scheduleScans}); err != nil {
 		t.Fatalf("apitest: schedules: %v", err)
 	}
 	p.Schedules.RegisterTasks(p.Queue)
