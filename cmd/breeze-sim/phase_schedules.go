@@ -159,6 +159,10 @@ func (c *coord) schedulesPhase(ctx context.Context, rep *report) error {
 			work[id] += n
 		}
 	}
+	// Sign in again: a long window outlives the access token.
+	if err := api.login(ctx, cfg.email, cfg.password); err != nil {
+		return fail(fmt.Errorf("sign in again: %w", err))
+	}
 	c.logf("schedules: reading the fires of %d schedules", len(ids))
 	t = time.Now()
 	var fires [][]fireRow
