@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/hashicorp/go-hclog"
 
@@ -35,7 +36,14 @@ func OpenStore(ctx context.Context, cfg *config.Config, log hclog.Logger) (Migra
 		}
 		return st, nil
 	case config.Postgres:
-		st, err := postgres.Open(ctx, postgres.Options{URL: target, Logger: log})
+		// pgx's default pool, max(4, CPUs), starves a node: agent writes,
+		// queue workers and schedule fires each hold a connection. A URL's
+		// own pool_max_conns still wins.
+		var maxConns int32 = serverPoolConns
+		if strings.Contains(target, "pool_max_conns") {
+			maxConns = 0
+		}
+		st, err := postgres.Open(ctx, postgres.Options{URL: target, Logger: log, MaxConns: maxConns})
 		if err != nil {
 			return nil, fmt.Errorf("open PostgreSQL database %s: %w (is PostgreSQL running? check BREEZE_DATABASE_URL)",
 				config.Redact(target), err)
@@ -58,3 +66,7 @@ func Migrate(ctx context.Context, st MigratingStore, log hclog.Logger) error {
 	}
 	return nil
 }
+
+// serverPoolConns caps a node's PostgreSQL pool (connections open lazily;
+// add ?pool_max_conns=N to BREEZE_DATABASE_URL to change it).
+const serverPoolConns = 16

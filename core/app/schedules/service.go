@@ -75,8 +75,9 @@ func New(d Deps) (*Service, error) {
 	return &Service{d: d}, nil
 }
 
-// RegisterTasks installs the fire handler on q.
-func (s *Service) RegisterTasks(q ports.Queue) { q.Handle(TaskFire, 4, s.onFire) }
+// RegisterTasks installs the fire handler on q. Fires wait on the database
+// and the queue more than they compute: 12 workers a node.
+func (s *Service) RegisterTasks(q ports.Queue) { q.Handle(TaskFire, 12, s.onFire) }
 
 // Run looks for due schedules every Tick until ctx ends. The ticks are
 // aligned to whole multiples of Tick (plus a few milliseconds): fire times
