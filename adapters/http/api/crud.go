@@ -60,6 +60,27 @@ func listAll[T, O any](list func(ctx context.Context, p *domain.Principal, page 
 	}, out)
 }
 
+// listUnder answers GET /things/:id/children: a page of what belongs to
+// the thing (a run's results, a schedule's fires, an asset's events).
+func listUnder[T, O any](list func(ctx context.Context, p *domain.Principal, id string, page domain.PageRequest) (domain.Page[T], error), out func(T) O) handlerFunc {
+	return func(c *gin.Context) error {
+		p, err := principal(c)
+		if err != nil {
+			return err
+		}
+		q, err := parseList(c)
+		if err != nil {
+			return err
+		}
+		page, err := list(c.Request.Context(), p, c.Param("id"), q.page)
+		if err != nil {
+			return err
+		}
+		c.JSON(http.StatusOK, pageOf(page, out))
+		return nil
+	}
+}
+
 // getOne answers GET /things/:id.
 func getOne[T, O any](get idFunc[T], out func(T) O) handlerFunc {
 	return func(c *gin.Context) error {

@@ -65,7 +65,7 @@ func (h *handlers) discoveryRoutes(r *registrar) {
 	}, getOne(sv.GetAsset, assetOut))
 	r.add(http.MethodGet, "/discovery/assets/:id/events", read, "discovery.assets.events", discovery.ResourceAsset, httpapi.Doc{
 		Summary: "An asset's events, newest first", Tag: tag, Response: AssetEvent{}, List: true, Query: listParams(),
-	}, h.assetEvents)
+	}, listUnder(h.d.Discovery.ListAssetEvents, assetEventOut))
 	for _, a := range []struct {
 		name, summary string
 		fn            idFunc[*domain.Asset]
@@ -141,23 +141,6 @@ func (h *handlers) updateProfile(ctx context.Context, p *domain.Principal, id st
 
 func (h *handlers) putSettings(ctx context.Context, p *domain.Principal, orgID string, in DiscoverySettingsRequest) (*domain.DiscoverySettings, error) {
 	return h.d.Discovery.PutSettings(ctx, p, orgID, in.AllowedRanges, in.Version)
-}
-
-func (h *handlers) assetEvents(c *gin.Context) error {
-	p, err := principal(c)
-	if err != nil {
-		return err
-	}
-	q, err := parseList(c)
-	if err != nil {
-		return err
-	}
-	page, err := h.d.Discovery.ListAssetEvents(c.Request.Context(), p, c.Param("id"), q.page)
-	if err != nil {
-		return err
-	}
-	c.JSON(http.StatusOK, pageOf(page, assetEventOut))
-	return nil
 }
 
 func (h *handlers) deployAsset(c *gin.Context) error {

@@ -46,7 +46,7 @@ func (h *handlers) scheduleRoutes(r *registrar) {
 	r.add(http.MethodGet, "/schedules/:id/fires", read, "schedules.fires", schedules.Resource, httpapi.Doc{
 		Summary: "A schedule's fires, newest first, with their runs' counts", Tag: tag, Response: ScheduleFire{},
 		List: true, Query: listParams(),
-	}, h.scheduleFires)
+	}, listUnder(h.d.Schedules.ListFires, fireOut))
 }
 
 func scheduleFilter(q listQuery) (f ports.ScheduleFilter, err error) {
@@ -90,22 +90,5 @@ func (h *handlers) previewSchedule(c *gin.Context) error {
 		return err
 	}
 	c.JSON(http.StatusOK, SchedulePreview{FireTimes: times})
-	return nil
-}
-
-func (h *handlers) scheduleFires(c *gin.Context) error {
-	p, err := principal(c)
-	if err != nil {
-		return err
-	}
-	q, err := parseList(c)
-	if err != nil {
-		return err
-	}
-	page, err := h.d.Schedules.ListFires(c.Request.Context(), p, c.Param("id"), q.page)
-	if err != nil {
-		return err
-	}
-	c.JSON(http.StatusOK, pageOf(page, fireOut))
 	return nil
 }

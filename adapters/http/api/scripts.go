@@ -48,13 +48,13 @@ func (h *handlers) scriptRoutes(r *registrar) {
 	}, h.runScript)
 	r.add(http.MethodGet, "/scripts/:id/runs", read, "scripts.runs", resScriptRun, httpapi.Doc{
 		Summary: "A script's runs, newest first", Tag: tag, Response: ScriptRun{}, List: true, Query: listParams(),
-	}, h.listRuns)
+	}, listUnder(h.d.Scripts.ListRuns, func(r *domain.ScriptRun) ScriptRun { return runOut(r, nil) }))
 	r.add(http.MethodGet, "/script-runs/:id", devRead, "script-runs.get", resScriptRun, httpapi.Doc{
 		Summary: "A run with its progress", Tag: tag, Response: ScriptRun{},
 	}, h.getRun)
 	r.add(http.MethodGet, "/script-runs/:id/results", devRead, "script-runs.results", resScriptRun, httpapi.Doc{
 		Summary: "A run's per-device commands", Tag: tag, Response: Command{}, List: true, Query: listParams(),
-	}, h.runResults)
+	}, listUnder(h.d.Scripts.Results, commandOut))
 }
 
 func (h *handlers) listScripts(c *gin.Context) error {
@@ -195,23 +195,6 @@ func (h *handlers) runScript(c *gin.Context) error {
 	return nil
 }
 
-func (h *handlers) listRuns(c *gin.Context) error {
-	p, err := principal(c)
-	if err != nil {
-		return err
-	}
-	q, err := parseList(c)
-	if err != nil {
-		return err
-	}
-	page, err := h.d.Scripts.ListRuns(c.Request.Context(), p, c.Param("id"), q.page)
-	if err != nil {
-		return err
-	}
-	c.JSON(http.StatusOK, pageOf(page, func(r *domain.ScriptRun) ScriptRun { return runOut(r, nil) }))
-	return nil
-}
-
 func (h *handlers) getRun(c *gin.Context) error {
 	p, err := principal(c)
 	if err != nil {
@@ -222,22 +205,5 @@ func (h *handlers) getRun(c *gin.Context) error {
 		return err
 	}
 	c.JSON(http.StatusOK, runViewOut(v))
-	return nil
-}
-
-func (h *handlers) runResults(c *gin.Context) error {
-	p, err := principal(c)
-	if err != nil {
-		return err
-	}
-	q, err := parseList(c)
-	if err != nil {
-		return err
-	}
-	page, err := h.d.Scripts.Results(c.Request.Context(), p, c.Param("id"), q.page)
-	if err != nil {
-		return err
-	}
-	c.JSON(http.StatusOK, pageOf(page, commandOut))
 	return nil
 }
