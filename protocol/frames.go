@@ -50,6 +50,8 @@ var frames = map[string]FrameSpec{
 	TypeError:        {ToAgent, RouteLink},
 	TypePlugins:      {ToAgent, RoutePlugins},
 	TypePluginStates: {ToServer, RoutePlugins},
+	TypeWatch:        {ToAgent, RouteLink},
+	TypeWatchReport:  {ToServer, RouteLink},
 
 	TypeCommand:       {ToAgent, RouteCommand},
 	TypeCommandCancel: {ToAgent, RouteCommand},
