@@ -32,7 +32,7 @@ type DiscoveryScanStore interface {
 	Create(ctx context.Context, s domain.Scope, j *domain.ScanJob) error
 	// Get reads a job with its commands within s.
 	Get(ctx context.Context, s domain.Scope, id string) (*domain.ScanJob, error)
-	// List lists jobs within s in id order (oldest first), without commands.
+	// List lists jobs within s newest first (descending id; ids are time-ordered), without commands.
 	List(ctx context.Context, s domain.Scope, f ScanFilter, page domain.PageRequest) (domain.Page[*domain.ScanJob], error)
 	// GetSystem reads a job with its commands, unscoped.
 	GetSystem(ctx context.Context, id string) (*domain.ScanJob, error)

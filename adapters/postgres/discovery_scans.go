@@ -162,7 +162,7 @@ func (st scanStore) List(ctx context.Context, s domain.Scope, f ports.ScanFilter
 	if f.Status != "" {
 		where = append(where, "status = "+a.add(string(f.Status)))
 	}
-	tail, page, err := pageQuery(page, &a, where)
+	tail, page, err := pageQueryDesc(page, &a, where)
 	if err != nil {
 		return domain.Page[*domain.ScanJob]{}, err
 	}

@@ -164,7 +164,7 @@ func (ss scanStore) List(ctx context.Context, s domain.Scope, f ports.ScanFilter
 	if f.Status != "" {
 		fl.add("status = ?", string(f.Status))
 	}
-	return scansTable.list(ctx, ss.s.read(ctx), s, fl, page)
+	return listDesc(ctx, ss.s.read(ctx), scansTable, s, fl, page)
 }
 
 func (ss scanStore) Transition(ctx context.Context, id string, from []domain.ScanStatus, u domain.ScanJobUpdate) (*domain.ScanJob, error) {

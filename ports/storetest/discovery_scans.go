@@ -3,6 +3,7 @@ package storetest
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -94,7 +95,20 @@ func testScanJobs(t *testing.T, st ports.Store) {
 	must(t, "create second", st.DiscoveryScans().Create(ctx, c.scope(), j2))
 	page, err := st.DiscoveryScans().List(ctx, c.scope(), ports.ScanFilter{OrgID: c.org.ID}, domain.PageRequest{})
 	must(t, "list", err)
-	wantIDs(t, "list by org", ids(page.Items, func(j *domain.ScanJob) string { return j.ID }), []string{j.ID, j2.ID})
+	// Newest first: the scans page shows the latest scan on top.
+	if got := ids(page.Items, func(j *domain.ScanJob) string { return j.ID }); !slices.Equal(got, []string{j2.ID, j.ID}) {
+		t.Fatalf("list by org: got %v, want newest first %v", got, []string{j2.ID, j.ID})
+	}
+	first, err := st.DiscoveryScans().List(ctx, c.scope(), ports.ScanFilter{OrgID: c.org.ID}, domain.PageRequest{Limit: 1})
+	must(t, "list page 1", err)
+	if len(first.Items) != 1 || first.Items[0].ID != j2.ID || first.NextCursor == "" {
+		t.Fatalf("first page of 1: %+v", first)
+	}
+	second, err := st.DiscoveryScans().List(ctx, c.scope(), ports.ScanFilter{OrgID: c.org.ID}, domain.PageRequest{Limit: 1, Cursor: first.NextCursor})
+	must(t, "list page 2", err)
+	if len(second.Items) != 1 || second.Items[0].ID != j.ID {
+		t.Fatalf("second page of 1: %+v", second.Items)
+	}
 	page, err = st.DiscoveryScans().List(ctx, c.scope(), ports.ScanFilter{ProfileID: j2.ProfileID}, domain.PageRequest{})
 	must(t, "list by profile", err)
 	wantIDs(t, "list by profile", ids(page.Items, func(j *domain.ScanJob) string { return j.ID }), []string{j2.ID})

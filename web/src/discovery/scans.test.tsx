@@ -6,6 +6,7 @@ import { device, pagedDevices } from '../test/devices'
 import { renderApp } from '../test/render'
 import { MANAGER, page, profile, scan } from './fixtures'
 import type { Scan } from './types'
+import { RECENT_SCANS } from './useDiscovery'
 
 function routes(over: Record<string, Handler> = {}, perms = MANAGER) {
   return {
@@ -40,7 +41,11 @@ describe('a profile’s scans', () => {
     const { calls } = mockApi(
       routes({
         // the list: read at first, and again once the running scan ended
-        'GET /discovery/scans': () => page([older, listed++ === 0 ? states[0]! : states[2]!]),
+        // (the server lists newest first and the page asks for the latest RECENT_SCANS)
+        'GET /discovery/scans': (c) => {
+          expect(c.query.get('limit')).toBe(String(RECENT_SCANS))
+          return page([listed++ === 0 ? states[0]! : states[2]!, older])
+        },
         // the running scan: followed by itself, with its commands
         'GET /discovery/scans/:id': () => json(states[Math.min(n++, states.length - 1)]!),
       }),

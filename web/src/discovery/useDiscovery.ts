@@ -40,8 +40,11 @@ export function useProfile(id: string, enabled = true) {
   })
 }
 
+/** How many of a profile's scans its history shows. */
+export const RECENT_SCANS = 50
+
 /**
- * A profile's scans, newest first. The list is read once (and again when a
+ * A profile's latest scans, newest first. The list is read once (and again when a
  * scan starts or ends); the queued and running ones are followed one by one
  * (GET /discovery/scans/:id, with their commands) every SCAN_POLL_MS.
  */
@@ -50,9 +53,9 @@ export function useScans(profileId: string) {
   const list = useQuery({
     queryKey: discoveryKeys.scans(profileId),
     queryFn: async ({ signal }) => {
-      // the server lists oldest first (by id): read them all, show the newest first
-      const all = await fetchAll<Scan>('/discovery/scans', { profileId }, 10_000, signal)
-      return all.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0))
+      // the server lists newest first: the latest RECENT_SCANS are the history shown
+      const page = await api.get<Page<Scan>>('/discovery/scans', { profileId, limit: RECENT_SCANS }, signal)
+      return page.items
     },
   })
   const active = useMemo(() => (list.data ?? []).filter(isActive), [list.data])
