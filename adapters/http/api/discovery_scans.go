@@ -23,9 +23,10 @@ func (h *handlers) discoveryScanRoutes(r *registrar) {
 	}, h.startScan)
 	r.add(http.MethodGet, "/discovery/scans", read, "discovery.scans.list", resScan, httpapi.Doc{
 		Summary: "List discovery scans", Tag: tag, Response: Scan{}, List: true,
+		Description: "Newest first.",
 		Query: listParams(idParam(qProfileID, "this profile's scans"), idParam(qOrgID, "this org's scans"),
-			httpapi.Param{Name: qStatus, Description: "Only scans in this status."}),
-	}, listOf(scanFilter, sv.List, scanOut, qProfileID, qOrgID, qStatus))
+			idParam(qSiteID, "this site's scans"), httpapi.Param{Name: qStatus, Description: "Only scans in this status."}),
+	}, listOf(scanFilter, sv.List, scanOut, qProfileID, qOrgID, qSiteID, qStatus))
 	r.add(http.MethodGet, "/discovery/scans/:id", read, "discovery.scans.get", resScan, httpapi.Doc{
 		Summary: "Get a discovery scan with its progress and commands", Tag: tag, Response: Scan{},
 	}, getOne(sv.Get, scanOut))
@@ -41,6 +42,9 @@ func scanFilter(q listQuery) (f ports.ScanFilter, err error) {
 		return f, err
 	}
 	if f.OrgID, err = q.id(qOrgID); err != nil {
+		return f, err
+	}
+	if f.SiteID, err = q.id(qSiteID); err != nil {
 		return f, err
 	}
 	f.Status = domain.ScanStatus(q.v.Get(qStatus))
