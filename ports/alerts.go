@@ -12,6 +12,8 @@ type AlertStores interface {
 	AlertRules() AlertRuleStore
 	Alerts() AlertStore
 	AlertDefaults() AlertDefaultsStore
+	// ClusterKeys keeps the fingerprints of the secrets all nodes share.
+	ClusterKeys() ClusterKeyStore
 }
 
 // AlertRuleFilter narrows a rule list. Empty fields do not filter.

@@ -142,6 +142,9 @@ if [ "$ALERTS" = 1 ]; then
 fi
 
 export BREEZE_DATA_DIR="$WORK/data" BREEZE_LISTEN="$LISTEN" BREEZE_LOG_LEVEL=${BREEZE_LOG_LEVEL:-warn}
+# Nodes of one deployment share their secrets (a node with others refuses to start).
+export BREEZE_JWT_SECRET=${BREEZE_JWT_SECRET:-$(head -c 48 /dev/urandom | base64 | tr -d '\n')}
+export BREEZE_PLUGIN_SECRET_KEY=${BREEZE_PLUGIN_SECRET_KEY:-$(head -c 32 /dev/urandom | base64 | tr -d '\n')}
 if [ -n "$HEARTBEAT" ]; then export BREEZE_AGENT_HEARTBEAT="$HEARTBEAT"; fi
 export BREEZE_BOOTSTRAP_EMAIL=sim-admin@example.com BREEZE_BOOTSTRAP_PASSWORD=sim-password-$RANDOM$RANDOM
 pgdb=""

@@ -7,7 +7,9 @@ package secretbox
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -25,7 +27,10 @@ const prefix = "v1."
 var ErrOpen = errors.New("secretbox: cannot open sealed value")
 
 // Box seals and opens values. Safe for concurrent use.
-type Box struct{ aead cipher.AEAD }
+type Box struct {
+	aead        cipher.AEAD
+	fingerprint string
+}
 
 // New returns a Box for a 32-byte key.
 func New(key []byte) (*Box, error) {
@@ -40,8 +45,15 @@ func New(key []byte) (*Box, error) {
 	if err != nil {
 		return nil, fmt.Errorf("secretbox: %w", err)
 	}
-	return &Box{aead: aead}, nil
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte("breeze/secretbox/fingerprint\x00"))
+	return &Box{aead: aead, fingerprint: base64.RawURLEncoding.EncodeToString(mac.Sum(nil)[:16])}, nil
 }
+
+// Fingerprint names the key without revealing it (an HMAC of a fixed label
+// under the key): two boxes with the same key have the same fingerprint, so
+// nodes can check they share it (internal/server/clusterkeys.go).
+func (b *Box) Fingerprint() string { return b.fingerprint }
 
 // Seal encrypts plaintext bound to aad (e.g. plugin id, org id and field
 // name, so a sealed value cannot be moved to another row or field) and

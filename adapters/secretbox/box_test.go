@@ -87,3 +87,21 @@ func TestOpenFromEnvAndFile(t *testing.T) {
 		t.Fatal("a world-readable key file was accepted")
 	}
 }
+
+// The fingerprint tells keys apart and is not the key.
+func TestFingerprint(t *testing.T) {
+	k1, k2 := make([]byte, KeySize), make([]byte, KeySize)
+	k2[0] = 1
+	a, _ := New(k1)
+	b, _ := New(k1)
+	c, _ := New(k2)
+	if a.Fingerprint() == "" || a.Fingerprint() != b.Fingerprint() {
+		t.Fatalf("same key, fingerprints %q %q", a.Fingerprint(), b.Fingerprint())
+	}
+	if a.Fingerprint() == c.Fingerprint() {
+		t.Fatal("two keys share a fingerprint")
+	}
+	if strings.Contains(a.Fingerprint(), base64.RawURLEncoding.EncodeToString(k1)[:8]) {
+		t.Fatal("the fingerprint shows the key")
+	}
+}

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"net"
 	"os"
 	"os/exec"
 	"testing"
+	"time"
 
 	"github.com/breeze-rmm/breeze/adapters/postgres/pgtest"
 	"github.com/breeze-rmm/breeze/core/domain"
@@ -37,6 +39,7 @@ func TestTwoNodesShareDatabaseAndLimits(t *testing.T) {
 		"BREEZE_DATABASE_URL=" + db,
 		"BREEZE_REDIS_URL=" + redisURL(),
 		"BREEZE_JWT_SECRET=0123456789abcdef0123456789abcdef-shared",
+		"BREEZE_PLUGIN_SECRET_KEY=" + sealKeyA,
 		"BREEZE_BOOTSTRAP_EMAIL=" + email,
 		"BREEZE_BOOTSTRAP_PASSWORD=a long enough password",
 	}
@@ -68,4 +71,69 @@ func TestTwoNodesShareDatabaseAndLimits(t *testing.T) {
 	if st := waitLogin(t, addrs[1], email, "a long enough password"); st != 429 {
 		t.Fatalf("node 2 after five failures on node 1: %d, want 429", st)
 	}
+}
+
+// Sealing keys of the tests' deployments (base64 of 32 bytes).
+const (
+	sealKeyA = "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE="
+	sealKeyB = "QkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkJCQkI="
+)
+
+// A node started with another BREEZE_JWT_SECRET or BREEZE_PLUGIN_SECRET_KEY
+// than its deployment's refuses to join with one line naming the variable,
+// instead of failing sign-ins and sealed secrets later; a rotation (the
+// new secret with the old one in BREEZE_JWT_PREVIOUS_SECRETS) joins and
+// from then on the old secret alone is refused.
+func TestNodeWithOtherSecretsRefusesToJoin(t *testing.T) {
+	db := pgtest.NewDatabase(t)
+	const (
+		secret1 = "first-secret-0123456789abcdef0123456789"
+		secret2 = "second-secret-0123456789abcdef012345678"
+	)
+	email := "keys-" + domain.NewID() + "@example.com"
+	base := []string{"BREEZE_DATABASE_URL=" + db, "BREEZE_REDIS_URL=" + redisURL(),
+		"BREEZE_BOOTSTRAP_EMAIL=" + email, "BREEZE_BOOTSTRAP_PASSWORD=a long enough password"}
+	envOf := func(extra ...string) []string {
+		return append(append(append([]string{}, base...), "BREEZE_DATA_DIR="+t.TempDir()), extra...)
+	}
+	// The first node records the deployment's secrets.
+	addr := freeAddr(t)
+	first := exec.Command(binary, "serve", "--listen", addr)
+	first.Env = append(os.Environ(), envOf("BREEZE_JWT_SECRET="+secret1, "BREEZE_PLUGIN_SECRET_KEY="+sealKeyA)...)
+	if err := first.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = first.Process.Kill(); _ = first.Wait() })
+	if st := waitLogin(t, addr, email, "a long enough password"); st != 200 {
+		t.Fatalf("first node login: %d", st)
+	}
+
+	_, stderr, code := runBreeze(t, time.Minute, envOf("BREEZE_JWT_SECRET="+secret2, "BREEZE_PLUGIN_SECRET_KEY="+sealKeyA),
+		"serve", "--listen", freeAddr(t))
+	oneLineError(t, stderr, code, "BREEZE_JWT_SECRET is not the one this deployment signs with", "BREEZE_JWT_PREVIOUS_SECRETS")
+	_, stderr, code = runBreeze(t, time.Minute, envOf("BREEZE_JWT_SECRET="+secret1, "BREEZE_PLUGIN_SECRET_KEY="+sealKeyB),
+		"serve", "--listen", freeAddr(t))
+	oneLineError(t, stderr, code, "BREEZE_PLUGIN_SECRET_KEY is not the key this deployment's secrets are sealed with")
+	// No sealing key at all: the node's own key file is another key.
+	_, stderr, code = runBreeze(t, time.Minute, envOf("BREEZE_JWT_SECRET="+secret1), "serve", "--listen", freeAddr(t))
+	oneLineError(t, stderr, code, "BREEZE_PLUGIN_SECRET_KEY is not the key")
+
+	// A rotation joins, and the first node's sessions still work on it.
+	addr2 := freeAddr(t)
+	second := exec.Command(binary, "serve", "--listen", addr2)
+	second.Env = append(os.Environ(), envOf("BREEZE_JWT_SECRET="+secret2, "BREEZE_JWT_PREVIOUS_SECRETS="+secret1,
+		"BREEZE_PLUGIN_SECRET_KEY="+sealKeyA)...)
+	var out bytes.Buffer
+	second.Stderr = &out
+	if err := second.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = second.Process.Kill(); _ = second.Wait() })
+	if st := waitLogin(t, addr2, email, "a long enough password"); st != 200 {
+		t.Fatalf("rotated node login: %d\n%s", st, out.String())
+	}
+	// After the rotation the old secret alone no longer joins.
+	_, stderr, code = runBreeze(t, time.Minute, envOf("BREEZE_JWT_SECRET="+secret1, "BREEZE_PLUGIN_SECRET_KEY="+sealKeyA),
+		"serve", "--listen", freeAddr(t))
+	oneLineError(t, stderr, code, "BREEZE_JWT_SECRET is not the one this deployment signs with")
 }

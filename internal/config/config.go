@@ -67,9 +67,12 @@ type Config struct {
 
 	// Secrets come from the environment only, never from flags (which other
 	// users of the machine can read in the process list).
-	JWTSecret         string // BREEZE_JWT_SECRET: ≥ 32 bytes shared by every node; empty: a key file in DATA_DIR
-	BootstrapEmail    string // BREEZE_BOOTSTRAP_EMAIL: first admin on an empty database
-	BootstrapPassword string // BREEZE_BOOTSTRAP_PASSWORD
+	JWTSecret string // BREEZE_JWT_SECRET: ≥ 32 bytes shared by every node; empty: a key file in DATA_DIR
+	// JWTPreviousSecrets (BREEZE_JWT_PREVIOUS_SECRETS, comma-separated) still
+	// verify tokens after a rotation; BREEZE_JWT_SECRET signs.
+	JWTPreviousSecrets []string
+	BootstrapEmail     string // BREEZE_BOOTSTRAP_EMAIL: first admin on an empty database
+	BootstrapPassword  string // BREEZE_BOOTSTRAP_PASSWORD
 	// PluginSecretKey seals plugin secrets at rest: base64 of 32 bytes,
 	// shared by every node; empty: a key file in DATA_DIR.
 	PluginSecretKey string // BREEZE_PLUGIN_SECRET_KEY
@@ -135,6 +138,11 @@ func LoadSome(fs *flag.FlagSet, args []string, getenv func(string) string, only 
 		fs.BoolVar(&c.Demo, "demo", c.Demo, "seed a demo partner, org \"Demo Customer\", site \"HQ\" and an admin on an empty database [BREEZE_DEMO]")
 	}
 	c.JWTSecret = getenv("BREEZE_JWT_SECRET")
+	for _, p := range strings.Split(getenv("BREEZE_JWT_PREVIOUS_SECRETS"), ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			c.JWTPreviousSecrets = append(c.JWTPreviousSecrets, p)
+		}
+	}
 	c.BootstrapEmail = getenv("BREEZE_BOOTSTRAP_EMAIL")
 	c.BootstrapPassword = getenv("BREEZE_BOOTSTRAP_PASSWORD")
 	c.PluginSecretKey = getenv("BREEZE_PLUGIN_SECRET_KEY")
@@ -219,6 +227,14 @@ func (c *Config) finish() error {
 	}
 	if c.JWTSecret != "" && len(c.JWTSecret) < 32 {
 		return bad("BREEZE_JWT_SECRET", "must be at least 32 bytes (generate one with: openssl rand -base64 48)")
+	}
+	if len(c.JWTPreviousSecrets) > 0 && c.JWTSecret == "" {
+		return bad("BREEZE_JWT_PREVIOUS_SECRETS", "is for a rotation of BREEZE_JWT_SECRET: set BREEZE_JWT_SECRET too")
+	}
+	for _, p := range c.JWTPreviousSecrets {
+		if len(p) < 32 {
+			return bad("BREEZE_JWT_PREVIOUS_SECRETS", "every secret must be at least 32 bytes")
+		}
 	}
 	if c.BootstrapEmail != "" && c.BootstrapPassword == "" {
 		return bad("BREEZE_BOOTSTRAP_PASSWORD", "BREEZE_BOOTSTRAP_EMAIL is set: set BREEZE_BOOTSTRAP_PASSWORD too")

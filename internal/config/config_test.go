@@ -74,6 +74,10 @@ func TestInvalid(t *testing.T) {
 		{"tls half", map[string]string{"BREEZE_TLS_CERT": "c.pem"}, "BREEZE_TLS_KEY"},
 		{"data dir", map[string]string{"BREEZE_DATA_DIR": " "}, "BREEZE_DATA_DIR"},
 		{"proxies", map[string]string{"BREEZE_TRUSTED_PROXIES": "10.0.0.1, caddy"}, "BREEZE_TRUSTED_PROXIES"},
+		{"jwt short", map[string]string{"BREEZE_JWT_SECRET": "short"}, "BREEZE_JWT_SECRET"},
+		{"jwt previous alone", map[string]string{"BREEZE_JWT_PREVIOUS_SECRETS": strings.Repeat("p", 40)}, "set BREEZE_JWT_SECRET too"},
+		{"jwt previous short", map[string]string{"BREEZE_JWT_SECRET": strings.Repeat("s", 40),
+			"BREEZE_JWT_PREVIOUS_SECRETS": strings.Repeat("p", 40) + ", short"}, "at least 32 bytes"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

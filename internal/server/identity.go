@@ -106,6 +106,9 @@ func BuildIdentity(ctx context.Context, cfg *config.Config, log hclog.Logger, st
 	if id.Secrets, err = secretbox.Open(cfg.PluginSecretKey, cfg.DataDir); err != nil {
 		return nil, fmt.Errorf("secrets key: %w", err)
 	}
+	if err := checkClusterKeys(ctx, st.ClusterKeys(), keys, id.Secrets, log); err != nil {
+		return nil, err
+	}
 	clock := ports.ClockFunc(time.Now)
 	if id.Auth, err = auth.New(auth.Deps{Store: st, Tokens: tokens, Hasher: id.Hasher, TOTP: totp, Limiter: id.Limiter,
 		Sealer: id.Secrets, Clock: clock, RefreshTTL: RefreshTTL, Revocations: rev}); err != nil {
@@ -127,7 +130,11 @@ func BuildIdentity(ctx context.Context, cfg *config.Config, log hclog.Logger, st
 // cluster) or from a 0600 key file generated on first start.
 func signingKeys(cfg *config.Config) (*jwt.KeySet, error) {
 	if cfg.JWTSecret != "" {
-		ks, err := jwt.NewKeySet([]byte(cfg.JWTSecret))
+		var previous [][]byte
+		for _, p := range cfg.JWTPreviousSecrets {
+			previous = append(previous, []byte(p))
+		}
+		ks, err := jwt.NewKeySet([]byte(cfg.JWTSecret), previous...)
 		if err != nil {
 			return nil, fmt.Errorf("%w: BREEZE_JWT_SECRET: %v", config.ErrConfig, err)
 		}

@@ -23,6 +23,7 @@ func RunAlerts(t *testing.T, newStore Factory) {
 		{"Lifecycle", testAlertLifecycle},
 		{"Scoping", testAlertScoping},
 		{"Defaults", testAlertDefaults},
+		{"ClusterKeys", testClusterKeys},
 		{"Remediation", testAlertRemediation},
 	}
 	for _, g := range groups {
