@@ -62,6 +62,11 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "not gofmt-ed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	cd sdk && $(GO) vet ./...
+	@# The agent's macOS and Windows code (service installers, software sources) is vetted too
+	@# (on Windows the packages whose tests are Unix-only are only compiled).
+	GOOS=darwin GOARCH=arm64 $(GO) vet ./agent/... ./cmd/breeze-agent/
+	GOOS=windows GOARCH=amd64 $(GO) build ./agent/... ./cmd/breeze-agent/
+	GOOS=windows GOARCH=amd64 $(GO) vet ./agent/service/ ./agent/inventory/
 
 ## bench: storage benchmarks on SQLite and PostgreSQL (10 000 and 100 000 devices; minutes, not part of make test)
 bench: services

@@ -1,5 +1,5 @@
 // Package service installs the agent as a system service so it starts at
-// boot and comes back when it dies: a systemd unit on Linux; launchd and the
-// Windows service manager are planned behind the same Installer interface and
-// say so at run time.
+// boot and comes back when it dies, behind one Installer: a systemd unit on
+// Linux, a launchd daemon on macOS, a Windows service (with RunService for
+// the service manager's start and stop requests) on Windows.
 package service

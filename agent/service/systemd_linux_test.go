@@ -12,13 +12,6 @@ import (
 	"testing"
 )
 
-type recorder struct{ calls []string }
-
-func (r *recorder) run(_ context.Context, name string, args ...string) error {
-	r.calls = append(r.calls, name+" "+strings.Join(args, " "))
-	return nil
-}
-
 func testInstaller(t *testing.T, euid int) (*systemd, *recorder, string) {
 	dir := t.TempDir()
 	rec := &recorder{}

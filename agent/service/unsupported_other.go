@@ -1,4 +1,4 @@
-//go:build !linux
+//go:build !linux && !darwin && !windows
 
 package service
 
@@ -8,24 +8,13 @@ import (
 	"runtime"
 )
 
-// New returns the installer for this platform. launchd (macOS) and the
-// Windows service manager are planned; until then Install says what to do.
+// New returns the installer for this platform: none is handled (systemd,
+// launchd and the Windows service manager are); Install says what to do.
 func New() Installer { return unsupported{} }
 
 type unsupported struct{}
 
 func (unsupported) Install(context.Context, Options) error {
-	return fmt.Errorf("installing a service is %w on %s: run `%s run` under your service manager (%s)",
-		ErrUnsupported, runtime.GOOS, Name, plannedManager())
-}
-
-func plannedManager() string {
-	switch runtime.GOOS {
-	case "darwin":
-		return "a launchd daemon is planned"
-	case "windows":
-		return "a Windows service is planned"
-	default:
-		return "no service manager support is planned yet"
-	}
+	return fmt.Errorf("installing a service is %w on %s: run `%s run` under your service manager",
+		ErrUnsupported, runtime.GOOS, Name)
 }

@@ -7,6 +7,7 @@ import (
 	"syscall"
 
 	"github.com/breeze-rmm/breeze/agent/config"
+	"github.com/breeze-rmm/breeze/agent/service"
 )
 
 func cmdRun(ctx context.Context, e *env, args []string) error {
@@ -22,6 +23,10 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	defer stop()
 	a, err := newAgent(ctx, cfg, e.configPath, e.log)
 	if err != nil {
+		return err
+	}
+	// Started by the Windows service manager: it stops the agent, not a signal.
+	if handled, err := service.RunService(a.run); handled {
 		return err
 	}
 	return a.run(ctx)
