@@ -26,9 +26,9 @@ const (
 var errKVFull = errors.New("plugin key-value store is full")
 
 // host is the HostAPI one plugin gets: its log, its org's settings (as the
-// latest offer carries them) and a key-value store of its own, kept in
-// memory for the plugin's life on this agent (an agent has no database;
-// plugins must treat it as a cache).
+// latest offer carries them) and a key-value store of its own on this
+// agent, kept in a file (kvfile.go) so it survives restarts and upgrades;
+// each agent has its own (the server's store is another one).
 type host struct {
 	log hclog.Logger
 
@@ -36,14 +36,36 @@ type host struct {
 	settings json.RawMessage
 	kv       map[string][]byte
 	kvBytes  int
+	file     *kvFile // nil: in memory only (tests)
 }
 
 var _ sdk.Host = (*host)(nil)
 
-func newHost(log hclog.Logger, settings json.RawMessage) *host {
-	h := &host{log: log, kv: map[string][]byte{}}
+// newHost makes a plugin's host API; file (nil for memory only) holds its
+// key-value store.
+func newHost(log hclog.Logger, settings json.RawMessage, file *kvFile) *host {
+	h := &host{log: log, kv: map[string][]byte{}, file: file}
+	if file != nil {
+		kv, err := file.load()
+		if err != nil {
+			log.Warn("plugin key-value store", "error", err)
+		}
+		h.kv = kv
+		for k, v := range kv {
+			h.kvBytes += len(k) + len(v)
+		}
+	}
 	h.setSettings(settings)
 	return h
+}
+
+// persist writes the store after a change (mu held); on failure the change
+// is undone by the caller, so memory and disk agree.
+func (h *host) persist() error {
+	if h.file == nil {
+		return nil
+	}
+	return h.file.save(h.kv)
 }
 
 func (h *host) setSettings(s json.RawMessage) {
@@ -108,7 +130,17 @@ func (h *host) KVPut(_ context.Context, key string, value []byte) error {
 	if total > maxKVTotal || (!exists && len(h.kv) >= maxKVKeys) {
 		return errKVFull
 	}
+	oldBytes := h.kvBytes
 	h.kv[key], h.kvBytes = append([]byte(nil), value...), total
+	if err := h.persist(); err != nil {
+		if exists {
+			h.kv[key] = old
+		} else {
+			delete(h.kv, key)
+		}
+		h.kvBytes = oldBytes
+		return err
+	}
 	return nil
 }
 
@@ -116,8 +148,12 @@ func (h *host) KVDelete(_ context.Context, key string) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if v, ok := h.kv[key]; ok {
-		h.kvBytes -= len(key) + len(v)
 		delete(h.kv, key)
+		if err := h.persist(); err != nil {
+			h.kv[key] = v
+			return err
+		}
+		h.kvBytes -= len(key) + len(v)
 	}
 	return nil
 }

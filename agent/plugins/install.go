@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/breeze-rmm/breeze/protocol"
 	"github.com/breeze-rmm/breeze/sdk/manifest"
@@ -151,6 +152,7 @@ func mkPrivate(dirs ...string) error {
 // gc removes what no wanted plugin uses: other ids, other versions,
 // leftovers of interrupted downloads.
 func (m *Manager) gc(wanted map[string]string) {
+	gcKV(m.d.StateDir, wanted, time.Now())
 	ids, err := os.ReadDir(m.root)
 	if err != nil {
 		return

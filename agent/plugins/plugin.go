@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -35,7 +36,11 @@ type plugin struct {
 // start installs and launches o; the result says how that went.
 func (m *Manager) start(ctx context.Context, o protocol.PluginOffer) *plugin {
 	log := m.d.Logger.Named("plugin").With("plugin_id", o.ID)
-	p := &plugin{offer: o, host: newHost(log, o.Settings)}
+	var kv *kvFile
+	if idRE.MatchString(o.ID) && !strings.Contains(o.ID, "..") { // a malformed id is refused below
+		kv = &kvFile{path: filepath.Join(kvDir(m.d.StateDir), o.ID+".json")}
+	}
+	p := &plugin{offer: o, host: newHost(log, o.Settings, kv)}
 	fail := func(err error, refused bool) *plugin {
 		p.err, p.refused = err.Error(), refused
 		if refused {

@@ -38,7 +38,7 @@ func TestTrustedKeys(t *testing.T) {
 
 func TestHostKVAndSettings(t *testing.T) {
 	ctx := context.Background()
-	h := newHost(hclog.NewNullLogger(), nil)
+	h := newHost(hclog.NewNullLogger(), nil, nil)
 	if s, _ := h.Settings(ctx); string(s) != "{}" {
 		t.Fatalf("settings %s", s)
 	}
