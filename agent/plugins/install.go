@@ -46,7 +46,8 @@ func isRefusal(err error) bool {
 // else downloads, unpacks into a private temporary directory, verifies
 // there and renames into place.
 func (m *Manager) install(ctx context.Context, o protocol.PluginOffer) (*installed, error) {
-	if len(m.d.TrustedKeys) == 0 && !m.d.AllowUnsigned {
+	trusted := m.trustedKeys()
+	if len(trusted) == 0 && !m.d.AllowUnsigned {
 		return nil, refuse(ErrNoTrustedKeys)
 	}
 	pdir := filepath.Join(m.root, o.ID)
@@ -55,7 +56,7 @@ func (m *Manager) install(ctx context.Context, o protocol.PluginOffer) (*install
 	}
 	vdir, marker := filepath.Join(pdir, o.Version), filepath.Join(pdir, o.Version+".sha256")
 	if b, err := os.ReadFile(marker); err == nil && strings.TrimSpace(string(b)) == o.SHA256 {
-		if res, err := pack.Verify(vdir, m.d.TrustedKeys, m.verifyOpts()); err == nil {
+		if res, err := pack.Verify(vdir, trusted, m.verifyOpts()); err == nil {
 			if inst, err := m.accept(o, vdir, res); err == nil {
 				return inst, nil
 			}
@@ -85,7 +86,7 @@ func (m *Manager) install(ctx context.Context, o protocol.PluginOffer) (*install
 	defer os.RemoveAll(tmp)
 	dest := filepath.Join(tmp, "p")
 	lim := pack.Limits{MaxFileSize: 4 * m.d.MaxArchive, MaxTotalSize: 8 * m.d.MaxArchive}
-	res, err := pack.UnpackVerified(file, dest, m.d.TrustedKeys, m.verifyOpts(), lim)
+	res, err := pack.UnpackVerified(file, dest, trusted, m.verifyOpts(), lim)
 	if err != nil {
 		return nil, refuse(err)
 	}

@@ -65,6 +65,7 @@ type Manager struct {
 
 	mu      sync.Mutex
 	plugins map[string]*plugin
+	trusted []ed25519.PublicKey // Deps.TrustedKeys, then SetTrustedKeys (under mu)
 
 	offerMu sync.Mutex
 	wanted  []protocol.PluginOffer
@@ -101,6 +102,7 @@ func New(d Deps) (*Manager, error) {
 		d: d, log: log, root: filepath.Join(d.StateDir, "plugins"),
 		fetch:   &fetcher{client: d.HTTPClient, server: d.ServerURL, token: d.Token, agentVersion: d.AgentVersion, max: d.MaxArchive},
 		plugins: map[string]*plugin{},
+		trusted: d.TrustedKeys,
 		kick:    make(chan struct{}, 1),
 		synced:  make(chan struct{}),
 	}, nil
@@ -116,6 +118,31 @@ func (m *Manager) Offer(offers []protocol.PluginOffer) {
 	case m.kick <- struct{}{}:
 	default:
 	}
+}
+
+// SetTrustedKeys replaces the keys whose signatures make a plugin runnable
+// (an operator trusted or dropped a key while the agent runs). Plugins
+// refused before are tried again with the current offers; running ones
+// keep running (their signature was checked when they started).
+func (m *Manager) SetTrustedKeys(keys []ed25519.PublicKey) {
+	m.mu.Lock()
+	m.trusted = append([]ed25519.PublicKey(nil), keys...)
+	for _, p := range m.plugins {
+		p.refused = false
+	}
+	m.mu.Unlock()
+	m.log.Info("plugin trusted keys changed", "keys", len(keys))
+	select {
+	case m.kick <- struct{}{}:
+	default:
+	}
+}
+
+// trustedKeys is the current trusted key set.
+func (m *Manager) trustedKeys() []ed25519.PublicKey {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.trusted
 }
 
 // Run applies offered sets until ctx ends, then stops every plugin.

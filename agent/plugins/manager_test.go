@@ -267,3 +267,36 @@ func waitGone(pid int) error {
 	}
 	return errors.New("process still there")
 }
+
+// A plugin refused for want of a trusted key runs once its key is trusted,
+// without a new offer or a restart (breeze-agent trust-key on a running agent).
+func TestTrustingAKeyRetriesRefusedPlugins(t *testing.T) {
+	k := newKeys(t)
+	srv := pluginstest.NewServer(t, device, token, nil)
+	signed := pluginstest.Cached(t, "failedunits", k.priv)
+	m := newManager(t, srv, nil, t.TempDir(), nil)
+	o := srv.Offer(signed, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); m.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	synced := m.Synced()
+	m.Offer([]protocol.PluginOffer{o})
+	<-synced
+	if st := state(m, o.ID); st.State != StateFailed || !strings.Contains(st.Error, ErrNoTrustedKeys.Error()) {
+		t.Fatalf("before trusting: %+v", st)
+	}
+	synced = m.Synced()
+	m.SetTrustedKeys([]ed25519.PublicKey{k.pub})
+	<-synced
+	if st := state(m, o.ID); st.State != StateRunning {
+		t.Fatalf("after trusting its key: %+v", st)
+	}
+	// Dropping the key stops nothing that runs (it was verified at start).
+	synced = m.Synced()
+	m.SetTrustedKeys(nil)
+	<-synced
+	if st := state(m, o.ID); st.State != StateRunning {
+		t.Fatalf("after dropping the key: %+v", st)
+	}
+}

@@ -23,18 +23,19 @@ var firstJitter time.Duration
 
 // agent is the running agent's parts.
 type agent struct {
-	log     hclog.Logger
-	cfg     config.Config
-	link    *link.Link
-	remote  *remote.Dispatcher
-	plugins *plugins.Manager
-	caps    func() []string
+	log        hclog.Logger
+	cfg        config.Config
+	configPath string
+	link       *link.Link
+	remote     *remote.Dispatcher
+	plugins    *plugins.Manager
+	caps       func() []string
 }
 
 // newAgent wires the link, remote work and plugins from the config.
 func newAgent(ctx context.Context, cfg config.Config, configPath string, log hclog.Logger) (*agent, error) {
 	dir := stateDir(cfg, configPath)
-	a := &agent{log: log, cfg: cfg}
+	a := &agent{log: log, cfg: cfg, configPath: configPath}
 	reg := scripts.NewRegistry(scripts.Builtin()...)
 
 	trusted, err := plugins.TrustedKeys(cfg.PluginTrustedKeys)
@@ -138,6 +139,7 @@ func (a *agent) run(ctx context.Context) error {
 		defer close(pluginsDone)
 		a.plugins.Run(pctx)
 	}()
+	go reloadTrustedKeys(pctx, a.configPath, a.cfg.PluginTrustedKeys, a.plugins.SetTrustedKeys, a.log)
 	a.log.Info("agent starting", "version", Version, "server", a.cfg.ServerURL, "device", a.cfg.DeviceID, "capabilities", a.caps())
 	err := a.link.Run(ctx)
 	a.remote.Close() // end terminals and transfers, wait for commands

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"net"
@@ -19,6 +20,11 @@ func cmdEnroll(ctx context.Context, e *env, args []string) error {
 	key := fs.String("key", "", "one-time enrollment key; visible in the process list while enrollment runs, so prefer --key-file or $"+enroll.EnvKey)
 	keyFile := fs.String("key-file", "", "file holding the enrollment key")
 	force := fs.Bool("force", false, "enroll again even if this machine is already enrolled (it becomes a new device)")
+	var trust []string
+	fs.Func("trust-key", "a plugin signing key (.pub, PEM) to trust; repeat for several", func(v string) error {
+		trust = append(trust, v)
+		return nil
+	})
 	quiet := fs.Bool("quiet", false, "print nothing on success (for scripts such as make run, which print their own summary)")
 	if err := e.parse(fs, args, cfgFlag, level); err != nil {
 		return err
@@ -28,6 +34,15 @@ func cmdEnroll(ctx context.Context, e *env, args []string) error {
 	}
 	if err := config.ValidateServerURL(*server); err != nil {
 		return err
+	}
+	// Read the keys before enrolling: a bad file must not cost the one-time key.
+	var trusted []ed25519.PublicKey
+	for _, f := range trust {
+		ks, err := readPublicKeys(f, os.Stdin)
+		if err != nil {
+			return err
+		}
+		trusted = append(trusted, ks...)
 	}
 	k, err := enroll.ResolveKey(enroll.KeyInput{Flag: *key, File: *keyFile, Env: os.Getenv(enroll.EnvKey)})
 	if err != nil {
@@ -52,6 +67,9 @@ func cmdEnroll(ctx context.Context, e *env, args []string) error {
 		OrgID:      res.OrgID,
 		SiteID:     res.SiteID,
 		EnrolledAt: time.Now().UTC().Truncate(time.Second),
+	}
+	if _, err := trustKeys(&cfg, trusted); err != nil {
+		return err
 	}
 	if err := config.Save(e.configPath, cfg); err != nil {
 		return fmt.Errorf("enrolled as device %s but could not save the config (enroll again with a new key): %w", res.DeviceID, err)

@@ -30,6 +30,8 @@ Usage:
   breeze-agent run                                                 stay linked to the server
   breeze-agent install [--dry-run]                                 install as a system service
   breeze-agent status                                              show the config and whether the server answers
+  breeze-agent trust-key FILE.pub|-                                trust a plugin signing key (no restart needed)
+  breeze-agent untrust-key KEYID...                                stop trusting keys
   breeze-agent version
 
 Every command takes --config PATH (default: $BREEZE_AGENT_CONFIG, else
@@ -56,10 +58,12 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	cmds := map[string]func(context.Context, *env, []string) error{
-		"enroll":  cmdEnroll,
-		"run":     cmdRun,
-		"install": cmdInstall,
-		"status":  cmdStatus,
+		"enroll":      cmdEnroll,
+		"run":         cmdRun,
+		"install":     cmdInstall,
+		"status":      cmdStatus,
+		"trust-key":   cmdTrustKey,
+		"untrust-key": cmdUntrustKey,
 	}
 	switch args[0] {
 	case "version", "--version", "-v":
@@ -129,6 +133,28 @@ func (e *env) parse(fs *flag.FlagSet, args []string, cfg, level *string) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
+	return e.setup(cfg, level)
+}
+
+// parseArgs is parse for a command that takes arguments: flags may come
+// before, between or after them. It returns the arguments.
+func (e *env) parseArgs(fs *flag.FlagSet, args []string, cfg, level *string) ([]string, error) {
+	var positional []string
+	for {
+		if err := parseFlags(fs, args, e.stdout); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	return positional, e.setup(cfg, level)
+}
+
+// setup applies the shared flags once parsed.
+func (e *env) setup(cfg, level *string) error {
 	if hclog.LevelFromString(*level) == hclog.NoLevel {
 		return fmt.Errorf("unknown --log-level %q", *level)
 	}

@@ -37,6 +37,14 @@ func cmdStatus(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "Server:     %s\nDevice:     %s\nOrg:        %s\nSite:       %s\nToken:      %s\nEnrolled:   %s\nHeartbeat:  %s\n",
 		cfg.ServerURL, cfg.DeviceID, cfg.OrgID, cfg.SiteID, cfg.AgentToken, enrolled, hb)
 
+	if keys := describeTrustedKeys(cfg.PluginTrustedKeys); len(keys) > 0 {
+		fmt.Fprintf(e.stdout, "Plugin keys: %s\n", strings.Join(keys, "; "))
+	} else if cfg.AllowUnsignedPlugins {
+		fmt.Fprintf(e.stdout, "Plugin keys: none; unsigned plugins allowed (development only)\n")
+	} else {
+		fmt.Fprintf(e.stdout, "Plugin keys: none: every plugin is refused (breeze-agent trust-key FILE.pub)\n")
+	}
+
 	started := time.Now()
 	if err := checkHealth(ctx, cfg.ServerURL, *timeout); err != nil {
 		fmt.Fprintf(e.stdout, "Health:     server does not answer: %v\n", err)
