@@ -77,6 +77,10 @@ type Welcome struct {
 	// until then. Without it, a result written to the link counts as
 	// delivered (older servers).
 	ResultAcks bool `json:"resultAcks,omitempty"`
+	// ServerURLs are the deployment's URLs for agents (BREEZE_AGENT_URLS),
+	// tried in turn after the agent's own when a dial fails; absent: the
+	// agent keeps what it has.
+	ServerURLs []string `json:"serverUrls,omitempty"`
 }
 
 // Heartbeat is the periodic telemetry sample. At is when it was taken, so

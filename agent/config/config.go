@@ -12,12 +12,17 @@ import (
 
 // Config is what enrollment produced plus what the server told us since.
 type Config struct {
-	ServerURL  string // https://breeze.example.com (no path)
-	DeviceID   string
-	AgentToken Secret
-	OrgID      string
-	SiteID     string
-	EnrolledAt time.Time
+	ServerURL string // https://breeze.example.com (no path)
+	// ServerURLs are more URLs of the same deployment (enroll --server a,b),
+	// tried in turn when ServerURL cannot be reached; PushedServerURLs are
+	// those the server last sent in its welcome (kept for the next start).
+	ServerURLs       []string
+	PushedServerURLs []string
+	DeviceID         string
+	AgentToken       Secret
+	OrgID            string
+	SiteID           string
+	EnrolledAt       time.Time
 	// HeartbeatInterval caches the last interval the server set, so a restart
 	// keeps the server's cadence while offline. Zero means the default.
 	HeartbeatInterval time.Duration
@@ -40,6 +45,11 @@ type Config struct {
 func (c Config) Validate() error {
 	if err := ValidateServerURL(c.ServerURL); err != nil {
 		return err
+	}
+	for _, u := range append(append([]string(nil), c.ServerURLs...), c.PushedServerURLs...) {
+		if err := ValidateServerURL(u); err != nil {
+			return fmt.Errorf("config server URL %q: %w", protocol.Abbrev(u, 80), err)
+		}
 	}
 	if c.DeviceID == "" {
 		return fmt.Errorf("config has no device id: enroll first")

@@ -24,6 +24,8 @@ var ErrInsecure = errors.New("config file permissions are too open")
 type fileV1 struct {
 	Version             int       `json:"version"`
 	ServerURL           string    `json:"serverUrl"`
+	ServerURLs          []string  `json:"serverUrls,omitempty"`
+	PushedServerURLs    []string  `json:"pushedServerUrls,omitempty"`
 	DeviceID            string    `json:"deviceId"`
 	AgentToken          string    `json:"agentToken"`
 	OrgID               string    `json:"orgId,omitempty"`
@@ -71,6 +73,8 @@ func Load(path string) (Config, error) {
 	}
 	c := Config{
 		ServerURL:         v.ServerURL,
+		ServerURLs:        v.ServerURLs,
+		PushedServerURLs:  v.PushedServerURLs,
 		DeviceID:          v.DeviceID,
 		AgentToken:        Secret(v.AgentToken),
 		OrgID:             v.OrgID,
@@ -97,6 +101,8 @@ func Save(path string, c Config) error {
 	data, err := json.MarshalIndent(fileV1{
 		Version:             1,
 		ServerURL:           c.ServerURL,
+		ServerURLs:          c.ServerURLs,
+		PushedServerURLs:    c.PushedServerURLs,
 		DeviceID:            c.DeviceID,
 		AgentToken:          c.AgentToken.Reveal(),
 		OrgID:               c.OrgID,

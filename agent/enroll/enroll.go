@@ -30,6 +30,10 @@ var ErrKeyRejected = errors.New("enrollment key rejected")
 // ErrRateLimited is returned when the server kept answering 429/503.
 var ErrRateLimited = errors.New("server is rate-limiting enrollment")
 
+// ErrServerFailed: the server (or a proxy in front of it) answered with a
+// server error; another URL of the deployment may work.
+var ErrServerFailed = errors.New("enrollment failed on the server side")
+
 // Options configures one enrollment.
 type Options struct {
 	ServerURL    string
@@ -139,6 +143,9 @@ func post(ctx context.Context, c *http.Client, url string, body []byte, maxWait 
 		}
 		return protocol.EnrollResponse{}, wait, fmt.Errorf("%w (%s; Retry-After %s)", ErrRateLimited, res.Status, wait)
 	default:
+		if res.StatusCode >= 500 {
+			return protocol.EnrollResponse{}, -1, fmt.Errorf("%w: %s", ErrServerFailed, serverMessage(raw, res.Status))
+		}
 		return protocol.EnrollResponse{}, -1, fmt.Errorf("enrollment failed: %s", serverMessage(raw, res.Status))
 	}
 }
@@ -184,4 +191,20 @@ func describe(server string, err error) error {
 	default:
 		return err
 	}
+}
+
+// Unreachable reports whether err means the server could not be reached
+// (network, DNS, a timeout, a 5xx answer): another URL of the same
+// deployment may do. A refused key, a rate limit or an untrusted
+// certificate are answers, the same from every URL.
+func Unreachable(err error) bool {
+	var (
+		netErr *net.OpError
+		dnsErr *net.DNSError
+	)
+	if errors.Is(err, ErrKeyRejected) || errors.Is(err, ErrRateLimited) {
+		return false
+	}
+	return errors.As(err, &netErr) || errors.As(err, &dnsErr) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, ErrServerFailed)
 }

@@ -31,6 +31,8 @@ type Link struct {
 	dropping atomic.Bool // inside a run of dropped heartbeats (log once per run)
 
 	intervalMu sync.Mutex // serialises setInterval (welcome on connect, or a later one)
+
+	servers *servers // the URLs tried in turn
 }
 
 // New validates opts and returns a Link.
@@ -48,10 +50,18 @@ func New(opts Options) (*Link, error) {
 		invNow:     make(chan chan error),
 		invCheck:   make(chan struct{}, 1),
 	}
+	l.servers = newServers(opts.ServerURL, opts.ServerURLs, opts.PushedServerURLs)
 	l.interval.Store(int64(opts.Heartbeat))
 	l.inv.init(opts.InventoryStore, l.log)
 	return l, nil
 }
+
+// Server is the server URL in use (or tried next): what the agent's other
+// requests to its server (plugin archives) should use.
+func (l *Link) Server() string { return l.servers.current() }
+
+// Servers lists the URLs the link tries, in order.
+func (l *Link) Servers() []string { return l.servers.list() }
 
 // Buffered is the number of heartbeats waiting to be sent.
 func (l *Link) Buffered() int { return l.buf.Len() }
@@ -95,11 +105,16 @@ func (l *Link) Run(ctx context.Context) error {
 			wait = l.opts.RevokedDelay + backoff.Jitter(l.opts.RevokedDelay/10)
 			l.log.Error("the server rejected this agent's token: the device was decommissioned or its token revoked; "+
 				"re-enroll with `breeze-agent enroll --server URL --key-file FILE`. Retrying rarely meanwhile",
-				"server", l.opts.ServerURL, "retry_in", wait.Round(time.Second))
+				"server", l.Server(), "retry_in", wait.Round(time.Second))
 			attempt = 0
 		case errors.As(err, &refused) && refused.retryAfter >= 0:
 			wait = refused.retryAfter + backoff.Jitter(l.opts.Backoff.Base)
 			l.log.Warn("server asked us to come back later", "status", refused.status, "retry_in", wait.Round(time.Millisecond))
+		case !established && !l.servers.advance():
+			// Another URL of the deployment is left in this round: try it
+			// soon, without growing the backoff.
+			wait = backoff.Jitter(l.opts.Backoff.Base)
+			l.log.Warn("cannot link to server; trying the next one", "error", err, "next", l.Server())
 		default:
 			if established && time.Since(start) >= l.opts.StableAfter {
 				attempt = 0

@@ -34,11 +34,18 @@ type InventoryStore interface {
 
 // Options configures a Link. Zero values take the defaults noted.
 type Options struct {
-	ServerURL    string
-	DeviceID     string
-	Token        config.Secret
-	AgentVersion string
-	Capabilities []string // default: heartbeat, inventory
+	ServerURL string
+	// ServerURLs are more URLs of the same deployment, tried in turn after
+	// ServerURL when a dial fails (a second front, a DR site). The server
+	// may add its own in the welcome; OnServerURLs is told the list it
+	// pushed, to keep it for the next start.
+	ServerURLs       []string
+	PushedServerURLs []string // the list the server pushed before (from the config)
+	OnServerURLs     func([]string)
+	DeviceID         string
+	Token            config.Secret
+	AgentVersion     string
+	Capabilities     []string // default: heartbeat, inventory
 	// CapabilitiesFunc, when set, is asked at each hello instead (plugin
 	// script runtimes come and go; they show at the next hello).
 	CapabilitiesFunc func() []string

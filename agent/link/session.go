@@ -35,7 +35,7 @@ func (l *Link) session(ctx context.Context) (established bool, err error) {
 		return false, err
 	}
 	pingEvery := l.applyWelcome(w)
-	l.log.Info("linked to server", "server", l.opts.ServerURL, "heartbeat", l.Interval(), "buffered", l.buf.Len())
+	l.log.Info("linked to server", "server", l.Server(), "heartbeat", l.Interval(), "buffered", l.buf.Len())
 	l.requestSample() // fresh state right away; buffered ones go first
 
 	// The reader runs beside us and owns all reads; we own all data writes
@@ -67,7 +67,7 @@ func (l *Link) session(ctx context.Context) (established bool, err error) {
 }
 
 func (l *Link) dial(ctx context.Context) (*websocket.Conn, error) {
-	u, err := linkURL(l.opts.ServerURL, l.opts.DeviceID)
+	u, err := linkURL(l.Server(), l.opts.DeviceID)
 	if err != nil {
 		return nil, err
 	}
@@ -178,6 +178,12 @@ func (l *Link) applyWelcome(w protocol.Welcome) time.Duration {
 	}
 	if l.opts.OnPlugins != nil {
 		l.opts.OnPlugins(w.Plugins)
+	}
+	if l.servers.setPushed(l.opts.ServerURL, l.opts.ServerURLs, w.ServerURLs) {
+		l.log.Info("server URLs from the server", "urls", l.Servers())
+		if l.opts.OnServerURLs != nil {
+			l.opts.OnServerURLs(w.ServerURLs)
+		}
 	}
 	if w.DeviceID != "" && w.DeviceID != l.opts.DeviceID {
 		l.log.Warn("server welcomed us under another device id", "ours", l.opts.DeviceID, "theirs", w.DeviceID)

@@ -23,7 +23,7 @@ var ErrArchiveHash = errors.New("plugin archive sha256 does not match the offer"
 // fetcher downloads archives from the agent's server.
 type fetcher struct {
 	client       *http.Client
-	server       string
+	server       func() string // the server URL in use
 	token        config.Secret
 	agentVersion string
 	max          int64
@@ -39,7 +39,7 @@ func noRedirects(*http.Request, []*http.Request) error {
 // A hash or size problem is a refusal (refused=true), anything else may
 // pass on a later try.
 func (f *fetcher) fetch(ctx context.Context, o protocol.PluginOffer, dir string) (file *os.File, refused bool, err error) {
-	u, err := archiveURL(f.server, o.ArchivePath)
+	u, err := archiveURL(f.server(), o.ArchivePath)
 	if err != nil {
 		return nil, true, err
 	}

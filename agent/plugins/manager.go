@@ -27,7 +27,10 @@ const (
 
 // Deps are what the Manager needs.
 type Deps struct {
-	ServerURL    string
+	ServerURL string
+	// Server, when set, is the server URL in use now (the link's: an agent
+	// may know several); archives are fetched from it. Nil: ServerURL.
+	Server       func() string
 	Token        config.Secret
 	AgentVersion string
 	StateDir     string // plugins go to StateDir/plugins/<id>/<version>
@@ -100,7 +103,7 @@ func New(d Deps) (*Manager, error) {
 	log := d.Logger.Named("plugins")
 	return &Manager{
 		d: d, log: log, root: filepath.Join(d.StateDir, "plugins"),
-		fetch:   &fetcher{client: d.HTTPClient, server: d.ServerURL, token: d.Token, agentVersion: d.AgentVersion, max: d.MaxArchive},
+		fetch:   &fetcher{client: d.HTTPClient, server: serverOf(d), token: d.Token, agentVersion: d.AgentVersion, max: d.MaxArchive},
 		plugins: map[string]*plugin{},
 		trusted: d.TrustedKeys,
 		kick:    make(chan struct{}, 1),
@@ -297,4 +300,12 @@ func (m *Manager) stopAll() {
 		}()
 	}
 	wg.Wait()
+}
+
+// serverOf is the server URL archives come from, asked at each fetch.
+func serverOf(d Deps) func() string {
+	if d.Server != nil {
+		return d.Server
+	}
+	return func() string { return d.ServerURL }
 }

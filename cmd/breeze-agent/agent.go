@@ -50,6 +50,12 @@ func newAgent(ctx context.Context, cfg config.Config, configPath string, log hcl
 	var l *link.Link // the manager and commands reach the link, built below
 	a.plugins, err = plugins.New(plugins.Deps{
 		ServerURL: cfg.ServerURL, Token: cfg.AgentToken, AgentVersion: Version, StateDir: dir,
+		Server: func() string { // archives come from the server the link uses
+			if l == nil {
+				return cfg.ServerURL
+			}
+			return l.Server()
+		},
 		TrustedKeys: trusted, AllowUnsigned: cfg.AllowUnsignedPlugins,
 		Scripts: reg, Logger: log,
 		OnChange: func() {
@@ -103,9 +109,15 @@ func newAgent(ctx context.Context, cfg config.Config, configPath string, log hcl
 		FirstJitter:      firstJitter,
 		OnInterval: func(d time.Duration) {
 			// Cache the server's cadence so a restart while offline keeps it.
-			cfg.HeartbeatInterval = d
-			if err := config.Save(configPath, cfg); err != nil {
+			if err := updateConfig(configPath, func(c *config.Config) { c.HeartbeatInterval = d }); err != nil {
 				log.Warn("cannot cache the heartbeat interval in the config", "error", err)
+			}
+		},
+		ServerURLs:       cfg.ServerURLs,
+		PushedServerURLs: cfg.PushedServerURLs,
+		OnServerURLs: func(urls []string) {
+			if err := updateConfig(configPath, func(c *config.Config) { c.PushedServerURLs = urls }); err != nil {
+				log.Warn("cannot keep the server's URLs in the config", "error", err)
 			}
 		},
 	})
@@ -147,4 +159,15 @@ func (a *agent) run(ctx context.Context) error {
 	<-pluginsDone
 	a.log.Info("agent stopped")
 	return err
+}
+
+// updateConfig changes one thing in the config file as it is now (another
+// command, such as trust-key, may have changed it since the agent started).
+func updateConfig(path string, change func(*config.Config)) error {
+	c, err := config.Load(path)
+	if err != nil {
+		return err
+	}
+	change(&c)
+	return config.Save(path, c)
 }

@@ -8,10 +8,12 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/breeze-rmm/breeze/agent/config"
 	"github.com/breeze-rmm/breeze/agent/enroll"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 func cmdEnroll(ctx context.Context, e *env, args []string) error {
@@ -32,8 +34,20 @@ func cmdEnroll(ctx context.Context, e *env, args []string) error {
 	if *server == "" {
 		return errors.New("--server is required")
 	}
-	if err := config.ValidateServerURL(*server); err != nil {
-		return err
+	// Several URLs of one deployment (comma-separated): enrollment tries
+	// them in turn, and the agent's link does the same later.
+	var urls []string
+	for _, u := range strings.Split(*server, ",") {
+		if u = strings.TrimSpace(u); u == "" {
+			continue
+		}
+		if err := config.ValidateServerURL(u); err != nil {
+			return err
+		}
+		urls = append(urls, u)
+	}
+	if len(urls) == 0 {
+		return errors.New("--server is required")
 	}
 	// Read the keys before enrolling: a bad file must not cost the one-time key.
 	var trusted []ed25519.PublicKey
@@ -52,16 +66,36 @@ func cmdEnroll(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("already enrolled as device %s with %s (config %s); pass --force to enroll again as a new device",
 			old.DeviceID, old.ServerURL, e.configPath)
 	}
-	if insecureRemote(*server) {
-		e.log.Warn("the server URL is plain http to a remote host: the agent token will travel unencrypted; use https", "server", *server)
+	for _, u := range urls {
+		if insecureRemote(u) {
+			e.log.Warn("the server URL is plain http to a remote host: the agent token will travel unencrypted; use https", "server", u)
+		}
 	}
 
-	res, err := enroll.Enroll(ctx, enroll.Options{ServerURL: *server, Key: k, AgentVersion: Version, Logger: e.log})
-	if err != nil {
-		return err
+	var res protocol.EnrollResponse
+	primary := ""
+	for i, u := range urls {
+		res, err = enroll.Enroll(ctx, enroll.Options{ServerURL: u, Key: k, AgentVersion: Version, Logger: e.log})
+		if err == nil {
+			primary = u
+			break
+		}
+		// Only an unreachable server is worth the next URL: a refused key
+		// is refused by every node of the deployment.
+		if i == len(urls)-1 || !enroll.Unreachable(err) {
+			return err
+		}
+		e.log.Warn("cannot reach the server; trying the next URL", "server", u, "error", err)
+	}
+	var others []string
+	for _, u := range urls {
+		if u != primary {
+			others = append(others, u)
+		}
 	}
 	cfg := config.Config{
-		ServerURL:  *server,
+		ServerURL:  primary,
+		ServerURLs: others,
 		DeviceID:   res.DeviceID,
 		AgentToken: config.Secret(res.AgentToken),
 		OrgID:      res.OrgID,

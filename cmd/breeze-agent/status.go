@@ -36,6 +36,9 @@ func cmdStatus(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "Server:     %s\nDevice:     %s\nOrg:        %s\nSite:       %s\nToken:      %s\nEnrolled:   %s\nHeartbeat:  %s\n",
 		cfg.ServerURL, cfg.DeviceID, cfg.OrgID, cfg.SiteID, cfg.AgentToken, enrolled, hb)
+	if len(cfg.ServerURLs)+len(cfg.PushedServerURLs) > 0 {
+		fmt.Fprintf(e.stdout, "Servers:    also %s (tried in turn)\n", strings.Join(append(append([]string(nil), cfg.ServerURLs...), cfg.PushedServerURLs...), ", "))
+	}
 
 	if keys := describeTrustedKeys(cfg.PluginTrustedKeys); len(keys) > 0 {
 		fmt.Fprintf(e.stdout, "Plugin keys: %s\n", strings.Join(keys, "; "))

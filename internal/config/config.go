@@ -62,6 +62,8 @@ type Config struct {
 	// PluginSandbox: auto, on or off (server-side plugins without a network
 	// of their own; see docs/plugins.md).
 	PluginSandbox string
+	// AgentURLs (comma-separated) are pushed to agents in the welcome.
+	AgentURLs string
 
 	fileMaxRaw, terminalIdleRaw, agentHeartbeatRaw string
 
@@ -105,6 +107,7 @@ func (c *Config) Fields() []Field {
 		{"plugin-trusted-keys", "BREEZE_PLUGIN_TRUSTED_KEYS", "", "comma-separated PEM public keys (or directories of *.pub/*.pem) whose plugin signatures are trusted", &c.PluginTrustedKeys},
 		{"plugin-egress-allow", "BREEZE_PLUGIN_EGRESS_ALLOW", "", "comma-separated CIDRs server-side plugins may reach although loopback, private, link-local or otherwise internal (refused by default)", &c.PluginEgressAllow},
 		{"plugin-sandbox", "BREEZE_PLUGIN_SANDBOX", "auto", "auto, on or off: run server-side plugins in an empty network namespace, so the host's egress is their only way out", &c.PluginSandbox},
+		{"agent-urls", "BREEZE_AGENT_URLS", "", "comma-separated URLs of this deployment agents may use besides the one they enrolled with (a second front, a DR site), tried in turn; sent in every welcome", &c.AgentURLs},
 		{"trusted-proxies", "BREEZE_TRUSTED_PROXIES", "", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed (client IPs for rate limits and audit)", &c.TrustedProxies},
 	}
 }
@@ -239,6 +242,11 @@ func (c *Config) finish() error {
 	if c.BootstrapEmail != "" && c.BootstrapPassword == "" {
 		return bad("BREEZE_BOOTSTRAP_PASSWORD", "BREEZE_BOOTSTRAP_EMAIL is set: set BREEZE_BOOTSTRAP_PASSWORD too")
 	}
+	for _, u := range c.AgentURLList() {
+		if pu, err := url.Parse(u); err != nil || (pu.Scheme != "https" && pu.Scheme != "http") || pu.Host == "" || pu.RawQuery != "" {
+			return bad("BREEZE_AGENT_URLS", "%q is not an http(s) URL", u)
+		}
+	}
 	for _, p := range c.ProxyList() {
 		if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
 			return bad("BREEZE_TRUSTED_PROXIES", "%q is not an address or CIDR", p)
@@ -339,6 +347,17 @@ func (c *Config) ProxyList() []string {
 	for _, p := range strings.Split(c.TrustedProxies, ",") {
 		if p = strings.TrimSpace(p); p != "" {
 			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// AgentURLList splits AgentURLs (at most 8 are sent: agents try no more).
+func (c *Config) AgentURLList() []string {
+	var out []string
+	for _, u := range strings.Split(c.AgentURLs, ",") {
+		if u = strings.TrimRight(strings.TrimSpace(u), "/"); u != "" && len(out) < 8 {
+			out = append(out, u)
 		}
 	}
 	return out

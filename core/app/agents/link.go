@@ -99,6 +99,7 @@ func (s *Service) Hello(ctx context.Context, deviceID string, h protocol.Hello) 
 		ServerTime:        now.UTC(),
 		InventoryWanted:   wanted,
 		ResultAcks:        true, // commands.Service.Result answers command_stored
+		ServerURLs:        s.d.AgentURLs,
 	}
 	if h.Plugins != nil {
 		// A bad report costs the report, never the link.

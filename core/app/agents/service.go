@@ -86,6 +86,9 @@ type Deps struct {
 
 	// HeartbeatInterval is what agents are told (default 60 s).
 	HeartbeatInterval time.Duration
+	// AgentURLs are the deployment's URLs agents try in turn after their
+	// own (sent in every welcome; empty: none).
+	AgentURLs []string
 	// EnrollLimit is the per-IP enrollment limit (default 20 per 10 minutes).
 	EnrollLimit ports.Limit
 	// Retention: heartbeats older than this are refused (they would be
