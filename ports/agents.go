@@ -74,6 +74,9 @@ type TelemetryStore interface {
 	// Query downsamples the device's samples in [from, to) into buckets of
 	// step, oldest first; empty buckets are omitted.
 	Query(ctx context.Context, s domain.Scope, deviceID string, from, to time.Time, step time.Duration) ([]domain.MetricPoint, error)
+	// QuerySeries is Query for one collector plugin metric, read from the
+	// samples' detail (the same rows, so the same history and retention).
+	QuerySeries(ctx context.Context, s domain.Scope, deviceID string, series domain.PluginSeries, from, to time.Time, step time.Duration) ([]domain.SeriesPoint, error)
 	// Prune deletes samples older than before and returns how many.
 	Prune(ctx context.Context, before time.Time) (int64, error)
 }

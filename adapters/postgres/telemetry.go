@@ -381,6 +381,62 @@ func (st telemetryStore) Query(ctx context.Context, s domain.Scope, deviceID str
 	return out, nil
 }
 
+// QuerySeries downsamples one collector plugin metric from the samples'
+// detail JSON (see ports.TelemetryStore).
+func (st telemetryStore) QuerySeries(ctx context.Context, s domain.Scope, deviceID string, series domain.PluginSeries, from, to time.Time, step time.Duration) ([]domain.SeriesPoint, error) {
+	from, to = stamp(from), stamp(to)
+	stepUS := step.Microseconds()
+	switch {
+	case !from.Before(to):
+		return nil, domain.Invalidf("metrics range is empty: from must be before to")
+	case step < minMetricStep:
+		return nil, domain.Invalidf("metrics step must be at least %s", minMetricStep)
+	case to.Sub(from)/step > maxMetricPoints:
+		return nil, domain.Invalidf("metrics range holds more than %d steps: use a larger step", maxMetricPoints)
+	}
+	if !domain.ValidID(deviceID) || !storable(series.Plugin) || !storable(series.Name) {
+		return nil, notFound("device")
+	}
+	a := args{deviceID}
+	var visible bool
+	if err := st.q.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM devices WHERE id = $1 AND "+
+		tenantScope.where(s, &a, "")+")", a...).Scan(&visible); err != nil {
+		return nil, translate("query plugin metric", err)
+	}
+	if !visible {
+		return nil, notFound("device")
+	}
+	// Only rows with plugin metrics are parsed (a cheap text test first;
+	// a sample without detail has none).
+	rows, err := st.q.Query(ctx, `SELECT floor((extract(epoch FROM m.at) - extract(epoch FROM $2::timestamptz)) * 1000000 / $4)::bigint AS b,
+			count(*), avg(v), min(v), max(v)
+		FROM device_metrics AS m,
+			LATERAL (SELECT (e->>'value')::float8 AS v
+				FROM jsonb_array_elements(CASE WHEN m.detail LIKE '%"plugins":%'
+					THEN m.detail::jsonb->'plugins' ELSE '[]'::jsonb END) AS e
+				WHERE e->>'plugin' = $5 AND e->>'name' = $6) AS x
+		WHERE m.device_id = $1 AND m.at >= $2 AND m.at < $3
+		GROUP BY b ORDER BY b`, deviceID, from, to, stepUS, series.Plugin, series.Name)
+	if err != nil {
+		return nil, translate("query plugin metric", err)
+	}
+	defer rows.Close()
+	out := []domain.SeriesPoint{}
+	for rows.Next() {
+		var p domain.SeriesPoint
+		var bucket int64
+		if err := rows.Scan(&bucket, &p.Samples, &p.Avg, &p.Min, &p.Max); err != nil {
+			return nil, translate("query plugin metric", err)
+		}
+		p.At = from.Add(time.Duration(bucket*stepUS) * time.Microsecond)
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, translate("query plugin metric", err)
+	}
+	return out, nil
+}
+
 // Prune deletes samples older than before, pruneChunk at a time.
 func (st telemetryStore) Prune(ctx context.Context, before time.Time) (int64, error) {
 	var total int64

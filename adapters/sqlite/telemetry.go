@@ -301,6 +301,62 @@ func (ts telemetryStore) Query(ctx context.Context, s domain.Scope, deviceID str
 	return out, nil
 }
 
+// QuerySeries downsamples one collector plugin metric from the samples'
+// detail JSON (see ports.TelemetryStore).
+func (ts telemetryStore) QuerySeries(ctx context.Context, s domain.Scope, deviceID string, series domain.PluginSeries, from, to time.Time, step time.Duration) ([]domain.SeriesPoint, error) {
+	if step < time.Second {
+		return nil, domain.Invalidf("metric step must be at least 1s")
+	}
+	if !from.Before(to) {
+		return nil, domain.Invalidf("metric range start must be before its end")
+	}
+	if to.Sub(from)/step > maxQueryBuckets {
+		return nil, domain.Invalidf("metric range holds more than %d steps: use a larger step", maxQueryBuckets)
+	}
+	if !domain.ValidID(deviceID) || !textOK(series.Plugin) || !textOK(series.Name) {
+		return nil, notFound("device")
+	}
+	q := ts.s.read(ctx)
+	args := []any{deviceID}
+	where := tenantScope.where(s, "", &args)
+	var one int
+	err := q.QueryRowContext(ctx, "SELECT 1 FROM devices WHERE id = ? AND "+where, args...).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("device")
+	}
+	if err != nil {
+		return nil, failure{op: "query plugin metric"}.wrap(err)
+	}
+	f, t, st := micros(from), micros(to), step.Microseconds()
+	// Only rows with plugin metrics are parsed (a cheap text test first;
+	// a sample without detail has none).
+	rows, err := q.QueryContext(ctx, "SELECT (m.at - ?1) / ?2 AS b, count(*), avg(json_extract(e.value, '$.value')),"+
+		" min(json_extract(e.value, '$.value')), max(json_extract(e.value, '$.value'))"+
+		" FROM device_metrics AS m,"+
+		" json_each(CASE WHEN m.detail LIKE '%\"plugins\":%' THEN m.detail ELSE '{}' END, '$.plugins') AS e"+
+		" WHERE m.device_id = ?3 AND m.at >= ?1 AND m.at < ?4"+
+		" AND json_extract(e.value, '$.plugin') = ?5 AND json_extract(e.value, '$.name') = ?6"+
+		" GROUP BY b ORDER BY b", f, st, deviceID, t, series.Plugin, series.Name)
+	if err != nil {
+		return nil, failure{op: "query plugin metric"}.wrap(err)
+	}
+	defer rows.Close()
+	out := []domain.SeriesPoint{}
+	for rows.Next() {
+		var b int64
+		var p domain.SeriesPoint
+		if err := rows.Scan(&b, &p.Samples, &p.Avg, &p.Min, &p.Max); err != nil {
+			return nil, failure{op: "query plugin metric"}.wrap(err)
+		}
+		p.At = fromMicros(f + b*st)
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, failure{op: "query plugin metric"}.wrap(err)
+	}
+	return out, nil
+}
+
 // pruneChunk is how many samples one Prune transaction deletes: the single
 // writer is released between chunks so heartbeats keep flowing.
 const pruneChunk = 5000

@@ -59,6 +59,23 @@ type MetricPoint struct {
 	Load1       float64
 }
 
+// SeriesPoint is a downsampled bucket of one collector plugin metric of a
+// device: every value reported under that (plugin, name) in the bucket,
+// whatever its labels.
+type SeriesPoint struct {
+	At      time.Time
+	Samples int
+	Avg     float64
+	Min     float64
+	Max     float64
+}
+
+// PluginSeries names a collector plugin's metric.
+type PluginSeries struct {
+	Plugin string
+	Name   string
+}
+
 // DeviceInventory is the last known inventory of a device: a JSON document
 // in the agent protocol's Inventory shape with Full=true and the whole
 // software list, kept whole so diffs can be applied to it.

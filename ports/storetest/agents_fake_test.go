@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"encoding/json"
 	"maps"
 	"math"
 	"slices"
@@ -379,6 +380,52 @@ func (ts fakeTelemetry) Query(_ context.Context, s domain.Scope, deviceID string
 		n := float64(p.Samples)
 		p.CPUAvg, p.MemoryUsed, p.MemoryTotal = p.CPUAvg/n, p.MemoryUsed/n, p.MemoryTotal/n
 		p.DiskUsed, p.DiskTotal, p.NetRxBps, p.NetTxBps, p.Load1 = p.DiskUsed/n, p.DiskTotal/n, p.NetRxBps/n, p.NetTxBps/n, p.Load1/n
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+func (ts fakeTelemetry) QuerySeries(_ context.Context, s domain.Scope, deviceID string, series domain.PluginSeries, from, to time.Time, step time.Duration) ([]domain.SeriesPoint, error) {
+	defer ts.f.begin()()
+	if !ts.covered(s, deviceID) {
+		return nil, domain.NotFoundf("device")
+	}
+	if !from.Before(to) || step < time.Second || to.Sub(from)/step > 10000 {
+		return nil, domain.Invalidf("range")
+	}
+	buckets := map[int64]*domain.SeriesPoint{}
+	for _, x := range ts.f.ag.samples[deviceID] {
+		if x.At.Before(from) || !x.At.Before(to) || x.Detail == "" {
+			continue
+		}
+		var d struct {
+			Plugins []struct {
+				Plugin, Name string
+				Value        float64
+			} `json:"plugins"`
+		}
+		if json.Unmarshal([]byte(x.Detail), &d) != nil {
+			continue
+		}
+		for _, m := range d.Plugins {
+			if m.Plugin != series.Plugin || m.Name != series.Name {
+				continue
+			}
+			k := int64(x.At.Sub(from) / step)
+			p := buckets[k]
+			if p == nil {
+				p = &domain.SeriesPoint{At: from.Add(time.Duration(k) * step).UTC(), Min: math.Inf(1), Max: math.Inf(-1)}
+				buckets[k] = p
+			}
+			p.Samples++
+			p.Avg += m.Value
+			p.Min, p.Max = min(p.Min, m.Value), max(p.Max, m.Value)
+		}
+	}
+	out := []domain.SeriesPoint{}
+	for _, k := range slices.Sorted(maps.Keys(buckets)) {
+		p := *buckets[k]
+		p.Avg /= float64(p.Samples)
 		out = append(out, p)
 	}
 	return out, nil

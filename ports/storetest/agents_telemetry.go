@@ -151,6 +151,7 @@ func testAgentTelemetry(t *testing.T, f AgentFactory, st ports.Store) {
 	t.Run("QueryBuckets", func(t *testing.T) { telQuery(t, st) })
 	t.Run("QueryScope", func(t *testing.T) { telQueryScope(t, st) })
 	t.Run("QueryRejectsBadRanges", func(t *testing.T) { telQueryInvalid(t, st) })
+	t.Run("QuerySeries", func(t *testing.T) { telQuerySeries(t, st) })
 	// Prune deletes across every device: it gets its own store to count.
 	t.Run("Prune", func(t *testing.T) { telPrune(t, f(t)) })
 }
@@ -558,4 +559,50 @@ func telPrune(t *testing.T, st ports.Store) {
 	n, err = st.Telemetry().Prune(ctx, cutoff)
 	must(t, "Prune again", err)
 	eqFields(t, "Prune again", field{"deleted", n, int64(0)})
+}
+
+// telQuerySeries: one collector plugin metric is downsampled from the
+// samples' detail, across its label sets, within scope; other plugins,
+// names and devices, and samples without detail, do not count.
+func telQuerySeries(t *testing.T, st ports.Store) {
+	ctx := t.Context()
+	c := newChain(t, st)
+	d := newDevice(t, st, c.site.ID, "")
+	other := newDevice(t, st, c.site.ID, "")
+	from := identNow().Truncate(time.Hour).Add(-2 * time.Hour)
+	withPlugins := func(id string, at time.Time, detail string) domain.MetricSample {
+		s := cpuSample(id, at, 1)
+		s.Detail = detail
+		return s
+	}
+	series := domain.PluginSeries{Plugin: "acme.load", Name: "queue.depth"}
+	writeSamples(t, st, "Write",
+		withPlugins(d.ID, from, `{"plugins":[{"plugin":"acme.load","name":"queue.depth","value":4,"labels":{"q":"a"}},`+
+			`{"plugin":"acme.load","name":"queue.depth","value":8,"labels":{"q":"b"}},{"plugin":"acme.load","name":"other","value":100}]}`),
+		withPlugins(d.ID, from.Add(time.Minute), `{"plugins":[{"plugin":"acme.load","name":"queue.depth","value":6}]}`),
+		cpuSample(d.ID, from.Add(2*time.Minute), 5), // no detail at all
+		withPlugins(d.ID, from.Add(3*time.Minute), `{"disks":[{"mount":"/","used":1,"total":2}]}`),
+		withPlugins(d.ID, from.Add(10*time.Minute), `{"plugins":[{"plugin":"other.plugin","name":"queue.depth","value":1000},`+
+			`{"plugin":"acme.load","name":"queue.depth","value":-2}]}`),
+		withPlugins(other.ID, from, `{"plugins":[{"plugin":"acme.load","name":"queue.depth","value":1000}]}`),
+	)
+	pts, err := st.Telemetry().QuerySeries(ctx, c.scope(), d.ID, series, from, from.Add(time.Hour), 5*time.Minute)
+	must(t, "QuerySeries", err)
+	if len(pts) != 2 {
+		t.Fatalf("QuerySeries = %+v, want two buckets", pts)
+	}
+	if p := pts[0]; !p.At.Equal(from) || p.Samples != 3 || p.Avg != 6 || p.Min != 4 || p.Max != 8 {
+		t.Errorf("first bucket %+v, want 3 values avg 6 min 4 max 8 at %s", p, from)
+	}
+	if p := pts[1]; !p.At.Equal(from.Add(10*time.Minute)) || p.Samples != 1 || p.Avg != -2 || p.Min != -2 || p.Max != -2 {
+		t.Errorf("second bucket %+v, want one value -2", p)
+	}
+	none, err := st.Telemetry().QuerySeries(ctx, c.scope(), d.ID, domain.PluginSeries{Plugin: "acme.load", Name: "missing"}, from, from.Add(time.Hour), time.Minute)
+	if err != nil || len(none) != 0 {
+		t.Errorf("an unknown metric: %+v %v", none, err)
+	}
+	_, err = st.Telemetry().QuerySeries(ctx, orgScopeOf(domain.NewID()), d.ID, series, from, from.Add(time.Hour), time.Minute)
+	wantIs(t, "QuerySeries out of scope", err, domain.ErrNotFound)
+	_, err = st.Telemetry().QuerySeries(ctx, c.scope(), d.ID, series, from, from, time.Minute)
+	wantIs(t, "QuerySeries of an empty range", err, domain.ErrInvalid)
 }

@@ -61,6 +61,7 @@ func (h *handlers) deviceRoutes(r *registrar) {
 			{Name: qStep, Description: "Bucket size: seconds (60) or a duration (5m); default 60 s, at least 1 s, at most 10000 buckets."},
 		},
 	}, h.deviceMetrics)
+	h.pluginMetricsRoute(r, read)
 	r.add(http.MethodGet, "/devices/:id/inventory", read, "devices.inventory", resDevice, httpapi.Doc{
 		Summary: "A device's last reported inventory", Tag: tag, Response: DeviceInventory{},
 	}, refuseQuery(getOne(a.DeviceInventory, inventoryOut)))

@@ -70,6 +70,19 @@ type Metrics struct {
 // DeviceMetrics downsamples a device's telemetry. The window must be
 // non-empty and hold at most MaxMetricsPoints steps.
 func (s *Service) DeviceMetrics(ctx context.Context, p *domain.Principal, id string, w MetricsWindow) (Metrics, error) {
+	w, err := s.window(w)
+	if err != nil {
+		return Metrics{}, err
+	}
+	points, err := s.d.Store.Telemetry().Query(ctx, p.ScopeFor(domain.PermDevicesRead), id, w.From, w.To, w.Step)
+	if err != nil {
+		return Metrics{}, err
+	}
+	return Metrics{MetricsWindow: w, Points: points}, nil
+}
+
+// window fills a metrics window's defaults and checks it.
+func (s *Service) window(w MetricsWindow) (MetricsWindow, error) {
 	if w.To.IsZero() {
 		w.To = s.d.Clock.Now().UTC()
 	}
@@ -80,19 +93,15 @@ func (s *Service) DeviceMetrics(ctx context.Context, p *domain.Principal, id str
 		w.Step = DefaultMetricsStep
 	}
 	if w.Step < 0 {
-		return Metrics{}, domain.Invalidf("step must be positive")
+		return w, domain.Invalidf("step must be positive")
 	}
 	if !w.From.Before(w.To) {
-		return Metrics{}, domain.Invalidf("from must be before to")
+		return w, domain.Invalidf("from must be before to")
 	}
 	if w.To.Sub(w.From)/w.Step > MaxMetricsPoints {
-		return Metrics{}, domain.Invalidf("from..to holds more than %d steps: use a larger step", MaxMetricsPoints)
+		return w, domain.Invalidf("from..to holds more than %d steps: use a larger step", MaxMetricsPoints)
 	}
-	points, err := s.d.Store.Telemetry().Query(ctx, p.ScopeFor(domain.PermDevicesRead), id, w.From, w.To, w.Step)
-	if err != nil {
-		return Metrics{}, err
-	}
-	return Metrics{MetricsWindow: w, Points: points}, nil
+	return w, nil
 }
 
 // InventoryView is a device's stored inventory and its decoded document.

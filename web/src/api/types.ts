@@ -148,7 +148,7 @@ export interface MetricSample {
   load1: number
   uptimeSeconds: number
   processCount: number
-  detail?: { disks?: DiskUsage[]; network?: NetRate[]; load5?: number; load15?: number }
+  detail?: { disks?: DiskUsage[]; network?: NetRate[]; load5?: number; load15?: number; plugins?: PluginMetric[] }
 }
 
 /** One agent-side plugin as the device's agent last reported it. */
@@ -179,6 +179,26 @@ export interface MetricPoint {
   netRxBps: number
   netTxBps: number
   load1: number
+}
+
+/** A collector plugin's metric in a heartbeat. */
+export interface PluginMetric {
+  plugin: string
+  name: string
+  value: number
+  unit?: string
+  labels?: Record<string, string>
+}
+
+/** GET /devices/:id/plugin-metrics: one collector metric, downsampled. */
+export interface DevicePluginMetrics {
+  deviceId: string
+  plugin: string
+  metric: string
+  from: string
+  to: string
+  stepSeconds: number
+  points: { at: string; samples: number; avg: number; min: number; max: number }[]
 }
 
 export interface DeviceMetrics {

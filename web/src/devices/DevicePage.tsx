@@ -16,6 +16,7 @@ import { bytes, dateTime, percent, relative } from '../ui/format'
 import { DevicePluginsPanel } from './DevicePluginsPanel'
 import { InventoryPanel } from './InventoryPanel'
 import { deviceKeys, useDevice } from './useDevices'
+import { pluginMetricNames } from './metricsSeries'
 
 import { AlertsPanel } from '../alerts/AlertsPanel'
 import { CommandsPanel } from '../remote/CommandsPanel'
@@ -110,7 +111,11 @@ export default function DevicePage() {
         {tab === 'overview' && <Overview d={d} names={names} />}
         {tab === 'metrics' && (
           <Suspense fallback={<Loading label="Loading charts…" />}>
-            <MetricsPanel deviceId={d.id} live={!connected ? LIVE_FALLBACK_POLL_MS : false} />
+            <MetricsPanel
+              deviceId={d.id}
+              live={!connected ? LIVE_FALLBACK_POLL_MS : false}
+              pluginMetrics={pluginMetricNames(d.latest?.detail?.plugins)}
+            />
           </Suspense>
         )}
         {tab === 'inventory' && <InventoryPanel deviceId={d.id} />}

@@ -6,12 +6,27 @@ import { useQuery } from '@tanstack/react-query'
 import uPlot from 'uplot'
 import 'uplot/dist/uPlot.min.css'
 import { api } from '../api/client'
-import type { DeviceMetrics } from '../api/types'
+import type { DeviceMetrics, DevicePluginMetrics } from '../api/types'
 import { Empty, ErrorState, Loading } from '../ui/States'
 import { bytes } from '../ui/format'
-import { RANGES, toSeries, type Range } from './metricsSeries'
+import { RANGES, toPluginSeries, toSeries, type Range } from './metricsSeries'
 
-export default function MetricsPanel({ deviceId, live }: { deviceId: string; live: number | false }) {
+export interface PluginMetricName {
+  plugin: string
+  name: string
+  unit: string
+}
+
+export default function MetricsPanel({
+  deviceId,
+  live,
+  pluginMetrics = [],
+}: {
+  deviceId: string
+  live: number | false
+  /** The collector metrics the device reports (from its latest sample). */
+  pluginMetrics?: PluginMetricName[]
+}) {
   const [range, setRange] = useState<Range>('1h')
   const metrics = useQuery({
     queryKey: ['devices', 'metrics', deviceId, range],
@@ -90,7 +105,79 @@ export default function MetricsPanel({ deviceId, live }: { deviceId: string; liv
           ))}
         </div>
       )}
+      {pluginMetrics.length > 0 && <PluginMetricChart deviceId={deviceId} range={range} live={live} metrics={pluginMetrics} />}
     </div>
+  )
+}
+
+/** One collector plugin metric, chosen from those the device reports. */
+function PluginMetricChart({
+  deviceId,
+  range,
+  live,
+  metrics,
+}: {
+  deviceId: string
+  range: Range
+  live: number | false
+  metrics: PluginMetricName[]
+}) {
+  const [chosen, setChosen] = useState(0)
+  const m = metrics[Math.min(chosen, metrics.length - 1)]!
+  const q = useQuery({
+    queryKey: ['devices', 'plugin-metrics', deviceId, m.plugin, m.name, range],
+    queryFn: ({ signal }) => {
+      const to = new Date()
+      const from = new Date(to.getTime() - RANGES[range].ms)
+      return api.get<DevicePluginMetrics>(
+        `/devices/${encodeURIComponent(deviceId)}/plugin-metrics`,
+        { plugin: m.plugin, metric: m.name, from: from.toISOString(), to: to.toISOString(), step: RANGES[range].step },
+        signal,
+      )
+    },
+    refetchInterval: range === '1h' ? live : false,
+  })
+  const series = useMemo(() => (q.data ? toPluginSeries(q.data.points, q.data.stepSeconds) : null), [q.data])
+  const span = useMemo<[number, number] | null>(
+    () => (q.data ? [Date.parse(q.data.from) / 1000, Date.parse(q.data.to) / 1000] : null),
+    [q.data],
+  )
+  const lines = useMemo(
+    () =>
+      series
+        ? [
+            { label: 'average', data: series.avg, color: '--chart-1' },
+            { label: 'peak', data: series.max, color: '--chart-2' },
+          ]
+        : [],
+    [series],
+  )
+  return (
+    <section className="plugin-metrics" aria-label="Plugin metrics">
+      <h2 className="section-title">Plugin metrics</h2>
+      <label>
+        Metric{' '}
+        <select value={chosen} onChange={(e) => setChosen(Number(e.target.value))}>
+          {metrics.map((x, i) => (
+            <option key={`${x.plugin}/${x.name}`} value={i}>
+              {x.plugin}: {x.name}
+              {x.unit ? ` (${x.unit})` : ''}
+            </option>
+          ))}
+        </select>
+      </label>
+      {q.isPending ? (
+        <Loading label="Loading the metric…" />
+      ) : q.isError ? (
+        <ErrorState error={q.error} onRetry={() => void q.refetch()} />
+      ) : !series || series.t.length === 0 ? (
+        <Empty title={`No values of ${m.name} in the last ${RANGES[range].label}.`} />
+      ) : (
+        <div className="charts">
+          <Chart title={`${m.plugin}: ${m.name}`} unit={m.unit} t={series.t} span={span!} lines={lines} />
+        </div>
+      )}
+    </section>
   )
 }
 
@@ -139,7 +226,12 @@ function Chart({
     if (!el) return
     const css = getComputedStyle(document.documentElement)
     const v = (name: string) => css.getPropertyValue(name).trim() || '#888'
-    const fmt = unit === 'B/s' ? (n: number) => `${bytes(n)}/s` : (n: number) => `${Math.round(n)} ${unit}`
+    const fmt =
+      unit === 'B/s'
+        ? (n: number) => `${bytes(n)}/s`
+        : unit === '%'
+          ? (n: number) => `${Math.round(n)} %`
+          : (n: number) => `${Number(n.toPrecision(4))}${unit ? ` ${unit}` : ''}`
     const axis = { stroke: v('--text-muted'), grid: { stroke: v('--border'), width: 1 }, ticks: { stroke: v('--border') } }
     const opts: uPlot.Options = {
       width: Math.max(280, el.clientWidth),
@@ -157,7 +249,7 @@ function Chart({
       ],
       scales: {
         x: { time: true, range: () => span },
-        y: max ? { range: [0, max] } : { range: (_u, _min, mx) => [0, mx > 0 ? mx * 1.1 : 1] },
+        y: max ? { range: [0, max] } : { range: (_u, mn, mx) => [Math.min(0, mn), mx > 0 ? mx * 1.1 : mx < 0 ? 0 : 1] },
       },
       axes: [axis, { ...axis, size: 70, values: (_u, vals) => vals.map((n) => fmt(n)) }],
       legend: { live: true },

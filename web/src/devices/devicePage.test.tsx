@@ -1,4 +1,4 @@
-import { describe, expect, it, vi } from 'vitest'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { screen, waitFor, within } from '@testing-library/react'
 import userEvent from '@testing-library/user-event'
 import { apiError, json, mockApi, sessionRoutes } from '../test/api'
@@ -16,13 +16,16 @@ vi.mock('uplot', () => ({
     destroy() {}
   },
 }))
-vi.stubGlobal(
-  'ResizeObserver',
-  class {
-    observe() {}
-    disconnect() {}
-  },
-)
+// Stubbed before each test: globals are restored after every test.
+beforeEach(() => {
+  vi.stubGlobal(
+    'ResizeObserver',
+    class {
+      observe() {}
+      disconnect() {}
+    },
+  )
+})
 
 const d = device(7, { hostname: 'web-07', groupId: undefined })
 const detail = {
@@ -70,6 +73,56 @@ describe('the device page', () => {
     await waitFor(() => expect(calls.filter((c) => c.path.endsWith('/metrics')).at(-1)!.query.get('step')).toBe('3600'))
     const m7 = calls.filter((c) => c.path.endsWith('/metrics')).at(-1)!
     expect(Date.parse(m7.query.get('to')!) - Date.parse(m7.query.get('from')!)).toBe(7 * 86400_000)
+  })
+
+  it('charts a collector plugin metric the device reports, chosen from a list', async () => {
+    charts.length = 0
+    const withPlugins = {
+      ...detail,
+      latest: {
+        ...detail.latest,
+        detail: {
+          plugins: [
+            { plugin: 'acme.queue', name: 'queue.depth', value: 3, unit: 'jobs', labels: { q: 'a' } },
+            { plugin: 'acme.queue', name: 'queue.depth', value: 5, unit: 'jobs', labels: { q: 'b' } },
+            { plugin: 'breeze.failedunits', name: 'systemd.failed_units', value: 0 },
+          ],
+        },
+      },
+    }
+    const { calls } = mockApi({
+      ...sessionRoutes(),
+      'GET /devices/:id': () => json(withPlugins),
+      'GET /devices/:id/metrics': (c) =>
+        json({ deviceId: d.id, from: c.query.get('from'), to: c.query.get('to'), stepSeconds: 60, points: [] }),
+      'GET /devices/:id/plugin-metrics': (c) =>
+        json({
+          deviceId: d.id, plugin: c.query.get('plugin'), metric: c.query.get('metric'), from: c.query.get('from'),
+          to: c.query.get('to'), stepSeconds: 60,
+          points: [
+            { at: '2024-01-01T00:00:00Z', samples: 2, avg: 4, min: 3, max: 5 },
+            { at: '2024-01-01T00:05:00Z', samples: 2, avg: 4, min: 3, max: 5 }, // a gap: a null is put between
+          ],
+        }),
+    })
+    const user = userEvent.setup()
+    renderApp(`/devices/${d.id}?tab=metrics`)
+    const select = await screen.findByRole('combobox', { name: 'Metric' })
+    // labels fold into one metric; sorted by plugin and name
+    expect(within(select).getAllByRole('option').map((o) => o.textContent)).toEqual([
+      'acme.queue: queue.depth (jobs)',
+      'breeze.failedunits: systemd.failed_units',
+    ])
+    await waitFor(() => expect(calls.some((c) => c.path.endsWith('/plugin-metrics'))).toBe(true))
+    const first = calls.filter((c) => c.path.endsWith('/plugin-metrics')).at(-1)!
+    expect(first.query.get('plugin')).toBe('acme.queue')
+    expect(first.query.get('metric')).toBe('queue.depth')
+    await waitFor(() => expect(charts.at(-1)).toEqual({ series: 3, points: 3 }))
+    await user.selectOptions(screen.getByRole('combobox', { name: 'Metric' }), 'breeze.failedunits: systemd.failed_units')
+    expect((screen.getByRole('combobox', { name: 'Metric' }) as HTMLSelectElement).value).toBe('1')
+    await waitFor(() =>
+      expect(calls.filter((c) => c.path.endsWith('/plugin-metrics')).at(-1)!.query.get('metric')).toBe('systemd.failed_units'),
+    )
   })
 
   it('says so when a device does not exist or has no inventory', async () => {

@@ -47,3 +47,39 @@ export function toSeries(points: MetricPoint[], stepSeconds: number): Series {
   }
   return s
 }
+
+export interface PluginSeries {
+  t: number[]
+  avg: (number | null)[]
+  max: (number | null)[]
+}
+
+/** Columns for a collector metric's chart, with the same gap breaks. */
+export function toPluginSeries(points: { at: string; avg: number; max: number }[], stepSeconds: number): PluginSeries {
+  const s: PluginSeries = { t: [], avg: [], max: [] }
+  let prev: number | null = null
+  for (const p of points) {
+    const t = Math.floor(Date.parse(p.at) / 1000)
+    if (!Number.isFinite(t)) continue
+    if (prev !== null && stepSeconds > 0 && t - prev > stepSeconds * 1.5) {
+      s.t.push(prev + stepSeconds)
+      s.avg.push(null)
+      s.max.push(null)
+    }
+    s.t.push(t)
+    s.avg.push(p.avg)
+    s.max.push(p.max)
+    prev = t
+  }
+  return s
+}
+
+/** The distinct collector metrics of a sample (labels folded), sorted. */
+export function pluginMetricNames(metrics: { plugin: string; name: string; unit?: string }[] | undefined) {
+  const seen = new Map<string, { plugin: string; name: string; unit: string }>()
+  for (const m of metrics ?? []) {
+    const k = `${m.plugin}\u0000${m.name}`
+    if (!seen.has(k)) seen.set(k, { plugin: m.plugin, name: m.name, unit: m.unit ?? '' })
+  }
+  return [...seen.values()].sort((a, b) => (a.plugin + a.name).localeCompare(b.plugin + b.name))
+}
