@@ -25,6 +25,26 @@ type ScanRef struct {
 	SiteID    string
 	ProfileID string
 	At        time.Time // when the pages were received
+	// ScannerDeviceID is the agent whose page this is (for Finish: the
+	// scan's first scanner); asset alerts of hosts without a device of
+	// their own belong to it.
+	ScannerDeviceID string
+}
+
+// AssetAlert is one asset event as the alerting hears it: the device the
+// alert belongs to (the asset's own device when it has one, else the
+// scanner that saw or missed it) and what a message names.
+type AssetAlert struct {
+	Kind     AssetEventKind
+	DeviceID string
+	AssetID  string
+	SiteID   string
+	IP       string
+	MAC      string
+	Vendor   string
+	Hostname string
+	State    AssetState
+	At       time.Time
 }
 
 // AssetObservation is one host as one scanner page reported it. Several

@@ -25,10 +25,11 @@ type Discovery struct {
 // enrollment keys, SNMP credentials are sealed with rw's key, asset events
 // go on rw's bus, scans run on rw's queue and commands, and the agents'
 // discover_page frames reach the scans' intake through rw's router. Call
-// it before rw.Start (it registers queue tasks).
-func BuildDiscovery(st ports.Store, rw *Remote, ag *Agents, log hclog.Logger) (*Discovery, error) {
+// it before rw.Start (it registers queue tasks). Asset events reach the
+// alerting through alertsIn (asset_new, asset_gone).
+func BuildDiscovery(st ports.Store, rw *Remote, ag *Agents, alertsIn discovery.AssetObserver, log hclog.Logger) (*Discovery, error) {
 	svc, err := discovery.New(discovery.Deps{Store: st, Keys: ag.Service, Sealer: rw.Secrets, Bus: rw.Bus,
-		Logger: log.Named("discovery")})
+		Alerts: alertsIn, Logger: log.Named("discovery")})
 	if err != nil {
 		return nil, err
 	}

@@ -125,7 +125,7 @@ func Run(ctx context.Context, d Deps) error {
 	}
 	// Devices whose node died go offline after one interval, not three.
 	ag.Sweeper.WatchHolders(rw.Relay)
-	disc, err := BuildDiscovery(st, rw, ag, log)
+	disc, err := BuildDiscovery(st, rw, ag, intake, log)
 	if err != nil {
 		return fmt.Errorf("build discovery: %w", err)
 	}

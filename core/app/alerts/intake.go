@@ -11,7 +11,7 @@ import (
 )
 
 // Intake takes the reports event conditions judge (inventory_fact,
-// plugin_failed, command_failed) from the ingest paths, the way Observe
+// plugin_failed, command_failed, asset_new, asset_gone) from the ingest paths, the way Observe
 // takes heartbeats: it never blocks and never touches the store; the
 // evaluation job judges each report against the compiled rules in the
 // device's scope (Service.judge). It is built before the services that
@@ -64,4 +64,12 @@ func (in *Intake) CommandFinished(_ context.Context, c *domain.Command) {
 		at = *c.FinishedAt
 	}
 	in.put(conditions.Event{Kind: conditions.EventCommand, DeviceID: c.DeviceID, At: at, Command: c})
+}
+
+// AssetEvents hears a discovery scan's asset events (discovery.AssetObserver).
+func (in *Intake) AssetEvents(_ context.Context, events []domain.AssetAlert) {
+	for i := range events {
+		e := events[i]
+		in.put(conditions.Event{Kind: conditions.EventAsset, DeviceID: e.DeviceID, At: e.At, Asset: &e})
+	}
 }

@@ -93,7 +93,7 @@ func (s *Service) Merge(ctx context.Context, ref domain.ScanRef, obs []domain.As
 			events = append(events, pendingEvent{asset: a, ev: e})
 		}
 	}
-	return s.save(ctx, assets, events)
+	return s.save(ctx, ref, assets, events)
 }
 
 type pendingEvent struct {
@@ -218,7 +218,7 @@ func (s *Service) match(a *domain.Asset, idx *devIndex, ev func(domain.AssetEven
 
 // save writes the assets and their events in one transaction, then
 // publishes the scan events on the bus.
-func (s *Service) save(ctx context.Context, assets []*domain.Asset, pending []pendingEvent) error {
+func (s *Service) save(ctx context.Context, ref domain.ScanRef, assets []*domain.Asset, pending []pendingEvent) error {
 	var events []*domain.AssetEvent
 	err := s.d.Store.InTx(ctx, func(ctx context.Context, tx ports.Store) error {
 		if err := tx.DiscoveryAssets().Upsert(ctx, assets); err != nil {
@@ -236,7 +236,42 @@ func (s *Service) save(ctx context.Context, assets []*domain.Asset, pending []pe
 		return err
 	}
 	s.publish(ctx, events)
+	s.tellAlerts(ctx, ref, pending)
 	return nil
+}
+
+// tellAlerts hands the scan events to the alerting (asset_new, asset_gone):
+// each belongs to the asset's own device when it has one, else to the
+// scanner that saw (or missed) the host. It never blocks.
+func (s *Service) tellAlerts(ctx context.Context, ref domain.ScanRef, pending []pendingEvent) {
+	if s.d.Alerts == nil {
+		return
+	}
+	var out []domain.AssetAlert
+	for _, p := range pending {
+		switch p.ev.Kind {
+		case domain.AssetEventNew, domain.AssetEventGone, domain.AssetEventBack, domain.AssetEventPortsChanged:
+		default:
+			continue
+		}
+		a := p.asset
+		dev := a.DeviceID
+		if dev == "" {
+			dev = ref.ScannerDeviceID
+		}
+		if dev == "" {
+			continue // nobody to hold the alert (a merge outside a scan)
+		}
+		host := ""
+		if len(a.Hostnames) > 0 {
+			host = a.Hostnames[0]
+		}
+		out = append(out, domain.AssetAlert{Kind: p.ev.Kind, DeviceID: dev, AssetID: a.ID, SiteID: a.SiteID, IP: a.IP,
+			MAC: a.MAC, Vendor: a.Vendor, Hostname: host, State: a.State, At: p.ev.At})
+	}
+	if len(out) > 0 {
+		s.d.Alerts.AssetEvents(ctx, out)
+	}
 }
 
 // BusEvent is the payload of an asset event on Topic.
@@ -325,7 +360,7 @@ func (s *Service) Finish(ctx context.Context, ref domain.ScanRef, targets []stri
 	if len(changed) == 0 {
 		return nil
 	}
-	return s.save(ctx, changed, events)
+	return s.save(ctx, ref, changed, events)
 }
 
 func portNumbers(ps []domain.AssetPort) []int {

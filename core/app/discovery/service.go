@@ -57,7 +57,10 @@ type Deps struct {
 	// refused (they are never stored in clear).
 	Sealer Sealer
 	// Bus carries asset events (Topic); nil: they are only stored.
-	Bus    ports.Bus
+	Bus ports.Bus
+	// Alerts hears the scan events for the asset_new and asset_gone alert
+	// conditions (alerts.Intake); nil: none.
+	Alerts AssetObserver
 	Clock  ports.Clock
 	Logger ports.Logger
 	// OUIPath is the IEEE OUI CSV (DefaultOUIPath); a missing file leaves
@@ -66,6 +69,12 @@ type Deps struct {
 	// DeviceCacheTTL bounds how stale the org's device addresses may be
 	// when matching assets (DefaultDeviceCacheTTL).
 	DeviceCacheTTL time.Duration
+}
+
+// AssetObserver takes asset events for the alerting without blocking
+// (*alerts.Intake implements it).
+type AssetObserver interface {
+	AssetEvents(ctx context.Context, events []domain.AssetAlert)
 }
 
 // DefaultDeviceCacheTTL is how long Merge reuses an org's device addresses.

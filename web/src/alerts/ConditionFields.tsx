@@ -72,6 +72,9 @@ export function ConditionFields(p: Props) {
       return <FactFields {...p} />
     case 'command_failed':
       return <CommandFields {...p} />
+    case 'asset_new':
+    case 'asset_gone':
+      return <AssetFields {...p} />
     case 'plugin_failed':
       return (
         <fieldset className="fieldset">
@@ -196,6 +199,30 @@ function CommandFields(p: Props) {
         <Text {...p} k="autoResolveMinutes" label="Resolve after (minutes, 0: at the next success)" inputMode="numeric" />
       </div>
       <p className="hint">Opens when a matching command fails or times out; resolves when the same action or script next succeeds on the device.</p>
+    </fieldset>
+  )
+}
+
+function AssetFields(p: Props) {
+  const { f, set } = p
+  const isNew = f.kind === 'asset_new'
+  return (
+    <fieldset className="fieldset">
+      <legend>Discovered hosts</legend>
+      <label className="check">
+        <input
+          type="checkbox"
+          checked={isNew ? f.assetIncludeBack : f.assetTrackedOnly}
+          onChange={(e) => (isNew ? set('assetIncludeBack', e.target.checked) : set('assetTrackedOnly', e.target.checked))}
+        />{' '}
+        {isNew ? 'Also when a host that was gone comes back' : 'Only hosts tracked as network devices'}
+      </label>
+      <Text {...p} k="autoResolveMinutes" label={isNew ? 'Resolve after (minutes, 0: by hand)' : 'Resolve after (minutes, 0: when the host is back)'} inputMode="numeric" />
+      <p className="hint">
+        {isNew
+          ? 'Opens when a discovery scan finds a host the site never had. The alert belongs to the scanning agent (or the host’s own device, when it is managed); while it stands, further new hosts are on the Discovery page.'
+          : 'Opens when a complete discovery scan misses a host it had (tracked hosts are checked every minute); resolves when the host is seen again.'}
+      </p>
     </fieldset>
   )
 }

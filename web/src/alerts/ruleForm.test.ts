@@ -22,6 +22,10 @@ describe('the rule form', () => {
       ['command_failed', {}],
       ['plugin_failed', { pluginId: 'breeze.failedunits' }],
       ['plugin_failed', {}],
+      ['asset_new', {}],
+      ['asset_new', { includeBack: true, autoResolveMinutes: 1440 }],
+      ['asset_gone', { trackedOnly: true }],
+      ['asset_gone', { autoResolveMinutes: 60 }],
     ]
     for (const [kind, params] of cases) {
       const f = formOf(rule(kind, params))
@@ -58,7 +62,13 @@ describe('the rule form', () => {
   })
 
   it('describes every kind in one line', () => {
-    expect(KINDS.map((k) => k.id).sort()).toEqual(['command_failed', 'device_offline', 'inventory_fact', 'metric_threshold', 'plugin_failed'])
+    expect(KINDS.map((k) => k.id).sort()).toEqual([
+      'asset_gone', 'asset_new', 'command_failed', 'device_offline', 'inventory_fact', 'metric_threshold', 'plugin_failed',
+    ])
+    expect(describeRule(rule('asset_new', { includeBack: true }))).toBe('A scan finds a new host (or one back)')
+    expect(describeRule(rule('asset_gone', { trackedOnly: true, autoResolveMinutes: 60 }))).toBe('A complete scan misses a tracked host, resolves after 60 min')
+    const bad = { ...emptyForm(unit), name: 'x', kind: 'asset_gone' as const, autoResolveMinutes: '99999' }
+    expect(validate(bad)).toEqual({ autoResolveMinutes: 'Whole minutes, 0 to 43200.' })
     expect(describeRule(rule('inventory_fact', { source: 'software', name: 'telnet', op: 'installed' }))).toBe('Software telnet is installed')
     expect(describeRule(rule('command_failed', { action: 'run_script', autoResolveMinutes: 30 }))).toBe('Run script failed, resolves after 30 min')
     expect(describeRule(rule('plugin_failed', {}))).toBe('Plugin any failed')

@@ -7,6 +7,8 @@ import type { Unit } from '../admin/UnitPicker'
 import { ACTIONS } from '../api/actions'
 import type {
   AlertRule,
+  AssetGoneParams,
+  AssetNewParams,
   AlertRuleRequest,
   AlertTemplate,
   CommandFailedParams,
@@ -83,6 +85,9 @@ export interface RuleForm {
   autoResolveMinutes: string
   // plugin_failed
   pluginId: string
+  // asset_new, asset_gone (and autoResolveMinutes)
+  assetIncludeBack: boolean
+  assetTrackedOnly: boolean
   renotifyMinutes: string
   unit: Unit
   groupId: string
@@ -241,6 +246,44 @@ export const KINDS: KindSpec[] = [
     },
     describe: (p) => `Plugin ${str(p.pluginId) || 'any'} failed`,
   },
+  {
+    id: 'asset_new',
+    label: 'New host on the network',
+    params: (f): AssetNewParams => ({
+      ...(f.assetIncludeBack ? { includeBack: true } : {}),
+      ...(num(f.autoResolveMinutes || '0') > 0 ? { autoResolveMinutes: num(f.autoResolveMinutes) } : {}),
+    }),
+    read: (f, p) => {
+      f.assetIncludeBack = p.includeBack === true
+      f.autoResolveMinutes = str(p.autoResolveMinutes ?? 0)
+    },
+    check: (f, e) => {
+      if (!isInt(f.autoResolveMinutes || '0', 0, 43200)) e.autoResolveMinutes = 'Whole minutes, 0 to 43200.'
+    },
+    describe: (p) => {
+      const x = p as AssetNewParams
+      return `A scan finds a new host${x.includeBack ? ' (or one back)' : ''}${x.autoResolveMinutes ? `, resolves after ${x.autoResolveMinutes} min` : ''}`
+    },
+  },
+  {
+    id: 'asset_gone',
+    label: 'Host gone from the network',
+    params: (f): AssetGoneParams => ({
+      ...(f.assetTrackedOnly ? { trackedOnly: true } : {}),
+      ...(num(f.autoResolveMinutes || '0') > 0 ? { autoResolveMinutes: num(f.autoResolveMinutes) } : {}),
+    }),
+    read: (f, p) => {
+      f.assetTrackedOnly = p.trackedOnly === true
+      f.autoResolveMinutes = str(p.autoResolveMinutes ?? 0)
+    },
+    check: (f, e) => {
+      if (!isInt(f.autoResolveMinutes || '0', 0, 43200)) e.autoResolveMinutes = 'Whole minutes, 0 to 43200.'
+    },
+    describe: (p) => {
+      const x = p as AssetGoneParams
+      return `A complete scan misses a ${x.trackedOnly ? 'tracked ' : ''}host${x.autoResolveMinutes ? `, resolves after ${x.autoResolveMinutes} min` : ''}`
+    },
+  },
 ]
 
 export const kindSpec = (k: string): KindSpec | undefined => KINDS.find((x) => x.id === k)
@@ -250,7 +293,7 @@ export function emptyForm(unit: Unit): RuleForm {
     name: '', description: '', enabled: true, severity: 'warning', kind: 'metric_threshold', metric: 'cpu', mount: '', iface: '',
     plugin: '', pluginMetric: '', comparator: '>', threshold: '90', durationSeconds: '600', clearThreshold: '', offlineMinutes: '10',
     factSource: 'fact', factPlugin: '', factKey: '', factName: '', factOp: '==', factValue: '', cmdAction: '', cmdScriptId: '',
-    autoResolveMinutes: '0', pluginId: '', renotifyMinutes: '0', unit, groupId: '',
+    autoResolveMinutes: '0', pluginId: '', assetIncludeBack: false, assetTrackedOnly: false, renotifyMinutes: '0', unit, groupId: '',
   }
 }
 

@@ -4,7 +4,7 @@ import type { Task } from '../schedules/types'
 
 export type Severity = 'info' | 'warning' | 'critical'
 export type AlertState = 'open' | 'acknowledged' | 'resolved'
-export type RuleKind = 'metric_threshold' | 'device_offline' | 'inventory_fact' | 'command_failed' | 'plugin_failed'
+export type RuleKind = 'metric_threshold' | 'device_offline' | 'inventory_fact' | 'command_failed' | 'plugin_failed' | 'asset_new' | 'asset_gone'
 export type ScopeKind = 'partner' | 'org' | 'site' | 'group' | 'devices'
 
 export const SEVERITIES: Severity[] = ['info', 'warning', 'critical']
@@ -53,7 +53,26 @@ export interface PluginFailedParams {
   pluginId?: string
 }
 
-export type RuleParams = MetricThresholdParams | DeviceOfflineParams | InventoryFactParams | CommandFailedParams | PluginFailedParams
+/** core/app/alerts/conditions/asset.go */
+export interface AssetNewParams {
+  includeBack?: boolean
+  autoResolveMinutes?: number
+}
+
+/** core/app/alerts/conditions/asset.go */
+export interface AssetGoneParams {
+  trackedOnly?: boolean
+  autoResolveMinutes?: number
+}
+
+export type RuleParams =
+  | MetricThresholdParams
+  | DeviceOfflineParams
+  | InventoryFactParams
+  | CommandFailedParams
+  | PluginFailedParams
+  | AssetNewParams
+  | AssetGoneParams
 
 /** GET /alert-templates: the ready-made rules (every new organization starts with them). */
 export interface AlertTemplate {

@@ -264,7 +264,7 @@ func NewServerWith(t testing.TB, opts Options) *TestServer {
 	if rw != nil {
 		cmds, scr, sch, scn = rw.Commands, rw.Scripts, rw.Schedules, rw.Scans
 	}
-	disc := buildDiscovery(t, st, ag.service, rw, clock, logger)
+	disc := buildDiscovery(t, st, ag.service, rw, alertSvc.Intake(), clock, logger)
 	publicURL := opts.PublicURL
 	if publicURL == "" {
 		publicURL = "https://breeze.example.test"

@@ -11,11 +11,11 @@ import (
 )
 
 // buildDiscovery wires the discovery service: deploy mints keys through
-// the agents service, SNMP secrets are sealed with remote work's key and
-// asset events go on its bus.
-func buildDiscovery(t testing.TB, st ports.Store, ag *agents.Service, rw *RemoteParts, clock ports.Clock, log hclog.Logger) *discovery.Service {
+// the agents service, SNMP secrets are sealed with remote work's key,
+// asset events go on its bus and to the alerting.
+func buildDiscovery(t testing.TB, st ports.Store, ag *agents.Service, rw *RemoteParts, alertsIn discovery.AssetObserver, clock ports.Clock, log hclog.Logger) *discovery.Service {
 	t.Helper()
-	d := discovery.Deps{Store: st, Clock: clock, Logger: log.Named("discovery")}
+	d := discovery.Deps{Store: st, Clock: clock, Logger: log.Named("discovery"), Alerts: alertsIn}
 	if ag != nil {
 		d.Keys = ag
 	}

@@ -36,6 +36,10 @@ func TestValidation(t *testing.T) {
 		{"command_failed", `{"autoResolveMinutes":-1}`, "autoResolveMinutes"},
 		{"plugin_failed", `{"pluginId":"UPPER"}`, "not a plugin id"},
 		{"plugin_failed", `{"plugin":"x"}`, "params"},
+		{"asset_new", `{"autoResolveMinutes":43201}`, "autoResolveMinutes"},
+		{"asset_new", `{"trackedOnly":true}`, "params"},
+		{"asset_gone", `{"includeBack":true}`, "params"},
+		{"asset_gone", `{"autoResolveMinutes":-1}`, "autoResolveMinutes"},
 	} {
 		_, _, err := Compile(c.kind, json.RawMessage(c.params))
 		if !errors.Is(err, domain.ErrInvalid) || !strings.Contains(err.Error(), c.want) {
@@ -45,7 +49,7 @@ func TestValidation(t *testing.T) {
 }
 
 func TestEveryKindRegistered(t *testing.T) {
-	want := []string{"command_failed", "device_offline", "inventory_fact", "metric_threshold", "plugin_failed"}
+	want := []string{"asset_gone", "asset_new", "command_failed", "device_offline", "inventory_fact", "metric_threshold", "plugin_failed"}
 	if got := strings.Join(Names(), ","); got != strings.Join(want, ",") {
 		t.Fatalf("kinds %s, want %s", got, strings.Join(want, ","))
 	}
@@ -141,5 +145,39 @@ func TestMetricReadsDoNotAllocate(t *testing.T) {
 		}
 	}); n != 0 {
 		t.Fatalf("%v allocations per sample", n)
+	}
+}
+
+func TestAssetConditions(t *testing.T) {
+	ev := func(kind domain.AssetEventKind, state domain.AssetState) *Event {
+		return &Event{Kind: EventAsset, DeviceID: "d", Asset: &domain.AssetAlert{Kind: kind, IP: "10.0.0.7", MAC: "aa:bb:cc:dd:ee:ff",
+			Vendor: "Acme", Hostname: "<b>x</b>\x1b[31m" + strings.Repeat("n", 200), State: state}}
+	}
+	v := judge(t, "asset_new", `{}`, ev(domain.AssetEventNew, domain.AssetCandidate), nil)
+	if !v.Open || !strings.HasPrefix(v.Message, "new host 10.0.0.7 (aa:bb:cc:dd:ee:ff, Acme, <b>x</b>[31mnnn") ||
+		strings.ContainsRune(v.Message, 0x1b) || len(v.Message) > 200 {
+		t.Fatalf("asset_new on new: %+v", v)
+	}
+	if v := judge(t, "asset_new", `{}`, ev(domain.AssetEventBack, domain.AssetCandidate), nil); v.Open {
+		t.Fatalf("asset_new on back without includeBack: %+v", v)
+	}
+	if v := judge(t, "asset_new", `{"includeBack":true}`, ev(domain.AssetEventBack, domain.AssetCandidate), nil); !v.Open {
+		t.Fatalf("asset_new on back with includeBack: %+v", v)
+	}
+	if v := judge(t, "asset_gone", `{"trackedOnly":true}`, ev(domain.AssetEventGone, domain.AssetCandidate), nil); v.Open {
+		t.Fatalf("trackedOnly on a candidate: %+v", v)
+	}
+	v = judge(t, "asset_gone", `{"trackedOnly":true}`, ev(domain.AssetEventGone, domain.AssetTracked), nil)
+	if !v.Open || !strings.HasPrefix(v.Message, "host 10.0.0.7 (") || !strings.Contains(v.Message, "is gone from the network") {
+		t.Fatalf("asset_gone on a tracked host: %+v", v)
+	}
+	standing := &domain.Alert{Message: v.Message}
+	if v := judge(t, "asset_gone", `{}`, ev(domain.AssetEventBack, domain.AssetTracked), standing); !v.Clear {
+		t.Fatalf("the host back does not clear: %+v", v)
+	}
+	other := ev(domain.AssetEventBack, domain.AssetTracked)
+	other.Asset.IP = "10.0.0.70" // a prefix of the standing one's IP must not clear it
+	if v := judge(t, "asset_gone", `{}`, other, standing); v.Clear {
+		t.Fatalf("another host's return cleared it: %+v", v)
 	}
 }

@@ -20,6 +20,9 @@ const (
 	EventPluginStates
 	// EventCommand: a command reached a final status; Command is it.
 	EventCommand
+	// EventAsset: a discovery scan found a host new, back, gone or with
+	// other ports; Asset is it (DeviceID is the device the alert belongs to).
+	EventAsset
 )
 
 // Event is one ingested report of one device. The ingest path hands it
@@ -31,6 +34,7 @@ type Event struct {
 	Inventory *protocol.Inventory
 	Plugins   []domain.PluginRunState
 	Command   *domain.Command
+	Asset     *domain.AssetAlert
 }
 
 // Verdict is what an Evented condition decides about one event: Open

@@ -159,7 +159,9 @@ func (s *Service) mergePage(ctx context.Context, p page) {
 	}
 	mergeFailed := false
 	if len(obs) > 0 {
-		if err := s.d.Assets.Merge(ctx, refOf(j, p.at), obs); err != nil {
+		ref := refOf(j, p.at)
+		ref.ScannerDeviceID = p.deviceID
+		if err := s.d.Assets.Merge(ctx, ref, obs); err != nil {
 			mergeFailed = true
 			s.d.Logger.Error("discover page not merged; the scan will be partial", "job_id", j.ID, "command_id", f.CommandID,
 				"seq", f.Seq, "error", err)

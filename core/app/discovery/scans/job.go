@@ -304,7 +304,11 @@ func (s *Service) end(ctx context.Context, j *domain.ScanJob, status domain.Scan
 	}
 	sp, _, perr := s.openPlan(out)
 	complete := status == domain.ScanSucceeded && !out.Partial
-	if ferr := s.d.Assets.Finish(ctx, refOf(out, now), sp.Targets, complete && perr == nil); ferr != nil {
+	fref := refOf(out, now)
+	if len(sp.ScannerDeviceIDs) > 0 {
+		fref.ScannerDeviceID = sp.ScannerDeviceIDs[0]
+	}
+	if ferr := s.d.Assets.Finish(ctx, fref, sp.Targets, complete && perr == nil); ferr != nil {
 		s.d.Logger.Error("discovery assets not closed for an ended scan", "job_id", out.ID, "error", ferr)
 	}
 	s.d.Logger.Info("discovery scan ended", "job_id", out.ID, "status", out.Status, "partial", out.Partial,
