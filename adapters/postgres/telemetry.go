@@ -334,25 +334,8 @@ func (st telemetryStore) Latest(ctx context.Context, s domain.Scope, deviceID st
 func (st telemetryStore) Query(ctx context.Context, s domain.Scope, deviceID string, from, to time.Time, step time.Duration) ([]domain.MetricPoint, error) {
 	from, to = stamp(from), stamp(to)
 	stepUS := step.Microseconds()
-	switch {
-	case !from.Before(to):
-		return nil, domain.Invalidf("metrics range is empty: from must be before to")
-	case step < minMetricStep:
-		return nil, domain.Invalidf("metrics step must be at least %s", minMetricStep)
-	case to.Sub(from)/step > maxMetricPoints:
-		return nil, domain.Invalidf("metrics range holds more than %d steps: use a larger step", maxMetricPoints)
-	}
-	if !domain.ValidID(deviceID) {
-		return nil, notFound("device")
-	}
-	a := args{deviceID}
-	var visible bool
-	if err := st.q.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM devices WHERE id = $1 AND "+
-		tenantScope.where(s, &a, "")+")", a...).Scan(&visible); err != nil {
-		return nil, translate("query metrics", err)
-	}
-	if !visible {
-		return nil, notFound("device")
+	if err := st.checkQuery(ctx, s, deviceID, from, to, step, "query metrics"); err != nil {
+		return nil, err
 	}
 	rows, err := st.q.Query(ctx, `SELECT floor((extract(epoch FROM at) - extract(epoch FROM $2::timestamptz)) * 1000000 / $4)::bigint AS b,
 			count(*), avg(cpu_percent), max(cpu_percent), avg(memory_used)::float8, avg(memory_total)::float8,
@@ -381,30 +364,41 @@ func (st telemetryStore) Query(ctx context.Context, s domain.Scope, deviceID str
 	return out, nil
 }
 
-// QuerySeries downsamples one collector plugin metric from the samples'
-// detail JSON (see ports.TelemetryStore).
-func (st telemetryStore) QuerySeries(ctx context.Context, s domain.Scope, deviceID string, series domain.PluginSeries, from, to time.Time, step time.Duration) ([]domain.SeriesPoint, error) {
-	from, to = stamp(from), stamp(to)
-	stepUS := step.Microseconds()
+// checkQuery refuses a bad window and a device outside s (ErrNotFound).
+func (st telemetryStore) checkQuery(ctx context.Context, s domain.Scope, deviceID string, from, to time.Time, step time.Duration, op string) error {
 	switch {
 	case !from.Before(to):
-		return nil, domain.Invalidf("metrics range is empty: from must be before to")
+		return domain.Invalidf("metrics range is empty: from must be before to")
 	case step < minMetricStep:
-		return nil, domain.Invalidf("metrics step must be at least %s", minMetricStep)
+		return domain.Invalidf("metrics step must be at least %s", minMetricStep)
 	case to.Sub(from)/step > maxMetricPoints:
-		return nil, domain.Invalidf("metrics range holds more than %d steps: use a larger step", maxMetricPoints)
+		return domain.Invalidf("metrics range holds more than %d steps: use a larger step", maxMetricPoints)
 	}
-	if !domain.ValidID(deviceID) || !storable(series.Plugin) || !storable(series.Name) {
-		return nil, notFound("device")
+	if !domain.ValidID(deviceID) {
+		return notFound("device")
 	}
 	a := args{deviceID}
 	var visible bool
 	if err := st.q.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM devices WHERE id = $1 AND "+
 		tenantScope.where(s, &a, "")+")", a...).Scan(&visible); err != nil {
-		return nil, translate("query plugin metric", err)
+		return translate(op, err)
 	}
 	if !visible {
+		return notFound("device")
+	}
+	return nil
+}
+
+// QuerySeries downsamples one collector plugin metric from the samples'
+// detail JSON (see ports.TelemetryStore).
+func (st telemetryStore) QuerySeries(ctx context.Context, s domain.Scope, deviceID string, series domain.PluginSeries, from, to time.Time, step time.Duration) ([]domain.SeriesPoint, error) {
+	from, to = stamp(from), stamp(to)
+	stepUS := step.Microseconds()
+	if !storable(series.Plugin) || !storable(series.Name) {
 		return nil, notFound("device")
+	}
+	if err := st.checkQuery(ctx, s, deviceID, from, to, step, "query plugin metric"); err != nil {
+		return nil, err
 	}
 	// Only rows with plugin metrics are parsed (a cheap text test first;
 	// a sample without detail has none).

@@ -253,28 +253,9 @@ const maxQueryBuckets = 10000
 // Query groups the samples of [from, to) by floor((at - from) / step) in
 // SQL: one index range scan of the device's rows, one row per bucket.
 func (ts telemetryStore) Query(ctx context.Context, s domain.Scope, deviceID string, from, to time.Time, step time.Duration) ([]domain.MetricPoint, error) {
-	if step < time.Second {
-		return nil, domain.Invalidf("metric step must be at least 1s")
-	}
-	if !from.Before(to) {
-		return nil, domain.Invalidf("metric range start must be before its end")
-	}
-	if to.Sub(from)/step > maxQueryBuckets {
-		return nil, domain.Invalidf("metric range holds more than %d steps: use a larger step", maxQueryBuckets)
-	}
-	if !domain.ValidID(deviceID) {
-		return nil, notFound("device")
-	}
 	q := ts.s.read(ctx)
-	args := []any{deviceID}
-	where := tenantScope.where(s, "", &args)
-	var one int
-	err := q.QueryRowContext(ctx, "SELECT 1 FROM devices WHERE id = ? AND "+where, args...).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("device")
-	}
-	if err != nil {
-		return nil, failure{op: "query metrics"}.wrap(err)
+	if err := checkQuery(ctx, q, s, deviceID, from, to, step, "query metrics"); err != nil {
+		return nil, err
 	}
 	f, t, st := micros(from), micros(to), step.Microseconds()
 	rows, err := q.QueryContext(ctx, "SELECT (at - ?1) / ?2 AS b, count(*), avg(cpu_percent), max(cpu_percent),"+
@@ -301,31 +282,42 @@ func (ts telemetryStore) Query(ctx context.Context, s domain.Scope, deviceID str
 	return out, nil
 }
 
-// QuerySeries downsamples one collector plugin metric from the samples'
-// detail JSON (see ports.TelemetryStore).
-func (ts telemetryStore) QuerySeries(ctx context.Context, s domain.Scope, deviceID string, series domain.PluginSeries, from, to time.Time, step time.Duration) ([]domain.SeriesPoint, error) {
+// checkQuery refuses a bad window and a device outside s (ErrNotFound).
+func checkQuery(ctx context.Context, q queryer, s domain.Scope, deviceID string, from, to time.Time, step time.Duration, op string) error {
 	if step < time.Second {
-		return nil, domain.Invalidf("metric step must be at least 1s")
+		return domain.Invalidf("metric step must be at least 1s")
 	}
 	if !from.Before(to) {
-		return nil, domain.Invalidf("metric range start must be before its end")
+		return domain.Invalidf("metric range start must be before its end")
 	}
 	if to.Sub(from)/step > maxQueryBuckets {
-		return nil, domain.Invalidf("metric range holds more than %d steps: use a larger step", maxQueryBuckets)
+		return domain.Invalidf("metric range holds more than %d steps: use a larger step", maxQueryBuckets)
 	}
-	if !domain.ValidID(deviceID) || !textOK(series.Plugin) || !textOK(series.Name) {
-		return nil, notFound("device")
+	if !domain.ValidID(deviceID) {
+		return notFound("device")
 	}
-	q := ts.s.read(ctx)
 	args := []any{deviceID}
 	where := tenantScope.where(s, "", &args)
 	var one int
 	err := q.QueryRowContext(ctx, "SELECT 1 FROM devices WHERE id = ? AND "+where, args...).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("device")
+		return notFound("device")
 	}
 	if err != nil {
-		return nil, failure{op: "query plugin metric"}.wrap(err)
+		return failure{op: op}.wrap(err)
+	}
+	return nil
+}
+
+// QuerySeries downsamples one collector plugin metric from the samples'
+// detail JSON (see ports.TelemetryStore).
+func (ts telemetryStore) QuerySeries(ctx context.Context, s domain.Scope, deviceID string, series domain.PluginSeries, from, to time.Time, step time.Duration) ([]domain.SeriesPoint, error) {
+	if !textOK(series.Plugin) || !textOK(series.Name) {
+		return nil, notFound("device")
+	}
+	q := ts.s.read(ctx)
+	if err := checkQuery(ctx, q, s, deviceID, from, to, step, "query plugin metric"); err != nil {
+		return nil, err
 	}
 	f, t, st := micros(from), micros(to), step.Microseconds()
 	// Only rows with plugin metrics are parsed (a cheap text test first;

@@ -140,15 +140,8 @@ func (h *handlers) deviceMetrics(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	q := listQuery{v: v}
-	var w agents.MetricsWindow
-	if w.To, err = q.time(qTo); err != nil {
-		return err
-	}
-	if w.From, err = q.time(qFrom); err != nil {
-		return err
-	}
-	if w.Step, err = parseStep(v.Get(qStep)); err != nil {
+	w, err := metricsWindow(v)
+	if err != nil {
 		return err
 	}
 	m, err := h.d.Agents.DeviceMetrics(c.Request.Context(), p, c.Param("id"), w)
@@ -157,6 +150,19 @@ func (h *handlers) deviceMetrics(c *gin.Context) error {
 	}
 	c.JSON(http.StatusOK, metricsOut(c.Param("id"), m))
 	return nil
+}
+
+// metricsWindow reads from, to and step.
+func metricsWindow(v url.Values) (w agents.MetricsWindow, err error) {
+	q := listQuery{v: v}
+	if w.To, err = q.time(qTo); err != nil {
+		return w, err
+	}
+	if w.From, err = q.time(qFrom); err != nil {
+		return w, err
+	}
+	w.Step, err = parseStep(v.Get(qStep))
+	return w, err
 }
 
 // parseStep reads a bucket size: whole seconds ("60") or a Go duration

@@ -7,7 +7,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	httpapi "github.com/breeze-rmm/breeze/adapters/http"
-	"github.com/breeze-rmm/breeze/core/app/agents"
 	"github.com/breeze-rmm/breeze/core/domain"
 )
 
@@ -63,15 +62,8 @@ func (h *handlers) devicePluginMetrics(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	q := listQuery{v: v}
-	var w agents.MetricsWindow
-	if w.To, err = q.time(qTo); err != nil {
-		return err
-	}
-	if w.From, err = q.time(qFrom); err != nil {
-		return err
-	}
-	if w.Step, err = parseStep(v.Get(qStep)); err != nil {
+	w, err := metricsWindow(v)
+	if err != nil {
 		return err
 	}
 	series := domain.PluginSeries{Plugin: v.Get(qPlugin), Name: v.Get(qMetric)}
