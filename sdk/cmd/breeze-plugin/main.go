@@ -1,6 +1,7 @@
 // Command breeze-plugin is the plugin author's tool, usable without a Breeze
 // server: keygen, pack (sign) and verify plugin archives.
 //
+//	breeze-plugin init [--kind KIND] [--sdk DIR] NAME  a new plugin module from a template
 //	breeze-plugin keygen NAME              writes NAME.key and NAME.pub
 //	breeze-plugin pack [-key NAME.key] [-o OUT.tar.gz] DIR
 //	breeze-plugin verify [-unsigned] -pub NAME.pub[,OTHER.pub] ARCHIVE
@@ -26,7 +27,10 @@ func main() {
 
 func run(args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("usage: breeze-plugin keygen|pack|verify ...")
+		return fmt.Errorf("usage: breeze-plugin init|keygen|pack|verify ...")
+	}
+	if args[0] == "init" {
+		return runInit(args[1:])
 	}
 	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
 	keyFile := fs.String("key", "", "private key (PEM) to sign with")
