@@ -24,9 +24,17 @@ type AlertChannelFixture struct {
 // as a host would see it.
 func AlertChannelConformance(t *testing.T, factory func(t *testing.T) sdk.AlertChannel, fx AlertChannelFixture) {
 	t.Helper()
-	open := func(t *testing.T, host *FakeHost) sdk.AlertChannel {
-		return InProcess[sdk.AlertChannel](t, sdk.KindAlertChannel, factory(t), host)
-	}
+	alertSuite(t, inProcess(sdk.KindAlertChannel, factory), fx)
+}
+
+// AlertChannelConformanceBinary runs the same suite against a built plugin
+// executable, launched as a host launches it (see Launch and Build).
+func AlertChannelConformanceBinary(t *testing.T, bin string, fx AlertChannelFixture) {
+	t.Helper()
+	alertSuite(t, fromBinary[sdk.AlertChannel](sdk.KindAlertChannel, bin), fx)
+}
+
+func alertSuite(t *testing.T, open opener[sdk.AlertChannel], fx AlertChannelFixture) {
 	note := sdk.Notification{
 		ID: "n-1", OrgID: "org-1", DeviceID: "dev-1", DeviceName: "web-01", Severity: "critical",
 		Status: "triggered", Title: "Disk almost full", Message: "/ is 97% full", Source: "sdktest",

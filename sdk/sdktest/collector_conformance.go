@@ -17,9 +17,18 @@ var MetricNameRE = regexp.MustCompile(`^[a-z][a-z0-9_.]{0,127}$`)
 // they return an empty collection (or facts saying so), not an error.
 func CollectorConformance(t *testing.T, factory func(t *testing.T) sdk.Collector) {
 	t.Helper()
-	open := func(t *testing.T) sdk.Collector {
-		return InProcess[sdk.Collector](t, sdk.KindCollector, factory(t), NewFakeHost(nil))
-	}
+	collectorSuite(t, inProcess(sdk.KindCollector, factory))
+}
+
+// CollectorConformanceBinary runs the same suite against a built plugin
+// executable, launched as a host launches it (see Launch and Build).
+func CollectorConformanceBinary(t *testing.T, bin string) {
+	t.Helper()
+	collectorSuite(t, fromBinary[sdk.Collector](sdk.KindCollector, bin))
+}
+
+func collectorSuite(t *testing.T, mk opener[sdk.Collector]) {
+	open := func(t *testing.T) sdk.Collector { return mk(t, NewFakeHost(nil)) }
 	t.Run("Info", func(t *testing.T) { checkInfo(t, open(t), sdk.KindCollector) })
 	t.Run("Collect", func(t *testing.T) {
 		c := open(t)

@@ -86,3 +86,30 @@ func Subprocess[T sdk.Plugin](tb testing.TB, dir string, kind sdk.Kind, host sdk
 	t, _ := Launch[T](tb, Build(tb, dir), kind, host)
 	return t
 }
+
+// opener makes the plugin under test for one case of a suite, with host
+// as its host API (nil: none).
+type opener[T sdk.Plugin] func(t *testing.T, host *FakeHost) T
+
+// inProcess serves factory's implementation over in-process gRPC.
+func inProcess[T sdk.Plugin](kind sdk.Kind, factory func(t *testing.T) T) opener[T] {
+	return func(t *testing.T, host *FakeHost) T {
+		var h sdk.Host
+		if host != nil {
+			h = host
+		}
+		return InProcess[T](t, kind, factory(t), h)
+	}
+}
+
+// fromBinary launches the built executable bin for each case.
+func fromBinary[T sdk.Plugin](kind sdk.Kind, bin string) opener[T] {
+	return func(t *testing.T, host *FakeHost) T {
+		var h sdk.Host
+		if host != nil {
+			h = host
+		}
+		p, _ := Launch[T](t, bin, kind, h)
+		return p
+	}
+}

@@ -24,9 +24,18 @@ type ScriptRuntimeFixture struct {
 // ScriptRuntimeConformance runs the script runtime suite in-process over gRPC.
 func ScriptRuntimeConformance(t *testing.T, factory func(t *testing.T) sdk.ScriptRuntime, fx ScriptRuntimeFixture) {
 	t.Helper()
-	open := func(t *testing.T) sdk.ScriptRuntime {
-		return InProcess[sdk.ScriptRuntime](t, sdk.KindScriptRuntime, factory(t), NewFakeHost(nil))
-	}
+	runtimeSuite(t, inProcess(sdk.KindScriptRuntime, factory), fx)
+}
+
+// ScriptRuntimeConformanceBinary runs the same suite against a built
+// plugin executable, launched as a host launches it (see Launch and Build).
+func ScriptRuntimeConformanceBinary(t *testing.T, bin string, fx ScriptRuntimeFixture) {
+	t.Helper()
+	runtimeSuite(t, fromBinary[sdk.ScriptRuntime](sdk.KindScriptRuntime, bin), fx)
+}
+
+func runtimeSuite(t *testing.T, mk opener[sdk.ScriptRuntime], fx ScriptRuntimeFixture) {
+	open := func(t *testing.T) sdk.ScriptRuntime { return mk(t, NewFakeHost(nil)) }
 	run := func(t *testing.T, ctx context.Context, body string, timeout time.Duration) (sdk.ExitStatus, string, string, error) {
 		var out, errOut bytes.Buffer
 		st, err := open(t).Run(ctx, sdk.RunRequest{Language: fx.Language, Body: body, Timeout: timeout}, &out, &errOut)

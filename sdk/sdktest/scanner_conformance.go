@@ -23,9 +23,18 @@ var errStop = errors.New("sdktest: stop")
 // ScannerConformance runs the scanner suite over an in-process gRPC connection.
 func ScannerConformance(t *testing.T, factory func(t *testing.T) sdk.Scanner, fx ScannerFixture) {
 	t.Helper()
-	open := func(t *testing.T) sdk.Scanner {
-		return InProcess[sdk.Scanner](t, sdk.KindScanner, factory(t), NewFakeHost(nil))
-	}
+	scannerSuite(t, inProcess(sdk.KindScanner, factory), fx)
+}
+
+// ScannerConformanceBinary runs the same suite against a built plugin
+// executable, launched as a host launches it (see Launch and Build).
+func ScannerConformanceBinary(t *testing.T, bin string, fx ScannerFixture) {
+	t.Helper()
+	scannerSuite(t, fromBinary[sdk.Scanner](sdk.KindScanner, bin), fx)
+}
+
+func scannerSuite(t *testing.T, mk opener[sdk.Scanner], fx ScannerFixture) {
+	open := func(t *testing.T) sdk.Scanner { return mk(t, NewFakeHost(nil)) }
 	t.Run("Info", func(t *testing.T) { checkInfo(t, open(t), sdk.KindScanner) })
 	t.Run("Finds", func(t *testing.T) {
 		var assets []sdk.Asset
