@@ -240,19 +240,30 @@ func (s *Service) save(ctx context.Context, ref domain.ScanRef, assets []*domain
 	return nil
 }
 
+// maxAlertEvents bounds the asset events one page or scan end hands to
+// the alerting (a first scan of a /16 makes thousands of "new").
+const maxAlertEvents = 256
+
 // tellAlerts hands the scan events to the alerting (asset_new, asset_gone):
 // each belongs to the asset's own device when it has one, else to the
-// scanner that saw (or missed) the host. It never blocks.
+// scanner that saw (or missed) the host. It never blocks. One alert stands
+// per (rule, device), so only the first new, gone or ports_changed of a
+// device in a batch can open one; every back is kept (it clears the alert
+// naming that host).
 func (s *Service) tellAlerts(ctx context.Context, ref domain.ScanRef, pending []pendingEvent) {
 	if s.d.Alerts == nil {
 		return
 	}
 	var out []domain.AssetAlert
+	first := map[string]bool{}
 	for _, p := range pending {
 		switch p.ev.Kind {
 		case domain.AssetEventNew, domain.AssetEventGone, domain.AssetEventBack, domain.AssetEventPortsChanged:
 		default:
 			continue
+		}
+		if len(out) == maxAlertEvents {
+			break
 		}
 		a := p.asset
 		dev := a.DeviceID
@@ -261,6 +272,13 @@ func (s *Service) tellAlerts(ctx context.Context, ref domain.ScanRef, pending []
 		}
 		if dev == "" {
 			continue // nobody to hold the alert (a merge outside a scan)
+		}
+		// (per state too: a rule may hear tracked hosts only)
+		if k := string(p.ev.Kind) + "|" + dev + "|" + string(a.State); p.ev.Kind != domain.AssetEventBack {
+			if first[k] {
+				continue
+			}
+			first[k] = true
 		}
 		host := ""
 		if len(a.Hostnames) > 0 {
