@@ -14,6 +14,7 @@ import (
 	"github.com/breeze-rmm/breeze/agent/plugins"
 	"github.com/breeze-rmm/breeze/agent/remote"
 	"github.com/breeze-rmm/breeze/agent/scripts"
+	"github.com/breeze-rmm/breeze/agent/watch"
 	"github.com/breeze-rmm/breeze/protocol"
 )
 
@@ -28,6 +29,7 @@ type agent struct {
 	link    *link.Link
 	remote  *remote.Dispatcher
 	plugins *plugins.Manager
+	watch   *watch.Watcher
 	caps    func() []string
 }
 
@@ -82,6 +84,8 @@ func newAgent(ctx context.Context, cfg config.Config, configPath string, log hcl
 	}
 	a.remote = rm.d
 	a.caps = rm.caps
+	// Tracked network devices, probed with the scanner plugins.
+	a.watch = watch.New(watch.Deps{Prober: a.plugins, Sender: rm.d, Logger: log})
 
 	sampler := collect.New(collect.Options{Logger: log, PluginMetrics: a.plugins.Metrics})
 	sampler.Prime(ctx)
@@ -97,6 +101,7 @@ func newAgent(ctx context.Context, cfg config.Config, configPath string, log hcl
 		CapabilitiesFunc: rm.caps,
 		Remote:           rm.d,
 		OnPlugins:        a.plugins.Offer,
+		OnWatch:          a.watch.Set,
 		PluginStates:     a.plugins.States,
 		Heartbeat:        cfg.HeartbeatInterval,
 		FirstJitter:      firstJitter,
@@ -138,9 +143,15 @@ func (a *agent) run(ctx context.Context) error {
 		defer close(pluginsDone)
 		a.plugins.Run(pctx)
 	}()
+	watchDone := make(chan struct{})
+	go func() {
+		defer close(watchDone)
+		a.watch.Run(ctx)
+	}()
 	a.log.Info("agent starting", "version", Version, "server", a.cfg.ServerURL, "device", a.cfg.DeviceID, "capabilities", a.caps())
 	err := a.link.Run(ctx)
 	a.remote.Close() // end terminals and transfers, wait for commands
+	<-watchDone      // its round uses the plugins
 	stopPlugins()
 	<-pluginsDone
 	a.log.Info("agent stopped")
