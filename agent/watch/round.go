@@ -58,36 +58,29 @@ func (w *Watcher) round(ctx context.Context, l *list) []protocol.WatchResult {
 		}
 	}
 	// ICMP: netsweep sweeps IPv4 only.
-	w.probe(ctx, viaICMP, filter(states, func(s *state) bool { return s.e.addr.Is4() }), func(ss []*state) protocol.DiscoverPayload {
-		return protocol.DiscoverPayload{Plugin: PluginICMP, Options: options(map[string]any{
-			"methods": "icmp", "retries": "1", "concurrency": probeConcurrency, "ratePerSecond": icmpRate})}
-	})
+	w.probe(ctx, viaICMP, filter(states, func(s *state) bool { return s.e.addr.Is4() }),
+		protocol.DiscoverPayload{Plugin: PluginICMP, Options: options(map[string]any{
+			"methods": "icmp", "retries": "1", "concurrency": probeConcurrency, "ratePerSecond": icmpRate})})
 	tcp := filter(states, func(s *state) bool { return !s.up && len(s.e.ports) > 0 })
 	for _, group := range groupBy(tcp, func(s *state) string { return fmt.Sprint(s.e.ports) }) {
-		ports := group[0].e.ports
-		w.probe(ctx, viaTCP, group, func([]*state) protocol.DiscoverPayload {
-			return protocol.DiscoverPayload{Plugin: PluginTCP, Ports: ports, Options: options(map[string]any{
-				"concurrency": probeConcurrency, "ratePerSecond": tcpRate})}
-		})
+		w.probe(ctx, viaTCP, group, protocol.DiscoverPayload{Plugin: PluginTCP, Ports: group[0].e.ports,
+			Options: options(map[string]any{"concurrency": probeConcurrency, "ratePerSecond": tcpRate})})
 	}
 	snmp := filter(states, func(s *state) bool { return !s.up && s.e.snmp != nil })
 	for _, group := range groupBy(snmp, func(s *state) string { return snmpKey(s.e.snmp) }) {
 		cfg := group[0].e.snmp
-		w.probe(ctx, viaSNMP, group, func([]*state) protocol.DiscoverPayload {
-			return protocol.DiscoverPayload{Plugin: PluginSNMP, Options: cfg.Options, Secrets: cfg.Secrets}
-		})
+		w.probe(ctx, viaSNMP, group, protocol.DiscoverPayload{Plugin: PluginSNMP, Options: cfg.Options, Secrets: cfg.Secrets})
 	}
 	return results(l, states)
 }
 
-// probe runs one scan over ss; the hosts that answered are up via via, the
-// others keep waiting for the next probe, or note why this one could not
-// run for them.
-func (w *Watcher) probe(ctx context.Context, via string, ss []*state, payload func([]*state) protocol.DiscoverPayload) {
+// probe runs one scan (p, targets added) over ss; the hosts that answered
+// are up via via, the others wait for the next probe, or note why this one
+// could not run for them.
+func (w *Watcher) probe(ctx context.Context, via string, ss []*state, p protocol.DiscoverPayload) {
 	if len(ss) == 0 {
 		return
 	}
-	p := payload(ss)
 	byIP := map[string][]*state{}
 	for _, s := range ss {
 		if byIP[s.e.ip] == nil {
