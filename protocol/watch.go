@@ -9,7 +9,9 @@ import "encoding/json"
 // watching), and the watcher reports what it saw every interval in a
 // TypeWatchReport frame. The agent probes with the scanner plugins it runs
 // (breeze.netsweep for ICMP, breeze.tcpscan for the ports, breeze.snmp),
-// so a watcher without them reports every host with Err set.
+// so a watcher without them reports every host with Err set. The agent
+// forgets its list when the link drops (no report could go), so the server
+// sends the list after every welcome, not only when it changed.
 
 // Frame types of watching.
 const (

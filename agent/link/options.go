@@ -65,6 +65,11 @@ type Options struct {
 	// welcome's (an absent list means none) and each `plugins` frame's.
 	// It runs on the link's goroutines and must not block.
 	OnPlugins func([]protocol.PluginOffer)
+	// OnWatch gets each `watch` frame (the whole watch list of tracked
+	// network devices, agent/watch.Watcher.Set), and an empty list when the
+	// session ends: the server sends the list after every welcome. It runs
+	// on the link's goroutines and must not block.
+	OnWatch func(protocol.Watch)
 	// PluginStates, when set, reports the plugins' states in each hello
 	// (there is no other agent → server frame for them).
 	PluginStates func() []protocol.PluginState

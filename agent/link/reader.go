@@ -79,6 +79,7 @@ var readerFrames = map[string]func(r *reader, data []byte){
 	protocol.TypePing:    (*reader).onPing,
 	protocol.TypeWelcome: (*reader).onWelcome,
 	protocol.TypePlugins: (*reader).onPlugins,
+	protocol.TypeWatch:   (*reader).onWatch,
 	protocol.TypeError:   (*reader).onError,
 }
 
@@ -110,6 +111,17 @@ func (r *reader) onPlugins(data []byte) {
 	}
 	if r.link.opts.OnPlugins != nil {
 		r.link.opts.OnPlugins(p.Plugins)
+	}
+}
+
+func (r *reader) onWatch(data []byte) {
+	var w protocol.Watch
+	if err := json.Unmarshal(data, &w); err != nil {
+		r.once("malformed", "ignoring malformed watch frame", "error", err)
+		return
+	}
+	if r.link.opts.OnWatch != nil {
+		r.link.opts.OnWatch(w)
 	}
 }
 

@@ -58,6 +58,11 @@ func (l *Link) session(ctx context.Context) (established bool, err error) {
 		if l.opts.Remote != nil {
 			l.opts.Remote.Unlinked() // after the reader's last Handle
 		}
+		if l.opts.OnWatch != nil {
+			// The watch list is the session's (no report can go while
+			// unlinked); the server sends it again after the next welcome.
+			l.opts.OnWatch(protocol.Watch{})
+		}
 	}()
 
 	if err := l.inv.onConnect(ctx, l, conn, w.InventoryWanted); err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/breeze-rmm/breeze/agent/plugins"
 	"github.com/breeze-rmm/breeze/agent/remote"
 	"github.com/breeze-rmm/breeze/agent/scripts"
+	"github.com/breeze-rmm/breeze/agent/watch"
 	"github.com/breeze-rmm/breeze/protocol"
 )
 
@@ -29,6 +30,7 @@ type agent struct {
 	link       *link.Link
 	remote     *remote.Dispatcher
 	plugins    *plugins.Manager
+	watch      *watch.Watcher
 	caps       func() []string
 }
 
@@ -89,6 +91,8 @@ func newAgent(ctx context.Context, cfg config.Config, configPath string, log hcl
 	}
 	a.remote = rm.d
 	a.caps = rm.caps
+	// Tracked network devices, probed with the scanner plugins.
+	a.watch = watch.New(watch.Deps{Prober: a.plugins, Sender: rm.d, Logger: log})
 
 	sampler := collect.New(collect.Options{Logger: log, PluginMetrics: a.plugins.Metrics})
 	sampler.Prime(ctx)
@@ -104,6 +108,7 @@ func newAgent(ctx context.Context, cfg config.Config, configPath string, log hcl
 		CapabilitiesFunc: rm.caps,
 		Remote:           rm.d,
 		OnPlugins:        a.plugins.Offer,
+		OnWatch:          a.watch.Set,
 		PluginStates:     a.plugins.States,
 		Heartbeat:        cfg.HeartbeatInterval,
 		FirstJitter:      firstJitter,
@@ -152,9 +157,15 @@ func (a *agent) run(ctx context.Context) error {
 		a.plugins.Run(pctx)
 	}()
 	go reloadTrustedKeys(pctx, a.configPath, a.cfg.PluginTrustedKeys, a.plugins.SetTrustedKeys, a.log)
+	watchDone := make(chan struct{})
+	go func() {
+		defer close(watchDone)
+		a.watch.Run(ctx)
+	}()
 	a.log.Info("agent starting", "version", Version, "server", a.cfg.ServerURL, "device", a.cfg.DeviceID, "capabilities", a.caps())
 	err := a.link.Run(ctx)
 	a.remote.Close() // end terminals and transfers, wait for commands
+	<-watchDone      // its round uses the plugins
 	stopPlugins()
 	<-pluginsDone
 	a.log.Info("agent stopped")

@@ -274,7 +274,7 @@ func TestScanLog(t *testing.T) {
 }
 
 // fakeLinkServer plays the server's agent link: welcome with a short
-// heartbeat, then it notes every heartbeat's CPU by device.
+// heartbeat and a watch list, then it notes every heartbeat's CPU by device.
 type fakeLinkServer struct {
 	*httptest.Server
 	mu    sync.Mutex
@@ -299,6 +299,10 @@ func newFakeLinkServer(t *testing.T, interval time.Duration) *fakeLinkServer {
 		f.mu.Unlock()
 		_ = conn.WriteMessage(websocket.TextMessage, marshal(protocol.Welcome{Header: protocol.Header{Type: protocol.TypeWelcome},
 			DeviceID: dev, HeartbeatInterval: 1, HeartbeatIntervalMs: int(interval / time.Millisecond)}))
+		// A watch list after the welcome, as the real server sends a
+		// watcher: the simulated agent (no scanner plugins) ignores it.
+		_ = conn.WriteMessage(websocket.TextMessage, marshal(protocol.Watch{Header: protocol.Header{Type: protocol.TypeWatch},
+			IntervalSeconds: 60, Hosts: []protocol.WatchHost{{ID: "net-1", IP: "192.0.2.10"}}}))
 		for {
 			_, data, err := conn.ReadMessage()
 			if err != nil {
@@ -408,6 +412,11 @@ func TestShardAlertCommands(t *testing.T) {
 	if v, _ := srv.last("dev1"); v > calmCPUMax {
 		t.Fatalf("dev1 went hot too: %.1f", v)
 	}
+	s.errMu.Lock()
+	if len(s.errors) != 0 || s.st.errorFrames.Load() != 0 { // the watch lists were ignored quietly
+		t.Fatalf("errors %v, %d error frames", s.errors, s.st.errorFrames.Load())
+	}
+	s.errMu.Unlock()
 
 	// calm: the hot agent reports calm at once and notes it.
 	s.alertCommand(cmdCalm)
