@@ -51,7 +51,7 @@ var frames = map[string]FrameSpec{
 	TypePlugins:      {ToAgent, RoutePlugins},
 	TypePluginStates: {ToServer, RoutePlugins},
 	TypeWatch:        {ToAgent, RouteLink},
-	TypeWatchReport:  {ToServer, RouteLink},
+	TypeWatchReport:  {ToServer, RouteCommand}, // served by discovery through the remote router
 
 	TypeCommand:       {ToAgent, RouteCommand},
 	TypeCommandCancel: {ToAgent, RouteCommand},

@@ -29,7 +29,7 @@ type Discovery struct {
 // alerting through alertsIn (asset_new, asset_gone).
 func BuildDiscovery(st ports.Store, rw *Remote, ag *Agents, alertsIn discovery.AssetObserver, log hclog.Logger) (*Discovery, error) {
 	svc, err := discovery.New(discovery.Deps{Store: st, Keys: ag.Service, Sealer: rw.Secrets, Bus: rw.Bus,
-		Alerts: alertsIn, Logger: log.Named("discovery")})
+		Alerts: alertsIn, Agents: rw.Relay, Logger: log.Named("discovery")})
 	if err != nil {
 		return nil, err
 	}
@@ -40,6 +40,9 @@ func BuildDiscovery(st ports.Store, rw *Remote, ag *Agents, alertsIn discovery.A
 	}
 	sc.RegisterTasks(rw.Queue)
 	rw.Router.Handle(protocol.TypeDiscoverPage, sc.FromAgent)
+	// Tracked hosts: watchers get their list when they link and report here.
+	rw.Router.Handle(protocol.TypeWatchReport, svc.WatchReport)
+	rw.Router.OnLinkUp(svc.SendWatchList)
 	return &Discovery{Service: svc, Scans: sc}, nil
 }
 

@@ -62,6 +62,12 @@ func (s *Service) setState(ctx context.Context, p *domain.Principal, a *domain.A
 		return tx.DiscoveryAssets().AppendEvents(ctx, []*domain.AssetEvent{{AssetID: a.ID, PartnerID: a.PartnerID,
 			OrgID: a.OrgID, SiteID: a.SiteID, Kind: kind, IP: a.IP, Detail: "by " + actor(p), At: s.d.Clock.Now()}})
 	})
+	if err == nil && (state == domain.AssetTracked || a.State == domain.AssetTracked) {
+		// The watchers' lists changed: tell them now, not at their next link.
+		pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		s.pushWatchLists(pctx, a.SiteID)
+		cancel()
+	}
 	return out, err
 }
 

@@ -61,6 +61,9 @@ type Deps struct {
 	// Alerts hears the scan events for the asset_new and asset_gone alert
 	// conditions (alerts.Intake); nil: none.
 	Alerts AssetObserver
+	// Agents sends watch lists to the watching agents (relay); nil: tracked
+	// hosts are not watched between scans.
+	Agents AgentSender
 	Clock  ports.Clock
 	Logger ports.Logger
 	// OUIPath is the IEEE OUI CSV (DefaultOUIPath); a missing file leaves

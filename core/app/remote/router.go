@@ -38,6 +38,14 @@ type Deps struct {
 type Router struct {
 	d      Deps
 	routes map[protocol.Route]func(ctx context.Context, deviceID, typ, id string, raw []byte) error
+	linked []func(ctx context.Context, deviceID string)
+}
+
+// OnLinkUp adds f to what runs when an agent links to this node (after
+// its pending commands; discovery sends the watch list). Call it before
+// the hub serves.
+func (r *Router) OnLinkUp(f func(ctx context.Context, deviceID string)) {
+	r.linked = append(r.linked, f)
 }
 
 // New builds a router: one handler per remote-work route of the
@@ -94,6 +102,9 @@ func (r *Router) LinkUp(ctx context.Context, deviceID string) {
 		r.d.Logger.Warn("presence claim failed", "device_id", deviceID, "error", err)
 	}
 	r.d.Commands.DeliverPending(ctx, deviceID)
+	for _, f := range r.linked {
+		f(ctx, deviceID)
+	}
 }
 
 // LinkDown implements agentws.Remote.

@@ -8,6 +8,7 @@ import (
 	"github.com/breeze-rmm/breeze/core/app/agents"
 	"github.com/breeze-rmm/breeze/core/app/discovery"
 	"github.com/breeze-rmm/breeze/ports"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 // buildDiscovery wires the discovery service: deploy mints keys through
@@ -20,11 +21,15 @@ func buildDiscovery(t testing.TB, st ports.Store, ag *agents.Service, rw *Remote
 		d.Keys = ag
 	}
 	if rw != nil {
-		d.Sealer, d.Bus = rw.Sealer, rw.Bus
+		d.Sealer, d.Bus, d.Agents = rw.Sealer, rw.Bus, rw.Relay
 	}
 	svc, err := discovery.New(d)
 	if err != nil {
 		t.Fatalf("apitest: discovery service: %v", err)
+	}
+	if rw != nil { // tracked hosts' watchers, as internal/server wires them
+		rw.Router.Handle(protocol.TypeWatchReport, svc.WatchReport)
+		rw.Router.OnLinkUp(svc.SendWatchList)
 	}
 	return svc
 }
