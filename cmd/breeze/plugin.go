@@ -26,8 +26,10 @@ import (
 // pluginCommands are the "breeze plugin ..." sub-commands. Those that
 // change something work on the configured database directly (like admin
 // bootstrap) with the global scope, and write one audit row each with
-// actor "cli". A server-side plugin enabled here starts at the server's
-// next start (or enable it through the API to start it now).
+// actor "cli". A change is announced to the running servers at once: on
+// the Redis bus when BREEZE_REDIS_URL is set (every node reconciles and
+// pushes agent offers), otherwise the server notices the database's
+// plugin revision within two seconds.
 var pluginCommands = map[string]func(context.Context, []string) error{
 	"install": pluginInstall,
 	"list":    pluginList,
@@ -67,8 +69,14 @@ func positional(synopsis string, args []string) (string, []string, error) {
 // pluginEnv opens the database and builds the service (no runtime: the
 // CLI runs no plugin).
 type pluginEnv struct {
-	st  server.MigratingStore
-	svc *plugins.Service
+	st    server.MigratingStore
+	svc   *plugins.Service
+	close func() // the announcer's connection
+}
+
+func (e *pluginEnv) Close() {
+	e.close()
+	e.st.Close()
 }
 
 // synopsis is the command's usage line, printed with its flags on -h.
@@ -86,18 +94,28 @@ func openPlugins(ctx context.Context, synopsis string, args []string) (*pluginEn
 		st.Close()
 		return nil, err
 	}
-	svc, err := NewPluginService(cfg, st, log)
+	changes, closeChanges, err := server.PluginChangesAnnouncer(ctx, cfg, log)
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
-	return &pluginEnv{st: st, svc: svc}, nil
+	svc, err := newPluginService(cfg, st, log, changes)
+	if err != nil {
+		closeChanges()
+		st.Close()
+		return nil, err
+	}
+	return &pluginEnv{st: st, svc: svc, close: closeChanges}, nil
 }
 
 // NewPluginService builds the plugin service from the configuration (the
 // trusted keys, the development switch, the secret key). The server adds
 // a runtime and the agent relay on top (see core/app/plugins.Deps).
 func NewPluginService(cfg *config.Config, st server.MigratingStore, log ports.Logger) (*plugins.Service, error) {
+	return newPluginService(cfg, st, log, nil)
+}
+
+func newPluginService(cfg *config.Config, st server.MigratingStore, log ports.Logger, changes plugins.Changes) (*plugins.Service, error) {
 	keys, err := pluginserver.LoadTrustedKeys(cfg.PluginTrustedKeys)
 	if err != nil {
 		return nil, err
@@ -110,6 +128,7 @@ func NewPluginService(cfg *config.Config, st server.MigratingStore, log ports.Lo
 		Store:    st,
 		Packages: &pluginserver.Packages{Trusted: keys, AllowUnsigned: cfg.PluginsAllowUnsigned, HostVersion: server.Version},
 		Sealer:   box,
+		Changes:  changes,
 		DataDir:  cfg.DataDir,
 		Logger:   log,
 	})
@@ -151,7 +170,7 @@ func pluginInstall(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer env.st.Close()
+	defer env.Close()
 	fi, err := os.Stat(src)
 	if err != nil {
 		return err
@@ -183,7 +202,7 @@ func pluginList(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer env.st.Close()
+	defer env.Close()
 	ps, err := env.svc.List(ctx)
 	if err != nil {
 		return err
@@ -210,7 +229,7 @@ func pluginToggle(ctx context.Context, args []string, on bool) error {
 	if err != nil {
 		return err
 	}
-	defer env.st.Close()
+	defer env.Close()
 	var p *plugins.Plugin
 	err = env.audited(ctx, action, func(ctx context.Context) error {
 		if on {
@@ -237,7 +256,7 @@ func pluginRemove(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer env.st.Close()
+	defer env.Close()
 	if err := env.audited(ctx, "plugins.remove", func(ctx context.Context) error {
 		return env.svc.Remove(ctx, domain.GlobalScope(), id)
 	}); err != nil {

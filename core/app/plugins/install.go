@@ -168,14 +168,16 @@ func (s *Service) install(ctx context.Context, by, archive, sum string, size int
 		_ = os.RemoveAll(final)
 		return nil, err
 	}
-	defer s.changed(ctx)
+	var orgs []string
+	defer func() { s.changed(ctx, orgs) }()
 	if old != nil {
 		if row.Enabled && row.Side == ports.PluginSideServer {
 			s.startRow(ctx, row) // the new version replaces the running one
 		}
 		_ = os.RemoveAll(s.versionDir(old.ID, old.Version))
 		if row.Enabled && row.Side == ports.PluginSideAgent {
-			s.pushPlugin(ctx, row.ID)
+			orgs = s.enabledOrgs(ctx, row.ID)
+			s.PushOrgs(ctx, orgs)
 		}
 	}
 	details := map[string]string{"version": m.Version, "signedBy": signedBy(up.SignerKeyID)}
