@@ -42,7 +42,7 @@ var pluginCommands = map[string]func(context.Context, []string) error{
 
 const pluginUsage = `usage: breeze plugin <command> [flags]
 
-  install FILE|DIR   install a packed plugin (.tar.gz) or a plugin directory
+  install FILE|DIR [--allow-downgrade]   install a packed plugin (.tar.gz) or a plugin directory
   list               list installed plugins
   enable ID          enable a plugin globally
   disable ID         disable a plugin globally
@@ -161,11 +161,12 @@ func (e *pluginEnv) audited(ctx context.Context, action string, fn func(ctx cont
 }
 
 func pluginInstall(ctx context.Context, args []string) error {
-	const synopsis = "breeze plugin install FILE|DIR [flags]"
+	const synopsis = "breeze plugin install FILE|DIR [--allow-downgrade] [flags]"
 	src, rest, err := positional(synopsis, args)
 	if err != nil {
 		return err
 	}
+	rest, allowDowngrade := takeBool(rest, "allow-downgrade")
 	env, err := openPlugins(ctx, synopsis, rest)
 	if err != nil {
 		return err
@@ -175,10 +176,11 @@ func pluginInstall(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	opts := plugins.InstallOptions{By: "cli", AllowDowngrade: allowDowngrade}
 	var p *plugins.Plugin
 	err = env.audited(ctx, "plugins.install", func(ctx context.Context) error {
 		if fi.IsDir() {
-			p, err = env.svc.InstallDir(ctx, domain.GlobalScope(), "cli", src)
+			p, err = env.svc.InstallDir(ctx, domain.GlobalScope(), opts, src)
 			return err
 		}
 		f, err := os.Open(src)
@@ -186,15 +188,34 @@ func pluginInstall(ctx context.Context, args []string) error {
 			return err
 		}
 		defer f.Close()
-		p, err = env.svc.Install(ctx, domain.GlobalScope(), "cli", f)
+		p, err = env.svc.Install(ctx, domain.GlobalScope(), opts, f)
 		return err
 	})
 	if err != nil {
 		return err
 	}
+	for _, w := range p.Warnings {
+		fmt.Printf("warning: %s\n", w)
+	}
 	fmt.Printf("installed %s %s (%s, %s side, signed by %s); enable it with: breeze plugin enable %s\n",
 		p.ID, p.Version, p.Kind, p.Side, p.SignedBy, p.ID)
 	return nil
+}
+
+// takeBool removes a boolean flag (-name or --name) from args, wherever it
+// stands, and says whether it was there: the configuration flags parsed
+// afterwards do not know it.
+func takeBool(args []string, name string) ([]string, bool) {
+	out := make([]string, 0, len(args))
+	found := false
+	for _, a := range args {
+		if a == "-"+name || a == "--"+name || a == "-"+name+"=true" || a == "--"+name+"=true" {
+			found = true
+			continue
+		}
+		out = append(out, a)
+	}
+	return out, found
 }
 
 func pluginList(ctx context.Context, args []string) error {

@@ -54,7 +54,7 @@ func TestCLIChangesAnnouncedAndTestOfStoppedPlugin(t *testing.T) {
 	cli := e.cliService(t, changes)
 	ctx := context.Background()
 	dir := pluginDir(t, repoRoot+"/plugins/webhook/plugin.json", "./plugins/webhook", "", nil)
-	if _, err := cli.Install(ctx, domain.GlobalScope(), "cli", bytes.NewReader(packed(t, dir, e.Key))); err != nil {
+	if _, err := cli.Install(ctx, domain.GlobalScope(), plugins.InstallOptions{By: "cli"}, bytes.NewReader(packed(t, dir, e.Key))); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := cli.Enable(ctx, domain.GlobalScope(), "breeze.webhook"); err != nil {

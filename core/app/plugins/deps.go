@@ -28,6 +28,9 @@ type Unpacked struct {
 	Manifest    Manifest
 	Raw         json.RawMessage // plugin.json as signed
 	SignerKeyID string          // "" when unsigned (development switch on)
+	// Warnings are checks Packages could not make (a minHostVersion on a
+	// development build): the install goes on, and says so.
+	Warnings []string
 }
 
 // Packages verifies, unpacks and understands plugin archives
