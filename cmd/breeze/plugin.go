@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"os/user"
@@ -290,16 +291,18 @@ func pluginRemove(ctx context.Context, args []string) error {
 // pluginPack signs and packs a plugin directory (no database needed).
 func pluginPack(_ context.Context, args []string) error {
 	const synopsis = "breeze plugin pack DIR --key KEY.pem [-o OUT.tar.gz]"
-	dir, rest, err := positional(synopsis, args)
-	if err != nil {
-		return err
-	}
 	fs := newFlags(synopsis)
 	keyPath := fs.String("key", "", "the ed25519 private key (PEM) to sign with (from breeze plugin keygen)")
 	out := fs.String("o", "", "the archive to write (default ID-VERSION.tar.gz)")
-	if err := parseFlags(fs, synopsis, rest); err != nil {
-		return err
+	// Flags before or after DIR, as breeze-plugin pack takes them.
+	pos, err := interleaved(fs, args)
+	if err != nil {
+		return helped(fs, synopsis, err)
 	}
+	if len(pos) != 1 {
+		return fmt.Errorf("usage: %s", synopsis)
+	}
+	dir := pos[0]
 	if *keyPath == "" {
 		return errors.New("--key is required (make one with: breeze plugin keygen NAME)")
 	}
@@ -346,4 +349,25 @@ func pluginKeygen(_ context.Context, args []string) error {
 	}
 	fmt.Printf("wrote %s.key (keep it secret) and %s.pub (key id %s): list the .pub in BREEZE_PLUGIN_TRUSTED_KEYS\n", base, base, pack.KeyID(pub))
 	return nil
+}
+
+// interleaved parses flags wherever they stand among the arguments and
+// returns the arguments (everything after "--" is one).
+func interleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		before := len(args)
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		if consumed := before - len(rest); consumed > 0 && args[consumed-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
 }
