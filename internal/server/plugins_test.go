@@ -54,7 +54,7 @@ func (f *fakeRuntime) Status(id string) (plugins.RunStatus, bool) {
 }
 
 func (f *fakeRuntime) Notifier(string) (ports.Notifier, error) { return nil, nil }
-func (f *fakeRuntime) StopAll(context.Context) error            { return nil }
+func (f *fakeRuntime) StopAll(context.Context) error           { return nil }
 func (f *fakeRuntime) Running() map[string]string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
