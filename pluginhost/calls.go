@@ -8,6 +8,9 @@ import (
 	"io"
 	"time"
 
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
 	"github.com/breeze-rmm/breeze/sdk"
 )
 
@@ -21,11 +24,13 @@ func call[T any](ctx context.Context, s *Supervisor, timeout time.Duration, fn f
 		return zero, err
 	}
 	if timeout <= 0 {
-		return fn(ctx, inst.plugin)
+		out, err := fn(ctx, inst.plugin)
+		return out, crashed(s, inst, err)
 	}
 	deadline := time.Now().Add(timeout)
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
-		return fn(ctx, inst.plugin) // the caller's shorter deadline is the caller's business
+		out, err := fn(ctx, inst.plugin) // the caller's shorter deadline is the caller's business
+		return out, crashed(s, inst, err)
 	}
 	cctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
@@ -36,7 +41,17 @@ func call[T any](ctx context.Context, s *Supervisor, timeout time.Duration, fn f
 		inst.kill(terr)
 		return zero, terr
 	}
-	return out, err
+	return out, crashed(s, inst, err)
+}
+
+// crashed puts the plugin's panic in front of a call's error when the
+// connection broke because the process panicked (gRPC Unavailable); the
+// plugin's own errors pass unchanged.
+func crashed(s *Supervisor, inst *instance, err error) error {
+	if err == nil || status.Code(err) != codes.Unavailable {
+		return err
+	}
+	return withPanic(s.spec.ID, inst.panics, err)
 }
 
 // timedOut says whether our deadline ended the call. gRPC sends the deadline

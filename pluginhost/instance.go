@@ -20,6 +20,7 @@ type instance struct {
 	info    sdk.Info
 	pid     int
 	started time.Time
+	panics  *panicCapture // the process's stderr, watched for a panic
 
 	mu    sync.Mutex
 	cause error         // why it was killed, set once

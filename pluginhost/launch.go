@@ -58,10 +58,20 @@ func (s *Supervisor) launch(ctx context.Context) (*instance, error) {
 	})
 	cfg.SkipHostEnv = true
 	cfg.SyncStdout = newLineWriter(s.log, "stdout")
-	cfg.SyncStderr = newLineWriter(s.log, "stderr")
+	panics := newPanicCapture()
+	stderr := newLineWriter(s.log, "stderr")
+	stderr.panics = panics
+	cfg.SyncStderr = stderr
+	// The raw stderr, which go-plugin logs itself: watched only (a panic
+	// before the handshake, or the runtime's trace, arrives here).
+	raw := newLineWriter(nil, "raw-stderr")
+	raw.panics = panics
+	cfg.Stderr = raw
 	inst := newInstance(plugin.NewClient(cfg), cmd)
+	inst.panics = panics
 
 	fail := func(err error) (*instance, error) {
+		err = withPanic(s.spec.ID, inst.panics, err)
 		inst.kill(err)
 		inst.reap(0)
 		return nil, err

@@ -10,10 +10,12 @@ import (
 // maxLine bounds one logged line; longer output is split.
 const maxLine = 8 << 10
 
-// lineWriter turns a plugin's stdout or stderr stream into log lines.
+// lineWriter turns a plugin's stdout or stderr stream into log lines (nil
+// log: only watched for a panic).
 type lineWriter struct {
 	log    hclog.Logger
 	stream string
+	panics *panicCapture // nil: not watched
 
 	mu  sync.Mutex
 	buf []byte
@@ -51,5 +53,10 @@ func (w *lineWriter) emit(line []byte) {
 	if len(line) == 0 {
 		return
 	}
-	w.log.Info(string(line), "stream", w.stream)
+	if w.panics != nil {
+		w.panics.observe(w.stream, string(line))
+	}
+	if w.log != nil {
+		w.log.Info(string(line), "stream", w.stream)
+	}
 }

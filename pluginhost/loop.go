@@ -34,6 +34,9 @@ func (s *Supervisor) supervise(inst *instance) {
 		inst.kill(cause)
 		inst.reap(0)
 		cause = inst.why()
+		if p := inst.panics.wait(panicWait); p != "" {
+			cause = fmt.Errorf("%w: %s", cause, p)
+		}
 		if time.Since(inst.started) >= s.spec.StableAfter {
 			attempt = 0
 		}

@@ -146,6 +146,10 @@ func TestCrashingPluginIsRestarted(t *testing.T) {
 		if err == nil {
 			t.Fatal("collect from a panicking plugin succeeded")
 		}
+		// The caller sees the plugin's own panic line and where it panicked.
+		if !strings.Contains(err.Error(), "panic: panics: boom on purpose") || !strings.Contains(err.Error(), "testdata/panics/main.go:") {
+			t.Fatalf("collect error does not show the panic: %v", err)
+		}
 		eventually(t, 10*time.Second, "restarted and running", func() bool {
 			st := s.Status()
 			return st.Restarts >= round && st.State == StateRunning
@@ -158,11 +162,40 @@ func TestCrashingPluginIsRestarted(t *testing.T) {
 	if !strings.Contains(st.LastError, "exited") && !strings.Contains(st.LastError, "ping") {
 		t.Fatalf("last error %q", st.LastError)
 	}
+	if !strings.Contains(st.LastError, "boom on purpose") {
+		t.Fatalf("last error %q does not show the panic", st.LastError)
+	}
 	wantSeq(t, tr.list(), StateStarting, StateRunning, StateBackoff, StateStarting, StateRunning, StateBackoff, StateStarting, StateRunning)
 	// The panic's stack went to the host's log, tagged with the plugin.
 	if l := logs.String(); !strings.Contains(l, "boom on purpose") || !strings.Contains(l, `"plugin_id":"test.panics"`) {
 		t.Fatalf("panic not logged:\n%s", l)
 	}
+}
+
+// TestPanicAtStartSurfaces: a plugin that panics before its handshake
+// fails to start with its own panic line and location in the error and
+// the status, not go-plugin's "Unrecognized remote plugin message" alone.
+func TestPanicAtStartSurfaces(t *testing.T) {
+	spec := install(t, "panics", sdk.KindCollector)
+	spec.Env = []string{"PANICS_AT_START=1"}
+	s, err := New(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.Start(contextWithTimeout(t, 10*time.Second))
+	if err == nil || !strings.Contains(err.Error(), "panic: panics: boom at start") ||
+		!strings.Contains(err.Error(), "main.main at ") || !strings.Contains(err.Error(), "testdata/panics/main.go:15") ||
+		strings.Contains(err.Error(), "Unrecognized remote plugin message") {
+		t.Fatalf("start of a plugin panicking at start: %v", err)
+	}
+	var pe *PanicError
+	if !errors.As(err, &pe) || pe.PluginID != "test.panics" {
+		t.Fatalf("not a *PanicError: %#v", err)
+	}
+	if st := s.Status(); !strings.Contains(st.LastError, "boom at start") {
+		t.Fatalf("status: %+v", st)
+	}
+	_ = s.Stop(contextWithTimeout(t, time.Second))
 }
 
 func TestPluginExitingByItselfIsRestarted(t *testing.T) {

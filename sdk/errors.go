@@ -57,26 +57,36 @@ func fromStatus(ctx context.Context, err error) error {
 	if !ok {
 		return fmt.Errorf("plugin call: %w", err)
 	}
+	var out *remoteError
 	switch st.Code() {
 	case codes.Canceled:
 		return fmt.Errorf("plugin call: %s: %w", st.Message(), context.Canceled)
 	case codes.DeadlineExceeded:
 		return fmt.Errorf("plugin call: %s: %w", st.Message(), context.DeadlineExceeded)
 	case codes.InvalidArgument:
-		return &remoteError{msg: st.Message(), sentinel: ErrInvalid}
+		out = &remoteError{msg: st.Message(), sentinel: ErrInvalid}
 	case codes.Aborted:
-		return &remoteError{msg: st.Message(), sentinel: ErrDeliveryFailed}
+		out = &remoteError{msg: st.Message(), sentinel: ErrDeliveryFailed}
 	case codes.Unimplemented: // a host older than the call
-		return &remoteError{msg: st.Message(), sentinel: ErrNoHost}
+		out = &remoteError{msg: st.Message(), sentinel: ErrNoHost}
+	default:
+		out = &remoteError{msg: st.Message()}
 	}
-	return &remoteError{msg: st.Message()}
+	out.code = st.Code()
+	return out
 }
 
 // remoteError keeps the plugin's message as-is and wraps a sentinel if any.
+// Its gRPC code stays readable (status.Code): Unavailable tells a host the
+// connection broke (the plugin process died), not that the plugin failed.
 type remoteError struct {
 	msg      string
 	sentinel error
+	code     codes.Code
 }
 
 func (e *remoteError) Error() string { return "plugin: " + e.msg }
 func (e *remoteError) Unwrap() error { return e.sentinel }
+
+// GRPCStatus is the status the error came as.
+func (e *remoteError) GRPCStatus() *status.Status { return status.New(e.code, e.msg) }

@@ -85,7 +85,23 @@ func (p *Packages) Unpack(_ context.Context, archivePath, dest string) (*plugins
 		_ = os.RemoveAll(dest)
 		return nil, err
 	}
-	return &plugins.Unpacked{Manifest: *m, Raw: raw, SignerKeyID: res.KeyID}, nil
+	var warnings []string
+	if w := hostVersionSkipped(p.HostVersion, res.Manifest.MinHostVersion); w != "" {
+		warnings = append(warnings, w)
+	}
+	return &plugins.Unpacked{Manifest: *m, Raw: raw, SignerKeyID: res.KeyID, Warnings: warnings}, nil
+}
+
+// hostVersionSkipped is the warning when checkHostVersion could not check:
+// the plugin names a minHostVersion and this server is a development build.
+func hostVersionSkipped(host, min string) string {
+	if min == "" {
+		return ""
+	}
+	if _, err := manifest.ParseVersion(strings.TrimPrefix(host, "v")); err == nil {
+		return ""
+	}
+	return fmt.Sprintf("minHostVersion %s not checked: this server is a development build (version %q)", min, host)
 }
 
 // checkHostVersion refuses a plugin needing a newer server than host.

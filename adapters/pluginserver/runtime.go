@@ -40,7 +40,8 @@ type Runtime struct {
 	isolate  bool // start plugins in an empty network namespace
 	mu       sync.Mutex
 	sups     map[string]*pluginhost.Supervisor
-	versions map[string]string // the version each supervisor was started with
+	hosts    map[string]*hostAPI // each supervisor's host API
+	versions map[string]string   // the version each supervisor was started with
 }
 
 var _ plugins.Runtime = (*Runtime)(nil)
@@ -62,7 +63,7 @@ func NewRuntime(o RuntimeOptions) (*Runtime, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Runtime{o: o, log: log.Named("plugin"), sups: map[string]*pluginhost.Supervisor{}, versions: map[string]string{},
+	return &Runtime{o: o, log: log.Named("plugin"), sups: map[string]*pluginhost.Supervisor{}, hosts: map[string]*hostAPI{}, versions: map[string]string{},
 		egress: egress.NewClient(o.Egress, sdk.MaxHTTPBody), isolate: isolate}, nil
 }
 
@@ -74,9 +75,10 @@ func (r *Runtime) Start(ctx context.Context, spec plugins.RunSpec) error {
 		return err
 	}
 	log := r.log.With("plugin_id", spec.ID)
+	host := &hostAPI{pluginID: spec.ID, store: r.o.Store, log: log, egress: r.egress}
 	sup, err := pluginhost.New(pluginhost.Spec{
 		ID: spec.ID, Version: spec.Version, Kind: sdk.Kind(spec.Kind), Exec: spec.Exec, SHA256: spec.SHA256,
-		Host: &hostAPI{pluginID: spec.ID, store: r.o.Store, log: log, egress: r.egress}, Logger: r.log, NoNetwork: r.isolate,
+		Host: host, Logger: r.log, NoNetwork: r.isolate,
 		StartTimeout: r.o.StartTimeout, PingEvery: r.o.PingEvery, PingTimeout: r.o.PingTimeout, CallTimeout: r.o.CallTimeout,
 		MinBackoff: r.o.MinBackoff, MaxBackoff: r.o.MaxBackoff,
 	})
@@ -85,6 +87,7 @@ func (r *Runtime) Start(ctx context.Context, spec plugins.RunSpec) error {
 	}
 	r.mu.Lock()
 	r.sups[spec.ID] = sup
+	r.hosts[spec.ID] = host
 	r.versions[spec.ID] = spec.Version
 	r.mu.Unlock()
 	return sup.Start(ctx)
@@ -95,6 +98,7 @@ func (r *Runtime) Stop(ctx context.Context, id string) error {
 	r.mu.Lock()
 	sup := r.sups[id]
 	delete(r.sups, id)
+	delete(r.hosts, id)
 	delete(r.versions, id)
 	r.mu.Unlock()
 	if sup == nil {
@@ -129,7 +133,7 @@ func (r *Runtime) Status(id string) (plugins.RunStatus, bool) {
 // Notifier is the running alert channel.
 func (r *Runtime) Notifier(id string) (ports.Notifier, error) {
 	r.mu.Lock()
-	sup := r.sups[id]
+	sup, host := r.sups[id], r.hosts[id]
 	r.mu.Unlock()
 	if sup == nil {
 		return nil, pluginhost.ErrNotRunning
@@ -138,7 +142,7 @@ func (r *Runtime) Notifier(id string) (ports.Notifier, error) {
 	if err != nil {
 		return nil, err
 	}
-	return NotifierFrom(ch), nil
+	return hostSettingsNotifier{NotifierFrom(ch), host}, nil
 }
 
 // StopAll stops every plugin, in parallel.

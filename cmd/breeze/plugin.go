@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"os/user"
@@ -26,8 +27,10 @@ import (
 // pluginCommands are the "breeze plugin ..." sub-commands. Those that
 // change something work on the configured database directly (like admin
 // bootstrap) with the global scope, and write one audit row each with
-// actor "cli". A server-side plugin enabled here starts at the server's
-// next start (or enable it through the API to start it now).
+// actor "cli". A change is announced to the running servers at once: on
+// the Redis bus when BREEZE_REDIS_URL is set (every node reconciles and
+// pushes agent offers), otherwise the server notices the database's
+// plugin revision within two seconds.
 var pluginCommands = map[string]func(context.Context, []string) error{
 	"install": pluginInstall,
 	"list":    pluginList,
@@ -40,7 +43,7 @@ var pluginCommands = map[string]func(context.Context, []string) error{
 
 const pluginUsage = `usage: breeze plugin <command> [flags]
 
-  install FILE|DIR   install a packed plugin (.tar.gz) or a plugin directory
+  install FILE|DIR [--allow-downgrade]   install a packed plugin (.tar.gz) or a plugin directory
   list               list installed plugins
   enable ID          enable a plugin globally
   disable ID         disable a plugin globally
@@ -67,8 +70,14 @@ func positional(synopsis string, args []string) (string, []string, error) {
 // pluginEnv opens the database and builds the service (no runtime: the
 // CLI runs no plugin).
 type pluginEnv struct {
-	st  server.MigratingStore
-	svc *plugins.Service
+	st    server.MigratingStore
+	svc   *plugins.Service
+	close func() // the announcer's connection
+}
+
+func (e *pluginEnv) Close() {
+	e.close()
+	e.st.Close()
 }
 
 // synopsis is the command's usage line, printed with its flags on -h.
@@ -86,18 +95,28 @@ func openPlugins(ctx context.Context, synopsis string, args []string) (*pluginEn
 		st.Close()
 		return nil, err
 	}
-	svc, err := NewPluginService(cfg, st, log)
+	changes, closeChanges, err := server.PluginChangesAnnouncer(ctx, cfg, log)
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
-	return &pluginEnv{st: st, svc: svc}, nil
+	svc, err := newPluginService(cfg, st, log, changes)
+	if err != nil {
+		closeChanges()
+		st.Close()
+		return nil, err
+	}
+	return &pluginEnv{st: st, svc: svc, close: closeChanges}, nil
 }
 
 // NewPluginService builds the plugin service from the configuration (the
 // trusted keys, the development switch, the secret key). The server adds
 // a runtime and the agent relay on top (see core/app/plugins.Deps).
 func NewPluginService(cfg *config.Config, st server.MigratingStore, log ports.Logger) (*plugins.Service, error) {
+	return newPluginService(cfg, st, log, nil)
+}
+
+func newPluginService(cfg *config.Config, st server.MigratingStore, log ports.Logger, changes plugins.Changes) (*plugins.Service, error) {
 	keys, err := pluginserver.LoadTrustedKeys(cfg.PluginTrustedKeys)
 	if err != nil {
 		return nil, err
@@ -110,6 +129,7 @@ func NewPluginService(cfg *config.Config, st server.MigratingStore, log ports.Lo
 		Store:    st,
 		Packages: &pluginserver.Packages{Trusted: keys, AllowUnsigned: cfg.PluginsAllowUnsigned, HostVersion: server.Version},
 		Sealer:   box,
+		Changes:  changes,
 		DataDir:  cfg.DataDir,
 		Logger:   log,
 	})
@@ -142,24 +162,26 @@ func (e *pluginEnv) audited(ctx context.Context, action string, fn func(ctx cont
 }
 
 func pluginInstall(ctx context.Context, args []string) error {
-	const synopsis = "breeze plugin install FILE|DIR [flags]"
+	const synopsis = "breeze plugin install FILE|DIR [--allow-downgrade] [flags]"
 	src, rest, err := positional(synopsis, args)
 	if err != nil {
 		return err
 	}
+	rest, allowDowngrade := takeBool(rest, "allow-downgrade")
 	env, err := openPlugins(ctx, synopsis, rest)
 	if err != nil {
 		return err
 	}
-	defer env.st.Close()
+	defer env.Close()
 	fi, err := os.Stat(src)
 	if err != nil {
 		return err
 	}
+	opts := plugins.InstallOptions{By: "cli", AllowDowngrade: allowDowngrade}
 	var p *plugins.Plugin
 	err = env.audited(ctx, "plugins.install", func(ctx context.Context) error {
 		if fi.IsDir() {
-			p, err = env.svc.InstallDir(ctx, domain.GlobalScope(), "cli", src)
+			p, err = env.svc.InstallDir(ctx, domain.GlobalScope(), opts, src)
 			return err
 		}
 		f, err := os.Open(src)
@@ -167,15 +189,34 @@ func pluginInstall(ctx context.Context, args []string) error {
 			return err
 		}
 		defer f.Close()
-		p, err = env.svc.Install(ctx, domain.GlobalScope(), "cli", f)
+		p, err = env.svc.Install(ctx, domain.GlobalScope(), opts, f)
 		return err
 	})
 	if err != nil {
 		return err
 	}
+	for _, w := range p.Warnings {
+		fmt.Printf("warning: %s\n", w)
+	}
 	fmt.Printf("installed %s %s (%s, %s side, signed by %s); enable it with: breeze plugin enable %s\n",
 		p.ID, p.Version, p.Kind, p.Side, p.SignedBy, p.ID)
 	return nil
+}
+
+// takeBool removes a boolean flag (-name or --name) from args, wherever it
+// stands, and says whether it was there: the configuration flags parsed
+// afterwards do not know it.
+func takeBool(args []string, name string) ([]string, bool) {
+	out := make([]string, 0, len(args))
+	found := false
+	for _, a := range args {
+		if a == "-"+name || a == "--"+name || a == "-"+name+"=true" || a == "--"+name+"=true" {
+			found = true
+			continue
+		}
+		out = append(out, a)
+	}
+	return out, found
 }
 
 func pluginList(ctx context.Context, args []string) error {
@@ -183,7 +224,7 @@ func pluginList(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer env.st.Close()
+	defer env.Close()
 	ps, err := env.svc.List(ctx)
 	if err != nil {
 		return err
@@ -210,7 +251,7 @@ func pluginToggle(ctx context.Context, args []string, on bool) error {
 	if err != nil {
 		return err
 	}
-	defer env.st.Close()
+	defer env.Close()
 	var p *plugins.Plugin
 	err = env.audited(ctx, action, func(ctx context.Context) error {
 		if on {
@@ -237,7 +278,7 @@ func pluginRemove(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	defer env.st.Close()
+	defer env.Close()
 	if err := env.audited(ctx, "plugins.remove", func(ctx context.Context) error {
 		return env.svc.Remove(ctx, domain.GlobalScope(), id)
 	}); err != nil {
@@ -250,16 +291,18 @@ func pluginRemove(ctx context.Context, args []string) error {
 // pluginPack signs and packs a plugin directory (no database needed).
 func pluginPack(_ context.Context, args []string) error {
 	const synopsis = "breeze plugin pack DIR --key KEY.pem [-o OUT.tar.gz]"
-	dir, rest, err := positional(synopsis, args)
-	if err != nil {
-		return err
-	}
 	fs := newFlags(synopsis)
 	keyPath := fs.String("key", "", "the ed25519 private key (PEM) to sign with (from breeze plugin keygen)")
 	out := fs.String("o", "", "the archive to write (default ID-VERSION.tar.gz)")
-	if err := parseFlags(fs, synopsis, rest); err != nil {
-		return err
+	// Flags before or after DIR, as breeze-plugin pack takes them.
+	pos, err := interleaved(fs, args)
+	if err != nil {
+		return helped(fs, synopsis, err)
 	}
+	if len(pos) != 1 {
+		return fmt.Errorf("usage: %s", synopsis)
+	}
+	dir := pos[0]
 	if *keyPath == "" {
 		return errors.New("--key is required (make one with: breeze plugin keygen NAME)")
 	}
@@ -306,4 +349,25 @@ func pluginKeygen(_ context.Context, args []string) error {
 	}
 	fmt.Printf("wrote %s.key (keep it secret) and %s.pub (key id %s): list the .pub in BREEZE_PLUGIN_TRUSTED_KEYS\n", base, base, pack.KeyID(pub))
 	return nil
+}
+
+// interleaved parses flags wherever they stand among the arguments and
+// returns the arguments (everything after "--" is one).
+func interleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		before := len(args)
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		if consumed := before - len(rest); consumed > 0 && args[consumed-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
 }

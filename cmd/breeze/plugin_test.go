@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -56,6 +57,12 @@ func TestPluginCLI(t *testing.T) {
 	out, stderr, code = run(nil, "plugin", "pack", dir, "--key", key+".key", "-o", archive)
 	if code != 0 || !strings.Contains(out, "packed breeze.webhook 1.0.0") {
 		t.Fatalf("pack: %d %q %q", code, out, stderr)
+	}
+	// The flags may also come first (as breeze-plugin pack takes them).
+	archive2 := filepath.Join(work, "webhook2.tar.gz")
+	out, stderr, code = run(nil, "plugin", "pack", "--key", key+".key", "-o", archive2, dir)
+	if a, _ := os.ReadFile(archive); code != 0 || !strings.Contains(out, "packed breeze.webhook 1.0.0") || !bytes.Equal(a, mustRead(t, archive2)) {
+		t.Fatalf("pack with the flags first: %d %q %q", code, out, stderr)
 	}
 	trusted := []string{"BREEZE_PLUGIN_TRUSTED_KEYS=" + key + ".pub"}
 
@@ -126,4 +133,13 @@ func TestPluginCLI(t *testing.T) {
 	if !strings.Contains(page.Items[len(page.Items)-1].Details, `"reason":"unsigned"`) {
 		t.Fatalf("refusal details = %q", page.Items[len(page.Items)-1].Details)
 	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -2,15 +2,18 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/breeze-rmm/breeze/adapters/egress"
 	httpapi "github.com/breeze-rmm/breeze/adapters/http"
 	"github.com/breeze-rmm/breeze/adapters/http/pluginsapi"
 	"github.com/breeze-rmm/breeze/adapters/pluginserver"
+	redisad "github.com/breeze-rmm/breeze/adapters/redis"
 	"github.com/breeze-rmm/breeze/core/app/plugins"
 	"github.com/breeze-rmm/breeze/internal/config"
 	"github.com/breeze-rmm/breeze/ports"
@@ -19,13 +22,24 @@ import (
 // pluginStopTimeout bounds stopping the server-side plugins.
 const pluginStopTimeout = 10 * time.Second
 
-// pluginsTopic carries "the installed plugins changed" between nodes;
-// pluginsReconcileEvery is the safety net when a message is lost (the bus
-// is at most once).
+// pluginsTopic carries "the installed plugins changed" between nodes
+// (payload: pluginsChange, or empty); pluginsReconcileEvery is the safety
+// net when a message is lost (the bus is at most once); pluginsCheckEvery
+// is how often a node compares the plugins' revision in the database, which
+// is how a change made by the CLI reaches a server without Redis (its bus
+// is in process).
 const (
 	pluginsTopic          = "plugins.changed"
 	pluginsReconcileEvery = time.Minute
+	pluginsCheckEvery     = 2 * time.Second
 )
+
+// pluginsChange is the bus payload: the orgs whose agent offers a process
+// without agent links (the CLI) changed; every node pushes them (a plugins
+// frame replaces the agent's offers, so a second push is harmless).
+type pluginsChange struct {
+	Orgs []string `json:"orgs,omitempty"`
+}
 
 // busChanges implements plugins.Changes on the bus.
 type busChanges struct {
@@ -33,10 +47,38 @@ type busChanges struct {
 	log hclog.Logger
 }
 
-func (b busChanges) PluginsChanged(ctx context.Context) {
-	if err := b.bus.Publish(ctx, pluginsTopic, nil); err != nil {
+func (b busChanges) PluginsChanged(ctx context.Context, orgs []string) {
+	var payload []byte
+	if len(orgs) > 0 {
+		payload, _ = json.Marshal(pluginsChange{Orgs: orgs})
+	}
+	if err := b.bus.Publish(ctx, pluginsTopic, payload); err != nil {
 		b.log.Warn("plugin change not announced to the other nodes", "error", err)
 	}
+}
+
+// PluginChangesAnnouncer is how a process outside the server (the CLI)
+// announces plugin changes: on the Redis bus when BREEZE_REDIS_URL is set
+// (every node reconciles at once and pushes agent offers); without Redis
+// nil, and the server notices the database's revision within
+// pluginsCheckEvery. close releases the connection.
+func PluginChangesAnnouncer(ctx context.Context, cfg *config.Config, log hclog.Logger) (plugins.Changes, func(), error) {
+	if cfg.RedisURL == "" {
+		return nil, func() {}, nil
+	}
+	opts, err := goredis.ParseURL(cfg.RedisURL)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: BREEZE_REDIS_URL: %v", config.ErrConfig, err)
+	}
+	client := goredis.NewClient(opts)
+	pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	if err := client.Ping(pctx).Err(); err != nil {
+		_ = client.Close()
+		return nil, nil, fmt.Errorf("Redis at %s is unreachable: %w (the change could not be announced)", opts.Addr, err)
+	}
+	bus := redisad.NewBus(redisad.BusDeps{Client: client, Prefix: cfg.RedisPrefix + "bus:"})
+	return busChanges{bus: bus, log: log}, func() { _ = bus.Close(); _ = client.Close() }, nil
 }
 
 // Plugins is plugin management on this node: installs verified against
@@ -48,6 +90,7 @@ type Plugins struct {
 	bus     ports.Bus
 	log     hclog.Logger
 	done    chan struct{}
+	rev     string // Service.Revision at the last reconcile (the loop's own)
 }
 
 // BuildPlugins wires plugin management on rw (its relay pushes plugin
@@ -115,26 +158,48 @@ func (p *Plugins) Start(ctx context.Context) {
 		}
 		tick := time.NewTicker(pluginsReconcileEvery)
 		defer tick.Stop()
+		check := time.NewTicker(pluginsCheckEvery)
+		defer check.Stop()
 		for {
+			var orgs []string
 			select {
 			case <-ctx.Done():
 				return
-			case _, ok := <-changes:
+			case m, ok := <-changes:
 				if !ok {
 					changes = nil
 					continue
 				}
+				var c pluginsChange
+				if len(m.Payload) > 0 && json.Unmarshal(m.Payload, &c) == nil {
+					orgs = c.Orgs
+				}
 			case <-tick.C:
+			case <-check.C:
+				if !p.revisionChanged(ctx) {
+					continue
+				}
 			}
 			p.reconcile(ctx)
+			p.Service.PushOrgs(ctx, orgs)
 		}
 	}()
 }
 
 func (p *Plugins) reconcile(ctx context.Context) {
+	if rev, err := p.Service.Revision(ctx); err == nil {
+		p.rev = rev
+	}
 	if err := p.Service.Reconcile(ctx); err != nil {
 		p.log.Warn("some plugins are not running as installed", "error", err)
 	}
+}
+
+// revisionChanged: the installed plugins or their switches differ from
+// those of the last reconcile (a change made by the CLI).
+func (p *Plugins) revisionChanged(ctx context.Context) bool {
+	rev, err := p.Service.Revision(ctx)
+	return err == nil && rev != p.rev
 }
 
 // Stop stops the server-side plugins.

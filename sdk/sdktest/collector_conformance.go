@@ -2,15 +2,13 @@ package sdktest
 
 import (
 	"context"
-	"math"
-	"regexp"
 	"testing"
 
 	"github.com/breeze-rmm/breeze/sdk"
 )
 
-// MetricNameRE is what metric names must look like.
-var MetricNameRE = regexp.MustCompile(`^[a-z][a-z0-9_.]{0,127}$`)
+// MetricNameRE is what metric names must look like (sdk.MetricNameRE).
+var MetricNameRE = sdk.MetricNameRE
 
 // CollectorConformance runs the collector suite in-process over gRPC.
 // Collectors must work on any machine: where their data source is missing
@@ -37,20 +35,8 @@ func collectorSuite(t *testing.T, mk opener[sdk.Collector]) {
 			if err != nil {
 				t.Fatalf("Collect #%d: %v", i+1, err)
 			}
-			for _, m := range col.Metrics {
-				if !MetricNameRE.MatchString(m.Name) {
-					t.Errorf("metric name %q does not match %s", m.Name, MetricNameRE)
-				}
-				if math.IsNaN(m.Value) || math.IsInf(m.Value, 0) {
-					t.Errorf("metric %s = %v", m.Name, m.Value)
-				}
-			}
-			seen := map[string]bool{}
-			for _, f := range col.Facts {
-				if f.Key == "" || seen[f.Key] {
-					t.Errorf("fact key %q empty or repeated", f.Key)
-				}
-				seen[f.Key] = true
+			if err := col.Validate(); err != nil {
+				t.Errorf("Collect #%d breaks the collector rules (docs/plugins.md, Collector limits):\n%v", i+1, err)
 			}
 		}
 	})

@@ -9,6 +9,7 @@ import (
 
 	httpapi "github.com/breeze-rmm/breeze/adapters/http"
 	"github.com/breeze-rmm/breeze/adapters/http/api"
+	"github.com/breeze-rmm/breeze/core/app/plugins"
 	"github.com/breeze-rmm/breeze/core/domain"
 )
 
@@ -45,7 +46,8 @@ func (h *handlers) install(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	out, err := h.svc.Install(c.Request.Context(), sc, actor(p), c.Request.Body)
+	allow, _ := strconv.ParseBool(c.Query("allowDowngrade"))
+	out, err := h.svc.Install(c.Request.Context(), sc, plugins.InstallOptions{By: actor(p), AllowDowngrade: allow}, c.Request.Body)
 	if err != nil {
 		return err
 	}

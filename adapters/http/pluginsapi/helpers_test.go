@@ -2,6 +2,7 @@ package pluginsapi_test
 
 import (
 	"context"
+	"crypto"
 	"crypto/ed25519"
 	"encoding/json"
 	"fmt"
@@ -125,6 +126,20 @@ type env struct {
 	DataDir string
 	Key     ed25519.PrivateKey
 	Pushed  *pushLog
+}
+
+// box opens the env's secret box again (same data directory, same key).
+func (e *env) box(t testing.TB) *secretbox.Box {
+	t.Helper()
+	b, err := secretbox.Open("", e.DataDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func trustedOf(pub crypto.PublicKey) []ed25519.PublicKey {
+	return []ed25519.PublicKey{pub.(ed25519.PublicKey)}
 }
 
 type envOptions struct {

@@ -63,7 +63,10 @@ func Register(s *httpapi.Server, d Deps) {
 			Summary: "Install or upgrade a plugin", Tag: tag, Response: Plugin{}, Status: http.StatusCreated,
 			Description: "The raw body is a signed archive made by `breeze plugin pack`. Needs a global plugins:manage grant. " +
 				"Refused (and audited with the reason): a bad or unknown signature, unsigned (unless the development switch), " +
-				"a tampered executable, unsafe paths, a downgrade (400) or the installed version again (409).",
+				"a tampered executable, unsafe paths, a downgrade (400, unless ?allowDowngrade=true, which keeps the org settings " +
+				"and is audited with downgradedFrom) or the installed version again (409). `warnings` lists checks skipped " +
+				"(a minHostVersion on a development build).",
+			Query: []httpapi.Param{{Name: "allowDowngrade", Type: "boolean", Description: "true installs a version older than the installed one, keeping org settings (audited)."}},
 		}}, h.install)
 	add(httpapi.Route{Method: http.MethodGet, Path: "/plugins/:id", Rule: manage, Name: "plugins.get", Doc: httpapi.Doc{
 		Summary: "One plugin", Tag: tag, Response: Plugin{},
@@ -134,6 +137,8 @@ type Plugin struct {
 	SettingsSchema json.RawMessage `json:"settingsSchema"`
 	InstalledAt    time.Time       `json:"installedAt"`
 	SHA256         string          `json:"sha256"`
+	// Warnings are checks the install skipped (only in the install answer).
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 func pluginOut(p *plugins.Plugin) Plugin {
@@ -144,7 +149,7 @@ func pluginOut(p *plugins.Plugin) Plugin {
 	return Plugin{
 		ID: p.ID, Name: p.Name, Version: p.Version, Kind: p.Kind, Description: p.Description, Side: p.Side,
 		SignedBy: p.SignedBy, Enabled: p.Enabled, State: p.State, LastError: p.LastError, Restarts: p.Restarts,
-		SettingsSchema: schema, InstalledAt: p.InstalledAt, SHA256: p.SHA256,
+		SettingsSchema: schema, InstalledAt: p.InstalledAt, SHA256: p.SHA256, Warnings: p.Warnings,
 	}
 }
 

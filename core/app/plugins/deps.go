@@ -28,6 +28,9 @@ type Unpacked struct {
 	Manifest    Manifest
 	Raw         json.RawMessage // plugin.json as signed
 	SignerKeyID string          // "" when unsigned (development switch on)
+	// Warnings are checks Packages could not make (a minHostVersion on a
+	// development build): the install goes on, and says so.
+	Warnings []string
 }
 
 // Packages verifies, unpacks and understands plugin archives
@@ -85,11 +88,13 @@ type Runtime interface {
 	Running() map[string]string
 }
 
-// Changes tells the other server nodes that the installed plugins or
-// their switches changed, so they reconcile (a bus topic in production);
-// nil: a single node.
+// Changes tells the server nodes that the installed plugins or their
+// switches changed, so they reconcile (a bus topic in production); nil: a
+// single node. orgs are the orgs whose agent offers changed but were not
+// pushed by the announcing process (it has no agent link: the CLI); a
+// node that hears them pushes those orgs' offers (PushOrgs).
 type Changes interface {
-	PluginsChanged(ctx context.Context)
+	PluginsChanged(ctx context.Context, orgs []string)
 }
 
 // Sealer encrypts secret settings at rest (adapters/secretbox). aad binds

@@ -10,14 +10,24 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/breeze-rmm/breeze/core/domain"
 	"github.com/breeze-rmm/breeze/ports"
 )
 
+// InstallOptions are an install's caller and choices.
+type InstallOptions struct {
+	By string // the installer (user id or "cli")
+	// AllowDowngrade installs a version older than the installed one,
+	// keeping the org settings and key-value entries (audited as such);
+	// without it a downgrade is refused.
+	AllowDowngrade bool
+}
+
 // Install verifies the archive read from r and installs it (or upgrades
-// the installed version). by names the installer (user id or "cli").
-func (s *Service) Install(ctx context.Context, sc domain.Scope, by string, r io.Reader) (*Plugin, error) {
+// the installed version).
+func (s *Service) Install(ctx context.Context, sc domain.Scope, o InstallOptions, r io.Reader) (*Plugin, error) {
 	auditResource(ctx, "", "", "")
 	if err := requireGlobal(sc); err != nil {
 		return nil, err
@@ -38,13 +48,13 @@ func (s *Service) Install(ctx context.Context, sc domain.Scope, by string, r io.
 		return nil, refused(ctx, err, "")
 	}
 	defer os.Remove(tmp)
-	return s.install(ctx, by, tmp, sum, size)
+	return s.install(ctx, o, tmp, sum, size)
 }
 
 // InstallDir installs a plugin directory (signed with pack.SignDir, or
 // unsigned under the development switch): it is archived unchanged first,
 // so agents download exactly what was verified.
-func (s *Service) InstallDir(ctx context.Context, sc domain.Scope, by, dir string) (*Plugin, error) {
+func (s *Service) InstallDir(ctx context.Context, sc domain.Scope, o InstallOptions, dir string) (*Plugin, error) {
 	auditResource(ctx, "", "", "")
 	if err := requireGlobal(sc); err != nil {
 		return nil, err
@@ -56,7 +66,7 @@ func (s *Service) InstallDir(ctx context.Context, sc domain.Scope, by, dir strin
 		return nil, refused(ctx, err, "")
 	}
 	defer os.Remove(tmp)
-	return s.install(ctx, by, tmp, sum, size)
+	return s.install(ctx, o, tmp, sum, size)
 }
 
 // spool writes an archive into a temp file under Root, hashing it.
@@ -94,7 +104,7 @@ func (c *countWriter) Write(p []byte) (int, error) {
 
 // install verifies the spooled archive, refuses downgrades, moves it into
 // Root/<id>/<version>/, hashes the executable there and records it.
-func (s *Service) install(ctx context.Context, by, archive, sum string, size int64) (*Plugin, error) {
+func (s *Service) install(ctx context.Context, o InstallOptions, archive, sum string, size int64) (*Plugin, error) {
 	staging := filepath.Join(s.Root(), ".staging-"+randomName())
 	defer os.RemoveAll(staging)
 	up, err := s.d.Packages.Unpack(ctx, archive, filepath.Join(staging, "root"))
@@ -107,6 +117,7 @@ func (s *Service) install(ctx context.Context, by, archive, sum string, size int
 		return nil, refused(ctx, Refuse(ReasonNoExecutable, fmt.Errorf("%s ships no executable for this server's platform", m.ID)), m.Version)
 	}
 	old, err := s.d.Store.Plugins().Get(ctx, m.ID)
+	downgrade := false
 	switch {
 	case errors.Is(err, domain.ErrNotFound):
 		old = nil
@@ -120,9 +131,12 @@ func (s *Service) install(ctx context.Context, by, archive, sum string, size int
 		if cmp == 0 {
 			return nil, refused(ctx, Refuse(ReasonSameVersion, fmt.Errorf("%s %s is already installed", m.ID, m.Version)), m.Version)
 		}
-		if cmp < 0 {
-			return nil, refused(ctx, Refuse(ReasonDowngrade, fmt.Errorf("%s %s is older than the installed %s", m.ID, m.Version, old.Version)), m.Version)
+		if cmp < 0 && !o.AllowDowngrade {
+			return nil, refused(ctx, Refuse(ReasonDowngrade, fmt.Errorf("%s %s is older than the installed %s: "+
+				"install it with --allow-downgrade (API: ?allowDowngrade=true) to keep the org settings, or remove the plugin first (its org settings go with it)",
+				m.ID, m.Version, old.Version)), m.Version)
 		}
+		downgrade = cmp < 0
 	}
 
 	final := s.versionDir(m.ID, m.Version)
@@ -150,7 +164,7 @@ func (s *Service) install(ctx context.Context, by, archive, sum string, size int
 	row := &ports.InstalledPlugin{
 		ID: m.ID, Name: m.Name, Version: m.Version, Kind: m.Kind, Side: m.Side, Manifest: up.Raw,
 		ArchiveSHA: sum, ArchiveSize: size, ExecSHA: execSHA, SignerKeyID: up.SignerKeyID,
-		InstalledAt: s.d.Clock.Now(), InstalledBy: by,
+		InstalledAt: s.d.Clock.Now(), InstalledBy: o.By,
 	}
 	archiveBytes, err := os.ReadFile(filepath.Join(final, "archive.tar.gz"))
 	if err != nil {
@@ -168,23 +182,40 @@ func (s *Service) install(ctx context.Context, by, archive, sum string, size int
 		_ = os.RemoveAll(final)
 		return nil, err
 	}
-	defer s.changed(ctx)
+	var orgs []string
+	defer func() { s.changed(ctx, orgs) }()
 	if old != nil {
 		if row.Enabled && row.Side == ports.PluginSideServer {
 			s.startRow(ctx, row) // the new version replaces the running one
 		}
 		_ = os.RemoveAll(s.versionDir(old.ID, old.Version))
 		if row.Enabled && row.Side == ports.PluginSideAgent {
-			s.pushPlugin(ctx, row.ID)
+			orgs = s.enabledOrgs(ctx, row.ID)
+			s.PushOrgs(ctx, orgs)
 		}
 	}
 	details := map[string]string{"version": m.Version, "signedBy": signedBy(up.SignerKeyID)}
-	if old != nil {
+	switch {
+	case downgrade:
+		details["downgradedFrom"] = old.Version
+		details["allowDowngrade"] = "true"
+	case old != nil:
 		details["upgradedFrom"] = old.Version
 	}
+	if len(up.Warnings) > 0 {
+		details["warnings"] = strings.Join(up.Warnings, "; ")
+	}
 	auditOutcome(ctx, domain.OutcomeSuccess, details)
+	for _, w := range up.Warnings {
+		s.d.Logger.Warn("plugin installed with a warning", "plugin_id", m.ID, "version", m.Version, "warning", w)
+	}
+	if downgrade {
+		s.d.Logger.Warn("plugin downgraded (org settings kept)", "plugin_id", m.ID, "version", m.Version, "from", old.Version)
+	}
 	s.d.Logger.Info("plugin installed", "plugin_id", m.ID, "version", m.Version, "signed_by", signedBy(up.SignerKeyID))
-	return s.view(row), nil
+	p := s.view(row)
+	p.Warnings = up.Warnings
+	return p, nil
 }
 
 // execPath is the absolute path of an installed executable (rel is the

@@ -70,11 +70,39 @@ func (s *Service) ensureLocal(ctx context.Context, row *ports.InstalledPlugin) e
 }
 
 // changed tells the other nodes (best effort; they also reconcile
-// periodically).
-func (s *Service) changed(ctx context.Context) {
-	if s.d.Changes != nil {
-		s.d.Changes.PluginsChanged(ctx)
+// periodically). orgs are those whose agent offers changed: passed on only
+// when this process could not push them itself (no Agents: the CLI).
+func (s *Service) changed(ctx context.Context, orgs []string) {
+	if s.d.Changes == nil {
+		return
 	}
+	if s.d.Agents != nil {
+		orgs = nil
+	}
+	s.d.Changes.PluginsChanged(context.WithoutCancel(ctx), orgs)
+}
+
+// PushOrgs sends the current offers to the linked devices of orgs (a
+// change announced by a process without agent links, the CLI).
+func (s *Service) PushOrgs(ctx context.Context, orgs []string) {
+	for _, org := range orgs {
+		s.pushOrg(ctx, org)
+	}
+}
+
+// Revision is a fingerprint of the installed plugins and their global
+// switches: a node that sees it change reconciles (the announcement of a
+// process that cannot reach the bus, the CLI against a single node).
+func (s *Service) Revision(ctx context.Context) (string, error) {
+	rows, err := s.d.Store.Plugins().List(ctx)
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	for _, r := range rows {
+		fmt.Fprintf(h, "%s\x00%s\x00%t\x00%s\n", r.ID, r.Version, r.Enabled, r.ArchiveSHA)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // Reconcile brings this node's server-side plugins in line with the

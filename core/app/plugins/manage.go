@@ -56,7 +56,8 @@ func (s *Service) setEnabled(ctx context.Context, sc domain.Scope, id string, on
 	if err != nil {
 		return nil, err
 	}
-	defer s.changed(ctx)
+	var orgs []string
+	defer func() { s.changed(ctx, orgs) }()
 	if row.Side == ports.PluginSideServer {
 		if on {
 			s.startRow(ctx, row)
@@ -66,7 +67,8 @@ func (s *Service) setEnabled(ctx context.Context, sc domain.Scope, id string, on
 			}
 		}
 	} else {
-		s.pushPlugin(ctx, id)
+		orgs = s.enabledOrgs(ctx, id)
+		s.PushOrgs(ctx, orgs)
 	}
 	return s.view(row), nil
 }
@@ -94,15 +96,14 @@ func (s *Service) Remove(ctx context.Context, sc domain.Scope, id string) error 
 	if err := s.d.Store.Plugins().Delete(ctx, id); err != nil {
 		return err
 	}
-	defer s.changed(ctx)
+	if row.Side != ports.PluginSideAgent || !row.Enabled {
+		orgs = nil
+	}
+	defer s.changed(ctx, orgs)
 	if err := os.RemoveAll(s.pluginDir(id)); err != nil {
 		s.d.Logger.Warn("plugin files not removed", "plugin_id", id, "error", err)
 	}
-	if row.Side == ports.PluginSideAgent && row.Enabled {
-		for _, org := range orgs {
-			s.pushOrg(ctx, org)
-		}
-	}
+	s.PushOrgs(ctx, orgs)
 	auditOutcome(ctx, domain.OutcomeSuccess, map[string]string{"version": row.Version})
 	s.d.Logger.Info("plugin removed", "plugin_id", id, "version", row.Version)
 	return nil

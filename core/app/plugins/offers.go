@@ -118,13 +118,6 @@ func (s *Service) enabledOrgs(ctx context.Context, pluginID string) []string {
 	return out
 }
 
-// pushPlugin tells every org that enabled the plugin.
-func (s *Service) pushPlugin(ctx context.Context, pluginID string) {
-	for _, org := range s.enabledOrgs(ctx, pluginID) {
-		s.pushOrg(ctx, org)
-	}
-}
-
 // pushOrg sends the org's current offers to each of its linked devices.
 // Best effort: an offline device gets them in its next welcome.
 func (s *Service) pushOrg(ctx context.Context, orgID string) {

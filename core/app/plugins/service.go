@@ -110,6 +110,8 @@ type Plugin struct {
 	SettingsSchema []byte
 	InstalledAt    time.Time
 	SHA256         string // of the archive
+	// Warnings: the install's (checks skipped); only in Install's answer.
+	Warnings []string
 }
 
 // OrgSettings is the API's view of one org's enablement (secrets masked).

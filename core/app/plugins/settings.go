@@ -199,13 +199,36 @@ func (s *Service) open(m *Manifest, o *ports.PluginOrg) (map[string]json.RawMess
 	return values, nil
 }
 
-// openJSON is open, encoded.
+// openJSON is open with the schema's defaults for the fields not set,
+// encoded: what a plugin is given (server calls, agent offers).
 func (s *Service) openJSON(m *Manifest, o *ports.PluginOrg) (json.RawMessage, error) {
 	values, err := s.open(m, o)
 	if err != nil {
 		return nil, err
 	}
+	applyDefaults(m, values)
 	return json.Marshal(values)
+}
+
+// applyDefaults sets the schema's `default` of every property not set. A
+// schema that does not parse adds nothing (it was validated at install).
+func applyDefaults(m *Manifest, values map[string]json.RawMessage) {
+	if len(m.SettingsSchema) == 0 {
+		return
+	}
+	var schema struct {
+		Properties map[string]struct {
+			Default json.RawMessage `json:"default"`
+		} `json:"properties"`
+	}
+	if json.Unmarshal(m.SettingsSchema, &schema) != nil {
+		return
+	}
+	for name, p := range schema.Properties {
+		if _, set := values[name]; !set && len(p.Default) > 0 && string(p.Default) != "null" {
+			values[name] = p.Default
+		}
+	}
 }
 
 // masked is the API view: secrets that hold a value show as MaskedSecret.

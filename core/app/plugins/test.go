@@ -75,9 +75,18 @@ func (s *Service) channel(ctx context.Context, sc domain.Scope, pluginID, orgID 
 	if s.d.Runtime == nil {
 		return nil, nil, fmt.Errorf("plugins: no runtime on this process")
 	}
+	// Not (yet) running on this node: a state to report, not a server
+	// fault (an enable announced by another process may still be on its way).
+	state := "stopped"
+	if st, ok := s.d.Runtime.Status(pluginID); ok {
+		state = st.State
+	}
+	if state != "running" {
+		return nil, nil, domain.Conflictf("%s is %s on this server, not running: try again once it runs (GET /api/v1/plugins/%s shows its state and last error)", pluginID, state, pluginID)
+	}
 	n, err := s.d.Runtime.Notifier(pluginID)
 	if err != nil {
-		return nil, nil, fmt.Errorf("plugins: %s is not running: %w", pluginID, err)
+		return nil, nil, domain.Conflictf("%s is not running on this server: %v", pluginID, err)
 	}
 	return n, settings, nil
 }

@@ -3,8 +3,11 @@
 //
 //	breeze-plugin init [--kind KIND] [--sdk DIR] NAME  a new plugin module from a template
 //	breeze-plugin keygen NAME              writes NAME.key and NAME.pub
-//	breeze-plugin pack [-key NAME.key] [-o OUT.tar.gz] DIR
-//	breeze-plugin verify [-unsigned] -pub NAME.pub[,OTHER.pub] ARCHIVE
+//	breeze-plugin pack DIR [-key NAME.key] [-o OUT.tar.gz]
+//	breeze-plugin verify ARCHIVE -pub NAME.pub[,OTHER.pub] [-unsigned]
+//
+// Flags may stand before or after the argument (as for `breeze plugin
+// pack`); the documented form puts the argument first.
 package main
 
 import (
@@ -37,13 +40,14 @@ func run(args []string) error {
 	out := fs.String("o", "", "output archive (default ID-VERSION.tar.gz)")
 	pubs := fs.String("pub", "", "trusted public keys (PEM), comma separated")
 	unsigned := fs.Bool("unsigned", false, "accept an unsigned archive (development)")
-	if err := fs.Parse(args[1:]); err != nil {
+	pos, err := parseInterleaved(fs, args[1:])
+	if err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
+	if len(pos) != 1 {
 		return fmt.Errorf("%s: want exactly one argument", args[0])
 	}
-	arg := fs.Arg(0)
+	arg := pos[0]
 	switch args[0] {
 	case "keygen":
 		pub, err := pack.WriteKeyPair(arg)
@@ -100,4 +104,27 @@ func run(args []string) error {
 		return fmt.Errorf("unknown command %q", args[0])
 	}
 	return nil
+}
+
+// parseInterleaved parses flags wherever they stand among the arguments
+// ("pack DIR -key K" and "pack -key K DIR" alike) and returns the
+// arguments; after "--" everything is an argument.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		before := len(args)
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		// flag stops at the first argument, or consumed a "--" just before rest.
+		if consumed := before - len(rest); consumed > 0 && args[consumed-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
 }
