@@ -39,10 +39,14 @@ func runInit(args []string) error {
 	module := fs.String("module", "", "Go module path (default example.com/NAME)")
 	sdkDir := fs.String("sdk", os.Getenv("BREEZE_SDK"), "the Breeze SDK directory (a checkout's sdk/) for go.mod's replace [$BREEZE_SDK]")
 	noTidy := fs.Bool("no-tidy", false, "do not run go mod tidy")
-	name, err := parseInterleaved(fs, args)
+	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
 	}
+	if len(pos) != 1 {
+		return errors.New("init: want exactly one NAME (the new plugin's directory)")
+	}
+	name := pos[0]
 	if !slices.Contains(templates.Kinds, *kind) {
 		return fmt.Errorf("unknown kind %q (one of %s)", *kind, strings.Join(templates.Kinds, ", "))
 	}
@@ -175,22 +179,3 @@ pack: build $(KEY)
 install-dev: pack
 	breeze plugin install $(ARCHIVE)
 `
-
-// parseInterleaved parses flags before or after the one argument.
-func parseInterleaved(fs *flag.FlagSet, args []string) (string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return "", err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		pos = append(pos, fs.Arg(0))
-		args = fs.Args()[1:]
-	}
-	if len(pos) != 1 {
-		return "", errors.New("init: want exactly one NAME (the new plugin's directory)")
-	}
-	return pos[0], nil
-}
