@@ -3,7 +3,8 @@
 # that the e-mail channel's test MTAs are installed (postfix's smtp-sink and
 # postfix itself with Cyrus SASL's saslpasswd2; the tests start their own
 # private instances, nothing here runs them), and the discovery tests' tools
-# (iproute2, nmap, snmpd, snmp, openssh-server, ieee-data). It starts the services when
+# (iproute2, nmap, snmpd, snmp, openssh-server, ieee-data), and Caddy for the
+# cluster tests (test/e2e/cluster_test.go runs its own `caddy run`). It starts the services when
 # they are installed but down, installs what is missing with apt-get on
 # Debian/Ubuntu when run as root, and otherwise stops with one line that
 # names what to install. Used by `make test` and .ci/run.
@@ -133,6 +134,8 @@ ensure_discovery_tools() {
   [ -x /usr/sbin/sshd ] || { missing="$missing sshd"; pkgs="$pkgs openssh-server"; }
   command -v ssh-keygen >/dev/null 2>&1 || { missing="$missing ssh-keygen"; pkgs="$pkgs openssh-client"; }
   [ -f /usr/share/ieee-data/oui.csv ] || { missing="$missing oui.csv"; pkgs="$pkgs ieee-data"; }
+  # The cluster tests' front; policy-rc.d below keeps its service stopped.
+  command -v caddy >/dev/null 2>&1 || { missing="$missing caddy"; pkgs="$pkgs caddy"; }
   [ -z "$missing" ] && return 0
   if can_apt; then
     echo "test-services: installing$pkgs with apt-get (for$missing)" >&2
