@@ -15,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gorilla/websocket"
 )
 
 // The production Caddyfile adapts with every setting the front promises:
@@ -73,7 +75,16 @@ func TestClusterFailoverThroughCaddy(t *testing.T) {
 	ids := make([]string, n)
 	procs := make([]*agentProc, n)
 	for i := range ids {
-		cfgPath := enrollAgentThrough(t, f.url, api, site, f.agentEnv())
+		var cfgPath string
+		if i < throughFront {
+			cfgPath = enrollAgentThrough(t, f.url, api, site, f.agentEnv())
+		} else {
+			// More would pass the per-address enrollment limit (every
+			// enrollment through the front comes from 127.0.0.1): enroll
+			// on a node, then point the agent at the front.
+			cfgPath = enrollAgent(t, nodes[i%len(nodes)], api, site)
+			pointAgentAt(t, cfgPath, f.url)
+		}
 		ids[i] = readAgentConfig(t, cfgPath).DeviceID
 		procs[i] = startAgentEnv(t, cfgPath, f.agentEnv())
 	}
@@ -121,6 +132,9 @@ func TestClusterFailoverThroughCaddy(t *testing.T) {
 	term := openTerminalVia(t, f, apiS, moved[0])
 	term.send(t, map[string]any{"type": "input", "data": "echo $((6*7))\n"})
 	term.waitOutput(t, "42\r\n")
+	// The same agent's terminal held by a survivor for certain (the one
+	// through the front may land on the victim itself).
+	held := openTerminalAt(t, "ws://"+nodes[alive[0]].addr, "https://"+nodes[alive[0]].addr, websocket.DefaultDialer, apiS, moved[0])
 
 	nodes[victim].kill()
 	killed := time.Now()
@@ -135,7 +149,10 @@ func TestClusterFailoverThroughCaddy(t *testing.T) {
 	}
 	queued.mustSucceedOnce(t, apiS, 60*time.Second)
 	reason := term.endReason(t, 30*time.Second)
-	t.Logf("the terminal through the dead node ended: %s", reason)
+	t.Logf("the terminal through the front ended: %s", reason)
+	if reason := held.endReason(t, 15*time.Second); reason != "closed frame, reason link_lost" {
+		t.Errorf("the terminal held by a surviving node ended with %q, want the closed frame with reason link_lost", reason)
+	}
 	term2 := openTerminalVia(t, f, apiS, moved[0])
 	term2.send(t, map[string]any{"type": "input", "data": "echo $((7*6))x\n"})
 	term2.waitOutput(t, "42x\r\n")
@@ -257,6 +274,29 @@ func createCountedNoFail(c *client, deviceID, dir, name string) (counted, error)
 	}
 	cc.id = v.ID
 	return cc, nil
+}
+
+// throughFront is how many agents enroll through the front: the per-address
+// enrollment limit is 20 per 10 minutes, and through the front every
+// enrollment here comes from 127.0.0.1.
+const throughFront = 6
+
+// pointAgentAt rewrites the agent config's server URL.
+func pointAgentAt(t testing.TB, cfgPath, url string) {
+	t.Helper()
+	raw, err := os.ReadFile(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg map[string]any
+	if err := json.Unmarshal(raw, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	cfg["serverUrl"] = url
+	out, _ := json.Marshal(cfg)
+	if err := os.WriteFile(cfgPath, out, 0o600); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // clusterAgents is how many real agents the failover test links: 6, or
@@ -385,14 +425,21 @@ func lastLinked(s *server, deviceID string) time.Time {
 // openTerminalVia opens a browser-side terminal through the front.
 func openTerminalVia(t testing.TB, f *front, c *client, deviceID string) *terminal {
 	t.Helper()
+	return openTerminalAt(t, "wss://localhost:"+f.port, f.url, f.wsDialer(), c, deviceID)
+}
+
+// openTerminalAt opens a browser-side terminal at base (wss://front or
+// ws://node) as a page of origin would.
+func openTerminalAt(t testing.TB, base, origin string, d *websocket.Dialer, c *client, deviceID string) *terminal {
+	t.Helper()
 	var tk struct {
 		Ticket string `json:"ticket"`
 	}
 	c.must(http.MethodPost, "/api/v1/ws-tickets", map[string]any{"purpose": "terminal", "deviceId": deviceID}, http.StatusCreated, &tk)
-	u := "wss://localhost:" + f.port + "/api/v1/terminal/" + deviceID + "?cols=80&rows=24&ticket=" + tk.Ticket
-	conn, res, err := f.wsDialer().Dial(u, http.Header{"Origin": {f.url}})
+	u := base + "/api/v1/terminal/" + deviceID + "?cols=80&rows=24&ticket=" + tk.Ticket
+	conn, res, err := d.Dial(u, http.Header{"Origin": {origin}})
 	if err != nil {
-		t.Fatalf("open terminal through the front: %v (%s)", err, statusOf(res))
+		t.Fatalf("open terminal at %s: %v (%s)", base, err, statusOf(res))
 	}
 	t.Cleanup(func() { _ = conn.Close() })
 	var ready map[string]any
