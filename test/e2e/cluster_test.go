@@ -136,11 +136,26 @@ func TestClusterFailoverThroughCaddy(t *testing.T) {
 	// through the front may land on the victim itself).
 	held := openTerminalAt(t, "ws://"+nodes[alive[0]].addr, "https://"+nodes[alive[0]].addr, websocket.DefaultDialer, apiS, moved[0])
 
+	before := linkCounts(nodes, alive, moved) // links the survivors logged so far
 	nodes[victim].kill()
 	killed := time.Now()
 	dir := t.TempDir()
 	queued := createCounted(t, apiS, moved[0], dir, "queued-while-down", 0)
-	relinked := waitRelinked(t, nodes, alive, moved, killed, 10*time.Second)
+	// Requests through the front never see the dead node: a refused
+	// connection is retried on another node, then the node is skipped.
+	for k := 0; k < 12; k++ {
+		req, _ := http.NewRequest(http.MethodGet, f.url+"/api/v1/devices?limit=1", nil)
+		req.Header.Set("Authorization", "Bearer "+apiS.token)
+		res, err := f.client.Do(req)
+		if err != nil {
+			t.Fatalf("request %d through the front after the kill: %v", k, err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("request %d through the front after the kill: %s", k, res.Status)
+		}
+	}
+	relinked := waitRelinkedSince(t, nodes, alive, moved, before, killed, 10*time.Second)
 	t.Logf("SIGKILL: %d agents relinked through the front in %s (spread %s)", len(moved), relinked.last, relinked.spread)
 	for _, id := range moved {
 		if d, ok := apiS.listed(id); !ok || d.Status != "online" {
@@ -175,12 +190,7 @@ func TestClusterFailoverThroughCaddy(t *testing.T) {
 		}
 	}
 	// Links the survivors already logged do not count: only new ones.
-	base := map[string]int{}
-	for _, id := range ids {
-		for _, i := range rest {
-			base[fmt.Sprint(i, id)] = nodes[i].links(id)
-		}
-	}
+	base := linkCounts(nodes, rest, ids)
 	onDrained := perNode[drained]
 	time.Sleep(1500 * time.Millisecond) // the returned node passes a health check
 	termd := time.Now()
@@ -362,19 +372,21 @@ func checkFront(t *testing.T, f *front, node *server, token string) {
 // relink is when a set of agents were linked again, from the event.
 type relink struct{ first, last, spread time.Duration }
 
-// waitRelinked waits until every device has a link on one of the nodes
-// among and measures when each appeared (polled every 25 ms).
-func waitRelinked(t *testing.T, nodes []*server, among []int, ids []string, since time.Time, within time.Duration) relink {
-	t.Helper()
+// linkCounts snapshots how many links of each device the nodes among
+// have logged, keyed by node index and device.
+func linkCounts(nodes []*server, among []int, ids []string) map[string]int {
 	base := map[string]int{}
 	for _, id := range ids {
 		for _, i := range among {
 			base[fmt.Sprint(i, id)] = nodes[i].links(id)
 		}
 	}
-	return waitRelinkedSince(t, nodes, among, ids, base, since, within)
+	return base
 }
 
+// waitRelinkedSince waits until every device has a link on one of the
+// nodes among beyond those counted in base, and measures when each
+// appeared (polled every 25 ms) from since.
 func waitRelinkedSince(t *testing.T, nodes []*server, among []int, ids []string, base map[string]int, since time.Time, within time.Duration) relink {
 	t.Helper()
 	at := map[string]time.Duration{}
