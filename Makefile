@@ -7,12 +7,18 @@ LDFLAGS := -s -w -X github.com/breeze-rmm/breeze/internal/server.Version=$(VERSI
 export BREEZE_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
 export BREEZE_TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: sim-schedules sim-schedules-pg sim sim-large sim-remote sim-remote-pg sim-alerts sim-alerts-pg run build agents agent-size agent-deps test test-go test-sdk services lint bench faults clean
+.PHONY: cluster sim-schedules sim-schedules-pg sim sim-large sim-remote sim-remote-pg sim-alerts sim-alerts-pg run build agents agent-size agent-deps test test-go test-sdk services lint bench faults clean
 
 ## run: build and start Breeze on its embedded defaults (SQLite under ./data) at http://127.0.0.1:8080,
 ##      with a demo tenant and a local agent enrolled into it
 run: web-maybe build
 	@bash scripts/run.sh
+
+## cluster: the production shape on this machine: a fresh PostgreSQL database, Redis, NODES (3) nodes
+##          behind Caddy (deploy/Caddyfile, internal CA) at https://localhost:8443 and a local agent linked
+##          through it; prints where to sign in and the CA to trust; Ctrl-C stops it all
+cluster: web-maybe build services
+	@bash scripts/cluster.sh
 
 ## build: server and agent into bin/ (the agent as scripts/agent-build.sh builds it everywhere)
 build:

@@ -3,7 +3,8 @@
 # that the e-mail channel's test MTAs are installed (postfix's smtp-sink and
 # postfix itself with Cyrus SASL's saslpasswd2; the tests start their own
 # private instances, nothing here runs them), and the discovery tests' tools
-# (iproute2, nmap, snmpd, snmp, openssh-server, ieee-data). It starts the services when
+# (iproute2, nmap, snmpd, snmp, openssh-server, ieee-data), and Caddy for the
+# cluster tests (they run their own `caddy run`). It starts the services when
 # they are installed but down, installs what is missing with apt-get on
 # Debian/Ubuntu when run as root, and otherwise stops with one line that
 # names what to install. Used by `make test` and .ci/run.
@@ -151,7 +152,28 @@ ensure_discovery_tools() {
   fi
 }
 
+# The cluster tests (test/e2e/cluster_test.go) and `make cluster` run their
+# own `caddy run` on deploy/Caddyfile; Debian's service must not start (it
+# would hold port 80), hence policy-rc.d during the install.
+ensure_caddy() {
+  command -v caddy >/dev/null 2>&1 && return 0
+  if can_apt; then
+    echo "test-services: installing caddy with apt-get" >&2
+    local policy=
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+      printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && policy=1
+    fi
+    local rc=0
+    apt_install caddy || rc=$?
+    if [ -n "$policy" ]; then rm -f /usr/sbin/policy-rc.d; fi
+    [ "$rc" = 0 ] || { echo "test-services: apt-get install caddy failed" >&2; exit 1; }
+  else
+    echo "test-services: the cluster tests need caddy: apt-get install caddy" >&2; exit 1
+  fi
+}
+
 ensure_postgres
 ensure_redis
 ensure_mta
 ensure_discovery_tools
+ensure_caddy

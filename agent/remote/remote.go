@@ -38,7 +38,8 @@ func (d *Dispatcher) Send(ctx context.Context, v any) error {
 	return out.Send(ctx, v)
 }
 
-// Linked adopts the new session and re-sends results no link took yet.
+// Linked adopts the new session and re-sends results and terminal closes
+// no link took yet.
 func (d *Dispatcher) Linked(out link.Outbound) {
 	d.mu.Lock()
 	d.out = out
@@ -47,6 +48,10 @@ func (d *Dispatcher) Linked(out link.Outbound) {
 		acks, _ := out.(interface{ ResultAcks() bool })
 		d.Commands.SetResultAcks(acks != nil && acks.ResultAcks())
 		go d.Commands.Resend(context.Background())
+	}
+	if d.Terminal != nil {
+		// Sessions the last link took with it: their servers hear why.
+		go d.Terminal.ResendClosed(context.Background())
 	}
 }
 
@@ -57,7 +62,7 @@ func (d *Dispatcher) Unlinked() {
 	d.out = nil
 	d.mu.Unlock()
 	if d.Terminal != nil {
-		go d.Terminal.CloseAll(terminal.ReasonClosed)
+		go d.Terminal.CloseAll(terminal.ReasonLinkLost)
 	}
 	if d.Files != nil {
 		go d.Files.CloseAll()

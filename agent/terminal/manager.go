@@ -39,6 +39,7 @@ type Manager struct {
 
 	mu       sync.Mutex
 	sessions map[string]*session
+	unsent   map[string]protocol.TerminalClosed // closes no link took yet (unsent.go)
 }
 
 // New returns a Manager.
@@ -148,8 +149,10 @@ func (m *Manager) remove(id string) {
 func (m *Manager) closed(ctx context.Context, id, reason string, code *int) {
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	_ = m.d.Sender.Send(sctx, protocol.TerminalClosed{
-		Header: protocol.Header{Type: protocol.TypeTerminalClosed, ID: id}, Reason: reason, ExitCode: code})
+	f := protocol.TerminalClosed{Header: protocol.Header{Type: protocol.TypeTerminalClosed, ID: id}, Reason: reason, ExitCode: code}
+	if m.d.Sender.Send(sctx, f) != nil {
+		m.keepUnsent(ctx, f)
+	}
 }
 
 // CloseAll ends every session (link loss, agent stop) and waits for them.
