@@ -12,7 +12,11 @@
 //
 // Namespaces need root. Not root: the step fails with one line under
 // CI=true, and is skipped with a message otherwise. Only addresses the lab
-// made are scanned (its prefix overlaps nothing on the machine).
+// made are scanned (its prefix overlaps nothing on the machine). The
+// profile covers the whole /28, the bridge's own address too: that one is
+// the scanning agent's and shows as Managed. (With the gateway excluded the
+// server sends 10.x.0/32, .2/31, .4/30, .8/29 and the host at .4 was never
+// found: the scanners seem to skip a CIDR's first address; see docs/discovery.md.)
 //
 // The agent runs in a mount namespace of its own (unshare -m) whose
 // /etc/resolv.conf names the lab's DNS server (the gateway, port 53): the
@@ -133,7 +137,8 @@ export async function prepareDiscovery({ api, breezeUrl, token, orgId, agentBin,
   }
   const debug = async () => {
     const scans = await api(breezeUrl, `/discovery/scans`, { token }).catch((e) => String(e))
-    return JSON.stringify(scans)
+    const assets = await api(breezeUrl, `/discovery/assets?siteId=${site.id}&limit=50`, { token }).catch((e) => String(e))
+    return JSON.stringify(scans.items?.map((j) => [j.status, j.assetsFound])) + '\nassets: ' + JSON.stringify(assets.items?.map((a) => [a.ip, a.new, a.gone, a.lastJobId]))
   }
   return { net, site, device, debug }
 }
@@ -218,40 +223,45 @@ export async function discoveryStep({ page, ctx, assert, art, dialogs }) {
     const [value, max] = await bar.evaluate((p) => [p.value, p.max])
     assert(value === max && max >= 13, `progress ${value} of ${max} addresses at the end`)
     assert((await navigations()) === before, 'the page was reloaded')
-    const cmds = await row.locator('details.scan-commands li').evaluateAll((li) => li.map((l) => l.textContent.replace(/\s+/g, ' ')))
-    console.log(`       scan ${n}: ${[...seen].join(' → ')} in ${Date.now() - t} ms; ${cmds.join('; ')}`)
+    console.log(`       scan ${n}: ${[...seen].join(' → ')} in ${Date.now() - t} ms`)
   }
   await run(1)
   await page.screenshot({ path: join(art, 'discovery-scan.png') })
 
   // the asset table: exactly the lab's hosts and open ports, the hostile name as text
   const checkTable = async (want, marks = {}) => {
-    await page.getByRole('link', { name: 'Discovery', exact: true }).click()
-    await page.getByRole('navigation', { name: 'Discovery' }).getByRole('link', { name: 'Assets' }).click()
     // + the bridge's own address: the scanning agent's, so Managed
     const n = want.size + Object.keys(marks).filter((ip) => !want.has(ip)).length + 1
-    let rows = []
-    for (const end = Date.now() + 15_000; ; await page.waitForTimeout(250)) {
-      rows = await gridRows(page)
-      if (rows.length === n) break
-      if (Date.now() > end) throw new Error(`${rows.length} assets, want ${n}: ${JSON.stringify(rows)}\nscans: ${await ctx.debug()}`)
-    }
-    for (const r of rows) {
-      if (r.ip === net.lab.gateway) {
-        assert(r.state === 'Managed', `the scanner's own address ${r.ip} is ${r.state}, not Managed`)
-        continue
+    const wrong = (rows) => {
+      if (rows.length !== n) return `${rows.length} assets, want ${n}`
+      for (const r of rows) {
+        if (r.ip === net.lab.gateway) {
+          if (r.state !== 'Managed') return `the scanner's own address ${r.ip} is ${r.state}, not Managed`
+        } else if (marks[r.ip] === 'Gone') {
+          if (!/Gone/.test(r.marks)) return `${r.ip} is not marked Gone`
+        } else if (!want.has(r.ip)) return `an asset not in the lab: ${r.ip}`
+        else if (/Gone/.test(r.marks)) return `${r.ip} is marked Gone`
+        else if (JSON.stringify(cellPorts(r.ports)) !== JSON.stringify(want.get(r.ip)))
+          return `${r.ip}: open ports ${r.ports || 'none'}, the lab has ${want.get(r.ip)}`
+        else if (marks[r.ip] === 'New' && !/New/.test(r.marks)) return `${r.ip} is not marked New`
       }
-      if (marks[r.ip] === 'Gone') {
-        assert(/Gone/.test(r.marks), `${r.ip} is not marked Gone: ${r.marks}`)
-        continue
-      }
-      assert(want.has(r.ip), `an asset not in the lab: ${r.ip} (${JSON.stringify(rows)})`)
-      assert(!/Gone/.test(r.marks), `${r.ip} is marked Gone`)
-      assert(JSON.stringify(cellPorts(r.ports)) === JSON.stringify(want.get(r.ip)), `${r.ip}: open ports ${r.ports || 'none'}, the lab has ${want.get(r.ip)}`)
-      if (marks[r.ip] === 'New') assert(/New/.test(r.marks), `${r.ip} is not marked New: ${r.marks}`)
+      return ''
     }
-    assert(rows.filter((r) => want.has(r.ip)).length === want.size, `assets ${rows.map((r) => r.ip)}; the lab has ${[...want.keys()]}`)
-    return rows
+    // The asset list is cached for the dashboard's staleTime (15 s) and a
+    // scan's end does not invalidate it: the tabs are clicked again until
+    // the list was read after the scan (see the report; at most ~16 s).
+    const end = Date.now() + 25_000
+    for (;;) {
+      await page.getByRole('link', { name: 'Discovery', exact: true }).click()
+      await page.getByRole('navigation', { name: 'Discovery' }).getByRole('link', { name: 'Assets' }).click()
+      await page.waitForTimeout(500)
+      const rows = await gridRows(page)
+      const why = wrong(rows)
+      if (!why) return rows
+      if (Date.now() > end) throw new Error(`${why}: ${JSON.stringify(rows)}\nserver: ${await ctx.debug()}`)
+      await page.getByRole('navigation', { name: 'Discovery' }).getByRole('link', { name: 'Profiles' }).click()
+      await page.waitForTimeout(1500)
+    }
   }
   const rows = await checkTable(expect(net.lab.hosts))
   const hostile = net.lab.hosts.find((h) => h.name === 'hostile')

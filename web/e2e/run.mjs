@@ -13,7 +13,12 @@
 // receiver gets the resolve on the same dedup key; automation: a script
 // scheduled a minute ahead in Australia/Darwin fires on the agent, its run shows on
 // the schedule's page without a reload, with the device's output and exit
-// code behind the run link, and it is paused and resumed. No Content-Security-Policy violation may occur. Screenshots go to e2e/artifacts/ (or $E2E_ARTIFACTS).
+// code behind the run link, and it is paused and resumed; discovery on real
+// hosts (e2e/discovery.mjs; root, for network namespaces): a lab made by
+// test/netlab/cmd/netlab, the real agent with the signed scanner plugins, a
+// profile made in the editor, Run now, the assets and ports are the lab's,
+// the hostile reverse-DNS name is text, Ignore/Deploy/Track, and after a host
+// leaves and one joins a second run marks them Gone and New. No Content-Security-Policy violation may occur. Screenshots go to e2e/artifacts/ (or $E2E_ARTIFACTS).
 //
 //   npm run e2e                 needs bin/breeze (make build), web/dist (npm run build)
 //                               and Debian's chromium (apt-get install -y chromium)
