@@ -186,7 +186,7 @@ export async function discoveryStep({ page, ctx, assert, art, dialogs }) {
   for (const [label, on] of [
     ['ICMP echo (ping)', true],
     ['TCP connect on the ports', true],
-    ['ARP / neighbour table', true],
+    ['ARP / neighbour table', false],
     ['Reverse DNS', true],
     ['SNMP', false],
   ])
