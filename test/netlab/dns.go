@@ -20,16 +20,17 @@ type dnsServer struct {
 	servers []*dns.Server
 }
 
-func startDNS(gw netip.Addr) (*dnsServer, error) {
+func startDNS(gw netip.Addr, fixed int) (*dnsServer, error) {
 	s := &dnsServer{ptr: map[string]string{}}
 	var (
 		pc  net.PacketConn
 		ln  net.Listener
 		err error
 	)
-	// An ephemeral UDP port, then TCP on the same number (retried if taken).
+	// An ephemeral UDP port (or the fixed one), then TCP on the same number
+	// (retried if taken).
 	for range 20 {
-		if pc, err = net.ListenPacket("udp4", net.JoinHostPort(gw.String(), "0")); err != nil {
+		if pc, err = net.ListenPacket("udp4", net.JoinHostPort(gw.String(), strconv.Itoa(fixed))); err != nil {
 			return nil, err
 		}
 		port := pc.LocalAddr().(*net.UDPAddr).Port

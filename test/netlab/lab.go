@@ -27,6 +27,10 @@ var stateDir = "/run/breeze-netlab"
 type Options struct {
 	// Bits is the prefix length of the lab's network: 24 by default, 16..28.
 	Bits int
+	// DNSPort is the port of the lab's reverse-DNS server on the gateway
+	// address: ephemeral by default; 53 lets a process whose resolv.conf
+	// names the gateway (cmd/netlab's users) resolve through it.
+	DNSPort int
 }
 
 // Lab is one bridge, its network and the hosts on it.
@@ -86,7 +90,7 @@ func New(t testing.TB, o Options) *Lab {
 	if err != nil {
 		t.Fatalf("netlab: %v", err)
 	}
-	if l.dns, err = startDNS(l.Gateway); err != nil {
+	if l.dns, err = startDNS(l.Gateway, o.DNSPort); err != nil {
 		t.Fatalf("netlab: dns: %v", err)
 	}
 	t.Logf("netlab: lab %s on %s (bridge %s, gateway %s)", l.ID, l.Net, l.Bridge, l.Gateway)

@@ -13,7 +13,12 @@
 // receiver gets the resolve on the same dedup key; automation: a script
 // scheduled a minute ahead in Australia/Darwin fires on the agent, its run shows on
 // the schedule's page without a reload, with the device's output and exit
-// code behind the run link, and it is paused and resumed. No Content-Security-Policy violation may occur. Screenshots go to e2e/artifacts/ (or $E2E_ARTIFACTS).
+// code behind the run link, and it is paused and resumed; discovery on real
+// hosts (e2e/discovery.mjs; root, for network namespaces): a lab made by
+// test/netlab/cmd/netlab, the real agent with the signed scanner plugins, a
+// profile made in the editor, Run now, the assets and ports are the lab's,
+// the hostile reverse-DNS name is text, Ignore/Deploy/Track, and after a host
+// leaves and one joins a second run marks them Gone and New. No Content-Security-Policy violation may occur. Screenshots go to e2e/artifacts/ (or $E2E_ARTIFACTS).
 //
 //   npm run e2e                 needs bin/breeze (make build), web/dist (npm run build)
 //                               and Debian's chromium (apt-get install -y chromium)
@@ -28,6 +33,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
+import { DISCOVERY_PLUGINS, DISCOVERY_STEP, discoveryBlocked, discoveryStep, discoveryWanted, prepareDiscovery } from './discovery.mjs'
 import { packFirstParty } from './plugins.mjs'
 import { dashboardOrigin, startBreeze } from './server.mjs'
 
@@ -91,7 +97,9 @@ async function api(base, path, { method = 'GET', token, body } = {}) {
 // local receivers standing in for a webhook endpoint and PagerDuty's
 // Events API (loopback: allowed to server-side plugins for this run only).
 const pluginWork = mkdtempSync(join(tmpdir(), 'breeze-e2e-plugins-'))
-const packed = packFirstParty(BREEZE, root, pluginWork, ['webhook', 'pagerduty'])
+// The scanner plugins only when the discovery step runs and can (root).
+const DISCOVERY = discoveryWanted(ONLY) && !discoveryBlocked()
+const packed = packFirstParty(BREEZE, root, pluginWork, ['webhook', 'pagerduty', ...(DISCOVERY ? DISCOVERY_PLUGINS : [])])
 const received = { webhook: [], pagerduty: [] }
 const receiver = createServer((req, res) => {
   let body = ''
@@ -753,6 +761,29 @@ FROM n, (SELECT * FROM devices ORDER BY last_seen_at IS NULL LIMIT 1) d;`
     const fires = await api(breeze.url, `/schedules/${id}/fires`, { token })
     assert(fires.items.length === 1 && fires.items[0].scriptRunId, `fires: ${JSON.stringify(fires.items)}`)
     await page.screenshot({ path: join(ART, 'schedules-resumed.png') })
+    await keepCsp(page)
+  })
+
+  // ---------- discovery on real hosts (e2e/discovery.mjs) ----------
+  await step(DISCOVERY_STEP, async () => {
+    const blocked = discoveryBlocked()
+    if (blocked && process.env.CI === 'true') throw new Error(`${blocked}: CI runs the browser test as root`)
+    if (blocked) return console.log(`       skipped: ${blocked}; run the browser test as root to include it`)
+    assert(existsSync(AGENT), `no agent at ${AGENT}: run make build (or set BREEZE_AGENT_BIN)`)
+    const ctx = await prepareDiscovery({
+      api,
+      breezeUrl: breeze.url,
+      token,
+      orgId: site.orgId,
+      agentBin: AGENT,
+      root,
+      publicKey: packed.publicKey,
+      cleanup,
+    })
+    // the dashboard loaded its site list before the lab's site existed
+    await keepCsp(page)
+    await page.reload({ waitUntil: 'networkidle' })
+    await discoveryStep({ page, ctx, assert, art: ART, dialogs })
     await keepCsp(page)
   })
 
