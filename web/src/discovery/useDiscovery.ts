@@ -70,8 +70,13 @@ export function useScans(profileId: string) {
   })
   const ended = live.filter((q) => q.data && !isActive(q.data)).length
   useEffect(() => {
-    // one of them ended: the list reads again (its counts are final; active ones drop out of polling)
-    if (ended > 0) void qc.invalidateQueries({ queryKey: discoveryKeys.scans(profileId) })
+    // one of them ended: the list reads again (its counts are final; active ones drop out of polling),
+    // and the assets it merged are read afresh wherever they show next
+    if (ended > 0) {
+      void qc.invalidateQueries({ queryKey: discoveryKeys.scans(profileId) })
+      void qc.invalidateQueries({ queryKey: ['discovery', 'assets'] })
+      void qc.invalidateQueries({ queryKey: ['discovery', 'asset'] })
+    }
   }, [ended, qc, profileId])
   const byId = new Map(live.flatMap((q) => (q.data ? [[q.data.id, q.data] as const] : [])))
   const data = list.data?.map((s) => byId.get(s.id) ?? s)
