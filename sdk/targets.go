@@ -46,17 +46,15 @@ func ParseTargets(targets []string) ([]netip.Prefix, error) {
 	return out, nil
 }
 
-// Hosts yields every address of the prefixes in order, skipping the IPv4
-// network and broadcast addresses of ranges larger than a /31; it stops when
-// yield returns false.
+// Hosts yields every address of the prefixes in order; it stops when yield
+// returns false. Every address is yielded, the first and last of a prefix
+// too: Breeze sends scanners exactly the addresses to probe (a profile's
+// IPv4 networks without their network and broadcast addresses, split into
+// prefixes around its exclusions), so a prefix's ends may be real hosts.
 func Hosts(prefixes []netip.Prefix, yield func(netip.Addr) bool) {
 	for _, p := range prefixes {
-		skipEnds := p.Addr().Is4() && p.Bits() < 31
 		last := lastAddr(p)
 		for a := p.Addr(); p.Contains(a); a = a.Next() {
-			if skipEnds && (a == p.Addr() || a == last) {
-				continue
-			}
 			if !yield(a) {
 				return
 			}

@@ -13,7 +13,8 @@ func TestParseTargetsAndHosts(t *testing.T) {
 	}
 	var got []string
 	Hosts(ps, func(a netip.Addr) bool { got = append(got, a.String()); return true })
-	want := []string{"10.0.0.5", "10.0.0.6", "192.168.1.9", "::1"}
+	// every address of a prefix, its ends too (the server leaves network and broadcast out)
+	want := []string{"10.0.0.4", "10.0.0.5", "10.0.0.6", "10.0.0.7", "192.168.1.9", "::1"}
 	if len(got) != len(want) {
 		t.Fatalf("hosts = %v, want %v", got, want)
 	}

@@ -66,13 +66,15 @@ func TestRefusesHugeAndBadTargets(t *testing.T) {
 	}
 }
 
-func TestHostsSkipsNetworkAndBroadcast(t *testing.T) {
+// The scanner probes exactly the addresses it is given: the server has
+// left the network and broadcast addresses out already.
+func TestHostsAreExactlyTheTargets(t *testing.T) {
 	var got []string
 	sdk.Hosts([]netip.Prefix{netip.MustParsePrefix("127.0.0.0/30"), netip.MustParsePrefix("::1/128")}, func(a netip.Addr) bool {
 		got = append(got, a.String())
 		return true
 	})
-	if want := []string{"127.0.0.1", "127.0.0.2", "::1"}; !slices.Equal(got, want) {
+	if want := []string{"127.0.0.0", "127.0.0.1", "127.0.0.2", "127.0.0.3", "::1"}; !slices.Equal(got, want) {
 		t.Fatalf("hosts = %v, want %v", got, want)
 	}
 }

@@ -240,7 +240,8 @@ func cidrs(sp span) []string {
 }
 
 // Resolved is a profile's targets resolved: disjoint CIDRs covering exactly
-// the targets minus the exclusions, and their size.
+// the targets minus the exclusions (and minus each IPv4 CIDR target's
+// network and broadcast addresses), and their size.
 type Resolved struct {
 	CIDRs     []string
 	Addresses int
@@ -261,11 +262,17 @@ func Resolve(targets, exclusions, allowed []string) (*Resolved, error) {
 	if err != nil {
 		return nil, err
 	}
-	var ts []span
+	var ts, ends []span
 	for _, t := range targets {
 		sp, _, size, err := parseItem(t, false)
 		if err != nil {
 			return nil, err
+		}
+		if sp.fam == "4" && size >= 4 && strings.Contains(t, "/") {
+			// An IPv4 network's own network and broadcast addresses are no
+			// hosts: left out here, so the scanners probe exactly the plan's
+			// addresses (sdk.Hosts skips nothing).
+			ends = append(ends, span{"4", sp.lo, sp.lo}, span{"4", sp.hi, sp.hi})
 		}
 		if size > domain.MaxProfileAddresses {
 			return nil, overLimit("target "+strings.TrimSpace(t)+" covers", size)
@@ -287,7 +294,7 @@ func Resolve(targets, exclusions, allowed []string) (*Resolved, error) {
 		}
 		ex = append(ex, sp)
 	}
-	rest := subtract(union(ts), union(ex))
+	rest := subtract(union(ts), union(append(ex, ends...)))
 	var total uint64
 	for _, sp := range rest {
 		total += sp.size()

@@ -9,6 +9,11 @@ import (
 	"github.com/breeze-rmm/breeze/core/domain"
 )
 
+// anyCover: only the size is checked.
+var anyCover = []string{"*"}
+
+var slash24 = []string{"10.0.0.1/32", "10.0.0.2/31", "10.0.0.4/30", "10.0.0.8/29", "10.0.0.16/28", "10.0.0.32/27", "10.0.0.64/26", "10.0.0.128/26", "10.0.0.192/27", "10.0.0.224/28", "10.0.0.240/29", "10.0.0.248/30", "10.0.0.252/31", "10.0.0.254/32"}
+
 func TestResolveCover(t *testing.T) {
 	for _, c := range []struct {
 		name             string
@@ -16,21 +21,29 @@ func TestResolveCover(t *testing.T) {
 		want             []string
 		n                int
 	}{
-		{"a /24", []string{"10.0.0.0/24"}, nil, []string{"10.0.0.0/24"}, 256},
-		{"unmasked CIDR", []string{"10.0.0.77/24"}, nil, []string{"10.0.0.0/24"}, 256},
+		// A network's own network and broadcast addresses are left out, so
+		// the cover is exactly the hosts (scanners probe every address given).
+		{"a /24", []string{"10.0.0.0/24"}, nil, slash24, 254},
+		{"unmasked CIDR", []string{"10.0.0.77/24"}, nil, slash24, 254},
+		{"a /31 and a /32 keep both ends", []string{"10.0.0.0/31", "10.0.0.9/32"}, nil, []string{"10.0.0.0/31", "10.0.0.9/32"}, 3},
 		{"a host", []string{" 192.168.1.5 "}, nil, []string{"192.168.1.5/32"}, 1},
 		{"a range", []string{"10.0.0.10-10.0.0.20"}, nil, []string{"10.0.0.10/31", "10.0.0.12/30", "10.0.0.16/30", "10.0.0.20/32"}, 11},
 		{"a last-octet range", []string{"10.0.0.250-255"}, nil, []string{"10.0.0.250/31", "10.0.0.252/30"}, 6},
-		{"overlaps merge", []string{"10.0.0.0/25", "10.0.0.64/26", "10.0.0.128/25"}, nil, []string{"10.0.0.0/24"}, 256},
+		{"overlaps merge, each network's ends out", []string{"10.0.0.0/25", "10.0.0.64/26", "10.0.0.128/25"}, nil, []string{"10.0.0.1/32",
+			"10.0.0.2/31", "10.0.0.4/30", "10.0.0.8/29", "10.0.0.16/28", "10.0.0.32/27", "10.0.0.65/32", "10.0.0.66/31", "10.0.0.68/30",
+			"10.0.0.72/29", "10.0.0.80/28", "10.0.0.96/28", "10.0.0.112/29", "10.0.0.120/30", "10.0.0.124/31", "10.0.0.126/32",
+			"10.0.0.129/32", "10.0.0.130/31", "10.0.0.132/30", "10.0.0.136/29", "10.0.0.144/28", "10.0.0.160/27", "10.0.0.192/27",
+			"10.0.0.224/28", "10.0.0.240/29", "10.0.0.248/30", "10.0.0.252/31", "10.0.0.254/32"}, 251},
 		{"exclusions split", []string{"10.0.0.0/24"}, []string{"10.0.0.1", "10.0.0.128/25"},
-			[]string{"10.0.0.0/32", "10.0.0.2/31", "10.0.0.4/30", "10.0.0.8/29", "10.0.0.16/28", "10.0.0.32/27", "10.0.0.64/26"}, 127},
-		{"a /16 exactly", []string{"172.16.0.0/16"}, nil, []string{"172.16.0.0/16"}, 65536},
-		{"two /17 make a /16", []string{"172.16.128.0/17", "172.16.0.0/17"}, nil, []string{"172.16.0.0/16"}, 65536},
+			[]string{"10.0.0.2/31", "10.0.0.4/30", "10.0.0.8/29", "10.0.0.16/28", "10.0.0.32/27", "10.0.0.64/26"}, 126},
+		{"a /16 exactly", []string{"172.16.0.0/16"}, nil, anyCover, 65534},
+		{"two /17 are two networks", []string{"172.16.128.0/17", "172.16.0.0/17"}, nil, anyCover, 65532},
 		{"a /15 minus a /16 fits", []string{"172.16.0.0/15"}, []string{"172.17.0.0/16"}, nil, 0}, // refused: a target alone over the limit
 		{"IPv6 /120", []string{"fd00::/120"}, nil, []string{"fd00::/120"}, 256},
 		{"IPv6 host", []string{"2001:db8::5"}, nil, []string{"2001:db8::5/128"}, 1},
-		{"top of the space", []string{"223.255.255.0/24"}, []string{"223.255.255.255"}, []string{"223.255.255.0/25", "223.255.255.128/26",
-			"223.255.255.192/27", "223.255.255.224/28", "223.255.255.240/29", "223.255.255.248/30", "223.255.255.252/31", "223.255.255.254/32"}, 255},
+		{"top of the space", []string{"223.255.255.0/24"}, []string{"223.255.255.255"}, []string{"223.255.255.1/32", "223.255.255.2/31",
+			"223.255.255.4/30", "223.255.255.8/29", "223.255.255.16/28", "223.255.255.32/27", "223.255.255.64/26", "223.255.255.128/26",
+			"223.255.255.192/27", "223.255.255.224/28", "223.255.255.240/29", "223.255.255.248/30", "223.255.255.252/31", "223.255.255.254/32"}, 254},
 	} {
 		res, err := Resolve(c.targets, c.exclude, nil)
 		if c.want == nil {
@@ -43,7 +56,7 @@ func TestResolveCover(t *testing.T) {
 			t.Errorf("%s: %v", c.name, err)
 			continue
 		}
-		if !slices.Equal(res.CIDRs, c.want) || res.Addresses != c.n {
+		if (!slices.Equal(c.want, anyCover) && !slices.Equal(res.CIDRs, c.want)) || res.Addresses != c.n {
 			t.Errorf("%s: %v (%d), want %v (%d)", c.name, res.CIDRs, res.Addresses, c.want, c.n)
 		}
 	}
@@ -57,7 +70,7 @@ func TestResolveRefusals(t *testing.T) {
 		{[]string{"0.0.0.0/0"}, nil, nil, "0.0.0.0/0 covers 4294967296 addresses, over the limit of 65536 (a /16)"},
 		{[]string{"10.0.0.0/8"}, nil, nil, "10.0.0.0/8 covers 16777216 addresses, over the limit of 65536 (a /16)"},
 		{[]string{"10.0.0.0/12"}, nil, nil, "1048576 addresses, over the limit of 65536 (a /16)"},
-		{[]string{"10.0.0.0/16", "10.1.0.0/24"}, nil, nil, "65792 addresses, over the limit of 65536"},
+		{[]string{"10.0.0.0/16", "10.1.0.0/24"}, nil, nil, "65788 addresses, over the limit of 65536"},
 		{[]string{"0.0.0.0/8"}, nil, nil, "over the limit"},
 		{[]string{"0.0.0.0/16"}, nil, nil, "this network"},
 		{[]string{"127.0.0.1"}, nil, nil, "loopback"},
