@@ -74,6 +74,9 @@ type AssetStore interface {
 	List(ctx context.Context, s domain.Scope, f AssetFilter, page domain.PageRequest) (domain.Page[*domain.Asset], error)
 	// SetState changes an asset's state (an action), bumping Version.
 	SetState(ctx context.Context, s domain.Scope, id string, state domain.AssetState) (*domain.Asset, error)
+	// Link sets an asset's state and device (track: its network device;
+	// untrack: "" and candidate), bumping Version.
+	Link(ctx context.Context, s domain.Scope, id string, state domain.AssetState, deviceID string) (*domain.Asset, error)
 
 	// BySiteIPs returns the site's assets among ips (any order).
 	BySiteIPs(ctx context.Context, siteID string, ips []string) ([]*domain.Asset, error)

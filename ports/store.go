@@ -133,7 +133,8 @@ type DeviceFilter struct {
 	GroupID string
 	Status  domain.DeviceStatus
 	OS      string
-	Query   string // case-insensitive substring of the hostname
+	Query   string            // case-insensitive substring of the hostname
+	Kind    domain.DeviceKind // agent or network
 }
 
 // DeviceStore keeps devices.

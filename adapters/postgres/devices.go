@@ -19,7 +19,7 @@ var _ ports.DeviceStore = deviceStore{}
 func deviceColsOf(p string) string {
 	return p + "id, " + p + "partner_id, " + p + "org_id, " + p + "site_id, coalesce(" + p + "group_id::text, ''), " +
 		p + "hostname, " + p + "os, " + p + "arch, " + p + "status, " + p + "last_seen_at, " + p + "agent_version, " +
-		p + "version, " + p + "created_at, " + p + "updated_at"
+		p + "version, " + p + "created_at, " + p + "updated_at, " + p + "kind"
 }
 
 var deviceCols = deviceColsOf("")
@@ -28,7 +28,7 @@ func scanDevice(row pgx.Row) (*domain.Device, error) {
 	var d domain.Device
 	var seen *time.Time
 	if err := row.Scan(&d.ID, &d.PartnerID, &d.OrgID, &d.SiteID, &d.GroupID, &d.Hostname, &d.OS, &d.Arch,
-		&d.Status, &seen, &d.AgentVersion, &d.Version, &d.CreatedAt, &d.UpdatedAt); err != nil {
+		&d.Status, &seen, &d.AgentVersion, &d.Version, &d.CreatedAt, &d.UpdatedAt, &d.Kind); err != nil {
 		return nil, err
 	}
 	if seen != nil {
@@ -52,11 +52,11 @@ func seenAt(t time.Time) any {
 // inserts nothing. A group must be covered, in the same org, and org-wide or
 // in the same site. Parameters: $1 id, $2 site, $3 org or NULL, $4 group or
 // NULL, $5 hostname, $6 os, $7 arch, $8 status, $9 last seen, $10 agent
-// version, $11 now; the scope's parameters follow.
+// version, $11 now, $12 kind; the scope's parameters follow.
 func insertDevice(s domain.Scope, a *args) string {
 	return `INSERT INTO devices (id, partner_id, org_id, site_id, group_id, hostname, os, arch, status,
-			last_seen_at, agent_version, version, created_at, updated_at)
-		SELECT $1, si.partner_id, si.org_id, si.id, $4::uuid, $5, $6, $7, $8, $9, $10, 1, $11, $11
+			last_seen_at, agent_version, version, created_at, updated_at, kind)
+		SELECT $1, si.partner_id, si.org_id, si.id, $4::uuid, $5, $6, $7, $8, $9, $10, 1, $11, $11, $12
 		FROM sites si
 		WHERE si.id = $2 AND ($3::uuid IS NULL OR si.org_id = $3::uuid) AND ` + siteScope.where(s, a, "si.") + `
 		AND ($4::uuid IS NULL OR EXISTS (SELECT 1 FROM device_groups g
@@ -66,7 +66,15 @@ func insertDevice(s domain.Scope, a *args) string {
 
 func deviceArgs(d *domain.Device, id string, t time.Time) args {
 	return args{id, d.SiteID, nullID(d.OrgID), nullID(d.GroupID), d.Hostname, d.OS, d.Arch, string(d.Status),
-		seenAt(d.LastSeenAt), d.AgentVersion, t}
+		seenAt(d.LastSeenAt), d.AgentVersion, t, string(kindOf(d))}
+}
+
+// kindOf defaults an unset kind to agent.
+func kindOf(d *domain.Device) domain.DeviceKind {
+	if d.Kind == "" {
+		return domain.DeviceKindAgent
+	}
+	return d.Kind
 }
 
 // checkRefs rejects malformed references before they reach a uuid cast.
@@ -134,6 +142,9 @@ func (st deviceStore) List(ctx context.Context, s domain.Scope, f ports.DeviceFi
 	}
 	if f.OS != "" {
 		where = append(where, "os = "+a.add(f.OS))
+	}
+	if f.Kind != "" {
+		where = append(where, "kind = "+a.add(string(f.Kind)))
 	}
 	if f.Query != "" {
 		where = append(where, `hostname ILIKE `+a.add(likePattern(f.Query))+` ESCAPE '\'`)

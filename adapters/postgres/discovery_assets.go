@@ -133,6 +133,25 @@ func (st assetStore) SetState(ctx context.Context, s domain.Scope, id string, st
 	return out, nil
 }
 
+func (st assetStore) Link(ctx context.Context, s domain.Scope, id string, state domain.AssetState, deviceID string) (*domain.Asset, error) {
+	if !state.Valid() {
+		return nil, domain.Invalidf("unknown asset state %q", domain.Abbrev(string(state), 32))
+	}
+	if !domain.ValidID(id) || (deviceID != "" && !domain.ValidID(deviceID)) {
+		return nil, notFound("asset")
+	}
+	a := args{string(state), now(), id, nullID(deviceID)}
+	out, err := scanAsset(st.q.QueryRow(ctx, "UPDATE discovery_assets SET state = $1, device_id = $4::uuid, version = version + 1,"+
+		" updated_at = $2 WHERE id = $3 AND "+tenantScope.where(s, &a, "")+" RETURNING "+assetCols, a...))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, notFound("asset")
+	}
+	if err != nil {
+		return nil, translate("link asset", err)
+	}
+	return out, nil
+}
+
 func (st assetStore) BySiteIPs(ctx context.Context, siteID string, ips []string) ([]*domain.Asset, error) {
 	if !domain.ValidID(siteID) || len(ips) == 0 {
 		return nil, nil

@@ -13,7 +13,7 @@ import (
 
 type deviceStore struct{ s *Store }
 
-const deviceCols = "id, partner_id, org_id, site_id, group_id, hostname, os, arch, status, last_seen_at, agent_version, version, created_at, updated_at"
+const deviceCols = "id, partner_id, org_id, site_id, group_id, hostname, os, arch, status, last_seen_at, agent_version, version, created_at, updated_at, kind"
 
 var devices = &table[*domain.Device]{
 	name:  "devices",
@@ -34,11 +34,12 @@ func scanDevice(r rowScanner) (*domain.Device, error) {
 	var status string
 	var lastSeen sql.NullInt64
 	var created, updated int64
+	var kind string
 	if err := r.Scan(&d.ID, &d.PartnerID, &d.OrgID, &d.SiteID, &group, &d.Hostname, &d.OS, &d.Arch, &status,
-		&lastSeen, &d.AgentVersion, &d.Version, &created, &updated); err != nil {
+		&lastSeen, &d.AgentVersion, &d.Version, &created, &updated, &kind); err != nil {
 		return nil, err
 	}
-	d.GroupID, d.Status = group.String, domain.DeviceStatus(status)
+	d.GroupID, d.Status, d.Kind = group.String, domain.DeviceStatus(status), domain.DeviceKind(kind)
 	if lastSeen.Valid {
 		d.LastSeenAt = fromMicros(lastSeen.Int64)
 	}
@@ -70,9 +71,9 @@ func (ds deviceStore) Create(ctx context.Context, s domain.Scope, d *domain.Devi
 			return domain.Invalidf("site is not in organization %s", d.OrgID)
 		}
 		out, err = scanDevice(q.QueryRowContext(ctx, "INSERT INTO devices ("+deviceCols+")"+
-			" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?) RETURNING "+deviceCols,
+			" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?) RETURNING "+deviceCols,
 			id, partnerID, orgID, d.SiteID, nullString(d.GroupID), d.Hostname, d.OS, d.Arch, string(d.Status),
-			nullMicros(d.LastSeenAt), d.AgentVersion, t, t))
+			nullMicros(d.LastSeenAt), d.AgentVersion, t, t, string(kindOf(d))))
 		return failure{
 			op:      "create device",
 			dup:     fmt.Sprintf("device %s already exists", id),
@@ -148,6 +149,9 @@ func (ds deviceStore) List(ctx context.Context, s domain.Scope, f ports.DeviceFi
 	}
 	if f.OS != "" {
 		flt.add("os = ?", f.OS)
+	}
+	if f.Kind != "" {
+		flt.add("kind = ?", string(f.Kind))
 	}
 	if f.Query != "" {
 		flt.contains("hostname", f.Query)
@@ -231,9 +235,9 @@ func (ds deviceStore) Upsert(ctx context.Context, s domain.Scope, d *domain.Devi
 		return nil, notFound("device group")
 	}
 	t := micros(now())
-	args := []any{d.ID, nullString(d.GroupID), d.Hostname, d.OS, d.Arch, string(d.Status), nullMicros(d.LastSeenAt), d.AgentVersion, t, t, d.SiteID}
+	args := []any{d.ID, nullString(d.GroupID), d.Hostname, d.OS, d.Arch, string(d.Status), nullMicros(d.LastSeenAt), d.AgentVersion, t, t, string(kindOf(d)), d.SiteID}
 	var b strings.Builder
-	b.WriteString("INSERT INTO devices (" + deviceCols + ") SELECT ?, s.partner_id, s.org_id, s.id, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?" +
+	b.WriteString("INSERT INTO devices (" + deviceCols + ") SELECT ?, s.partner_id, s.org_id, s.id, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?" +
 		" FROM sites AS s WHERE s.id = ? AND ")
 	b.WriteString(siteScope.where(s, "s.", &args))
 	if d.OrgID != "" {
@@ -295,4 +299,12 @@ func (ds deviceStore) upsertMiss(ctx context.Context, q queryer, s domain.Scope,
 
 func (ds deviceStore) Delete(ctx context.Context, s domain.Scope, id string) error {
 	return ds.s.write(ctx, func(q queryer) error { return devices.delete(ctx, q, s, id) })
+}
+
+// kindOf defaults an unset kind to agent.
+func kindOf(d *domain.Device) domain.DeviceKind {
+	if d.Kind == "" {
+		return domain.DeviceKindAgent
+	}
+	return d.Kind
 }

@@ -118,6 +118,28 @@ func (as assetStore) SetState(ctx context.Context, s domain.Scope, id string, st
 	return out, err
 }
 
+func (as assetStore) Link(ctx context.Context, s domain.Scope, id string, state domain.AssetState, deviceID string) (*domain.Asset, error) {
+	if !state.Valid() {
+		return nil, domain.Invalidf("unknown asset state %q", domain.Abbrev(string(state), 32))
+	}
+	if !domain.ValidID(id) {
+		return nil, notFound("asset")
+	}
+	var out *domain.Asset
+	err := as.s.write(ctx, func(q queryer) error {
+		args := []any{string(state), nullString(deviceID), micros(now()), id}
+		where := tenantScope.where(s, "", &args)
+		var err error
+		out, err = scanAsset(q.QueryRowContext(ctx, "UPDATE discovery_assets SET state = ?, device_id = ?, version = version + 1,"+
+			" updated_at = ? WHERE id = ? AND "+where+" RETURNING "+assetCols, args...))
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("asset")
+		}
+		return failure{op: "link asset"}.wrap(err)
+	})
+	return out, err
+}
+
 func (as assetStore) BySiteIPs(ctx context.Context, siteID string, ips []string) ([]*domain.Asset, error) {
 	if !domain.ValidID(siteID) || len(ips) == 0 {
 		return nil, nil

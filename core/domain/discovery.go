@@ -136,6 +136,7 @@ const (
 	AssetEventIgnored   AssetEventKind = "ignored"
 	AssetEventUnignored AssetEventKind = "unignored"
 	AssetEventTracked   AssetEventKind = "tracked"
+	AssetEventUntracked AssetEventKind = "untracked"
 	AssetEventDeployed  AssetEventKind = "deploy"
 	AssetEventManaged   AssetEventKind = "managed"
 )

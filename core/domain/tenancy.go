@@ -64,9 +64,27 @@ type Device struct {
 	Status       DeviceStatus
 	LastSeenAt   time.Time // zero: never seen
 	AgentVersion string
+	Kind         DeviceKind // agent (default) or network; set at creation only
 	Version      int64
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+}
+
+// DeviceKind says whether a device runs the agent or is a tracked network
+// host its site's agents watch (no agent: no remote work).
+type DeviceKind string
+
+const (
+	DeviceKindAgent   DeviceKind = "agent"
+	DeviceKindNetwork DeviceKind = "network"
+)
+
+// IsNetwork reports whether d is a tracked network device (no agent).
+func (d *Device) IsNetwork() bool { return d != nil && d.Kind == DeviceKindNetwork }
+
+// NetworkDeviceError is the refusal of remote work on a network device.
+func NetworkDeviceError(d *Device) error {
+	return Invalidf("%s is a network device: it has no agent", d.Hostname)
 }
 
 // DeviceStatus is the presence state of a device.

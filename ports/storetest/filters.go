@@ -36,6 +36,7 @@ func drain[T any](t testing.TB, what string, fn func(domain.PageRequest) (domain
 
 func testFilters(t *testing.T, st ports.Store) {
 	t.Run("Devices", func(t *testing.T) { filterDevices(t, st) })
+	t.Run("DeviceKinds", func(t *testing.T) { deviceKinds(t, st) })
 	t.Run("Orgs", func(t *testing.T) { filterOrgs(t, st) })
 	t.Run("Sites", func(t *testing.T) { filterSites(t, st) })
 	t.Run("Groups", func(t *testing.T) { filterGroups(t, st) })

@@ -38,8 +38,9 @@ func (h *handlers) deviceRoutes(r *registrar) {
 			httpapi.Param{Name: qStatus, Description: "Only devices in this status.", Enum: []string{"online", "offline", "pending", "decommissioned"}},
 			httpapi.Param{Name: qOS, Description: "Only devices of this operating system (linux, windows, darwin)."},
 			httpapi.Param{Name: qSearch, Description: "Case-insensitive substring of the hostname."},
+			httpapi.Param{Name: qKind, Description: "Only devices of this kind: agent (runs the agent) or network (a tracked discovery asset).", Enum: []string{"agent", "network"}},
 		),
-	}, listOf(deviceFilter, a.ListDevices, deviceOut, qOrgID, qSiteID, qGroupID, qStatus, qOS, qSearch))
+	}, listOf(deviceFilter, a.ListDevices, deviceOut, qOrgID, qSiteID, qGroupID, qStatus, qOS, qSearch, qKind))
 	r.add(http.MethodGet, "/devices/:id", read, "devices.get", resDevice, httpapi.Doc{
 		Summary: "Get a device with its latest telemetry", Tag: tag, Response: DeviceDetail{},
 	}, refuseQuery(getOne(a.GetDevice, deviceDetailOut)))
@@ -85,6 +86,12 @@ func deviceFilter(q listQuery) (f ports.DeviceFilter, err error) {
 	}
 	if f.OS, err = q.text(qOS); err != nil {
 		return f, err
+	}
+	switch k := domain.DeviceKind(q.v.Get(qKind)); k {
+	case "", domain.DeviceKindAgent, domain.DeviceKindNetwork:
+		f.Kind = k
+	default:
+		return f, domain.Invalidf("kind must be agent or network")
 	}
 	f.Query, err = q.text(qSearch)
 	return f, err

@@ -22,6 +22,7 @@ type Device struct {
 	Status       string     `json:"status" enum:"online,offline,pending,decommissioned"`
 	LastSeenAt   *time.Time `json:"lastSeenAt,omitempty"`
 	AgentVersion string     `json:"agentVersion"`
+	Kind         string     `json:"kind" enum:"agent,network" doc:"agent: runs the agent; network: a tracked discovery asset its site's agents watch (no remote work)."`
 	Version      int64      `json:"version"`
 	CreatedAt    time.Time  `json:"createdAt"`
 	UpdatedAt    time.Time  `json:"updatedAt"`
@@ -121,7 +122,7 @@ func deviceOut(d *domain.Device) Device {
 	return Device{
 		ID: d.ID, PartnerID: d.PartnerID, OrgID: d.OrgID, SiteID: d.SiteID, GroupID: d.GroupID,
 		Hostname: d.Hostname, OS: d.OS, Arch: d.Arch, Status: string(d.Status), LastSeenAt: optTime(d.LastSeenAt),
-		AgentVersion: d.AgentVersion, Version: d.Version, CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(),
+		AgentVersion: d.AgentVersion, Kind: string(kindOut(d.Kind)), Version: d.Version, CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(),
 	}
 }
 
@@ -193,4 +194,11 @@ func inventoryOut(v agents.InventoryView) DeviceInventory {
 		out.Software = []protocol.SoftwarePackage{}
 	}
 	return out
+}
+
+func kindOut(k domain.DeviceKind) domain.DeviceKind {
+	if k == "" {
+		return domain.DeviceKindAgent
+	}
+	return k
 }

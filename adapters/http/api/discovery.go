@@ -73,6 +73,7 @@ func (h *handlers) discoveryRoutes(r *registrar) {
 		{"ignore", "Ignore an asset (hide it from the candidates)", sv.Ignore},
 		{"unignore", "Stop ignoring an asset", sv.Unignore},
 		{"track", "Track an asset as an unmanaged network device", sv.Track},
+		{"untrack", "Stop tracking an asset: its network device is deleted", sv.Untrack},
 	} {
 		r.add(http.MethodPost, "/discovery/assets/:id/"+a.name, manage, "discovery.assets."+a.name, discovery.ResourceAsset,
 			httpapi.Doc{Summary: a.summary, Tag: tag, Response: Asset{}}, refuseQuery(getOne(a.fn, assetOut)))

@@ -139,7 +139,7 @@ type Asset struct {
 type AssetEvent struct {
 	ID      string    `json:"id"`
 	AssetID string    `json:"assetId"`
-	Kind    string    `json:"kind" doc:"new, gone, back, ports_changed, managed, ignored, unignored, tracked, deploy."`
+	Kind    string    `json:"kind" doc:"new, gone, back, ports_changed, managed, ignored, unignored, tracked, untracked, deploy."`
 	IP      string    `json:"ip"`
 	JobID   string    `json:"jobId,omitempty"`
 	Detail  string    `json:"detail,omitempty"`

@@ -282,6 +282,30 @@ func testDiscoveryAPI(t *testing.T, rs *remoteServer) {
 	if code, _ := rs.Do(t, http.MethodGet, assetsPath+"?state=tracked&orgId="+org, tokViewer, nil); code != http.StatusOK {
 		t.Fatalf("list tracked: %d", code)
 	}
+	// Tracking made a network device in the asset's site, linked from it.
+	_, tracked := rs.Do(t, http.MethodGet, assetsPath+"/"+aid, tokViewer, nil)
+	netDev, _ := tracked["deviceId"].(string)
+	code, nd := rs.Do(t, http.MethodGet, "/api/v1/devices/"+netDev, rs.admin, nil)
+	if netDev == "" || code != http.StatusOK || nd["kind"] != "network" || nd["siteId"] != site || nd["os"] != "network" ||
+		nd["hostname"] != hostileText {
+		t.Fatalf("network device %q: %d %v", netDev, code, nd)
+	}
+	if got := listItems(t, rs, "/api/v1/devices?kind=network", rs.admin); len(got) != 1 || got[0]["id"] != netDev {
+		t.Fatalf("devices?kind=network: %v", got)
+	}
+	if got := listItems(t, rs, "/api/v1/devices?kind=agent", rs.admin); len(got) == 0 || got[0]["kind"] != "agent" {
+		t.Fatalf("devices?kind=agent: %v", got)
+	}
+	if code, _ := rs.Do(t, http.MethodGet, "/api/v1/devices?kind=robot", rs.admin, nil); code != http.StatusBadRequest {
+		t.Fatalf("kind=robot: %d", code)
+	}
+	// No remote work on it: a clear 400.
+	for _, action := range []string{"list_processes", "collect_inventory"} {
+		rec := rs.Request(t, http.MethodPost, "/api/v1/devices/"+netDev+"/commands", rs.admin, map[string]any{"action": action}, nil)
+		if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "is a network device: it has no agent") {
+			t.Fatalf("command %s on a network device: %d %s", action, rec.Code, rec.Body)
+		}
+	}
 	rec = rs.Request(t, http.MethodPost, assetsPath+"/"+aid+"/deploy", tokTech, nil, nil)
 	if rec.Code != http.StatusOK || rec.Header().Get("Cache-Control") != "no-store" {
 		t.Fatalf("deploy: %d %s", rec.Code, rec.Body)
@@ -310,6 +334,17 @@ func testDiscoveryAPI(t *testing.T, rs *remoteServer) {
 	}
 	if strings.Join(kinds, ",") != "deploy,tracked,unignored,ignored,new" {
 		t.Fatalf("events newest first: %v", kinds)
+	}
+	// Untrack deletes the network device; the asset is a candidate again.
+	if code, _ := rs.Do(t, http.MethodPost, assetsPath+"/"+aid+"/untrack", tokB, nil); code != http.StatusNotFound {
+		t.Fatalf("B untrack: %d", code)
+	}
+	code, got = rs.Do(t, http.MethodPost, assetsPath+"/"+aid+"/untrack", tokTech, nil)
+	if code != http.StatusOK || got["state"] != "candidate" || got["deviceId"] != nil {
+		t.Fatalf("untrack: %d %v", code, got)
+	}
+	if code, _ := rs.Do(t, http.MethodGet, "/api/v1/devices/"+netDev, rs.admin, nil); code != http.StatusNotFound {
+		t.Fatalf("untracked network device still there: %d", code)
 	}
 	// Unknown and malformed asset ids.
 	for _, bad := range []string{domain.NewID(), "x", "../profiles"} {

@@ -113,8 +113,19 @@ func TestScriptRunOnSiteFansOut(t *testing.T) {
 		id, _ := rs.NewDevice(t, rs.Seed.A, 0, fmt.Sprintf("fan-%d", i))
 		ids = append(ids, id)
 	}
+	// A network device in the site: the fan-out skips it, naming it is a 400.
+	netDev := &domain.Device{SiteID: rs.Seed.A.Sites[0].ID, Hostname: "printer", OS: "network",
+		Status: domain.DeviceOnline, Kind: domain.DeviceKindNetwork}
+	if err := rs.Store.Devices().Create(t.Context(), domain.GlobalScope(), netDev); err != nil {
+		t.Fatal(err)
+	}
 	_, sc := rs.Do(t, http.MethodPost, "/api/v1/scripts", rs.admin, map[string]any{
 		"orgId": rs.Seed.A.Orgs[0].ID, "name": "noop", "language": "sh", "body": "true"})
+	rec := rs.Request(t, http.MethodPost, "/api/v1/scripts/"+sc["id"].(string)+"/runs", rs.admin,
+		map[string]any{"deviceIds": []string{rs.deviceID, netDev.ID}}, nil)
+	if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "printer is a network device: it has no agent") {
+		t.Fatalf("run naming a network device: %d %s", rec.Code, rec.Body)
+	}
 	code, run := rs.Do(t, http.MethodPost, "/api/v1/scripts/"+sc["id"].(string)+"/runs", rs.admin,
 		map[string]any{"siteId": rs.Seed.A.Sites[0].ID})
 	if code != http.StatusAccepted || run["total"].(float64) != 5 || run["targetKind"] != "site" {

@@ -32,11 +32,14 @@ func (s *Service) Create(ctx context.Context, p *domain.Principal, deviceID stri
 		return nil, false, err
 	}
 	scope := p.ScopeFor(spec.Permission)
+	d, err := s.d.Store.Devices().Get(ctx, scope, deviceID)
+	if err != nil {
+		return nil, false, err
+	}
+	if d.IsNetwork() { // a tracked network host: nothing runs there
+		return nil, false, domain.NetworkDeviceError(d)
+	}
 	if spec.RunsScriptCode {
-		d, err := s.d.Store.Devices().Get(ctx, scope, deviceID)
-		if err != nil {
-			return nil, false, err
-		}
 		if err := MayRunScript(p, d); err != nil {
 			return nil, false, err
 		}

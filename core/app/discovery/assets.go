@@ -2,6 +2,7 @@ package discovery
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/breeze-rmm/breeze/core/app/agents"
@@ -104,8 +105,9 @@ func (s *Service) Unignore(ctx context.Context, p *domain.Principal, id string) 
 	return s.setState(ctx, p, a, state, domain.AssetEventUnignored)
 }
 
-// Track keeps an unmanaged asset as a network device the site's agents
-// watch (up/down monitoring is the scans' and alerting's part).
+// Track keeps an unmanaged asset as a network device (kind network, in
+// the asset's site, no agent) that its site's agents watch; the asset
+// links to it and becomes tracked. Tracking a tracked asset is a no-op.
 func (s *Service) Track(ctx context.Context, p *domain.Principal, id string) (*domain.Asset, error) {
 	a, err := s.actOn(ctx, p, id)
 	if err != nil {
@@ -114,7 +116,62 @@ func (s *Service) Track(ctx context.Context, p *domain.Principal, id string) (*d
 	if a.State == domain.AssetManaged {
 		return nil, domain.Invalidf("the asset is an enrolled device (%s): its agent monitors it", a.DeviceID)
 	}
-	return s.setState(ctx, p, a, domain.AssetTracked, domain.AssetEventTracked)
+	if a.State == domain.AssetTracked && a.DeviceID != "" {
+		return a, nil
+	}
+	host := a.IP
+	if len(a.Hostnames) > 0 && a.Hostnames[0] != "" {
+		host = a.Hostnames[0]
+	}
+	var out *domain.Asset
+	err = s.d.Store.InTx(ctx, func(ctx context.Context, tx ports.Store) error {
+		d := &domain.Device{OrgID: a.OrgID, SiteID: a.SiteID, Hostname: host, OS: "network",
+			Status: domain.DevicePending, Kind: domain.DeviceKindNetwork}
+		if err := tx.Devices().Create(ctx, p.ScopeFor(permManage), d); err != nil {
+			return err
+		}
+		var err error
+		if out, err = tx.DiscoveryAssets().Link(ctx, p.ScopeFor(permManage), a.ID, domain.AssetTracked, d.ID); err != nil {
+			return err
+		}
+		return tx.DiscoveryAssets().AppendEvents(ctx, []*domain.AssetEvent{{AssetID: a.ID, PartnerID: a.PartnerID,
+			OrgID: a.OrgID, SiteID: a.SiteID, Kind: domain.AssetEventTracked, IP: a.IP,
+			Detail: "network device " + d.ID + " by " + actor(p), At: s.d.Clock.Now()}})
+	})
+	return out, err
+}
+
+// Untrack deletes a tracked asset's network device (its alerts go with
+// it) and makes the asset a candidate again.
+func (s *Service) Untrack(ctx context.Context, p *domain.Principal, id string) (*domain.Asset, error) {
+	a, err := s.actOn(ctx, p, id)
+	if err != nil {
+		return nil, err
+	}
+	if a.State != domain.AssetTracked {
+		return a, nil
+	}
+	var out *domain.Asset
+	err = s.d.Store.InTx(ctx, func(ctx context.Context, tx ports.Store) error {
+		var err error
+		if out, err = tx.DiscoveryAssets().Link(ctx, p.ScopeFor(permManage), a.ID, domain.AssetCandidate, ""); err != nil {
+			return err
+		}
+		if a.DeviceID != "" {
+			d, err := tx.Devices().Get(ctx, p.ScopeFor(permManage), a.DeviceID)
+			if err == nil && d.IsNetwork() {
+				if err := tx.Devices().Delete(ctx, p.ScopeFor(permManage), d.ID); err != nil {
+					return err
+				}
+			} else if err != nil && !errors.Is(err, domain.ErrNotFound) {
+				return err
+			}
+		}
+		return tx.DiscoveryAssets().AppendEvents(ctx, []*domain.AssetEvent{{AssetID: a.ID, PartnerID: a.PartnerID,
+			OrgID: a.OrgID, SiteID: a.SiteID, Kind: domain.AssetEventUntracked, IP: a.IP,
+			Detail: "by " + actor(p), At: s.d.Clock.Now()}})
+	})
+	return out, err
 }
 
 // Deployment is what the deploy action returns: a one-use enrollment key

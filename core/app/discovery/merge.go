@@ -199,6 +199,9 @@ func (s *Service) foldPorts(a *domain.Asset, ref domain.ScanRef, scanned []int, 
 // whose device no longer matches becomes a candidate again. Tracked and
 // ignored assets keep their state (the user chose it) but learn the device.
 func (s *Service) match(a *domain.Asset, idx *devIndex, ev func(domain.AssetEventKind, string)) {
+	if a.State == domain.AssetTracked && a.DeviceID != "" {
+		return // linked to its network device until untracked
+	}
 	dev := ""
 	if a.MAC != "" {
 		dev = idx.byMAC[a.MAC]

@@ -133,7 +133,7 @@ func (s *Service) pushOrg(ctx context.Context, orgID string) {
 	}
 	page := domain.PageRequest{Limit: 500}
 	for {
-		devs, err := s.d.Store.Devices().List(ctx, domain.GlobalScope(), ports.DeviceFilter{OrgID: orgID}, page)
+		devs, err := s.d.Store.Devices().List(ctx, domain.GlobalScope(), ports.DeviceFilter{OrgID: orgID, Kind: domain.DeviceKindAgent}, page)
 		if err != nil {
 			s.d.Logger.Warn("org devices unreadable: push incomplete", "org_id", orgID, "error", err)
 			return

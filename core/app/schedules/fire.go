@@ -253,6 +253,9 @@ func (s *Service) resolve(ctx context.Context, scope domain.Scope, kind domain.R
 			if err != nil {
 				return nil, err
 			}
+			if d.IsNetwork() {
+				continue // no agent to run on
+			}
 			out = append(out, d)
 		}
 		return out, nil
@@ -260,7 +263,7 @@ func (s *Service) resolve(ctx context.Context, scope domain.Scope, kind domain.R
 	if len(ids) != 1 {
 		return nil, domain.Invalidf("a %s target names exactly one id", kind)
 	}
-	var f ports.DeviceFilter
+	f := ports.DeviceFilter{Kind: domain.DeviceKindAgent} // fan-outs skip network devices
 	switch kind {
 	case domain.TargetGroup:
 		if _, err := s.d.Store.DeviceGroups().Get(ctx, scope, ids[0]); err != nil {

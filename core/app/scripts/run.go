@@ -176,11 +176,14 @@ func (s *Service) targets(ctx context.Context, scope domain.Scope, in RunInput) 
 			if err != nil {
 				return "", "", nil, err
 			}
+			if d.IsNetwork() {
+				return "", "", nil, domain.NetworkDeviceError(d)
+			}
 			out = append(out, d)
 		}
 		return domain.TargetDevices, "", out, nil
 	}
-	var f ports.DeviceFilter
+	f := ports.DeviceFilter{Kind: domain.DeviceKindAgent} // fan-outs skip network devices
 	kind, id := domain.TargetOrg, in.OrgID
 	switch {
 	case in.GroupID != "":

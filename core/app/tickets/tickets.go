@@ -174,5 +174,8 @@ func CheckDevice(ctx context.Context, devices Devices, p *domain.Principal, devi
 	if d.Status == domain.DeviceDecommissioned {
 		return nil, domain.NotFoundf("device not found")
 	}
+	if d.IsNetwork() { // a tracked network host: no agent for a terminal or files
+		return nil, domain.NetworkDeviceError(d)
+	}
 	return d, nil
 }

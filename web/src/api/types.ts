@@ -117,6 +117,8 @@ export interface Device {
   status: DeviceStatus
   lastSeenAt?: string
   agentVersion: string
+  /** agent: runs the agent; network: a tracked discovery asset (no agent). Absent from older servers: agent. */
+  kind?: 'agent' | 'network'
   version: number
   createdAt: string
   updatedAt: string

@@ -203,6 +203,11 @@ export function DeviceGrid({ rows, names, selected, onSelect, onSelectOnly, sort
                   <Link to={`/devices/${encodeURIComponent(d.id)}`} tabIndex={-1}>
                     {d.hostname}
                   </Link>
+                  {d.kind === 'network' && (
+                    <span className="badge badge-unknown" title="A tracked network device: watched by its site's agents, no agent of its own">
+                      Network
+                    </span>
+                  )}
                 </div>
                 <div role="gridcell" className="cell">
                   <StatusBadge status={d.status} />

@@ -57,7 +57,9 @@ export default function DevicePage() {
   const writable = can(me, P.devicesWrite) && d.status !== 'decommissioned'
   const remote = canOn(me, P.remoteAccess, d)
   const remoteUsable = remote && d.status !== 'decommissioned'
-  const tabs: TabDef<Tab>[] = [
+  // A network device has no agent: no metrics, inventory or remote work.
+  const network = d.kind === 'network'
+  const allTabs: TabDef<Tab>[] = [
     { id: 'overview', label: 'Overview' },
     { id: 'metrics', label: 'Metrics' },
     { id: 'inventory', label: 'Inventory' },
@@ -67,6 +69,8 @@ export default function DevicePage() {
     { id: 'terminal', label: 'Terminal', disabled: !remoteUsable, title: remote ? undefined : NO_REMOTE },
     { id: 'files', label: 'Files', disabled: !remoteUsable, title: remote ? undefined : NO_REMOTE },
   ]
+  const tabs = network ? allTabs.filter((t) => t.id === 'overview' || t.id === 'alerts') : allTabs
+  const shown: Tab = tabs.some((t) => t.id === tab) ? tab : 'overview'
 
   return (
     <section className="page" aria-labelledby="device-title">
@@ -76,6 +80,7 @@ export default function DevicePage() {
       <header className="page-header">
         <h1 id="device-title">{d.hostname}</h1>
         <StatusBadge status={d.status} />
+        {network && <span className="badge badge-unknown">Network</span>}
         <span className="muted">
           {d.os}
           {d.arch ? ` · ${d.arch}` : ''} · seen {relative(d.lastSeenAt)}
@@ -93,7 +98,7 @@ export default function DevicePage() {
       </header>
       <Tabs
         tabs={tabs}
-        value={tab}
+        value={shown}
         label="Device sections"
         onChange={(t) =>
           setParams(
@@ -107,9 +112,9 @@ export default function DevicePage() {
           )
         }
       />
-      <TabPanel id={tab}>
-        {tab === 'overview' && <Overview d={d} names={names} />}
-        {tab === 'metrics' && (
+      <TabPanel id={shown}>
+        {shown === 'overview' && <Overview d={d} names={names} />}
+        {shown === 'metrics' && (
           <Suspense fallback={<Loading label="Loading charts…" />}>
             <MetricsPanel
               deviceId={d.id}
@@ -118,16 +123,16 @@ export default function DevicePage() {
             />
           </Suspense>
         )}
-        {tab === 'inventory' && <InventoryPanel deviceId={d.id} />}
-        {tab === 'alerts' && can(me, P.alertsRead) && <AlertsPanel deviceId={d.id} />}
-        {tab === 'commands' && <CommandsPanel device={d} canExecute={canOn(me, P.devicesExecute, d)} live={connected} />}
-        {(tab === 'terminal' || tab === 'files') && !remoteUsable && <RemoteRefused d={d} remote={remote} what={tab} />}
-        {tab === 'terminal' && remoteUsable && (
+        {shown === 'inventory' && <InventoryPanel deviceId={d.id} />}
+        {shown === 'alerts' && can(me, P.alertsRead) && <AlertsPanel deviceId={d.id} />}
+        {shown === 'commands' && <CommandsPanel device={d} canExecute={canOn(me, P.devicesExecute, d)} live={connected} />}
+        {(shown === 'terminal' || shown === 'files') && !remoteUsable && <RemoteRefused d={d} remote={remote} what={shown} />}
+        {shown === 'terminal' && remoteUsable && (
           <Suspense fallback={<Loading label="Loading the terminal…" />}>
             <TerminalPanel deviceId={d.id} hostname={d.hostname} />
           </Suspense>
         )}
-        {tab === 'files' && remoteUsable && <FilesPanel deviceId={d.id} os={d.os} />}
+        {shown === 'files' && remoteUsable && <FilesPanel deviceId={d.id} os={d.os} />}
       </TabPanel>
       {dialog === 'decommission' && (
         <ConfirmDialog

@@ -23,6 +23,18 @@ describe('the device list', () => {
     expect(pages.every((c) => c.query.get('limit') === '500')).toBe(true)
   }, 30_000)
 
+  it('marks network devices with a Network badge', async () => {
+    const all = [device(1, { hostname: 'server' }), device(2, { hostname: 'printer', kind: 'network' })]
+    mockApi({ ...sessionRoutes(), 'GET /devices': pagedDevices(all) })
+    renderApp('/devices')
+    const grid = await screen.findByRole('grid', { name: 'Devices' })
+    await waitFor(() => expect(rowsIn(grid).length).toBe(2))
+    const printer = rowsIn(grid).find((r) => r.textContent?.includes('printer'))!
+    const server = rowsIn(grid).find((r) => r.textContent?.includes('server'))!
+    expect(within(printer).getByText('Network')).toBeTruthy()
+    expect(within(server).queryByText('Network')).toBeNull()
+  })
+
   it('sorts by a column and reflects it in aria-sort', async () => {
     const all = [device(1, { hostname: 'bravo' }), device(2, { hostname: 'alpha' }), device(3, { hostname: 'charlie' })]
     mockApi({ ...sessionRoutes(), 'GET /devices': pagedDevices(all) })

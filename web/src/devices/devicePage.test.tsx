@@ -125,6 +125,19 @@ describe('the device page', () => {
     )
   })
 
+  it('shows a network device without remote-work tabs, even when the URL names one', async () => {
+    const net = { ...device(8, { hostname: 'printer', kind: 'network', os: 'network', arch: '' }), plugins: [] }
+    mockApi({ ...sessionRoutes(), 'GET /devices/:id': () => json(net) })
+    renderApp(`/devices/${net.id}?tab=terminal`)
+    expect((await screen.findByRole('heading', { level: 1 })).textContent).toBe('printer')
+    expect(screen.getByText('Network')).toBeTruthy()
+    const labels = screen.getAllByRole('tab').map((t) => t.textContent)
+    expect(labels).not.toContain('Terminal')
+    expect(labels).not.toContain('Files')
+    expect(labels).not.toContain('Commands')
+    expect(screen.getByRole('tab', { name: 'Overview' }).getAttribute('aria-selected')).toBe('true')
+  })
+
   it('says so when a device does not exist or has no inventory', async () => {
     mockApi({
       ...sessionRoutes(),

@@ -69,7 +69,7 @@ export default function AssetPage() {
 
   const canManage = can(me, P.discoveryManage)
   const canDeploy = canManage && can(me, P.enrollWrite)
-  const act = async (action: 'ignore' | 'unignore' | 'track') => {
+  const act = async (action: 'ignore' | 'unignore' | 'track' | 'untrack') => {
     setBusy(action)
     setError(null)
     try {
@@ -110,6 +110,11 @@ export default function AssetPage() {
             {a.state !== 'managed' && a.state !== 'tracked' && (
               <button type="button" className="btn btn-small" disabled={!!busy} onClick={() => void act('track')}>
                 {busy === 'track' ? 'Tracking…' : 'Track as network device'}
+              </button>
+            )}
+            {a.state === 'tracked' && (
+              <button type="button" className="btn btn-small" disabled={!!busy} onClick={() => void act('untrack')}>
+                {busy === 'untrack' ? 'Working…' : 'Untrack'}
               </button>
             )}
             {a.state === 'ignored' ? (

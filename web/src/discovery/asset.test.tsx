@@ -96,6 +96,7 @@ describe('an asset’s page', () => {
       routes({
         'GET /discovery/assets/:id': () => json(current),
         'POST /discovery/assets/:id/track': act('tracked'),
+        'POST /discovery/assets/:id/untrack': act('candidate'),
         'POST /discovery/assets/:id/ignore': act('ignored'),
         'POST /discovery/assets/:id/unignore': act('candidate'),
       }),
@@ -107,12 +108,16 @@ describe('an asset’s page', () => {
     await user.click(within(header).getByRole('button', { name: 'Track as network device' }))
     expect(await within(header).findByText('Tracked')).toBeTruthy()
     expect(within(header).queryByRole('button', { name: 'Track as network device' })).toBeNull()
+    await user.click(within(header).getByRole('button', { name: 'Untrack' }))
+    expect(await within(header).findByText('Candidate')).toBeTruthy()
+    expect(within(header).queryByRole('button', { name: 'Untrack' })).toBeNull()
     await user.click(within(header).getByRole('button', { name: 'Ignore' }))
     expect(await within(header).findByText('Ignored')).toBeTruthy()
     await user.click(within(header).getByRole('button', { name: 'Unignore' }))
     expect(await within(header).findByText('Candidate')).toBeTruthy()
     expect(calls.filter((c) => c.method === 'POST' && c.path.startsWith('/discovery')).map((c) => c.path)).toEqual([
       '/discovery/assets/as1/track',
+      '/discovery/assets/as1/untrack',
       '/discovery/assets/as1/ignore',
       '/discovery/assets/as1/unignore',
     ])
