@@ -49,7 +49,8 @@ type PresenceStore interface {
 	// Mark applies the updates in one transaction; unknown devices and
 	// updates whose IfStatus does not match are skipped, not errors.
 	Mark(ctx context.Context, updates []domain.PresenceUpdate) error
-	// StaleOnline lists devices marked online whose last_seen_at is before
+	// StaleOnline lists agent devices (not network ones, whose watchers set
+	// their presence) marked online whose last_seen_at is before
 	// cutoff, at most limit of them.
 	StaleOnline(ctx context.Context, cutoff time.Time, limit int) ([]string, error)
 }

@@ -107,8 +107,9 @@ func (st presenceStore) Mark(ctx context.Context, updates []domain.PresenceUpdat
 	}
 }
 
-// StaleOnline lists up to limit devices marked online that were last seen
-// before cutoff (or never), the longest silent first. It reads the devices
+// StaleOnline lists up to limit agent devices marked online that were last
+// seen before cutoff (or never), the longest silent first (a network
+// device's presence is its watchers' to set). It reads the devices
 // table without an index on last_seen_at on purpose: such an index would make
 // every heartbeat's last_seen_at update a non-HOT update that writes every
 // index of the table, while the sweeper's scan runs once in a while.
@@ -117,7 +118,7 @@ func (st presenceStore) StaleOnline(ctx context.Context, cutoff time.Time, limit
 		return []string{}, nil
 	}
 	ids, err := queryAll(ctx, st.q, `SELECT id::text FROM devices
-		WHERE status = 'online' AND (last_seen_at IS NULL OR last_seen_at < $1)
+		WHERE status = 'online' AND kind = 'agent' AND (last_seen_at IS NULL OR last_seen_at < $1)
 		ORDER BY last_seen_at NULLS FIRST, id LIMIT $2`, args{stamp(cutoff), limit}, scanString)
 	if err != nil {
 		return nil, translate("list stale devices", err)

@@ -59,12 +59,13 @@ func (ps presenceStore) Mark(ctx context.Context, updates []domain.PresenceUpdat
 // StaleOnline walks the partial index of online devices by last_seen_at
 // (devices_online_seen_idx, named: without statistics the planner prefers
 // the status index and sorts every online device). An online device never
-// seen at all (NULL) counts as stale, and comes first.
+// seen at all (NULL) counts as stale, and comes first. Network devices are
+// left out: their watchers set their presence.
 func (ps presenceStore) StaleOnline(ctx context.Context, cutoff time.Time, limit int) ([]string, error) {
 	if limit <= 0 {
 		return nil, nil
 	}
-	rows, err := ps.s.read(ctx).QueryContext(ctx, "SELECT id FROM devices INDEXED BY devices_online_seen_idx WHERE status = 'online' AND"+
+	rows, err := ps.s.read(ctx).QueryContext(ctx, "SELECT id FROM devices INDEXED BY devices_online_seen_idx WHERE status = 'online' AND kind = 'agent' AND"+
 		" coalesce(last_seen_at, 0) < ? ORDER BY coalesce(last_seen_at, 0), id LIMIT ?", micros(cutoff), limit)
 	if err != nil {
 		return nil, failure{op: "list stale devices"}.wrap(err)

@@ -71,6 +71,30 @@ func testWatchingTrackedHosts(t *testing.T, rs *remoteServer) {
 		}
 		return as.Gone
 	}
+	// Tracking made a network device; the watchers set its presence.
+	as, err := rs.Store.DiscoveryAssets().Get(ctx, domain.GlobalScope(), printer)
+	if err != nil || as.DeviceID == "" {
+		t.Fatalf("tracked asset %+v %v, want its network device", as, err)
+	}
+	netDev := as.DeviceID
+	status := func() domain.DeviceStatus {
+		t.Helper()
+		d, err := rs.Store.Devices().Get(ctx, domain.GlobalScope(), netDev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Kind != domain.DeviceKindNetwork {
+			t.Fatalf("device kind %q", d.Kind)
+		}
+		return d.Status
+	}
+	if st := status(); st != domain.DevicePending {
+		t.Fatalf("a new network device is %s, want pending", st)
+	}
+	report(protocol.WatchResult{ID: printer, Up: true, Via: "icmp"})
+	rs.Clock.Advance(time.Minute) // the next answer is due a minute later
+	report(protocol.WatchResult{ID: printer, Up: true, Via: "icmp"})
+	eventually(t, "the network device online", func() bool { return status() == domain.DeviceOnline })
 	// Down right after a sighting: not gone yet (one lost round is no outage).
 	report(protocol.WatchResult{ID: printer, Up: false})
 	time.Sleep(300 * time.Millisecond)
@@ -83,12 +107,14 @@ func testWatchingTrackedHosts(t *testing.T, rs *remoteServer) {
 	report(protocol.WatchResult{ID: printer, Up: false}, protocol.WatchResult{ID: other, Up: false},
 		protocol.WatchResult{ID: domain.NewID(), Up: false})
 	eventually(t, "the tracked host gone", func() bool { return gone(printer) })
+	eventually(t, "its network device offline", func() bool { return status() == domain.DeviceOffline })
 	if gone(other) {
 		t.Fatal("a host the agent does not watch was marked gone")
 	}
 	// An answer brings it back, with its back event.
 	report(protocol.WatchResult{ID: printer, Up: true, Via: "tcp", RTTMs: 1.5})
 	eventually(t, "the tracked host back", func() bool { return !gone(printer) })
+	eventually(t, "its network device online again", func() bool { return status() == domain.DeviceOnline })
 	evs, err := rs.Store.DiscoveryAssets().ListEvents(ctx, printer, domain.PageRequest{Limit: 20})
 	if err != nil {
 		t.Fatal(err)

@@ -64,10 +64,7 @@ func (s *Service) setState(ctx context.Context, p *domain.Principal, a *domain.A
 			OrgID: a.OrgID, SiteID: a.SiteID, Kind: kind, IP: a.IP, Detail: "by " + actor(p), At: s.d.Clock.Now()}})
 	})
 	if err == nil && (state == domain.AssetTracked || a.State == domain.AssetTracked) {
-		// The watchers' lists changed: tell them now, not at their next link.
-		pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		s.pushWatchLists(pctx, a.SiteID)
-		cancel()
+		s.watchListsChanged(ctx, a.SiteID)
 	}
 	return out, err
 }
@@ -138,6 +135,9 @@ func (s *Service) Track(ctx context.Context, p *domain.Principal, id string) (*d
 			OrgID: a.OrgID, SiteID: a.SiteID, Kind: domain.AssetEventTracked, IP: a.IP,
 			Detail: "network device " + d.ID + " by " + actor(p), At: s.d.Clock.Now()}})
 	})
+	if err == nil {
+		s.watchListsChanged(ctx, a.SiteID)
+	}
 	return out, err
 }
 
@@ -171,6 +171,9 @@ func (s *Service) Untrack(ctx context.Context, p *domain.Principal, id string) (
 			OrgID: a.OrgID, SiteID: a.SiteID, Kind: domain.AssetEventUntracked, IP: a.IP,
 			Detail: "by " + actor(p), At: s.d.Clock.Now()}})
 	})
+	if err == nil {
+		s.watchListsChanged(ctx, a.SiteID)
+	}
 	return out, err
 }
 

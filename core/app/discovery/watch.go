@@ -139,6 +139,14 @@ func (s *Service) SendWatchList(ctx context.Context, deviceID string) {
 	}
 }
 
+// watchListsChanged tells siteID's watchers their lists now, not at their
+// next link (an asset was tracked, untracked or ignored).
+func (s *Service) watchListsChanged(ctx context.Context, siteID string) {
+	pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	s.pushWatchLists(pctx, siteID)
+}
+
 // pushWatchLists re-sends the lists of the scanners of siteID's profiles
 // after a change (a scanner that no longer watches anything gets an empty
 // list).
@@ -237,5 +245,34 @@ func (s *Service) applyWatch(ctx context.Context, dev *domain.Device, up, down m
 	}
 	ref := domain.ScanRef{JobID: watchJob, PartnerID: dev.PartnerID, OrgID: dev.OrgID, SiteID: dev.SiteID, At: now,
 		ScannerDeviceID: dev.ID}
-	return s.save(ctx, ref, changed, events)
+	if err := s.save(ctx, ref, changed, events); err != nil {
+		return err
+	}
+	return s.markNetworkDevices(ctx, changed, now)
+}
+
+// markNetworkDevices sets the presence of the tracked assets' network
+// devices from what their watchers saw: online while seen, offline once
+// gone (the presence sweeps leave network devices to their watchers).
+func (s *Service) markNetworkDevices(ctx context.Context, assets []*domain.Asset, now time.Time) error {
+	var updates []domain.PresenceUpdate
+	for _, a := range assets {
+		if a.DeviceID == "" || a.State != domain.AssetTracked {
+			continue
+		}
+		if a.Gone {
+			updates = append(updates, domain.PresenceUpdate{DeviceID: a.DeviceID, Status: domain.DeviceOffline,
+				IfStatus: []domain.DeviceStatus{domain.DeviceOnline, domain.DevicePending}})
+		} else {
+			updates = append(updates, domain.PresenceUpdate{DeviceID: a.DeviceID, Status: domain.DeviceOnline, LastSeenAt: now,
+				IfStatus: []domain.DeviceStatus{domain.DeviceOnline, domain.DeviceOffline, domain.DevicePending}})
+		}
+	}
+	if len(updates) == 0 {
+		return nil
+	}
+	if err := s.d.Store.Presence().Mark(ctx, updates); err != nil {
+		return fmt.Errorf("network devices' presence: %w", err)
+	}
+	return nil
 }
