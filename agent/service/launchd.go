@@ -3,11 +3,7 @@ package service
 import (
 	"context"
 	"fmt"
-	"io"
-	"path/filepath"
 	"strings"
-
-	"github.com/hashicorp/go-hclog"
 )
 
 // LaunchdLabel names the agent's launchd daemon (reverse-DNS, as launchd expects).
@@ -66,16 +62,7 @@ type launchd struct {
 }
 
 func (l *launchd) Install(ctx context.Context, opts Options) error {
-	if opts.Logger == nil {
-		opts.Logger = hclog.NewNullLogger()
-	}
-	if opts.Out == nil {
-		opts.Out = io.Discard
-	}
-	if opts.BinaryPath == "" || opts.ConfigPath == "" {
-		return fmt.Errorf("install needs the binary and config paths")
-	}
-	cfg, err := filepath.Abs(opts.ConfigPath)
+	cfg, err := opts.prepare()
 	if err != nil {
 		return err
 	}

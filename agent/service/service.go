@@ -3,7 +3,9 @@ package service
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"path/filepath"
 
 	"github.com/hashicorp/go-hclog"
 )
@@ -26,4 +28,20 @@ type Options struct {
 // Installer installs and starts the agent service.
 type Installer interface {
 	Install(ctx context.Context, opts Options) error
+}
+
+// prepare fills the options' defaults (a null logger, no output) and
+// returns the config path made absolute, which the service definition
+// names; both paths are required.
+func (o *Options) prepare() (string, error) {
+	if o.Logger == nil {
+		o.Logger = hclog.NewNullLogger()
+	}
+	if o.Out == nil {
+		o.Out = io.Discard
+	}
+	if o.BinaryPath == "" || o.ConfigPath == "" {
+		return "", fmt.Errorf("install needs the binary and config paths")
+	}
+	return filepath.Abs(o.ConfigPath)
 }

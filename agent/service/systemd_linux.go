@@ -5,12 +5,8 @@ package service
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
-
-	"github.com/hashicorp/go-hclog"
 )
 
 // New returns the installer for this platform: systemd.
@@ -35,16 +31,7 @@ type systemd struct {
 }
 
 func (s *systemd) Install(ctx context.Context, opts Options) error {
-	if opts.Logger == nil {
-		opts.Logger = hclog.NewNullLogger()
-	}
-	if opts.Out == nil {
-		opts.Out = io.Discard
-	}
-	if opts.BinaryPath == "" || opts.ConfigPath == "" {
-		return fmt.Errorf("install needs the binary and config paths")
-	}
-	cfg, err := filepath.Abs(opts.ConfigPath)
+	cfg, err := opts.prepare()
 	if err != nil {
 		return err
 	}

@@ -3,11 +3,7 @@ package service
 import (
 	"context"
 	"fmt"
-	"io"
-	"path/filepath"
 	"time"
-
-	"github.com/hashicorp/go-hclog"
 )
 
 // WindowsDisplayName is the agent service's name in services.msc.
@@ -46,16 +42,7 @@ type winService struct {
 }
 
 func (w *winService) Install(ctx context.Context, opts Options) error {
-	if opts.Logger == nil {
-		opts.Logger = hclog.NewNullLogger()
-	}
-	if opts.Out == nil {
-		opts.Out = io.Discard
-	}
-	if opts.BinaryPath == "" || opts.ConfigPath == "" {
-		return fmt.Errorf("install needs the binary and config paths")
-	}
-	cfg, err := filepath.Abs(opts.ConfigPath)
+	cfg, err := opts.prepare()
 	if err != nil {
 		return err
 	}
