@@ -282,7 +282,7 @@ func (ps fakePresence) StaleOnline(_ context.Context, cutoff time.Time, limit in
 	defer ps.f.begin()()
 	var stale []domain.Device
 	for _, d := range ps.f.db.devices {
-		if d.Status == domain.DeviceOnline && !d.LastSeenAt.IsZero() && d.LastSeenAt.Before(cutoff) {
+		if d.Status == domain.DeviceOnline && d.Kind != domain.DeviceKindNetwork && !d.LastSeenAt.IsZero() && d.LastSeenAt.Before(cutoff) {
 			stale = append(stale, d)
 		}
 	}

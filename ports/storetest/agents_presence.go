@@ -29,6 +29,27 @@ func testAgentPresence(t *testing.T, f AgentFactory, st ports.Store) {
 	t.Run("LargeBatch", func(t *testing.T) { presenceLarge(t, st) })
 	// StaleOnline looks at every device of the store: it gets its own.
 	t.Run("StaleOnline", func(t *testing.T) { presenceStale(t, f(t)) })
+	t.Run("StaleOnlineSkipsNetworkDevices", func(t *testing.T) { presenceStaleNetwork(t, f(t)) })
+}
+
+// presenceStaleNetwork: the sweeps leave a network device to its watchers,
+// so an online one long unseen is no stale device.
+func presenceStaleNetwork(t *testing.T, st ports.Store) {
+	ctx := t.Context()
+	c := newChain(t, st)
+	agent := newDevice(t, st, c.site.ID, "")
+	netDev := deviceIn(c.site.ID, "")
+	netDev.Kind, netDev.OS = domain.DeviceKindNetwork, "network"
+	must(t, "create network device", st.Devices().Create(ctx, global, netDev))
+	old := time.Now().Add(-24 * time.Hour).UTC().Truncate(time.Microsecond)
+	must(t, "mark both online long ago", st.Presence().Mark(ctx, []domain.PresenceUpdate{
+		{DeviceID: agent.ID, Status: domain.DeviceOnline, LastSeenAt: old},
+		{DeviceID: netDev.ID, Status: domain.DeviceOnline, LastSeenAt: old}}))
+	stale, err := st.Presence().StaleOnline(ctx, time.Now(), 10000)
+	must(t, "stale online", err)
+	if !slices.Contains(stale, agent.ID) || slices.Contains(stale, netDev.ID) {
+		t.Fatalf("stale online %v: want the agent device %s, not the network device %s", stale, agent.ID, netDev.ID)
+	}
 }
 
 func presenceMark(t *testing.T, st ports.Store) {

@@ -564,6 +564,9 @@ func (ds fakeDevices) insert(s domain.Scope, in *domain.Device) error {
 	if _, ok := ds.f.db.devices[in.ID]; ok {
 		return domain.Conflictf("id taken")
 	}
+	if in.Kind == "" {
+		in.Kind = domain.DeviceKindAgent // the kind is set at creation only
+	}
 	in.PartnerID, in.OrgID, in.Version, in.CreatedAt = site.PartnerID, site.OrgID, 1, now()
 	in.UpdatedAt = in.CreatedAt
 	in.LastSeenAt = utcMicro(in.LastSeenAt)
@@ -612,7 +615,7 @@ func (ds fakeDevices) List(_ context.Context, s domain.Scope, f ports.DeviceFilt
 	for _, x := range ds.f.db.devices {
 		if deviceCovered(s, x) && (f.OrgID == "" || f.OrgID == x.OrgID) && (f.SiteID == "" || f.SiteID == x.SiteID) &&
 			(f.GroupID == "" || f.GroupID == x.GroupID) && (f.Status == "" || f.Status == x.Status) &&
-			(f.OS == "" || f.OS == x.OS) && matchQuery(x.Hostname, f.Query) {
+			(f.OS == "" || f.OS == x.OS) && (f.Kind == "" || f.Kind == x.Kind) && matchQuery(x.Hostname, f.Query) {
 			items = append(items, &x)
 		}
 	}
