@@ -151,8 +151,11 @@ func (s *Service) send(ctx context.Context, r *domain.NotificationRoute, n ports
 	start := s.d.Clock.Now()
 	res, err := s.d.Channels.Send(cctx, r.ChannelID, n)
 	d.LatencyMS = s.d.Clock.Now().Sub(start).Milliseconds()
+	// A deadline inside the call (the plugin runtime's, from cctx) may
+	// fire a moment before cctx's own: past the deadline is a timeout too.
+	dl, _ := cctx.Deadline()
 	switch {
-	case cctx.Err() != nil && ctx.Err() == nil:
+	case ctx.Err() == nil && (cctx.Err() != nil || (err != nil && !time.Now().Before(dl))):
 		return fmt.Errorf("channel %s did not answer within %s", r.ChannelID, s.d.AttemptTimeout)
 	case err != nil:
 		return fmt.Errorf("channel %s: %w", r.ChannelID, err)
