@@ -5,8 +5,5 @@ import "testing"
 // The suite against a built executable: the collector template, compiled
 // and launched as a host launches it.
 func TestCollectorConformanceBinary(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the template")
-	}
 	CollectorConformanceBinary(t, Build(t, "../templates/collector"))
 }

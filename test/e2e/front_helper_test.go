@@ -210,26 +210,7 @@ func enrollAgentThrough(t testing.TB, url string, api *client, siteID string, en
 // startAgentEnv runs the agent of cfgPath with env added.
 func startAgentEnv(t testing.TB, cfgPath string, env []string) *agentProc {
 	t.Helper()
-	a := &agentProc{cmd: agentCmd("run", "--config", cfgPath, "--log-level", "debug"), log: &syncBuffer{}, end: make(chan struct{})}
-	a.cmd.Env = append(a.cmd.Env, env...)
-	a.cmd.Stdout, a.cmd.Stderr = a.log, a.log
-	if err := a.cmd.Start(); err != nil {
-		t.Fatalf("start agent: %v", err)
-	}
-	go func() { _ = a.cmd.Wait(); close(a.end) }()
-	t.Cleanup(func() {
-		_ = a.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-a.end:
-		case <-time.After(10 * time.Second):
-			_ = a.cmd.Process.Kill()
-			<-a.end
-		}
-		if t.Failed() {
-			t.Logf("agent %s log:\n%s", cfgPath, a.log.tail(15))
-		}
-	})
-	return a
+	return startAgentWith(t, "", cfgPath, env)
 }
 
 // links is how many times the node logged a link of the device.

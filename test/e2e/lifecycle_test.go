@@ -163,8 +163,17 @@ func startAgent(t testing.TB, cfgPath string) *agentProc {
 // startAgentIn runs the agent in working directory dir ("" = the test's).
 func startAgentIn(t testing.TB, dir, cfgPath string) *agentProc {
 	t.Helper()
+	return startAgentWith(t, dir, cfgPath, nil)
+}
+
+// startAgentWith runs the agent of cfgPath in dir ("" = the test's) with
+// env added; the cleanup stops it (SIGTERM, then SIGKILL after 10 s) and
+// shows its log when the test failed.
+func startAgentWith(t testing.TB, dir, cfgPath string, env []string) *agentProc {
+	t.Helper()
 	a := &agentProc{cmd: agentCmd("run", "--config", cfgPath, "--log-level", "debug"), log: &syncBuffer{}, end: make(chan struct{})}
 	a.cmd.Dir = dir
+	a.cmd.Env = append(a.cmd.Env, env...)
 	a.cmd.Stdout, a.cmd.Stderr = a.log, a.log
 	if err := a.cmd.Start(); err != nil {
 		t.Fatalf("start agent: %v", err)
@@ -179,7 +188,7 @@ func startAgentIn(t testing.TB, dir, cfgPath string) *agentProc {
 			<-a.end
 		}
 		if t.Failed() {
-			t.Logf("agent log:\n%s", a.log.tail(40))
+			t.Logf("agent %s log:\n%s", cfgPath, a.log.tail(40))
 		}
 	})
 	return a

@@ -16,9 +16,6 @@ import (
 // pack (with breeze-plugin on PATH), and the archive verifies against the
 // key the Makefile made.
 func TestInitMakesAWorkingModule(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds a module with the Go toolchain")
-	}
 	for _, tool := range []string{"go", "make"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Fatalf("%s is needed: %v", tool, err)
