@@ -7,7 +7,7 @@ LDFLAGS := -s -w -X github.com/breeze-rmm/breeze/internal/server.Version=$(VERSI
 export BREEZE_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
 export BREEZE_TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: cluster sim-schedules sim-schedules-pg sim sim-large sim-remote sim-remote-pg sim-alerts sim-alerts-pg run build agents agent-size agent-deps test test-go test-sdk services lint bench faults clean
+.PHONY: cluster sim-schedules sim-schedules-pg sim sim-large sim-cluster sim-remote sim-remote-pg sim-alerts sim-alerts-pg run build agents agent-size agent-deps test test-go test-sdk services lint bench faults clean
 
 ## run: build and start Breeze on its embedded defaults (SQLite under ./data) at http://127.0.0.1:8080,
 ##      with a demo tenant and a local agent enrolled into it
@@ -102,6 +102,11 @@ sim:
 ## sim-large: as many agents as one server process can hold here (open-file cap 20 000), then a restart (~6 min)
 sim-large:
 	@AGENTS=$${AGENTS:-19800} RATE=$${RATE:-300} DURATION=$${DURATION:-60s} bash scripts/sim.sh
+
+## sim-cluster: 50 000 agents on 3 nodes (PostgreSQL + a private Redis): per-node memory per agent, CPU,
+##              goroutines, Redis and PostgreSQL rates at rest, then one node SIGKILLed and the return timed (~15 min)
+sim-cluster:
+	@AGENTS=$${AGENTS:-50000} NODES=$${NODES:-3} bash scripts/sim-cluster.sh
 
 ## sim-schedules: 1 000 agents (SQLite), 10 000 every-minute uptime schedules (spread 60 s) on 1 000 of them
 ##                through the API; for DURATION (whole minutes, default 4m): fire lateness p50/p90/p99/max,

@@ -28,6 +28,7 @@ type agent struct {
 	local    int // index within the shard (stats slices)
 	deviceID string
 	token    string
+	srv      int // index in the shard's wsBases of the server dialled next (run's goroutine only)
 
 	mu       sync.Mutex // serialises writes; guards the fields below
 	conn     *websocket.Conn
@@ -103,6 +104,13 @@ func (a *agent) run(ctx context.Context) {
 			case errors.As(err, &shed):
 				st.shed.Add(1)
 				wait = shed.wait + backoff.Jitter(policy.Base)
+			case !a.advance():
+				// Like the real agent (agent/link): another server of the
+				// deployment is left in this round, so try it soon without
+				// growing the backoff.
+				st.dialFailures.Add(1)
+				a.s.noteError(err)
+				wait = backoff.Jitter(policy.Base)
 			default:
 				st.dialFailures.Add(1)
 				a.s.noteError(err)
@@ -155,13 +163,22 @@ func (a *agent) run(ctx context.Context) {
 	}
 }
 
+// advance moves to the next server after a failed dial; it reports
+// whether a whole round (back to the agent's home server) has failed, as
+// agent/link's servers.advance does. One server: always wrapped.
+func (a *agent) advance() (wrapped bool) {
+	n := len(a.s.wsBases)
+	a.srv = (a.srv + 1) % n
+	return a.srv == a.idx%n
+}
+
 // dial opens the link and exchanges hello and welcome.
 func (a *agent) dial(ctx context.Context) (*websocket.Conn, *protocol.Welcome, error) {
 	st := &a.s.st
 	st.dials.Add(1)
 	h := http.Header{}
 	h.Set("Authorization", "Bearer "+a.token)
-	u := a.s.wsBase + fmt.Sprintf(protocol.LinkPath, a.deviceID)
+	u := a.s.wsBases[a.srv] + fmt.Sprintf(protocol.LinkPath, a.deviceID)
 	dctx, cancel := context.WithTimeout(withSource(ctx, srcIP(a.idx, a.s.cfg.srcFirst)), 45*time.Second)
 	defer cancel()
 	conn, res, err := dialer.DialContext(dctx, u, h)

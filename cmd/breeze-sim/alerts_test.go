@@ -337,7 +337,7 @@ func TestShardAlertCommands(t *testing.T) {
 	srv := newFakeLinkServer(t, interval)
 	var out bytes.Buffer
 	var outMu sync.Mutex
-	s := &shard{cfg: &config{server: srv.URL, jitter: 0.1, linkTimeout: time.Minute}, wsBase: wsURL(srv.URL),
+	s := &shard{cfg: &config{server: srv.URL, jitter: 0.1, linkTimeout: time.Minute}, wsBases: []string{wsURL(srv.URL)},
 		out: json.NewEncoder(lockedWriter{&outMu, &out}), errors: map[string]int{}}
 	for i := range 3 {
 		s.agents = append(s.agents, &agent{s: s, idx: i, local: i, deviceID: "dev" + strconv.Itoa(i), token: "brz_x"})

@@ -15,6 +15,7 @@ import (
 // config is every flag; children get the same flags plus --child --shard.
 type config struct {
 	server        string
+	linkServers   string // comma list: the nodes agents link to (default: --server)
 	agents        int
 	keyFile       string
 	email         string
@@ -31,6 +32,7 @@ type config struct {
 	serverPID     int
 	serverPIDFile string
 	restartTest   bool
+	restartPart   bool // --restart-partial: only some servers go away
 	restartWait   time.Duration
 	readyFile     string
 	procs         int
@@ -125,6 +127,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
 	fs.StringVar(&c.server, "server", "http://127.0.0.1:18090", "server URL")
+	fs.StringVar(&c.linkServers, "link-servers", "", "comma-separated server URLs the agents link to, agent i first to URL i mod n and on to the next after a failed dial like the real agent (default: --server; the API, enrollment and phases always use --server)")
 	fs.IntVar(&c.agents, "agents", 1000, "number of simulated agents")
 	fs.StringVar(&c.keyFile, "key-file", "", "file holding an enrollment key (unlimited uses)")
 	fs.StringVar(&c.email, "email", "", "admin email: mint an enrollment key through the API")
@@ -141,6 +144,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.IntVar(&c.serverPID, "server-pid", 0, "server pid: report its RSS (/proc/PID/status VmRSS) before and after linking")
 	fs.StringVar(&c.serverPIDFile, "server-pid-file", "", "file holding the server pid (read each time: survives a restart)")
 	fs.BoolVar(&c.restartTest, "restart-test", false, "measure the fleet's return after a server restart (see above)")
+	fs.BoolVar(&c.restartPart, "restart-partial", false, "--restart-test where only some of --link-servers go away (a node killed): the agents that lost their link must come back, the others stay")
 	fs.DurationVar(&c.restartWait, "restart-timeout", 10*time.Minute, "--restart-test: how long to wait for the disconnect, then for the relinks")
 	fs.StringVar(&c.readyFile, "ready-file", "", "--restart-test: file created once every agent is linked")
 	fs.IntVar(&c.procs, "procs", 0, "simulator processes (0: as many as the open-file limit needs)")
@@ -201,6 +205,14 @@ func (c *config) validate(shard string) error {
 		return fmt.Errorf("--server %q is not an http(s) URL", c.server)
 	}
 	c.server = strings.TrimRight(c.server, "/")
+	for _, ls := range strings.Split(c.linkServers, ",") {
+		if ls = strings.TrimSpace(ls); ls == "" {
+			continue
+		}
+		if u, err := url.Parse(ls); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("--link-servers: %q is not an http(s) URL", ls)
+		}
+	}
 	if c.agents < 1 || c.agents > maxAgents {
 		return fmt.Errorf("--agents must be 1 to %d", maxAgents)
 	}
@@ -303,3 +315,18 @@ func parseGroup(s string) (grouping [2]int, ok bool, err error) {
 
 // remotePhases says whether any remote-work phase is on.
 func (c *config) remotePhases() bool { return c.dispatch > 0 || c.echo > 0 || c.scriptRun }
+
+// linkBases are the WebSocket bases agents link to: --link-servers, else
+// --server.
+func linkBases(c *config) []string {
+	var out []string
+	for _, ls := range strings.Split(c.linkServers, ",") {
+		if ls = strings.TrimRight(strings.TrimSpace(ls), "/"); ls != "" {
+			out = append(out, wsURL(ls))
+		}
+	}
+	if len(out) == 0 {
+		out = []string{wsURL(c.server)}
+	}
+	return out
+}

@@ -190,6 +190,9 @@ func childArgs(cfg *config, keyFile string, i, n int) []string {
 	if cfg.schedules > 0 {
 		a = append(a, "--schedules", strconv.Itoa(cfg.schedules))
 	}
+	if cfg.linkServers != "" {
+		a = append(a, "--link-servers", cfg.linkServers)
+	}
 	if cfg.stateDir != "" {
 		abs, err := filepath.Abs(cfg.stateDir)
 		if err != nil {
@@ -414,7 +417,7 @@ func (c *coord) restart(ctx context.Context, rep *report) error {
 	c.logf("server went away; waiting for %d agents to relink", rr.Expected)
 	deadline = time.Now().Add(cfg.restartWait)
 	last := time.Now()
-	for !c.allRelinked() {
+	for !c.returned() {
 		if time.Now().After(deadline) {
 			c.logf("not every agent relinked within %s", cfg.restartWait)
 			break
@@ -429,7 +432,12 @@ func (c *coord) restart(ctx context.Context, rep *report) error {
 				time.Since(time.Unix(0, c.firstDisconnect())).Seconds())
 		}
 	}
-	if c.allRelinked() {
+	if cfg.restartPart {
+		// Only the agents that lost their link had to come back.
+		lost, back := c.lostNow()
+		rr.Expected = int(lost)
+		c.logf("%d of the %d agents that lost their link are back", back, lost)
+	} else if c.allRelinked() {
 		c.logf("all %d agents relinked %.1fs after the first disconnect", rr.Expected,
 			float64(c.lastRelink()-c.firstDisconnect())/1e9)
 	}
@@ -492,6 +500,30 @@ func (c *coord) firstDisconnect() int64 {
 		}
 	}
 	return first
+}
+
+// returned reports whether the restart test's fleet is back: every armed
+// agent, or with --restart-partial every one that lost its link (judged
+// from the shards' progress, once the disconnects have had 3 s to arrive).
+func (c *coord) returned() bool {
+	if !c.cfg.restartPart {
+		return c.allRelinked()
+	}
+	if time.Since(time.Unix(0, c.firstDisconnect())) < 3*time.Second {
+		return false
+	}
+	lost, back := c.lostNow()
+	return lost > 0 && back >= lost
+}
+
+// lostNow sums the shards' last progress: armed agents that lost their
+// link, and of those the ones linked again.
+func (c *coord) lostNow() (lost, back int64) {
+	for _, p := range c.progress {
+		lost += p.Lost
+		back += p.Relinked
+	}
+	return lost, back
 }
 
 func (c *coord) allRelinked() bool {

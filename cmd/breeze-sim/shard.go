@@ -40,6 +40,8 @@ type event struct {
 	GaveUp      int64             `json:"gaveUp,omitempty"`
 	Heartbeats  uint64            `json:"heartbeats,omitempty"`
 	Expected    int               `json:"expected,omitempty"`
+	Lost        int64             `json:"lost,omitempty"`     // progress: armed agents that lost their link
+	Relinked    int64             `json:"relinked,omitempty"` // progress: of those, linked again
 	At          int64             `json:"at,omitempty"` // unix ns
 	Error       string            `json:"error,omitempty"`
 	Report      *shardReport      `json:"report,omitempty"`
@@ -100,7 +102,7 @@ type shardReport struct {
 
 type shard struct {
 	cfg    *config
-	wsBase string
+	wsBases []string // the link URLs' bases; agent idx starts on idx % len (--link-servers)
 	agents []*agent
 	st     counters
 
@@ -114,6 +116,7 @@ type shard struct {
 	armed           atomic.Bool
 	expected        int
 	relinked        atomic.Int64
+	lostN           atomic.Int64 // armed agents that lost their link (counted once each)
 	firstDisconnect atomic.Int64
 	relinkAt        []int64 // by local index, under the agent's mu
 
@@ -140,13 +143,13 @@ func (s *shard) emit(e event) {
 
 // runShard enrolls the shard's agents, then obeys its parent's commands.
 func runShard(ctx context.Context, cfg *config, in io.Reader, out io.Writer, stderr io.Writer) error {
-	s := &shard{cfg: cfg, wsBase: wsURL(cfg.server), out: json.NewEncoder(out), errors: map[string]int{}}
+	s := &shard{cfg: cfg, wsBases: linkBases(cfg), out: json.NewEncoder(out), errors: map[string]int{}}
 	key, err := readKey(cfg.keyFile)
 	if err != nil {
 		return err
 	}
 	for k := cfg.shard; k < cfg.agents; k += cfg.shards {
-		s.agents = append(s.agents, &agent{s: s, idx: k, local: len(s.agents)})
+		s.agents = append(s.agents, &agent{s: s, idx: k, local: len(s.agents), srv: k % len(s.wsBases)})
 	}
 	n := len(s.agents)
 	s.linkMicros, s.firstMicros = make([]uint32, n), make([]uint32, n)
@@ -273,7 +276,7 @@ func (s *shard) ramp(ctx context.Context, agents []*agent, wg *sync.WaitGroup) {
 
 func (s *shard) progress() event {
 	return event{Ev: evProgress, Linked: s.linkedNow.Load(), FirstLinked: s.firstLinkedN.Load(),
-		GaveUp: s.gaveUpN.Load(), Heartbeats: s.st.heartbeats.Load()}
+		GaveUp: s.gaveUpN.Load(), Heartbeats: s.st.heartbeats.Load(), Lost: s.lostN.Load(), Relinked: s.relinked.Load()}
 }
 
 // firstLinked records an agent's first link.
@@ -322,6 +325,9 @@ func (s *shard) unlinked(a *agent) {
 	first := a.expected && !a.lost
 	a.lost = a.lost || a.expected
 	a.mu.Unlock()
+	if first {
+		s.lostN.Add(1)
+	}
 	if first && s.firstDisconnect.CompareAndSwap(0, time.Now().UnixNano()) {
 		s.emit(event{Ev: evDisconnect, At: s.firstDisconnect.Load()})
 	}
