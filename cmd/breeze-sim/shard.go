@@ -42,7 +42,7 @@ type event struct {
 	Expected    int               `json:"expected,omitempty"`
 	Lost        int64             `json:"lost,omitempty"`     // progress: armed agents that lost their link
 	Relinked    int64             `json:"relinked,omitempty"` // progress: of those, linked again
-	At          int64             `json:"at,omitempty"` // unix ns
+	At          int64             `json:"at,omitempty"`       // unix ns
 	Error       string            `json:"error,omitempty"`
 	Report      *shardReport      `json:"report,omitempty"`
 	DeviceIDs   []string          `json:"deviceIds,omitempty"`  // evDevices
@@ -101,10 +101,10 @@ type shardReport struct {
 }
 
 type shard struct {
-	cfg    *config
+	cfg     *config
 	wsBases []string // the link URLs' bases; agent idx starts on idx % len (--link-servers)
-	agents []*agent
-	st     counters
+	agents  []*agent
+	st      counters
 
 	outMu sync.Mutex
 	out   *json.Encoder
