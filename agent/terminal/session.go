@@ -2,8 +2,6 @@ package terminal
 
 import (
 	"context"
-	"os"
-	"os/exec"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -23,14 +21,13 @@ const (
 	frameBurst   = 50.0
 )
 
-// session is one shell in a PTY.
+// session is one shell in a terminal (a PTY, or a ConPTY on Windows).
 type session struct {
 	m   *Manager
 	id  string
 	ctx context.Context // the agent's, for sends
 
-	ptmx *os.File
-	cmd  *exec.Cmd
+	con console // set by begin
 
 	in        chan []byte   // input for the writer goroutine
 	done      chan struct{} // closed when the session ends
@@ -56,7 +53,7 @@ func (s *session) reader(out chan<- []byte) {
 	defer close(out)
 	buf := make([]byte, maxFrameData)
 	for {
-		n, err := s.ptmx.Read(buf)
+		n, err := s.con.Read(buf)
 		if n > 0 {
 			out <- append([]byte(nil), buf[:n]...)
 		}
@@ -150,7 +147,7 @@ func (s *session) writer() {
 		case <-s.done:
 			return
 		case b := <-s.in:
-			if _, err := s.ptmx.Write(b); err != nil {
+			if _, err := s.con.Write(b); err != nil {
 				return
 			}
 		}
@@ -184,14 +181,16 @@ func (s *session) close(reason string) {
 		if reason == ReasonExited {
 			waitFor(s.pumpDone, time.Second) // the shell is gone: drain its last words
 		}
-		signalGroup(s.cmd, false) // SIGHUP
-		if !waitFor(s.exited, time.Second) {
-			signalGroup(s.cmd, true) // SIGKILL
-			waitFor(s.exited, 2*time.Second)
+		if s.con != nil {
+			s.con.hangup(false) // SIGHUP, or the console's close event
+			if !waitFor(s.exited, time.Second) {
+				s.con.hangup(true) // SIGKILL, or the job's processes terminated
+				waitFor(s.exited, 2*time.Second)
+			}
+			s.con.hangup(true) // whatever stayed in the group
+			_ = s.con.Close()
+			waitFor(s.pumpDone, 2*time.Second)
 		}
-		signalGroup(s.cmd, true) // whatever stayed in the group
-		_ = s.ptmx.Close()
-		waitFor(s.pumpDone, 2*time.Second)
 		s.m.remove(s.id)
 		code := s.exitCode
 		if reason != ReasonExited {

@@ -32,44 +32,43 @@ func (s *session) start(f protocol.TerminalOpen, idle time.Duration) error {
 		"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
 		"TERM=xterm-256color", "LANG=C.UTF-8", "HOME=" + home, "USER=" + name, "LOGNAME=" + name, "SHELL=" + shell,
 	}
-	ptmx, err := pty.StartWithSize(cmd, winsize(f.Cols, f.Rows)) // Setsid + Setctty
+	ptmx, err := pty.StartWithSize(cmd, winsize(clampSize(f.Cols, f.Rows))) // Setsid + Setctty
 	if err != nil {
 		return fmt.Errorf("start %s in a pty: %w", shell, err)
 	}
-	s.ptmx, s.cmd = ptmx, cmd
-	s.exited, s.pumpDone = make(chan struct{}), make(chan struct{})
-	s.lastInput.Store(time.Now().UnixNano())
-	out := make(chan []byte, 16)
-	go s.reader(out)
-	go s.pump(out)
-	go s.writer()
-	go s.idleWatch(idle)
-	go func() {
+	s.begin(ptyConsole{File: ptmx, cmd: cmd}, func() *int {
 		_ = cmd.Wait()
-		code := cmd.ProcessState.ExitCode()
-		if code >= 0 {
-			s.exitCode = &code
+		if code := cmd.ProcessState.ExitCode(); code >= 0 {
+			return &code
 		}
-		close(s.exited)
-		s.close(ReasonExited)
-	}()
+		return nil
+	}, idle)
 	return nil
 }
 
-func (s *session) resize(cols, rows int) {
-	if ws := winsize(cols, rows); s.ptmx != nil {
-		_ = pty.Setsize(s.ptmx, ws)
+// ptyConsole is the PTY's master side and the shell in it.
+type ptyConsole struct {
+	*os.File
+	cmd *exec.Cmd
+}
+
+func (p ptyConsole) resize(cols, rows int) { _ = pty.Setsize(p.File, winsize(cols, rows)) }
+
+// hangup hangs up (or kills) the shell's process group; the shell is a
+// session leader, so its pgid is its pid.
+func (p ptyConsole) hangup(kill bool) {
+	if p.cmd == nil || p.cmd.Process == nil {
+		return
 	}
+	sig := syscall.SIGHUP
+	if kill {
+		sig = syscall.SIGKILL
+	}
+	_ = syscall.Kill(-p.cmd.Process.Pid, sig)
 }
 
 func winsize(cols, rows int) *pty.Winsize {
-	clamp := func(v, def int) uint16 {
-		if v <= 0 {
-			return uint16(def)
-		}
-		return uint16(min(v, 1000))
-	}
-	return &pty.Winsize{Cols: clamp(cols, 80), Rows: clamp(rows, 24)}
+	return &pty.Winsize{Cols: uint16(cols), Rows: uint16(rows)}
 }
 
 // pickShell: the asked shell (absolute, or found on PATH), else $SHELL,
@@ -96,15 +95,5 @@ func pickShell(asked string) (string, error) {
 	return "/bin/sh", nil
 }
 
-// signalGroup hangs up (or kills) the shell's process group; the shell is
-// a session leader, so its pgid is its pid.
-func signalGroup(cmd *exec.Cmd, kill bool) {
-	if cmd == nil || cmd.Process == nil {
-		return
-	}
-	sig := syscall.SIGHUP
-	if kill {
-		sig = syscall.SIGKILL
-	}
-	_ = syscall.Kill(-cmd.Process.Pid, sig)
-}
+// Supported reports whether this machine can run terminals: always on Unix.
+func Supported() bool { return true }

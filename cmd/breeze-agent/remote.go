@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 
 	"github.com/hashicorp/go-hclog"
@@ -85,7 +84,7 @@ func newRemote(rd remoteDeps) (remoteSide, error) {
 		for _, name := range rd.scripts.Available() {
 			out = append(out, "scripts:"+name)
 		}
-		if terminalSupported() {
+		if terminal.Supported() {
 			out = append(out, "terminal")
 		}
 		return append(out, "files", "plugins")
@@ -93,4 +92,3 @@ func newRemote(rd remoteDeps) (remoteSide, error) {
 	return remoteSide{d: d, caps: caps}, nil
 }
 
-func terminalSupported() bool { return os.PathSeparator == '/' }
