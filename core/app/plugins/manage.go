@@ -173,6 +173,10 @@ func (s *Service) view(row *ports.InstalledPlugin) *Plugin {
 	p := &Plugin{
 		ID: row.ID, Name: row.Name, Version: row.Version, Kind: row.Kind, Side: row.Side,
 		SignedBy: signedBy(row.SignerKeyID), Enabled: row.Enabled, InstalledAt: row.InstalledAt, SHA256: row.ArchiveSHA,
+		Unsigned: row.SignerKeyID == "", Source: SourceArchive,
+	}
+	if row.InstalledBy == DevInstaller {
+		p.Source = SourceDev
 	}
 	if m, err := s.d.Packages.Parse(row.Manifest); err == nil {
 		p.Description, p.SettingsSchema = m.Description, m.SettingsSchema

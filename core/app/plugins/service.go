@@ -100,7 +100,12 @@ type Plugin struct {
 	ID, Name, Version, Kind, Description string
 	Side                                 string
 	SignedBy                             string // key id, or "unsigned (development)"
-	Enabled                              bool
+	// Unsigned: no signature was checked (development switches only).
+	Unsigned bool
+	// Source: SourceDev when plugin dev mode loaded it from a directory,
+	// else SourceArchive.
+	Source  string
+	Enabled bool
 	// State: for server-side plugins the supervisor's state (running,
 	// starting, backoff, failed, stopped) or "disabled"; for agent-side
 	// plugins "enabled" or "disabled" (they run on the agents).
