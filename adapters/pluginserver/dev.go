@@ -22,3 +22,6 @@ func (p *Packages) DevArchive(_ context.Context, dir string, w io.Writer) error 
 func (p *Packages) DevFingerprint(_ context.Context, dir string) (string, error) {
 	return pack.Fingerprint(dir)
 }
+
+// DevDirs lists the plugin directories of a dev directory.
+func (p *Packages) DevDirs(dir string) ([]string, error) { return pack.DevDirs(dir) }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/breeze-rmm/breeze/sdk/manifest"
 )
@@ -45,4 +46,29 @@ func Fingerprint(dir string) (string, error) {
 		fmt.Fprintf(h, "\x00%s\x00%d\x00%d", p, fi.Size(), fi.ModTime().UnixNano())
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// DevDirs lists the plugin directories of a dev directory: dir itself when
+// it holds a plugin.json, else each subdirectory that does (hidden ones
+// left out), sorted.
+func DevDirs(dir string) ([]string, error) {
+	if _, err := os.Stat(filepath.Join(dir, manifest.FileName)); err == nil {
+		return []string{dir}, nil
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range entries {
+		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		sub := filepath.Join(dir, e.Name())
+		if _, err := os.Stat(filepath.Join(sub, manifest.FileName)); err == nil {
+			out = append(out, sub)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
 }

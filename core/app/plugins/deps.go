@@ -46,6 +46,9 @@ type Packages interface {
 	// DevArchive packs a plugin directory under development unsigned, its
 	// executables hashed afresh.
 	DevArchive(ctx context.Context, dir string, w io.Writer) error
+	// DevDirs lists the plugin directories of a dev directory (itself when
+	// it holds a plugin.json, else each subdirectory that does).
+	DevDirs(dir string) ([]string, error)
 	// DevFingerprint is a cheap summary of a plugin directory that moves
 	// when its manifest or executables change (a rebuild).
 	DevFingerprint(ctx context.Context, dir string) (string, error)

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"io"
 	"os"
-	"path/filepath"
-	"sort"
 	"time"
 
 	"github.com/breeze-rmm/breeze/core/app/audit"
@@ -28,30 +26,6 @@ const (
 	// DevPollEvery is how often the dev directory is looked at.
 	DevPollEvery = 2 * time.Second
 )
-
-// DevDirs lists the plugin directories of a dev directory: dir itself when
-// it holds a plugin.json, else each subdirectory that does, sorted.
-func DevDirs(dir string) ([]string, error) {
-	if _, err := os.Stat(filepath.Join(dir, "plugin.json")); err == nil {
-		return []string{dir}, nil
-	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, e := range entries {
-		if !e.IsDir() || e.Name()[0] == '.' {
-			continue
-		}
-		sub := filepath.Join(dir, e.Name())
-		if _, err := os.Stat(filepath.Join(sub, "plugin.json")); err == nil {
-			out = append(out, sub)
-		}
-	}
-	sort.Strings(out)
-	return out, nil
-}
 
 // WatchDev loads every plugin directory of dir now and again each time its
 // fingerprint moves (checked every `every`; DevPollEvery when 0), until ctx
@@ -75,7 +49,7 @@ func (s *Service) WatchDev(ctx context.Context, dir string, every time.Duration)
 }
 
 func (s *Service) devScan(ctx context.Context, dir string, seen map[string]string) {
-	dirs, err := DevDirs(dir)
+	dirs, err := s.d.Packages.DevDirs(dir)
 	if err != nil {
 		if seen["\x00"] != err.Error() {
 			s.d.Logger.Warn("plugin dev directory unreadable", "dir", dir, "error", err)
