@@ -311,7 +311,7 @@ func (c *Config) refuseDevelopmentSwitches() error {
 	}
 	why := "BREEZE_ENV=production"
 	if c.Env == "" {
-		why = "a PostgreSQL database (set BREEZE_ENV=development on a developer's machine)"
+		why = "the database is PostgreSQL; set BREEZE_ENV=development on a developer's machine"
 	}
 	if strings.TrimSpace(c.PluginDevDir) != "" {
 		return bad("BREEZE_PLUGIN_DEV_DIR", "plugin dev mode runs unsigned plugins and is refused in production (%s)", why)
