@@ -130,7 +130,8 @@ func BuildPlugins(cfg *config.Config, st ports.Store, rw *Remote, log hclog.Logg
 	svc, err := plugins.New(plugins.Deps{Store: st,
 		Packages: &pluginserver.Packages{Trusted: keys, AllowUnsigned: cfg.PluginsAllowUnsigned, HostVersion: Version},
 		Runtime:  rt, Sealer: rw.Secrets, Agents: rw.Relay, Changes: busChanges{bus: rw.Bus, log: log},
-		DataDir: cfg.DataDir, Logger: log})
+		RunUnsigned: cfg.PluginsAllowUnsigned || cfg.PluginDevDir != "",
+		DataDir:     cfg.DataDir, Logger: log})
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -39,7 +40,7 @@ func devDir(t *testing.T, root, id, binary string) string {
 // replaces it in place (its files stay); the watcher picks up a rebuild
 // on its own.
 func TestDevLoadMarksAndReplaces(t *testing.T) {
-	e := newEnv(t, envOptions{})
+	e := newEnv(t, envOptions{devMode: true})
 	root := t.TempDir()
 	dir := devDir(t, root, "acme.mine", "#!/bin/true\nbuild one")
 	p, err := e.Svc.LoadDev(t.Context(), dir)
@@ -114,4 +115,32 @@ func TestDevLoadMarksAndReplaces(t *testing.T) {
 	}
 	_ = os.Chtimes(filepath.Join(other, "bin", "c"), later, later)
 	waitPlugin("acme.other", func(p *plugins.Plugin) bool { return p.SHA256 != v1.SHA256 })
+}
+
+// An unsigned plugin left installed on a server that is neither in dev
+// mode nor allowing unsigned plugins is not offered to agents and shows
+// why; in dev mode it is offered like any plugin.
+func TestUnsignedPluginRunsOnlyInDevelopment(t *testing.T) {
+	for _, dev := range []bool{true, false} {
+		e := newEnv(t, envOptions{devMode: dev})
+		e.RequireAgents(t)
+		if _, err := e.Svc.LoadDev(t.Context(), devDir(t, t.TempDir(), "acme.mine", "#!/bin/true\n")); err != nil {
+			t.Fatal(err)
+		}
+		tok := e.platformToken(t)
+		devA, _ := e.NewDevice(t, e.Seed.A, 0, "host-a")
+		code, _ := e.Do(t, "PUT", "/api/v1/plugins/acme.mine/orgs/"+e.Seed.A.Orgs[0].ID, tok, map[string]any{"enabled": true})
+		mustStatus(t, "enable for org A1", code, 200, nil)
+		offers, err := e.Svc.OffersFor(t.Context(), devA)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, view := e.Do(t, "GET", "/api/v1/plugins/acme.mine", tok, nil)
+		if dev && (len(offers) != 1 || view["state"] != "enabled") {
+			t.Fatalf("dev mode: offers %+v, view %v", offers, view)
+		}
+		if !dev && (len(offers) != 0 || view["state"] != "failed" || !strings.Contains(view["lastError"].(string), "BREEZE_PLUGIN_DEV_DIR")) {
+			t.Fatalf("outside dev mode: offers %+v, view %v", offers, view)
+		}
+	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/breeze-rmm/breeze/core/app/audit"
 	"github.com/breeze-rmm/breeze/core/domain"
+	"github.com/breeze-rmm/breeze/ports"
 )
 
 // Plugin dev mode: a server started with a dev directory (never in
@@ -110,6 +111,16 @@ func (s *Service) loadDev(ctx context.Context, dir string) (*Plugin, error) {
 	}
 	defer os.Remove(tmp)
 	return s.install(ctx, InstallOptions{By: DevInstaller, Dev: true}, tmp, sum, size)
+}
+
+// unsignedStopped is the last error of an unsigned plugin on a server
+// that is neither in dev mode nor allowing unsigned plugins.
+const unsignedStopped = "unsigned: runs only while the server is in plugin dev mode (BREEZE_PLUGIN_DEV_DIR) " +
+	"or allows unsigned plugins (BREEZE_PLUGINS_ALLOW_UNSIGNED); install a signed build or remove it"
+
+// mayRun: a signed plugin, or unsigned ones allowed.
+func (s *Service) mayRun(row *ports.InstalledPlugin) bool {
+	return row.SignerKeyID != "" || s.d.RunUnsigned
 }
 
 func quoteJSON(s string) string {

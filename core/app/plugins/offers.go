@@ -56,7 +56,7 @@ func (s *Service) orgOffers(ctx context.Context, orgID, deviceID string) ([]prot
 			}
 			return nil, err
 		}
-		if !p.Enabled || p.Side != ports.PluginSideAgent {
+		if !p.Enabled || p.Side != ports.PluginSideAgent || !s.mayRun(p) {
 			continue
 		}
 		m, err := s.d.Packages.Parse(p.Manifest)

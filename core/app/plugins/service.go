@@ -42,6 +42,11 @@ type Deps struct {
 	Agents AgentSender
 	// Changes tells the other nodes to reconcile; nil: none.
 	Changes Changes
+	// RunUnsigned lets installed unsigned plugins run and be offered to
+	// agents: only while the server is in plugin dev mode or allows
+	// unsigned installs. Without it an unsigned plugin left installed
+	// (say, by an earlier dev session) stays stopped and is not offered.
+	RunUnsigned bool
 	// DataDir is the server's data directory; plugins live in DataDir/plugins.
 	DataDir string
 	// MaxArchive bounds an archive (0: DefaultMaxArchive).
