@@ -1,6 +1,7 @@
 package pack
 
 import (
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -22,7 +23,7 @@ func PackUnsigned(dir string, w io.Writer) (*manifest.Manifest, error) {
 	if err != nil {
 		return nil, err
 	}
-	return write(dir, m, mbytes, nil, w)
+	return write(dir, m, mbytes, nil, w, gzip.BestSpeed) // packed on every rebuild, kept on this machine
 }
 
 // Fingerprint is a cheap summary of a plugin directory under development:

@@ -26,11 +26,11 @@ func Pack(dir string, key ed25519.PrivateKey, w io.Writer) (*manifest.Manifest, 
 	if err != nil {
 		return nil, err
 	}
-	return write(dir, m, mbytes, key, w)
+	return write(dir, m, mbytes, key, w, gzip.DefaultCompression)
 }
 
-// write is Pack once the manifest is pinned.
-func write(dir string, m *manifest.Manifest, mbytes []byte, key ed25519.PrivateKey, w io.Writer) (*manifest.Manifest, error) {
+// write is Pack once the manifest is pinned, compressing at level.
+func write(dir string, m *manifest.Manifest, mbytes []byte, key ed25519.PrivateKey, w io.Writer, level int) (*manifest.Manifest, error) {
 	files := map[string][]byte{manifest.FileName: mbytes}
 	if key != nil {
 		sig, err := Sign(mbytes, key)
@@ -39,7 +39,10 @@ func write(dir string, m *manifest.Manifest, mbytes []byte, key ed25519.PrivateK
 		}
 		files[SignatureFile] = sig
 	}
-	gz := gzip.NewWriter(w)
+	gz, err := gzip.NewWriterLevel(w, level)
+	if err != nil {
+		return nil, fmt.Errorf("pack: %w", err)
+	}
 	tw := tar.NewWriter(gz)
 	for _, name := range []string{manifest.FileName, SignatureFile} {
 		if data, ok := files[name]; ok {
