@@ -159,7 +159,7 @@ func LoadSome(fs *flag.FlagSet, args []string, getenv func(string) string, only 
 	c.PluginSecretKey = getenv("BREEZE_PLUGIN_SECRET_KEY")
 	c.PluginsAllowUnsigned = getenv("BREEZE_PLUGINS_ALLOW_UNSIGNED") == "1" || getenv("BREEZE_PLUGINS_ALLOW_UNSIGNED") == "true"
 	if wanted("plugins-allow-unsigned") {
-		fs.BoolVar(&c.PluginsAllowUnsigned, "plugins-allow-unsigned", c.PluginsAllowUnsigned, "DEVELOPMENT ONLY: install plugins without a trusted signature [BREEZE_PLUGINS_ALLOW_UNSIGNED]")
+		fs.BoolVar(&c.PluginsAllowUnsigned, "plugins-allow-unsigned", c.PluginsAllowUnsigned, "DEVELOPMENT ONLY: install plugins without a trusted signature (refused in production) [BREEZE_PLUGINS_ALLOW_UNSIGNED]")
 	}
 	if err := fs.Parse(args); err != nil {
 		return nil, err
