@@ -73,4 +73,21 @@ func TestDevDirRunsLocalPluginsUnsigned(t *testing.T) {
 	running("the rebuild running", func(st protocol.PluginState, p *plugin) bool {
 		return st.State == StateRunning && p != first && p.offer.SHA256 != first.offer.SHA256 && st.Source == SourceDev
 	})
+
+	// An unsigned build the server's dev mode offers (source "dev") runs
+	// on this agent in development mode and is reported as such.
+	served := srv.Offer(pluginstest.Cached(t, "tcpscan", nil), nil)
+	served.Source = SourceDev
+	m.Offer([]protocol.PluginOffer{srv.Offer(signed, nil), served})
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		st := state(m, "breeze.tcpscan")
+		if st.State == StateRunning && st.Unsigned && st.Source == SourceDev {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the server's dev offer: %+v", st)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }

@@ -141,8 +141,11 @@ func (p *plugin) stop(m *Manager) {
 func (p *plugin) state() protocol.PluginState {
 	st := protocol.PluginState{ID: p.offer.ID, Version: p.offer.Version, State: StateFailed, Error: p.err,
 		Unsigned: p.sup != nil && p.keyID == ""}
-	if p.dev {
+	switch {
+	case p.dev:
 		st.Source, st.Unsigned = SourceDev, true
+	case st.Unsigned && p.offer.Source == SourceDev:
+		st.Source = SourceDev // the server's dev mode built it; this agent runs it unsigned
 	}
 	if p.sup == nil {
 		return st

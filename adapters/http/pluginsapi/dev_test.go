@@ -136,7 +136,7 @@ func TestUnsignedPluginRunsOnlyInDevelopment(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, view := e.Do(t, "GET", "/api/v1/plugins/acme.mine", tok, nil)
-		if dev && (len(offers) != 1 || view["state"] != "enabled") {
+		if dev && (len(offers) != 1 || offers[0].Source != "dev" || view["state"] != "enabled") {
 			t.Fatalf("dev mode: offers %+v, view %v", offers, view)
 		}
 		if !dev && (len(offers) != 0 || view["state"] != "failed" || !strings.Contains(view["lastError"].(string), "BREEZE_PLUGIN_DEV_DIR")) {
