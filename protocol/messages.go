@@ -55,6 +55,11 @@ type PluginState struct {
 	Version string `json:"version"`
 	State   string `json:"state"` // running, failed, disabled
 	Error   string `json:"error,omitempty"`
+	// Unsigned: the agent runs it without a signature (its development
+	// mode); Source is "dev" for a plugin loaded from the agent's own
+	// plugin dev directory, empty for one the server offered.
+	Unsigned bool   `json:"unsigned,omitempty"`
+	Source   string `json:"source,omitempty"`
 }
 
 // Welcome answers hello with the settings the agent must follow.

@@ -24,6 +24,10 @@ type PluginOffer struct {
 	Size        int64           `json:"size"`
 	ArchivePath string          `json:"archivePath"` // e.g. /api/v1/agents/<device>/plugins/<id>/archive
 	Settings    json.RawMessage `json:"settings,omitempty"`
+	// Source is "dev" when the server's plugin dev mode loaded it (an
+	// unsigned build): a label the agent repeats in its state only when it
+	// indeed runs the plugin unsigned; it never relaxes a check.
+	Source string `json:"source,omitempty"`
 }
 
 // Plugins is the TypePlugins frame.

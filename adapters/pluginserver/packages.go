@@ -53,7 +53,17 @@ func (p *Packages) platform() string {
 
 // Unpack verifies and unpacks; every failure is a *plugins.Refusal with
 // the reason the audit row records.
-func (p *Packages) Unpack(_ context.Context, archivePath, dest string) (*plugins.Unpacked, error) {
+func (p *Packages) Unpack(ctx context.Context, archivePath, dest string) (*plugins.Unpacked, error) {
+	return p.unpack(ctx, archivePath, dest, p.AllowUnsigned)
+}
+
+// UnpackUnsigned is Unpack accepting an archive without a signature (plugin
+// dev mode; a signature that is present is still checked).
+func (p *Packages) UnpackUnsigned(ctx context.Context, archivePath, dest string) (*plugins.Unpacked, error) {
+	return p.unpack(ctx, archivePath, dest, true)
+}
+
+func (p *Packages) unpack(_ context.Context, archivePath, dest string, allowUnsigned bool) (*plugins.Unpacked, error) {
 	f, err := os.Open(archivePath)
 	if err != nil {
 		return nil, fmt.Errorf("pluginserver: %w", err)
@@ -62,7 +72,7 @@ func (p *Packages) Unpack(_ context.Context, archivePath, dest string) (*plugins
 	if err := os.MkdirAll(filepath.Dir(dest), 0o700); err != nil {
 		return nil, fmt.Errorf("pluginserver: %w", err)
 	}
-	res, err := pack.UnpackVerified(f, dest, p.Trusted, pack.VerifyOptions{AllowUnsigned: p.AllowUnsigned}, p.Limits)
+	res, err := pack.UnpackVerified(f, dest, p.Trusted, pack.VerifyOptions{AllowUnsigned: allowUnsigned}, p.Limits)
 	if err != nil {
 		return nil, plugins.Refuse(reasonFor(err), err)
 	}

@@ -18,6 +18,8 @@ type pluginStateJSON struct {
 	Version  string `json:"version"`
 	State    string `json:"state"`
 	Error    string `json:"error,omitempty"`
+	Unsigned bool   `json:"unsigned,omitempty"`
+	Source   string `json:"source,omitempty"`
 }
 
 func (st inventoryStore) PutPluginStates(ctx context.Context, deviceID string, states []domain.PluginRunState, at time.Time) error {
@@ -26,7 +28,7 @@ func (st inventoryStore) PutPluginStates(ctx context.Context, deviceID string, s
 	}
 	out := make([]pluginStateJSON, len(states))
 	for i, s := range states {
-		out[i] = pluginStateJSON{cleanText(s.PluginID), cleanText(s.Version), cleanText(s.State), cleanText(s.Error)}
+		out[i] = pluginStateJSON{cleanText(s.PluginID), cleanText(s.Version), cleanText(s.State), cleanText(s.Error), s.Unsigned, cleanText(s.Source)}
 	}
 	raw, err := json.Marshal(out)
 	if err != nil {
@@ -63,7 +65,8 @@ func (st inventoryStore) PluginStates(ctx context.Context, s domain.Scope, devic
 		return nil, fmt.Errorf("postgres: decode plugin states: %w", err)
 	}
 	for _, p := range stored {
-		out = append(out, domain.PluginRunState{PluginID: p.PluginID, Version: p.Version, State: p.State, Error: p.Error, At: at.UTC()})
+		out = append(out, domain.PluginRunState{PluginID: p.PluginID, Version: p.Version, State: p.State, Error: p.Error,
+			Unsigned: p.Unsigned, Source: p.Source, At: at.UTC()})
 	}
 	return out, nil
 }

@@ -17,6 +17,8 @@ type pluginStateJSON struct {
 	Version  string `json:"version"`
 	State    string `json:"state"`
 	Error    string `json:"error,omitempty"`
+	Unsigned bool   `json:"unsigned,omitempty"`
+	Source   string `json:"source,omitempty"`
 }
 
 func (is inventoryStore) PutPluginStates(ctx context.Context, deviceID string, states []domain.PluginRunState, at time.Time) error {
@@ -25,7 +27,7 @@ func (is inventoryStore) PutPluginStates(ctx context.Context, deviceID string, s
 	}
 	out := make([]pluginStateJSON, len(states))
 	for i, st := range states {
-		out[i] = pluginStateJSON{st.PluginID, st.Version, st.State, st.Error}
+		out[i] = pluginStateJSON{st.PluginID, st.Version, st.State, st.Error, st.Unsigned, st.Source}
 	}
 	raw, err := json.Marshal(out)
 	if err != nil {
@@ -68,7 +70,8 @@ func decodePluginStates(raw string, at time.Time) ([]domain.PluginRunState, erro
 		return nil, fmt.Errorf("decode plugin states: %w", err)
 	}
 	for _, st := range stored {
-		out = append(out, domain.PluginRunState{PluginID: st.PluginID, Version: st.Version, State: st.State, Error: st.Error, At: at})
+		out = append(out, domain.PluginRunState{PluginID: st.PluginID, Version: st.Version, State: st.State, Error: st.Error,
+			Unsigned: st.Unsigned, Source: st.Source, At: at})
 	}
 	return out, nil
 }

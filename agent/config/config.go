@@ -39,6 +39,10 @@ type Config struct {
 	// AllowUnsignedPlugins (development only) runs unsigned plugins; a
 	// signature that is present is still checked.
 	AllowUnsignedPlugins bool
+	// PluginDevDir is plugin dev mode: the plugin directories in it run
+	// unsigned and are reloaded when rebuilt (`run --plugin-dev-dir`
+	// overrides it). Refused unless AllowUnsignedPlugins.
+	PluginDevDir string
 }
 
 // Validate checks that the config can drive a link.

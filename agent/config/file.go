@@ -36,6 +36,7 @@ type fileV1 struct {
 	StateDir            string    `json:"stateDir,omitempty"`
 	PluginTrustedKeys   []string  `json:"pluginTrustedKeys,omitempty"`
 	AllowUnsigned       bool      `json:"allowUnsignedPlugins,omitempty"`
+	PluginDevDir        string    `json:"pluginDevDir,omitempty"`
 }
 
 // Load reads and validates the config at path. It refuses a file that group
@@ -86,6 +87,7 @@ func Load(path string) (Config, error) {
 
 		PluginTrustedKeys:    v.PluginTrustedKeys,
 		AllowUnsignedPlugins: v.AllowUnsigned,
+		PluginDevDir:         v.PluginDevDir,
 	}
 	if err := c.Validate(); err != nil {
 		return Config{}, fmt.Errorf("config %s: %w", path, err)
@@ -113,6 +115,7 @@ func Save(path string, c Config) error {
 		StateDir:            c.StateDir,
 		PluginTrustedKeys:   c.PluginTrustedKeys,
 		AllowUnsigned:       c.AllowUnsignedPlugins,
+		PluginDevDir:        c.PluginDevDir,
 	}, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode config: %w", err)

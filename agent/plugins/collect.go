@@ -2,7 +2,6 @@ package plugins
 
 import (
 	"context"
-	"math"
 	"sync"
 	"time"
 
@@ -10,13 +9,10 @@ import (
 	"github.com/breeze-rmm/breeze/sdk"
 )
 
-// Bounds on what one collector adds to a frame.
+// What one collector adds to a frame is bounded by the SDK's limits
+// (sdk.Collection.Kept: sdk.MaxMetrics, sdk.MetricNameRE, ...), the same
+// ones sdk.Collection.Validate holds an author's own tests to.
 const (
-	maxMetrics   = 100
-	maxFacts     = 100
-	maxNameLen   = 128
-	maxFactValue = 4096
-	maxLabels    = 16
 	// collectTimeout bounds one Collect running in the background; the
 	// supervisor's call timeout (30 s) kills a plugin that hangs anyway.
 	collectTimeout = time.Minute
@@ -106,14 +102,7 @@ func (m *Manager) collectAll(ctx context.Context) map[string]sdk.Collection {
 func (m *Manager) Metrics(ctx context.Context) []protocol.PluginMetric {
 	var out []protocol.PluginMetric
 	for id, c := range m.collectAll(ctx) {
-		n := 0
-		for _, mt := range c.Metrics {
-			if n == maxMetrics || mt.Name == "" || len(mt.Name) > maxNameLen || math.IsNaN(mt.Value) || math.IsInf(mt.Value, 0) {
-				continue // NaN and Inf cannot be encoded as JSON
-			}
-			n++
-			out = append(out, protocol.PluginMetric{Plugin: id, Name: mt.Name, Value: mt.Value, Unit: protocol.Clip(mt.Unit, 32), Labels: labels(mt.Labels)})
-		}
+		out = append(out, keptMetrics(id, c)...)
 	}
 	return out
 }
@@ -123,28 +112,27 @@ func (m *Manager) Metrics(ctx context.Context) []protocol.PluginMetric {
 func (m *Manager) Facts(ctx context.Context) []protocol.PluginFact {
 	var out []protocol.PluginFact
 	for id, c := range m.collectAll(ctx) {
-		n := 0
-		for _, f := range c.Facts {
-			if n == maxFacts || f.Key == "" || len(f.Key) > maxNameLen {
-				continue
-			}
-			n++
-			out = append(out, protocol.PluginFact{Plugin: id, Key: f.Key, Value: protocol.Clip(f.Value, maxFactValue)})
-		}
+		out = append(out, keptFacts(id, c)...)
 	}
 	return out
 }
 
-func labels(in map[string]string) map[string]string {
-	if len(in) == 0 {
-		return nil
+// keptMetrics is what the agent sends of plugin id's collection.
+func keptMetrics(id string, c sdk.Collection) []protocol.PluginMetric {
+	kept := c.Kept()
+	out := make([]protocol.PluginMetric, 0, len(kept.Metrics))
+	for _, mt := range kept.Metrics {
+		out = append(out, protocol.PluginMetric{Plugin: id, Name: mt.Name, Value: mt.Value, Unit: mt.Unit, Labels: mt.Labels})
 	}
-	out := make(map[string]string, min(len(in), maxLabels))
-	for k, v := range in {
-		if len(out) == maxLabels {
-			break
-		}
-		out[protocol.Clip(k, maxNameLen)] = protocol.Clip(v, maxNameLen)
+	return out
+}
+
+// keptFacts is what the agent sends of plugin id's facts.
+func keptFacts(id string, c sdk.Collection) []protocol.PluginFact {
+	kept := c.Kept()
+	out := make([]protocol.PluginFact, 0, len(kept.Facts))
+	for _, f := range kept.Facts {
+		out = append(out, protocol.PluginFact{Plugin: id, Key: f.Key, Value: f.Value})
 	}
 	return out
 }

@@ -68,7 +68,17 @@ func (m *Manager) install(ctx context.Context, o protocol.PluginOffer) (*install
 		return nil, fmt.Errorf("clear %s: %w", vdir, err)
 	}
 
-	file, refused, err := m.fetch.fetch(ctx, o, pdir)
+	var (
+		file    *os.File
+		refused bool
+		err     error
+	)
+	if dir, ok := m.devDirOf(o); ok {
+		file, err = packDev(dir, pdir) // plugin dev mode: packed here, never fetched
+		refused = err != nil
+	} else {
+		file, refused, err = m.fetch.fetch(ctx, o, pdir)
+	}
 	if err != nil {
 		if refused {
 			return nil, refuse(err)

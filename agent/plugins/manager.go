@@ -37,6 +37,9 @@ type Deps struct {
 
 	TrustedKeys   []ed25519.PublicKey // see TrustedKeys
 	AllowUnsigned bool                // development only
+	// DevDir is plugin dev mode: its plugin directories run unsigned (see
+	// dev.go). Needs AllowUnsigned.
+	DevDir string
 
 	// Scripts receives the languages of script runtime plugins (nil: they
 	// run but serve no scripts).
@@ -72,9 +75,18 @@ type Manager struct {
 
 	offerMu sync.Mutex
 	wanted  []protocol.PluginOffer
-	kick    chan struct{} // cap 1: a newer offer set is waiting
-	synced  chan struct{} // closed and replaced after each reconcile (tests)
+	dev     map[string]devOffer // plugin dev mode's local plugins by id
+	kick    chan struct{}       // cap 1: a newer offer set is waiting
+	synced  chan struct{}       // closed and replaced after each reconcile (tests)
 }
+
+// ErrDevModeNotAllowed: a plugin dev directory without the agent's
+// explicit development switch.
+var ErrDevModeNotAllowed = errors.New("plugin dev mode (a plugin dev directory) runs unsigned plugins: " +
+	"set \"allowUnsignedPlugins\": true in the agent's config first (development machines only)")
+
+// DevMode says whether the plugin dev directory is in use.
+func (m *Manager) DevMode() bool { return m.d.DevDir != "" }
 
 // New validates d and returns a Manager.
 func New(d Deps) (*Manager, error) {
@@ -83,6 +95,9 @@ func New(d Deps) (*Manager, error) {
 	}
 	if d.StateDir == "" || !filepath.IsAbs(d.StateDir) {
 		return nil, errors.New("plugins: need an absolute state directory")
+	}
+	if d.DevDir != "" && !d.AllowUnsigned {
+		return nil, ErrDevModeNotAllowed
 	}
 	if d.Logger == nil {
 		d.Logger = hclog.NewNullLogger()
@@ -151,6 +166,9 @@ func (m *Manager) trustedKeys() []ed25519.PublicKey {
 // Run applies offered sets until ctx ends, then stops every plugin.
 func (m *Manager) Run(ctx context.Context) {
 	defer m.stopAll()
+	if m.d.DevDir != "" {
+		go m.watchDev(ctx)
+	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -158,7 +176,7 @@ func (m *Manager) Run(ctx context.Context) {
 		case <-m.kick:
 		}
 		m.offerMu.Lock()
-		offers := m.wanted
+		offers := m.withDev(m.wanted)
 		m.offerMu.Unlock()
 		m.Sync(ctx, offers)
 		m.offerMu.Lock()

@@ -28,6 +28,7 @@ type plugin struct {
 	err     string                 // why it is not running (or a note)
 	refused bool                   // verification refused it: same offer is not retried
 	keyID   string
+	dev     bool // from the plugin dev directory
 
 	runtimes []*runtime // registered languages (script runtimes)
 	cache    *collectCache
@@ -41,6 +42,7 @@ func (m *Manager) start(ctx context.Context, o protocol.PluginOffer) *plugin {
 		kv = &kvFile{path: filepath.Join(kvDir(m.d.StateDir), o.ID+".json")}
 	}
 	p := &plugin{offer: o, host: newHost(log, o.Settings, kv)}
+	_, p.dev = m.devDirOf(o)
 	fail := func(err error, refused bool) *plugin {
 		p.err, p.refused = err.Error(), refused
 		if refused {
@@ -137,7 +139,14 @@ func (p *plugin) stop(m *Manager) {
 // state is p's hello entry: a supervised plugin that is down (crashed and
 // backing off, or failed for good) reports failed with its last error.
 func (p *plugin) state() protocol.PluginState {
-	st := protocol.PluginState{ID: p.offer.ID, Version: p.offer.Version, State: StateFailed, Error: p.err}
+	st := protocol.PluginState{ID: p.offer.ID, Version: p.offer.Version, State: StateFailed, Error: p.err,
+		Unsigned: p.sup != nil && p.keyID == ""}
+	switch {
+	case p.dev:
+		st.Source, st.Unsigned = SourceDev, true
+	case st.Unsigned && p.offer.Source == SourceDev:
+		st.Source = SourceDev // the server's dev mode built it; this agent runs it unsigned
+	}
 	if p.sup == nil {
 		return st
 	}

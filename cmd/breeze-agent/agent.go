@@ -32,12 +32,13 @@ type agent struct {
 	plugins    *plugins.Manager
 	watch      *watch.Watcher
 	caps       func() []string
+	devDir     string // plugin dev mode's directory ("" off)
 }
 
 // newAgent wires the link, remote work and plugins from the config.
 func newAgent(ctx context.Context, cfg config.Config, configPath string, log hclog.Logger) (*agent, error) {
 	dir := stateDir(cfg, configPath)
-	a := &agent{log: log, cfg: cfg, configPath: configPath}
+	a := &agent{log: log, cfg: cfg, configPath: configPath, devDir: cfg.PluginDevDir}
 	reg := scripts.NewRegistry(scripts.Builtin()...)
 
 	trusted, err := plugins.TrustedKeys(cfg.PluginTrustedKeys)
@@ -49,6 +50,17 @@ func newAgent(ctx context.Context, cfg config.Config, configPath string, log hcl
 	if cfg.AllowUnsignedPlugins {
 		log.Warn("unsigned plugins are allowed (allowUnsignedPlugins): development only")
 	}
+	devDir := cfg.PluginDevDir
+	if devDir != "" {
+		if devDir, err = filepath.Abs(devDir); err != nil {
+			return nil, err
+		}
+		a.devDir = devDir
+		if !cfg.AllowUnsignedPlugins {
+			return nil, plugins.ErrDevModeNotAllowed
+		}
+		log.Warn("PLUGIN DEV MODE: the plugin directories here run UNSIGNED and are reloaded when rebuilt; never on a managed device", "dir", devDir)
+	}
 	var l *link.Link // the manager and commands reach the link, built below
 	a.plugins, err = plugins.New(plugins.Deps{
 		ServerURL: cfg.ServerURL, Token: cfg.AgentToken, AgentVersion: Version, StateDir: dir,
@@ -58,7 +70,7 @@ func newAgent(ctx context.Context, cfg config.Config, configPath string, log hcl
 			}
 			return l.Server()
 		},
-		TrustedKeys: trusted, AllowUnsigned: cfg.AllowUnsignedPlugins,
+		TrustedKeys: trusted, AllowUnsigned: cfg.AllowUnsignedPlugins, DevDir: devDir,
 		Scripts: reg, Logger: log,
 		OnChange: func() {
 			l.CheckInventory() // collectors' facts join the inventory now
@@ -162,6 +174,9 @@ func (a *agent) run(ctx context.Context) error {
 		defer close(watchDone)
 		a.watch.Run(ctx)
 	}()
+	if a.plugins.DevMode() {
+		defer markDevMode(a.cfg, a.configPath, a.devDir)()
+	}
 	a.log.Info("agent starting", "version", Version, "server", a.cfg.ServerURL, "device", a.cfg.DeviceID, "capabilities", a.caps())
 	err := a.link.Run(ctx)
 	a.remote.Close() // end terminals and transfers, wait for commands

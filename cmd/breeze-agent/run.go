@@ -12,12 +12,17 @@ import (
 
 func cmdRun(ctx context.Context, e *env, args []string) error {
 	fs, cfgFlag, level := e.flags("run")
+	devDir := fs.String("plugin-dev-dir", "", "DEVELOPMENT ONLY: run the plugin directories in DIR unsigned and reload them when rebuilt "+
+		"(needs \"allowUnsignedPlugins\": true in the config; overrides its pluginDevDir)")
 	if err := e.parse(fs, args, cfgFlag, level); err != nil {
 		return err
 	}
 	cfg, err := config.Load(e.configPath)
 	if err != nil {
 		return err
+	}
+	if *devDir != "" {
+		cfg.PluginDevDir = *devDir
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -48,6 +48,17 @@ func cmdStatus(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "Plugin keys: none: every plugin is refused (breeze-agent trust-key FILE.pub)\n")
 	}
 
+	switch running := runningDevDir(cfg, e.configPath); {
+	case running != "":
+		fmt.Fprintf(e.stdout, "Plugin dev: ON: the running agent runs unsigned plugins from %s (development only)\n", running)
+	case cfg.PluginDevDir != "" && cfg.AllowUnsignedPlugins:
+		fmt.Fprintf(e.stdout, "Plugin dev: ON: unsigned plugins from %s (development only)\n", cfg.PluginDevDir)
+	case cfg.PluginDevDir != "":
+		fmt.Fprintf(e.stdout, "Plugin dev: refused: pluginDevDir %s is set but allowUnsignedPlugins is not (the agent will not start)\n", cfg.PluginDevDir)
+	case cfg.AllowUnsignedPlugins:
+		fmt.Fprintf(e.stdout, "Plugin dev: allowed (allowUnsignedPlugins); start with run --plugin-dev-dir DIR\n")
+	}
+
 	started := time.Now()
 	if err := checkHealth(ctx, cfg.ServerURL, *timeout); err != nil {
 		fmt.Fprintf(e.stdout, "Health:     server does not answer: %v\n", err)

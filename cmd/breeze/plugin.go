@@ -130,8 +130,11 @@ func newPluginService(cfg *config.Config, st server.MigratingStore, log ports.Lo
 		Packages: &pluginserver.Packages{Trusted: keys, AllowUnsigned: cfg.PluginsAllowUnsigned, HostVersion: server.Version},
 		Sealer:   box,
 		Changes:  changes,
-		DataDir:  cfg.DataDir,
-		Logger:   log,
+		// The CLI runs nothing; this only shows unsigned plugins as the
+		// server with the same settings would run them.
+		RunUnsigned: cfg.PluginsAllowUnsigned || cfg.PluginDevDir != "",
+		DataDir:     cfg.DataDir,
+		Logger:      log,
 	})
 }
 

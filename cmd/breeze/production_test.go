@@ -137,3 +137,29 @@ func TestNodeWithOtherSecretsRefusesToJoin(t *testing.T) {
 		"serve", "--listen", freeAddr(t))
 	oneLineError(t, stderr, code, "BREEZE_JWT_SECRET is not the one this deployment signs with")
 }
+
+// Plugin dev mode and unsigned installs are refused in production: the real
+// binary stops before touching anything, with one line naming the setting
+// (production: BREEZE_ENV=production, or a PostgreSQL database unless
+// BREEZE_ENV=development). Nothing listens on the database address: the
+// refusal comes from the configuration alone.
+func TestDevSwitchesRefusedInProduction(t *testing.T) {
+	dev := t.TempDir()
+	const pg = "BREEZE_DATABASE_URL=postgres://breeze@127.0.0.1:1/breeze?sslmode=disable"
+	for _, tc := range []struct {
+		env  []string
+		want []string
+	}{
+		{[]string{"BREEZE_ENV=production", "BREEZE_PLUGIN_DEV_DIR=" + dev}, []string{"BREEZE_PLUGIN_DEV_DIR", "refused in production", "BREEZE_ENV=production"}},
+		{[]string{pg, "BREEZE_PLUGIN_DEV_DIR=" + dev}, []string{"BREEZE_PLUGIN_DEV_DIR", "refused in production", "PostgreSQL"}},
+		{[]string{pg, "BREEZE_PLUGINS_ALLOW_UNSIGNED=1"}, []string{"BREEZE_PLUGINS_ALLOW_UNSIGNED", "refused in production"}},
+	} {
+		env := append([]string{"BREEZE_DATA_DIR=" + t.TempDir()}, tc.env...)
+		_, stderr, code := runBreeze(t, time.Minute, env, "serve", "--listen", freeAddr(t))
+		oneLineError(t, stderr, code, tc.want...)
+	}
+	// The flag form too.
+	_, stderr, code := runBreeze(t, time.Minute, []string{"BREEZE_DATA_DIR=" + t.TempDir()},
+		"serve", "--env", "production", "--plugin-dev-dir", dev, "--listen", freeAddr(t))
+	oneLineError(t, stderr, code, "BREEZE_PLUGIN_DEV_DIR", "refused in production")
+}

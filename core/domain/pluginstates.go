@@ -9,5 +9,10 @@ type PluginRunState struct {
 	Version  string
 	State    string // running, failed, disabled
 	Error    string
+	// Unsigned: the agent runs it without a signature (its development
+	// mode); Source is "dev" when it came from the agent's own plugin dev
+	// directory.
+	Unsigned bool
+	Source   string
 	At       time.Time // when the server received the report
 }

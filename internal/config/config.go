@@ -55,6 +55,12 @@ type Config struct {
 	// PluginsAllowUnsigned is the development switch that lets unsigned
 	// plugins install (BREEZE_PLUGINS_ALLOW_UNSIGNED=1). Never in production.
 	PluginsAllowUnsigned bool
+	// PluginDevDir is plugin dev mode (BREEZE_PLUGIN_DEV_DIR): the plugin
+	// directories in it are loaded unsigned and reloaded when rebuilt.
+	// Never in production.
+	PluginDevDir string
+	// Env is "production", "development" or "" (see Production).
+	Env string
 	// PluginEgressAllow are the CIDRs server-side plugins' requests may
 	// reach although they are loopback, private, link-local, ... (refused
 	// by default).
@@ -108,6 +114,8 @@ func (c *Config) Fields() []Field {
 		{"plugin-egress-allow", "BREEZE_PLUGIN_EGRESS_ALLOW", "", "comma-separated CIDRs server-side plugins may reach although loopback, private, link-local or otherwise internal (refused by default)", &c.PluginEgressAllow},
 		{"plugin-sandbox", "BREEZE_PLUGIN_SANDBOX", "auto", "auto, on or off: run server-side plugins in an empty network namespace, so the host's egress is their only way out", &c.PluginSandbox},
 		{"agent-urls", "BREEZE_AGENT_URLS", "", "comma-separated URLs of this deployment agents may use besides the one they enrolled with (a second front, a DR site), tried in turn; sent in every welcome", &c.AgentURLs},
+		{"env", "BREEZE_ENV", "", "production or development; empty: production when the database is PostgreSQL (development switches such as plugin dev mode are refused in production)", &c.Env},
+		{"plugin-dev-dir", "BREEZE_PLUGIN_DEV_DIR", "", "DEVELOPMENT ONLY: load the plugin directories in DIR unsigned and reload them when rebuilt (refused in production)", &c.PluginDevDir},
 		{"trusted-proxies", "BREEZE_TRUSTED_PROXIES", "", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed (client IPs for rate limits and audit)", &c.TrustedProxies},
 	}
 }
@@ -151,7 +159,7 @@ func LoadSome(fs *flag.FlagSet, args []string, getenv func(string) string, only 
 	c.PluginSecretKey = getenv("BREEZE_PLUGIN_SECRET_KEY")
 	c.PluginsAllowUnsigned = getenv("BREEZE_PLUGINS_ALLOW_UNSIGNED") == "1" || getenv("BREEZE_PLUGINS_ALLOW_UNSIGNED") == "true"
 	if wanted("plugins-allow-unsigned") {
-		fs.BoolVar(&c.PluginsAllowUnsigned, "plugins-allow-unsigned", c.PluginsAllowUnsigned, "DEVELOPMENT ONLY: install plugins without a trusted signature [BREEZE_PLUGINS_ALLOW_UNSIGNED]")
+		fs.BoolVar(&c.PluginsAllowUnsigned, "plugins-allow-unsigned", c.PluginsAllowUnsigned, "DEVELOPMENT ONLY: install plugins without a trusted signature (refused in production) [BREEZE_PLUGINS_ALLOW_UNSIGNED]")
 	}
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -276,6 +284,41 @@ func (c *Config) finish() error {
 		return bad("BREEZE_AGENT_HEARTBEAT", "%q is not a duration from 1s to 1h (example: 60s)", c.agentHeartbeatRaw)
 	}
 	c.AgentHeartbeat = hb
+	return c.refuseDevelopmentSwitches()
+}
+
+// Production says this server runs for real: BREEZE_ENV=production, or a
+// PostgreSQL database (the production profile) unless BREEZE_ENV says
+// development. Switches that run code nobody signed are refused then.
+func (c *Config) Production() bool {
+	if c.Env != "" {
+		return c.Env == "production"
+	}
+	kind, _, _ := ParseDatabaseURL(c.DatabaseURL)
+	return kind == Postgres
+}
+
+// refuseDevelopmentSwitches checks BREEZE_ENV and refuses plugin dev mode
+// and unsigned installs in production.
+func (c *Config) refuseDevelopmentSwitches() error {
+	switch c.Env {
+	case "", "production", "development":
+	default:
+		return bad("BREEZE_ENV", "%q is not production or development", c.Env)
+	}
+	if !c.Production() {
+		return nil
+	}
+	why := "BREEZE_ENV=production"
+	if c.Env == "" {
+		why = "the database is PostgreSQL; set BREEZE_ENV=development on a developer's machine"
+	}
+	if strings.TrimSpace(c.PluginDevDir) != "" {
+		return bad("BREEZE_PLUGIN_DEV_DIR", "plugin dev mode runs unsigned plugins and is refused in production (%s)", why)
+	}
+	if c.PluginsAllowUnsigned {
+		return bad("BREEZE_PLUGINS_ALLOW_UNSIGNED", "unsigned plugins are refused in production (%s)", why)
+	}
 	return nil
 }
 

@@ -128,3 +128,46 @@ func TestAgentHeartbeat(t *testing.T) {
 		}
 	}
 }
+
+// Production is BREEZE_ENV=production, or a PostgreSQL database unless
+// BREEZE_ENV=development; there plugin dev mode and unsigned installs are
+// refused with one error naming the setting.
+func TestDevelopmentSwitchesRefusedInProduction(t *testing.T) {
+	const pg = "postgres://breeze@127.0.0.1:5432/breeze"
+	cases := []struct {
+		name       string
+		env        map[string]string
+		production bool
+		refused    string // the variable named, "" accepted
+	}{
+		{"sqlite dev dir", map[string]string{"BREEZE_PLUGIN_DEV_DIR": "/src/plugins"}, false, ""},
+		{"sqlite allow unsigned", map[string]string{"BREEZE_PLUGINS_ALLOW_UNSIGNED": "1"}, false, ""},
+		{"explicit production", map[string]string{"BREEZE_ENV": "production", "BREEZE_PLUGIN_DEV_DIR": "/src/plugins"}, true, "BREEZE_PLUGIN_DEV_DIR"},
+		{"postgres dev dir", map[string]string{"BREEZE_DATABASE_URL": pg, "BREEZE_PLUGIN_DEV_DIR": "/src/plugins"}, true, "BREEZE_PLUGIN_DEV_DIR"},
+		{"postgres allow unsigned", map[string]string{"BREEZE_DATABASE_URL": pg, "BREEZE_PLUGINS_ALLOW_UNSIGNED": "true"}, true, "BREEZE_PLUGINS_ALLOW_UNSIGNED"},
+		{"postgres in development", map[string]string{"BREEZE_DATABASE_URL": pg, "BREEZE_ENV": "development", "BREEZE_PLUGIN_DEV_DIR": "/src/plugins"}, false, ""},
+		{"postgres plain", map[string]string{"BREEZE_DATABASE_URL": pg}, true, ""},
+		{"unknown env", map[string]string{"BREEZE_ENV": "prod"}, false, "BREEZE_ENV"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := load(t, nil, tc.env)
+			if tc.refused != "" {
+				if !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), tc.refused) || strings.Contains(err.Error(), "\n") {
+					t.Fatalf("err = %v, want one line naming %s", err, tc.refused)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Production() != tc.production {
+				t.Fatalf("Production() = %v, want %v", c.Production(), tc.production)
+			}
+		})
+	}
+	// The flag form is refused the same way.
+	if _, err := load(t, []string{"--plugin-dev-dir", "/x", "--env", "production"}, nil); err == nil || !strings.Contains(err.Error(), "refused in production") {
+		t.Fatalf("flags: %v", err)
+	}
+}

@@ -91,6 +91,7 @@ type Plugins struct {
 	log     hclog.Logger
 	done    chan struct{}
 	rev     string // Service.Revision at the last reconcile (the loop's own)
+	devDir  string // plugin dev mode's directory ("" off)
 }
 
 // BuildPlugins wires plugin management on rw (its relay pushes plugin
@@ -119,17 +120,22 @@ func BuildPlugins(cfg *config.Config, st ports.Store, rw *Remote, log hclog.Logg
 		log.Warn("BREEZE_PLUGIN_SECRET_KEY is not set: plugin secrets are sealed with this node's own key file; " +
 			"every node of a cluster needs the same key to read them")
 	}
+	if cfg.PluginDevDir != "" {
+		log.Warn("PLUGIN DEV MODE: the plugin directories in BREEZE_PLUGIN_DEV_DIR are loaded UNSIGNED and reloaded when rebuilt; never use this in production",
+			"dir", cfg.PluginDevDir)
+	}
 	if cfg.PluginsAllowUnsigned {
 		log.Warn("BREEZE_PLUGINS_ALLOW_UNSIGNED is set: plugins without a trusted signature can be installed (development only)")
 	}
 	svc, err := plugins.New(plugins.Deps{Store: st,
 		Packages: &pluginserver.Packages{Trusted: keys, AllowUnsigned: cfg.PluginsAllowUnsigned, HostVersion: Version},
 		Runtime:  rt, Sealer: rw.Secrets, Agents: rw.Relay, Changes: busChanges{bus: rw.Bus, log: log},
-		DataDir: cfg.DataDir, Logger: log})
+		RunUnsigned: cfg.PluginsAllowUnsigned || cfg.PluginDevDir != "",
+		DataDir:     cfg.DataDir, Logger: log})
 	if err != nil {
 		return nil, err
 	}
-	return &Plugins{Service: svc, bus: rw.Bus, log: log}, nil
+	return &Plugins{Service: svc, bus: rw.Bus, log: log, devDir: cfg.PluginDevDir}, nil
 }
 
 // Register mounts /api/v1/plugins and the agents' archive route.
@@ -149,8 +155,18 @@ func (p *Plugins) Start(ctx context.Context) {
 		p.log.Warn("plugin changes of other nodes will be seen by the periodic check only", "error", err)
 	}
 	p.done = make(chan struct{})
+	dev := make(chan struct{})
+	if p.devDir != "" {
+		go func() {
+			defer close(dev)
+			p.Service.WatchDev(ctx, p.devDir, plugins.DevPollEvery)
+		}()
+	} else {
+		close(dev)
+	}
 	go func() {
 		defer close(p.done)
+		defer func() { <-dev }()
 		var changes <-chan ports.Message
 		if sub != nil {
 			defer sub.Close()

@@ -24,11 +24,12 @@ func testAgentPluginStates(t *testing.T, _ AgentFactory, st ports.Store) {
 	first := []domain.PluginRunState{
 		{PluginID: "breeze.luarun", Version: "1.0.0", State: "running"},
 		{PluginID: "acme.bad", Version: "0.1.0", State: "failed", Error: "signature from an unknown key"},
+		{PluginID: "acme.mine", Version: "0.0.1", State: "running", Unsigned: true, Source: "dev"},
 	}
 	must(t, "put", inv.PutPluginStates(ctx, d.ID, first, at))
 	got, err = inv.PluginStates(ctx, c.scope(), d.ID)
 	must(t, "get", err)
-	if len(got) != 2 || got[1].PluginID != "acme.bad" || got[1].State != "failed" || got[1].Error != first[1].Error ||
+	if len(got) != 3 || got[2].Source != "dev" || !got[2].Unsigned || got[0].Unsigned || got[0].Source != "" || got[1].PluginID != "acme.bad" || got[1].State != "failed" || got[1].Error != first[1].Error ||
 		got[0].Version != "1.0.0" || !got[0].At.Equal(at) {
 		t.Fatalf("stored %+v", got)
 	}

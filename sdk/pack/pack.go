@@ -26,6 +26,11 @@ func Pack(dir string, key ed25519.PrivateKey, w io.Writer) (*manifest.Manifest, 
 	if err != nil {
 		return nil, err
 	}
+	return write(dir, m, mbytes, key, w, gzip.DefaultCompression)
+}
+
+// write is Pack once the manifest is pinned, compressing at level.
+func write(dir string, m *manifest.Manifest, mbytes []byte, key ed25519.PrivateKey, w io.Writer, level int) (*manifest.Manifest, error) {
 	files := map[string][]byte{manifest.FileName: mbytes}
 	if key != nil {
 		sig, err := Sign(mbytes, key)
@@ -34,7 +39,10 @@ func Pack(dir string, key ed25519.PrivateKey, w io.Writer) (*manifest.Manifest, 
 		}
 		files[SignatureFile] = sig
 	}
-	gz := gzip.NewWriter(w)
+	gz, err := gzip.NewWriterLevel(w, level)
+	if err != nil {
+		return nil, fmt.Errorf("pack: %w", err)
+	}
 	tw := tar.NewWriter(gz)
 	for _, name := range []string{manifest.FileName, SignatureFile} {
 		if data, ok := files[name]; ok {
@@ -96,7 +104,11 @@ func SignDir(dir string, key ed25519.PrivateKey) (*manifest.Manifest, error) {
 
 // pinned loads dir's manifest, hashes each executable and returns the
 // manifest with hashes filled in, re-encoded.
-func pinned(dir string) (*manifest.Manifest, []byte, error) {
+func pinned(dir string) (*manifest.Manifest, []byte, error) { return pin(dir, false) }
+
+// pin is pinned; repin replaces hashes already in the manifest instead of
+// requiring them to match (a development build changes the binary).
+func pin(dir string, repin bool) (*manifest.Manifest, []byte, error) {
 	m, _, err := manifest.Load(dir)
 	if err != nil {
 		return nil, nil, err
@@ -106,7 +118,7 @@ func pinned(dir string) (*manifest.Manifest, []byte, error) {
 		if err != nil {
 			return nil, nil, fmt.Errorf("pack: executables[%s]: %w", plat, err)
 		}
-		if exe.SHA256 != "" && exe.SHA256 != sum {
+		if !repin && exe.SHA256 != "" && exe.SHA256 != sum {
 			return nil, nil, fmt.Errorf("pack: executables[%s] %s: %w (manifest %s, file %s)", plat, exe.Path, ErrHashMismatch, exe.SHA256, sum)
 		}
 		exe.SHA256 = sum

@@ -167,11 +167,11 @@ func startAgentIn(t testing.TB, dir, cfgPath string) *agentProc {
 }
 
 // startAgentWith runs the agent of cfgPath in dir ("" = the test's) with
-// env added; the cleanup stops it (SIGTERM, then SIGKILL after 10 s) and
+// env and the run flags args added; the cleanup stops it (SIGTERM, then SIGKILL after 10 s) and
 // shows its log when the test failed.
-func startAgentWith(t testing.TB, dir, cfgPath string, env []string) *agentProc {
+func startAgentWith(t testing.TB, dir, cfgPath string, env []string, args ...string) *agentProc {
 	t.Helper()
-	a := &agentProc{cmd: agentCmd("run", "--config", cfgPath, "--log-level", "debug"), log: &syncBuffer{}, end: make(chan struct{})}
+	a := &agentProc{cmd: agentCmd(append([]string{"run", "--config", cfgPath, "--log-level", "debug"}, args...)...), log: &syncBuffer{}, end: make(chan struct{})}
 	a.cmd.Dir = dir
 	a.cmd.Env = append(a.cmd.Env, env...)
 	a.cmd.Stdout, a.cmd.Stderr = a.log, a.log

@@ -38,10 +38,14 @@ type DeviceDetail struct {
 
 // DevicePluginState is one agent-side plugin as the agent reported it.
 type DevicePluginState struct {
-	ID         string    `json:"id"`
-	Version    string    `json:"version"`
-	State      string    `json:"state" enum:"running,starting,failed,disabled"`
-	Error      string    `json:"error,omitempty"`
+	ID      string `json:"id"`
+	Version string `json:"version"`
+	State   string `json:"state" enum:"running,starting,failed,disabled"`
+	Error   string `json:"error,omitempty"`
+	// Unsigned: the agent runs it without a signature (development);
+	// Source is "dev" when it came from the agent's plugin dev directory.
+	Unsigned   bool      `json:"unsigned"`
+	Source     string    `json:"source,omitempty" enum:"dev"`
 	ReportedAt time.Time `json:"reportedAt"`
 }
 
@@ -130,7 +134,7 @@ func deviceDetailOut(v agents.DeviceView) DeviceDetail {
 	out := DeviceDetail{Device: deviceOut(v.Device), Plugins: make([]DevicePluginState, 0, len(v.Plugins))}
 	for _, st := range v.Plugins {
 		out.Plugins = append(out.Plugins, DevicePluginState{ID: st.PluginID, Version: st.Version, State: st.State,
-			Error: st.Error, ReportedAt: st.At.UTC()})
+			Error: st.Error, Unsigned: st.Unsigned, Source: st.Source, ReportedAt: st.At.UTC()})
 	}
 	if v.Latest != nil {
 		out.Latest = sampleOut(v.Latest)

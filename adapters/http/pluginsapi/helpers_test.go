@@ -144,6 +144,7 @@ func trustedOf(pub crypto.PublicKey) []ed25519.PublicKey {
 
 type envOptions struct {
 	allowUnsigned bool
+	devMode       bool   // the service's RunUnsigned without unsigned uploads
 	egressAllow   string // the operator's --plugin-egress-allow
 	sandbox       pluginserver.Sandbox
 }
@@ -178,6 +179,7 @@ func newEnv(t *testing.T, o envOptions) *env {
 		Store:    ts.Store,
 		Packages: &pluginserver.Packages{Trusted: []ed25519.PublicKey{pub}, AllowUnsigned: o.allowUnsigned},
 		Runtime:  rt, Sealer: box, Agents: pushed, DataDir: dataDir, Logger: log,
+		RunUnsigned: o.allowUnsigned || o.devMode,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -123,13 +123,18 @@ func actor(p *domain.Principal) string {
 
 // Plugin is an installed plugin.
 type Plugin struct {
-	ID             string          `json:"id"`
-	Name           string          `json:"name"`
-	Version        string          `json:"version"`
-	Kind           string          `json:"kind"`
-	Description    string          `json:"description"`
-	Side           string          `json:"side"`
-	SignedBy       string          `json:"signedBy"`
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	Version     string `json:"version"`
+	Kind        string `json:"kind"`
+	Description string `json:"description"`
+	Side        string `json:"side"`
+	SignedBy    string `json:"signedBy"`
+	// Unsigned: no signature was checked (BREEZE_PLUGINS_ALLOW_UNSIGNED or
+	// plugin dev mode); Source is "dev" when dev mode loaded it, else
+	// "archive".
+	Unsigned       bool            `json:"unsigned"`
+	Source         string          `json:"source"`
 	Enabled        bool            `json:"enabled"`
 	State          string          `json:"state"`
 	LastError      string          `json:"lastError"`
@@ -148,7 +153,7 @@ func pluginOut(p *plugins.Plugin) Plugin {
 	}
 	return Plugin{
 		ID: p.ID, Name: p.Name, Version: p.Version, Kind: p.Kind, Description: p.Description, Side: p.Side,
-		SignedBy: p.SignedBy, Enabled: p.Enabled, State: p.State, LastError: p.LastError, Restarts: p.Restarts,
+		SignedBy: p.SignedBy, Unsigned: p.Unsigned, Source: p.Source, Enabled: p.Enabled, State: p.State, LastError: p.LastError, Restarts: p.Restarts,
 		SettingsSchema: schema, InstalledAt: p.InstalledAt, SHA256: p.SHA256, Warnings: p.Warnings,
 	}
 }

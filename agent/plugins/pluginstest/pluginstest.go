@@ -204,3 +204,35 @@ func Tamper(tb testing.TB, a Archive) Archive {
 	a.Data, a.SHA256 = out.Bytes(), hex.EncodeToString(sum[:])
 	return a
 }
+
+// BuildDir builds plugins/<name> for this platform into dir as an author's
+// working directory holds it (plugin dev mode): plugin.json naming only
+// this platform's executable, no hashes, no signature. buildID makes each
+// build a different binary (a rebuild).
+func BuildDir(tb testing.TB, dir, name, buildID string) {
+	tb.Helper()
+	src := filepath.Join(pluginsDir(), name)
+	m, _, err := manifest.Load(src)
+	if err != nil {
+		tb.Fatalf("pluginstest: %v", err)
+	}
+	plat := manifest.Platform()
+	exe, ok := m.Executables[plat]
+	if !ok {
+		tb.Fatalf("pluginstest: %s has no executable for %s", name, plat)
+	}
+	cmd := exec.Command("go", "build", "-ldflags=-buildid="+buildID, "-o", filepath.Join(dir, filepath.FromSlash(exe.Path)), ".")
+	cmd.Dir = src
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		tb.Fatalf("pluginstest: go build %s: %v\n%s", name, err, out)
+	}
+	m.Executables = map[string]manifest.Executable{plat: {Path: exe.Path}}
+	mb, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, manifest.FileName), mb, 0o644); err != nil {
+		tb.Fatal(err)
+	}
+}

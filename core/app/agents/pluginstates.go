@@ -28,8 +28,13 @@ func (s *Service) PluginStates(ctx context.Context, deviceID string, states []pr
 		default:
 			return domain.Invalidf("plugin state %q is not running, starting, failed or disabled", clipText(st.State, 32))
 		}
+		source := ""
+		if st.Source == "dev" { // the one source an agent names; anything else is dropped
+			source = st.Source
+		}
 		out = append(out, domain.PluginRunState{PluginID: clipText(st.ID, maxPluginText),
-			Version: clipText(st.Version, maxPluginText), State: st.State, Error: clipText(st.Error, maxPluginError)})
+			Version: clipText(st.Version, maxPluginText), State: st.State, Error: clipText(st.Error, maxPluginError),
+			Unsigned: st.Unsigned || source != "", Source: source})
 	}
 	now := s.d.Clock.Now()
 	if err := s.d.Store.Inventory().PutPluginStates(ctx, deviceID, out, now); err != nil {

@@ -40,6 +40,18 @@ type Packages interface {
 	// keys, pinned hashes, safe paths, limits) and unpacks it into dest,
 	// which must not exist. A refusal is a *Refusal; dest is then removed.
 	Unpack(ctx context.Context, archivePath, dest string) (*Unpacked, error)
+	// UnpackUnsigned is Unpack accepting an unsigned archive (plugin dev
+	// mode only; a signature that is present is still checked).
+	UnpackUnsigned(ctx context.Context, archivePath, dest string) (*Unpacked, error)
+	// DevArchive packs a plugin directory under development unsigned, its
+	// executables hashed afresh.
+	DevArchive(ctx context.Context, dir string, w io.Writer) error
+	// DevDirs lists the plugin directories of a dev directory (itself when
+	// it holds a plugin.json, else each subdirectory that does).
+	DevDirs(dir string) ([]string, error)
+	// DevFingerprint is a cheap summary of a plugin directory that moves
+	// when its manifest or executables change (a rebuild).
+	DevFingerprint(ctx context.Context, dir string) (string, error)
 	// ArchiveDir writes a plugin directory (plugin.json, its signature when
 	// present, the executables) as an archive to w, unchanged.
 	ArchiveDir(ctx context.Context, dir string, w io.Writer) error

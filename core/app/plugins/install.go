@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/breeze-rmm/breeze/core/domain"
@@ -23,6 +24,10 @@ type InstallOptions struct {
 	// keeping the org settings and key-value entries (audited as such);
 	// without it a downgrade is refused.
 	AllowDowngrade bool
+	// Dev is plugin dev mode's load (see WatchDev): unsigned accepted, the
+	// same version (a rebuild) replaces the installed one, and a plugin new
+	// to the server is enabled at once.
+	Dev bool
 }
 
 // Install verifies the archive read from r and installs it (or upgrades
@@ -107,7 +112,11 @@ func (c *countWriter) Write(p []byte) (int, error) {
 func (s *Service) install(ctx context.Context, o InstallOptions, archive, sum string, size int64) (*Plugin, error) {
 	staging := filepath.Join(s.Root(), ".staging-"+randomName())
 	defer os.RemoveAll(staging)
-	up, err := s.d.Packages.Unpack(ctx, archive, filepath.Join(staging, "root"))
+	unpack := s.d.Packages.Unpack
+	if o.Dev {
+		unpack = s.d.Packages.UnpackUnsigned
+	}
+	up, err := unpack(ctx, archive, filepath.Join(staging, "root"))
 	if err != nil {
 		return nil, refused(ctx, err, "")
 	}
@@ -123,6 +132,7 @@ func (s *Service) install(ctx context.Context, o InstallOptions, archive, sum st
 		old = nil
 	case err != nil:
 		return nil, err
+	case o.Dev: // the author's build replaces whatever is installed
 	default:
 		cmp, err := s.d.Packages.CompareVersions(m.Version, old.Version)
 		if err != nil {
@@ -166,6 +176,10 @@ func (s *Service) install(ctx context.Context, o InstallOptions, archive, sum st
 		ArchiveSHA: sum, ArchiveSize: size, ExecSHA: execSHA, SignerKeyID: up.SignerKeyID,
 		InstalledAt: s.d.Clock.Now(), InstalledBy: o.By,
 	}
+	if o.Dev {
+		row.InstalledBy = DevInstaller
+		row.Enabled = old == nil // a new plugin runs at once; a switch the author set is kept
+	}
 	archiveBytes, err := os.ReadFile(filepath.Join(final, "archive.tar.gz"))
 	if err != nil {
 		_ = os.RemoveAll(final)
@@ -184,11 +198,13 @@ func (s *Service) install(ctx context.Context, o InstallOptions, archive, sum st
 	}
 	var orgs []string
 	defer func() { s.changed(ctx, orgs) }()
+	if row.Enabled && row.Side == ports.PluginSideServer {
+		s.startRow(ctx, row) // the new version (or build) replaces the running one
+	}
 	if old != nil {
-		if row.Enabled && row.Side == ports.PluginSideServer {
-			s.startRow(ctx, row) // the new version replaces the running one
+		if old.Version != row.Version { // a dev rebuild keeps its version
+			_ = os.RemoveAll(s.versionDir(old.ID, old.Version))
 		}
-		_ = os.RemoveAll(s.versionDir(old.ID, old.Version))
 		if row.Enabled && row.Side == ports.PluginSideAgent {
 			orgs = s.enabledOrgs(ctx, row.ID)
 			s.PushOrgs(ctx, orgs)
@@ -199,6 +215,11 @@ func (s *Service) install(ctx context.Context, o InstallOptions, archive, sum st
 	case downgrade:
 		details["downgradedFrom"] = old.Version
 		details["allowDowngrade"] = "true"
+	case o.Dev:
+		details["source"], details["unsigned"] = SourceDev, strconv.FormatBool(up.SignerKeyID == "")
+		if old != nil {
+			details["replaced"] = old.Version
+		}
 	case old != nil:
 		details["upgradedFrom"] = old.Version
 	}

@@ -124,8 +124,8 @@ func (s *Service) Reconcile(ctx context.Context) error {
 	want := map[string]bool{}
 	var errs []error
 	for _, r := range rows {
-		if !r.Enabled || r.Side != ports.PluginSideServer {
-			continue
+		if !r.Enabled || r.Side != ports.PluginSideServer || !s.mayRun(r) {
+			continue // an unsigned plugin not allowed to run is stopped below
 		}
 		want[r.ID] = true
 		if running[r.ID] == r.Version {

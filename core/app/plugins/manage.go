@@ -141,6 +141,10 @@ func (s *Service) startRow(ctx context.Context, row *ports.InstalledPlugin) {
 	if s.d.Runtime == nil {
 		return
 	}
+	if !s.mayRun(row) {
+		s.d.Logger.Warn("unsigned plugin not started", "plugin_id", row.ID, "version", row.Version, "why", unsignedStopped)
+		return
+	}
 	err := s.ensureLocal(ctx, row)
 	var spec RunSpec
 	if err == nil {
@@ -173,6 +177,10 @@ func (s *Service) view(row *ports.InstalledPlugin) *Plugin {
 	p := &Plugin{
 		ID: row.ID, Name: row.Name, Version: row.Version, Kind: row.Kind, Side: row.Side,
 		SignedBy: signedBy(row.SignerKeyID), Enabled: row.Enabled, InstalledAt: row.InstalledAt, SHA256: row.ArchiveSHA,
+		Unsigned: row.SignerKeyID == "", Source: SourceArchive,
+	}
+	if row.InstalledBy == DevInstaller {
+		p.Source = SourceDev
 	}
 	if m, err := s.d.Packages.Parse(row.Manifest); err == nil {
 		p.Description, p.SettingsSchema = m.Description, m.SettingsSchema
@@ -180,6 +188,8 @@ func (s *Service) view(row *ports.InstalledPlugin) *Plugin {
 	switch {
 	case !row.Enabled:
 		p.State = "disabled"
+	case !s.mayRun(row):
+		p.State, p.LastError = "failed", unsignedStopped
 	case row.Side == ports.PluginSideAgent:
 		p.State = "enabled"
 	default:

@@ -56,7 +56,7 @@ func (s *Service) orgOffers(ctx context.Context, orgID, deviceID string) ([]prot
 			}
 			return nil, err
 		}
-		if !p.Enabled || p.Side != ports.PluginSideAgent {
+		if !p.Enabled || p.Side != ports.PluginSideAgent || !s.mayRun(p) {
 			continue
 		}
 		m, err := s.d.Packages.Parse(p.Manifest)
@@ -67,10 +67,14 @@ func (s *Service) orgOffers(ctx context.Context, orgID, deviceID string) ([]prot
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, protocol.PluginOffer{
+		offer := protocol.PluginOffer{
 			ID: p.ID, Version: p.Version, Kind: p.Kind, SHA256: p.ArchiveSHA, Size: p.ArchiveSize,
 			ArchivePath: ArchiveRoute(deviceID, p.ID), Settings: settings,
-		})
+		}
+		if p.InstalledBy == DevInstaller {
+			offer.Source = SourceDev
+		}
+		out = append(out, offer)
 	}
 	return out, nil
 }

@@ -42,6 +42,11 @@ type Deps struct {
 	Agents AgentSender
 	// Changes tells the other nodes to reconcile; nil: none.
 	Changes Changes
+	// RunUnsigned lets installed unsigned plugins run and be offered to
+	// agents: only while the server is in plugin dev mode or allows
+	// unsigned installs. Without it an unsigned plugin left installed
+	// (say, by an earlier dev session) stays stopped and is not offered.
+	RunUnsigned bool
 	// DataDir is the server's data directory; plugins live in DataDir/plugins.
 	DataDir string
 	// MaxArchive bounds an archive (0: DefaultMaxArchive).
@@ -100,7 +105,12 @@ type Plugin struct {
 	ID, Name, Version, Kind, Description string
 	Side                                 string
 	SignedBy                             string // key id, or "unsigned (development)"
-	Enabled                              bool
+	// Unsigned: no signature was checked (development switches only).
+	Unsigned bool
+	// Source: SourceDev when plugin dev mode loaded it from a directory,
+	// else SourceArchive.
+	Source  string
+	Enabled bool
 	// State: for server-side plugins the supervisor's state (running,
 	// starting, backoff, failed, stopped) or "disabled"; for agent-side
 	// plugins "enabled" or "disabled" (they run on the agents).

@@ -159,6 +159,10 @@ export interface DevicePluginState {
   version: string
   state: 'running' | 'starting' | 'failed' | 'disabled' | string
   error?: string
+  /** The agent runs it without a signature (its development mode). */
+  unsigned?: boolean
+  /** "dev" when it came from the agent's own plugin dev directory. */
+  source?: 'dev' | string
   reportedAt: string
 }
 
@@ -467,6 +471,10 @@ export interface Plugin {
   description?: string
   side: 'server' | 'agent'
   signedBy: string
+  /** No signature was checked (plugin dev mode, or the server's allow-unsigned switch). */
+  unsigned?: boolean
+  /** "dev" when the server's plugin dev mode loaded it from a directory; else "archive". */
+  source?: 'dev' | 'archive' | string
   enabled: boolean
   state?: PluginState | string
   lastError?: string

@@ -1,5 +1,6 @@
 import type { DevicePluginState } from '../api/types'
 import { PluginStatePill } from '../plugins/PluginStateBadge'
+import { UnsignedBadge } from '../plugins/UnsignedBadge'
 import { Empty } from '../ui/States'
 import { dateTime, relative } from '../ui/format'
 
@@ -27,7 +28,15 @@ export function DevicePluginsPanel({ plugins }: { plugins?: DevicePluginState[] 
           <tbody>
             {list.map((p) => (
               <tr key={p.id}>
-                <td className="mono">{p.id}</td>
+                <td>
+                  <span className="mono">{p.id}</span>
+                  {(p.unsigned || p.source === 'dev') && (
+                    <>
+                      {' '}
+                      <UnsignedBadge unsigned={p.unsigned} source={p.source} />
+                    </>
+                  )}
+                </td>
                 <td className="mono">{p.version || '—'}</td>
                 <td>
                   <PluginStatePill state={p.state} />

@@ -8,6 +8,7 @@ import { ErrorState, Loading, QueryView } from '../ui/States'
 import { dateTime } from '../ui/format'
 import { OrgSettingsDialog } from './OrgSettingsDialog'
 import { PluginStateBadge } from './PluginStateBadge'
+import { UnsignedBadge } from './UnsignedBadge'
 import { isUnsigned, kindLabel, sideLabel, usePlugin, usePluginOrgs } from './usePlugins'
 
 export default function PluginPage() {
@@ -28,6 +29,7 @@ function PluginDetail({ p }: { p: Plugin }) {
       <header className="page-header">
         <h1 id="plugin-title">{title}</h1>
         <span className="mono muted">{p.version}</span>
+        <UnsignedBadge unsigned={isUnsigned(p)} source={p.source} />
         <span className={p.enabled ? 'pill pill-ok' : 'pill'}>{p.enabled ? 'Enabled' : 'Disabled'}</span>
       </header>
       {p.description && <p className="plugin-description">{p.description}</p>}

@@ -8,6 +8,7 @@ import { ConfirmDialog } from '../ui/ConfirmDialog'
 import { QueryView } from '../ui/States'
 import { InstallDialog } from './InstallDialog'
 import { PluginStateBadge } from './PluginStateBadge'
+import { DevModeBanner, UnsignedBadge } from './UnsignedBadge'
 import { isUnsigned, kindLabel, pluginKeys, removePlugin, setGlobalEnabled, sideLabel, usePlugins } from './usePlugins'
 
 export default function PluginsPage() {
@@ -38,6 +39,7 @@ export default function PluginsPage() {
         and configure them on the plugin's page.
         {!admin && ' Installing, removing and switching plugins on or off for the whole installation is for platform administrators.'}
       </p>
+      <DevModeBanner plugins={plugins.data} />
       <div role="status" aria-live="polite" className="status-line">
         {notice}
       </div>
@@ -79,7 +81,8 @@ export default function PluginsPage() {
                   .map((p) => (
                     <tr key={p.id}>
                       <td className="nowrap">
-                        <Link to={`/plugins/${encodeURIComponent(p.id)}`}>{p.name || p.id}</Link>
+                        <Link to={`/plugins/${encodeURIComponent(p.id)}`}>{p.name || p.id}</Link>{' '}
+                        <UnsignedBadge unsigned={isUnsigned(p)} source={p.source} />
                       </td>
                       <td className="mono">{p.id}</td>
                       <td className="mono">{p.version}</td>

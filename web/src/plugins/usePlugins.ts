@@ -75,4 +75,4 @@ const KINDS: Record<string, string> = {
 
 export const kindLabel = (k: string) => KINDS[k] ?? k
 export const sideLabel = (s: string) => (s === 'server' ? 'Server' : s === 'agent' ? 'Agents' : s)
-export const isUnsigned = (p: Plugin) => !p.signedBy || p.signedBy.startsWith('unsigned')
+export const isUnsigned = (p: Plugin) => p.unsigned ?? (!p.signedBy || p.signedBy.startsWith('unsigned'))
