@@ -23,6 +23,13 @@ stop() {
 trap "stop; exit 0" INT TERM
 trap stop EXIT
 
+# Another Breeze (an earlier `make run`) on the address would answer the
+# readiness check below for this one, which then fails to listen.
+if curl -fsS "$URL/readyz" >/dev/null 2>&1; then
+  echo "make run: something already answers on $URL (another make run?); stop it or set BREEZE_LISTEN" >&2
+  exit 1
+fi
+
 # The server prints its own sign-in banner on stdout (for `breeze serve --demo`
 # run by hand); here the summary below is the one banner, once the agent is up.
 ./bin/breeze serve --demo >/dev/null &
@@ -33,6 +40,7 @@ for _ in $(seq 1 100); do
   kill -0 "$server_pid" 2>/dev/null || { echo "make run: the server did not start (see above)"; exit 1; }
   sleep 0.2
 done
+kill -0 "$server_pid" 2>/dev/null || { echo "make run: the server did not start (see above)"; exit 1; }
 
 AGENT_CONFIG="$DATA/agent/agent.json"
 if [ ! -f "$AGENT_CONFIG" ]; then
