@@ -74,6 +74,7 @@ type Hub struct {
 
 	upgrades, shed, slow, flooded, bad, lost atomic.Uint64
 	pending                                  *pendingSlots // links upgraded, hello not yet answered
+	wheel                                    *wheel        // pings and hello deadlines of every link
 }
 
 // New builds a hub. Register mounts its route.
@@ -92,6 +93,8 @@ func New(d Deps) (*Hub, error) {
 		ctx: ctx, cancel: cancel, links: map[string]*link{},
 		pending: newPendingSlots(opts.MaxPendingHellos, opts.MaxPendingPerSource),
 	}
+	h.wheel = newWheel(h)
+	go h.wheel.run(ctx)
 	h.upgrader = websocket.Upgrader{
 		HandshakeTimeout: opts.HandshakeTimeout,
 		ReadBufferSize:   opts.ReadBufferSize,
@@ -177,6 +180,7 @@ func (h *Hub) serve(c *gin.Context, sess Session, remote Remote, deviceID string
 	}
 	l := newLink(h, ws, deviceID, remote)
 	l.pending = pending // released by helloAnswered
+	h.pending.attach(pending, l, time.Now())
 	if !h.add(l) {
 		h.pending.release(pending)
 		_ = ws.WriteControl(websocket.CloseMessage,
