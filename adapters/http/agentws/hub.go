@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -178,7 +179,8 @@ func (h *Hub) serve(c *gin.Context, sess Session, remote Remote, deviceID string
 		h.log.Debug("agent link upgrade failed", "device_id", deviceID, "error", err)
 		return
 	}
-	l := newLink(h, ws, deviceID, remote)
+	// A copy: a slice of the request line would keep all of it.
+	l := newLink(h, ws, strings.Clone(deviceID), remote)
 	l.pending = pending // released by helloAnswered
 	h.pending.attach(pending, l, time.Now())
 	if !h.add(l) {

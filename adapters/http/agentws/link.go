@@ -94,12 +94,12 @@ func newLink(h *Hub, ws *websocket.Conn, deviceID string, remote Remote) *link {
 // run serves the link until it ends; it returns once the writer is done
 // and the connection is closed.
 func (l *link) run(sess Session) {
-	o := l.hub.opts
 	l.ws.SetReadLimit(protocol.MaxAgentFrame)
 	l.extendRead()
+	// The handlers capture only l: they live as long as the link.
 	l.ws.SetPingHandler(func(data string) error {
 		l.extendRead()
-		err := l.ws.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(o.WriteTimeout))
+		err := l.ws.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(l.hub.opts.WriteTimeout))
 		if errors.Is(err, websocket.ErrCloseSent) {
 			return nil
 		}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"testing"
@@ -23,7 +24,21 @@ import (
 const (
 	envLinkCostURL = "BREEZE_LINKCOST_URL" // the hub's ws:// base URL
 	envLinkCostN   = "BREEZE_LINKCOST_N"   // links to open (BenchmarkLinkCost: default 2000)
+	// envLinkCostProfile names a file for a heap profile of the links at
+	// rest (run with -memprofilerate 1 for every allocation).
+	envLinkCostProfile = "BREEZE_LINKCOST_HEAPPROFILE"
 )
+
+func writeHeapProfile(b *testing.B, path string) {
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		b.Fatal(err)
+	}
+}
 
 // BenchmarkLinkCost measures what one linked agent costs the server: N
 // links (BREEZE_LINKCOST_N, default 2000) dialled by a second process (this
@@ -32,6 +47,8 @@ const (
 // rests. Reported after the links rest and the collector ran (a server at
 // rest runs it at least every two minutes): the growth of HeapInuse +
 // StackInuse per link, and goroutines per link.
+// BREEZE_LINKCOST_HEAPPROFILE=file (with -memprofilerate 1) writes a heap
+// profile of the links at rest.
 //
 //	make bench-links
 //	go test ./adapters/http/agentws/ -run '^$' -bench LinkCost -benchtime 1x
@@ -77,6 +94,9 @@ func BenchmarkLinkCost(b *testing.B) {
 		}
 		settle()
 		runtime.ReadMemStats(&m1)
+		if p := os.Getenv(envLinkCostProfile); p != "" {
+			writeHeapProfile(b, p)
+		}
 		heap := int64(m1.HeapInuse) - int64(m0.HeapInuse)
 		stack := int64(m1.StackInuse) - int64(m0.StackInuse)
 		b.ReportMetric(float64(heap+stack)/float64(n), "B/link")
