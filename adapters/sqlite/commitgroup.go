@@ -12,13 +12,15 @@ import (
 // WAL append of every page it touched, per command row, status change or
 // audit row. Writes that arrive while another runs now join it: each runs
 // in a savepoint of one shared transaction, on its caller's goroutine, one
-// at a time, and the last one out commits for all. A write that fails is
-// rolled back to its savepoint alone; a commit that fails fails them all.
-// A lone write still goes at once (no waiting for company).
+// at a time, and the last one out commits for all. The members are those
+// that came while the writer was busy (their leader waiting for the
+// connection): once a group's transaction began it takes no more. A write
+// that fails is rolled back to its savepoint alone; a commit that fails
+// fails them all. A lone write still goes at once (no waiting for company).
 //
 // Only the store's own single-purpose writes (Store.write) are grouped; a
 // use case's InTx keeps a transaction of its own.
-const maxGroup = 8 // writes per group: the first waits for at most the 7 after it
+const maxGroup = 16 // writes per group at most
 
 // writeGroup is one shared transaction.
 type writeGroup struct {
@@ -161,6 +163,20 @@ func (s *Store) begin(ctx context.Context, g *writeGroup) {
 		return
 	}
 	g.ts, g.cancel = &txState{tx: tx}, cancel
+	s.db.commits.seal(g)
+}
+
+// seal closes g to newcomers once its transaction began: the group is
+// those who came while the writer was busy with the one before, and
+// whoever comes now leads the next, so no write waits behind later ones
+// that kept coming.
+func (g *commitGroups) seal(c *writeGroup) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	c.closed = true
+	if g.cur == c {
+		g.cur = nil
+	}
 }
 
 // member runs fn in a savepoint of the group's transaction. ran is false

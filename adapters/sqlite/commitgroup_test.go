@@ -84,7 +84,7 @@ func TestGroupCommitPanicIsTheCallersOnly(t *testing.T) {
 	release := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
-	go func() { // leads the group and holds it while the others join
+	go func() { // holds the writer while the next two form a group
 		defer wg.Done()
 		err := s.write(ctx, func(q queryer) error {
 			close(inside)
@@ -118,7 +118,7 @@ func TestGroupCommitPanicIsTheCallersOnly(t *testing.T) {
 			t.Errorf("grouped partner: %v", err)
 		}
 	}()
-	time.Sleep(100 * time.Millisecond) // both have joined the leader's group
+	time.Sleep(100 * time.Millisecond) // both wait in the next group
 	close(release)
 	wg.Wait()
 	if r := <-panicked; r != "boom" {
