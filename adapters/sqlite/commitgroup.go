@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -86,6 +87,17 @@ func (g *commitGroups) leave(c *writeGroup) bool {
 		g.cur = nil
 	}
 	return true
+}
+
+// errAloneFailed rolls back a group of one whose write failed (the
+// member returns its own error).
+var errAloneFailed = errors.New("sqlite: write failed")
+
+// alone reports whether c is a group of one; fixed once it began (seal).
+func (g *commitGroups) alone(c *writeGroup) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return c.joined == 1
 }
 
 // errRetry: the group's transaction is gone before this member ran.
@@ -189,9 +201,24 @@ func (s *Store) member(ctx context.Context, g *writeGroup, fn func(q queryer) er
 	if g.broken != nil {
 		return false, g.broken
 	}
+	wctx := context.WithoutCancel(ctx)
+	if s.db.commits.alone(g) {
+		// No one to keep apart from: no savepoint, and a failure rolls
+		// back the transaction (commit sees broken).
+		failed := true
+		defer func() {
+			if failed {
+				g.broken = errAloneFailed
+			}
+		}()
+		if err = fn(txQ{ts: g.ts, c: s.db.wc}); err != nil {
+			return true, err
+		}
+		failed = false
+		return true, nil
+	}
 	g.sp++
 	name := fmt.Sprintf("w%d", g.sp)
-	wctx := context.WithoutCancel(ctx)
 	if _, err := g.ts.tx.ExecContext(wctx, "SAVEPOINT "+name); err != nil {
 		g.broken = markUnavailable("savepoint", err)
 		return false, g.broken
