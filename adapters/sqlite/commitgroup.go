@@ -172,6 +172,7 @@ func (s *Store) begin(ctx context.Context, g *writeGroup) {
 	if err != nil {
 		cancel()
 		g.err = fmt.Errorf("sqlite: begin transaction: %w", markUnavailable("begin", err))
+		s.db.commits.seal(g) // newcomers start a group of their own
 		return
 	}
 	g.ts, g.cancel = &txState{tx: tx}, cancel

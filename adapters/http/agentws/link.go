@@ -78,7 +78,7 @@ func (l *link) helloAnswered() { l.hub.pending.release(l.pending) }
 // helloOverdue closes a link that has not sent its hello in time: a link
 // that only answers pings would otherwise hold its pending place forever.
 func (l *link) helloOverdue() {
-	if l.helloSeen.Load() {
+	if l.helloSeen.Load() || l.isClosing() { // a closing link releases its place as it ends
 		return
 	}
 	l.helloAnswered()
