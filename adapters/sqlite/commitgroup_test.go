@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/breeze-rmm/breeze/core/domain"
+	"github.com/breeze-rmm/breeze/ports"
 )
 
 // Concurrent writes share commits, yet each stands or falls alone: rows
@@ -137,5 +138,51 @@ func TestGroupCommitPanicIsTheCallersOnly(t *testing.T) {
 	}
 	if rows != 1 || partners != 1 || tables != 0 {
 		t.Fatalf("audit rows %d, partners %d, tables made by the panicking write %d; want 1, 1, 0", rows, partners, tables)
+	}
+}
+
+// A group's leader waits for the writer with its caller's ctx; when that
+// ends, the leader fails, and the writes that joined it go on in a group
+// of their own.
+func TestGroupCommitOutlivesItsLeadersContext(t *testing.T) {
+	s := openTest(t, filepath.Join(t.TempDir(), "gl.db"))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	g := domain.GlobalScope()
+	holding := make(chan struct{})
+	release := make(chan struct{})
+	held := make(chan error, 1)
+	go func() { // holds the writer's one connection
+		held <- s.InTx(ctx, func(context.Context, ports.Store) error {
+			close(holding)
+			<-release
+			return nil
+		})
+	}()
+	<-holding
+	lctx, lcancel := context.WithCancel(ctx)
+	leader := make(chan error, 1)
+	go func() { leader <- s.Partners().Create(lctx, g, &domain.Partner{Name: "leader"}) }()
+	time.Sleep(50 * time.Millisecond) // the leader waits for the connection
+	follower := make(chan error, 1)
+	go func() { follower <- s.Partners().Create(ctx, g, &domain.Partner{Name: "follower"}) }()
+	time.Sleep(50 * time.Millisecond) // the follower joined the leader's group
+	lcancel()
+	if err := <-leader; !errors.Is(err, context.Canceled) {
+		t.Fatalf("leader: %v, want context.Canceled", err)
+	}
+	close(release)
+	if err := <-held; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-follower; err != nil {
+		t.Fatalf("follower failed with its leader: %v", err)
+	}
+	var names int
+	if err := s.ReaderDB().QueryRowContext(ctx, "SELECT count(*) FROM partners WHERE name IN ('leader', 'follower')").Scan(&names); err != nil {
+		t.Fatal(err)
+	}
+	if names != 1 {
+		t.Fatalf("%d of leader and follower stored, want the follower only", names)
 	}
 }
