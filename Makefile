@@ -7,7 +7,7 @@ LDFLAGS := -s -w -X github.com/breeze-rmm/breeze/internal/server.Version=$(VERSI
 export BREEZE_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
 export BREEZE_TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: cluster sim-schedules sim-schedules-pg sim sim-large sim-cluster sim-remote sim-remote-pg sim-alerts sim-alerts-pg run build agents agent-size agent-deps test test-go test-sdk services lint bench faults clean
+.PHONY: bench-links cluster sim-schedules sim-schedules-pg sim sim-large sim-cluster sim-remote sim-remote-pg sim-alerts sim-alerts-pg run build agents agent-size agent-deps test test-go test-sdk services lint bench faults clean
 
 ## run: build and start Breeze on its embedded defaults (SQLite under ./data) at http://127.0.0.1:8080,
 ##      with a demo tenant and a local agent enrolled into it
@@ -73,6 +73,11 @@ lint:
 	GOOS=darwin GOARCH=arm64 $(GO) vet ./agent/... ./cmd/breeze-agent/
 	GOOS=windows GOARCH=amd64 $(GO) build ./agent/... ./cmd/breeze-agent/
 	GOOS=windows GOARCH=amd64 $(GO) vet ./agent/service/ ./agent/inventory/
+
+## bench-links: what one linked agent costs the server (heap + stacks per link, goroutines per link) with
+##              LINKS (default 2000) agents linked from a second process; run twice, the machine is shared
+bench-links:
+	@for i in 1 2; do BREEZE_LINKCOST_N=$${LINKS:-2000} $(GO) test -run '^$$' -bench LinkCost -benchtime 1x -count 1 ./adapters/http/agentws/ | grep '^Benchmark'; done
 
 ## bench: storage benchmarks on SQLite and PostgreSQL (10 000 and 100 000 devices; minutes, not part of make test)
 bench: services

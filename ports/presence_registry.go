@@ -28,12 +28,17 @@ const MinPresenceTTL = time.Millisecond
 //     and delete, atomically), so a node closing a stale link does not erase
 //     a newer claim by another node. Releasing what one does not hold is
 //     not an error.
+//   - ClaimAll is Claim of each agent, in one round trip however many
+//     (a node renews all of its claims at once); an invalid id claims
+//     nothing. On another error some of the claims may have been made.
 //   - Empty or over-long ids (> MaxPresenceIDLen bytes) and a TTL below
 //     MinPresenceTTL are domain.ErrInvalid; a done ctx is an error wrapping
 //     ctx.Err().
 type PresenceRegistry interface {
 	// Claim records that nodeID holds agentID for ttl.
 	Claim(ctx context.Context, agentID, nodeID string, ttl time.Duration) error
+	// ClaimAll records that nodeID holds each of agentIDs for ttl.
+	ClaimAll(ctx context.Context, agentIDs []string, nodeID string, ttl time.Duration) error
 	// Release forgets agentID if nodeID still holds it.
 	Release(ctx context.Context, agentID, nodeID string) error
 	// Lookup tells which node holds agentID, if any.
@@ -50,6 +55,20 @@ func ValidatePresenceID(what, id string) error {
 		return domain.Invalidf("presence: %s id of %d bytes, max %d", what, len(id), MaxPresenceIDLen)
 	}
 	return nil
+}
+
+// ValidatePresenceClaims checks what ClaimAll is given (see
+// ValidatePresenceID and ValidatePresenceTTL).
+func ValidatePresenceClaims(agentIDs []string, nodeID string, ttl time.Duration) error {
+	for _, id := range agentIDs {
+		if err := ValidatePresenceID("agent", id); err != nil {
+			return err
+		}
+	}
+	if err := ValidatePresenceID("node", nodeID); err != nil {
+		return err
+	}
+	return ValidatePresenceTTL(ttl)
 }
 
 // ValidatePresenceTTL reports a TTL below MinPresenceTTL as domain.ErrInvalid.

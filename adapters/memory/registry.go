@@ -68,6 +68,23 @@ func (r *PresenceRegistry) Claim(ctx context.Context, agentID, nodeID string, tt
 	return nil
 }
 
+// ClaimAll implements ports.PresenceRegistry.
+func (r *PresenceRegistry) ClaimAll(ctx context.Context, agentIDs []string, nodeID string, ttl time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("memory presence: %w", err)
+	}
+	if err := ports.ValidatePresenceClaims(agentIDs, nodeID, ttl); err != nil {
+		return err
+	}
+	expires := r.clock.Now().Add(ttl)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, id := range agentIDs {
+		r.entries[id] = presenceEntry{node: nodeID, expires: expires}
+	}
+	return nil
+}
+
 // Release implements ports.PresenceRegistry.
 func (r *PresenceRegistry) Release(ctx context.Context, agentID, nodeID string) error {
 	if err := ctx.Err(); err != nil {

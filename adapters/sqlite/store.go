@@ -65,11 +65,12 @@ type Store struct {
 }
 
 type pools struct {
-	w      *sql.DB // exactly one connection: the single writer
-	r      *sql.DB // read-only connections
-	wc, rc *stmtCache
-	log    hclog.Logger
-	path   string // the database file, for the free-space check
+	w       *sql.DB // exactly one connection: the single writer
+	r       *sql.DB // read-only connections
+	wc, rc  *stmtCache
+	log     hclog.Logger
+	path    string       // the database file, for the free-space check
+	commits commitGroups // group commit of the writer (group.go)
 }
 
 // Open opens (creating if needed) the database file at opts.Path. It does not

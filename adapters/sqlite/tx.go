@@ -64,9 +64,7 @@ func (s *Store) write(ctx context.Context, fn func(q queryer) error) error {
 	if ts := s.bound(ctx); ts != nil {
 		return fn(txQ{ts: ts, c: s.db.wc})
 	}
-	return s.InTx(ctx, func(ctx context.Context, tx ports.Store) error {
-		return fn(txQ{ts: tx.(*Store).tx, c: s.db.wc})
-	})
+	return s.grouped(ctx, fn)
 }
 
 // InTx runs fn in one write transaction (BEGIN IMMEDIATE on the single

@@ -33,6 +33,8 @@ func (c *coord) dispatchPhase(ctx context.Context, api *apiClient, devices []str
 	var ids []string
 	var firstErr error
 	var next atomic.Int64
+	pid := cfg.serverPIDString()
+	cpu0, cpuOK := cpuSeconds(pid)
 	start := time.Now()
 	send := func(ctx context.Context) error {
 		var wg sync.WaitGroup
@@ -70,6 +72,12 @@ func (c *coord) dispatchPhase(ctx context.Context, api *apiClient, devices []str
 		}
 	}
 	r.Seconds = time.Since(start).Seconds()
+	// The server's CPU per command: on a shared machine a steadier figure
+	// than the latencies, which wait for the cores as much as for the work.
+	if cpu1, ok := cpuSeconds(pid); ok && cpuOK && r.Accepted > 0 {
+		r.ServerCPUMsPerCommand = (cpu1 - cpu0) * 1000 / float64(r.Accepted)
+	}
+	r.Load = loadAvg()
 	r.Received = len(c.samples)
 	if r.Seconds > 0 {
 		r.PerSecond = float64(r.Received) / r.Seconds

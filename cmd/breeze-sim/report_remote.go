@@ -17,18 +17,22 @@ type remoteReport struct {
 
 // dispatchReport: commands sent through the API to random linked devices.
 type dispatchReport struct {
-	Requested    int     `json:"requested"`
-	Concurrency  int     `json:"concurrency"`
-	Accepted     int     `json:"accepted" doc:"calls answered 202"`
-	APIErrors    int     `json:"apiErrors"`
-	Received     int     `json:"received" doc:"commands the agents saw (first delivery)"`
-	Seconds      float64 `json:"seconds" doc:"first call until the last agent sample arrived"`
-	PerSecond    float64 `json:"perSecond"`
-	APIToAgent   latency `json:"apiToAgent" doc:"send time in the command → the agent read it (same clock)"`
-	APICall      latency `json:"apiCall" doc:"the POST's own duration"`
-	Checked      int     `json:"checked" doc:"last commands read back through the API"`
-	CheckedFinal int     `json:"checkedSucceeded"`
-	Error        string  `json:"error,omitempty"`
+	Requested   int     `json:"requested"`
+	Concurrency int     `json:"concurrency"`
+	Accepted    int     `json:"accepted" doc:"calls answered 202"`
+	APIErrors   int     `json:"apiErrors"`
+	Received    int     `json:"received" doc:"commands the agents saw (first delivery)"`
+	Seconds     float64 `json:"seconds" doc:"first call until the last agent sample arrived"`
+	PerSecond   float64 `json:"perSecond"`
+	APIToAgent  latency `json:"apiToAgent" doc:"send time in the command → the agent read it (same clock)"`
+	APICall     latency `json:"apiCall" doc:"the POST's own duration"`
+	// ServerCPUMsPerCommand is the server's CPU time (user + system) from
+	// the first call until the last sample, per accepted command (0: unknown).
+	ServerCPUMsPerCommand float64 `json:"serverCpuMsPerCommand,omitempty" doc:"server CPU during the phase per accepted command"`
+	Load                  string  `json:"load,omitempty" doc:"the machine's 1-minute load average at the end"`
+	Checked               int     `json:"checked" doc:"last commands read back through the API"`
+	CheckedFinal          int     `json:"checkedSucceeded"`
+	Error                 string  `json:"error,omitempty"`
 }
 
 // echoReport: keystrokes through a terminal opened as a browser would.
@@ -62,6 +66,9 @@ func (rr *remoteReport) print(p func(string, ...any)) {
 			d.Accepted, d.Requested, d.APIErrors, d.Concurrency, rr.Linked, d.Received, d.Seconds, d.PerSecond)
 		p("    API call → agent  %s", d.APIToAgent)
 		p("    API call itself   %s", d.APICall)
+		if d.ServerCPUMsPerCommand > 0 {
+			p("    server CPU        %.2f ms per command (load average %s)", d.ServerCPUMsPerCommand, d.Load)
+		}
 		if d.Checked > 0 {
 			p("    read back         %d of the last %d commands succeeded", d.CheckedFinal, d.Checked)
 		}

@@ -36,6 +36,7 @@ func Run(t *testing.T, newRegistry func(t testing.TB) ports.PresenceRegistry) {
 		{"ReclaimByAnotherNode", testReclaim},
 		{"Concurrent", testConcurrent},
 		{"ContextDone", testContextDone},
+		{"ClaimAll", testClaimAll},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newRegistry(t)) })
@@ -337,4 +338,76 @@ func testContextDone(t *testing.T, r ports.PresenceRegistry) {
 	if _, ok, err := r.Lookup(ctx, "agent-c"); !errors.Is(err, context.Canceled) || ok {
 		t.Errorf("Lookup with a cancelled ctx: ok=%v err=%v, want context.Canceled", ok, err)
 	}
+}
+
+// ClaimAll claims many agents at once (more than one pipeline's worth in
+// an adapter that chunks them), as Claim would each; an invalid id claims
+// none of them; a done ctx claims nothing.
+func testClaimAll(t *testing.T, r ports.PresenceRegistry) {
+	ctx := context.Background()
+	ids := make([]string, 2500)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("all-%d", i)
+	}
+	claim(t, r, "all-7", "node-b", time.Minute)
+	if err := r.ClaimAll(ctx, ids, "node-a", time.Minute); err != nil {
+		t.Fatalf("ClaimAll: %v", err)
+	}
+	for _, i := range []int{0, 7, 999, 1000, 1001, 2499} {
+		wantHolder(t, r, ids[i], "node-a")
+	}
+	if err := r.ClaimAll(ctx, nil, "node-a", time.Minute); err != nil {
+		t.Errorf("ClaimAll of none: %v", err)
+	}
+	for _, c := range []struct {
+		ids  []string
+		node string
+		ttl  time.Duration
+	}{
+		{[]string{"all-x", ""}, "node-a", time.Minute},
+		{[]string{"all-x", strings.Repeat("x", ports.MaxPresenceIDLen+1)}, "node-a", time.Minute},
+		{[]string{"all-x"}, "", time.Minute},
+		{[]string{"all-x"}, "node-a", 0},
+	} {
+		if err := r.ClaimAll(ctx, c.ids, c.node, c.ttl); !errors.Is(err, domain.ErrInvalid) {
+			t.Errorf("ClaimAll(%q, %q, %s): err = %v, want ErrInvalid", c.ids, c.node, c.ttl, err)
+		}
+	}
+	wantNone(t, r, "all-x")
+	done, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := r.ClaimAll(done, []string{"all-y"}, "node-a", time.Minute); !errors.Is(err, context.Canceled) {
+		t.Errorf("ClaimAll with a cancelled ctx: err = %v, want context.Canceled", err)
+	}
+	wantNone(t, r, "all-y")
+	// Claims made together expire together, and a later single claim by
+	// another node wins as usual.
+	const ttl = 300 * time.Millisecond
+	retry(t, "claim all expiry", func(agent string) bool {
+		sent := time.Now()
+		if err := r.ClaimAll(ctx, []string{agent + "-1", agent + "-2"}, "node-a", ttl); err != nil {
+			t.Fatalf("ClaimAll: %v", err)
+		}
+		claim(t, r, agent+"-2", "node-b", time.Minute)
+		_, ok := lookup(t, r, agent+"-1")
+		if time.Since(sent) >= ttl {
+			return false
+		}
+		if !ok {
+			t.Fatalf("claim made by ClaimAll gone %s later, TTL %s", time.Since(sent), ttl)
+		}
+		wantHolder(t, r, agent+"-2", "node-b")
+		deadline := sent.Add(ttl + expiryLag)
+		for {
+			if _, ok := lookup(t, r, agent+"-1"); !ok {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("claim made by ClaimAll still held %s later, TTL %s", time.Since(sent), ttl)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		wantHolder(t, r, agent+"-2", "node-b")
+		return true
+	})
 }

@@ -11,6 +11,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -74,6 +75,7 @@ type Hub struct {
 
 	upgrades, shed, slow, flooded, bad, lost atomic.Uint64
 	pending                                  *pendingSlots // links upgraded, hello not yet answered
+	wheel                                    *wheel        // pings and hello deadlines of every link
 }
 
 // New builds a hub. Register mounts its route.
@@ -92,6 +94,8 @@ func New(d Deps) (*Hub, error) {
 		ctx: ctx, cancel: cancel, links: map[string]*link{},
 		pending: newPendingSlots(opts.MaxPendingHellos, opts.MaxPendingPerSource),
 	}
+	h.wheel = newWheel(h)
+	go h.wheel.run(ctx)
 	h.upgrader = websocket.Upgrader{
 		HandshakeTimeout: opts.HandshakeTimeout,
 		ReadBufferSize:   opts.ReadBufferSize,
@@ -175,8 +179,10 @@ func (h *Hub) serve(c *gin.Context, sess Session, remote Remote, deviceID string
 		h.log.Debug("agent link upgrade failed", "device_id", deviceID, "error", err)
 		return
 	}
-	l := newLink(h, ws, deviceID, remote)
+	// A copy: a slice of the request line would keep all of it.
+	l := newLink(h, ws, strings.Clone(deviceID), remote)
 	l.pending = pending // released by helloAnswered
+	h.pending.attach(pending, l, time.Now())
 	if !h.add(l) {
 		h.pending.release(pending)
 		_ = ws.WriteControl(websocket.CloseMessage,

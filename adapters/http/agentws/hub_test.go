@@ -31,6 +31,10 @@ type fakeSession struct {
 	inventory  []protocol.Inventory
 	plugins    [][]protocol.PluginState
 	helloErr   error
+	// countOnly: heartbeats and hellos are counted, not kept (the memory
+	// benchmark counts the server alone).
+	countOnly bool
+	counted   int
 }
 
 func (f *fakeSession) Hello(_ context.Context, id string, h protocol.Hello) (protocol.Welcome, error) {
@@ -39,13 +43,19 @@ func (f *fakeSession) Hello(_ context.Context, id string, h protocol.Hello) (pro
 	if f.helloErr != nil {
 		return protocol.Welcome{}, f.helloErr
 	}
-	f.hellos = append(f.hellos, id)
+	if !f.countOnly {
+		f.hellos = append(f.hellos, id)
+	}
 	return protocol.Welcome{Header: protocol.Header{Type: protocol.TypeWelcome, ID: h.ID}, DeviceID: id, HeartbeatInterval: 60}, nil
 }
 
 func (f *fakeSession) Heartbeat(_ context.Context, id string, hb protocol.Heartbeat) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.countOnly {
+		f.counted++
+		return true
+	}
 	if f.heartbeats == nil {
 		f.heartbeats = map[string][]protocol.Heartbeat{}
 	}
@@ -71,6 +81,16 @@ func (f *fakeSession) beats(id string) []protocol.Heartbeat {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return append([]protocol.Heartbeat(nil), f.heartbeats[id]...)
+}
+
+func (f *fakeSession) heartbeatCount() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := f.counted
+	for _, b := range f.heartbeats {
+		n += len(b)
+	}
+	return n
 }
 
 type env struct {

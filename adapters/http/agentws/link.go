@@ -30,24 +30,30 @@ const (
 	codeHelloTimeout   = "hello_timeout"
 )
 
-// link is one agent's connection. Two goroutines serve it: the request's
-// own (reading, in run) and a writer (writeLoop), which alone writes data
-// frames. Whoever decides to end the link calls shut; the writer then says
-// goodbye and the reader, which owns the connection, closes it.
+// link is one agent's connection. One goroutine serves it at rest: the
+// reader (run), which owns the connection. Frames for the agent wait in a
+// short queue, and a writer goroutine runs only while there is something
+// to write (frames, a ping, the goodbye), taking its buffer from the hub's
+// pool; pings and the hello deadline come from the hub's wheel, not from a
+// timer of the link's own. Whoever decides to end the link calls shut; the
+// writer then says goodbye and the reader closes the connection.
 type link struct {
 	hub      *Hub
 	remote   Remote // nil: remote frames are unknown types
 	deviceID string
 	ws       *websocket.Conn
-	send     chan []byte
-	done     chan struct{} // closed by shut
-	wrote    chan struct{} // closed when the writer has exited
 
-	mu        sync.Mutex // guards the fields below and read-deadline changes
+	mu        sync.Mutex    // guards the fields below and deadline changes
+	queue     [][]byte      // frames waiting for the writer; nil when empty
+	pingDue   bool          // the wheel asked for a ping
+	writing   bool          // a writer goroutine runs
+	wrote     chan struct{} // closed when that writer exits (nil: none runs)
 	closing   bool
 	closeCode int
 	closeText string
-	abort     bool // drop at once: no queued frames, no close handshake
+	abort     bool      // drop at once: no queued frames, no close handshake
+	byeBy     time.Time // the goodbye's deadline, set when the writer starts it
+	byeSent   bool
 
 	// Reader-only state.
 	start   time.Time
@@ -60,6 +66,10 @@ type link struct {
 
 	pending   *slot       // the link's place among pending hellos (hub.pending)
 	helloSeen atomic.Bool // a well-formed hello arrived (the hello deadline is met)
+
+	// The link's place in the hub's wheel (guarded by wheel.mu).
+	wPrev, wNext *link
+	wSlot        int
 }
 
 // helloAnswered releases the link's place among pending hellos (idempotent).
@@ -68,7 +78,7 @@ func (l *link) helloAnswered() { l.hub.pending.release(l.pending) }
 // helloOverdue closes a link that has not sent its hello in time: a link
 // that only answers pings would otherwise hold its pending place forever.
 func (l *link) helloOverdue() {
-	if l.helloSeen.Load() {
+	if l.helloSeen.Load() || l.isClosing() { // a closing link releases its place as it ends
 		return
 	}
 	l.helloAnswered()
@@ -78,22 +88,18 @@ func (l *link) helloOverdue() {
 }
 
 func newLink(h *Hub, ws *websocket.Conn, deviceID string, remote Remote) *link {
-	return &link{
-		hub: h, deviceID: deviceID, ws: ws, remote: remote,
-		send: make(chan []byte, h.opts.SendQueue), done: make(chan struct{}), wrote: make(chan struct{}),
-		start: time.Now(),
-	}
+	return &link{hub: h, deviceID: deviceID, ws: ws, remote: remote, start: time.Now(), wSlot: -1}
 }
 
-// run serves the link until it ends; it returns once both goroutines are done
+// run serves the link until it ends; it returns once the writer is done
 // and the connection is closed.
 func (l *link) run(sess Session) {
-	o := l.hub.opts
 	l.ws.SetReadLimit(protocol.MaxAgentFrame)
 	l.extendRead()
+	// The handlers capture only l: they live as long as the link.
 	l.ws.SetPingHandler(func(data string) error {
 		l.extendRead()
-		err := l.ws.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(o.WriteTimeout))
+		err := l.ws.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(l.hub.opts.WriteTimeout))
 		if errors.Is(err, websocket.ErrCloseSent) {
 			return nil
 		}
@@ -101,9 +107,8 @@ func (l *link) run(sess Session) {
 	})
 	l.ws.SetPongHandler(func(string) error { l.extendRead(); return nil })
 
-	go l.writeLoop()
-	overdue := time.AfterFunc(o.HelloTimeout, l.helloOverdue)
-	defer overdue.Stop()
+	l.hub.wheel.add(l)
+	defer l.hub.wheel.remove(l)
 	for {
 		kind, data, err := l.ws.ReadMessage()
 		if err != nil {
@@ -124,11 +129,29 @@ func (l *link) run(sess Session) {
 			l.refuse("", codeMalformed, "frames must be JSON text")
 			continue
 		}
-		l.handle(sess, data)
+		l.serveFrame(sess, data)
 	}
 	l.shut(websocket.CloseNormalClosure, "", true)
-	<-l.wrote
+	l.mu.Lock()
+	wrote := l.wrote
+	l.mu.Unlock()
+	if wrote != nil {
+		<-wrote
+	}
 	_ = l.ws.Close()
+}
+
+// serveFrame handles one frame on a goroutine of its own and waits for it:
+// the work a frame does (JSON, database calls) grows the stack that does
+// it, and the reader's stack, which lives as long as the link, stays as
+// small as a blocked read needs.
+func (l *link) serveFrame(sess Session, data []byte) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		l.handle(sess, data)
+	}()
+	<-done
 }
 
 // handle serves one text frame: the link's own frames from linkFrames,
@@ -294,155 +317,6 @@ func (l *link) fromAgent(ctx context.Context, r Remote, h protocol.Header, data 
 		l.hub.log.Error("agent frame not handled", "device_id", l.deviceID, "type", h.Type, "error", err)
 		l.sendError(protocol.Error{Header: protocol.Header{ID: h.ID}, Code: codeInternal, Message: "not stored; send it again later"})
 	}
-}
-
-// sendJSON queues a frame for the agent.
-func (l *link) sendJSON(v any) {
-	data, err := json.Marshal(v)
-	if err != nil {
-		l.hub.log.Error("cannot encode a frame for an agent", "device_id", l.deviceID, "error", err)
-		return
-	}
-	l.enqueue(data)
-}
-
-func (l *link) sendError(e protocol.Error) {
-	e.Type = protocol.TypeError
-	l.sendJSON(e)
-}
-
-// enqueue never blocks: an agent whose queue is full is too slow to keep
-// and is dropped.
-func (l *link) enqueue(data []byte) bool {
-	select {
-	case l.send <- data:
-		return true
-	default:
-		l.hub.slow.Add(1)
-		l.hub.log.Warn("agent too slow to read its frames; link dropped", "device_id", l.deviceID, "queue", cap(l.send))
-		l.shut(websocket.ClosePolicyViolation, "too slow", true)
-		return false
-	}
-}
-
-// fail sends a fatal error frame and closes the link with code.
-func (l *link) fail(errCode, msg string, closeCode int) { l.failID("", errCode, msg, closeCode) }
-
-func (l *link) failID(id, errCode, msg string, closeCode int) {
-	if l.isClosing() {
-		return
-	}
-	l.sendError(protocol.Error{Header: protocol.Header{ID: id}, Code: errCode, Message: msg, Fatal: true})
-	l.shut(closeCode, errCode, false)
-}
-
-// shut starts closing the link (once; a later abort still hurries it).
-func (l *link) shut(code int, text string, abort bool) {
-	l.mu.Lock()
-	first := !l.closing
-	if first {
-		l.closing, l.closeCode, l.closeText = true, code, text
-	}
-	hurry := abort && !l.abort
-	l.abort = l.abort || abort
-	l.mu.Unlock()
-	if hurry {
-		// Unblock a write in progress and the reader, now.
-		now := time.Now()
-		_ = l.ws.UnderlyingConn().SetWriteDeadline(now)
-		l.setReadDeadline(now)
-	}
-	if first {
-		close(l.done)
-	}
-}
-
-// aborted reports whether the link is being dropped at once.
-func (l *link) aborted() bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.abort
-}
-
-func (l *link) isClosing() bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.closing
-}
-
-// extendRead pushes the read deadline out, unless the link is closing.
-func (l *link) extendRead() {
-	l.mu.Lock()
-	if !l.closing {
-		_ = l.ws.UnderlyingConn().SetReadDeadline(time.Now().Add(l.hub.opts.ReadTimeout))
-	}
-	l.mu.Unlock()
-}
-
-func (l *link) setReadDeadline(t time.Time) {
-	l.mu.Lock()
-	_ = l.ws.UnderlyingConn().SetReadDeadline(t)
-	l.mu.Unlock()
-}
-
-// writeLoop writes queued frames and pings until the link closes, then
-// flushes what is queued (unless aborting) and sends the close frame.
-func (l *link) writeLoop() {
-	defer close(l.wrote)
-	o := l.hub.opts
-	ping := time.NewTicker(o.PingInterval)
-	defer ping.Stop()
-	for {
-		select {
-		case data := <-l.send:
-			if l.aborted() {
-				continue // select may pick queued data over done: never write after an abort
-			}
-			_ = l.ws.SetWriteDeadline(time.Now().Add(o.WriteTimeout))
-			if l.aborted() {
-				// shut's "now" deadline may have come before ours: put it back.
-				_ = l.ws.UnderlyingConn().SetWriteDeadline(time.Now())
-			}
-			if err := l.ws.WriteMessage(websocket.TextMessage, data); err != nil {
-				l.shut(websocket.CloseAbnormalClosure, "", true)
-			}
-		case <-ping.C:
-			if err := l.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(o.WriteTimeout)); err != nil {
-				l.shut(websocket.CloseAbnormalClosure, "", true)
-			}
-		case <-l.done:
-			l.goodbye()
-			return
-		}
-	}
-}
-
-// goodbye ends the writer's part: queued frames (an error frame saying why,
-// typically) and the close frame, then a grace period for the agent's
-// answering close before the reader gives up.
-func (l *link) goodbye() {
-	l.mu.Lock()
-	abort, code, text := l.abort, l.closeCode, l.closeText
-	l.mu.Unlock()
-	if abort {
-		l.setReadDeadline(time.Now())
-		return
-	}
-	deadline := time.Now().Add(l.hub.opts.CloseGrace)
-	_ = l.ws.SetWriteDeadline(deadline)
-	for flushed := false; !flushed; {
-		select {
-		case data := <-l.send:
-			if err := l.ws.WriteMessage(websocket.TextMessage, data); err != nil {
-				l.setReadDeadline(time.Now())
-				return
-			}
-		default:
-			flushed = true
-		}
-	}
-	_ = l.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, text), deadline)
-	l.setReadDeadline(time.Now().Add(l.hub.opts.CloseGrace))
 }
 
 // publicMessage is the caller-facing text of a domain error.

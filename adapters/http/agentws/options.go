@@ -9,8 +9,9 @@ import (
 type Options struct {
 	// ReadBufferSize and WriteBufferSize are the per-link I/O buffers; the
 	// write buffer comes from a shared pool and is held only while a frame
-	// is written. Small buffers keep a linked agent near the 32 KiB target.
-	ReadBufferSize  int // default 1024
+	// is written. The read buffer stays with the link: small, since larger
+	// frames are read past it.
+	ReadBufferSize  int // default 512
 	WriteBufferSize int // default 1024
 	// SendQueue is how many frames may wait for one agent; an agent whose
 	// queue is full is too slow and is dropped.
@@ -61,7 +62,7 @@ type Options struct {
 
 // Defaults.
 const (
-	DefaultReadBufferSize    = 1024
+	DefaultReadBufferSize    = 512
 	DefaultWriteBufferSize   = 1024
 	DefaultSendQueue         = 32
 	DefaultWriteTimeout      = 10 * time.Second

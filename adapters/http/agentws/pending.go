@@ -3,6 +3,7 @@ package agentws
 import (
 	"net/netip"
 	"sync"
+	"time"
 )
 
 // pendingSlots admits links that are upgraded but have not yet said hello.
@@ -30,7 +31,10 @@ type pendingSlots struct {
 // slot is one link's place.
 type slot struct {
 	device, source string
-	held           bool // guarded by pendingSlots.mu
+	// Guarded by pendingSlots.mu.
+	held bool
+	link *link     // the link holding it, once upgraded (attach)
+	at   time.Time // when the link began to wait for its hello
 }
 
 func newPendingSlots(max, perSource int) *pendingSlots {
@@ -86,6 +90,26 @@ func (p *pendingSlots) releaseLocked(s *slot) {
 	if p.byDevice[s.device] == s {
 		delete(p.byDevice, s.device)
 	}
+}
+
+// attach records the link holding s from now on, for the hello deadline.
+func (p *pendingSlots) attach(s *slot, l *link, at time.Time) {
+	p.mu.Lock()
+	s.link, s.at = l, at
+	p.mu.Unlock()
+}
+
+// overdue lists the links whose place has been held since before before.
+func (p *pendingSlots) overdue(before time.Time) []*link {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []*link
+	for _, s := range p.byDevice {
+		if s.link != nil && s.at.Before(before) {
+			out = append(out, s.link)
+		}
+	}
+	return out
 }
 
 // count is how many places are held.

@@ -36,12 +36,8 @@ func (h *Hub) SendRaw(deviceID string, frame []byte) (held, queued bool) {
 		h.log.Error("frame for an agent too large; not sent", "device_id", deviceID, "bytes", len(frame))
 		return true, false
 	}
-	select {
-	case l.send <- frame:
-		return true, true
-	default:
-		return true, false
-	}
+	queued, _ = l.offer(frame)
+	return true, queued
 }
 
 // Holds reports whether this node has a welcomed live link of the device

@@ -416,19 +416,17 @@ func (r *Relay) deliver(payload []byte) {
 	}
 }
 
-// renew re-claims every device linked here; false when a claim failed.
+// renew re-claims every device linked here, all in one call (the
+// registry pipelines them: one round trip per tick, not one per device);
+// false when it failed.
 func (r *Relay) renew(ctx context.Context) bool {
-	ok := true
-	for _, id := range r.Held() {
-		if ctx.Err() != nil {
-			return ok
-		}
-		if err := r.d.Registry.Claim(ctx, id, r.d.NodeID, r.d.ClaimTTL); err != nil {
-			if ok { // once per round: a registry outage fails every claim
-				r.d.Logger.Warn("relay: renewing presence claims failed; retrying", "device_id", id, "error", err)
-			}
-			ok = false
-		}
+	held := r.Held()
+	if len(held) == 0 || ctx.Err() != nil {
+		return true
 	}
-	return ok
+	if err := r.d.Registry.ClaimAll(ctx, held, r.d.NodeID, r.d.ClaimTTL); err != nil {
+		r.d.Logger.Warn("relay: renewing presence claims failed; retrying", "devices", len(held), "error", err)
+		return false
+	}
+	return true
 }

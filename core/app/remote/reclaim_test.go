@@ -31,6 +31,15 @@ func (f *flakyRegistry) Claim(_ context.Context, id, node string, _ time.Duratio
 	return nil
 }
 
+func (f *flakyRegistry) ClaimAll(ctx context.Context, ids []string, node string, ttl time.Duration) error {
+	for _, id := range ids {
+		if err := f.Claim(ctx, id, node, ttl); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (f *flakyRegistry) Release(_ context.Context, id, node string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
