@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/breeze-rmm/breeze/core/app/plugins"
 	core "github.com/breeze-rmm/breeze/core/app/plugincatalog"
+	"github.com/breeze-rmm/breeze/core/app/plugins"
 	"github.com/breeze-rmm/breeze/core/domain"
 	"github.com/breeze-rmm/breeze/sdk/catalog"
 	"github.com/breeze-rmm/breeze/sdk/pack"

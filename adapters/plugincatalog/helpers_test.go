@@ -14,12 +14,12 @@ import (
 	"testing"
 
 	"github.com/breeze-rmm/breeze/adapters/egress"
-	"github.com/breeze-rmm/breeze/adapters/pluginserver"
 	"github.com/breeze-rmm/breeze/adapters/plugincatalog"
+	"github.com/breeze-rmm/breeze/adapters/pluginserver"
 	"github.com/breeze-rmm/breeze/adapters/secretbox"
 	"github.com/breeze-rmm/breeze/adapters/sqlite"
-	"github.com/breeze-rmm/breeze/core/app/plugins"
 	core "github.com/breeze-rmm/breeze/core/app/plugincatalog"
+	"github.com/breeze-rmm/breeze/core/app/plugins"
 	"github.com/breeze-rmm/breeze/sdk/catalog"
 	"github.com/breeze-rmm/breeze/sdk/pack"
 )
