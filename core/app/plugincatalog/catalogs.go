@@ -2,6 +2,7 @@ package plugincatalog
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"strings"
@@ -83,6 +84,7 @@ func (s *Service) Unsubscribe(ctx context.Context, sc domain.Scope, id string) e
 	if err := s.d.Store.PluginCatalogs().Delete(ctx, id); err != nil {
 		return err
 	}
+	s.remember(id, [32]byte{}, nil)
 	audited(ctx, "plugin_catalog", id, domain.OutcomeSuccess, map[string]string{"name": row.Name, "url": row.URL})
 	return nil
 }
@@ -164,6 +166,7 @@ func (s *Service) sync(ctx context.Context, row *ports.PluginCatalog, at time.Ti
 		return s.d.Store.PluginCatalogs().RecordSync(ctx, row.ID, at, nil, nil, err.Error())
 	}
 	s.d.Logger.Info("plugin catalog synced", "catalog", row.Name, "plugins", len(ix.Plugins))
+	s.remember(row.ID, indexSum(row.PublicKey, sig, index), ix)
 	return s.d.Store.PluginCatalogs().RecordSync(ctx, row.ID, at, index, sig, "")
 }
 
@@ -179,14 +182,51 @@ func (s *Service) view(r *ports.PluginCatalog) *Catalog {
 	return c
 }
 
-// index is the catalog's last good index, verified again (nil: none yet).
+// index is the catalog's last good index (nil: none yet), verified again
+// when it changed since this node last read it.
 func (s *Service) index(r *ports.PluginCatalog) (*Index, error) {
 	if r.Index == nil {
 		return nil, nil
+	}
+	sum := indexSum(r.PublicKey, r.Signature, r.Index)
+	s.mu.Lock()
+	c, ok := s.cache[r.ID]
+	s.mu.Unlock()
+	if ok && c.sum == sum {
+		return c.ix, nil
 	}
 	ix, err := s.d.Source.Parse(r.Index, r.Signature, r.PublicKey)
 	if err != nil {
 		return nil, fmt.Errorf("plugincatalog: stored index of %s: %w", r.Name, err)
 	}
+	s.remember(r.ID, sum, ix)
 	return ix, nil
+}
+
+func indexSum(key string, sig, index []byte) [32]byte {
+	h := sha256.New()
+	h.Write([]byte(key))
+	h.Write(sig)
+	h.Write(index)
+	return [32]byte(h.Sum(nil))
+}
+
+// remember caches a parsed index (nil ix: forget the catalog).
+func (s *Service) remember(id string, sum [32]byte, ix *Index) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ix == nil {
+		delete(s.cache, id)
+		return
+	}
+	if s.cache == nil {
+		s.cache = map[string]cachedIndex{}
+	}
+	s.cache[id] = cachedIndex{sum: sum, ix: ix}
+}
+
+// cachedIndex is a parsed index and the hash of what it was parsed from.
+type cachedIndex struct {
+	sum [32]byte
+	ix  *Index
 }

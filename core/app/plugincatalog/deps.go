@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/breeze-rmm/breeze/core/app/plugins"
@@ -97,7 +98,11 @@ type Deps struct {
 }
 
 // Service is the catalog use cases.
-type Service struct{ d Deps }
+type Service struct {
+	d     Deps
+	mu    sync.Mutex
+	cache map[string]cachedIndex // catalog id → its parsed index
+}
 
 // New checks d.
 func New(d Deps) (*Service, error) {
