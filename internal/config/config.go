@@ -55,6 +55,9 @@ type Config struct {
 	// PluginsAllowUnsigned is the development switch that lets unsigned
 	// plugins install (BREEZE_PLUGINS_ALLOW_UNSIGNED=1). Never in production.
 	PluginsAllowUnsigned bool
+	// PluginCatalogAllowHTTP lets plugin catalogs and their archives be
+	// fetched over plain http (development and tests only).
+	PluginCatalogAllowHTTP bool
 	// PluginEgressAllow are the CIDRs server-side plugins' requests may
 	// reach although they are loopback, private, link-local, ... (refused
 	// by default).
@@ -152,6 +155,10 @@ func LoadSome(fs *flag.FlagSet, args []string, getenv func(string) string, only 
 	c.PluginsAllowUnsigned = getenv("BREEZE_PLUGINS_ALLOW_UNSIGNED") == "1" || getenv("BREEZE_PLUGINS_ALLOW_UNSIGNED") == "true"
 	if wanted("plugins-allow-unsigned") {
 		fs.BoolVar(&c.PluginsAllowUnsigned, "plugins-allow-unsigned", c.PluginsAllowUnsigned, "DEVELOPMENT ONLY: install plugins without a trusted signature [BREEZE_PLUGINS_ALLOW_UNSIGNED]")
+	}
+	c.PluginCatalogAllowHTTP = getenv("BREEZE_PLUGIN_CATALOG_ALLOW_HTTP") == "1" || getenv("BREEZE_PLUGIN_CATALOG_ALLOW_HTTP") == "true"
+	if wanted("plugin-catalog-allow-http") {
+		fs.BoolVar(&c.PluginCatalogAllowHTTP, "plugin-catalog-allow-http", c.PluginCatalogAllowHTTP, "DEVELOPMENT ONLY: fetch plugin catalogs and their archives over plain http [BREEZE_PLUGIN_CATALOG_ALLOW_HTTP]")
 	}
 	if err := fs.Parse(args); err != nil {
 		return nil, err

@@ -14,6 +14,7 @@ import (
 	"github.com/breeze-rmm/breeze/adapters/http/pluginsapi"
 	"github.com/breeze-rmm/breeze/adapters/pluginserver"
 	redisad "github.com/breeze-rmm/breeze/adapters/redis"
+	catalogs "github.com/breeze-rmm/breeze/core/app/plugincatalog"
 	"github.com/breeze-rmm/breeze/core/app/plugins"
 	"github.com/breeze-rmm/breeze/internal/config"
 	"github.com/breeze-rmm/breeze/ports"
@@ -86,11 +87,14 @@ func PluginChangesAnnouncer(ctx context.Context, cfg *config.Config, log hclog.L
 // supervision, agent-side ones offered to the agents of the orgs that
 // enabled them.
 type Plugins struct {
-	Service *plugins.Service
-	bus     ports.Bus
-	log     hclog.Logger
-	done    chan struct{}
-	rev     string // Service.Revision at the last reconcile (the loop's own)
+	Service  *plugins.Service
+	Catalogs *catalogs.Service
+	bus      ports.Bus
+	log      hclog.Logger
+	done     chan struct{}
+	// catalogsDone closes when the catalog sync loop has ended.
+	catalogsDone chan struct{}
+	rev          string // Service.Revision at the last reconcile (the loop's own)
 }
 
 // BuildPlugins wires plugin management on rw (its relay pushes plugin
@@ -122,19 +126,24 @@ func BuildPlugins(cfg *config.Config, st ports.Store, rw *Remote, log hclog.Logg
 	if cfg.PluginsAllowUnsigned {
 		log.Warn("BREEZE_PLUGINS_ALLOW_UNSIGNED is set: plugins without a trusted signature can be installed (development only)")
 	}
+	pk := &pluginserver.Packages{Trusted: keys, DBKeys: st.PluginKeys(), AllowUnsigned: cfg.PluginsAllowUnsigned, HostVersion: Version}
 	svc, err := plugins.New(plugins.Deps{Store: st,
-		Packages: &pluginserver.Packages{Trusted: keys, AllowUnsigned: cfg.PluginsAllowUnsigned, HostVersion: Version},
+		Packages: pk,
 		Runtime:  rt, Sealer: rw.Secrets, Agents: rw.Relay, Changes: busChanges{bus: rw.Bus, log: log},
 		DataDir: cfg.DataDir, Logger: log})
 	if err != nil {
 		return nil, err
 	}
-	return &Plugins{Service: svc, bus: rw.Bus, log: log}, nil
+	cat, err := NewPluginCatalogs(cfg, st, svc, pk, log)
+	if err != nil {
+		return nil, err
+	}
+	return &Plugins{Service: svc, Catalogs: cat, bus: rw.Bus, log: log}, nil
 }
 
 // Register mounts /api/v1/plugins and the agents' archive route.
 func (p *Plugins) Register(srv *httpapi.Server) {
-	pluginsapi.Register(srv, pluginsapi.Deps{Plugins: p.Service})
+	pluginsapi.Register(srv, pluginsapi.Deps{Plugins: p.Service, Catalogs: p.Catalogs})
 }
 
 // Start launches the enabled server-side plugins (fetching from the
@@ -149,6 +158,13 @@ func (p *Plugins) Start(ctx context.Context) {
 		p.log.Warn("plugin changes of other nodes will be seen by the periodic check only", "error", err)
 	}
 	p.done = make(chan struct{})
+	if p.Catalogs != nil {
+		p.catalogsDone = make(chan struct{})
+		go func() {
+			defer close(p.catalogsDone)
+			syncCatalogs(ctx, p.Catalogs, p.log)
+		}()
+	}
 	go func() {
 		defer close(p.done)
 		var changes <-chan ports.Message
@@ -206,6 +222,9 @@ func (p *Plugins) revisionChanged(ctx context.Context) bool {
 func (p *Plugins) Stop() {
 	if p.done != nil {
 		<-p.done // Start's ctx is done before Stop
+	}
+	if p.catalogsDone != nil {
+		<-p.catalogsDone
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), pluginStopTimeout)
 	defer cancel()
