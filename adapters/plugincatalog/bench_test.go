@@ -21,7 +21,7 @@ func bigIndex(b testing.TB, cs *catalogServer, key ed25519.PrivateKey, n int) in
 	ix := catalog.Index{Format: catalog.FormatVersion, Name: "bench"}
 	for i := range n {
 		p := catalog.Plugin{ID: fmt.Sprintf("community.plugin-%04d", i), Name: fmt.Sprintf("Plugin %d", i), Kind: "collector",
-			Description: strings.Repeat("Collects something useful from the device. ", 4),
+			Description:    strings.Repeat("Collects something useful from the device. ", 4),
 			PublisherKeyID: pack.KeyID(pub), PublisherKey: catalog.EncodeKey(pub)}
 		for v := range 3 {
 			p.Versions = append(p.Versions, catalog.Version{Version: fmt.Sprintf("1.%d.0", v),

@@ -10,8 +10,8 @@ import (
 	"github.com/breeze-rmm/breeze/adapters/egress"
 	"github.com/breeze-rmm/breeze/adapters/plugincatalog"
 	"github.com/breeze-rmm/breeze/adapters/pluginserver"
-	"github.com/breeze-rmm/breeze/core/app/plugins"
 	catalogs "github.com/breeze-rmm/breeze/core/app/plugincatalog"
+	"github.com/breeze-rmm/breeze/core/app/plugins"
 	"github.com/breeze-rmm/breeze/internal/config"
 	"github.com/breeze-rmm/breeze/ports"
 )

@@ -18,8 +18,8 @@ import (
 	"github.com/breeze-rmm/breeze/adapters/plugincatalog"
 	"github.com/breeze-rmm/breeze/adapters/pluginserver"
 	"github.com/breeze-rmm/breeze/adapters/secretbox"
-	"github.com/breeze-rmm/breeze/core/app/plugins"
 	catalogs "github.com/breeze-rmm/breeze/core/app/plugincatalog"
+	"github.com/breeze-rmm/breeze/core/app/plugins"
 	"github.com/breeze-rmm/breeze/sdk/catalog"
 	"github.com/breeze-rmm/breeze/sdk/pack"
 )

@@ -23,8 +23,8 @@ import (
 
 	httpapi "github.com/breeze-rmm/breeze/adapters/http"
 	"github.com/breeze-rmm/breeze/adapters/http/api"
-	"github.com/breeze-rmm/breeze/core/app/plugins"
 	catalogs "github.com/breeze-rmm/breeze/core/app/plugincatalog"
+	"github.com/breeze-rmm/breeze/core/app/plugins"
 	"github.com/breeze-rmm/breeze/core/domain"
 )
 
