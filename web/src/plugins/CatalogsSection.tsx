@@ -7,6 +7,7 @@ import { AddCatalogDialog } from './AddCatalogDialog'
 import type { PluginCatalog } from './usePluginCatalog'
 import { catalogKeys, removeCatalog, syncCatalog, useCatalogs } from './usePluginCatalog'
 
+const plural = (n: number) => `${n} plugin${n === 1 ? '' : 's'}`
 const when = (t?: string) => (t ? new Date(t).toLocaleString() : 'never')
 
 /** The subscriptions: last sync and its error, sync now, remove, add. */
@@ -21,7 +22,7 @@ export function CatalogsSection({ onNotice }: { onNotice: (s: string) => void })
     setSyncing(c.id)
     try {
       const out = await syncCatalog(c.id)
-      onNotice(out.syncError ? `Sync of ${c.name} failed: ${out.syncError}` : `${c.name} synced: ${out.plugins} plugins.`)
+      onNotice(out.syncError ? `Sync of ${c.name} failed: ${out.syncError}` : `${c.name} synced: ${plural(out.plugins)}.`)
     } catch (e) {
       onNotice(`Sync of ${c.name} failed: ${errorMessage(e)}`)
     } finally {
@@ -74,8 +75,14 @@ export function CatalogsSection({ onNotice }: { onNotice: (s: string) => void })
                     )}
                   </td>
                   <td className="actions">
-                    <button type="button" className="btn btn-small" disabled={syncing === c.id} onClick={() => void sync(c)}>
-                      {syncing === c.id ? 'Syncing…' : `Sync ${c.name}`}
+                    <button
+                      type="button"
+                      className="btn btn-small"
+                      aria-label={`Sync ${c.name}`}
+                      disabled={syncing === c.id}
+                      onClick={() => void sync(c)}
+                    >
+                      {syncing === c.id ? 'Syncing…' : 'Sync now'}
                     </button>{' '}
                     <button type="button" className="btn btn-small btn-danger" onClick={() => setRemoving(c)}>
                       Remove…
@@ -92,7 +99,7 @@ export function CatalogsSection({ onNotice }: { onNotice: (s: string) => void })
           onClose={() => setAdding(false)}
           onAdded={(c) => {
             setAdding(false)
-            onNotice(c.syncError ? `Added ${c.name}, but its first sync failed: ${c.syncError}` : `Added ${c.name}: ${c.plugins} plugins.`)
+            onNotice(c.syncError ? `Added ${c.name}, but its first sync failed: ${c.syncError}` : `Added ${c.name}: ${plural(c.plugins)}.`)
             void refresh()
           }}
         />
