@@ -20,6 +20,7 @@ import (
 	"github.com/breeze-rmm/breeze/adapters/sqlite"
 	core "github.com/breeze-rmm/breeze/core/app/plugincatalog"
 	"github.com/breeze-rmm/breeze/core/app/plugins"
+	"github.com/breeze-rmm/breeze/ports"
 	"github.com/breeze-rmm/breeze/sdk/catalog"
 	"github.com/breeze-rmm/breeze/sdk/pack"
 )
@@ -120,20 +121,25 @@ type env struct {
 type envOptions struct {
 	allowLoopback bool
 	tls           *tls.Config
-	syncEvery     int // hours
+	clock         ports.Clock
+	// store shares another env's database (a second node of a cluster).
+	store *sqlite.Store
 }
 
 func newEnv(t testing.TB, o envOptions) *env {
 	t.Helper()
 	ctx := t.Context()
 	dataDir := t.TempDir()
-	st, err := sqlite.Open(ctx, sqlite.Options{Path: filepath.Join(dataDir, "breeze.db")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if _, err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
+	st := o.store
+	if st == nil {
+		var err error
+		if st, err = sqlite.Open(ctx, sqlite.Options{Path: filepath.Join(dataDir, "breeze.db")}); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		if _, err := st.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
 	}
 	pk := &pluginserver.Packages{DBKeys: st.PluginKeys()}
 	box, err := secretbox.Open("", dataDir)
@@ -149,7 +155,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 		allow = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
 	}
 	src := plugincatalog.New(plugincatalog.Options{Egress: egress.Policy{Allow: allow}, TLS: o.tls, Version: "test"})
-	svc, err := core.New(core.Deps{Store: st, Source: src, Installer: psvc, Trust: pk})
+	svc, err := core.New(core.Deps{Store: st, Source: src, Installer: psvc, Trust: pk, Clock: o.clock})
 	if err != nil {
 		t.Fatal(err)
 	}
