@@ -4,6 +4,7 @@ import { errorMessage } from '../api/client'
 import { QueryView } from '../ui/States'
 import { useDebounced } from '../ui/useDebounced'
 import { CatalogsSection } from './CatalogsSection'
+import { TrustedKeysSection } from './TrustedKeysSection'
 import { TrustPublisherDialog } from './TrustPublisherDialog'
 import type { CatalogPlugin } from './usePluginCatalog'
 import { catalogKeys, installFromCatalog, useCatalogPlugins } from './usePluginCatalog'
@@ -124,6 +125,7 @@ export function BrowseTab() {
         )}
       </QueryView>
       <CatalogsSection onNotice={setNotice} />
+      <TrustedKeysSection onNotice={setNotice} />
       {trusting && (
         <TrustPublisherDialog
           plugin={trusting}

@@ -34,6 +34,7 @@ describe('plugins browse tab', () => {
       'GET /plugins': () => json({ items: [] }),
       'GET /plugin-catalog/plugins': () => json({ items: [disk, net] }),
       'GET /plugin-catalogs': () => json({ items: [acme] }),
+      'GET /plugin-keys': () => json({ items: [] }),
     })
     const user = userEvent.setup()
     const { container } = renderApp('/plugins')
@@ -58,6 +59,7 @@ describe('plugins browse tab', () => {
       'GET /plugins': () => json({ items: [] }),
       'GET /plugin-catalog/plugins': () => json({ items: [{ ...disk, publisherTrusted: trusted, installed }] }),
       'GET /plugin-catalogs': () => json({ items: [] }),
+      'GET /plugin-keys': () => json({ items: [] }),
       'POST /plugin-keys': () => {
         trusted = true
         return json({ keyId: disk.publisherKeyId, fingerprint: FP, name: 'Acme Inc', publicKey: '', addedAt: '', addedBy: 'user:1' }, 201)
@@ -88,6 +90,7 @@ describe('plugins browse tab', () => {
       'GET /plugins': () => json({ items: [] }),
       'GET /plugin-catalog/plugins': () => json({ items: [net] }),
       'GET /plugin-catalogs': () => json({ items: [] }),
+      'GET /plugin-keys': () => json({ items: [] }),
       'POST /plugin-catalog/install': () => apiError(400, 'invalid', 'plugin refused (hash_mismatch): the archive does not match the catalog'),
     })
     const user = userEvent.setup()
@@ -103,6 +106,7 @@ describe('plugins browse tab', () => {
       'GET /plugins': () => json({ items: [] }),
       'GET /plugin-catalog/plugins': () => json({ items: [] }),
       'GET /plugin-catalogs': () => json({ items: list }),
+      'GET /plugin-keys': () => json({ items: [] }),
       'POST /plugin-catalogs': () => {
         const c = { ...acme, syncError: '' }
         list.push(c)
@@ -124,5 +128,31 @@ describe('plugins browse tab', () => {
     })
     await user.click(await screen.findByRole('button', { name: 'Sync Acme' }))
     expect(await screen.findByText('Acme synced: 2 plugins.')).toBeTruthy()
+  })
+
+  it('lists the keys trusted here and untrusts one after confirming', async () => {
+    let keys = [{ keyId: 'e2007d93d47f5359', fingerprint: FP, name: XSS, publicKey: '', addedAt: '2026-01-01T00:00:00Z', addedBy: 'user:1' }]
+    const { calls } = mockApi({
+      ...sessionRoutes(GLOBAL_ADMIN),
+      'GET /plugins': () => json({ items: [] }),
+      'GET /plugin-catalog/plugins': () => json({ items: [] }),
+      'GET /plugin-catalogs': () => json({ items: [] }),
+      'GET /plugin-keys': () => json({ items: keys }),
+      'DELETE /plugin-keys/:id': () => {
+        keys = []
+        return { status: 204 }
+      },
+    })
+    const user = userEvent.setup()
+    const { container } = renderApp('/plugins?tab=browse')
+    const row = (await screen.findByText(FP)).closest('tr')!
+    expect(within(row).getByText(XSS)).toBeTruthy()
+    expect(container.querySelector('img')).toBeNull()
+    await user.click(within(row).getByRole('button', { name: 'Untrust e2007d93d47f5359' }))
+    const dialog = await screen.findByRole('dialog', { name: `Stop trusting ${XSS}?` })
+    await user.click(within(dialog).getByRole('button', { name: 'Untrust' }))
+    expect(await screen.findByText('The key e2007d93d47f5359 is no longer trusted.')).toBeTruthy()
+    expect(calls.filter((c) => c.method === 'DELETE' && c.path === '/plugin-keys/e2007d93d47f5359')).toHaveLength(1)
+    await waitFor(() => expect(screen.queryByText(FP)).toBeNull())
   })
 })

@@ -81,3 +81,13 @@ export const removeCatalog = (id: string) => api.del(`/plugin-catalogs/${encodeU
 export const installFromCatalog = (body: { id: string; catalogId?: string; upgrade?: boolean }) =>
   api.post<Plugin>('/plugin-catalog/install', body)
 export const trustPublisher = (keyId: string, name: string) => api.post<TrustedKey>('/plugin-keys', { keyId, name })
+
+export function useTrustedKeys(enabled = true) {
+  return useQuery({
+    queryKey: [...catalogKeys.all, 'keys'] as const,
+    queryFn: ({ signal }) => api.get<{ items: TrustedKey[] }>('/plugin-keys', undefined, signal).then((r) => r.items ?? []),
+    enabled,
+  })
+}
+
+export const untrustPublisher = (keyId: string) => api.del(`/plugin-keys/${encodeURIComponent(keyId)}`)
