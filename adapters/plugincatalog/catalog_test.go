@@ -262,3 +262,35 @@ func TestCatalogURLsAreHeldToTheEgressPolicy(t *testing.T) {
 		}
 	}
 }
+
+// TestNewestVersionThisServerRuns: a version needing a newer Breeze is not
+// picked by default, shown or offered as an update; asked for by name it
+// is refused by the install path (host_too_old).
+func TestNewestVersionThisServerRuns(t *testing.T) {
+	ctx := t.Context()
+	catPub, catKey, _ := pack.GenerateKey()
+	cs := newCatalogServer(t)
+	packPluginFor(t, cs.Dir, "acme.one", "1.0.0", "1.0.0", catKey)
+	packPluginFor(t, cs.Dir, "acme.one", "2.0.0", "9.0.0", catKey)
+	cs.publish(t, catKey)
+	e := newEnv(t, envOptions{allowLoopback: true, tls: roots(cs.Server), hostVersion: "1.4.0"})
+	if _, err := e.Svc.TrustKey(ctx, global, core.TrustRequest{PublicKey: pubPEM(t, catPub)}, "u"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Svc.Subscribe(ctx, global, core.SubscribeRequest{Name: "c", URL: cs.indexURL(), PublicKey: pubPEM(t, catPub)}, "u"); err != nil {
+		t.Fatal(err)
+	}
+	res, _ := e.Svc.Search(ctx, global, "")
+	if len(res) != 1 || res[0].Latest.Version != "1.0.0" || len(res[0].Versions) != 2 {
+		t.Fatalf("search on Breeze 1.4.0: %+v", res)
+	}
+	p, err := e.Svc.Install(ctx, global, core.InstallRequest{ID: "acme.one"}, "u")
+	if err != nil || p.Version != "1.0.0" {
+		t.Fatalf("install: %+v %v", p, err)
+	}
+	if ups, _ := e.Svc.Updates(ctx, global); len(ups) != 0 {
+		t.Fatalf("an update this server cannot run was offered: %+v", ups)
+	}
+	_, err = e.Svc.Install(ctx, global, core.InstallRequest{ID: "acme.one", Version: "2.0.0"}, "u")
+	wantRefusal(t, "a version needing Breeze 9", err, plugins.ReasonHostTooOld, "9.0.0")
+}

@@ -29,10 +29,20 @@ import (
 // the binary: agent-side plugins are not run by the server) into dir.
 func packPlugin(t testing.TB, dir, id, version string, key ed25519.PrivateKey) string {
 	t.Helper()
+	return packPluginFor(t, dir, id, version, "", key)
+}
+
+// packPluginFor is packPlugin of a version needing Breeze minHost or newer.
+func packPluginFor(t testing.TB, dir, id, version, minHost string, key ed25519.PrivateKey) string {
+	t.Helper()
 	src := t.TempDir()
-	m := fmt.Sprintf(`{"id":%q,"name":"Plugin %s","version":%q,"kind":"collector","description":"collects %s things",
+	min := ""
+	if minHost != "" {
+		min = fmt.Sprintf(`"minHostVersion":%q,`, minHost)
+	}
+	m := fmt.Sprintf(`{"id":%q,"name":"Plugin %s","version":%q,"kind":"collector","description":"collects %s things",%s
 		"apiVersions":[1],"executables":{"linux-amd64":{"path":"bin/x"},"linux-arm64":{"path":"bin/x"},"darwin-arm64":{"path":"bin/x"},"windows-amd64":{"path":"bin/x"}}}`,
-		id, id, version, id)
+		id, id, version, id, min)
 	if err := os.WriteFile(filepath.Join(src, "plugin.json"), []byte(m), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -122,6 +132,7 @@ type envOptions struct {
 	allowLoopback bool
 	tls           *tls.Config
 	clock         ports.Clock
+	hostVersion   string
 	// store shares another env's database (a second node of a cluster).
 	store *sqlite.Store
 }
@@ -141,7 +152,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 			t.Fatal(err)
 		}
 	}
-	pk := &pluginserver.Packages{DBKeys: st.PluginKeys()}
+	pk := &pluginserver.Packages{DBKeys: st.PluginKeys(), HostVersion: o.hostVersion}
 	box, err := secretbox.Open("", dataDir)
 	if err != nil {
 		t.Fatal(err)
@@ -155,7 +166,7 @@ func newEnv(t testing.TB, o envOptions) *env {
 		allow = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
 	}
 	src := plugincatalog.New(plugincatalog.Options{Egress: egress.Policy{Allow: allow}, TLS: o.tls, Version: "test"})
-	svc, err := core.New(core.Deps{Store: st, Source: src, Installer: psvc, Trust: pk, Clock: o.clock})
+	svc, err := core.New(core.Deps{Store: st, Source: src, Installer: psvc, Trust: pk, Clock: o.clock, HostVersion: o.hostVersion})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,7 +31,7 @@ func NewPluginCatalogs(cfg *config.Config, st ports.Store, svc *plugins.Service,
 		return nil, fmt.Errorf("%w: BREEZE_PLUGIN_EGRESS_ALLOW: %v", config.ErrConfig, err)
 	}
 	src := plugincatalog.New(plugincatalog.Options{Egress: egress.Policy{Allow: allow}, AllowHTTP: cfg.PluginCatalogAllowHTTP, Version: Version})
-	return catalogs.New(catalogs.Deps{Store: st, Source: src, Installer: svc, Trust: pk, Logger: log})
+	return catalogs.New(catalogs.Deps{Store: st, Source: src, Installer: svc, Trust: pk, Logger: log, HostVersion: Version})
 }
 
 // syncCatalogs syncs the catalogs due until ctx ends (a minute after

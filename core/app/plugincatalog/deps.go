@@ -95,6 +95,10 @@ type Deps struct {
 	SyncEvery time.Duration
 	// MaxArchive bounds a downloaded archive (0: plugins.DefaultMaxArchive).
 	MaxArchive int64
+	// HostVersion is this server's version: a version whose minHostVersion
+	// is newer is not picked by default (a development build, not semver,
+	// picks any).
+	HostVersion string
 }
 
 // Service is the catalog use cases.

@@ -117,7 +117,8 @@ func refuse(ctx context.Context, version, reason string, cause error) error {
 }
 
 // resolve finds the catalog entry and version to install: the version
-// asked for, or the newest offered, from the catalog asked for or any.
+// asked for, or the newest this server can run, from the catalog asked
+// for or any.
 func (s *Service) resolve(ctx context.Context, r InstallRequest) (*Result, Version, error) {
 	results, err := s.Search(ctx, domain.GlobalScope(), "")
 	if err != nil {
@@ -129,16 +130,16 @@ func (s *Service) resolve(ctx context.Context, r InstallRequest) (*Result, Versi
 		if res.ID != r.ID || r.CatalogID != "" && res.CatalogID != r.CatalogID {
 			continue
 		}
-		for _, v := range res.Versions {
-			if r.Version != "" && v.Version != r.Version {
+		v := res.Latest
+		if r.Version != "" {
+			if v = res.findVersion(r.Version); v.Version == "" {
 				continue
 			}
-			if best == nil {
-				best, bestV = res, v
-			} else if c, err := s.d.Source.CompareVersions(v.Version, bestV.Version); err == nil && c > 0 {
-				best, bestV = res, v
-			}
-			break // newest first: the first match is this catalog's best
+		}
+		if best == nil {
+			best, bestV = res, v
+		} else if c, err := s.d.Source.CompareVersions(v.Version, bestV.Version); err == nil && c > 0 {
+			best, bestV = res, v
 		}
 	}
 	if best == nil {
@@ -150,7 +151,17 @@ func (s *Service) resolve(ctx context.Context, r InstallRequest) (*Result, Versi
 	return best, bestV, nil
 }
 
-// Upgrade is one plugin's upgrade from UpgradeAll.
+// findVersion is the version v of the entry (zero when not listed).
+func (r *Result) findVersion(v string) Version {
+	for _, x := range r.Versions {
+		if x.Version == v {
+			return x
+		}
+	}
+	return Version{}
+}
+
+// Upgrade is one plugin's upgrade from Updates.
 type Upgrade struct {
 	ID, From, To string
 	Err          error

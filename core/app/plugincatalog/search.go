@@ -13,9 +13,9 @@ import (
 type Result struct {
 	CatalogID, CatalogName string
 	Entry
-	Latest           Version
-	Installed        string // the installed version, "" when not installed
-	UpdateAvailable  bool   // Latest is newer than Installed
+	Latest           Version // the newest this server can run
+	Installed        string  // the installed version, "" when not installed
+	UpdateAvailable  bool    // Latest is newer than Installed
 	PublisherTrusted bool
 }
 
@@ -49,7 +49,7 @@ func (s *Service) Search(ctx context.Context, sc domain.Scope, text string) ([]*
 			if text != "" && !strings.Contains(strings.ToLower(e.ID+"\x00"+e.Name+"\x00"+e.Description), text) {
 				continue
 			}
-			r := &Result{CatalogID: row.ID, CatalogName: row.Name, Entry: e, Latest: e.Versions[0], Installed: installed[e.ID]}
+			r := &Result{CatalogID: row.ID, CatalogName: row.Name, Entry: e, Latest: s.newestFor(e.Versions), Installed: installed[e.ID]}
 			if r.Installed != "" {
 				if c, err := s.d.Source.CompareVersions(r.Latest.Version, r.Installed); err == nil && c > 0 {
 					r.UpdateAvailable = true
@@ -74,6 +74,28 @@ func sortResults(rs []*Result) {
 	slices.SortStableFunc(rs, func(a, b *Result) int {
 		return cmp.Or(strings.Compare(a.ID, b.ID), strings.Compare(a.CatalogName, b.CatalogName))
 	})
+}
+
+// newestFor is the newest version this server can run (its
+// minHostVersion is not newer than the server's), or the newest of all
+// when none can (installing it then says why).
+func (s *Service) newestFor(vs []Version) Version {
+	for _, v := range vs {
+		if s.runs(v) {
+			return v
+		}
+	}
+	return vs[0]
+}
+
+// runs: v's minHostVersion allows this server (or cannot be compared: a
+// development build, which the install path reports as a warning).
+func (s *Service) runs(v Version) bool {
+	if v.MinHostVersion == "" || s.d.HostVersion == "" {
+		return true
+	}
+	c, err := s.d.Source.CompareVersions(strings.TrimPrefix(s.d.HostVersion, "v"), v.MinHostVersion)
+	return err != nil || c >= 0
 }
 
 // installed maps installed plugin ids to their versions.
