@@ -2,20 +2,16 @@ package main
 
 import (
 	"context"
-	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
-	"github.com/breeze-rmm/breeze/core/app/plugins"
 	catalogs "github.com/breeze-rmm/breeze/core/app/plugincatalog"
+	"github.com/breeze-rmm/breeze/core/app/plugins"
 	"github.com/breeze-rmm/breeze/core/domain"
-	"github.com/breeze-rmm/breeze/sdk/catalog"
 	"github.com/breeze-rmm/breeze/sdk/manifest"
-	"github.com/breeze-rmm/breeze/sdk/pack"
 )
 
 // The catalog side of "breeze plugin": subscriptions, search, installs and
@@ -317,137 +313,4 @@ func catalogSync(ctx context.Context, args []string) error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-func pluginTrust(ctx context.Context, args []string) error {
-	const synopsis = "breeze plugin trust KEY.pub|KEYID [--name NAME] [flags]"
-	args, name := takeString(args, "name")
-	arg, rest, err := positional(synopsis, args)
-	if err != nil {
-		return err
-	}
-	env, err := openPlugins(ctx, synopsis, rest)
-	if err != nil {
-		return err
-	}
-	defer env.Close()
-	req := catalogs.TrustRequest{Name: name}
-	if text, isFile := readKey(arg); isFile || strings.HasPrefix(text, "-----BEGIN") {
-		req.PublicKey = text
-	} else {
-		req.KeyID = arg
-	}
-	var k struct{ id, fp string }
-	err = env.audited(ctx, "plugins.keys.trust", func(ctx context.Context) error {
-		row, err := env.catalogs.TrustKey(ctx, domain.GlobalScope(), req, "cli")
-		if err == nil {
-			k.id, k.fp = row.KeyID, row.Fingerprint
-		}
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	fmt.Printf("trusted key %s\n  fingerprint %s\n(check it with the publisher; untrust with: breeze plugin untrust %s)\n", k.id, k.fp, k.id)
-	return nil
-}
-
-func pluginUntrust(ctx context.Context, args []string) error {
-	const synopsis = "breeze plugin untrust KEYID [flags]"
-	id, rest, err := positional(synopsis, args)
-	if err != nil {
-		return err
-	}
-	env, err := openPlugins(ctx, synopsis, rest)
-	if err != nil {
-		return err
-	}
-	defer env.Close()
-	if err := env.audited(ctx, "plugins.keys.untrust", func(ctx context.Context) error {
-		return env.catalogs.UntrustKey(ctx, domain.GlobalScope(), id)
-	}); err != nil {
-		return err
-	}
-	fmt.Printf("key %s is no longer trusted\n", id)
-	return nil
-}
-
-func pluginKeys(ctx context.Context, args []string) error {
-	env, err := openPlugins(ctx, "breeze plugin keys [flags]", args)
-	if err != nil {
-		return err
-	}
-	defer env.Close()
-	ks, err := env.catalogs.Keys(ctx, domain.GlobalScope())
-	if err != nil {
-		return err
-	}
-	w := tabwriter.NewWriter(os.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "KEY ID\tNAME\tFINGERPRINT\tADDED BY")
-	for _, k := range ks {
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", k.KeyID, k.Name, k.Fingerprint, k.AddedBy)
-	}
-	return w.Flush()
-}
-
-// catalogBuild signs an index of DIR's archives (no database needed).
-func catalogBuild(_ context.Context, args []string) error {
-	const synopsis = "breeze plugin catalog build DIR --key KEY.pem --base-url URL [-o OUTDIR] [--name NAME] [--publisher PUB.pem,...]"
-	fs := newFlags(synopsis)
-	keyPath := fs.String("key", "", "the catalog's ed25519 private key (PEM, from breeze plugin keygen)")
-	base := fs.String("base-url", "", "the https URL the archives will be served from (each at BASE/FILE.tar.gz)")
-	out := fs.String("o", "", "where to write index.json and index.json.sig (default DIR)")
-	name := fs.String("name", "", "the catalog's name, shown to subscribers")
-	publishers := fs.String("publisher", "", "comma-separated public keys (PEM files) of the archives' signers besides the catalog key")
-	allowHTTP := fs.Bool("allow-http", false, "DEVELOPMENT ONLY: accept an http base URL")
-	pos, err := interleaved(fs, args)
-	if err != nil {
-		return helped(fs, synopsis, err)
-	}
-	if len(pos) != 1 {
-		return fmt.Errorf("usage: %s", synopsis)
-	}
-	if *keyPath == "" || *base == "" {
-		return errors.New("--key and --base-url are required")
-	}
-	data, err := os.ReadFile(*keyPath)
-	if err != nil {
-		return err
-	}
-	key, err := pack.ParsePrivateKey(data)
-	if err != nil {
-		return err
-	}
-	o := catalog.BuildOptions{Key: key, BaseURL: *base, Name: *name, AllowHTTP: *allowHTTP}
-	for _, p := range strings.Split(*publishers, ",") {
-		if p = strings.TrimSpace(p); p == "" {
-			continue
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		pub, err := pack.ParsePublicKey(b)
-		if err != nil {
-			return fmt.Errorf("%s: %w", p, err)
-		}
-		o.Publishers = append(o.Publishers, pub)
-	}
-	index, sig, err := catalog.Build(pos[0], o)
-	if err != nil {
-		return err
-	}
-	dir := *out
-	if dir == "" {
-		dir = pos[0]
-	}
-	if err := os.WriteFile(filepath.Join(dir, catalog.IndexFile), index, 0o644); err != nil {
-		return err
-	}
-	if err := os.WriteFile(filepath.Join(dir, catalog.SignatureFile), sig, 0o644); err != nil {
-		return err
-	}
-	fmt.Printf("wrote %s and %s (signed by %s); publish them with the archives at %s\n",
-		filepath.Join(dir, catalog.IndexFile), filepath.Join(dir, catalog.SignatureFile), pack.KeyID(key.Public().(ed25519.PublicKey)), *base)
-	return nil
 }
