@@ -43,6 +43,10 @@ func wantRefusal(t *testing.T, what string, err error, reason string, text ...st
 // a catalog served over HTTPS, find a plugin, be refused until the
 // publisher's key is trusted, install, see an update, upgrade.
 func TestSubscribeSyncSearchInstallUpgrade(t *testing.T) {
+	stores(t, subscribeSyncSearchInstallUpgrade)
+}
+
+func subscribeSyncSearchInstallUpgrade(t *testing.T, pg bool) {
 	ctx := t.Context()
 	catPub, catKey, _ := pack.GenerateKey()
 	pubPub, pubKey, _ := pack.GenerateKey() // a publisher other than the catalog
@@ -50,7 +54,7 @@ func TestSubscribeSyncSearchInstallUpgrade(t *testing.T) {
 	packPlugin(t, cs.Dir, "acme.disk", "1.0.0", pubKey)
 	packPlugin(t, cs.Dir, "acme.net", "0.3.0", catKey)
 	cs.publish(t, catKey, pubPub)
-	e := newEnv(t, envOptions{allowLoopback: true, tls: roots(cs.Server)})
+	e := newEnv(t, envOptions{allowLoopback: true, tls: roots(cs.Server), postgres: pg})
 
 	c, err := e.Svc.Subscribe(ctx, global, core.SubscribeRequest{Name: "Acme", URL: cs.indexURL(), PublicKey: pubPEM(t, catPub)}, "user:1")
 	if err != nil {

@@ -1,6 +1,7 @@
 package plugincatalog_test
 
 import (
+	"context"
 	"crypto/ed25519"
 	"crypto/tls"
 	"crypto/x509"
@@ -16,6 +17,8 @@ import (
 	"github.com/breeze-rmm/breeze/adapters/egress"
 	"github.com/breeze-rmm/breeze/adapters/plugincatalog"
 	"github.com/breeze-rmm/breeze/adapters/pluginserver"
+	"github.com/breeze-rmm/breeze/adapters/postgres"
+	"github.com/breeze-rmm/breeze/adapters/postgres/pgtest"
 	"github.com/breeze-rmm/breeze/adapters/secretbox"
 	"github.com/breeze-rmm/breeze/adapters/sqlite"
 	core "github.com/breeze-rmm/breeze/core/app/plugincatalog"
@@ -122,7 +125,7 @@ func roots(srv *httptest.Server) *tls.Config {
 // (Packages reading the database's keys), the catalog service, and a
 // Source whose egress policy allows 127.0.0.1 only when asked.
 type env struct {
-	Store   *sqlite.Store
+	Store   ports.Store
 	Plugins *plugins.Service
 	Svc     *core.Service
 	Source  *plugincatalog.Source
@@ -134,23 +137,17 @@ type envOptions struct {
 	clock         ports.Clock
 	hostVersion   string
 	// store shares another env's database (a second node of a cluster).
-	store *sqlite.Store
+	store ports.Store
+	// postgres: a fresh PostgreSQL database instead of SQLite.
+	postgres bool
 }
 
 func newEnv(t testing.TB, o envOptions) *env {
 	t.Helper()
-	ctx := t.Context()
 	dataDir := t.TempDir()
 	st := o.store
 	if st == nil {
-		var err error
-		if st, err = sqlite.Open(ctx, sqlite.Options{Path: filepath.Join(dataDir, "breeze.db")}); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		if _, err := st.Migrate(ctx); err != nil {
-			t.Fatal(err)
-		}
+		st = newStore(t, o.postgres, dataDir)
 	}
 	pk := &pluginserver.Packages{DBKeys: st.PluginKeys(), HostVersion: o.hostVersion}
 	box, err := secretbox.Open("", dataDir)
@@ -171,4 +168,37 @@ func newEnv(t testing.TB, o envOptions) *env {
 		t.Fatal(err)
 	}
 	return &env{Store: st, Plugins: psvc, Svc: svc, Source: src}
+}
+
+// newStore is a migrated store of its own: SQLite in dir, or a fresh
+// PostgreSQL database (BREEZE_TEST_POSTGRES_URL).
+func newStore(t testing.TB, pg bool, dir string) ports.Store {
+	t.Helper()
+	ctx := context.Background()
+	if pg {
+		st, err := postgres.Open(ctx, postgres.Options{URL: pgtest.NewDatabase(t)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		if _, err := st.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	st, err := sqlite.Open(ctx, sqlite.Options{Path: filepath.Join(dir, "breeze.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if _, err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// stores runs fn against SQLite and PostgreSQL.
+func stores(t *testing.T, fn func(t *testing.T, pg bool)) {
+	t.Run("sqlite", func(t *testing.T) { fn(t, false) })
+	t.Run("postgres", func(t *testing.T) { fn(t, true) })
 }

@@ -15,7 +15,9 @@ import (
 // TestPeriodicSyncOneNodePerCatalog: two nodes on one database check for
 // due catalogs at the same moment; the catalog is fetched once, by one of
 // them, and again only once its period has passed.
-func TestPeriodicSyncOneNodePerCatalog(t *testing.T) {
+func TestPeriodicSyncOneNodePerCatalog(t *testing.T) { stores(t, periodicSyncOneNodePerCatalog) }
+
+func periodicSyncOneNodePerCatalog(t *testing.T, pg bool) {
 	ctx := t.Context()
 	catPub, catKey, _ := pack.GenerateKey()
 	cs := newCatalogServer(t)
@@ -34,7 +36,7 @@ func TestPeriodicSyncOneNodePerCatalog(t *testing.T) {
 	clock := ports.ClockFunc(func() time.Time { mu.Lock(); defer mu.Unlock(); return now })
 	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
 
-	a := newEnv(t, envOptions{allowLoopback: true, tls: roots(cs.Server), clock: clock})
+	a := newEnv(t, envOptions{allowLoopback: true, tls: roots(cs.Server), clock: clock, postgres: pg})
 	b := newEnv(t, envOptions{allowLoopback: true, tls: roots(cs.Server), clock: clock, store: a.Store})
 	if _, err := a.Svc.Subscribe(ctx, global, core.SubscribeRequest{Name: "c", URL: cs.indexURL(), PublicKey: pubPEM(t, catPub)}, "u"); err != nil {
 		t.Fatal(err)
