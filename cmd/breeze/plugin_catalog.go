@@ -207,7 +207,11 @@ func reportSync(c *catalogs.Catalog) error {
 	if c.SyncError != "" {
 		return fmt.Errorf("catalog %s: sync failed (the last good index is kept): %s", c.Name, c.SyncError)
 	}
-	fmt.Printf("%s synced: %d plugins\n", c.Name, c.Plugins)
+	noun := "plugins"
+	if c.Plugins == 1 {
+		noun = "plugin"
+	}
+	fmt.Printf("%s synced: %d %s\n", c.Name, c.Plugins, noun)
 	return nil
 }
 
