@@ -34,16 +34,15 @@ func (p *Packages) TrustedKeys(ctx context.Context) ([]ed25519.PublicKey, error)
 	return out, nil
 }
 
-// KeyTrusted reports whether the key of that id is trusted.
-func (p *Packages) KeyTrusted(ctx context.Context, keyID string) (bool, error) {
+// TrustedKeyIDs is the set of the trusted keys' ids.
+func (p *Packages) TrustedKeyIDs(ctx context.Context) (map[string]bool, error) {
 	keys, err := p.TrustedKeys(ctx)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
+	out := make(map[string]bool, len(keys))
 	for _, k := range keys {
-		if pack.KeyID(k) == keyID {
-			return true, nil
-		}
+		out[pack.KeyID(k)] = true
 	}
-	return false, nil
+	return out, nil
 }

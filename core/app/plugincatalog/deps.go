@@ -76,11 +76,11 @@ type Installer interface {
 	List(ctx context.Context) ([]*plugins.Plugin, error)
 }
 
-// Trust answers whether a publisher key is trusted: the configured keys
+// Trust answers which publisher keys are trusted: the configured keys
 // and the database's, the same set installs verify with
 // (adapters/pluginserver.Packages).
 type Trust interface {
-	KeyTrusted(ctx context.Context, keyID string) (bool, error)
+	TrustedKeyIDs(ctx context.Context) (map[string]bool, error)
 }
 
 // Deps are the service's collaborators.

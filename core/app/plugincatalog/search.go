@@ -33,8 +33,11 @@ func (s *Service) Search(ctx context.Context, sc domain.Scope, text string) ([]*
 	if err != nil {
 		return nil, err
 	}
+	trusted, err := s.d.Trust.TrustedKeyIDs(ctx)
+	if err != nil {
+		return nil, err
+	}
 	text = strings.ToLower(strings.TrimSpace(text))
-	trusted := map[string]bool{}
 	out := []*Result{}
 	for _, row := range rows {
 		ix, err := s.index(row)
@@ -55,14 +58,7 @@ func (s *Service) Search(ctx context.Context, sc domain.Scope, text string) ([]*
 					r.UpdateAvailable = true
 				}
 			}
-			t, seen := trusted[e.PublisherKeyID]
-			if !seen {
-				if t, err = s.d.Trust.KeyTrusted(ctx, e.PublisherKeyID); err != nil {
-					return nil, err
-				}
-				trusted[e.PublisherKeyID] = t
-			}
-			r.PublisherTrusted = t
+			r.PublisherTrusted = trusted[e.PublisherKeyID]
 			out = append(out, r)
 		}
 	}
