@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/breeze-rmm/breeze/core/app/plugins"
 	"github.com/breeze-rmm/breeze/core/domain"
 	"github.com/breeze-rmm/breeze/sdk/catalog"
+	"github.com/breeze-rmm/breeze/sdk/manifest"
 	"github.com/breeze-rmm/breeze/sdk/pack"
 )
 
@@ -297,4 +299,42 @@ func TestNewestVersionThisServerRuns(t *testing.T) {
 	}
 	_, err = e.Svc.Install(ctx, global, core.InstallRequest{ID: "acme.one", Version: "2.0.0"}, "u")
 	wantRefusal(t, "a version needing Breeze 9", err, plugins.ReasonHostTooOld, "9.0.0")
+}
+
+// TestServerSidePluginsNeedThisPlatform: a server-side plugin's version
+// without an executable for this server's os-arch is not picked, shown as
+// latest or offered; asked for, the install path refuses it.
+func TestServerSidePluginsNeedThisPlatform(t *testing.T) {
+	ctx := t.Context()
+	catPub, catKey, _ := pack.GenerateKey()
+	cs := newCatalogServer(t)
+	channel := func(version, platform string) string {
+		return fmt.Sprintf(`{"id":"acme.chan","name":"Chan","version":%q,"kind":"alert_channel","apiVersions":[1],"executables":{%q:{"path":"bin/x"}}}`,
+			version, platform)
+	}
+	other := "freebsd-386"
+	if manifest.Platform() == other {
+		other = "freebsd-arm"
+	}
+	packManifest(t, cs.Dir, "acme.chan", "1.0.0", channel("1.0.0", manifest.Platform()), catKey)
+	packManifest(t, cs.Dir, "acme.chan", "2.0.0", channel("2.0.0", other), catKey)
+	cs.publish(t, catKey)
+	e := newEnv(t, envOptions{allowLoopback: true, tls: roots(cs.Server)})
+	if _, err := e.Svc.TrustKey(ctx, global, core.TrustRequest{PublicKey: pubPEM(t, catPub)}, "u"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Svc.Subscribe(ctx, global, core.SubscribeRequest{Name: "c", URL: cs.indexURL(), PublicKey: pubPEM(t, catPub)}, "u"); err != nil {
+		t.Fatal(err)
+	}
+	if res, _ := e.Svc.Search(ctx, global, "chan"); len(res) != 1 || res[0].Latest.Version != "1.0.0" {
+		t.Fatalf("search: %+v", res)
+	}
+	if p, err := e.Svc.Install(ctx, global, core.InstallRequest{ID: "acme.chan"}, "u"); err != nil || p.Version != "1.0.0" || p.Side != "server" {
+		t.Fatalf("install: %+v %v", p, err)
+	}
+	if ups, _ := e.Svc.Updates(ctx, global); len(ups) != 0 {
+		t.Fatalf("a version without this server's executable was offered: %+v", ups)
+	}
+	_, err := e.Svc.Install(ctx, global, core.InstallRequest{ID: "acme.chan", Version: "2.0.0"}, "u")
+	wantRefusal(t, "no executable for this server", err, plugins.ReasonNoExecutable)
 }

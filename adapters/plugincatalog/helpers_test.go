@@ -60,6 +60,24 @@ func packPluginFor(t testing.TB, dir, id, version, minHost string, key ed25519.P
 	return out
 }
 
+// packManifest packs a plugin.json as given (its executables all "bin/x").
+func packManifest(t testing.TB, dir, id, version, manifestJSON string, key ed25519.PrivateKey) string {
+	t.Helper()
+	src := t.TempDir()
+	if err := os.WriteFile(filepath.Join(src, "plugin.json"), []byte(manifestJSON), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_ = os.MkdirAll(filepath.Join(src, "bin"), 0o755)
+	if err := os.WriteFile(filepath.Join(src, "bin", "x"), []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, id+"-"+version+".tar.gz")
+	if _, err := pack.PackFile(src, key, out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
 // catalogServer serves a directory over HTTPS (a local CA), with hooks to
 // change an answer.
 type catalogServer struct {

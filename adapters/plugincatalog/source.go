@@ -12,11 +12,15 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/breeze-rmm/breeze/adapters/egress"
+	"github.com/breeze-rmm/breeze/adapters/pluginserver"
 	core "github.com/breeze-rmm/breeze/core/app/plugincatalog"
 	"github.com/breeze-rmm/breeze/core/domain"
+	"github.com/breeze-rmm/breeze/ports"
+	"github.com/breeze-rmm/breeze/sdk"
 	"github.com/breeze-rmm/breeze/sdk/catalog"
 	"github.com/breeze-rmm/breeze/sdk/manifest"
 	"github.com/breeze-rmm/breeze/sdk/pack"
@@ -42,6 +46,8 @@ type Options struct {
 	AllowHTTP bool
 	// Version goes into the User-Agent.
 	Version string
+	// Platform is the server's os-arch (empty: this process's).
+	Platform string
 }
 
 // Source fetches and reads catalogs.
@@ -49,13 +55,17 @@ type Source struct {
 	hc        *http.Client
 	allowHTTP bool
 	ua        string
+	platform  string
 }
 
 var _ core.Source = (*Source)(nil)
 
 // New builds a Source.
 func New(o Options) *Source {
-	s := &Source{allowHTTP: o.AllowHTTP, ua: userAgentPrefix + o.Version}
+	s := &Source{allowHTTP: o.AllowHTTP, ua: userAgentPrefix + o.Version, platform: o.Platform}
+	if s.platform == "" {
+		s.platform = manifest.Platform()
+	}
 	s.hc = &http.Client{
 		Transport: egress.NewTransport(o.Egress, o.TLS),
 		// Every hop is checked like the first (scheme here, address by
@@ -219,3 +229,8 @@ func (s *Source) ParseKey(text string) (core.Key, error) {
 
 // CompareVersions implements core.Source.
 func (s *Source) CompareVersions(a, b string) (int, error) { return manifest.CompareVersions(a, b) }
+
+// Usable implements core.Source.
+func (s *Source) Usable(kind string, platforms []string) bool {
+	return pluginserver.Side(sdk.Kind(kind)) != ports.PluginSideServer || slices.Contains(platforms, s.platform)
+}

@@ -68,6 +68,10 @@ type Source interface {
 	ParseKey(text string) (Key, error)
 	// CompareVersions is -1, 0 or 1 as a <, =, > b (semantic versions).
 	CompareVersions(a, b string) (int, error)
+	// Usable reports whether this server can use a plugin of kind built for
+	// platforms: agent-side kinds always (each agent has its own platform),
+	// server-side ones only with the server's os-arch among them.
+	Usable(kind string, platforms []string) bool
 }
 
 // Installer is the ordinary install path (*plugins.Service).

@@ -52,7 +52,7 @@ func (s *Service) Search(ctx context.Context, sc domain.Scope, text string) ([]*
 			if text != "" && !strings.Contains(strings.ToLower(e.ID+"\x00"+e.Name+"\x00"+e.Description), text) {
 				continue
 			}
-			r := &Result{CatalogID: row.ID, CatalogName: row.Name, Entry: e, Latest: s.newestFor(e.Versions), Installed: installed[e.ID]}
+			r := &Result{CatalogID: row.ID, CatalogName: row.Name, Entry: e, Latest: s.newestFor(e.Kind, e.Versions), Installed: installed[e.ID]}
 			if r.Installed != "" {
 				if c, err := s.d.Source.CompareVersions(r.Latest.Version, r.Installed); err == nil && c > 0 {
 					r.UpdateAvailable = true
@@ -72,21 +72,25 @@ func sortResults(rs []*Result) {
 	})
 }
 
-// newestFor is the newest version this server can run (its
-// minHostVersion is not newer than the server's), or the newest of all
-// when none can (installing it then says why).
-func (s *Service) newestFor(vs []Version) Version {
+// newestFor is the newest version this server can use: built for its
+// platform when the kind runs on the server, and whose minHostVersion is
+// not newer than the server's; the newest of all when none is (installing
+// it then says why).
+func (s *Service) newestFor(kind string, vs []Version) Version {
 	for _, v := range vs {
-		if s.runs(v) {
+		if s.usable(kind, v) {
 			return v
 		}
 	}
 	return vs[0]
 }
 
-// runs: v's minHostVersion allows this server (or cannot be compared: a
-// development build, which the install path reports as a warning).
-func (s *Service) runs(v Version) bool {
+// usable: v runs here. A minHostVersion that cannot be compared (a
+// development build) does not stop it: the install path warns.
+func (s *Service) usable(kind string, v Version) bool {
+	if !s.d.Source.Usable(kind, v.Platforms) {
+		return false
+	}
 	if v.MinHostVersion == "" || s.d.HostVersion == "" {
 		return true
 	}
