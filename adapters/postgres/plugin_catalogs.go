@@ -118,7 +118,7 @@ func (st catalogStore) RecordSync(ctx context.Context, id string, at time.Time, 
 		tag, err = st.q.Exec(ctx, "UPDATE plugin_catalogs SET index_json = $2, index_sig = $3, synced_at = $4, sync_error = '' WHERE id = $1",
 			id, index, signature, stamp(at))
 	} else {
-		tag, err = st.q.Exec(ctx, "UPDATE plugin_catalogs SET sync_error = $2 WHERE id = $1", id, cut(storableText(syncErr), 2000))
+		tag, err = st.q.Exec(ctx, "UPDATE plugin_catalogs SET sync_error = $2 WHERE id = $1", id, storableText(cut(syncErr, 2000)))
 	}
 	if err != nil {
 		return translate("record plugin catalog sync", err)
