@@ -68,6 +68,10 @@ func TestCatalogRoutes(t *testing.T) {
 	if err := ts.VerifyRoutes(); err != nil {
 		t.Fatal(err)
 	}
+	if rec := ts.Request(t, "GET", "/api/v1/openapi.json", "", nil, nil); rec.Code != 200 ||
+		!strings.Contains(rec.Body.String(), "/plugin-catalog/install") || !strings.Contains(rec.Body.String(), "publisherFingerprint") {
+		t.Fatalf("openapi.json: %d, catalog routes or types missing", rec.Code)
+	}
 	tok := ts.Login(t, ts.Seed.Platform.Email, ts.Seed.Platform.Password)
 	admin := ts.Login(t, ts.Seed.A.Admin.Email, ts.Seed.A.Admin.Password)
 	keyPEM, _ := pack.EncodePublicKey(catPub)
