@@ -123,6 +123,9 @@ func BuildPlugins(cfg *config.Config, st ports.Store, rw *Remote, log hclog.Logg
 		log.Warn("BREEZE_PLUGIN_SECRET_KEY is not set: plugin secrets are sealed with this node's own key file; " +
 			"every node of a cluster needs the same key to read them")
 	}
+	if cfg.PluginCatalogAllowHTTP {
+		log.Warn("BREEZE_PLUGIN_CATALOG_ALLOW_HTTP is set: plugin catalogs and archives may be fetched over plain http (development only)")
+	}
 	if cfg.PluginsAllowUnsigned {
 		log.Warn("BREEZE_PLUGINS_ALLOW_UNSIGNED is set: plugins without a trusted signature can be installed (development only)")
 	}
