@@ -3,6 +3,7 @@ package plugincatalog_test
 import (
 	"bytes"
 	"crypto/ed25519"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -337,4 +338,50 @@ func TestServerSidePluginsNeedThisPlatform(t *testing.T) {
 	}
 	_, err := e.Svc.Install(ctx, global, core.InstallRequest{ID: "acme.chan", Version: "2.0.0"}, "u")
 	wantRefusal(t, "no executable for this server", err, plugins.ReasonNoExecutable)
+}
+
+// TestArchiveMustBeWhatTheIndexSays: an index listing an archive under
+// another plugin's id, or naming another publisher than the archive's
+// signer, is refused by the install path even when every key is trusted.
+func TestArchiveMustBeWhatTheIndexSays(t *testing.T) {
+	ctx := t.Context()
+	catPub, catKey, _ := pack.GenerateKey()
+	otherPub, _, _ := pack.GenerateKey()
+	cs := newCatalogServer(t)
+	packPlugin(t, cs.Dir, "acme.two", "1.0.0", catKey)
+	index, _, err := catalog.Build(cs.Dir, catalog.BuildOptions{Key: catKey, BaseURL: cs.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ix catalog.Index
+	if err := json.Unmarshal(index, &ix); err != nil {
+		t.Fatal(err)
+	}
+	renamed := ix.Plugins[0]
+	renamed.ID = "acme.fake"
+	resigned := ix.Plugins[0]
+	resigned.ID, resigned.PublisherKeyID, resigned.PublisherKey = "acme.other", pack.KeyID(otherPub), catalog.EncodeKey(otherPub)
+	ix.Plugins = []catalog.Plugin{renamed, resigned}
+	index, sig, err := catalog.Sign(&ix, catKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs.set("/index.json", index)
+	cs.set("/index.json.sig", sig)
+	e := newEnv(t, envOptions{allowLoopback: true, tls: roots(cs.Server)})
+	for _, k := range []ed25519.PublicKey{catPub, otherPub} {
+		if _, err := e.Svc.TrustKey(ctx, global, core.TrustRequest{PublicKey: pubPEM(t, k)}, "u"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if c, err := e.Svc.Subscribe(ctx, global, core.SubscribeRequest{Name: "c", URL: cs.indexURL(), PublicKey: pubPEM(t, catPub)}, "u"); err != nil || c.Plugins != 2 {
+		t.Fatalf("subscribe: %+v %v", c, err)
+	}
+	_, err = e.Svc.Install(ctx, global, core.InstallRequest{ID: "acme.fake"}, "u")
+	wantRefusal(t, "another plugin's archive", err, plugins.ReasonInvalidArchive, "holds acme.two 1.0.0")
+	_, err = e.Svc.Install(ctx, global, core.InstallRequest{ID: "acme.other"}, "u")
+	wantRefusal(t, "another signer", err, plugins.ReasonInvalidArchive, "signed by "+pack.KeyID(otherPub))
+	if ps, _ := e.Plugins.List(ctx); len(ps) != 0 {
+		t.Fatalf("installed: %+v", ps)
+	}
 }

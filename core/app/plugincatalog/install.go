@@ -65,7 +65,8 @@ func (s *Service) Install(ctx context.Context, sc domain.Scope, r InstallRequest
 	defer os.Remove(f.Name())
 	defer f.Close()
 	s.d.Logger.Info("installing a plugin from a catalog", "plugin_id", r.ID, "version", v.Version, "catalog", res.CatalogName)
-	return s.d.Installer.Install(ctx, sc, plugins.InstallOptions{By: by, AllowDowngrade: r.AllowDowngrade}, f)
+	return s.d.Installer.Install(ctx, sc, plugins.InstallOptions{By: by, AllowDowngrade: r.AllowDowngrade,
+		Expect: &plugins.Expected{ID: r.ID, Version: v.Version, SignerKeyID: res.PublisherKeyID}}, f)
 }
 
 // download spools the archive into a temp file and checks it against the
