@@ -7,7 +7,7 @@ LDFLAGS := -s -w -X github.com/breeze-rmm/breeze/internal/server.Version=$(VERSI
 export BREEZE_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
 export BREEZE_TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: bench-links cluster sim-schedules sim-schedules-pg sim sim-large sim-cluster sim-remote sim-remote-pg sim-alerts sim-alerts-pg run build agents agent-size agent-deps test test-go test-sdk services lint bench faults clean
+.PHONY: bench-links cluster sim-schedules sim-schedules-pg sim sim-large sim-cluster sim-remote sim-remote-pg sim-alerts sim-alerts-pg run build agents agent-size agent-deps test test-go test-sdk services lint bench faults clean bench-catalog
 
 ## run: build and start Breeze on its embedded defaults (SQLite under ./data) at http://127.0.0.1:8080,
 ##      with a demo tenant and a local agent enrolled into it
@@ -130,6 +130,10 @@ clean:
 ##                  network-namespace hosts, as ratios (root; minutes, not part of make test)
 bench-discovery:
 	@GO=$(GO) bash scripts/bench-discovery.sh
+
+## bench-catalog: sync (local HTTPS fetch, signature, parse, store) and search of a 500-plugin catalog: time and allocations
+bench-catalog:
+	$(GO) test -run '^$$' -bench CatalogSync500 -benchtime 50x ./adapters/plugincatalog/
 
 include web/Makefile.inc
 

@@ -51,6 +51,9 @@ type Store interface {
 	DiscoveryStores
 	// Installed plugins, their per-org settings and key-value stores.
 	Plugins() PluginStore
+	// Plugin catalog subscriptions and the publisher keys trusted in the database.
+	PluginCatalogs() PluginCatalogStore
+	PluginKeys() PluginKeyStore
 
 	// InTx runs fn in one transaction: it commits when fn returns nil and
 	// rolls back on an error or a panic (which it re-raises). The Store

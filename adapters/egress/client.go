@@ -3,6 +3,7 @@ package egress
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -46,19 +47,34 @@ type Client struct {
 
 // NewClient returns a client for p whose answers' bodies are cut at maxBody.
 func NewClient(p Policy, maxBody int) *Client {
-	d := &net.Dialer{Timeout: DefaultTimeout, KeepAlive: 30 * time.Second, Control: p.control}
-	tr := &http.Transport{
+	d := p.dialer()
+	return &Client{maxBody: maxBody, dialer: d, hc: &http.Client{
+		Transport:     transport(d, nil),
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
+}
+
+// NewTransport is an http.Transport whose every connection is checked
+// against p, with no proxy; tlsConf (nil: the system's roots) is for the
+// server's own downloads (plugin catalogs), whose tests trust a local CA.
+func NewTransport(p Policy, tlsConf *tls.Config) *http.Transport {
+	return transport(p.dialer(), tlsConf)
+}
+
+func (p Policy) dialer() *net.Dialer {
+	return &net.Dialer{Timeout: DefaultTimeout, KeepAlive: 30 * time.Second, Control: p.control}
+}
+
+func transport(d *net.Dialer, tlsConf *tls.Config) *http.Transport {
+	return &http.Transport{
 		Proxy:               nil,
 		DialContext:         d.DialContext,
+		TLSClientConfig:     tlsConf,
 		ForceAttemptHTTP2:   true,
 		MaxIdleConns:        64,
 		IdleConnTimeout:     90 * time.Second,
 		TLSHandshakeTimeout: DefaultTimeout,
 	}
-	return &Client{maxBody: maxBody, dialer: d, hc: &http.Client{
-		Transport:     tr,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}}
 }
 
 // Do makes one request. Its error says why in detail: for the server's

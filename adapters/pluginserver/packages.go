@@ -27,8 +27,11 @@ import (
 
 // Packages implements plugins.Packages.
 type Packages struct {
-	// Trusted are the keys a plugin's signature must verify with.
+	// Trusted are the configured keys a plugin's signature may verify with
+	// (BREEZE_PLUGIN_TRUSTED_KEYS); DBKeys adds those trusted in the
+	// database (nil: none). See TrustedKeys.
 	Trusted []ed25519.PublicKey
+	DBKeys  ports.PluginKeyStore
 	// AllowUnsigned is the development switch (BREEZE_PLUGINS_ALLOW_UNSIGNED).
 	AllowUnsigned bool
 	// Limits bound unpacking (zero: sdk/pack's defaults).
@@ -63,7 +66,7 @@ func (p *Packages) UnpackUnsigned(ctx context.Context, archivePath, dest string)
 	return p.unpack(ctx, archivePath, dest, true)
 }
 
-func (p *Packages) unpack(_ context.Context, archivePath, dest string, allowUnsigned bool) (*plugins.Unpacked, error) {
+func (p *Packages) unpack(ctx context.Context, archivePath, dest string, allowUnsigned bool) (*plugins.Unpacked, error) {
 	f, err := os.Open(archivePath)
 	if err != nil {
 		return nil, fmt.Errorf("pluginserver: %w", err)
@@ -72,7 +75,11 @@ func (p *Packages) unpack(_ context.Context, archivePath, dest string, allowUnsi
 	if err := os.MkdirAll(filepath.Dir(dest), 0o700); err != nil {
 		return nil, fmt.Errorf("pluginserver: %w", err)
 	}
-	res, err := pack.UnpackVerified(f, dest, p.Trusted, pack.VerifyOptions{AllowUnsigned: allowUnsigned}, p.Limits)
+	trusted, err := p.TrustedKeys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res, err := pack.UnpackVerified(f, dest, trusted, pack.VerifyOptions{AllowUnsigned: allowUnsigned}, p.Limits)
 	if err != nil {
 		return nil, plugins.Refuse(reasonFor(err), err)
 	}

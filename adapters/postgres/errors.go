@@ -22,12 +22,13 @@ const (
 
 // uniqueMessages name the clash of each unique constraint (%q is the name).
 var uniqueMessages = map[string]string{
-	"partners_name_key":      "a partner named %q already exists",
-	"organizations_name_key": "an organization named %q already exists in this partner",
-	"sites_name_key":         "a site named %q already exists in this organization",
-	"device_groups_name_key": "a device group named %q already exists here",
-	"users_email_key":        "the email %q is already in use",
-	"roles_name_key":         "a role named %q already exists in this partner",
+	"partners_name_key":        "a partner named %q already exists",
+	"organizations_name_key":   "an organization named %q already exists in this partner",
+	"sites_name_key":           "a site named %q already exists in this organization",
+	"device_groups_name_key":   "a device group named %q already exists here",
+	"users_email_key":          "the email %q is already in use",
+	"roles_name_key":           "a role named %q already exists in this partner",
+	"plugin_catalogs_name_key": "a plugin catalog named %q already exists",
 	// Messages without %q need no name.
 	"role_assignments_grant_key":    "the user already holds this role at this unit",
 	"api_keys_secret_hash_key":      "an API key with this secret already exists",

@@ -91,4 +91,3 @@ func newRemote(rd remoteDeps) (remoteSide, error) {
 	}
 	return remoteSide{d: d, caps: caps}, nil
 }
-

@@ -20,7 +20,7 @@ func isHelp(arg string) bool {
 // variable or default, so -h lists only what the command uses.
 var (
 	dbFlags     = []string{"database-url", "data-dir", "log-level", "log-format"}
-	pluginFlags = append([]string{"plugin-trusted-keys", "plugins-allow-unsigned"}, dbFlags...)
+	pluginFlags = append([]string{"plugin-trusted-keys", "plugins-allow-unsigned", "plugin-catalog-allow-http", "plugin-egress-allow"}, dbFlags...)
 )
 
 // loadConfig parses a sub-command's flags into the configuration. synopsis

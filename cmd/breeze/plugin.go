@@ -15,6 +15,7 @@ import (
 	"github.com/breeze-rmm/breeze/adapters/pluginserver"
 	"github.com/breeze-rmm/breeze/adapters/secretbox"
 	"github.com/breeze-rmm/breeze/core/app/audit"
+	catalogs "github.com/breeze-rmm/breeze/core/app/plugincatalog"
 	"github.com/breeze-rmm/breeze/core/app/plugins"
 	"github.com/breeze-rmm/breeze/core/domain"
 	"github.com/breeze-rmm/breeze/internal/config"
@@ -39,11 +40,24 @@ var pluginCommands = map[string]func(context.Context, []string) error{
 	"remove":  pluginRemove,
 	"pack":    pluginPack,
 	"keygen":  pluginKeygen,
+	"search":  pluginSearch,
+	"upgrade": pluginUpgrade,
+	"catalog": pluginCatalog,
+	"trust":   pluginTrust,
+	"untrust": pluginUntrust,
+	"keys":    pluginKeys,
 }
 
 const pluginUsage = `usage: breeze plugin <command> [flags]
 
   install FILE|DIR [--allow-downgrade]   install a packed plugin (.tar.gz) or a plugin directory
+  install ID[@VERSION] [--allow-downgrade]   install from the subscribed catalogs
+  upgrade [ID]       upgrade one plugin (or every one) to the newest version the catalogs offer
+  search [TEXT]      plugins the catalogs offer, with the installed version and updates
+  catalog add|list|remove|sync|build   catalog subscriptions; build signs an index (breeze plugin catalog -h)
+  trust KEY.pub|KEYID [--name N]   trust a publisher key (a file, or the id of a key a catalog lists)
+  untrust KEYID      stop trusting a key trusted with "trust"
+  keys               the publisher keys trusted in the database
   list               list installed plugins
   enable ID          enable a plugin globally
   disable ID         disable a plugin globally
@@ -70,9 +84,10 @@ func positional(synopsis string, args []string) (string, []string, error) {
 // pluginEnv opens the database and builds the service (no runtime: the
 // CLI runs no plugin).
 type pluginEnv struct {
-	st    server.MigratingStore
-	svc   *plugins.Service
-	close func() // the announcer's connection
+	st       server.MigratingStore
+	svc      *plugins.Service
+	catalogs *catalogs.Service
+	close    func() // the announcer's connection
 }
 
 func (e *pluginEnv) Close() {
@@ -100,34 +115,40 @@ func openPlugins(ctx context.Context, synopsis string, args []string) (*pluginEn
 		st.Close()
 		return nil, err
 	}
-	svc, err := newPluginService(cfg, st, log, changes)
+	svc, pk, err := newPluginService(cfg, st, log, changes)
+	var cat *catalogs.Service
+	if err == nil {
+		cat, err = server.NewPluginCatalogs(cfg, st, svc, pk, log)
+	}
 	if err != nil {
 		closeChanges()
 		st.Close()
 		return nil, err
 	}
-	return &pluginEnv{st: st, svc: svc, close: closeChanges}, nil
+	return &pluginEnv{st: st, svc: svc, catalogs: cat, close: closeChanges}, nil
 }
 
 // NewPluginService builds the plugin service from the configuration (the
 // trusted keys, the development switch, the secret key). The server adds
 // a runtime and the agent relay on top (see core/app/plugins.Deps).
 func NewPluginService(cfg *config.Config, st server.MigratingStore, log ports.Logger) (*plugins.Service, error) {
-	return newPluginService(cfg, st, log, nil)
+	svc, _, err := newPluginService(cfg, st, log, nil)
+	return svc, err
 }
 
-func newPluginService(cfg *config.Config, st server.MigratingStore, log ports.Logger, changes plugins.Changes) (*plugins.Service, error) {
+func newPluginService(cfg *config.Config, st server.MigratingStore, log ports.Logger, changes plugins.Changes) (*plugins.Service, *pluginserver.Packages, error) {
 	keys, err := pluginserver.LoadTrustedKeys(cfg.PluginTrustedKeys)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	box, err := secretbox.Open(cfg.PluginSecretKey, cfg.DataDir)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return plugins.New(plugins.Deps{
+	pk := &pluginserver.Packages{Trusted: keys, DBKeys: st.PluginKeys(), AllowUnsigned: cfg.PluginsAllowUnsigned, HostVersion: server.Version}
+	svc, err := plugins.New(plugins.Deps{
 		Store:    st,
-		Packages: &pluginserver.Packages{Trusted: keys, AllowUnsigned: cfg.PluginsAllowUnsigned, HostVersion: server.Version},
+		Packages: pk,
 		Sealer:   box,
 		Changes:  changes,
 		// The CLI runs nothing; this only shows unsigned plugins as the
@@ -136,6 +157,7 @@ func newPluginService(cfg *config.Config, st server.MigratingStore, log ports.Lo
 		DataDir:     cfg.DataDir,
 		Logger:      log,
 	})
+	return svc, pk, err
 }
 
 // audited runs fn under an audit note (actor "cli") and appends the row,
@@ -165,7 +187,7 @@ func (e *pluginEnv) audited(ctx context.Context, action string, fn func(ctx cont
 }
 
 func pluginInstall(ctx context.Context, args []string) error {
-	const synopsis = "breeze plugin install FILE|DIR [--allow-downgrade] [flags]"
+	const synopsis = "breeze plugin install FILE|DIR|ID[@VERSION] [--allow-downgrade] [flags]"
 	src, rest, err := positional(synopsis, args)
 	if err != nil {
 		return err
@@ -177,6 +199,10 @@ func pluginInstall(ctx context.Context, args []string) error {
 	}
 	defer env.Close()
 	fi, err := os.Stat(src)
+	if errors.Is(err, os.ErrNotExist) && looksLikeID(src) {
+		id, version, _ := strings.Cut(src, "@")
+		return env.catalogInstall(ctx, catalogs.InstallRequest{ID: id, Version: version, AllowDowngrade: allowDowngrade})
+	}
 	if err != nil {
 		return err
 	}

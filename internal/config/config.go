@@ -61,6 +61,9 @@ type Config struct {
 	PluginDevDir string
 	// Env is "production", "development" or "" (see Production).
 	Env string
+	// PluginCatalogAllowHTTP lets plugin catalogs and their archives be
+	// fetched over plain http (development and tests only).
+	PluginCatalogAllowHTTP bool
 	// PluginEgressAllow are the CIDRs server-side plugins' requests may
 	// reach although they are loopback, private, link-local, ... (refused
 	// by default).
@@ -160,6 +163,10 @@ func LoadSome(fs *flag.FlagSet, args []string, getenv func(string) string, only 
 	c.PluginsAllowUnsigned = getenv("BREEZE_PLUGINS_ALLOW_UNSIGNED") == "1" || getenv("BREEZE_PLUGINS_ALLOW_UNSIGNED") == "true"
 	if wanted("plugins-allow-unsigned") {
 		fs.BoolVar(&c.PluginsAllowUnsigned, "plugins-allow-unsigned", c.PluginsAllowUnsigned, "DEVELOPMENT ONLY: install plugins without a trusted signature (refused in production) [BREEZE_PLUGINS_ALLOW_UNSIGNED]")
+	}
+	c.PluginCatalogAllowHTTP = getenv("BREEZE_PLUGIN_CATALOG_ALLOW_HTTP") == "1" || getenv("BREEZE_PLUGIN_CATALOG_ALLOW_HTTP") == "true"
+	if wanted("plugin-catalog-allow-http") {
+		fs.BoolVar(&c.PluginCatalogAllowHTTP, "plugin-catalog-allow-http", c.PluginCatalogAllowHTTP, "DEVELOPMENT ONLY: fetch plugin catalogs and their archives over plain http [BREEZE_PLUGIN_CATALOG_ALLOW_HTTP]")
 	}
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -298,8 +305,8 @@ func (c *Config) Production() bool {
 	return kind == Postgres
 }
 
-// refuseDevelopmentSwitches checks BREEZE_ENV and refuses plugin dev mode
-// and unsigned installs in production.
+// refuseDevelopmentSwitches checks BREEZE_ENV and refuses plugin dev mode,
+// unsigned installs and plain-http catalogs in production.
 func (c *Config) refuseDevelopmentSwitches() error {
 	switch c.Env {
 	case "", "production", "development":
@@ -318,6 +325,9 @@ func (c *Config) refuseDevelopmentSwitches() error {
 	}
 	if c.PluginsAllowUnsigned {
 		return bad("BREEZE_PLUGINS_ALLOW_UNSIGNED", "unsigned plugins are refused in production (%s)", why)
+	}
+	if c.PluginCatalogAllowHTTP {
+		return bad("BREEZE_PLUGIN_CATALOG_ALLOW_HTTP", "plugin catalogs over plain http are refused in production (%s)", why)
 	}
 	return nil
 }

@@ -145,6 +145,8 @@ func TestDevelopmentSwitchesRefusedInProduction(t *testing.T) {
 		{"explicit production", map[string]string{"BREEZE_ENV": "production", "BREEZE_PLUGIN_DEV_DIR": "/src/plugins"}, true, "BREEZE_PLUGIN_DEV_DIR"},
 		{"postgres dev dir", map[string]string{"BREEZE_DATABASE_URL": pg, "BREEZE_PLUGIN_DEV_DIR": "/src/plugins"}, true, "BREEZE_PLUGIN_DEV_DIR"},
 		{"postgres allow unsigned", map[string]string{"BREEZE_DATABASE_URL": pg, "BREEZE_PLUGINS_ALLOW_UNSIGNED": "true"}, true, "BREEZE_PLUGINS_ALLOW_UNSIGNED"},
+		{"postgres catalog over http", map[string]string{"BREEZE_DATABASE_URL": pg, "BREEZE_PLUGIN_CATALOG_ALLOW_HTTP": "1"}, true, "BREEZE_PLUGIN_CATALOG_ALLOW_HTTP"},
+		{"sqlite catalog over http", map[string]string{"BREEZE_PLUGIN_CATALOG_ALLOW_HTTP": "1"}, false, ""},
 		{"postgres in development", map[string]string{"BREEZE_DATABASE_URL": pg, "BREEZE_ENV": "development", "BREEZE_PLUGIN_DEV_DIR": "/src/plugins"}, false, ""},
 		{"postgres plain", map[string]string{"BREEZE_DATABASE_URL": pg}, true, ""},
 		{"unknown env", map[string]string{"BREEZE_ENV": "prod"}, false, "BREEZE_ENV"},

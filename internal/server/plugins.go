@@ -14,6 +14,7 @@ import (
 	"github.com/breeze-rmm/breeze/adapters/http/pluginsapi"
 	"github.com/breeze-rmm/breeze/adapters/pluginserver"
 	redisad "github.com/breeze-rmm/breeze/adapters/redis"
+	catalogs "github.com/breeze-rmm/breeze/core/app/plugincatalog"
 	"github.com/breeze-rmm/breeze/core/app/plugins"
 	"github.com/breeze-rmm/breeze/internal/config"
 	"github.com/breeze-rmm/breeze/ports"
@@ -86,12 +87,15 @@ func PluginChangesAnnouncer(ctx context.Context, cfg *config.Config, log hclog.L
 // supervision, agent-side ones offered to the agents of the orgs that
 // enabled them.
 type Plugins struct {
-	Service *plugins.Service
-	bus     ports.Bus
-	log     hclog.Logger
-	done    chan struct{}
-	rev     string // Service.Revision at the last reconcile (the loop's own)
-	devDir  string // plugin dev mode's directory ("" off)
+	Service  *plugins.Service
+	Catalogs *catalogs.Service
+	bus      ports.Bus
+	log      hclog.Logger
+	done     chan struct{}
+	// catalogsDone closes when the catalog sync loop has ended.
+	catalogsDone chan struct{}
+	rev          string // Service.Revision at the last reconcile (the loop's own)
+	devDir       string // plugin dev mode's directory ("" off)
 }
 
 // BuildPlugins wires plugin management on rw (its relay pushes plugin
@@ -124,23 +128,31 @@ func BuildPlugins(cfg *config.Config, st ports.Store, rw *Remote, log hclog.Logg
 		log.Warn("PLUGIN DEV MODE: the plugin directories in BREEZE_PLUGIN_DEV_DIR are loaded UNSIGNED and reloaded when rebuilt; never use this in production",
 			"dir", cfg.PluginDevDir)
 	}
+	if cfg.PluginCatalogAllowHTTP {
+		log.Warn("BREEZE_PLUGIN_CATALOG_ALLOW_HTTP is set: plugin catalogs and archives may be fetched over plain http (development only)")
+	}
 	if cfg.PluginsAllowUnsigned {
 		log.Warn("BREEZE_PLUGINS_ALLOW_UNSIGNED is set: plugins without a trusted signature can be installed (development only)")
 	}
+	pk := &pluginserver.Packages{Trusted: keys, DBKeys: st.PluginKeys(), AllowUnsigned: cfg.PluginsAllowUnsigned, HostVersion: Version}
 	svc, err := plugins.New(plugins.Deps{Store: st,
-		Packages: &pluginserver.Packages{Trusted: keys, AllowUnsigned: cfg.PluginsAllowUnsigned, HostVersion: Version},
+		Packages: pk,
 		Runtime:  rt, Sealer: rw.Secrets, Agents: rw.Relay, Changes: busChanges{bus: rw.Bus, log: log},
 		RunUnsigned: cfg.PluginsAllowUnsigned || cfg.PluginDevDir != "",
 		DataDir:     cfg.DataDir, Logger: log})
 	if err != nil {
 		return nil, err
 	}
-	return &Plugins{Service: svc, bus: rw.Bus, log: log, devDir: cfg.PluginDevDir}, nil
+	cat, err := NewPluginCatalogs(cfg, st, svc, pk, log)
+	if err != nil {
+		return nil, err
+	}
+	return &Plugins{Service: svc, Catalogs: cat, bus: rw.Bus, log: log, devDir: cfg.PluginDevDir}, nil
 }
 
 // Register mounts /api/v1/plugins and the agents' archive route.
 func (p *Plugins) Register(srv *httpapi.Server) {
-	pluginsapi.Register(srv, pluginsapi.Deps{Plugins: p.Service})
+	pluginsapi.Register(srv, pluginsapi.Deps{Plugins: p.Service, Catalogs: p.Catalogs})
 }
 
 // Start launches the enabled server-side plugins (fetching from the
@@ -163,6 +175,13 @@ func (p *Plugins) Start(ctx context.Context) {
 		}()
 	} else {
 		close(dev)
+	}
+	if p.Catalogs != nil {
+		p.catalogsDone = make(chan struct{})
+		go func() {
+			defer close(p.catalogsDone)
+			syncCatalogs(ctx, p.Catalogs, p.log)
+		}()
 	}
 	go func() {
 		defer close(p.done)
@@ -222,6 +241,9 @@ func (p *Plugins) revisionChanged(ctx context.Context) bool {
 func (p *Plugins) Stop() {
 	if p.done != nil {
 		<-p.done // Start's ctx is done before Stop
+	}
+	if p.catalogsDone != nil {
+		<-p.catalogsDone
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), pluginStopTimeout)
 	defer cancel()

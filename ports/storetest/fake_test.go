@@ -68,7 +68,9 @@ func (f *fake) Close() error                         { return nil }
 
 // Plugins is absent from the tenancy fake (the plugin suite runs against
 // the real adapters only).
-func (f *fake) Plugins() ports.PluginStore { return nil }
+func (f *fake) Plugins() ports.PluginStore               { return nil }
+func (f *fake) PluginCatalogs() ports.PluginCatalogStore { return nil }
+func (f *fake) PluginKeys() ports.PluginKeyStore         { return nil }
 
 func (f *fake) InTx(ctx context.Context, fn func(ctx context.Context, tx ports.Store) error) (err error) {
 	if f.inTx {

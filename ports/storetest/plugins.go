@@ -38,6 +38,8 @@ func RunPlugins(t *testing.T, newStore Factory) {
 		{"Cascade", testPluginCascade},
 		{"Archive", testPluginArchive},
 		{"Transactions", testPluginTx},
+		{"Catalogs", testPluginCatalogs},
+		{"TrustedKeys", testPluginKeys},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) { g.fn(t, newStore(t)) })

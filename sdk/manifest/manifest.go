@@ -186,3 +186,10 @@ func (m *Manifest) SupportsAPI(v int) bool {
 	}
 	return false
 }
+
+// ValidID reports whether id is a plugin id (lower-case a-z 0-9 . _ -, 1-64,
+// a letter or digit at both ends): what plugin.json and catalogs require.
+func ValidID(id string) bool { return idRE.MatchString(id) }
+
+// ValidPlatform reports whether p is an os-arch key such as linux-amd64.
+func ValidPlatform(p string) bool { return platformRE.MatchString(p) }

@@ -18,7 +18,9 @@
 // test/netlab/cmd/netlab, the real agent with the signed scanner plugins, a
 // profile made in the editor, Run now, the assets and ports are the lab's,
 // the hostile reverse-DNS name is text, Ignore/Deploy/Track, and after a host
-// leaves and one joins a second run marks them Gone and New. No Content-Security-Policy violation may occur. Screenshots go to e2e/artifacts/ (or $E2E_ARTIFACTS).
+// leaves and one joins a second run marks them Gone and New; a community plugin
+// catalog (e2e/catalog.mjs): added on the Browse tab, its publisher trusted
+// after the fingerprint is shown, a plugin installed from it. No Content-Security-Policy violation may occur. Screenshots go to e2e/artifacts/ (or $E2E_ARTIFACTS).
 //
 //   npm run e2e                 needs bin/breeze (make build), web/dist (npm run build)
 //                               and Debian's chromium (apt-get install -y chromium)
@@ -35,6 +37,7 @@ import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
 import { DISCOVERY_PLUGINS, DISCOVERY_STEP, discoveryBlocked, discoveryStep, discoveryWanted, prepareDiscovery } from './discovery.mjs'
 import { packFirstParty } from './plugins.mjs'
+import { CATALOG_STEP, catalogStep, prepareCatalog } from './catalog.mjs'
 import { dashboardOrigin, startBreeze } from './server.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -117,10 +120,12 @@ const receiver = createServer((req, res) => {
 })
 await new Promise((r) => receiver.listen(0, '127.0.0.1', r))
 const receiverUrl = `http://127.0.0.1:${receiver.address().port}`
+// A community plugin catalog on loopback (e2e/catalog.mjs).
+const cat = await prepareCatalog(BREEZE, pluginWork)
 const breeze = await startBreeze(BREEZE, {
   // Fast heartbeats: alerts follow samples, and the test waits for them.
   args: ['--agent-heartbeat', '2s'],
-  env: { BREEZE_PLUGIN_TRUSTED_KEYS: packed.publicKey, BREEZE_PLUGIN_EGRESS_ALLOW: '127.0.0.1/32' },
+  env: { BREEZE_PLUGIN_TRUSTED_KEYS: packed.publicKey, BREEZE_PLUGIN_EGRESS_ALLOW: '127.0.0.1/32', BREEZE_PLUGIN_CATALOG_ALLOW_HTTP: '1' },
 })
 const front = await dashboardOrigin(breeze.url, DIST)
 console.log(`e2e: Breeze at ${breeze.url}; dashboard at ${front.origin}${front.direct ? '' : ' (front server: the binary does not serve web/ yet)'}`)
@@ -764,6 +769,12 @@ FROM n, (SELECT * FROM devices ORDER BY last_seen_at IS NULL LIMIT 1) d;`
     await keepCsp(page)
   })
 
+  // ---------- a community plugin catalog (e2e/catalog.mjs) ----------
+  await step(CATALOG_STEP, async () => {
+    await catalogStep({ page, cat, assert, art: ART })
+    await keepCsp(page)
+  })
+
   // ---------- discovery on real hosts (e2e/discovery.mjs) ----------
   await step(DISCOVERY_STEP, async () => {
     const blocked = discoveryBlocked()
@@ -806,6 +817,7 @@ FROM n, (SELECT * FROM devices ORDER BY last_seen_at IS NULL LIMIT 1) d;`
   await front.stop()
   await breeze.stop()
   receiver.close()
+  await cat.stop()
   rmSync(pluginWork, { recursive: true, force: true })
 }
 

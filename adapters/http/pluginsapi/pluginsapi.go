@@ -23,6 +23,7 @@ import (
 
 	httpapi "github.com/breeze-rmm/breeze/adapters/http"
 	"github.com/breeze-rmm/breeze/adapters/http/api"
+	catalogs "github.com/breeze-rmm/breeze/core/app/plugincatalog"
 	"github.com/breeze-rmm/breeze/core/app/plugins"
 	"github.com/breeze-rmm/breeze/core/domain"
 )
@@ -35,6 +36,8 @@ const resPlugin = "plugin"
 // Deps are what the routes need.
 type Deps struct {
 	Plugins *plugins.Service
+	// Catalogs adds the catalog, browse and trusted-key routes (nil: none).
+	Catalogs *catalogs.Service
 }
 
 // Register adds the plugin routes under /api/v1. It panics on wiring
@@ -95,6 +98,9 @@ func Register(s *httpapi.Server, d Deps) {
 	add(httpapi.Route{Method: http.MethodPost, Path: "/plugins/:id/test", Rule: manage, Name: "plugins.test", Doc: httpapi.Doc{
 		Summary: "Test an alert channel with an org's settings", Tag: tag, Request: TestRequest{}, Response: TestResult{},
 	}}, h.test)
+	if d.Catalogs != nil {
+		registerCatalogs(add, manage, d.Catalogs)
+	}
 	add(httpapi.Route{Method: http.MethodGet, Path: "/agents/:id/plugins/:pluginId/archive", Rule: httpapi.Agent(),
 		Name: "agents.plugins.archive", Doc: httpapi.Doc{
 			Summary: "Download a plugin archive offered to this agent", Tag: "Agents", ContentType: "application/gzip",

@@ -28,6 +28,14 @@ type InstallOptions struct {
 	// same version (a rebuild) replaces the installed one, and a plugin new
 	// to the server is enabled at once.
 	Dev bool
+	// Expect, when set, is what the archive must hold (a catalog's entry):
+	// anything else is refused as an invalid archive.
+	Expect *Expected
+}
+
+// Expected is the plugin, version and signer an archive must hold.
+type Expected struct {
+	ID, Version, SignerKeyID string
 }
 
 // Install verifies the archive read from r and installs it (or upgrades
@@ -122,6 +130,10 @@ func (s *Service) install(ctx context.Context, o InstallOptions, archive, sum st
 	}
 	m := up.Manifest
 	auditResource(ctx, m.ID, "", "")
+	if e := o.Expect; e != nil && (m.ID != e.ID || m.Version != e.Version || up.SignerKeyID != e.SignerKeyID) {
+		return nil, refused(ctx, Refuse(ReasonInvalidArchive, fmt.Errorf("the archive holds %s %s signed by %s; its catalog lists %s %s signed by %s",
+			m.ID, m.Version, signedBy(up.SignerKeyID), e.ID, e.Version, e.SignerKeyID)), m.Version)
+	}
 	if m.Exec == "" && m.Side == ports.PluginSideServer {
 		return nil, refused(ctx, Refuse(ReasonNoExecutable, fmt.Errorf("%s ships no executable for this server's platform", m.ID)), m.Version)
 	}

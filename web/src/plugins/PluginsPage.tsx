@@ -1,11 +1,13 @@
 import { useState } from 'react'
-import { Link } from 'react-router'
+import { Link, useSearchParams } from 'react-router'
 import { useQueryClient } from '@tanstack/react-query'
 import type { Plugin } from '../api/types'
 import { canGlobally, P } from '../auth/permissions'
 import { useMe } from '../auth/session'
 import { ConfirmDialog } from '../ui/ConfirmDialog'
 import { QueryView } from '../ui/States'
+import { TabPanel, Tabs } from '../ui/Tabs'
+import { BrowseTab } from './BrowseTab'
 import { InstallDialog } from './InstallDialog'
 import { PluginStateBadge } from './PluginStateBadge'
 import { DevModeBanner, UnsignedBadge } from './UnsignedBadge'
@@ -21,6 +23,9 @@ export default function PluginsPage() {
   const [toggling, setToggling] = useState<Plugin | null>(null)
   const [removing, setRemoving] = useState<Plugin | null>(null)
   const refresh = () => qc.invalidateQueries({ queryKey: pluginKeys.all })
+  const [params, setParams] = useSearchParams()
+  // Browsing catalogs installs code on the server: platform administrators only.
+  const tab: 'installed' | 'browse' = admin && params.get('tab') === 'browse' ? 'browse' : 'installed'
 
   return (
     <section className="page" aria-labelledby="plugins-title">
@@ -40,91 +45,120 @@ export default function PluginsPage() {
         {!admin && ' Installing, removing and switching plugins on or off for the whole installation is for platform administrators.'}
       </p>
       <DevModeBanner plugins={plugins.data} />
-      <div role="status" aria-live="polite" className="status-line">
-        {notice}
-      </div>
-      <QueryView
-        query={plugins}
-        isEmpty={(l) => l.length === 0}
-        empty={
-          <div className="state state-empty">
-            <p className="state-title">No plugins installed.</p>
-            <p className="state-hint">
-              {admin ? 'Install a signed archive built with breeze plugin pack.' : 'A platform administrator installs them.'}
-            </p>
+      {admin && (
+        <Tabs
+          label="Plugins"
+          tabs={[
+            { id: 'installed', label: 'Installed' },
+            { id: 'browse', label: 'Browse' },
+          ]}
+          value={tab}
+          onChange={(t) =>
+            setParams(
+              (p) => {
+                const n = new URLSearchParams(p)
+                if (t === 'installed') n.delete('tab')
+                else n.set('tab', t)
+                return n
+              },
+              { replace: true },
+            )
+          }
+        />
+      )}
+      {tab === 'browse' ? (
+        <TabPanel id="browse">
+          <BrowseTab />
+        </TabPanel>
+      ) : (
+        <TabPanel id="installed">
+          <div role="status" aria-live="polite" className="status-line">
+            {notice}
           </div>
-        }
-      >
-        {(list) => (
-          <div className="plugins-scroll">
-            <table className="table plugins-table">
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">ID</th>
-                  <th scope="col">Version</th>
-                  <th scope="col">Kind</th>
-                  <th scope="col">Runs on</th>
-                  <th scope="col">Signed by</th>
-                  <th scope="col">State</th>
-                  <th scope="col">Enabled</th>
-                  {admin && (
-                    <th scope="col">
-                      <span className="visually-hidden">Actions</span>
-                    </th>
-                  )}
-                </tr>
-              </thead>
-              <tbody>
-                {[...list]
-                  .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id))
-                  .map((p) => (
-                    <tr key={p.id}>
-                      <td className="nowrap">
-                        <Link to={`/plugins/${encodeURIComponent(p.id)}`}>{p.name || p.id}</Link>{' '}
-                        <UnsignedBadge unsigned={isUnsigned(p)} source={p.source} />
-                      </td>
-                      <td className="mono">{p.id}</td>
-                      <td className="mono">{p.version}</td>
-                      <td>{kindLabel(p.kind)}</td>
-                      <td>{sideLabel(p.side)}</td>
-                      <td>{isUnsigned(p) ? <span className="pill pill-warn">{p.signedBy || 'unsigned'}</span> : <span className="mono">{p.signedBy}</span>}</td>
-                      <td>
-                        <PluginStateBadge plugin={p} />
-                      </td>
-                      <td>
-                        {admin ? (
-                          <button
-                            type="button"
-                            role="switch"
-                            aria-checked={p.enabled}
-                            aria-label={`Enabled: ${p.name || p.id}`}
-                            className={p.enabled ? 'switch switch-on' : 'switch'}
-                            onClick={() => setToggling(p)}
-                          >
-                            <span className="switch-track" aria-hidden="true">
-                              <span className="switch-thumb" />
-                            </span>
-                            <span>{p.enabled ? 'On' : 'Off'}</span>
-                          </button>
-                        ) : (
-                          <span className={p.enabled ? 'pill pill-ok' : 'pill'}>{p.enabled ? 'On' : 'Off'}</span>
-                        )}
-                      </td>
+          <QueryView
+            query={plugins}
+            isEmpty={(l) => l.length === 0}
+            empty={
+              <div className="state state-empty">
+                <p className="state-title">No plugins installed.</p>
+                <p className="state-hint">
+                  {admin ? 'Install a signed archive built with breeze plugin pack.' : 'A platform administrator installs them.'}
+                </p>
+              </div>
+            }
+          >
+            {(list) => (
+              <div className="plugins-scroll">
+                <table className="table plugins-table">
+                  <thead>
+                    <tr>
+                      <th scope="col">Name</th>
+                      <th scope="col">ID</th>
+                      <th scope="col">Version</th>
+                      <th scope="col">Kind</th>
+                      <th scope="col">Runs on</th>
+                      <th scope="col">Signed by</th>
+                      <th scope="col">State</th>
+                      <th scope="col">Enabled</th>
                       {admin && (
-                        <td className="actions">
-                          <button type="button" className="btn btn-small btn-danger" onClick={() => setRemoving(p)}>
-                            Remove…
-                          </button>
-                        </td>
+                        <th scope="col">
+                          <span className="visually-hidden">Actions</span>
+                        </th>
                       )}
                     </tr>
-                  ))}
-              </tbody>
-            </table>
-          </div>
-        )}
-      </QueryView>
+                  </thead>
+                  <tbody>
+                    {[...list]
+                      .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id))
+                      .map((p) => (
+                        <tr key={p.id}>
+                          <td className="nowrap">
+                            <Link to={`/plugins/${encodeURIComponent(p.id)}`}>{p.name || p.id}</Link>{' '}
+                            <UnsignedBadge unsigned={isUnsigned(p)} source={p.source} />
+                          </td>
+                          <td className="mono">{p.id}</td>
+                          <td className="mono">{p.version}</td>
+                          <td>{kindLabel(p.kind)}</td>
+                          <td>{sideLabel(p.side)}</td>
+                          <td>{isUnsigned(p) ? <span className="pill pill-warn">{p.signedBy || 'unsigned'}</span> : <span className="mono">{p.signedBy}</span>}</td>
+                          <td>
+                            <PluginStateBadge plugin={p} />
+                          </td>
+                          <td>
+                            {admin ? (
+                              <button
+                                type="button"
+                                role="switch"
+                                aria-checked={p.enabled}
+                                aria-label={`Enabled: ${p.name || p.id}`}
+                                className={p.enabled ? 'switch switch-on' : 'switch'}
+                                onClick={() => setToggling(p)}
+                              >
+                                <span className="switch-track" aria-hidden="true">
+                                  <span className="switch-thumb" />
+                                </span>
+                                <span>{p.enabled ? 'On' : 'Off'}</span>
+                              </button>
+                            ) : (
+                              <span className={p.enabled ? 'pill pill-ok' : 'pill'}>{p.enabled ? 'On' : 'Off'}</span>
+                            )}
+                          </td>
+                          {admin && (
+                            <td className="actions">
+                              <button type="button" className="btn btn-small btn-danger" onClick={() => setRemoving(p)}>
+                                Remove…
+                              </button>
+                            </td>
+                          )}
+                        </tr>
+                      ))}
+                  </tbody>
+                </table>
+              </div>
+            )}
+          </QueryView>
+        </TabPanel>
+      )}
       {installing && (
         <InstallDialog
           onClose={() => setInstalling(false)}
