@@ -36,6 +36,8 @@ type fileV1 struct {
 	StateDir            string    `json:"stateDir,omitempty"`
 	PluginTrustedKeys   []string  `json:"pluginTrustedKeys,omitempty"`
 	AllowUnsigned       bool      `json:"allowUnsignedPlugins,omitempty"`
+	ReleaseKeys         []string  `json:"releaseKeys,omitempty"`
+	UpdateTrialSeconds  int       `json:"updateTrialSeconds,omitempty"`
 }
 
 // Load reads and validates the config at path. It refuses a file that group
@@ -86,6 +88,8 @@ func Load(path string) (Config, error) {
 
 		PluginTrustedKeys:    v.PluginTrustedKeys,
 		AllowUnsignedPlugins: v.AllowUnsigned,
+		ReleaseKeys:          v.ReleaseKeys,
+		UpdateTrial:          time.Duration(v.UpdateTrialSeconds) * time.Second,
 	}
 	if err := c.Validate(); err != nil {
 		return Config{}, fmt.Errorf("config %s: %w", path, err)
@@ -113,6 +117,8 @@ func Save(path string, c Config) error {
 		StateDir:            c.StateDir,
 		PluginTrustedKeys:   c.PluginTrustedKeys,
 		AllowUnsigned:       c.AllowUnsignedPlugins,
+		ReleaseKeys:         c.ReleaseKeys,
+		UpdateTrialSeconds:  int(c.UpdateTrial / time.Second),
 	}, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode config: %w", err)
