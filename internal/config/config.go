@@ -64,6 +64,9 @@ type Config struct {
 	PluginSandbox string
 	// AgentURLs (comma-separated) are pushed to agents in the welcome.
 	AgentURLs string
+	// ReleaseKeys (comma-separated base64 ed25519 public keys) verify
+	// uploaded agent builds and are given to agents at enrollment.
+	ReleaseKeys string
 
 	fileMaxRaw, terminalIdleRaw, agentHeartbeatRaw string
 
@@ -108,6 +111,7 @@ func (c *Config) Fields() []Field {
 		{"plugin-egress-allow", "BREEZE_PLUGIN_EGRESS_ALLOW", "", "comma-separated CIDRs server-side plugins may reach although loopback, private, link-local or otherwise internal (refused by default)", &c.PluginEgressAllow},
 		{"plugin-sandbox", "BREEZE_PLUGIN_SANDBOX", "auto", "auto, on or off: run server-side plugins in an empty network namespace, so the host's egress is their only way out", &c.PluginSandbox},
 		{"agent-urls", "BREEZE_AGENT_URLS", "", "comma-separated URLs of this deployment agents may use besides the one they enrolled with (a second front, a DR site), tried in turn; sent in every welcome", &c.AgentURLs},
+		{"release-keys", "BREEZE_RELEASE_KEYS", "", "comma-separated agent release public keys (base64, from breeze release keygen): uploaded agent builds must be signed by one; agents get them at enrollment", &c.ReleaseKeys},
 		{"trusted-proxies", "BREEZE_TRUSTED_PROXIES", "", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed (client IPs for rate limits and audit)", &c.TrustedProxies},
 	}
 }
@@ -347,6 +351,17 @@ func (c *Config) ProxyList() []string {
 	for _, p := range strings.Split(c.TrustedProxies, ",") {
 		if p = strings.TrimSpace(p); p != "" {
 			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// ReleaseKeyList splits ReleaseKeys.
+func (c *Config) ReleaseKeyList() []string {
+	var out []string
+	for _, k := range strings.Split(c.ReleaseKeys, ",") {
+		if k = strings.TrimSpace(k); k != "" {
+			out = append(out, k)
 		}
 	}
 	return out
