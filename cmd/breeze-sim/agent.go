@@ -39,6 +39,9 @@ type agent struct {
 	al       *alertMark    // alerts phase: hot/calm bookkeeping; nil until picked
 	held     chan struct{} // alerts phase: dropped; reconnect once closed
 
+	version string // the agent version in hello ("" : simVersion); an update changes it
+	restart bool   // an update "restarted" the agent: relink at once
+
 	// Restart bookkeeping (under mu).
 	expected bool // linked when the restart test was armed
 	lost     bool // disconnected since
@@ -144,6 +147,10 @@ func (a *agent) run(ctx context.Context) {
 			attempt = 0
 			continue
 		}
+		if a.takeRestart() {
+			attempt = 0
+			continue // a new process links at once
+		}
 		if time.Since(linkedAt) >= stableAfter {
 			attempt = 0
 		}
@@ -184,7 +191,7 @@ func (a *agent) dial(ctx context.Context) (*websocket.Conn, *protocol.Welcome, e
 	conn.SetReadLimit(protocol.MaxServerFrame)
 	hello, _ := json.Marshal(protocol.Hello{
 		Header:          protocol.Header{Type: protocol.TypeHello, ID: "h"},
-		ProtocolVersion: protocol.Version, AgentVersion: simVersion,
+		ProtocolVersion: protocol.Version, AgentVersion: a.agentVersion(),
 		Hostname: a.hostname(), OS: "linux", Arch: "amd64",
 		Capabilities: []string{"heartbeat", "inventory", "commands", "scripts:sh", "terminal"},
 	})
@@ -283,6 +290,8 @@ func (a *agent) serve(ctx context.Context, conn *websocket.Conn, w *protocol.Wel
 			continue
 		}
 		switch typ {
+		case protocol.TypeUpdate:
+			a.update(conn, data)
 		case protocol.TypePing:
 			a.mu.Lock()
 			a.pong(conn, data)
