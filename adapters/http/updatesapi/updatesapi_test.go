@@ -55,10 +55,10 @@ type env struct {
 	a, b string // partner A's and B's admin tokens
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T, pg ...bool) *env {
 	t.Helper()
 	pub, priv, _ := ed25519.GenerateKey(rand.Reader)
-	ts := apitest.NewServer(t)
+	ts := apitest.NewServerWith(t, apitest.Options{Postgres: len(pg) > 0 && pg[0]})
 	out := &sender{offers: map[string]protocol.UpdateOffer{}}
 	svc, err := updates.New(updates.Deps{Store: ts.Store, Agents: out, Clock: ts.Clock, Logger: hclog.NewNullLogger(),
 		ReleaseKeys: []ed25519.PublicKey{pub}, CacheDir: t.TempDir()})
@@ -134,7 +134,11 @@ func TestReleasesUpload(t *testing.T) {
 // threshold; other tenants see none of it; one running rollout per scope;
 // a downgrade needs allowDowngrade; only offered devices download.
 func TestStagedRollout(t *testing.T) {
-	e := newEnv(t)
+	t.Run("sqlite", func(t *testing.T) { testStagedRollout(t, newEnv(t)) })
+	t.Run("postgres", func(t *testing.T) { testStagedRollout(t, newEnv(t, true)) })
+}
+
+func testStagedRollout(t *testing.T, e *env) {
 	A := e.ts.Seed.A
 	var devs []string
 	tokens := map[string]string{}
