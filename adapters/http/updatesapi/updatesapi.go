@@ -69,7 +69,7 @@ func Register(s *httpapi.Server, d Deps) {
 		Summary: "One agent build", Tag: tag, Response: Release{},
 	}}, h.release)
 	add("rollout", httpapi.Route{Method: http.MethodGet, Path: "/rollouts", Rule: read, Name: "rollouts.list", Doc: httpapi.Doc{
-		Summary: "Agent rollouts in your scope, newest first", Tag: tag, Response: Rollout{}, List: true,
+		Summary: "Agent rollouts in your scope, newest first, with their devices per state", Tag: tag, Response: Rollout{}, List: true,
 	}}, h.rollouts)
 	add("rollout", httpapi.Route{Method: http.MethodPost, Path: "/rollouts", Rule: write, Name: "rollouts.create", Doc: httpapi.Doc{
 		Summary: "Start a staged rollout of an agent version", Tag: tag, Request: RolloutRequest{}, Response: Rollout{}, Status: http.StatusCreated,
@@ -167,7 +167,7 @@ type Rollout struct {
 	CreatedBy        string         `json:"createdBy"`
 	CreatedAt        time.Time      `json:"createdAt"`
 	UpdatedAt        time.Time      `json:"updatedAt"`
-	Counts           map[string]int `json:"counts,omitempty"` // devices per state (get only)
+	Counts           map[string]int `json:"counts"` // devices per state
 }
 
 func rolloutOut(r *domain.Rollout) Rollout {
@@ -247,10 +247,27 @@ func (h *handlers) rollouts(c *gin.Context) error {
 	}
 	out := make([]Rollout, 0, len(rs))
 	for _, r := range rs {
-		out = append(out, rolloutOut(r))
+		o := rolloutOut(r)
+		if o.Counts, err = h.counts(c, p.ScopeFor(domain.PermDevicesRead), r.ID); err != nil {
+			return err
+		}
+		out = append(out, o)
 	}
 	c.JSON(http.StatusOK, gin.H{"items": out})
 	return nil
+}
+
+// counts are a rollout's devices per state.
+func (h *handlers) counts(c *gin.Context, sc domain.Scope, id string) (map[string]int, error) {
+	ups, err := h.svc.Devices(c.Request.Context(), sc, id)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]int{}
+	for _, u := range ups {
+		out[u.State]++
+	}
+	return out, nil
 }
 
 func (h *handlers) create(c *gin.Context) error {
@@ -283,14 +300,9 @@ func (h *handlers) rollout(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	ups, err := h.svc.Devices(c.Request.Context(), sc, r.ID)
-	if err != nil {
-		return err
-	}
 	out := rolloutOut(r)
-	out.Counts = map[string]int{}
-	for _, u := range ups {
-		out.Counts[u.State]++
+	if out.Counts, err = h.counts(c, sc, r.ID); err != nil {
+		return err
 	}
 	c.JSON(http.StatusOK, out)
 	return nil

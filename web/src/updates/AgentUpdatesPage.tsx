@@ -84,7 +84,7 @@ export default function AgentUpdatesPage() {
             <caption className="visually-hidden">Rollouts</caption>
             <thead>
               <tr>
-                <th scope="col">Version</th>
+                <th scope="col" className="nowrap">Version</th>
                 <th scope="col">Scope</th>
                 <th scope="col">Stages</th>
                 <th scope="col">State</th>
@@ -196,7 +196,7 @@ export function StageBar({ rollout: r }: { rollout: Rollout }) {
         return (
           <li key={pct} className={`stage stage-${state}`}>
             {pct} %{state === 'done' && ' ✓'}
-            {state === 'current' && r.state !== 'completed' && (
+            {state === 'current' && (
               <span>
                 {' '}
                 ({p.done}/{p.assigned} done{p.failed > 0 ? `, ${p.failed} failed` : ''}
@@ -284,7 +284,7 @@ function UploadDialog({ onClose, onUploaded }: { onClose: () => void; onUploaded
       </label>
       <label className="field">
         <span className="field-label">Operating system</span>
-        <select value={os} onChange={(e) => setOs(e.target.value)}>
+        <select aria-label="Operating system" value={os} onChange={(e) => setOs(e.target.value)}>
           <option value="linux">linux</option>
           <option value="darwin">darwin</option>
           <option value="windows">windows</option>
@@ -292,7 +292,7 @@ function UploadDialog({ onClose, onUploaded }: { onClose: () => void; onUploaded
       </label>
       <label className="field">
         <span className="field-label">Architecture</span>
-        <select value={arch} onChange={(e) => setArch(e.target.value)}>
+        <select aria-label="Architecture" value={arch} onChange={(e) => setArch(e.target.value)}>
           <option value="amd64">amd64</option>
           <option value="arm64">arm64</option>
         </select>
@@ -357,7 +357,7 @@ function RolloutDialog({ versions, onClose, onCreated }: { versions: string[]; o
     >
       <label className="field">
         <span className="field-label">Version</span>
-        <select value={version} onChange={(e) => setVersion(e.target.value)}>
+        <select aria-label="Version" value={version} onChange={(e) => setVersion(e.target.value)}>
           {versions.map((v) => (
             <option key={v} value={v}>
               {v}
@@ -367,7 +367,7 @@ function RolloutDialog({ versions, onClose, onCreated }: { versions: string[]; o
       </label>
       <label className="field">
         <span className="field-label">Scope</span>
-        <select value={scopeKind} onChange={(e) => setScopeKind(e.target.value as RolloutRequest['scopeKind'])}>
+        <select aria-label="Scope" value={scopeKind} onChange={(e) => setScopeKind(e.target.value as RolloutRequest['scopeKind'])}>
           <option value="partner">Partner</option>
           <option value="org">Organization</option>
           <option value="site">Site</option>
