@@ -27,8 +27,9 @@ import (
 
 // TestAgentSelfUpdate updates real agents through staged rollouts, with
 // builds of the real agent made with different version strings:
-//   - site 1 (two agents): 1.0.0 → 1.1.0 in two stages (50 %, 100 %), both
-//     relink on 1.1.0 through a re-exec in place, keeping 1.0.0 as .prev; a
+//   - site 1 (two agents): 1.0.0 → 1.1.0 in two stages (50 %, 100 %), the
+//     server restarted between them; both relink on 1.1.0 through a re-exec
+//     in place, keeping 1.0.0 as .prev; a
 //     second rollout for the same site is refused while it runs; then a
 //     rollout back to 1.0.0 is refused as a downgrade, and accepted with
 //     allowDowngrade;
@@ -91,13 +92,27 @@ func TestAgentSelfUpdate(t *testing.T) {
 	}
 
 	r1 := createRollout(t, api, map[string]any{"scopeKind": "site", "scopeId": site1, "version": "1.1.0",
-		"stages": []int{50, 100}, "pauseSeconds": 1, "failureThreshold": 0, "trialSeconds": 20}, http.StatusCreated)
+		"stages": []int{50, 100}, "pauseSeconds": 3, "failureThreshold": 0, "trialSeconds": 20}, http.StatusCreated)
 	createRollout(t, api, map[string]any{"scopeKind": "site", "scopeId": site1, "version": "1.1.2"}, http.StatusConflict)
 	r2 := createRollout(t, api, map[string]any{"scopeKind": "site", "scopeId": site2, "version": "1.1.1",
 		"failureThreshold": 0, "trialSeconds": 3}, http.StatusCreated)
 	r3 := createRollout(t, api, map[string]any{"scopeKind": "site", "scopeId": site3, "version": "1.1.2",
 		"failureThreshold": 0}, http.StatusCreated)
 
+	// The server restarts between the stages: the rollout goes on from the
+	// database (the pause, then the second stage).
+	eventually(t, 60*time.Second, "the first stage done", func() (bool, string) {
+		var r struct {
+			Stage       int        `json:"stage"`
+			NextStageAt *time.Time `json:"nextStageAt"`
+			State       string     `json:"state"`
+		}
+		api.must(http.MethodGet, "/api/v1/rollouts/"+r1, nil, http.StatusOK, &r)
+		return r.NextStageAt != nil || r.Stage > 0 || r.State != "active", fmt.Sprintf("%+v", r)
+	})
+	srv.stop()
+	srv.start()
+	api = login(t, srv)
 	waitRollout(t, api, r1, "completed", 60*time.Second)
 	for _, a := range []updAgent{a1, a2} {
 		if v := api.agentVersion(a.id); v != "1.1.0" {
