@@ -124,3 +124,27 @@ describe('the device page', () => {
     expect(container.querySelector('img')).toBeNull()
   })
 })
+
+describe('the device list', () => {
+  it("shows a device's update state next to its agent version while it matters", async () => {
+    const a = device(1, { hostname: 'app-01', agentVersion: '1.0.0' })
+    const b = device(2, { hostname: 'app-02', agentVersion: '1.1.0' })
+    mockApi({
+      ...sessionRoutes(),
+      'GET /devices': () => json({ items: [a, b], nextCursor: '' }),
+      'GET /rollouts': () => json({ items: [running] }),
+      'GET /rollouts/:id/devices': () =>
+        json({
+          items: [
+            { rolloutId: 'ro-1', deviceId: a.id, stage: 0, state: 'rolled_back', fromVersion: '1.0.0', error: '', offeredAt: null, updatedAt: '' },
+            { rolloutId: 'ro-1', deviceId: b.id, stage: 0, state: 'linked', fromVersion: '1.0.0', error: '', offeredAt: null, updatedAt: '' },
+          ],
+        }),
+    })
+    renderApp('/devices')
+    const pill = await screen.findByText('Rolled back')
+    expect(pill.closest('[role="row"]')!.textContent).toContain('app-01')
+    expect(pill.className).toContain('pill-warn')
+    expect(screen.queryByText('Updated')).toBeNull() // done: the version says it
+  })
+})

@@ -182,3 +182,29 @@ export function progress(r: Rollout): { done: number; assigned: number; failed: 
   const done = (c.linked ?? 0) + failed + (c.skipped ?? 0)
   return { done, assigned, failed }
 }
+
+/** How many of the newest rollouts the device list reads for its update states. */
+export const LIST_ROLLOUTS = 5
+
+/**
+ * Each device's state in its newest rollout, from the newest rollouts'
+ * device lists (the device list's "Agent" cell). Empty while loading or when
+ * the caller may not read rollouts.
+ */
+export function useDeviceUpdateStates(enabled = true) {
+  return useQuery({
+    queryKey: [...updateKeys.all, 'device-states'] as const,
+    enabled,
+    retry: false,
+    refetchInterval: 15_000,
+    queryFn: async ({ signal }) => {
+      const out = new Map<string, string>()
+      const list = await api.get<{ items: Rollout[] }>('/rollouts', undefined, signal).then((r) => r.items ?? [])
+      for (const r of list.slice(0, LIST_ROLLOUTS)) {
+        const devs = await api.get<{ items: DeviceUpdate[] }>(`/rollouts/${encodeURIComponent(r.id)}/devices`, undefined, signal)
+        for (const d of devs.items ?? []) if (!out.has(d.deviceId)) out.set(d.deviceId, d.state)
+      }
+      return out
+    },
+  })
+}
