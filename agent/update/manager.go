@@ -225,6 +225,14 @@ func (m *Manager) Offer(ctx context.Context, o protocol.UpdateOffer) {
 	m.busy = true
 	m.mu.Unlock()
 	go func() {
+		// A result still unsent (the link came up just now) goes first: the
+		// new update's state replaces it.
+		m.mu.Lock()
+		pending := m.st != nil && m.st.Phase == phaseReport
+		m.mu.Unlock()
+		if pending {
+			m.flush(ctx)
+		}
 		restart := m.install(ctx, o)
 		m.mu.Lock()
 		m.busy = false

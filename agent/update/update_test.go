@@ -376,3 +376,46 @@ func TestCompareVersions(t *testing.T) {
 		}
 	}
 }
+
+// TestSwapRenamingAway: where the running build cannot be replaced by a
+// rename after a hard link (Windows), it is renamed away and back; a
+// rollback that cannot rename over the running build moves it aside.
+func TestSwapRenamingAway(t *testing.T) {
+	hardLinks = false
+	defer func() { hardLinks = true }()
+	dir := t.TempDir()
+	exe := filepath.Join(dir, "agent")
+	_ = os.WriteFile(exe, []byte("old"), 0o755)
+	_ = os.WriteFile(exe+NewSuffix, []byte("new"), 0o755)
+	if err := Swap(OS{}, exe, exe+NewSuffix); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(exe); string(b) != "new" {
+		t.Fatalf("after the swap the executable is %q", b)
+	}
+	fsys := &busyFS{busy: exe}
+	if err := Rollback(fsys, exe); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(exe); string(b) != "old" {
+		t.Fatalf("after the rollback the executable is %q", b)
+	}
+	if b, _ := os.ReadFile(exe + FailedSuffix); string(b) != "new" {
+		t.Fatalf("the failed build is %q", b)
+	}
+}
+
+// busyFS refuses a rename onto busy while busy exists (a running executable on Windows).
+type busyFS struct {
+	OS
+	busy string
+}
+
+func (fs *busyFS) Rename(oldpath, newpath string) error {
+	if newpath == fs.busy {
+		if _, err := os.Stat(fs.busy); err == nil {
+			return &os.LinkError{Op: "rename", Old: oldpath, New: newpath, Err: syscall.EACCES}
+		}
+	}
+	return os.Rename(oldpath, newpath)
+}
