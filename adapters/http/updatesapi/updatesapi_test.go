@@ -278,4 +278,14 @@ func testStagedRollout(t *testing.T, e *env) {
 	if code, body := create(e.a, map[string]any{"scopeKind": "org", "scopeId": org, "version": "1.1.0"}); code != http.StatusCreated {
 		t.Fatalf("a new rollout after the stop: %d %v", code, body)
 	}
+	// Every mutation is audited, refusals included.
+	seen := map[string]int{}
+	for _, a := range e.ts.AuditRows(t) {
+		seen[a.Action+":"+string(a.Outcome)]++
+	}
+	for _, want := range []string{"rollouts.create:success", "rollouts.create:failure", "releases.upload:success", "rollouts.resume:failure"} {
+		if seen[want] == 0 {
+			t.Errorf("no audit row %s in %v", want, seen)
+		}
+	}
 }
