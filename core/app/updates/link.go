@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/breeze-rmm/breeze/core/domain"
+	"github.com/breeze-rmm/breeze/ports"
 	"github.com/breeze-rmm/breeze/protocol"
 )
 
@@ -15,33 +16,37 @@ func BinaryRoute(deviceID, releaseID string) string {
 	return "/api/v1/agents/" + deviceID + "/update/" + releaseID + "/binary"
 }
 
-// offer sends u's device the offer of r and records it; false when the
-// device is not linked (it stays pending) or has no build.
-func (s *Service) offer(ctx context.Context, r *domain.Rollout, u *domain.DeviceUpdate, builds map[string]*domain.AgentRelease, now time.Time) (bool, error) {
-	dev, err := s.d.Store.Devices().Get(ctx, domain.GlobalScope(), u.DeviceID)
-	if err != nil {
-		if errors.Is(err, domain.ErrNotFound) {
-			return false, nil
-		}
-		return false, err
-	}
+// send sends dev the offer of r; false when the device is not linked or
+// has no build for its platform.
+func (s *Service) send(ctx context.Context, r *domain.Rollout, dev *domain.Device, builds map[string]*domain.AgentRelease) bool {
 	rel := builds[dev.OS+"/"+dev.Arch]
 	if rel == nil {
-		return false, nil
+		return false
 	}
 	o := protocol.UpdateOffer{Header: protocol.Header{Type: protocol.TypeUpdate}, RolloutID: r.ID, Version: rel.Version,
 		OS: rel.OS, Arch: rel.Arch, SHA256: rel.SHA256, Size: rel.Size, Signature: rel.Signature,
 		BinaryPath: BinaryRoute(dev.ID, rel.ID), AllowDowngrade: r.AllowDowngrade, TrialSeconds: r.TrialSeconds}
-	if err := s.d.Agents.ToAgent(ctx, dev.ID, o); err != nil {
-		return false, nil // offline: offered at its link-up
+	return s.d.Agents.ToAgent(ctx, dev.ID, o) == nil // offline: offered at its link-up
+}
+
+// offered records that the devices got the offer of r (pending or offered
+// before; a device that answered meanwhile keeps its answer), in one
+// transaction.
+func (s *Service) offered(ctx context.Context, r *domain.Rollout, deviceIDs []string, now time.Time) error {
+	if len(deviceIDs) == 0 {
+		return nil
 	}
-	at := now
-	next := domain.DeviceUpdate{RolloutID: r.ID, DeviceID: dev.ID, State: domain.DeviceUpdateOffered, OfferedAt: &at, UpdatedAt: now}
-	ok, err := s.d.Store.Updates().SetDeviceUpdate(ctx, next, []string{domain.DeviceUpdatePending, domain.DeviceUpdateOffered})
-	if ok {
-		u.State = domain.DeviceUpdateOffered
-	}
-	return ok, err
+	from := []string{domain.DeviceUpdatePending, domain.DeviceUpdateOffered}
+	return s.d.Store.InTx(ctx, func(ctx context.Context, tx ports.Store) error {
+		for _, id := range deviceIDs {
+			at := now
+			u := domain.DeviceUpdate{RolloutID: r.ID, DeviceID: id, State: domain.DeviceUpdateOffered, OfferedAt: &at, UpdatedAt: now}
+			if _, err := tx.Updates().SetDeviceUpdate(ctx, u, from); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 // OnLinkUp runs when an agent links to this node: a device of a running
@@ -81,15 +86,16 @@ func (s *Service) linkUp(ctx context.Context, deviceID string) error {
 	if r.State != domain.RolloutActive || (u.State != domain.DeviceUpdatePending && u.State != domain.DeviceUpdateOffered) {
 		return nil
 	}
+	// Pending or offered: offer (again: the last one may have been lost
+	// with the link).
 	builds, err := s.builds(ctx, r.Version)
 	if err != nil {
 		return err
 	}
-	if u.State == domain.DeviceUpdateOffered {
-		u.State = domain.DeviceUpdatePending // offer again: the last one may have been lost with the link
+	if !s.send(ctx, r, dev, builds) {
+		return nil
 	}
-	_, err = s.offer(ctx, r, u, builds, now)
-	return err
+	return s.offered(ctx, r, []string{deviceID}, now)
 }
 
 // resultStates maps an agent's report to the device state and the states

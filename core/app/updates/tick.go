@@ -192,30 +192,39 @@ func (s *Service) builds(ctx context.Context, version string) (map[string]*domai
 	return out, nil
 }
 
-// offerPending sends the offer to every pending device that is linked.
+// offerPending sends the offer to every pending device that is linked
+// and records those sent in one transaction.
 func (s *Service) offerPending(ctx context.Context, r *domain.Rollout, ups []domain.DeviceUpdate, now time.Time) (int, error) {
 	if s.d.Agents == nil {
 		return 0, nil
 	}
-	var builds map[string]*domain.AgentRelease
-	sent := 0
-	for i := range ups {
-		if ups[i].State != domain.DeviceUpdatePending {
-			continue
-		}
-		if builds == nil {
-			var err error
-			if builds, err = s.builds(ctx, r.Version); err != nil {
-				return sent, err
-			}
-		}
-		ok, err := s.offer(ctx, r, &ups[i], builds, now)
-		if err != nil {
-			return sent, err
-		}
-		if ok {
-			sent++
+	pending := 0
+	for _, u := range ups {
+		if u.State == domain.DeviceUpdatePending {
+			pending++
 		}
 	}
-	return sent, nil
+	if pending == 0 {
+		return 0, nil
+	}
+	builds, err := s.builds(ctx, r.Version)
+	if err != nil {
+		return 0, err
+	}
+	devs := make(map[string]*domain.Device, len(ups))
+	if err := s.eachDevice(ctx, r, func(d *domain.Device) error { devs[d.ID] = d; return nil }); err != nil {
+		return 0, err
+	}
+	var sent []string
+	for i := range ups {
+		dev := devs[ups[i].DeviceID]
+		if ups[i].State != domain.DeviceUpdatePending || dev == nil {
+			continue // a device that left the scope stays pending
+		}
+		if s.send(ctx, r, dev, builds) {
+			sent = append(sent, dev.ID)
+			ups[i].State = domain.DeviceUpdateOffered
+		}
+	}
+	return len(sent), s.offered(ctx, r, sent, now)
 }
