@@ -148,8 +148,13 @@ func (a *agent) run(ctx context.Context) {
 			continue
 		}
 		if a.takeRestart() {
+			// The restarted agent's first dial waits 0–5 s, like the real
+			// agent's (a fleet never relinks in one burst).
 			attempt = 0
-			continue // a new process links at once
+			if !sleep(ctx, rand.N(restartJitter)) {
+				return
+			}
+			continue
 		}
 		if time.Since(linkedAt) >= stableAfter {
 			attempt = 0
@@ -386,6 +391,10 @@ func (a *agent) close() {
 func (a *agent) hostname() string { return fmt.Sprintf("sim-%06d", a.idx) }
 
 const simVersion = "0.0.0-sim"
+
+// restartJitter bounds the first dial of an agent restarted by an update
+// (the real agent's first-dial jitter).
+const restartJitter = 5 * time.Second
 
 func heartbeatFrame(a *agent, at time.Time, cpu float64) []byte {
 	up := uint64(3600 + int(a.beats)*60)

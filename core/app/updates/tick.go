@@ -128,11 +128,19 @@ func (s *Service) advance(ctx context.Context, r *domain.Rollout, now time.Time)
 	default:
 		return sent, nil // pausing between stages
 	}
-	if _, err := u.UpdateRollout(ctx, r); err != nil {
-		return sent, err
+	moved, err := u.UpdateRollout(ctx, r)
+	if err != nil || !moved {
+		return sent, err // another node moved it: its step stands
 	}
 	if r.State == domain.RolloutCompleted {
 		s.d.Logger.Info("agent rollout completed", "rollout", r.ID, "version", r.Version)
+		return sent, nil
+	}
+	if r.NextStageAt == nil {
+		// The next stage starts now, not at the next tick (at most one
+		// step per stage, so this recursion is bounded by the stages).
+		n, err := s.advance(ctx, r, now)
+		return sent + n, err
 	}
 	return sent, nil
 }
