@@ -142,7 +142,7 @@ func newAgent(ctx context.Context, cfg config.Config, configPath string, log hcl
 	a.link = l
 	// The self-update; on trial, Boot arms the rollback watchdog before
 	// the link runs.
-	if a.updater, err = newUpdater(cfg, dir, l.Server, rm.d.Send, a.restart.request, log); err != nil {
+	if a.updater, err = newUpdater(cfg, configPath, dir, l.Server, rm.d.Send, a.restart.request, log); err != nil {
 		return nil, err
 	}
 	if err := a.updater.Boot(); err != nil {

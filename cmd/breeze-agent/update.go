@@ -70,7 +70,7 @@ func (r *restarter) requested() string {
 }
 
 // newUpdater wires the self-update on the agent's link and remote side.
-func newUpdater(cfg config.Config, dir string, server func() string, send func(context.Context, any) error,
+func newUpdater(cfg config.Config, configPath, dir string, server func() string, send func(context.Context, any) error,
 	restart func(string), log hclog.Logger) (*update.Manager, error) {
 	exe, err := os.Executable()
 	if err != nil {
@@ -79,9 +79,14 @@ func newUpdater(cfg config.Config, dir string, server func() string, send func(c
 	if r, err := filepath.EvalSymlinks(exe); err == nil {
 		exe = r
 	}
+	// The keys as the config says now (trust-release-key may have added one).
 	keys := func() []ed25519.PublicKey {
+		list := cfg.ReleaseKeys
+		if c, err := config.Load(configPath); err == nil {
+			list = c.ReleaseKeys
+		}
 		var out []ed25519.PublicKey
-		for _, k := range cfg.ReleaseKeys {
+		for _, k := range list {
 			if pk, err := protocol.ParseReleaseKey(k); err == nil {
 				out = append(out, pk)
 			}
