@@ -7,7 +7,7 @@ LDFLAGS := -s -w -X github.com/breeze-rmm/breeze/internal/server.Version=$(VERSI
 export BREEZE_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
 export BREEZE_TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: bench-links cluster sim-schedules sim-schedules-pg sim sim-large sim-cluster sim-remote sim-remote-pg sim-alerts sim-alerts-pg run build agents agent-size agent-deps test test-go test-sdk services lint bench faults clean bench-catalog
+.PHONY: bench-links bench-catalog cluster sim-rollout sim-rollout-pg sim-schedules sim-schedules-pg sim sim-large sim-cluster sim-remote sim-remote-pg sim-alerts sim-alerts-pg run build agents agent-size agent-deps test test-go test-sdk services lint bench faults clean
 
 ## run: build and start Breeze on its embedded defaults (SQLite under ./data) at http://127.0.0.1:8080,
 ##      with a demo tenant and a local agent enrolled into it
@@ -99,6 +99,15 @@ sim-alerts:
 ## sim-alerts-pg: the same on the production profile (PostgreSQL + Redis)
 sim-alerts-pg:
 	@DB=postgres REDIS=1 AGENTS=$${AGENTS:-10000} RESTART=0 DURATION=$${DURATION:-5s} ALERTS=1 bash scripts/sim.sh
+
+## sim-rollout: 1 000 agents (SQLite), then a staged agent rollout (1 %, 10 %, 100 %, pause 5 s) of a signed
+##              dummy build; the simulated agents answer the update frames and relink on the new version; timed
+sim-rollout:
+	@AGENTS=$${AGENTS:-1000} RESTART=0 DURATION=$${DURATION:-5s} ROLLOUT=1 bash scripts/sim.sh
+
+## sim-rollout-pg: the same on the production profile (PostgreSQL + Redis)
+sim-rollout-pg:
+	@DB=postgres REDIS=1 AGENTS=$${AGENTS:-1000} RESTART=0 DURATION=$${DURATION:-5s} ROLLOUT=1 bash scripts/sim.sh
 
 ## sim: load simulator against a server it starts (SQLite; DB=postgres REDIS=1 for the production profile): 2 000 agents, kill -9 restart, report
 sim:

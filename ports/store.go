@@ -49,6 +49,8 @@ type Store interface {
 	ScanStores
 	// Discovery profiles, settings, assets and their events.
 	DiscoveryStores
+	// Agent releases, rollouts and device update states.
+	UpdateStores
 	// Installed plugins, their per-org settings and key-value stores.
 	Plugins() PluginStore
 	// Plugin catalog subscriptions and the publisher keys trusted in the database.

@@ -22,6 +22,10 @@ type EnrollResponse struct {
 	DeviceID   string `json:"deviceId"`
 	OrgID      string `json:"orgId"`
 	SiteID     string `json:"siteId"`
+	// ReleaseKeys are the deployment's agent release public keys (see
+	// ParseReleaseKey): the agent trusts builds they sign. Absent: the
+	// agent keeps what it is configured with. (Additive.)
+	ReleaseKeys []string `json:"releaseKeys,omitempty"`
 }
 
 // AgentTokenPrefix starts every agent token.

@@ -52,6 +52,8 @@ var frames = map[string]FrameSpec{
 	TypePluginStates: {ToServer, RoutePlugins},
 	TypeWatch:        {ToAgent, RouteLink},
 	TypeWatchReport:  {ToServer, RouteCommand}, // served by discovery through the remote router
+	TypeUpdate:       {ToAgent, RouteLink},
+	TypeUpdateResult: {ToServer, RouteCommand}, // served by core/app/updates through the remote router
 
 	TypeCommand:       {ToAgent, RouteCommand},
 	TypeCommandCancel: {ToAgent, RouteCommand},

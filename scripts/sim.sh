@@ -46,6 +46,12 @@
 #             net/http/pprof (a build overlay; the tree is untouched) and
 #             prints the top of a CPU profile of each node, kept in
 #             PROFILE_DIR (default /tmp/breeze-sim-profiles)
+#   ROLLOUT   1: rollout phase (breeze-sim --rollout): a release key made for
+#             this run is trusted by the server (BREEZE_RELEASE_KEYS); a signed
+#             dummy build is uploaded and rolled out to the fleet's org in
+#             STAGES (default 1,10,100) with PAUSE between them (default 5s);
+#             the simulated agents answer the offers and relink on the new
+#             version; the whole rollout and each stage are timed
 #   NODES     2: a second server process on the same database and Redis
 #             (DB=postgres REDIS=1), LISTEN's port + 1; the agents link to the
 #             first, both run the scheduler and the queue's workers
@@ -126,6 +132,12 @@ else
 	go build -o "$WORK/breeze" ./cmd/breeze
 fi
 go build -o "$WORK/breeze-sim" ./cmd/breeze-sim
+ROLLOUT=${ROLLOUT:-0}
+if [ "$ROLLOUT" = 1 ]; then
+	"$WORK/breeze" release keygen "$WORK/release" >/dev/null
+	BREEZE_RELEASE_KEYS=$(cat "$WORK/release.pub")
+	export BREEZE_RELEASE_KEYS
+fi
 if [ "$ALERTS" = 1 ]; then
 	# The webhook plugin, packed like a vendor would (this platform only),
 	# signed with a key made for this run and trusted by the server.
@@ -232,6 +244,9 @@ if [ "$ALERTS" = 1 ]; then
 	args+=(--alerts --alerts-plugin "$WORK/webhook.tar.gz" --alerts-hot "$HOT" --alerts-drop "$DROP"
 		--alerts-for "$FOR" --server-log "$WORK/server.log")
 	if [ -n "${GROUP:-}" ]; then args+=(--alerts-group "$GROUP"); fi
+fi
+if [ "$ROLLOUT" = 1 ]; then
+	args+=(--rollout --rollout-key "$WORK/release.key" --rollout-stages "${STAGES:-1,10,100}" --rollout-pause "${PAUSE:-5s}")
 fi
 if [ "$SCHEDULES" != 0 ]; then
 	mkdir -p "$PROFILE_DIR"

@@ -43,6 +43,13 @@ type Config struct {
 	// unsigned and are reloaded when rebuilt (`run --plugin-dev-dir`
 	// overrides it). Refused unless AllowUnsignedPlugins.
 	PluginDevDir string
+	// ReleaseKeys are the ed25519 public keys (protocol.ParseReleaseKey)
+	// whose signatures make an agent build installable by self-update;
+	// enrollment stores the server's. Empty: every update is refused.
+	ReleaseKeys []string
+	// UpdateTrial is how long a freshly updated agent has to link before
+	// it rolls back to the previous build. Zero: the offer's, else 5 min.
+	UpdateTrial time.Duration
 }
 
 // Validate checks that the config can drive a link.
@@ -77,8 +84,13 @@ func (c Config) Validate() error {
 			return fmt.Errorf("config plugin trusted key %q: want an inline PEM key or an absolute path", protocol.Abbrev(k, 40))
 		}
 	}
-	if c.HeartbeatInterval < 0 {
-		return fmt.Errorf("config has a negative heartbeat interval")
+	for _, k := range c.ReleaseKeys {
+		if _, err := protocol.ParseReleaseKey(k); err != nil {
+			return fmt.Errorf("config release key %q: %w", protocol.Abbrev(k, 40), err)
+		}
+	}
+	if c.HeartbeatInterval < 0 || c.UpdateTrial < 0 {
+		return fmt.Errorf("config has a negative heartbeat interval or update trial")
 	}
 	return nil
 }

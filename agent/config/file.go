@@ -37,6 +37,8 @@ type fileV1 struct {
 	PluginTrustedKeys   []string  `json:"pluginTrustedKeys,omitempty"`
 	AllowUnsigned       bool      `json:"allowUnsignedPlugins,omitempty"`
 	PluginDevDir        string    `json:"pluginDevDir,omitempty"`
+	ReleaseKeys         []string  `json:"releaseKeys,omitempty"`
+	UpdateTrialSeconds  int       `json:"updateTrialSeconds,omitempty"`
 }
 
 // Load reads and validates the config at path. It refuses a file that group
@@ -88,6 +90,8 @@ func Load(path string) (Config, error) {
 		PluginTrustedKeys:    v.PluginTrustedKeys,
 		AllowUnsignedPlugins: v.AllowUnsigned,
 		PluginDevDir:         v.PluginDevDir,
+		ReleaseKeys:          v.ReleaseKeys,
+		UpdateTrial:          time.Duration(v.UpdateTrialSeconds) * time.Second,
 	}
 	if err := c.Validate(); err != nil {
 		return Config{}, fmt.Errorf("config %s: %w", path, err)
@@ -116,6 +120,8 @@ func Save(path string, c Config) error {
 		PluginTrustedKeys:   c.PluginTrustedKeys,
 		AllowUnsigned:       c.AllowUnsignedPlugins,
 		PluginDevDir:        c.PluginDevDir,
+		ReleaseKeys:         c.ReleaseKeys,
+		UpdateTrialSeconds:  int(c.UpdateTrial / time.Second),
 	}, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode config: %w", err)

@@ -70,6 +70,12 @@ type Options struct {
 	// session ends: the server sends the list after every welcome. It runs
 	// on the link's goroutines and must not block.
 	OnWatch func(protocol.Watch)
+	// OnUpdate gets each `update` frame (agent/update.Manager.Offer); it
+	// must not block.
+	OnUpdate func(protocol.UpdateOffer)
+	// OnWelcome is called after each welcome is applied (a build on
+	// update trial has linked); it must not block.
+	OnWelcome func()
 	// PluginStates, when set, reports the plugins' states in each hello
 	// (there is no other agent → server frame for them).
 	PluginStates func() []protocol.PluginState

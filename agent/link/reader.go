@@ -80,6 +80,7 @@ var readerFrames = map[string]func(r *reader, data []byte){
 	protocol.TypeWelcome: (*reader).onWelcome,
 	protocol.TypePlugins: (*reader).onPlugins,
 	protocol.TypeWatch:   (*reader).onWatch,
+	protocol.TypeUpdate:  (*reader).onUpdate,
 	protocol.TypeError:   (*reader).onError,
 }
 
@@ -122,6 +123,17 @@ func (r *reader) onWatch(data []byte) {
 	}
 	if r.link.opts.OnWatch != nil {
 		r.link.opts.OnWatch(w)
+	}
+}
+
+func (r *reader) onUpdate(data []byte) {
+	var o protocol.UpdateOffer
+	if err := json.Unmarshal(data, &o); err != nil {
+		r.once("malformed", "ignoring malformed update frame", "error", err)
+		return
+	}
+	if r.link.opts.OnUpdate != nil {
+		r.link.opts.OnUpdate(o)
 	}
 }
 

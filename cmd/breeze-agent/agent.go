@@ -14,6 +14,7 @@ import (
 	"github.com/breeze-rmm/breeze/agent/plugins"
 	"github.com/breeze-rmm/breeze/agent/remote"
 	"github.com/breeze-rmm/breeze/agent/scripts"
+	"github.com/breeze-rmm/breeze/agent/update"
 	"github.com/breeze-rmm/breeze/agent/watch"
 	"github.com/breeze-rmm/breeze/protocol"
 )
@@ -31,6 +32,8 @@ type agent struct {
 	remote     *remote.Dispatcher
 	plugins    *plugins.Manager
 	watch      *watch.Watcher
+	updater    *update.Manager
+	restart    restarter
 	caps       func() []string
 	devDir     string // plugin dev mode's directory ("" off)
 }
@@ -106,10 +109,15 @@ func newAgent(ctx context.Context, cfg config.Config, configPath string, log hcl
 	// Tracked network devices, probed with the scanner plugins.
 	a.watch = watch.New(watch.Deps{Prober: a.plugins, Sender: rm.d, Logger: log})
 
+	serverURL, serverURLs, pushed := cfg.ServerURL, cfg.ServerURLs, cfg.PushedServerURLs
+	if buildFault == "nolink" {
+		log.Warn("this build never links (built with buildFault=nolink, for tests)")
+		serverURL, serverURLs, pushed = "http://127.0.0.1:9", nil, nil
+	}
 	sampler := collect.New(collect.Options{Logger: log, PluginMetrics: a.plugins.Metrics})
 	sampler.Prime(ctx)
 	l, err = link.New(link.Options{
-		ServerURL:        cfg.ServerURL,
+		ServerURL:        serverURL,
 		DeviceID:         cfg.DeviceID,
 		Token:            cfg.AgentToken,
 		AgentVersion:     Version,
@@ -121,6 +129,8 @@ func newAgent(ctx context.Context, cfg config.Config, configPath string, log hcl
 		Remote:           rm.d,
 		OnPlugins:        a.plugins.Offer,
 		OnWatch:          a.watch.Set,
+		OnUpdate:         func(o protocol.UpdateOffer) { a.updater.Offer(ctx, o) },
+		OnWelcome:        func() { a.updater.Linked(ctx) },
 		PluginStates:     a.plugins.States,
 		Heartbeat:        cfg.HeartbeatInterval,
 		FirstJitter:      firstJitter,
@@ -130,8 +140,8 @@ func newAgent(ctx context.Context, cfg config.Config, configPath string, log hcl
 				log.Warn("cannot cache the heartbeat interval in the config", "error", err)
 			}
 		},
-		ServerURLs:       cfg.ServerURLs,
-		PushedServerURLs: cfg.PushedServerURLs,
+		ServerURLs:       serverURLs,
+		PushedServerURLs: pushed,
 		OnServerURLs: func(urls []string) {
 			if err := updateConfig(configPath, func(c *config.Config) { c.PushedServerURLs = urls }); err != nil {
 				log.Warn("cannot keep the server's URLs in the config", "error", err)
@@ -142,6 +152,14 @@ func newAgent(ctx context.Context, cfg config.Config, configPath string, log hcl
 		return nil, err
 	}
 	a.link = l
+	// The self-update; on trial, Boot arms the rollback watchdog before
+	// the link runs.
+	if a.updater, err = newUpdater(cfg, configPath, dir, l.Server, rm.d.Send, a.restart.request, log); err != nil {
+		return nil, err
+	}
+	if err := a.updater.Boot(); err != nil {
+		log.Warn("update state unreadable; ignored", "error", err)
+	}
 	return a, nil
 }
 
@@ -162,6 +180,7 @@ func (a *agent) reportPlugins(ctx context.Context) {
 // run keeps the agent linked until ctx ends, then ends remote work and
 // stops the plugins (after the commands that may use them).
 func (a *agent) run(ctx context.Context) error {
+	ctx = a.restart.wrap(ctx)
 	pctx, stopPlugins := context.WithCancel(context.WithoutCancel(ctx))
 	pluginsDone := make(chan struct{})
 	go func() {
@@ -183,6 +202,10 @@ func (a *agent) run(ctx context.Context) error {
 	<-watchDone      // its round uses the plugins
 	stopPlugins()
 	<-pluginsDone
+	if reason := a.restart.requested(); reason != "" {
+		a.log.Info("agent stopped to restart", "reason", reason)
+		return errRestart
+	}
 	a.log.Info("agent stopped")
 	return err
 }

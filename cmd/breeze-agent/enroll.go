@@ -102,6 +102,14 @@ func cmdEnroll(ctx context.Context, e *env, args []string) error {
 		SiteID:     res.SiteID,
 		EnrolledAt: time.Now().UTC().Truncate(time.Second),
 	}
+	// The deployment's release keys: the builds a self-update may install.
+	for _, k := range res.ReleaseKeys {
+		if _, err := protocol.ParseReleaseKey(k); err != nil {
+			e.log.Warn("the server sent an unreadable release key; ignored", "error", err)
+			continue
+		}
+		cfg.ReleaseKeys = append(cfg.ReleaseKeys, k)
+	}
 	if _, err := trustKeys(&cfg, trusted); err != nil {
 		return err
 	}

@@ -32,6 +32,7 @@ Usage:
   breeze-agent status                                              show the config and whether the server answers
   breeze-agent trust-key FILE.pub|-                                trust a plugin signing key (no restart needed)
   breeze-agent untrust-key KEYID...                                stop trusting keys
+  breeze-agent trust-release-key KEY|FILE.pub                      trust an agent release key (self-update)
   breeze-agent version
 
 Every command takes --config PATH (default: $BREEZE_AGENT_CONFIG, else
@@ -64,6 +65,8 @@ func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"status":      cmdStatus,
 		"trust-key":   cmdTrustKey,
 		"untrust-key": cmdUntrustKey,
+
+		"trust-release-key": cmdTrustReleaseKey,
 	}
 	switch args[0] {
 	case "version", "--version", "-v":

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/signal"
 	"syscall"
@@ -32,7 +33,14 @@ func cmdRun(ctx context.Context, e *env, args []string) error {
 	}
 	// Started by the Windows service manager: it stops the agent, not a signal.
 	if handled, err := service.RunService(a.run); handled {
+		if errors.Is(err, errRestart) {
+			return restartSelf()
+		}
 		return err
 	}
-	return a.run(ctx)
+	err = a.run(ctx)
+	if errors.Is(err, errRestart) {
+		return restartSelf() // returns only when it failed
+	}
+	return err
 }

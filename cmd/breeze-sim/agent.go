@@ -40,6 +40,9 @@ type agent struct {
 	al       *alertMark    // alerts phase: hot/calm bookkeeping; nil until picked
 	held     chan struct{} // alerts phase: dropped; reconnect once closed
 
+	version string // the agent version in hello ("" : simVersion); an update changes it
+	restart bool   // an update "restarted" the agent: relink at once
+
 	// Restart bookkeeping (under mu).
 	expected bool // linked when the restart test was armed
 	lost     bool // disconnected since
@@ -152,6 +155,15 @@ func (a *agent) run(ctx context.Context) {
 			attempt = 0
 			continue
 		}
+		if a.takeRestart() {
+			// The restarted agent's first dial waits 0–5 s, like the real
+			// agent's (a fleet never relinks in one burst).
+			attempt = 0
+			if !sleep(ctx, rand.N(restartJitter)) {
+				return
+			}
+			continue
+		}
 		if time.Since(linkedAt) >= stableAfter {
 			attempt = 0
 		}
@@ -201,7 +213,7 @@ func (a *agent) dial(ctx context.Context) (*websocket.Conn, *protocol.Welcome, e
 	conn.SetReadLimit(protocol.MaxServerFrame)
 	hello, _ := json.Marshal(protocol.Hello{
 		Header:          protocol.Header{Type: protocol.TypeHello, ID: "h"},
-		ProtocolVersion: protocol.Version, AgentVersion: simVersion,
+		ProtocolVersion: protocol.Version, AgentVersion: a.agentVersion(),
 		Hostname: a.hostname(), OS: "linux", Arch: "amd64",
 		Capabilities: []string{"heartbeat", "inventory", "commands", "scripts:sh", "terminal"},
 	})
@@ -300,6 +312,8 @@ func (a *agent) serve(ctx context.Context, conn *websocket.Conn, w *protocol.Wel
 			continue
 		}
 		switch typ {
+		case protocol.TypeUpdate:
+			a.update(conn, data)
 		case protocol.TypePing:
 			a.mu.Lock()
 			a.pong(conn, data)
@@ -394,6 +408,10 @@ func (a *agent) close() {
 func (a *agent) hostname() string { return fmt.Sprintf("sim-%06d", a.idx) }
 
 const simVersion = "0.0.0-sim"
+
+// restartJitter bounds the first dial of an agent restarted by an update
+// (the real agent's first-dial jitter).
+const restartJitter = 5 * time.Second
 
 func heartbeatFrame(a *agent, at time.Time, cpu float64) []byte {
 	up := uint64(3600 + int(a.beats)*60)

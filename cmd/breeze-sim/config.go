@@ -61,6 +61,13 @@ type config struct {
 	alertsGroup   string        // the storm route's grouping "AFTER/SECONDS" ("": the server's default)
 	serverLog     string        // the server's log, scanned for errors during the phase
 
+	// rollout phase (phase_rollout.go)
+	rollout        bool          // run it
+	rolloutKey     string        // the release private key (breeze release keygen)
+	rolloutStages  string        // comma list of stage percentages
+	rolloutPause   time.Duration // pause between stages
+	rolloutTimeout time.Duration // bound of the phase
+
 	// schedules phase (phase_schedules.go)
 	schedules         int           // schedules to create (0: no schedules phase)
 	schedulesPerDev   int           // schedules per targeted device
@@ -169,6 +176,11 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		"the server's alert evaluator digests the ramp-up's device events first (an overflowed feed makes it forget every device at its next 30s check and judge each again from its second sample)")
 	fs.StringVar(&c.alertsGroup, "alerts-group", "", "--alerts: the storm route's grouping as AFTER/SECONDS (first AFTER alone, then a digest per SECONDS window; 0/0: none); empty: the server's default")
 	fs.StringVar(&c.serverLog, "server-log", "", "--alerts: the server's log file, scanned for errors and warnings written during the phase")
+	fs.BoolVar(&c.rollout, "rollout", false, "rollout phase: upload a signed dummy agent build and roll it out to the org of the linked agents in stages, timed (agents answer the update frames and relink on the new version without swapping binaries)")
+	fs.StringVar(&c.rolloutKey, "rollout-key", "", "--rollout: the release private key (breeze release keygen NAME → NAME.key) the server trusts")
+	fs.StringVar(&c.rolloutStages, "rollout-stages", "1,10,100", "--rollout: the stages (cumulative percentages)")
+	fs.DurationVar(&c.rolloutPause, "rollout-pause", 5*time.Second, "--rollout: the pause between stages")
+	fs.DurationVar(&c.rolloutTimeout, "rollout-timeout", 10*time.Minute, "--rollout: bound of the phase")
 	fs.IntVar(&c.schedules, "schedules", 0, "schedules phase: create this many action schedules (uptime, offline skip) on the linked devices and measure their fires (see above)")
 	fs.IntVar(&c.schedulesPerDev, "schedules-per-device", 10, "--schedules: schedules targeting each device (devices used: schedules / this)")
 	fs.IntVar(&c.schedulesSpread, "schedules-spread", 60, "--schedules: spreadSeconds of each schedule (-1: leave the field out; refused by a server without it: then left out)")

@@ -361,6 +361,15 @@ func (c *coord) run(ctx context.Context) (*report, error) {
 		}
 	}
 
+	if cfg.rollout {
+		if err := c.rolloutPhase(ctx, rep); err != nil {
+			if errors.Is(err, errShardExited) || ctx.Err() != nil {
+				return c.finish(ctx, rep, err)
+			}
+			phaseErr = errors.Join(phaseErr, err)
+		}
+	}
+
 	if cfg.schedules > 0 {
 		if err := c.schedulesPhase(ctx, rep); err != nil {
 			if errors.Is(err, errShardExited) || ctx.Err() != nil {

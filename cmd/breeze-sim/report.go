@@ -61,6 +61,7 @@ type report struct {
 	Remote              *remoteReport    `json:"remote,omitempty"`
 	Alerts              *alertsReport    `json:"alerts,omitempty"`
 	Schedules           *schedulesReport `json:"schedules,omitempty"`
+	Rollout             *rolloutReport   `json:"rollout,omitempty"`
 
 	Restart   *restartReport `json:"restart,omitempty"`
 	SimRSSKiB int64          `json:"simRssKiB"`
@@ -186,6 +187,9 @@ func (r *report) print(w io.Writer) {
 	}
 	if r.Schedules != nil {
 		r.Schedules.print(p)
+	}
+	if r.Rollout != nil {
+		r.Rollout.print(p)
 	}
 	if r.Alerts != nil {
 		r.Alerts.print(p)

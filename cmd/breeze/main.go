@@ -24,6 +24,7 @@ commands:
   migrate   apply pending database migrations and exit
   admin bootstrap   create the first partner and administrator (empty database only)
   plugin install|list|enable|disable|remove|pack|keygen   manage plugins (see docs/plugins.md)
+  release keygen|sign   sign agent builds for self-update (see docs/operations.md)
   audit verify      check the audit log's hash chain; exits 1 at the first broken link
   version   print the version
 
@@ -56,6 +57,8 @@ func run(args []string) int {
 		err = sub(ctx, "admin", adminUsage, args, map[string]func(context.Context, []string) error{"bootstrap": adminBootstrap})
 	case "plugin":
 		err = sub(ctx, "plugin", pluginUsage, args, pluginCommands)
+	case "release":
+		err = sub(ctx, "release", releaseUsage, args, releaseCommands)
 	case "audit":
 		err = sub(ctx, "audit", auditUsage, args, map[string]func(context.Context, []string) error{"verify": auditVerify})
 	case "version":

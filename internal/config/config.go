@@ -73,6 +73,9 @@ type Config struct {
 	PluginSandbox string
 	// AgentURLs (comma-separated) are pushed to agents in the welcome.
 	AgentURLs string
+	// ReleaseKeys (comma-separated base64 ed25519 public keys) verify
+	// uploaded agent builds and are given to agents at enrollment.
+	ReleaseKeys string
 
 	fileMaxRaw, terminalIdleRaw, agentHeartbeatRaw string
 
@@ -119,6 +122,7 @@ func (c *Config) Fields() []Field {
 		{"agent-urls", "BREEZE_AGENT_URLS", "", "comma-separated URLs of this deployment agents may use besides the one they enrolled with (a second front, a DR site), tried in turn; sent in every welcome", &c.AgentURLs},
 		{"env", "BREEZE_ENV", "", "production or development; empty: production when the database is PostgreSQL (development switches such as plugin dev mode are refused in production)", &c.Env},
 		{"plugin-dev-dir", "BREEZE_PLUGIN_DEV_DIR", "", "DEVELOPMENT ONLY: load the plugin directories in DIR unsigned and reload them when rebuilt (refused in production)", &c.PluginDevDir},
+		{"release-keys", "BREEZE_RELEASE_KEYS", "", "comma-separated agent release public keys (base64, from breeze release keygen): uploaded agent builds must be signed by one; agents get them at enrollment", &c.ReleaseKeys},
 		{"trusted-proxies", "BREEZE_TRUSTED_PROXIES", "", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed (client IPs for rate limits and audit)", &c.TrustedProxies},
 	}
 }
@@ -400,6 +404,17 @@ func (c *Config) ProxyList() []string {
 	for _, p := range strings.Split(c.TrustedProxies, ",") {
 		if p = strings.TrimSpace(p); p != "" {
 			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// ReleaseKeyList splits ReleaseKeys.
+func (c *Config) ReleaseKeyList() []string {
+	var out []string
+	for _, k := range strings.Split(c.ReleaseKeys, ",") {
+		if k = strings.TrimSpace(k); k != "" {
+			out = append(out, k)
 		}
 	}
 	return out

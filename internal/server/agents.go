@@ -81,7 +81,7 @@ func BuildAgents(cfg *config.Config, log hclog.Logger, st ports.Store, limiter p
 	}
 	if a.Service, err = agents.New(agents.Deps{
 		Store: st, Limiter: limiter, Clock: clock, Samples: a.Batch, Links: a.Hub, Events: events, Plugins: l.Plugins, Monitor: l.Monitor, Reports: l.Reports, Logger: log,
-		HeartbeatInterval: cfg.AgentHeartbeat, Retention: TelemetryRetention, AgentURLs: cfg.AgentURLList(),
+		HeartbeatInterval: cfg.AgentHeartbeat, Retention: TelemetryRetention, AgentURLs: cfg.AgentURLList(), ReleaseKeys: cfg.ReleaseKeyList(),
 	}); err != nil {
 		return nil, err
 	}

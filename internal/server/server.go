@@ -133,6 +133,10 @@ func Run(ctx context.Context, d Deps) error {
 	if err != nil {
 		return fmt.Errorf("build schedules: %w", err)
 	}
+	upd, err := BuildUpdates(cfg, st, rw, log)
+	if err != nil {
+		return fmt.Errorf("build agent updates: %w", err)
+	}
 	ten, err := BuildTenancy(st, al.Service)
 	if err != nil {
 		return fmt.Errorf("build tenancy: %w", err)
@@ -156,6 +160,7 @@ func Run(ctx context.Context, d Deps) error {
 	rw.Register(srv, cfg, id, secure)
 	pl.Register(srv)
 	nt.Register(srv)
+	upd.Register(srv)
 	if err := RegisterFleet(srv, st); err != nil {
 		return fmt.Errorf("build fleet summary: %w", err)
 	}
@@ -199,6 +204,8 @@ func Run(ctx context.Context, d Deps) error {
 	defer mt.Stop()
 	sch.Start(actx)
 	defer sch.Stop()
+	upd.Start(actx)
+	defer upd.Stop()
 	disc.Start(actx)
 	defer disc.Stop()
 	al.Start(actx)

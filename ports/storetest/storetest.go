@@ -60,6 +60,7 @@ func Run(t *testing.T, newStore Factory) {
 	t.Run("Plugins", func(t *testing.T) { RunPlugins(t, newStore) })
 	t.Run("Alerts", func(t *testing.T) { RunAlerts(t, newStore) })
 	t.Run("Maintenance", func(t *testing.T) { RunMaintenance(t, newStore) })
+	t.Run("Updates", func(t *testing.T) { RunUpdates(t, newStore) })
 	t.Run("Schedules", func(t *testing.T) { RunSchedules(t, newStore) })
 	t.Run("Notify", func(t *testing.T) { RunNotify(t, newStore) })
 	t.Run("DiscoveryScans", func(t *testing.T) { RunDiscoveryScans(t, newStore) })

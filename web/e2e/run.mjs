@@ -34,6 +34,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { createHash, generateKeyPairSync, sign } from 'node:crypto'
 import { chromium } from 'playwright-core'
 import { DISCOVERY_PLUGINS, DISCOVERY_STEP, discoveryBlocked, discoveryStep, discoveryWanted, prepareDiscovery } from './discovery.mjs'
 import { packFirstParty } from './plugins.mjs'
@@ -122,10 +123,19 @@ await new Promise((r) => receiver.listen(0, '127.0.0.1', r))
 const receiverUrl = `http://127.0.0.1:${receiver.address().port}`
 // A community plugin catalog on loopback (e2e/catalog.mjs).
 const cat = await prepareCatalog(BREEZE, pluginWork)
+// An agent release key for this run: the server verifies uploads with its
+// public half and gives it to the agents at enrollment.
+const release = generateKeyPairSync('ed25519')
+const releasePub = release.publicKey.export({ format: 'der', type: 'spki' }).subarray(-32).toString('base64')
 const breeze = await startBreeze(BREEZE, {
   // Fast heartbeats: alerts follow samples, and the test waits for them.
   args: ['--agent-heartbeat', '2s'],
-  env: { BREEZE_PLUGIN_TRUSTED_KEYS: packed.publicKey, BREEZE_PLUGIN_EGRESS_ALLOW: '127.0.0.1/32', BREEZE_PLUGIN_CATALOG_ALLOW_HTTP: '1' },
+  env: {
+    BREEZE_PLUGIN_TRUSTED_KEYS: packed.publicKey,
+    BREEZE_PLUGIN_EGRESS_ALLOW: '127.0.0.1/32',
+    BREEZE_PLUGIN_CATALOG_ALLOW_HTTP: '1',
+    BREEZE_RELEASE_KEYS: releasePub,
+  },
 })
 const front = await dashboardOrigin(breeze.url, DIST)
 console.log(`e2e: Breeze at ${breeze.url}; dashboard at ${front.origin}${front.direct ? '' : ' (front server: the binary does not serve web/ yet)'}`)
@@ -437,6 +447,44 @@ FROM n, (SELECT * FROM devices ORDER BY last_seen_at IS NULL LIMIT 1) d;`
       await page.screenshot({ path: join(ART, file) })
     })
   }
+
+  await step('Agent updates: a rollout started in the browser, refused by the real agent, stops; the device shows why', async () => {
+    // A signed "build" that is no agent: the real agent refuses it (not newer
+    // than a dev build, or it does not run) and the old agent keeps running.
+    const build = Buffer.from('not an agent build')
+    const sha = createHash('sha256').update(build).digest('hex')
+    const msg = Buffer.from(`breeze-agent-release/v1\nlinux/amd64\n9.9.9\n${sha}\n`)
+    const q = new URLSearchParams({ version: '9.9.9', os: 'linux', arch: 'amd64', signature: sign(null, msg, release.privateKey).toString('base64') })
+    const res = await fetch(`${breeze.url}/api/v1/releases?${q}`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/octet-stream' },
+      body: build,
+    })
+    assert(res.status === 201, `upload the build: ${res.status} ${await res.text()}`)
+    await page.getByRole('link', { name: 'Agent updates', exact: true }).click()
+    await page.getByRole('heading', { name: 'Agent updates', exact: true }).waitFor()
+    await page.getByText('9.9.9').first().waitFor()
+    await page.getByRole('button', { name: 'New rollout…' }).click()
+    const dialog = page.getByRole('dialog')
+    await dialog.getByLabel('Scope', { exact: true }).selectOption('org')
+    await dialog.getByLabel('Scope id').fill(site.orgId)
+    await dialog.getByLabel('Stages (cumulative %, ending at 100)').fill('100')
+    await dialog.getByLabel('Stop when failures pass (%)').fill('0')
+    await dialog.getByRole('button', { name: 'Start rollout' }).click()
+    await page.getByText('Rollout of 9.9.9 started.').waitFor()
+    if (online) {
+      // The list refreshes itself while the rollout runs.
+      await page.locator('.pill', { hasText: 'stopped' }).first().waitFor({ timeout: 30_000 })
+      await page.getByText(/failures passed the threshold/).first().waitFor()
+      await page.screenshot({ path: join(ART, 'agent-updates.png') })
+      await page.goto(`${front.origin}/devices/${online.id}`)
+      const facts = page.getByLabel('Agent update')
+      await facts.getByText('Failed').waitFor({ timeout: 15_000 })
+      const d = await api(breeze.url, `/devices/${online.id}`, { token })
+      assert(d.status === 'online' && d.agentVersion !== '9.9.9', `after the refusal the agent is ${d.status} on ${d.agentVersion}`)
+      await page.screenshot({ path: join(ART, 'device-update.png') })
+    }
+  })
 
   await step('dark theme', async () => {
     await page.getByRole('link', { name: 'Devices', exact: true }).click()

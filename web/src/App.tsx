@@ -22,6 +22,7 @@ const ScriptEditorPage = lazy(() => import('./scripts/ScriptEditorPage'))
 const RunViewPage = lazy(() => import('./scripts/RunViewPage'))
 const PluginsPage = lazy(() => import('./plugins/PluginsPage'))
 const PluginPage = lazy(() => import('./plugins/PluginPage'))
+const AgentUpdatesPage = lazy(() => import('./updates/AgentUpdatesPage'))
 const AlertsPage = lazy(() => import('./alerts/AlertsPage'))
 const AlertDetailPage = lazy(() => import('./alerts/AlertDetailPage'))
 const AlertRulesPage = lazy(() => import('./alerts/AlertRulesPage'))
@@ -84,6 +85,7 @@ export function AppRoutes() {
             <Route path="audit" element={<AuditPage />} />
             <Route path="plugins" element={<PluginsPage />} />
             <Route path="plugins/:id" element={<PluginPage />} />
+            <Route path="agent-updates" element={<AgentUpdatesPage />} />
             <Route path="*" element={<NotFound />} />
           </Route>
         </Route>

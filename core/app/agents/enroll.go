@@ -90,7 +90,8 @@ func (s *Service) Enroll(ctx context.Context, req protocol.EnrollRequest, ip str
 	details, _ := json.Marshal(map[string]string{"enrollmentKeyId": key.ID, "hostname": dev.Hostname, "siteId": dev.SiteID})
 	audit.SetOutcome(ctx, domain.OutcomeSuccess, string(details))
 	s.d.Events.Publish(ctx, eventOf(EventDeviceEnrolled, dev, now))
-	return &protocol.EnrollResponse{AgentToken: token, DeviceID: dev.ID, OrgID: dev.OrgID, SiteID: dev.SiteID}, nil
+	return &protocol.EnrollResponse{AgentToken: token, DeviceID: dev.ID, OrgID: dev.OrgID, SiteID: dev.SiteID,
+		ReleaseKeys: s.d.ReleaseKeys}, nil
 }
 
 // limitEnroll applies the per-IP limit. A limiter that fails lets the

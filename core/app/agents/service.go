@@ -89,6 +89,9 @@ type Deps struct {
 	// AgentURLs are the deployment's URLs agents try in turn after their
 	// own (sent in every welcome; empty: none).
 	AgentURLs []string
+	// ReleaseKeys are the agent release public keys given at enrollment
+	// (protocol.EnrollResponse.ReleaseKeys).
+	ReleaseKeys []string
 	// EnrollLimit is the per-IP enrollment limit (default 20 per 10 minutes).
 	EnrollLimit ports.Limit
 	// Retention: heartbeats older than this are refused (they would be

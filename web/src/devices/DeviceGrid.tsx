@@ -3,6 +3,7 @@
 // Keyboard: ↑/↓, PageUp/PageDown, Home/End move; Space selects; Enter opens;
 // Ctrl/Cmd+A selects all; Escape clears the selection.
 
+import { deviceStateLabel } from '../updates/useUpdates'
 import { useCallback, useEffect, useRef, useState, type KeyboardEvent, type MouseEvent } from 'react'
 import { useVirtualizer } from '@tanstack/react-virtual'
 import { Link, useNavigate } from 'react-router'
@@ -37,9 +38,11 @@ interface GridProps {
   sort: SortKey
   dir: SortDir
   onSort: (key: SortKey) => void
+  /** Each device's state in its newest agent rollout (absent: none). */
+  updates?: Map<string, string>
 }
 
-export function DeviceGrid({ rows, names, selected, onSelect, onSelectOnly, sort, dir, onSort }: GridProps) {
+export function DeviceGrid({ rows, names, selected, onSelect, onSelectOnly, sort, dir, onSort, updates }: GridProps) {
   const scrollRef = useRef<HTMLDivElement>(null)
   const navigate = useNavigate()
   const [active, setActive] = useState(0)
@@ -227,6 +230,7 @@ export function DeviceGrid({ rows, names, selected, onSelect, onSelectOnly, sort
                 </div>
                 <div role="gridcell" className="cell mono">
                   {d.agentVersion || '—'}
+                  <UpdatePill state={updates?.get(d.id)} />
                 </div>
               </div>
             )
@@ -234,5 +238,16 @@ export function DeviceGrid({ rows, names, selected, onSelect, onSelectOnly, sort
         </div>
       </div>
     </div>
+  )
+}
+
+/** A device's update state next to its version; nothing once it is done. */
+function UpdatePill({ state }: { state?: string }) {
+  if (!state || state === 'linked' || state === 'skipped') return null
+  const bad = state === 'failed' || state === 'rolled_back'
+  return (
+    <span className={`pill ${bad ? 'pill-warn' : ''}`} title="Agent update (its newest rollout)">
+      {deviceStateLabel(state)}
+    </span>
   )
 }

@@ -1,3 +1,4 @@
+import { useDeviceUpdateStates } from '../updates/useUpdates'
 import { useEffect, useMemo, useState } from 'react'
 import { useSearchParams, Link } from 'react-router'
 import { useMe } from '../auth/session'
@@ -16,6 +17,7 @@ const OSES = ['linux', 'windows', 'darwin']
 
 export default function DeviceListPage() {
   const me = useMe()
+  const updateStates = useDeviceUpdateStates()
   const { sel } = useTenant()
   const [params, setParams] = useSearchParams()
   const status = params.get('status') ?? ''
@@ -182,6 +184,7 @@ export default function DeviceListPage() {
             sort={sort}
             dir={dir}
             onSort={onSort}
+            updates={updateStates.data}
           />
         </>
       )}

@@ -14,6 +14,7 @@ import { StatusBadge } from '../ui/StatusBadge'
 import { TabPanel, Tabs } from '../ui/Tabs'
 import { bytes, dateTime, percent, relative } from '../ui/format'
 import { DevicePluginsPanel } from './DevicePluginsPanel'
+import { DeviceUpdatePanel } from './DeviceUpdatePanel'
 import { InventoryPanel } from './InventoryPanel'
 import { deviceKeys, useDevice } from './useDevices'
 import { pluginMetricNames } from './metricsSeries'
@@ -230,6 +231,7 @@ function Overview({ d, names }: { d: DeviceDetail; names: Map<string, string> })
         <Empty title="No telemetry yet.">The agent reports its first sample when it connects.</Empty>
       )}
       <DevicePluginsPanel plugins={d.plugins} />
+      <DeviceUpdatePanel deviceId={d.id} />
     </div>
   )
 }

@@ -23,4 +23,5 @@ export const NAV: NavItem[] = [
   { to: '/api-keys', label: 'API keys', perm: P.apiKeysRead },
   { to: '/audit', label: 'Audit log', perm: P.auditRead },
   { to: '/plugins', label: 'Plugins', perm: P.pluginsManage },
+  { to: '/agent-updates', label: 'Agent updates', perm: P.devicesRead },
 ]
