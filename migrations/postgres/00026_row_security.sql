@@ -18,12 +18,19 @@ BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'breeze_app') THEN
         BEGIN
             CREATE ROLE breeze_app NOLOGIN NOSUPERUSER NOBYPASSRLS NOINHERIT;
-        EXCEPTION WHEN duplicate_object OR unique_violation THEN
-            NULL; -- another database of this cluster created it meanwhile
+        EXCEPTION
+            WHEN duplicate_object OR unique_violation THEN
+                NULL; -- another database of this cluster created it meanwhile
+            WHEN insufficient_privilege THEN
+                RAISE EXCEPTION 'the role breeze_app is missing and % may not create roles: as a superuser run CREATE ROLE breeze_app NOLOGIN NOBYPASSRLS; GRANT breeze_app TO %;', current_user, current_user;
         END;
     END IF;
     IF NOT pg_has_role(current_user, 'breeze_app', 'MEMBER') THEN
-        EXECUTE format('GRANT breeze_app TO %I', current_user);
+        BEGIN
+            EXECUTE format('GRANT breeze_app TO %I', current_user);
+        EXCEPTION WHEN insufficient_privilege THEN
+            RAISE EXCEPTION '% is not a member of breeze_app and may not grant it: as a superuser run GRANT breeze_app TO %;', current_user, current_user;
+        END;
     END IF;
 END
 $$;
