@@ -133,7 +133,7 @@ func writeInTx(ctx context.Context, outer pgx.Tx, rows []sampleRow, seen *time.T
 	}
 	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
 	// The COPY and the batch below bypass the walled querier: enter here.
-	if _, err := tx.Exec(ctx, enterSQL, systemSet.kind, systemSet.partners, systemSet.orgs, systemSet.sites); err != nil {
+	if _, err := tx.Exec(ctx, enterSQL, systemSet.kind, systemSet.partners, systemSet.orgs); err != nil {
 		return translate("enter system context", err)
 	}
 	conn := tx.Conn()

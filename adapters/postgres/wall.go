@@ -30,10 +30,18 @@ import (
 // appRole is the role every store statement runs as (created by 00026).
 const appRole = "breeze_app"
 
-// enterSQL places the role and the tenant set for the transaction.
-const enterSQL = "SELECT set_config('role', '" + appRole + "', true), set_config('breeze.scope', $1, true)," +
-	" set_config('breeze.partner_ids', $2, true), set_config('breeze.org_ids', $3, true)," +
-	" set_config('breeze.site_ids', $4, true)"
+// enterSQL places the role and the tenant set for the transaction:
+// $1 the kind, $2 the partners, $3 the orgs. enterSitesSQL adds to the orgs
+// those of the sites in $4 (looked up by a SECURITY DEFINER function), so
+// only a site-scoped caller pays for that lookup and every policy reads
+// plain settings.
+const (
+	enterSQL = "SELECT set_config('role', '" + appRole + "', true), set_config('breeze.scope', $1, true)," +
+		" set_config('breeze.partner_ids', $2, true), set_config('breeze.org_ids', $3, true)"
+	enterSitesSQL = "SELECT set_config('role', '" + appRole + "', true), set_config('breeze.scope', $1, true)," +
+		" set_config('breeze.partner_ids', $2, true)," +
+		" set_config('breeze.org_ids', ($3::uuid[] || breeze_rls_site_orgs($4::uuid[]))::text, true)"
+)
 
 type wallKey struct{}
 
@@ -111,7 +119,11 @@ func wall(b batcher) querier { return walled{b} }
 func (w walled) send(ctx context.Context, sql string, args []any) (pgx.BatchResults, error) {
 	set := wallOf(ctx)
 	var batch pgx.Batch
-	batch.Queue(enterSQL, set.kind, set.partners, set.orgs, set.sites)
+	if set.sites == "{}" {
+		batch.Queue(enterSQL, set.kind, set.partners, set.orgs)
+	} else {
+		batch.Queue(enterSitesSQL, set.kind, set.partners, set.orgs, set.sites)
+	}
 	batch.Queue(sql, args...)
 	br := w.b.SendBatch(ctx, &batch)
 	if _, err := br.Exec(); err != nil {

@@ -62,15 +62,21 @@ CREATE FUNCTION breeze_rls_partners() RETURNS uuid[] LANGUAGE sql STABLE AS $$
 $$;
 -- +goose StatementEnd
 
--- The orgs named in the scope and the orgs of the sites named in it: the
--- wall stands at the org, finer site rules stay with the store's SQL.
--- SECURITY DEFINER so it reads sites as their owner (no policy recursion).
+-- The orgs of the set: those named in the scope and, placed by the enter
+-- statement through breeze_rls_site_orgs, the orgs of the sites named in
+-- it. The wall stands at the org; finer site rules stay with the store's SQL.
 -- +goose StatementBegin
-CREATE FUNCTION breeze_rls_orgs() RETURNS uuid[] LANGUAGE sql STABLE SECURITY DEFINER
+CREATE FUNCTION breeze_rls_orgs() RETURNS uuid[] LANGUAGE sql STABLE AS $$
+    SELECT coalesce(nullif(current_setting('breeze.org_ids', true), ''), '{}')::uuid[]
+$$;
+-- +goose StatementEnd
+
+-- SECURITY DEFINER: reads sites as their owner (no policy applies, so no
+-- recursion), for a site-scoped caller's enter statement only.
+-- +goose StatementBegin
+CREATE FUNCTION breeze_rls_site_orgs(site_ids uuid[]) RETURNS uuid[] LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, public AS $$
-    SELECT coalesce(nullif(current_setting('breeze.org_ids', true), ''), '{}')::uuid[] ||
-        coalesce((SELECT array_agg(org_id) FROM sites
-            WHERE id = ANY (coalesce(nullif(current_setting('breeze.site_ids', true), ''), '{}')::uuid[])), '{}')
+    SELECT coalesce(array_agg(DISTINCT org_id), '{}') FROM sites WHERE id = ANY (site_ids)
 $$;
 -- +goose StatementEnd
 
