@@ -19,7 +19,7 @@ type alertDefaultsStore struct{ q querier }
 var _ ports.AlertDefaultsStore = alertDefaultsStore{}
 
 func (st alertDefaultsStore) Claim(ctx context.Context, orgID string, at time.Time) (bool, error) {
-	ctx = system(ctx)
+	ctx = oneOrg(ctx, orgID)
 	if !domain.ValidID(orgID) {
 		return false, domain.NotFoundf("organization not found")
 	}

@@ -157,7 +157,7 @@ func (st assetStore) Link(ctx context.Context, s domain.Scope, id string, state 
 }
 
 func (st assetStore) BySiteIPs(ctx context.Context, siteID string, ips []string) ([]*domain.Asset, error) {
-	ctx = system(ctx)
+	ctx = oneSite(ctx, siteID)
 	if !domain.ValidID(siteID) || len(ips) == 0 {
 		return nil, nil
 	}
@@ -169,7 +169,7 @@ func (st assetStore) BySiteIPs(ctx context.Context, siteID string, ips []string)
 }
 
 func (st assetStore) BySite(ctx context.Context, siteID string) ([]*domain.Asset, error) {
-	ctx = system(ctx)
+	ctx = oneSite(ctx, siteID)
 	if !domain.ValidID(siteID) {
 		return nil, nil
 	}
@@ -381,7 +381,7 @@ func (st assetStore) ListEvents(ctx context.Context, assetID string, page domain
 }
 
 func (st assetStore) DeviceAddresses(ctx context.Context, orgID string) ([]ports.DeviceAddress, error) {
-	ctx = system(ctx)
+	ctx = oneOrg(ctx, orgID)
 	if !domain.ValidID(orgID) {
 		return nil, nil
 	}

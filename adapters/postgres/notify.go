@@ -157,7 +157,7 @@ func (st routeStore) Delete(ctx context.Context, s domain.Scope, id string) erro
 }
 
 func (st routeStore) ForOrg(ctx context.Context, orgID string) ([]*domain.NotificationRoute, error) {
-	ctx = system(ctx)
+	ctx = oneOrg(ctx, orgID)
 	if !domain.ValidID(orgID) {
 		return nil, nil
 	}

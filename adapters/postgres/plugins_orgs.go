@@ -87,7 +87,7 @@ func (ps pluginStore) ListOrgs(ctx context.Context, s domain.Scope, pluginID str
 }
 
 func (ps pluginStore) OrgPlugins(ctx context.Context, orgID string) ([]*ports.PluginOrg, error) {
-	ctx = system(ctx)
+	ctx = oneOrg(ctx, orgID)
 	if !domain.ValidID(orgID) {
 		return []*ports.PluginOrg{}, nil
 	}

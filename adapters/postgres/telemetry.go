@@ -89,9 +89,9 @@ func (st telemetryStore) Write(ctx context.Context, samples []domain.MetricSampl
 // both sides, so this measured about 7 % faster than five separate ones.
 func writeOwnTx(ctx context.Context, conn *pgx.Conn, rows []sampleRow, seen *time.Time) error {
 	create := !stageReady(conn)
-	sql := "BEGIN; " + enterSystemSQL + "; " + copyStageSQL
+	sql := "BEGIN; " + copyStageSQL
 	if create {
-		sql = "BEGIN; " + enterSystemSQL + "; " + createStageSQL + "; " + copyStageSQL
+		sql = "BEGIN; " + createStageSQL + "; " + copyStageSQL
 	}
 	if _, err := conn.PgConn().CopyFrom(ctx, bytes.NewReader(encodeCopy(rows)), sql); err != nil {
 		rollbackOwn(ctx, conn)
@@ -132,9 +132,10 @@ func writeInTx(ctx context.Context, outer pgx.Tx, rows []sampleRow, seen *time.T
 		return translate("begin savepoint", err)
 	}
 	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
-	// The COPY and the batch below bypass the walled querier: enter here.
-	if _, err := tx.Exec(ctx, enterSQL, systemSet.kind, systemSet.partners, systemSet.orgs); err != nil {
-		return translate("enter system context", err)
+	// System work: back to the connection's own role, which an earlier
+	// statement of the caller's transaction may have left (wall.go).
+	if _, err := tx.Exec(ctx, leaveSQL); err != nil {
+		return translate("leave the tenant wall", err)
 	}
 	conn := tx.Conn()
 	if !stageReady(conn) {

@@ -12,65 +12,78 @@ import (
 
 // Row-level security, the second wall (migration 00026, docs/security.md).
 //
-// Every statement a store runs goes out in one pipeline with a statement
-// before it that switches, for its transaction only, to the role
-// breeze_app (subject to the policies) and places the statement's tenant
-// set in the breeze.* settings the policies read. Outside a transaction the
+// A statement made for a tenant scope goes out in one pipeline after a
+// statement that switches, for its transaction only, to the role breeze_app
+// (subject to the policies) and places the scope's partner and org ids in
+// breeze.tenant_ids, which the policies read. Outside a transaction the
 // pipeline is PostgreSQL's implicit transaction, which ends at its Sync, so
-// the setting never outlives the statement and a pooled connection never
-// carries it to the next caller. Inside one (InTx, atomically) each
-// statement places its own set again. One round trip either way.
+// neither the role nor the set outlives the statement and a pooled
+// connection never carries them to its next user. Inside one (InTx,
+// atomically) each statement places its own again. One round trip either way.
 //
-// The tenant set comes from the context: tenant(ctx, s) in every port method
-// that takes a domain.Scope, system(ctx) in the port methods that take none
-// (the server's own cross-tenant work: agent ingest by device id, sweeps,
-// schedulers, sign-in lookups). A statement whose context holds neither runs
-// with an empty set and sees no tenant row at all.
+// The set comes from the context: tenant(ctx, s) in every port method that
+// takes a domain.Scope; system(ctx) in the port methods that take none (the
+// server's own cross-tenant work: agent ingest by device id, sweeps,
+// schedulers, sign-in lookups). System work, and the global scope, run as
+// the connection's own role, the tables' owner, which the policies do not
+// restrict: outside a transaction they go out exactly as without the wall.
+// A statement whose context holds neither runs as breeze_app with an empty
+// set and sees no tenant row at all.
 
-// appRole is the role every store statement runs as (created by 00026).
+// appRole is the role tenant statements run as (created by 00026).
 const appRole = "breeze_app"
 
-// enterSQL places the role and the tenant set for the transaction:
-// $1 the kind, $2 the partners, $3 the orgs. enterSitesSQL adds to the orgs
-// those of the sites in $4 (looked up by a SECURITY DEFINER function), so
-// only a site-scoped caller pays for that lookup and every policy reads
-// plain settings.
+// enterSQL switches to appRole with the set in $1 (a uuid[] literal);
+// enterSitesSQL adds the orgs of the sites in $2 (looked up by a SECURITY
+// DEFINER function, so only a site-scoped caller pays for it). leaveSQL is
+// for system and global statements inside a transaction, where an earlier
+// statement may have switched: back to the connection's own role.
 const (
-	enterSQL = "SELECT set_config('role', '" + appRole + "', true), set_config('breeze.scope', $1, true)," +
-		" set_config('breeze.partner_ids', $2, true), set_config('breeze.org_ids', $3, true)"
-	enterSitesSQL = "SELECT set_config('role', '" + appRole + "', true), set_config('breeze.scope', $1, true)," +
-		" set_config('breeze.partner_ids', $2, true)," +
-		" set_config('breeze.org_ids', ($3::uuid[] || breeze_rls_site_orgs($4::uuid[]))::text, true)"
+	enterSQL      = "SELECT set_config('role', '" + appRole + "', true), set_config('breeze.tenant_ids', $1, true)"
+	enterSitesSQL = "SELECT set_config('role', '" + appRole + "', true)," +
+		" set_config('breeze.tenant_ids', ($1::uuid[] || breeze_rls_site_orgs($2::uuid[]))::text, true)"
+	leaveSQL = "SELECT set_config('role', 'none', true), set_config('breeze.tenant_ids', '', true)"
 )
 
 type wallKey struct{}
 
-// wallSet is what enterSQL places: the scope kind ("global", "system",
-// "tenant") and the ids as PostgreSQL uuid[] literals.
+// wallSet is a statement's tenant set: all (system work, the global scope)
+// or the ids as PostgreSQL uuid[] literals.
 type wallSet struct {
-	kind                  string
-	partners, orgs, sites string
+	all        bool
+	ids, sites string
 }
 
 var (
-	systemSet = &wallSet{kind: "system", partners: "{}", orgs: "{}", sites: "{}"}
-	globalSet = &wallSet{kind: "global", partners: "{}", orgs: "{}", sites: "{}"}
-	emptySet  = &wallSet{kind: "none", partners: "{}", orgs: "{}", sites: "{}"}
+	allSet   = &wallSet{all: true}
+	emptySet = &wallSet{ids: "{}", sites: "{}"}
 )
 
 // tenant limits ctx's statements to the partners, orgs and sites of s.
 func tenant(ctx context.Context, s domain.Scope) context.Context {
 	if s.Global {
-		return context.WithValue(ctx, wallKey{}, globalSet)
+		return context.WithValue(ctx, wallKey{}, allSet)
 	}
-	return context.WithValue(ctx, wallKey{}, &wallSet{kind: "tenant",
-		partners: uuidArray(s.PartnerIDs), orgs: uuidArray(s.OrgIDs), sites: uuidArray(s.SiteIDs)})
+	ids := make([]string, 0, len(s.PartnerIDs)+len(s.OrgIDs))
+	ids = append(append(ids, s.PartnerIDs...), s.OrgIDs...)
+	return context.WithValue(ctx, wallKey{}, &wallSet{ids: uuidArray(ids), sites: uuidArray(s.SiteIDs)})
 }
 
 // system lets ctx's statements reach every tenant: for the port methods
 // that take no scope, and nothing else. grep "system(ctx)" lists them.
 func system(ctx context.Context) context.Context {
-	return context.WithValue(ctx, wallKey{}, systemSet)
+	return context.WithValue(ctx, wallKey{}, allSet)
+}
+
+// oneOrg and oneSite are for port methods that take no scope but name the
+// one org or site they work in: the wall then stands around that unit
+// rather than opening to every tenant.
+func oneOrg(ctx context.Context, orgID string) context.Context {
+	return tenant(ctx, domain.Scope{OrgIDs: []string{orgID}})
+}
+
+func oneSite(ctx context.Context, siteID string) context.Context {
+	return tenant(ctx, domain.Scope{SiteIDs: []string{siteID}})
 }
 
 func wallOf(ctx context.Context) *wallSet {
@@ -100,29 +113,46 @@ func uuidArray(ids []string) string {
 	return b.String()
 }
 
-// enterSystemSQL is enterSQL for the simple protocol (telemetry's COPY).
-const enterSystemSQL = "SET LOCAL ROLE " + appRole + "; SET LOCAL breeze.scope = 'system'"
-
 // batcher is what wall needs: *pgxpool.Pool and pgx.Tx have it.
 type batcher interface {
 	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
 	Begin(ctx context.Context) (pgx.Tx, error)
 }
 
-// walled is a querier whose every statement runs behind the wall.
-type walled struct{ b batcher }
+// walled is a querier whose every statement runs behind the wall; inTx
+// when b is a transaction.
+type walled struct {
+	b    batcher
+	inTx bool
+}
 
-func wall(b batcher) querier { return walled{b} }
+// wall wraps the pool; walled{tx, true} a transaction.
+func wall(b batcher) querier {
+	_, inTx := b.(pgx.Tx)
+	return walled{b: b, inTx: inTx}
+}
 
-// send queues enterSQL and the statement in one pipeline and reads past
-// enterSQL's result.
+// direct is the querier for statements that need no preamble.
+func (w walled) direct(ctx context.Context) (querier, bool) {
+	if !w.inTx && wallOf(ctx).all {
+		q, ok := w.b.(querier)
+		return q, ok
+	}
+	return nil, false
+}
+
+// send queues the preamble and the statement in one pipeline and reads past
+// the preamble's result.
 func (w walled) send(ctx context.Context, sql string, args []any) (pgx.BatchResults, error) {
 	set := wallOf(ctx)
 	var batch pgx.Batch
-	if set.sites == "{}" {
-		batch.Queue(enterSQL, set.kind, set.partners, set.orgs)
-	} else {
-		batch.Queue(enterSitesSQL, set.kind, set.partners, set.orgs, set.sites)
+	switch {
+	case set.all:
+		batch.Queue(leaveSQL)
+	case set.sites == "{}":
+		batch.Queue(enterSQL, set.ids)
+	default:
+		batch.Queue(enterSitesSQL, set.ids, set.sites)
 	}
 	batch.Queue(sql, args...)
 	br := w.b.SendBatch(ctx, &batch)
@@ -134,6 +164,9 @@ func (w walled) send(ctx context.Context, sql string, args []any) (pgx.BatchResu
 }
 
 func (w walled) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	if q, ok := w.direct(ctx); ok {
+		return q.Exec(ctx, sql, args...)
+	}
 	br, err := w.send(ctx, sql, args)
 	if err != nil {
 		return pgconn.CommandTag{}, err
@@ -146,6 +179,9 @@ func (w walled) Exec(ctx context.Context, sql string, args ...any) (pgconn.Comma
 }
 
 func (w walled) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	if q, ok := w.direct(ctx); ok {
+		return q.Query(ctx, sql, args...)
+	}
 	br, err := w.send(ctx, sql, args)
 	if err != nil {
 		return nil, err
@@ -160,6 +196,9 @@ func (w walled) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, e
 }
 
 func (w walled) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	if q, ok := w.direct(ctx); ok {
+		return q.QueryRow(ctx, sql, args...)
+	}
 	rows, err := w.Query(ctx, sql, args...)
 	return walledRow{rows: rows, err: err}
 }
@@ -178,19 +217,19 @@ func (w walled) Begin(ctx context.Context) (pgx.Tx, error) {
 type walledTx struct{ pgx.Tx }
 
 func (t walledTx) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
-	return walled{t.Tx}.Exec(ctx, sql, args...)
+	return walled{b: t.Tx, inTx: true}.Exec(ctx, sql, args...)
 }
 
 func (t walledTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
-	return walled{t.Tx}.Query(ctx, sql, args...)
+	return walled{b: t.Tx, inTx: true}.Query(ctx, sql, args...)
 }
 
 func (t walledTx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
-	return walled{t.Tx}.QueryRow(ctx, sql, args...)
+	return walled{b: t.Tx, inTx: true}.QueryRow(ctx, sql, args...)
 }
 
 func (t walledTx) Begin(ctx context.Context) (pgx.Tx, error) {
-	return walled{t.Tx}.Begin(ctx)
+	return walled{b: t.Tx, inTx: true}.Begin(ctx)
 }
 
 // walledRows closes the pipeline (releasing a pooled connection) when the

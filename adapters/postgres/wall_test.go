@@ -241,24 +241,33 @@ func TestWallUnscopedQueries(t *testing.T) {
 			ids(t, tenant(bg, domain.Scope{PartnerIDs: []string{w.partner[0]}}), st, "SELECT id::text FROM devices")
 		}
 		for range 8 {
-			var user, scope, partners string
-			if err := st.pool.QueryRow(bg, `SELECT current_user, coalesce(current_setting('breeze.scope', true), ''),
-				coalesce(current_setting('breeze.partner_ids', true), '')`).Scan(&user, &scope, &partners); err != nil {
+			var user, ids string
+			if err := st.pool.QueryRow(bg, `SELECT current_user,
+				coalesce(current_setting('breeze.tenant_ids', true), '')`).Scan(&user, &ids); err != nil {
 				t.Fatal(err)
 			}
-			if user == appRole || scope != "" || partners != "" {
-				t.Fatalf("a pooled connection kept the wall's set: user %s, scope %q, partners %q", user, scope, partners)
+			if user == appRole || ids != "" {
+				t.Fatalf("a pooled connection kept the wall's set: user %s, tenant ids %q", user, ids)
 			}
 		}
 	})
 	t.Run("inside a transaction each statement places its own set", func(t *testing.T) {
+		// tenant, tenant, system, tenant: the system statement in between
+		// sees everything, the tenant ones their own org only.
 		tx, err := st.q.Begin(bg)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer func() { _ = tx.Rollback(bg) }()
 		var q querier = tx // a walled transaction
-		for i := range 2 {
+		for _, i := range []int{0, 1, -1, 0} {
+			if i < 0 {
+				var n int
+				if err := q.QueryRow(system(bg), "SELECT count(*) FROM devices").Scan(&n); err != nil || n != 2 {
+					t.Errorf("system in a transaction after tenant statements: %d devices, %v; want 2", n, err)
+				}
+				continue
+			}
 			ctx := tenant(bg, domain.Scope{OrgIDs: []string{w.org[i]}})
 			var got string
 			if err := q.QueryRow(ctx, "SELECT id::text FROM devices").Scan(&got); err != nil || got != w.device[i] {
