@@ -67,6 +67,8 @@ type Store struct {
 	// audit groups the root store's audit appends (nil inside InTx, where
 	// they run in the caller's transaction).
 	audit *auditBatcher
+	// sites caches site-scoped callers' resolved tenant sets (wall.go).
+	sites *siteSets
 }
 
 // Open parses opts.URL, connects and checks the database answers.
@@ -105,7 +107,9 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("postgres: database at %s is unreachable: %w", addr, err)
 	}
 	log.Debug("connected to postgres", "addr", addr, "database", cfg.ConnConfig.Database, "max_conns", cfg.MaxConns)
-	return &Store{pool: pool, q: guard(wall(pool)), log: log, addr: addr, audit: newAuditBatcher(guard(wall(pool)))}, nil
+	sites := &siteSets{}
+	return &Store{pool: pool, q: guard(wall(pool, sites)), log: log, addr: addr,
+		audit: newAuditBatcher(guard(wall(pool, sites))), sites: sites}, nil
 }
 
 // Pool exposes the connection pool for adapters that share this database.
@@ -176,7 +180,7 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx ports.
 			panic(p)
 		}
 	}()
-	if err := fn(ctx, &Store{pool: s.pool, q: guard(wall(tx)), tx: tx, log: s.log, addr: s.addr}); err != nil {
+	if err := fn(ctx, &Store{pool: s.pool, q: guard(wall(tx, s.sites)), tx: tx, log: s.log, addr: s.addr, sites: s.sites}); err != nil {
 		rollback()
 		return err
 	}

@@ -3,6 +3,8 @@ package postgres
 import (
 	"context"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -122,14 +124,47 @@ type batcher interface {
 // walled is a querier whose every statement runs behind the wall; inTx
 // when b is a transaction.
 type walled struct {
-	b    batcher
-	inTx bool
+	b     batcher
+	inTx  bool
+	sites *siteSets
 }
 
-// wall wraps the pool; walled{tx, true} a transaction.
-func wall(b batcher) querier {
+// wall wraps the pool or a transaction.
+func wall(b batcher, sites *siteSets) querier {
 	_, inTx := b.(pgx.Tx)
-	return walled{b: b, inTx: inTx}
+	return walled{b: b, inTx: inTx, sites: sites}
+}
+
+// siteSets remembers the set a site-scoped caller's enter statement
+// resolved (its ids plus its sites' orgs), so the lookup runs once per
+// scope, not once per statement. A site never changes org, so an entry
+// never goes stale; a scope that stops existing just stops being asked.
+type siteSets struct {
+	m sync.Map // ids + "|" + sites → the resolved uuid[] literal
+	n atomic.Int64
+}
+
+// maxSiteSets bounds the memory: past it, new scopes resolve every time.
+const maxSiteSets = 10_000
+
+func (c *siteSets) get(set *wallSet) (string, bool) {
+	if c == nil {
+		return "", false
+	}
+	v, ok := c.m.Load(set.ids + "|" + set.sites)
+	if !ok {
+		return "", false
+	}
+	return v.(string), true
+}
+
+func (c *siteSets) put(set *wallSet, resolved string) {
+	if c == nil || c.n.Load() >= maxSiteSets {
+		return
+	}
+	if _, loaded := c.m.LoadOrStore(set.ids+"|"+set.sites, resolved); !loaded {
+		c.n.Add(1)
+	}
 }
 
 // direct is the querier for statements that need no preamble.
@@ -146,17 +181,32 @@ func (w walled) direct(ctx context.Context) (querier, bool) {
 func (w walled) send(ctx context.Context, sql string, args []any) (pgx.BatchResults, error) {
 	set := wallOf(ctx)
 	var batch pgx.Batch
+	resolve := false
 	switch {
 	case set.all:
 		batch.Queue(leaveSQL)
 	case set.sites == "{}":
 		batch.Queue(enterSQL, set.ids)
 	default:
-		batch.Queue(enterSitesSQL, set.ids, set.sites)
+		if ids, ok := w.sites.get(set); ok {
+			batch.Queue(enterSQL, ids)
+		} else {
+			batch.Queue(enterSitesSQL, set.ids, set.sites)
+			resolve = true
+		}
 	}
 	batch.Queue(sql, args...)
 	br := w.b.SendBatch(ctx, &batch)
-	if _, err := br.Exec(); err != nil {
+	var err error
+	if resolve {
+		var role, ids string
+		if err = br.QueryRow().Scan(&role, &ids); err == nil {
+			w.sites.put(set, ids)
+		}
+	} else {
+		_, err = br.Exec()
+	}
+	if err != nil {
 		_ = br.Close()
 		return nil, err
 	}
@@ -210,26 +260,29 @@ func (w walled) Begin(ctx context.Context) (pgx.Tx, error) {
 	if err != nil {
 		return nil, err
 	}
-	return walledTx{tx}, nil
+	return walledTx{Tx: tx, sites: w.sites}, nil
 }
 
 // walledTx is a pgx.Tx whose statements run behind the wall.
-type walledTx struct{ pgx.Tx }
+type walledTx struct {
+	pgx.Tx
+	sites *siteSets
+}
 
 func (t walledTx) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
-	return walled{b: t.Tx, inTx: true}.Exec(ctx, sql, args...)
+	return walled{b: t.Tx, inTx: true, sites: t.sites}.Exec(ctx, sql, args...)
 }
 
 func (t walledTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
-	return walled{b: t.Tx, inTx: true}.Query(ctx, sql, args...)
+	return walled{b: t.Tx, inTx: true, sites: t.sites}.Query(ctx, sql, args...)
 }
 
 func (t walledTx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
-	return walled{b: t.Tx, inTx: true}.QueryRow(ctx, sql, args...)
+	return walled{b: t.Tx, inTx: true, sites: t.sites}.QueryRow(ctx, sql, args...)
 }
 
 func (t walledTx) Begin(ctx context.Context) (pgx.Tx, error) {
-	return walled{b: t.Tx, inTx: true}.Begin(ctx)
+	return walled{b: t.Tx, inTx: true, sites: t.sites}.Begin(ctx)
 }
 
 // walledRows closes the pipeline (releasing a pooled connection) when the

@@ -55,21 +55,27 @@ ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT, UPDATE ON SEQUENC
 -- rules stay with the store's SQL.
 
 -- SECURITY DEFINER: reads sites as their owner (no policy applies, so no
--- recursion), for a site-scoped caller's enter statement only.
+-- recursion), for a site-scoped caller's enter statement only. PL/pgSQL
+-- keeps its plan for the session; a SQL function is planned at every call.
 -- +goose StatementBegin
-CREATE FUNCTION breeze_rls_site_orgs(site_ids uuid[]) RETURNS uuid[] LANGUAGE sql STABLE SECURITY DEFINER
+CREATE FUNCTION breeze_rls_site_orgs(site_ids uuid[]) RETURNS uuid[] LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, public AS $$
-    SELECT coalesce(array_agg(DISTINCT org_id), '{}') FROM sites WHERE id = ANY (site_ids)
+BEGIN
+    RETURN (SELECT coalesce(array_agg(DISTINCT org_id), '{}') FROM sites WHERE id = ANY (site_ids));
+END
 $$;
 -- +goose StatementEnd
 
 -- The set and the partners of its orgs: whose partner-wide rows (org_id
 -- NULL) the caller reads.
 -- +goose StatementBegin
-CREATE FUNCTION breeze_rls_reach() RETURNS uuid[] LANGUAGE sql STABLE SECURITY DEFINER
+CREATE FUNCTION breeze_rls_reach() RETURNS uuid[] LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, public AS $$
-    SELECT t || coalesce((SELECT array_agg(partner_id) FROM organizations WHERE id = ANY (t)), '{}')
-    FROM (SELECT coalesce(nullif(current_setting('breeze.tenant_ids', true), ''), '{}')::uuid[] AS t) s
+DECLARE
+    t uuid[] := coalesce(nullif(current_setting('breeze.tenant_ids', true), ''), '{}')::uuid[];
+BEGIN
+    RETURN t || coalesce((SELECT array_agg(partner_id) FROM organizations WHERE id = ANY (t)), '{}');
+END
 $$;
 -- +goose StatementEnd
 
