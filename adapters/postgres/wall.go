@@ -127,12 +127,20 @@ type walled struct {
 	b     batcher
 	inTx  bool
 	sites *siteSets
+	tx    *txState // inTx only
 }
+
+// txState tracks whether a transaction may be switched to appRole, so that
+// system statements in a transaction that never switched (audit appends,
+// sweeps) go out without a preamble.
+type txState struct{ entered bool }
 
 // wall wraps the pool or a transaction.
 func wall(b batcher, sites *siteSets) querier {
-	_, inTx := b.(pgx.Tx)
-	return walled{b: b, inTx: inTx, sites: sites}
+	if _, inTx := b.(pgx.Tx); inTx {
+		return walled{b: b, inTx: true, sites: sites, tx: &txState{}}
+	}
+	return walled{b: b, sites: sites}
 }
 
 // siteSets remembers the set a site-scoped caller's enter statement
@@ -169,11 +177,14 @@ func (c *siteSets) put(set *wallSet, resolved string) {
 
 // direct is the querier for statements that need no preamble.
 func (w walled) direct(ctx context.Context) (querier, bool) {
-	if !w.inTx && wallOf(ctx).all {
-		q, ok := w.b.(querier)
-		return q, ok
+	if !wallOf(ctx).all || (w.inTx && w.tx.entered) {
+		return nil, false
 	}
-	return nil, false
+	if w.inTx {
+		return walledTx{Tx: w.b.(pgx.Tx), sites: w.sites, tx: w.tx}.raw(), true
+	}
+	q, ok := w.b.(querier)
+	return q, ok
 }
 
 // send queues the preamble and the statement in one pipeline and reads past
@@ -182,6 +193,9 @@ func (w walled) send(ctx context.Context, sql string, args []any) (pgx.BatchResu
 	set := wallOf(ctx)
 	var batch pgx.Batch
 	resolve := false
+	if w.inTx {
+		w.tx.entered = !set.all
+	}
 	switch {
 	case set.all:
 		batch.Queue(leaveSQL)
@@ -260,29 +274,47 @@ func (w walled) Begin(ctx context.Context) (pgx.Tx, error) {
 	if err != nil {
 		return nil, err
 	}
-	return walledTx{Tx: tx, sites: w.sites}, nil
+	state := w.tx
+	if state == nil {
+		state = &txState{}
+	}
+	return walledTx{Tx: tx, sites: w.sites, tx: state}, nil
 }
 
 // walledTx is a pgx.Tx whose statements run behind the wall.
 type walledTx struct {
 	pgx.Tx
 	sites *siteSets
+	tx    *txState // shared with the enclosing transaction's savepoints
+}
+
+// raw is the transaction without the wall, for statements that need no
+// preamble.
+func (t walledTx) raw() querier { return rawTx{t.Tx} }
+
+type rawTx struct{ pgx.Tx }
+
+// Rollback of a savepoint may restore a role set before it: assume the
+// transaction is switched, so the next system statement leaves again.
+func (t walledTx) Rollback(ctx context.Context) error {
+	t.tx.entered = true
+	return t.Tx.Rollback(ctx)
 }
 
 func (t walledTx) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
-	return walled{b: t.Tx, inTx: true, sites: t.sites}.Exec(ctx, sql, args...)
+	return walled{b: t.Tx, inTx: true, sites: t.sites, tx: t.tx}.Exec(ctx, sql, args...)
 }
 
 func (t walledTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
-	return walled{b: t.Tx, inTx: true, sites: t.sites}.Query(ctx, sql, args...)
+	return walled{b: t.Tx, inTx: true, sites: t.sites, tx: t.tx}.Query(ctx, sql, args...)
 }
 
 func (t walledTx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
-	return walled{b: t.Tx, inTx: true, sites: t.sites}.QueryRow(ctx, sql, args...)
+	return walled{b: t.Tx, inTx: true, sites: t.sites, tx: t.tx}.QueryRow(ctx, sql, args...)
 }
 
 func (t walledTx) Begin(ctx context.Context) (pgx.Tx, error) {
-	return walled{b: t.Tx, inTx: true, sites: t.sites}.Begin(ctx)
+	return walled{b: t.Tx, inTx: true, sites: t.sites, tx: t.tx}.Begin(ctx)
 }
 
 // walledRows closes the pipeline (releasing a pooled connection) when the
