@@ -180,10 +180,7 @@ func (w walled) direct(ctx context.Context) (querier, bool) {
 	if !wallOf(ctx).all || (w.inTx && w.tx.entered) {
 		return nil, false
 	}
-	if w.inTx {
-		return walledTx{Tx: w.b.(pgx.Tx), sites: w.sites, tx: w.tx}.raw(), true
-	}
-	q, ok := w.b.(querier)
+	q, ok := w.b.(querier) // the pool or the bare transaction
 	return q, ok
 }
 
@@ -287,12 +284,6 @@ type walledTx struct {
 	sites *siteSets
 	tx    *txState // shared with the enclosing transaction's savepoints
 }
-
-// raw is the transaction without the wall, for statements that need no
-// preamble.
-func (t walledTx) raw() querier { return rawTx{t.Tx} }
-
-type rawTx struct{ pgx.Tx }
 
 // Rollback of a savepoint may restore a role set before it: assume the
 // transaction is switched, so the next system statement leaves again.
