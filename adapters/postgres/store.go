@@ -3,10 +3,11 @@
 //
 // Every tenant query filters by the caller's scope in SQL with bound
 // parameters (see scope.go), so a row outside the scope is never read or
-// written; and every statement runs behind row-level security as the role
-// breeze_app with the caller's tenant set (wall.go), so a query that forgot
-// its filter still reads and writes nothing outside it. Entity code runs against a small querier interface that both the
-// pool and a transaction satisfy, which is how InTx shares it.
+// written; and every tenant statement runs behind row-level security as the
+// role breeze_app with the caller's tenant set (wall.go), so a query that
+// forgot its filter still reads and writes nothing outside it. Entity code
+// runs against a small querier interface that both the pool and a
+// transaction satisfy, which is how InTx shares it.
 package postgres
 
 import (
