@@ -19,6 +19,7 @@ var _ ports.AgentTokenStore = agentTokenStore{}
 // (or revoked) one. An unknown device is ErrNotFound; a hash already held by
 // another device is ErrConflict.
 func (st agentTokenStore) Set(ctx context.Context, deviceID, tokenHash string, at time.Time) error {
+	ctx = system(ctx)
 	if !domain.ValidID(deviceID) {
 		return notFound("device")
 	}
@@ -44,6 +45,7 @@ func (st agentTokenStore) Set(ctx context.Context, deviceID, tokenHash string, a
 
 // Lookup returns the device holding the live token tokenHash.
 func (st agentTokenStore) Lookup(ctx context.Context, tokenHash string) (string, error) {
+	ctx = system(ctx)
 	if tokenHash == "" || len(tokenHash) > maxSecretHashLen || !storable(tokenHash) {
 		return "", notFound("agent token")
 	}
@@ -63,6 +65,7 @@ func (st agentTokenStore) Lookup(ctx context.Context, tokenHash string) (string,
 // device without a token (or an unknown one) has nothing left to revoke,
 // which is the state asked for: nil.
 func (st agentTokenStore) Revoke(ctx context.Context, deviceID string, at time.Time) error {
+	ctx = system(ctx)
 	if !domain.ValidID(deviceID) {
 		return nil
 	}

@@ -19,6 +19,7 @@ type alertDefaultsStore struct{ q querier }
 var _ ports.AlertDefaultsStore = alertDefaultsStore{}
 
 func (st alertDefaultsStore) Claim(ctx context.Context, orgID string, at time.Time) (bool, error) {
+	ctx = oneOrg(ctx, orgID)
 	if !domain.ValidID(orgID) {
 		return false, domain.NotFoundf("organization not found")
 	}
@@ -31,6 +32,7 @@ func (st alertDefaultsStore) Claim(ctx context.Context, orgID string, at time.Ti
 }
 
 func (st alertDefaultsStore) Unclaimed(ctx context.Context, limit int) ([]string, error) {
+	ctx = system(ctx)
 	if limit <= 0 {
 		limit = domain.MaxPageSize
 	}

@@ -108,6 +108,7 @@ func translateRule(op string, err error) error {
 }
 
 func (st alertRuleStore) Create(ctx context.Context, s domain.Scope, r *domain.AlertRule) error {
+	ctx = tenant(ctx, s)
 	if r == nil {
 		return domain.Invalidf("alert rule is required")
 	}
@@ -144,10 +145,12 @@ func (st alertRuleStore) Create(ctx context.Context, s domain.Scope, r *domain.A
 }
 
 func (st alertRuleStore) Get(ctx context.Context, s domain.Scope, id string) (*domain.AlertRule, error) {
+	ctx = tenant(ctx, s)
 	return getShared(ctx, st.q, "alert rule", ruleCols, "alert_rules", id, s, scanRule)
 }
 
 func (st alertRuleStore) List(ctx context.Context, s domain.Scope, f ports.AlertRuleFilter, page domain.PageRequest) (domain.Page[*domain.AlertRule], error) {
+	ctx = tenant(ctx, s)
 	var a args
 	where := []string{scriptRead(s, &a, "")}
 	if w := seenByOrg(f.OrgID, &a); w != "" {
@@ -168,6 +171,7 @@ func (st alertRuleStore) List(ctx context.Context, s domain.Scope, f ports.Alert
 }
 
 func (st alertRuleStore) Update(ctx context.Context, s domain.Scope, r *domain.AlertRule) (*domain.AlertRule, error) {
+	ctx = tenant(ctx, s)
 	if r == nil {
 		return nil, domain.Invalidf("alert rule is required")
 	}
@@ -199,10 +203,12 @@ func (st alertRuleStore) Update(ctx context.Context, s domain.Scope, r *domain.A
 }
 
 func (st alertRuleStore) Delete(ctx context.Context, s domain.Scope, id string) error {
+	ctx = tenant(ctx, s)
 	return deleteRow(ctx, st.q, "alert_rules", scriptWrite, s, id, "alert rule")
 }
 
 func (st alertRuleStore) Enabled(ctx context.Context) ([]*domain.AlertRule, error) {
+	ctx = system(ctx)
 	return queryAll(ctx, st.q, "SELECT "+ruleCols+" FROM alert_rules WHERE enabled ORDER BY id", nil, scanRule)
 }
 
@@ -228,6 +234,7 @@ func scanAlert(row pgx.Row) (*domain.Alert, error) {
 // Open inserts the alert unless an unresolved one of (rule, device)
 // exists; ON CONFLICT on the partial unique index settles races.
 func (st alertStore) Open(ctx context.Context, al *domain.Alert) (*domain.Alert, bool, error) {
+	ctx = system(ctx)
 	if al == nil || !domain.ValidID(al.DeviceID) || !domain.ValidID(al.RuleID) {
 		return nil, false, notFound("device or alert rule")
 	}
@@ -279,6 +286,7 @@ func addTransition(ctx context.Context, q querier, id string, from, to domain.Al
 }
 
 func (st alertStore) Get(ctx context.Context, s domain.Scope, id string) (*domain.Alert, error) {
+	ctx = tenant(ctx, s)
 	return getAlert(ctx, st.q, s, id, "")
 }
 
@@ -298,6 +306,7 @@ func getAlert(ctx context.Context, q querier, s domain.Scope, id, lock string) (
 }
 
 func (st alertStore) List(ctx context.Context, s domain.Scope, f ports.AlertFilter, page domain.PageRequest) (domain.Page[*domain.Alert], error) {
+	ctx = tenant(ctx, s)
 	var a args
 	where := []string{tenantScope.where(s, &a, "")}
 	if f.State == ports.UnresolvedFilter {
@@ -333,6 +342,7 @@ func (st alertStore) List(ctx context.Context, s domain.Scope, f ports.AlertFilt
 }
 
 func (st alertStore) Transition(ctx context.Context, s domain.Scope, id string, from []domain.AlertState, u domain.AlertUpdate) (*domain.Alert, error) {
+	ctx = tenant(ctx, s)
 	if u.To != domain.AlertAcknowledged && u.To != domain.AlertResolved {
 		return nil, domain.Invalidf("an alert moves to acknowledged or resolved")
 	}
@@ -372,6 +382,7 @@ func (st alertStore) Transition(ctx context.Context, s domain.Scope, id string, 
 }
 
 func (st alertStore) History(ctx context.Context, s domain.Scope, alertID string) ([]domain.AlertTransition, error) {
+	ctx = tenant(ctx, s)
 	if _, err := getAlert(ctx, st.q, s, alertID, ""); err != nil {
 		return nil, err
 	}
@@ -390,6 +401,7 @@ func (st alertStore) History(ctx context.Context, s domain.Scope, alertID string
 }
 
 func (st alertStore) Unresolved(ctx context.Context, deviceID, kind string, limit int) ([]*domain.Alert, error) {
+	ctx = system(ctx)
 	if limit <= 0 {
 		limit = domain.MaxPageSize
 	}

@@ -10,6 +10,7 @@ import (
 // ClaimRemediation marks the alert's remediation started unless it has
 // one, or another alert of its (rule, device) ran one after since.
 func (st alertStore) ClaimRemediation(ctx context.Context, id string, at, since time.Time) (bool, error) {
+	ctx = system(ctx)
 	if !domain.ValidID(id) {
 		return false, notFound("alert")
 	}
@@ -39,6 +40,7 @@ func (st alertStore) ClaimRemediation(ctx context.Context, id string, at, since 
 // RecordRemediation sets the alert's latest remediation and notes it in
 // the history.
 func (st alertStore) RecordRemediation(ctx context.Context, id string, r domain.AlertRemediation, note string) (*domain.Alert, error) {
+	ctx = system(ctx)
 	if !storable(note) || len(note) > 4000 || len(r.Status) > 32 || !storable(r.CommandID+r.ScriptRunID) ||
 		len(r.CommandID) > 100 || len(r.ScriptRunID) > 100 {
 		return nil, domain.Invalidf("remediation status, ids or note out of bounds")

@@ -8,6 +8,7 @@ import (
 
 // Snooze sets or clears an unresolved alert's snooze and records it.
 func (st alertStore) Snooze(ctx context.Context, s domain.Scope, id string, sn domain.AlertSnooze) (*domain.Alert, error) {
+	ctx = tenant(ctx, s)
 	if !storable(sn.Note) || len(sn.Note) > 4000 || !storable(sn.Actor) || len(sn.Actor) > 200 {
 		return nil, domain.Invalidf("note or actor out of bounds")
 	}

@@ -43,6 +43,7 @@ func scanAPIKey(row pgx.Row) (*domain.APIKey, error) {
 // visible to the scope (a site technician mints their own key); whether the
 // owner may hand the key these permissions is the caller's rule.
 func (st apiKeyStore) Create(ctx context.Context, s domain.Scope, k *domain.APIKey) error {
+	ctx = tenant(ctx, s)
 	if err := domain.ValidateName("API key", k.Name); err != nil {
 		return err
 	}
@@ -80,6 +81,7 @@ func (st apiKeyStore) Create(ctx context.Context, s domain.Scope, k *domain.APIK
 }
 
 func (st apiKeyStore) Get(ctx context.Context, s domain.Scope, id string) (*domain.APIKey, error) {
+	ctx = tenant(ctx, s)
 	if !domain.ValidID(id) {
 		return nil, notFound("API key")
 	}
@@ -88,6 +90,7 @@ func (st apiKeyStore) Get(ctx context.Context, s domain.Scope, id string) (*doma
 }
 
 func (st apiKeyStore) List(ctx context.Context, s domain.Scope, page domain.PageRequest) (domain.Page[*domain.APIKey], error) {
+	ctx = tenant(ctx, s)
 	var a args
 	tail, page, err := pageQuery(page, &a, []string{unitScope.where(s, &a, "")})
 	if err != nil {
@@ -102,6 +105,7 @@ func (st apiKeyStore) List(ctx context.Context, s domain.Scope, page domain.Page
 
 // Revoke sets RevokedAt once; revoking again keeps the first time.
 func (st apiKeyStore) Revoke(ctx context.Context, s domain.Scope, id string, at time.Time) error {
+	ctx = tenant(ctx, s)
 	if !domain.ValidID(id) {
 		return notFound("API key")
 	}
@@ -122,6 +126,7 @@ func (st apiKeyStore) Revoke(ctx context.Context, s domain.Scope, id string, at 
 
 // GetByHash finds a key by the SHA-256 of its secret, revoked or not.
 func (st apiKeyStore) GetByHash(ctx context.Context, secretHash string) (*domain.APIKey, error) {
+	ctx = system(ctx)
 	if secretHash == "" || len(secretHash) > maxSecretHashLen || !storable(secretHash) {
 		return nil, notFound("API key")
 	}
@@ -130,6 +135,7 @@ func (st apiKeyStore) GetByHash(ctx context.Context, secretHash string) (*domain
 
 // Touch records a use of the key.
 func (st apiKeyStore) Touch(ctx context.Context, id string, at time.Time) error {
+	ctx = system(ctx)
 	if !domain.ValidID(id) {
 		return notFound("API key")
 	}

@@ -52,6 +52,7 @@ func scanAudit(row pgx.Row) (*domain.AuditEntry, error) {
 // hashing (U+FFFD for invalid sequences, NULs dropped) and e shows what was
 // stored.
 func (st auditStore) Append(ctx context.Context, e *domain.AuditEntry) error {
+	ctx = system(ctx)
 	row, err := prepareAudit(e)
 	if err != nil {
 		return err
@@ -144,6 +145,7 @@ func cleanText(s string) string {
 // next page resumes below its seq, so rows appended meanwhile do not shift
 // the pages.
 func (st auditStore) List(ctx context.Context, s domain.Scope, f ports.AuditFilter, page domain.PageRequest) (domain.Page[*domain.AuditEntry], error) {
+	ctx = tenant(ctx, s)
 	page = page.Normalize()
 	after, err := domain.DecodeCursor(page.Cursor)
 	if err != nil {
@@ -186,6 +188,7 @@ func (st auditStore) List(ctx context.Context, s domain.Scope, f ports.AuditFilt
 // included. Rows cut off the end leave no broken link: compare the last seq
 // with an exported copy to detect that.
 func (st auditStore) Verify(ctx context.Context) (*domain.AuditBreak, int64, error) {
+	ctx = system(ctx)
 	rows, err := st.q.Query(ctx, "SELECT "+auditCols+" FROM audit_log ORDER BY seq")
 	if err != nil {
 		return nil, 0, translate("verify audit log", err)

@@ -95,6 +95,7 @@ func (b *auditBatcher) write(group []auditReq) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), auditBatchTimeout)
 	defer cancel()
+	ctx = system(ctx) // rows of every tenant share one chain
 	err := atomically(ctx, b.pool, func(q querier) error { return appendChain(ctx, q, rows) })
 	if err == nil || len(group) == 1 {
 		for _, r := range group {

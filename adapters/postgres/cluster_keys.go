@@ -15,6 +15,7 @@ type clusterKeyStore struct{ q querier }
 var _ ports.ClusterKeyStore = clusterKeyStore{}
 
 func (st clusterKeyStore) Claim(ctx context.Context, k ports.ClusterKey) (ports.ClusterKey, error) {
+	ctx = system(ctx)
 	if k.Name == "" || k.Fingerprint == "" {
 		return ports.ClusterKey{}, domain.Invalidf("a cluster key needs a name and a fingerprint")
 	}
@@ -35,6 +36,7 @@ func (st clusterKeyStore) Claim(ctx context.Context, k ports.ClusterKey) (ports.
 }
 
 func (st clusterKeyStore) Replace(ctx context.Context, old string, k ports.ClusterKey) (bool, error) {
+	ctx = system(ctx)
 	if k.Name == "" || k.Fingerprint == "" {
 		return false, domain.Invalidf("a cluster key needs a name and a fingerprint")
 	}

@@ -120,6 +120,7 @@ func translateJSON(op string, err error) error {
 // Create stores a command for a device the scope covers, copying the
 // device's partner, org and site onto it in the same statement.
 func (st commandStore) Create(ctx context.Context, s domain.Scope, c *domain.Command) error {
+	ctx = tenant(ctx, s)
 	if c == nil {
 		return domain.Invalidf("command is required")
 	}
@@ -171,6 +172,7 @@ func (st commandStore) Create(ctx context.Context, s domain.Scope, c *domain.Com
 }
 
 func (st commandStore) ByIdempotencyKey(ctx context.Context, s domain.Scope, deviceID, key string) (*domain.Command, error) {
+	ctx = tenant(ctx, s)
 	if !domain.ValidID(deviceID) || key == "" || len(key) > maxRefLen || !storable(key) {
 		return nil, notFound("command")
 	}
@@ -180,6 +182,7 @@ func (st commandStore) ByIdempotencyKey(ctx context.Context, s domain.Scope, dev
 }
 
 func (st commandStore) Get(ctx context.Context, s domain.Scope, id string) (*domain.Command, error) {
+	ctx = tenant(ctx, s)
 	if !domain.ValidID(id) {
 		return nil, notFound("command")
 	}
@@ -190,6 +193,7 @@ func (st commandStore) Get(ctx context.Context, s domain.Scope, id string) (*dom
 // GetForDevice reads a command of the device only; no scope: the caller is
 // the device's own link.
 func (st commandStore) GetForDevice(ctx context.Context, deviceID, id string) (*domain.Command, error) {
+	ctx = system(ctx)
 	if !domain.ValidID(deviceID) || !domain.ValidID(id) {
 		return nil, notFound("command")
 	}
@@ -209,6 +213,7 @@ func (st commandStore) one(ctx context.Context, sql string, a args) (*domain.Com
 
 // List pages newest first.
 func (st commandStore) List(ctx context.Context, s domain.Scope, f ports.CommandFilter, page domain.PageRequest) (domain.Page[*domain.Command], error) {
+	ctx = tenant(ctx, s)
 	var a args
 	where := []string{tenantScope.where(s, &a, "")}
 	where = filterID(where, &a, "device_id", f.DeviceID)
@@ -232,6 +237,7 @@ func (st commandStore) List(ctx context.Context, s domain.Scope, f ports.Command
 
 // Pending lists the device's unfinished commands, oldest first.
 func (st commandStore) Pending(ctx context.Context, deviceID string, limit int) ([]*domain.Command, error) {
+	ctx = system(ctx)
 	if !domain.ValidID(deviceID) {
 		return []*domain.Command{}, nil
 	}
@@ -249,6 +255,7 @@ func (st commandStore) Pending(ctx context.Context, deviceID string, limit int) 
 
 // Overdue lists sent or running commands past their timeout plus grace.
 func (st commandStore) Overdue(ctx context.Context, now time.Time, grace time.Duration, limit int) ([]*domain.Command, error) {
+	ctx = system(ctx)
 	items, err := queryAll(ctx, st.q, "SELECT "+commandCols+" FROM commands"+
 		" WHERE status IN ('sent', 'running') AND sent_at IS NOT NULL"+
 		" AND sent_at + make_interval(secs => timeout_seconds + $1::float8) <= $2 ORDER BY sent_at, id LIMIT $3",
@@ -264,6 +271,7 @@ func (st commandStore) Overdue(ctx context.Context, now time.Time, grace time.Du
 
 // Expired lists queued commands at or past their expiry.
 func (st commandStore) Expired(ctx context.Context, now time.Time, limit int) ([]*domain.Command, error) {
+	ctx = system(ctx)
 	items, err := queryAll(ctx, st.q, "SELECT "+commandCols+" FROM commands"+
 		" WHERE status = 'queued' AND expires_at IS NOT NULL AND expires_at <= $1 ORDER BY expires_at, id LIMIT $2",
 		args{stamp(now), pendingLimit(limit)}, scanCommand)
@@ -286,6 +294,7 @@ func pendingLimit(limit int) int {
 
 // CountByBatch tallies a batch's commands by status; an unknown batch has none.
 func (st commandStore) CountByBatch(ctx context.Context, batchID string) (domain.RunCounts, error) {
+	ctx = system(ctx)
 	out := domain.RunCounts{}
 	if !domain.ValidID(batchID) {
 		return out, nil

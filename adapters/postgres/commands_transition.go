@@ -15,6 +15,7 @@ import (
 // lock and each re-checks the status against the row the previous one left
 // (READ COMMITTED re-evaluation), so exactly one leaves a given status.
 func (st commandStore) Transition(ctx context.Context, id string, from []domain.CommandStatus, u domain.CommandUpdate) (*domain.Command, error) {
+	ctx = system(ctx)
 	if !domain.ValidID(id) {
 		return nil, notFound("command")
 	}

@@ -93,6 +93,7 @@ func checkRefs(d *domain.Device) error {
 
 // Create adds a device to a site the scope covers.
 func (st deviceStore) Create(ctx context.Context, s domain.Scope, d *domain.Device) error {
+	ctx = tenant(ctx, s)
 	if err := d.Validate(); err != nil {
 		return err
 	}
@@ -116,6 +117,7 @@ func (st deviceStore) Create(ctx context.Context, s domain.Scope, d *domain.Devi
 }
 
 func (st deviceStore) Get(ctx context.Context, s domain.Scope, id string) (*domain.Device, error) {
+	ctx = tenant(ctx, s)
 	if !domain.ValidID(id) {
 		return nil, notFound("device")
 	}
@@ -132,6 +134,7 @@ func (st deviceStore) Get(ctx context.Context, s domain.Scope, id string) (*doma
 }
 
 func (st deviceStore) List(ctx context.Context, s domain.Scope, f ports.DeviceFilter, page domain.PageRequest) (domain.Page[*domain.Device], error) {
+	ctx = tenant(ctx, s)
 	var a args
 	where := []string{tenantScope.where(s, &a, "")}
 	where = filterID(where, &a, "org_id", f.OrgID)
@@ -163,6 +166,7 @@ func (st deviceStore) List(ctx context.Context, s domain.Scope, f ports.DeviceFi
 // Update applies the mutable fields, including a move to another site or
 // group of the same org, when d.Version is the stored version.
 func (st deviceStore) Update(ctx context.Context, s domain.Scope, d *domain.Device) (*domain.Device, error) {
+	ctx = tenant(ctx, s)
 	if !domain.ValidID(d.ID) {
 		return nil, notFound("device")
 	}
@@ -203,6 +207,7 @@ func (st deviceStore) Update(ctx context.Context, s domain.Scope, d *domain.Devi
 // Upsert inserts d, or overwrites the device of that ID when it is in scope,
 // in one statement. When nothing was written, a second look explains why.
 func (st deviceStore) Upsert(ctx context.Context, s domain.Scope, d *domain.Device) (*domain.Device, error) {
+	ctx = tenant(ctx, s)
 	if d.ID == "" {
 		return nil, domain.Invalidf("device id is required")
 	}
@@ -237,8 +242,10 @@ func (st deviceStore) Upsert(ctx context.Context, s domain.Scope, d *domain.Devi
 	if gerr == nil {
 		return nil, st.explainRefs(ctx, s, d, d.OrgID, cur.OrgID)
 	}
+	// Whether the id is taken in any tenant: the one cross-tenant read of a
+	// scoped method, hence system (it answers a boolean, never a row).
 	var exists bool
-	if err := st.q.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM devices WHERE id = $1)", d.ID).Scan(&exists); err != nil {
+	if err := st.q.QueryRow(system(ctx), "SELECT EXISTS (SELECT 1 FROM devices WHERE id = $1)", d.ID).Scan(&exists); err != nil {
 		return nil, translate("upsert device", err)
 	}
 	if exists {
@@ -249,6 +256,7 @@ func (st deviceStore) Upsert(ctx context.Context, s domain.Scope, d *domain.Devi
 
 // Delete removes a device in scope.
 func (st deviceStore) Delete(ctx context.Context, s domain.Scope, id string) error {
+	ctx = tenant(ctx, s)
 	return deleteRow(ctx, st.q, "devices", tenantScope, s, id, "device")
 }
 

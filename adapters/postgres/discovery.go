@@ -101,6 +101,7 @@ func translateProfile(op string, err error) error {
 }
 
 func (st profileStore) Create(ctx context.Context, s domain.Scope, p *domain.DiscoveryProfile) error {
+	ctx = tenant(ctx, s)
 	if p == nil {
 		return domain.Invalidf("discovery profile is required")
 	}
@@ -135,6 +136,7 @@ func (st profileStore) Create(ctx context.Context, s domain.Scope, p *domain.Dis
 }
 
 func (st profileStore) Get(ctx context.Context, s domain.Scope, id string) (*domain.DiscoveryProfile, error) {
+	ctx = tenant(ctx, s)
 	if !domain.ValidID(id) {
 		return nil, notFound("discovery profile")
 	}
@@ -151,6 +153,7 @@ func (st profileStore) Get(ctx context.Context, s domain.Scope, id string) (*dom
 }
 
 func (st profileStore) List(ctx context.Context, s domain.Scope, f ports.DiscoveryProfileFilter, page domain.PageRequest) (domain.Page[*domain.DiscoveryProfile], error) {
+	ctx = tenant(ctx, s)
 	var a args
 	where := []string{tenantScope.where(s, &a, "")}
 	where = filterID(where, &a, "org_id", f.OrgID)
@@ -167,6 +170,7 @@ func (st profileStore) List(ctx context.Context, s domain.Scope, f ports.Discove
 }
 
 func (st profileStore) Update(ctx context.Context, s domain.Scope, p *domain.DiscoveryProfile) (*domain.DiscoveryProfile, error) {
+	ctx = tenant(ctx, s)
 	if p == nil {
 		return nil, domain.Invalidf("discovery profile is required")
 	}
@@ -194,6 +198,7 @@ func (st profileStore) Update(ctx context.Context, s domain.Scope, p *domain.Dis
 }
 
 func (st profileStore) Delete(ctx context.Context, s domain.Scope, id string) error {
+	ctx = tenant(ctx, s)
 	return deleteRow(ctx, st.q, "discovery_profiles", tenantScope, s, id, "discovery profile")
 }
 
@@ -202,6 +207,7 @@ type discoverySettingsStore struct{ q querier }
 var _ ports.DiscoverySettingsStore = discoverySettingsStore{}
 
 func (st discoverySettingsStore) Get(ctx context.Context, s domain.Scope, orgID string) (*domain.DiscoverySettings, error) {
+	ctx = tenant(ctx, s)
 	if !domain.ValidID(orgID) {
 		return nil, notFound("organization")
 	}
@@ -230,6 +236,7 @@ func (st discoverySettingsStore) Get(ctx context.Context, s domain.Scope, orgID 
 }
 
 func (st discoverySettingsStore) Put(ctx context.Context, s domain.Scope, in *domain.DiscoverySettings) (*domain.DiscoverySettings, error) {
+	ctx = tenant(ctx, s)
 	if in == nil {
 		return nil, domain.Invalidf("discovery settings are required")
 	}

@@ -67,6 +67,7 @@ func assetSearch(a *domain.Asset) string {
 }
 
 func (st assetStore) Get(ctx context.Context, s domain.Scope, id string) (*domain.Asset, error) {
+	ctx = tenant(ctx, s)
 	if !domain.ValidID(id) {
 		return nil, notFound("asset")
 	}
@@ -83,6 +84,7 @@ func (st assetStore) Get(ctx context.Context, s domain.Scope, id string) (*domai
 }
 
 func (st assetStore) List(ctx context.Context, s domain.Scope, f ports.AssetFilter, page domain.PageRequest) (domain.Page[*domain.Asset], error) {
+	ctx = tenant(ctx, s)
 	var a args
 	where := []string{tenantScope.where(s, &a, "")}
 	where = filterID(where, &a, "org_id", f.OrgID)
@@ -115,6 +117,7 @@ func (st assetStore) List(ctx context.Context, s domain.Scope, f ports.AssetFilt
 }
 
 func (st assetStore) SetState(ctx context.Context, s domain.Scope, id string, state domain.AssetState) (*domain.Asset, error) {
+	ctx = tenant(ctx, s)
 	if !state.Valid() {
 		return nil, domain.Invalidf("unknown asset state %q", domain.Abbrev(string(state), 32))
 	}
@@ -134,6 +137,7 @@ func (st assetStore) SetState(ctx context.Context, s domain.Scope, id string, st
 }
 
 func (st assetStore) Link(ctx context.Context, s domain.Scope, id string, state domain.AssetState, deviceID string) (*domain.Asset, error) {
+	ctx = tenant(ctx, s)
 	if !state.Valid() {
 		return nil, domain.Invalidf("unknown asset state %q", domain.Abbrev(string(state), 32))
 	}
@@ -153,6 +157,7 @@ func (st assetStore) Link(ctx context.Context, s domain.Scope, id string, state 
 }
 
 func (st assetStore) BySiteIPs(ctx context.Context, siteID string, ips []string) ([]*domain.Asset, error) {
+	ctx = oneSite(ctx, siteID)
 	if !domain.ValidID(siteID) || len(ips) == 0 {
 		return nil, nil
 	}
@@ -164,6 +169,7 @@ func (st assetStore) BySiteIPs(ctx context.Context, siteID string, ips []string)
 }
 
 func (st assetStore) BySite(ctx context.Context, siteID string) ([]*domain.Asset, error) {
+	ctx = oneSite(ctx, siteID)
 	if !domain.ValidID(siteID) {
 		return nil, nil
 	}
@@ -225,6 +231,7 @@ func checkAsset(a *domain.Asset) error {
 }
 
 func (st assetStore) Upsert(ctx context.Context, assets []*domain.Asset) error {
+	ctx = system(ctx)
 	if len(assets) == 0 {
 		return nil
 	}
@@ -311,6 +318,7 @@ func scanAssetEvent(row pgx.Row) (*domain.AssetEvent, error) {
 }
 
 func (st assetStore) AppendEvents(ctx context.Context, events []*domain.AssetEvent) error {
+	ctx = system(ctx)
 	if len(events) == 0 {
 		return nil
 	}
@@ -355,6 +363,7 @@ func (st assetStore) AppendEvents(ctx context.Context, events []*domain.AssetEve
 }
 
 func (st assetStore) ListEvents(ctx context.Context, assetID string, page domain.PageRequest) (domain.Page[*domain.AssetEvent], error) {
+	ctx = system(ctx)
 	if !domain.ValidID(assetID) {
 		return domain.Page[*domain.AssetEvent]{Items: []*domain.AssetEvent{}}, nil
 	}
@@ -372,6 +381,7 @@ func (st assetStore) ListEvents(ctx context.Context, assetID string, page domain
 }
 
 func (st assetStore) DeviceAddresses(ctx context.Context, orgID string) ([]ports.DeviceAddress, error) {
+	ctx = oneOrg(ctx, orgID)
 	if !domain.ValidID(orgID) {
 		return nil, nil
 	}

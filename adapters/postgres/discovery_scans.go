@@ -63,6 +63,7 @@ func checkScanJob(j *domain.ScanJob) error {
 }
 
 func (st scanStore) Create(ctx context.Context, s domain.Scope, j *domain.ScanJob) error {
+	ctx = tenant(ctx, s)
 	if err := checkScanJob(j); err != nil {
 		return err
 	}
@@ -100,6 +101,7 @@ func (st scanStore) Create(ctx context.Context, s domain.Scope, j *domain.ScanJo
 }
 
 func (st scanStore) Get(ctx context.Context, s domain.Scope, id string) (*domain.ScanJob, error) {
+	ctx = tenant(ctx, s)
 	if !domain.ValidID(id) {
 		return nil, notFound("scan")
 	}
@@ -119,6 +121,7 @@ func (st scanStore) Get(ctx context.Context, s domain.Scope, id string) (*domain
 }
 
 func (st scanStore) GetSystem(ctx context.Context, id string) (*domain.ScanJob, error) {
+	ctx = system(ctx)
 	return st.Get(ctx, domain.GlobalScope(), id)
 }
 
@@ -148,6 +151,7 @@ func (st scanStore) commands(ctx context.Context, jobID string) ([]domain.ScanCo
 }
 
 func (st scanStore) List(ctx context.Context, s domain.Scope, f ports.ScanFilter, page domain.PageRequest) (domain.Page[*domain.ScanJob], error) {
+	ctx = tenant(ctx, s)
 	var a args
 	where := []string{tenantScope.where(s, &a, "")}
 	for col, v := range map[string]string{"org_id": f.OrgID, "site_id": f.SiteID, "profile_id": f.ProfileID} {
@@ -174,6 +178,7 @@ func (st scanStore) List(ctx context.Context, s domain.Scope, f ports.ScanFilter
 }
 
 func (st scanStore) Transition(ctx context.Context, id string, from []domain.ScanStatus, u domain.ScanJobUpdate) (*domain.ScanJob, error) {
+	ctx = system(ctx)
 	if !domain.ValidID(id) {
 		return nil, notFound("scan")
 	}
@@ -223,6 +228,7 @@ func (st scanStore) Transition(ctx context.Context, id string, from []domain.Sca
 }
 
 func (st scanStore) AddCommand(ctx context.Context, c domain.ScanCommand) error {
+	ctx = system(ctx)
 	if !domain.ValidID(c.JobID) || !domain.ValidID(c.CommandID) || !domain.ValidID(c.DeviceID) {
 		return notFound("scan or command")
 	}
@@ -238,6 +244,7 @@ func (st scanStore) AddCommand(ctx context.Context, c domain.ScanCommand) error 
 }
 
 func (st scanStore) CommandFor(ctx context.Context, deviceID, commandID string) (*domain.ScanCommand, error) {
+	ctx = system(ctx)
 	if !domain.ValidID(deviceID) || !domain.ValidID(commandID) {
 		return nil, notFound("scan command")
 	}
@@ -267,6 +274,7 @@ func validIPs(ips []string) []string {
 }
 
 func (st scanStore) RecordPage(ctx context.Context, p domain.ScanPage) (domain.ScanPageOutcome, error) {
+	ctx = system(ctx)
 	var out domain.ScanPageOutcome
 	if !domain.ValidID(p.CommandID) {
 		return out, notFound("scan command")
@@ -321,6 +329,7 @@ func (st scanStore) RecordPage(ctx context.Context, p domain.ScanPage) (domain.S
 }
 
 func (st scanStore) LiveHosts(ctx context.Context, jobID string, limit int) ([]string, error) {
+	ctx = system(ctx)
 	if !domain.ValidID(jobID) {
 		return nil, notFound("scan")
 	}

@@ -36,6 +36,7 @@ func scanEnrollKey(row pgx.Row) (*domain.EnrollmentKey, error) {
 // Partner and org come from the site; naming others is ErrInvalid. A group
 // must be visible, in the same org, and org-wide or in the same site.
 func (st enrollKeyStore) Create(ctx context.Context, s domain.Scope, k *domain.EnrollmentKey) error {
+	ctx = tenant(ctx, s)
 	if err := domain.ValidateName("enrollment key", k.Name); err != nil {
 		return err
 	}
@@ -86,6 +87,7 @@ func (st enrollKeyStore) Create(ctx context.Context, s domain.Scope, k *domain.E
 }
 
 func (st enrollKeyStore) Get(ctx context.Context, s domain.Scope, id string) (*domain.EnrollmentKey, error) {
+	ctx = tenant(ctx, s)
 	if !domain.ValidID(id) {
 		return nil, notFound("enrollment key")
 	}
@@ -102,6 +104,7 @@ func (st enrollKeyStore) Get(ctx context.Context, s domain.Scope, id string) (*d
 }
 
 func (st enrollKeyStore) List(ctx context.Context, s domain.Scope, page domain.PageRequest) (domain.Page[*domain.EnrollmentKey], error) {
+	ctx = tenant(ctx, s)
 	var a args
 	tail, page, err := pageQuery(page, &a, []string{tenantScope.where(s, &a, "")})
 	if err != nil {
@@ -116,6 +119,7 @@ func (st enrollKeyStore) List(ctx context.Context, s domain.Scope, page domain.P
 
 // Revoke sets RevokedAt once; revoking again keeps the first time.
 func (st enrollKeyStore) Revoke(ctx context.Context, s domain.Scope, id string, at time.Time) error {
+	ctx = tenant(ctx, s)
 	if !domain.ValidID(id) {
 		return notFound("enrollment key")
 	}
@@ -138,6 +142,7 @@ func (st enrollKeyStore) Revoke(ctx context.Context, s domain.Scope, id string, 
 // lock and each re-checks the condition against the row as the previous
 // one left it (READ COMMITTED re-evaluation), so uses never pass max_uses.
 func (st enrollKeyStore) Use(ctx context.Context, keyHash string, at time.Time) (*domain.EnrollmentKey, error) {
+	ctx = system(ctx)
 	if keyHash == "" || len(keyHash) > maxSecretHashLen || !storable(keyHash) {
 		return nil, notFound("enrollment key")
 	}

@@ -18,6 +18,10 @@ const (
 	codeCheckViolation      = "23514"
 	// invalid_byte_sequence: text that is not UTF-8, or holds a NUL byte.
 	codeBadText = "22021"
+	// insufficient_privilege: here a row-level security policy refused a
+	// write (an upsert meeting another tenant's row, a row written into a
+	// tenant outside the transaction's set).
+	codeWallRefused = "42501"
 )
 
 // uniqueMessages name the clash of each unique constraint (%q is the name).
@@ -105,6 +109,9 @@ func translate(op string, err error, name ...string) error {
 		return &dbError{domain: domain.Invalidf("value breaks rule %s", pgErr.ConstraintName), cause: err}
 	case codeBadText:
 		return &dbError{domain: domain.Invalidf("text must be valid UTF-8 without NUL bytes"), cause: err}
+	case codeWallRefused:
+		// Outside the caller's tenants: the same answer as a missing row.
+		return &dbError{domain: domain.NotFoundf("not found"), cause: err}
 	}
 	return fmt.Errorf("postgres: %s: %w", op, err)
 }

@@ -47,6 +47,7 @@ const deviceCountCols = "count(*) FILTER (WHERE status = 'online'), count(*) FIL
 	" count(*) FILTER (WHERE status = 'pending'), count(*) FILTER (WHERE status = 'decommissioned')"
 
 func (st fleetStore) DeviceCounts(ctx context.Context, s domain.Scope, f ports.FleetFilter) (domain.DeviceCounts, error) {
+	ctx = tenant(ctx, s)
 	var a args
 	where := fleetWhere([]string{tenantScope.where(s, &a, "")}, &a, "", f)
 	var c domain.DeviceCounts
@@ -64,6 +65,7 @@ type keyCount struct {
 }
 
 func (st fleetStore) AlertCounts(ctx context.Context, s domain.Scope, f ports.FleetFilter) (domain.SeverityCounts, error) {
+	ctx = tenant(ctx, s)
 	var a args
 	where := fleetWhere([]string{unresolvedAlert, tenantScope.where(s, &a, "a.")}, &a, "a.", f)
 	var c domain.SeverityCounts
@@ -89,6 +91,7 @@ func (st fleetStore) AlertCounts(ctx context.Context, s domain.Scope, f ports.Fl
 }
 
 func (st fleetStore) NeedingAttention(ctx context.Context, as, ds domain.Scope, f ports.FleetFilter, limit int) ([]domain.AttentionDevice, error) {
+	ctx = tenant(ctx, ds)
 	var a args
 	where := fleetWhere([]string{unresolvedAlert, tenantScope.where(as, &a, "a."), tenantScope.where(ds, &a, "d.")}, &a, "a.", f)
 	// Rank the devices on the grouped alerts, keep the top N, then name them.
@@ -122,6 +125,7 @@ func (st fleetStore) NeedingAttention(ctx context.Context, as, ds domain.Scope, 
 }
 
 func (st fleetStore) RecentActivity(ctx context.Context, as, ds domain.Scope, f ports.FleetFilter, limit int) ([]domain.AlertActivity, error) {
+	ctx = tenant(ctx, ds)
 	var a args
 	where := fleetWhere([]string{tenantScope.where(as, &a, "a."), tenantScope.where(ds, &a, "d.")}, &a, "a.", f)
 	q := `SELECT t.alert_id, a.device_id, d.hostname, a.org_id, a.severity, a.kind, a.message, t.from_state, t.to_state,

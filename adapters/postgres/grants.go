@@ -37,6 +37,7 @@ func scanGrant(row pgx.Row) (*domain.RoleAssignment, error) {
 // (ErrInvalid otherwise). Users, roles and units never move, so the checks
 // stay true until the insert; a row deleted meanwhile fails its foreign key.
 func (st grantStore) Create(ctx context.Context, s domain.Scope, g *domain.RoleAssignment) error {
+	ctx = tenant(ctx, s)
 	if !domain.ValidID(g.UserID) {
 		return notFound("user")
 	}
@@ -91,6 +92,7 @@ func (st grantStore) Create(ctx context.Context, s domain.Scope, g *domain.RoleA
 }
 
 func (st grantStore) Get(ctx context.Context, s domain.Scope, id string) (*domain.RoleAssignment, error) {
+	ctx = tenant(ctx, s)
 	if !domain.ValidID(id) {
 		return nil, notFound("role assignment")
 	}
@@ -108,6 +110,7 @@ func (st grantStore) Get(ctx context.Context, s domain.Scope, id string) (*domai
 
 // List returns the grants whose unit the scope covers, whoever holds them.
 func (st grantStore) List(ctx context.Context, s domain.Scope, f ports.RoleAssignmentFilter, page domain.PageRequest) (domain.Page[*domain.RoleAssignment], error) {
+	ctx = tenant(ctx, s)
 	var a args
 	where := []string{unitScope.where(s, &a, "")}
 	where = filterID(where, &a, "user_id", f.UserID)
@@ -124,12 +127,14 @@ func (st grantStore) List(ctx context.Context, s domain.Scope, f ports.RoleAssig
 }
 
 func (st grantStore) Delete(ctx context.Context, s domain.Scope, id string) error {
+	ctx = tenant(ctx, s)
 	return deleteRow(ctx, st.q, "role_assignments", unitScope, s, id, "role assignment")
 }
 
 // GrantsOf joins each grant of the user with its role, so a changed role
 // takes effect on the next request.
 func (st grantStore) GrantsOf(ctx context.Context, userID string) ([]domain.Grant, error) {
+	ctx = system(ctx)
 	out := []domain.Grant{}
 	if !domain.ValidID(userID) {
 		return out, nil

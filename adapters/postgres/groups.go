@@ -29,6 +29,7 @@ func scanGroup(row pgx.Row) (*domain.DeviceGroup, error) {
 // SiteID) in an org the scope covers at org level. When both OrgID and SiteID
 // are given the site must belong to that org (ErrInvalid otherwise).
 func (st groupStore) Create(ctx context.Context, s domain.Scope, g *domain.DeviceGroup) error {
+	ctx = tenant(ctx, s)
 	if err := g.Validate(); err != nil {
 		return err
 	}
@@ -73,6 +74,7 @@ func (st groupStore) Create(ctx context.Context, s domain.Scope, g *domain.Devic
 }
 
 func (st groupStore) Get(ctx context.Context, s domain.Scope, id string) (*domain.DeviceGroup, error) {
+	ctx = tenant(ctx, s)
 	if !domain.ValidID(id) {
 		return nil, notFound("device group")
 	}
@@ -89,6 +91,7 @@ func (st groupStore) Get(ctx context.Context, s domain.Scope, id string) (*domai
 }
 
 func (st groupStore) List(ctx context.Context, s domain.Scope, f ports.DeviceGroupFilter, page domain.PageRequest) (domain.Page[*domain.DeviceGroup], error) {
+	ctx = tenant(ctx, s)
 	var a args
 	where := []string{tenantScope.where(s, &a, "")}
 	where = filterID(where, &a, "org_id", f.OrgID)
@@ -109,6 +112,7 @@ func (st groupStore) List(ctx context.Context, s domain.Scope, f ports.DeviceGro
 
 // Update renames a group; its org and site never change.
 func (st groupStore) Update(ctx context.Context, s domain.Scope, g *domain.DeviceGroup) (*domain.DeviceGroup, error) {
+	ctx = tenant(ctx, s)
 	if !domain.ValidID(g.ID) {
 		return nil, notFound("device group")
 	}
@@ -129,5 +133,6 @@ func (st groupStore) Update(ctx context.Context, s domain.Scope, g *domain.Devic
 
 // Delete removes a group; ErrConflict while devices are still in it.
 func (st groupStore) Delete(ctx context.Context, s domain.Scope, id string) error {
+	ctx = tenant(ctx, s)
 	return deleteRow(ctx, st.q, "device_groups", tenantScope, s, id, "device group")
 }

@@ -18,6 +18,7 @@ var _ ports.InventoryStore = inventoryStore{}
 // ErrNotFound; a document that is not UTF-8 text is ErrInvalid. A zero
 // UpdatedAt is set to now; inv gets the stored value.
 func (st inventoryStore) Put(ctx context.Context, inv *domain.DeviceInventory) error {
+	ctx = system(ctx)
 	if !domain.ValidID(inv.DeviceID) {
 		return notFound("device")
 	}
@@ -44,6 +45,7 @@ func (st inventoryStore) Put(ctx context.Context, inv *domain.DeviceInventory) e
 
 // Get returns the inventory of a device the scope covers.
 func (st inventoryStore) Get(ctx context.Context, s domain.Scope, deviceID string) (*domain.DeviceInventory, error) {
+	ctx = tenant(ctx, s)
 	if !domain.ValidID(deviceID) {
 		return nil, notFound("inventory")
 	}
@@ -54,6 +56,7 @@ func (st inventoryStore) Get(ctx context.Context, s domain.Scope, deviceID strin
 
 // GetUnscoped returns the inventory of any device (for the agent link).
 func (st inventoryStore) GetUnscoped(ctx context.Context, deviceID string) (*domain.DeviceInventory, error) {
+	ctx = system(ctx)
 	if !domain.ValidID(deviceID) {
 		return nil, notFound("inventory")
 	}
@@ -63,6 +66,7 @@ func (st inventoryStore) GetUnscoped(ctx context.Context, deviceID string) (*dom
 // Exists probes the primary key only: the link asks on every hello and
 // must not detoast a document of hundreds of kilobytes.
 func (st inventoryStore) Exists(ctx context.Context, deviceID string) (bool, error) {
+	ctx = system(ctx)
 	if !domain.ValidID(deviceID) {
 		return false, nil
 	}

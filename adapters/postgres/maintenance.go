@@ -67,6 +67,7 @@ func translateWindow(op string, err error) error {
 }
 
 func (st windowStore) Create(ctx context.Context, s domain.Scope, w *domain.MaintenanceWindow) error {
+	ctx = tenant(ctx, s)
 	if w == nil {
 		return domain.Invalidf("maintenance window is required")
 	}
@@ -96,10 +97,12 @@ func (st windowStore) Create(ctx context.Context, s domain.Scope, w *domain.Main
 }
 
 func (st windowStore) Get(ctx context.Context, s domain.Scope, id string) (*domain.MaintenanceWindow, error) {
+	ctx = tenant(ctx, s)
 	return getShared(ctx, st.q, "maintenance window", windowCols, "maintenance_windows", id, s, scanWindow)
 }
 
 func (st windowStore) List(ctx context.Context, s domain.Scope, f ports.MaintenanceWindowFilter, page domain.PageRequest) (domain.Page[*domain.MaintenanceWindow], error) {
+	ctx = tenant(ctx, s)
 	var a args
 	where := []string{scriptRead(s, &a, "")}
 	if w := seenByOrg(f.OrgID, &a); w != "" {
@@ -117,6 +120,7 @@ func (st windowStore) List(ctx context.Context, s domain.Scope, f ports.Maintena
 }
 
 func (st windowStore) Update(ctx context.Context, s domain.Scope, w *domain.MaintenanceWindow) (*domain.MaintenanceWindow, error) {
+	ctx = tenant(ctx, s)
 	if w == nil {
 		return nil, domain.Invalidf("maintenance window is required")
 	}
@@ -142,9 +146,11 @@ func (st windowStore) Update(ctx context.Context, s domain.Scope, w *domain.Main
 }
 
 func (st windowStore) Delete(ctx context.Context, s domain.Scope, id string) error {
+	ctx = tenant(ctx, s)
 	return deleteRow(ctx, st.q, "maintenance_windows", scriptWrite, s, id, "maintenance window")
 }
 
 func (st windowStore) Enabled(ctx context.Context) ([]*domain.MaintenanceWindow, error) {
+	ctx = system(ctx)
 	return queryAll(ctx, st.q, "SELECT "+windowCols+" FROM maintenance_windows WHERE enabled ORDER BY id", nil, scanWindow)
 }

@@ -48,6 +48,7 @@ func scanRoute(row pgx.Row) (*domain.NotificationRoute, error) {
 }
 
 func (st routeStore) Create(ctx context.Context, s domain.Scope, r *domain.NotificationRoute) error {
+	ctx = tenant(ctx, s)
 	if r == nil {
 		return domain.Invalidf("notification route is required")
 	}
@@ -98,6 +99,7 @@ func checkGrouping(r *domain.NotificationRoute) error {
 }
 
 func (st routeStore) Update(ctx context.Context, s domain.Scope, r *domain.NotificationRoute) (*domain.NotificationRoute, error) {
+	ctx = tenant(ctx, s)
 	if r == nil {
 		return nil, domain.Invalidf("notification route is required")
 	}
@@ -127,10 +129,12 @@ func (st routeStore) Update(ctx context.Context, s domain.Scope, r *domain.Notif
 }
 
 func (st routeStore) Get(ctx context.Context, s domain.Scope, id string) (*domain.NotificationRoute, error) {
+	ctx = tenant(ctx, s)
 	return getShared(ctx, st.q, "notification route", routeCols, "notification_routes", id, s, scanRoute)
 }
 
 func (st routeStore) List(ctx context.Context, s domain.Scope, f ports.NotificationRouteFilter, page domain.PageRequest) (domain.Page[*domain.NotificationRoute], error) {
+	ctx = tenant(ctx, s)
 	var a args
 	where := []string{scriptRead(s, &a, "")}
 	if w := seenByOrg(f.OrgID, &a); w != "" {
@@ -148,10 +152,12 @@ func (st routeStore) List(ctx context.Context, s domain.Scope, f ports.Notificat
 }
 
 func (st routeStore) Delete(ctx context.Context, s domain.Scope, id string) error {
+	ctx = tenant(ctx, s)
 	return deleteRow(ctx, st.q, "notification_routes", scriptWrite, s, id, "notification route")
 }
 
 func (st routeStore) ForOrg(ctx context.Context, orgID string) ([]*domain.NotificationRoute, error) {
+	ctx = oneOrg(ctx, orgID)
 	if !domain.ValidID(orgID) {
 		return nil, nil
 	}
@@ -174,6 +180,7 @@ func scanDelivery(row pgx.Row) (*domain.NotificationDelivery, error) {
 }
 
 func (st deliveryStore) Record(ctx context.Context, d *domain.NotificationDelivery) error {
+	ctx = system(ctx)
 	if d == nil || !domain.ValidID(d.AlertID) || !domain.ValidID(d.RouteID) {
 		return domain.Invalidf("a delivery names its alert and route")
 	}
@@ -207,6 +214,7 @@ func (st deliveryStore) Record(ctx context.Context, d *domain.NotificationDelive
 }
 
 func (st deliveryStore) List(ctx context.Context, s domain.Scope, f ports.DeliveryFilter, page domain.PageRequest) (domain.Page[*domain.NotificationDelivery], error) {
+	ctx = tenant(ctx, s)
 	var a args
 	where := []string{tenantScope.where(s, &a, "")}
 	if f.AlertID != "" {
@@ -238,6 +246,7 @@ func (st deliveryStore) List(ctx context.Context, s domain.Scope, f ports.Delive
 }
 
 func (st deliveryStore) Delivered(ctx context.Context, alertID string, transition domain.AlertState, reminder int, routeID string) (bool, error) {
+	ctx = system(ctx)
 	if !domain.ValidID(alertID) || !domain.ValidID(routeID) {
 		return false, nil
 	}

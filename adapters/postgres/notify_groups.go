@@ -39,6 +39,7 @@ func validWindow(w domain.GroupWindow) bool {
 const joinRetries = 50
 
 func (st notifyGroupStore) Join(ctx context.Context, m *domain.GroupMember, after int) (*domain.GroupMember, error) {
+	ctx = system(ctx)
 	if m == nil || !validWindow(m.GroupWindow) || !domain.ValidID(m.AlertID) || m.Reminder < 0 {
 		return nil, domain.Invalidf("a group member names its window, alert and route")
 	}
@@ -72,6 +73,7 @@ func (st notifyGroupStore) Join(ctx context.Context, m *domain.GroupMember, afte
 }
 
 func (st notifyGroupStore) Claim(ctx context.Context, w domain.GroupWindow, digestID string) ([]*domain.GroupMember, error) {
+	ctx = system(ctx)
 	if !validWindow(w) || digestID == "" || len(digestID) > 200 || !storable(digestID) {
 		return nil, domain.Invalidf("a claim names its window and digest")
 	}
@@ -86,6 +88,7 @@ func (st notifyGroupStore) Claim(ctx context.Context, w domain.GroupWindow, dige
 }
 
 func (st notifyGroupStore) Due(ctx context.Context, before time.Time, limit int) ([]domain.GroupWindow, error) {
+	ctx = system(ctx)
 	if limit <= 0 || limit > domain.MaxPageSize {
 		limit = domain.MaxPageSize
 	}
@@ -100,6 +103,7 @@ func (st notifyGroupStore) Due(ctx context.Context, before time.Time, limit int)
 }
 
 func (st notifyGroupStore) Prune(ctx context.Context, before time.Time) (int64, error) {
+	ctx = system(ctx)
 	tag, err := st.q.Exec(ctx, "DELETE FROM notification_group_members WHERE window_end < $1", stamp(before))
 	if err != nil {
 		return 0, translate("prune notification groups", err)

@@ -27,6 +27,7 @@ func scanOrg(row pgx.Row) (*domain.Organization, error) {
 
 // Create adds an org under a partner the scope covers.
 func (st orgStore) Create(ctx context.Context, s domain.Scope, o *domain.Organization) error {
+	ctx = tenant(ctx, s)
 	if err := o.Validate(); err != nil {
 		return err
 	}
@@ -53,6 +54,7 @@ func (st orgStore) Create(ctx context.Context, s domain.Scope, o *domain.Organiz
 }
 
 func (st orgStore) Get(ctx context.Context, s domain.Scope, id string) (*domain.Organization, error) {
+	ctx = tenant(ctx, s)
 	if !domain.ValidID(id) {
 		return nil, notFound("organization")
 	}
@@ -69,6 +71,7 @@ func (st orgStore) Get(ctx context.Context, s domain.Scope, id string) (*domain.
 }
 
 func (st orgStore) List(ctx context.Context, s domain.Scope, f ports.OrgFilter, page domain.PageRequest) (domain.Page[*domain.Organization], error) {
+	ctx = tenant(ctx, s)
 	var a args
 	where := []string{orgRead.where(s, &a, "")}
 	where = filterID(where, &a, "partner_id", f.PartnerID)
@@ -87,6 +90,7 @@ func (st orgStore) List(ctx context.Context, s domain.Scope, f ports.OrgFilter, 
 }
 
 func (st orgStore) Update(ctx context.Context, s domain.Scope, o *domain.Organization) (*domain.Organization, error) {
+	ctx = tenant(ctx, s)
 	if !domain.ValidID(o.ID) {
 		return nil, notFound("organization")
 	}
@@ -107,5 +111,6 @@ func (st orgStore) Update(ctx context.Context, s domain.Scope, o *domain.Organiz
 
 // Delete removes an org; ErrConflict while it still has sites, groups or devices.
 func (st orgStore) Delete(ctx context.Context, s domain.Scope, id string) error {
+	ctx = tenant(ctx, s)
 	return deleteRow(ctx, st.q, "organizations", orgWrite, s, id, "organization")
 }

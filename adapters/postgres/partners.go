@@ -28,6 +28,7 @@ func scanPartner(row pgx.Row) (*domain.Partner, error) {
 // Create adds a partner. Partners sit at the top of the hierarchy, so only a
 // global scope may create one; any other scope gets ErrNotFound.
 func (st partnerStore) Create(ctx context.Context, s domain.Scope, p *domain.Partner) error {
+	ctx = tenant(ctx, s)
 	if !s.Global {
 		return notFound("partner scope")
 	}
@@ -49,6 +50,7 @@ func (st partnerStore) Create(ctx context.Context, s domain.Scope, p *domain.Par
 }
 
 func (st partnerStore) Get(ctx context.Context, s domain.Scope, id string) (*domain.Partner, error) {
+	ctx = tenant(ctx, s)
 	if !domain.ValidID(id) {
 		return nil, notFound("partner")
 	}
@@ -65,6 +67,7 @@ func (st partnerStore) Get(ctx context.Context, s domain.Scope, id string) (*dom
 }
 
 func (st partnerStore) List(ctx context.Context, s domain.Scope, page domain.PageRequest) (domain.Page[*domain.Partner], error) {
+	ctx = tenant(ctx, s)
 	var a args
 	tail, page, err := pageQuery(page, &a, []string{partnerScope.where(s, &a, "")})
 	if err != nil {
@@ -79,6 +82,7 @@ func (st partnerStore) List(ctx context.Context, s domain.Scope, page domain.Pag
 
 // Update changes Name and RequireTOTP.
 func (st partnerStore) Update(ctx context.Context, s domain.Scope, p *domain.Partner) (*domain.Partner, error) {
+	ctx = tenant(ctx, s)
 	if !domain.ValidID(p.ID) {
 		return nil, notFound("partner")
 	}
@@ -99,5 +103,6 @@ func (st partnerStore) Update(ctx context.Context, s domain.Scope, p *domain.Par
 
 // Delete removes a partner; ErrConflict while it still has organizations.
 func (st partnerStore) Delete(ctx context.Context, s domain.Scope, id string) error {
+	ctx = tenant(ctx, s)
 	return deleteRow(ctx, st.q, "partners", partnerScope, s, id, "partner")
 }

@@ -45,6 +45,7 @@ func pluginTextOK(p *ports.InstalledPlugin) bool {
 
 // Put inserts or upgrades; an upgrade keeps enabled and the org rows.
 func (ps pluginStore) Put(ctx context.Context, p *ports.InstalledPlugin) error {
+	ctx = system(ctx)
 	if err := p.Validate(); err != nil {
 		return err
 	}
@@ -72,6 +73,7 @@ func (ps pluginStore) Put(ctx context.Context, p *ports.InstalledPlugin) error {
 }
 
 func (ps pluginStore) Get(ctx context.Context, id string) (*ports.InstalledPlugin, error) {
+	ctx = system(ctx)
 	if !storable(id) {
 		return nil, notFound("plugin")
 	}
@@ -86,6 +88,7 @@ func (ps pluginStore) Get(ctx context.Context, id string) (*ports.InstalledPlugi
 }
 
 func (ps pluginStore) List(ctx context.Context) ([]*ports.InstalledPlugin, error) {
+	ctx = system(ctx)
 	out, err := queryAll(ctx, ps.q, "SELECT "+pluginCols+" FROM plugins ORDER BY id", nil, scanPlugin)
 	if out == nil && err == nil {
 		out = []*ports.InstalledPlugin{}
@@ -94,6 +97,7 @@ func (ps pluginStore) List(ctx context.Context) ([]*ports.InstalledPlugin, error
 }
 
 func (ps pluginStore) SetEnabled(ctx context.Context, id string, enabled bool) (*ports.InstalledPlugin, error) {
+	ctx = system(ctx)
 	if !storable(id) {
 		return nil, notFound("plugin")
 	}
@@ -109,6 +113,7 @@ func (ps pluginStore) SetEnabled(ctx context.Context, id string, enabled bool) (
 }
 
 func (ps pluginStore) Delete(ctx context.Context, id string) error {
+	ctx = system(ctx)
 	if !storable(id) {
 		return notFound("plugin")
 	}

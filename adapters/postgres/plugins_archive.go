@@ -10,6 +10,7 @@ import (
 )
 
 func (ps pluginStore) PutArchive(ctx context.Context, pluginID, version string, data []byte) error {
+	ctx = system(ctx)
 	if version == "" || len(data) == 0 {
 		return domain.Invalidf("a plugin archive needs a version and content")
 	}
@@ -22,6 +23,7 @@ func (ps pluginStore) PutArchive(ctx context.Context, pluginID, version string, 
 }
 
 func (ps pluginStore) Archive(ctx context.Context, pluginID, version string) ([]byte, error) {
+	ctx = system(ctx)
 	if !storable(pluginID) || !storable(version) {
 		return nil, notFound("plugin archive")
 	}

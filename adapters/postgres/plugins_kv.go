@@ -12,6 +12,7 @@ import (
 )
 
 func (ps pluginStore) KVGet(ctx context.Context, pluginID, key string) ([]byte, bool, error) {
+	ctx = system(ctx)
 	if !storable(pluginID) || !storable(key) {
 		return nil, false, nil
 	}
@@ -30,6 +31,7 @@ func (ps pluginStore) KVGet(ctx context.Context, pluginID, key string) ([]byte, 
 }
 
 func (ps pluginStore) KVPut(ctx context.Context, pluginID, key string, value []byte) error {
+	ctx = system(ctx)
 	if err := ports.ValidKV(key, value); err != nil {
 		return err
 	}
@@ -48,6 +50,7 @@ func (ps pluginStore) KVPut(ctx context.Context, pluginID, key string, value []b
 }
 
 func (ps pluginStore) KVDelete(ctx context.Context, pluginID, key string) error {
+	ctx = system(ctx)
 	if !storable(pluginID) || !storable(key) {
 		return nil
 	}
@@ -58,6 +61,7 @@ func (ps pluginStore) KVDelete(ctx context.Context, pluginID, key string) error 
 // KVList compares bytes (COLLATE "C") so the order and the prefix range
 // match Go's, whatever the database's collation.
 func (ps pluginStore) KVList(ctx context.Context, pluginID, prefix string) ([]string, error) {
+	ctx = system(ctx)
 	if !storable(pluginID) || !storable(prefix) {
 		return []string{}, nil
 	}

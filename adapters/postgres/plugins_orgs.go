@@ -29,6 +29,7 @@ func scanPluginOrg(r pgx.Row) (*ports.PluginOrg, error) {
 // PutOrg upserts the row with the org's partner, in one statement that
 // only finds the org when s covers it: a foreign org inserts nothing.
 func (ps pluginStore) PutOrg(ctx context.Context, s domain.Scope, o *ports.PluginOrg) error {
+	ctx = tenant(ctx, s)
 	if o == nil {
 		return domain.Invalidf("plugin org row is required")
 	}
@@ -58,6 +59,7 @@ func (ps pluginStore) PutOrg(ctx context.Context, s domain.Scope, o *ports.Plugi
 }
 
 func (ps pluginStore) GetOrg(ctx context.Context, s domain.Scope, pluginID, orgID string) (*ports.PluginOrg, error) {
+	ctx = tenant(ctx, s)
 	if !domain.ValidID(orgID) || !storable(pluginID) {
 		return nil, notFound("plugin settings")
 	}
@@ -75,6 +77,7 @@ func (ps pluginStore) GetOrg(ctx context.Context, s domain.Scope, pluginID, orgI
 }
 
 func (ps pluginStore) ListOrgs(ctx context.Context, s domain.Scope, pluginID string) ([]*ports.PluginOrg, error) {
+	ctx = tenant(ctx, s)
 	if !storable(pluginID) {
 		return []*ports.PluginOrg{}, nil
 	}
@@ -84,6 +87,7 @@ func (ps pluginStore) ListOrgs(ctx context.Context, s domain.Scope, pluginID str
 }
 
 func (ps pluginStore) OrgPlugins(ctx context.Context, orgID string) ([]*ports.PluginOrg, error) {
+	ctx = oneOrg(ctx, orgID)
 	if !domain.ValidID(orgID) {
 		return []*ports.PluginOrg{}, nil
 	}

@@ -23,6 +23,7 @@ type pluginStateJSON struct {
 }
 
 func (st inventoryStore) PutPluginStates(ctx context.Context, deviceID string, states []domain.PluginRunState, at time.Time) error {
+	ctx = system(ctx)
 	if !domain.ValidID(deviceID) {
 		return notFound("device")
 	}
@@ -41,6 +42,7 @@ func (st inventoryStore) PutPluginStates(ctx context.Context, deviceID string, s
 }
 
 func (st inventoryStore) PluginStates(ctx context.Context, s domain.Scope, deviceID string) ([]domain.PluginRunState, error) {
+	ctx = tenant(ctx, s)
 	if !domain.ValidID(deviceID) {
 		return nil, notFound("device")
 	}

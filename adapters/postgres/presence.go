@@ -68,6 +68,7 @@ func (r *markRound) add(u domain.PresenceUpdate) {
 // by one. Malformed or unknown device ids are skipped; an unknown status is
 // ErrInvalid and nothing is written.
 func (st presenceStore) Mark(ctx context.Context, updates []domain.PresenceUpdate) error {
+	ctx = system(ctx)
 	var rounds []*markRound
 	seen := make(map[string]int, len(updates)) // device → rounds it is in
 	for _, u := range updates {
@@ -114,6 +115,7 @@ func (st presenceStore) Mark(ctx context.Context, updates []domain.PresenceUpdat
 // every heartbeat's last_seen_at update a non-HOT update that writes every
 // index of the table, while the sweeper's scan runs once in a while.
 func (st presenceStore) StaleOnline(ctx context.Context, cutoff time.Time, limit int) ([]string, error) {
+	ctx = system(ctx)
 	if limit <= 0 {
 		return []string{}, nil
 	}

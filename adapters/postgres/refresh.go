@@ -70,6 +70,7 @@ func insertToken(ctx context.Context, q querier, t *domain.RefreshToken, id, fam
 // Create stores a token: the first of a family, or any the caller built.
 // An empty FamilyID starts a family named after the token.
 func (st refreshStore) Create(ctx context.Context, t *domain.RefreshToken) error {
+	ctx = system(ctx)
 	id, err := checkNewToken(t)
 	if err != nil {
 		return err
@@ -99,6 +100,7 @@ func (st refreshStore) Create(ctx context.Context, t *domain.RefreshToken) error
 // several concurrent calls exactly one spends the token; the others wait for
 // it, find the token spent and read the winner's row.
 func (st refreshStore) Rotate(ctx context.Context, tokenHash string, next *domain.RefreshToken, at time.Time) (*domain.RefreshToken, error) {
+	ctx = system(ctx)
 	if tokenHash == "" || len(tokenHash) > maxTokenHashLen || !storable(tokenHash) {
 		return nil, notFound("refresh token")
 	}
@@ -155,6 +157,7 @@ func refusedToken(t *domain.RefreshToken, at time.Time) error {
 // RevokeFamily revokes every unrevoked token of the family, keeping the
 // first revocation time of those already revoked.
 func (st refreshStore) RevokeFamily(ctx context.Context, familyID string, at time.Time) (int64, error) {
+	ctx = system(ctx)
 	if !domain.ValidID(familyID) {
 		return 0, nil
 	}
@@ -163,6 +166,7 @@ func (st refreshStore) RevokeFamily(ctx context.Context, familyID string, at tim
 
 // RevokeUser revokes every unrevoked token of the user.
 func (st refreshStore) RevokeUser(ctx context.Context, userID string, at time.Time) (int64, error) {
+	ctx = system(ctx)
 	if !domain.ValidID(userID) {
 		return 0, nil
 	}
@@ -182,6 +186,7 @@ func (st refreshStore) revoke(ctx context.Context, col, id string, at time.Time)
 
 // FamilyActive reports whether the family holds an unrevoked, unexpired token.
 func (st refreshStore) FamilyActive(ctx context.Context, familyID string, at time.Time) (bool, error) {
+	ctx = system(ctx)
 	if !domain.ValidID(familyID) {
 		return false, nil
 	}

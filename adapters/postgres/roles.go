@@ -51,6 +51,7 @@ func checkCustomName(name string) error {
 // Create adds a custom role to a partner the scope covers. Built-in roles
 // come from the code only (see syncBuiltInRoles).
 func (st roleStore) Create(ctx context.Context, s domain.Scope, r *domain.Role) error {
+	ctx = tenant(ctx, s)
 	if r.BuiltIn {
 		return domain.Invalidf("built-in roles are defined by Breeze and cannot be created")
 	}
@@ -90,6 +91,7 @@ func (st roleStore) Create(ctx context.Context, s domain.Scope, r *domain.Role) 
 }
 
 func (st roleStore) Get(ctx context.Context, s domain.Scope, id string) (*domain.Role, error) {
+	ctx = tenant(ctx, s)
 	if !domain.ValidID(id) {
 		return nil, notFound("role")
 	}
@@ -107,6 +109,7 @@ func (st roleStore) Get(ctx context.Context, s domain.Scope, id string) (*domain
 // List returns the built-in roles (their fixed ids sort first) and the
 // custom roles the scope can read, in id order.
 func (st roleStore) List(ctx context.Context, s domain.Scope, page domain.PageRequest) (domain.Page[*domain.Role], error) {
+	ctx = tenant(ctx, s)
 	var a args
 	tail, page, err := pageQuery(page, &a, []string{roleRead(s, &a, "")})
 	if err != nil {
@@ -123,6 +126,7 @@ func (st roleStore) List(ctx context.Context, s domain.Scope, page domain.PageRe
 // scope covers its partner and r.Version is the stored one. Grants follow
 // the new permissions at once (GrantsOf joins the role).
 func (st roleStore) Update(ctx context.Context, s domain.Scope, r *domain.Role) (*domain.Role, error) {
+	ctx = tenant(ctx, s)
 	if !domain.ValidID(r.ID) {
 		return nil, notFound("role")
 	}
@@ -159,6 +163,7 @@ func (st roleStore) Update(ctx context.Context, s domain.Scope, r *domain.Role) 
 // Delete removes a custom role the scope covers at partner level;
 // ErrConflict while it is granted.
 func (st roleStore) Delete(ctx context.Context, s domain.Scope, id string) error {
+	ctx = tenant(ctx, s)
 	if !domain.ValidID(id) {
 		return notFound("role")
 	}

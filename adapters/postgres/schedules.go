@@ -84,6 +84,7 @@ func translateSchedule(op string, err error) error {
 }
 
 func (st scheduleStore) Create(ctx context.Context, s domain.Scope, sc *domain.Schedule) error {
+	ctx = tenant(ctx, s)
 	if sc == nil {
 		return domain.Invalidf("schedule is required")
 	}
@@ -115,14 +116,17 @@ func (st scheduleStore) Create(ctx context.Context, s domain.Scope, sc *domain.S
 }
 
 func (st scheduleStore) Get(ctx context.Context, s domain.Scope, id string) (*domain.Schedule, error) {
+	ctx = tenant(ctx, s)
 	return getShared(ctx, st.q, "schedule", scheduleCols, "schedules", id, s, scanSchedule)
 }
 
 func (st scheduleStore) GetSystem(ctx context.Context, id string) (*domain.Schedule, error) {
+	ctx = system(ctx)
 	return st.Get(ctx, domain.GlobalScope(), id)
 }
 
 func (st scheduleStore) List(ctx context.Context, s domain.Scope, f ports.ScheduleFilter, page domain.PageRequest) (domain.Page[*domain.Schedule], error) {
+	ctx = tenant(ctx, s)
 	var a args
 	where := []string{scriptRead(s, &a, "")}
 	if w := seenByOrg(f.OrgID, &a); w != "" {
@@ -143,6 +147,7 @@ func (st scheduleStore) List(ctx context.Context, s domain.Scope, f ports.Schedu
 }
 
 func (st scheduleStore) Update(ctx context.Context, s domain.Scope, sc *domain.Schedule) (*domain.Schedule, error) {
+	ctx = tenant(ctx, s)
 	if sc == nil {
 		return nil, domain.Invalidf("schedule is required")
 	}
@@ -170,10 +175,12 @@ func (st scheduleStore) Update(ctx context.Context, s domain.Scope, sc *domain.S
 }
 
 func (st scheduleStore) Delete(ctx context.Context, s domain.Scope, id string) error {
+	ctx = tenant(ctx, s)
 	return deleteRow(ctx, st.q, "schedules", scriptWrite, s, id, "schedule")
 }
 
 func (st scheduleStore) Due(ctx context.Context, at time.Time, limit int) ([]*domain.Schedule, error) {
+	ctx = system(ctx)
 	if limit <= 0 {
 		limit = 1000
 	}
@@ -182,6 +189,7 @@ func (st scheduleStore) Due(ctx context.Context, at time.Time, limit int) ([]*do
 }
 
 func (st scheduleStore) Advance(ctx context.Context, id string, prev, next *time.Time) (bool, error) {
+	ctx = system(ctx)
 	if !domain.ValidID(id) {
 		return false, notFound("schedule")
 	}
@@ -194,6 +202,7 @@ func (st scheduleStore) Advance(ctx context.Context, id string, prev, next *time
 }
 
 func (st scheduleStore) Fired(ctx context.Context, id string, fireAt time.Time, lastError string) error {
+	ctx = system(ctx)
 	if !domain.ValidID(id) {
 		return notFound("schedule")
 	}
@@ -244,6 +253,7 @@ func checkFire(f *domain.ScheduleFire) error {
 }
 
 func (st scheduleStore) CreateFire(ctx context.Context, f *domain.ScheduleFire) error {
+	ctx = system(ctx)
 	if err := checkFire(f); err != nil {
 		return err
 	}
@@ -274,6 +284,7 @@ func (st scheduleStore) CreateFire(ctx context.Context, f *domain.ScheduleFire) 
 }
 
 func (st scheduleStore) UpdateFire(ctx context.Context, f *domain.ScheduleFire) error {
+	ctx = system(ctx)
 	if err := checkFire(f); err != nil {
 		return err
 	}
@@ -293,6 +304,7 @@ func (st scheduleStore) UpdateFire(ctx context.Context, f *domain.ScheduleFire) 
 }
 
 func (st scheduleStore) GetFire(ctx context.Context, scheduleID string, fireAt time.Time) (*domain.ScheduleFire, error) {
+	ctx = system(ctx)
 	if !domain.ValidID(scheduleID) {
 		return nil, notFound("schedule fire")
 	}
@@ -308,6 +320,7 @@ func (st scheduleStore) GetFire(ctx context.Context, scheduleID string, fireAt t
 }
 
 func (st scheduleStore) ListFires(ctx context.Context, scheduleID string, page domain.PageRequest) (domain.Page[*domain.ScheduleFire], error) {
+	ctx = system(ctx)
 	if !domain.ValidID(scheduleID) {
 		return domain.Page[*domain.ScheduleFire]{Items: []*domain.ScheduleFire{}}, nil
 	}

@@ -125,6 +125,7 @@ func translateScript(op string, err error) error {
 // Create stores an org script (the org covered at org level) or a
 // partner-wide one (the partner covered), and keeps it as version 1.
 func (st scriptStore) Create(ctx context.Context, s domain.Scope, sc *domain.Script) error {
+	ctx = tenant(ctx, s)
 	if sc == nil {
 		return domain.Invalidf("script is required")
 	}
@@ -214,6 +215,7 @@ func keepVersion(ctx context.Context, q querier, sc *domain.Script) error {
 }
 
 func (st scriptStore) Get(ctx context.Context, s domain.Scope, id string) (*domain.Script, error) {
+	ctx = tenant(ctx, s)
 	return getScript(ctx, st.q, s, id)
 }
 
@@ -222,6 +224,7 @@ func getScript(ctx context.Context, q querier, s domain.Scope, id string) (*doma
 }
 
 func (st scriptStore) List(ctx context.Context, s domain.Scope, f ports.ScriptFilter, page domain.PageRequest) (domain.Page[*domain.Script], error) {
+	ctx = tenant(ctx, s)
 	var a args
 	where := []string{scriptRead(s, &a, "")}
 	if w := seenByOrg(f.OrgID, &a); w != "" {
@@ -245,6 +248,7 @@ func (st scriptStore) List(ctx context.Context, s domain.Scope, f ports.ScriptFi
 // version, atomically. The creator of the new version is sc.CreatedBy when
 // set (the editor), else the script's creator.
 func (st scriptStore) Update(ctx context.Context, s domain.Scope, sc *domain.Script) (*domain.Script, error) {
+	ctx = tenant(ctx, s)
 	if sc == nil {
 		return nil, domain.Invalidf("script is required")
 	}
@@ -282,5 +286,6 @@ func (st scriptStore) Update(ctx context.Context, s domain.Scope, sc *domain.Scr
 
 // Delete removes a script and its versions; its runs stay as history.
 func (st scriptStore) Delete(ctx context.Context, s domain.Scope, id string) error {
+	ctx = tenant(ctx, s)
 	return deleteRow(ctx, st.q, "scripts", scriptWrite, s, id, "script")
 }

@@ -72,6 +72,7 @@ func checkRun(r *domain.ScriptRun) (devices, params string, err error) {
 // deleted or foreign script is ErrNotFound. The checks and the insert are
 // one statement.
 func (st scriptStore) CreateRun(ctx context.Context, s domain.Scope, r *domain.ScriptRun) error {
+	ctx = tenant(ctx, s)
 	if r == nil {
 		return domain.Invalidf("script run is required")
 	}
@@ -132,6 +133,7 @@ func (st scriptStore) runMiss(ctx context.Context, s domain.Scope, r *domain.Scr
 }
 
 func (st scriptStore) GetRun(ctx context.Context, s domain.Scope, id string) (*domain.ScriptRun, error) {
+	ctx = tenant(ctx, s)
 	if !domain.ValidID(id) {
 		return nil, notFound("script run")
 	}
@@ -149,6 +151,7 @@ func (st scriptStore) GetRun(ctx context.Context, s domain.Scope, id string) (*d
 
 // ListRuns pages runs newest first, of one script when scriptID is set.
 func (st scriptStore) ListRuns(ctx context.Context, s domain.Scope, scriptID string, page domain.PageRequest) (domain.Page[*domain.ScriptRun], error) {
+	ctx = tenant(ctx, s)
 	var a args
 	where := filterID([]string{runScope.where(s, &a, "")}, &a, "script_id", scriptID)
 	tail, page, err := pageQueryDesc(page, &a, where)

@@ -34,6 +34,7 @@ func scanScriptVersion(row pgx.Row) (*domain.ScriptVersion, error) {
 // Versions lists the kept versions of a script the scope may read, newest
 // first.
 func (st scriptStore) Versions(ctx context.Context, s domain.Scope, scriptID string) ([]*domain.ScriptVersion, error) {
+	ctx = tenant(ctx, s)
 	if _, err := getScript(ctx, st.q, s, scriptID); err != nil {
 		return nil, err
 	}
@@ -49,6 +50,7 @@ func (st scriptStore) Versions(ctx context.Context, s domain.Scope, scriptID str
 }
 
 func (st scriptStore) Version(ctx context.Context, s domain.Scope, scriptID string, version int64) (*domain.ScriptVersion, error) {
+	ctx = tenant(ctx, s)
 	if _, err := getScript(ctx, st.q, s, scriptID); err != nil {
 		return nil, err
 	}

@@ -27,6 +27,7 @@ func scanSite(row pgx.Row) (*domain.Site, error) {
 
 // Create adds a site under an org the scope covers at org level.
 func (st siteStore) Create(ctx context.Context, s domain.Scope, site *domain.Site) error {
+	ctx = tenant(ctx, s)
 	if err := site.Validate(); err != nil {
 		return err
 	}
@@ -54,6 +55,7 @@ func (st siteStore) Create(ctx context.Context, s domain.Scope, site *domain.Sit
 }
 
 func (st siteStore) Get(ctx context.Context, s domain.Scope, id string) (*domain.Site, error) {
+	ctx = tenant(ctx, s)
 	if !domain.ValidID(id) {
 		return nil, notFound("site")
 	}
@@ -70,6 +72,7 @@ func (st siteStore) Get(ctx context.Context, s domain.Scope, id string) (*domain
 }
 
 func (st siteStore) List(ctx context.Context, s domain.Scope, f ports.SiteFilter, page domain.PageRequest) (domain.Page[*domain.Site], error) {
+	ctx = tenant(ctx, s)
 	var a args
 	where := []string{siteScope.where(s, &a, "")}
 	where = filterID(where, &a, "org_id", f.OrgID)
@@ -88,6 +91,7 @@ func (st siteStore) List(ctx context.Context, s domain.Scope, f ports.SiteFilter
 }
 
 func (st siteStore) Update(ctx context.Context, s domain.Scope, site *domain.Site) (*domain.Site, error) {
+	ctx = tenant(ctx, s)
 	if !domain.ValidID(site.ID) {
 		return nil, notFound("site")
 	}
@@ -108,5 +112,6 @@ func (st siteStore) Update(ctx context.Context, s domain.Scope, site *domain.Sit
 
 // Delete removes a site; ErrConflict while it still has groups or devices.
 func (st siteStore) Delete(ctx context.Context, s domain.Scope, id string) error {
+	ctx = tenant(ctx, s)
 	return deleteRow(ctx, st.q, "sites", siteScope, s, id, "site")
 }

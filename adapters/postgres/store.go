@@ -3,8 +3,11 @@
 //
 // Every tenant query filters by the caller's scope in SQL with bound
 // parameters (see scope.go), so a row outside the scope is never read or
-// written. Entity code runs against a small querier interface that both the
-// pool and a transaction satisfy, which is how InTx shares it.
+// written; and every tenant statement runs behind row-level security as the
+// role breeze_app with the caller's tenant set (wall.go), so a query that
+// forgot its filter still reads and writes nothing outside it. Entity code
+// runs against a small querier interface that both the pool and a
+// transaction satisfy, which is how InTx shares it.
 package postgres
 
 import (
@@ -65,6 +68,8 @@ type Store struct {
 	// audit groups the root store's audit appends (nil inside InTx, where
 	// they run in the caller's transaction).
 	audit *auditBatcher
+	// sites caches site-scoped callers' resolved tenant sets (wall.go).
+	sites *siteSets
 }
 
 // Open parses opts.URL, connects and checks the database answers.
@@ -103,7 +108,9 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("postgres: database at %s is unreachable: %w", addr, err)
 	}
 	log.Debug("connected to postgres", "addr", addr, "database", cfg.ConnConfig.Database, "max_conns", cfg.MaxConns)
-	return &Store{pool: pool, q: guard(pool), log: log, addr: addr, audit: newAuditBatcher(guard(pool))}, nil
+	sites := &siteSets{}
+	return &Store{pool: pool, q: guard(wall(pool, sites)), log: log, addr: addr,
+		audit: newAuditBatcher(guard(wall(pool, sites))), sites: sites}, nil
 }
 
 // Pool exposes the connection pool for adapters that share this database.
@@ -174,7 +181,7 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx ports.
 			panic(p)
 		}
 	}()
-	if err := fn(ctx, &Store{pool: s.pool, q: guard(tx), tx: tx, log: s.log, addr: s.addr}); err != nil {
+	if err := fn(ctx, &Store{pool: s.pool, q: guard(wall(tx, s.sites)), tx: tx, log: s.log, addr: s.addr, sites: s.sites}); err != nil {
 		rollback()
 		return err
 	}

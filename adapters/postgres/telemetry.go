@@ -62,6 +62,7 @@ const sampleFields = 13
 // Samples of malformed device ids or without a time are dropped with the
 // unknown ones; a Detail that is not valid UTF-8 text is stored empty.
 func (st telemetryStore) Write(ctx context.Context, samples []domain.MetricSample, seen time.Time) error {
+	ctx = system(ctx)
 	rows := stageRows(samples)
 	if len(rows) == 0 {
 		return nil
@@ -131,6 +132,11 @@ func writeInTx(ctx context.Context, outer pgx.Tx, rows []sampleRow, seen *time.T
 		return translate("begin savepoint", err)
 	}
 	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	// System work: back to the connection's own role, which an earlier
+	// statement of the caller's transaction may have left (wall.go).
+	if _, err := tx.Exec(ctx, leaveSQL); err != nil {
+		return translate("leave the tenant wall", err)
+	}
 	conn := tx.Conn()
 	if !stageReady(conn) {
 		if _, err := tx.Exec(ctx, createStageSQL); err != nil {
@@ -303,6 +309,7 @@ const latestCols = "l.device_id, l.at, l.cpu_percent, l.memory_used, l.memory_to
 
 // Latest returns the device's newest sample when the scope covers the device.
 func (st telemetryStore) Latest(ctx context.Context, s domain.Scope, deviceID string) (*domain.MetricSample, error) {
+	ctx = tenant(ctx, s)
 	if !domain.ValidID(deviceID) {
 		return nil, notFound("metric sample")
 	}
@@ -332,6 +339,7 @@ func (st telemetryStore) Latest(ctx context.Context, s domain.Scope, deviceID st
 // microseconds (extract(epoch) is numeric), so a sample on a boundary always
 // falls in the later bucket.
 func (st telemetryStore) Query(ctx context.Context, s domain.Scope, deviceID string, from, to time.Time, step time.Duration) ([]domain.MetricPoint, error) {
+	ctx = tenant(ctx, s)
 	from, to = stamp(from), stamp(to)
 	stepUS := step.Microseconds()
 	if err := st.checkQuery(ctx, s, deviceID, from, to, step, "query metrics"); err != nil {
@@ -392,6 +400,7 @@ func (st telemetryStore) checkQuery(ctx context.Context, s domain.Scope, deviceI
 // QuerySeries downsamples one collector plugin metric from the samples'
 // detail JSON (see ports.TelemetryStore).
 func (st telemetryStore) QuerySeries(ctx context.Context, s domain.Scope, deviceID string, series domain.PluginSeries, from, to time.Time, step time.Duration) ([]domain.SeriesPoint, error) {
+	ctx = tenant(ctx, s)
 	from, to = stamp(from), stamp(to)
 	stepUS := step.Microseconds()
 	if !storable(series.Plugin) || !storable(series.Name) {
@@ -433,6 +442,7 @@ func (st telemetryStore) QuerySeries(ctx context.Context, s domain.Scope, device
 
 // Prune deletes samples older than before, pruneChunk at a time.
 func (st telemetryStore) Prune(ctx context.Context, before time.Time) (int64, error) {
+	ctx = system(ctx)
 	var total int64
 	for {
 		tag, err := st.q.Exec(ctx, `DELETE FROM device_metrics WHERE ctid = ANY (ARRAY(

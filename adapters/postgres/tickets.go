@@ -36,6 +36,7 @@ func scanTicket(row pgx.Row) (*domain.WSTicket, error) {
 // Create stores a ticket. CreatedAt defaults to now and ExpiresAt to
 // CreatedAt + domain.TicketTTL.
 func (st ticketStore) Create(ctx context.Context, t *domain.WSTicket) error {
+	ctx = system(ctx)
 	if t == nil {
 		return domain.Invalidf("ticket is required")
 	}
@@ -75,6 +76,7 @@ func (st ticketStore) Create(ctx context.Context, t *domain.WSTicket) error {
 // Consume deletes and returns the live ticket in one statement. A racing
 // caller waits on the row lock and then finds the row gone.
 func (st ticketStore) Consume(ctx context.Context, hash string, at time.Time) (*domain.WSTicket, error) {
+	ctx = system(ctx)
 	if hash == "" || len(hash) > maxTicketField || !storable(hash) {
 		return nil, notFound("ticket")
 	}
@@ -94,6 +96,7 @@ func (st ticketStore) Consume(ctx context.Context, hash string, at time.Time) (*
 
 // Prune deletes tickets whose expiry is before before.
 func (st ticketStore) Prune(ctx context.Context, before time.Time) (int64, error) {
+	ctx = system(ctx)
 	tag, err := st.q.Exec(ctx, "DELETE FROM ws_tickets WHERE expires_at < $1", stamp(before))
 	if err != nil {
 		return 0, translate("prune tickets", err)

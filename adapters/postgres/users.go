@@ -34,6 +34,7 @@ func scanUser(row pgx.Row) (*domain.User, error) {
 // partner the scope covers at org level. The row is built from the parent
 // selected in scope, so an uncovered parent inserts nothing.
 func (st userStore) Create(ctx context.Context, s domain.Scope, u *domain.User) error {
+	ctx = tenant(ctx, s)
 	if err := u.Validate(); err != nil {
 		return err
 	}
@@ -87,6 +88,7 @@ func (st userStore) explainParent(ctx context.Context, s domain.Scope, u *domain
 }
 
 func (st userStore) Get(ctx context.Context, s domain.Scope, id string) (*domain.User, error) {
+	ctx = tenant(ctx, s)
 	if !domain.ValidID(id) {
 		return nil, notFound("user")
 	}
@@ -95,6 +97,7 @@ func (st userStore) Get(ctx context.Context, s domain.Scope, id string) (*domain
 }
 
 func (st userStore) List(ctx context.Context, s domain.Scope, f ports.UserFilter, page domain.PageRequest) (domain.Page[*domain.User], error) {
+	ctx = tenant(ctx, s)
 	var a args
 	where := []string{userScope.where(s, &a, "")}
 	where = filterID(where, &a, "org_id", f.OrgID)
@@ -117,6 +120,7 @@ func (st userStore) List(ctx context.Context, s domain.Scope, f ports.UserFilter
 // TOTPLastStep and TOTPPending when u.Version is the stored one. PartnerID and OrgID are
 // ignored: a user never moves between tenants.
 func (st userStore) Update(ctx context.Context, s domain.Scope, u *domain.User) (*domain.User, error) {
+	ctx = tenant(ctx, s)
 	if !domain.ValidID(u.ID) {
 		return nil, notFound("user")
 	}
@@ -140,12 +144,14 @@ func (st userStore) Update(ctx context.Context, s domain.Scope, u *domain.User) 
 // Delete removes a user; its grants, API keys and refresh tokens go with it
 // (ON DELETE CASCADE).
 func (st userStore) Delete(ctx context.Context, s domain.Scope, id string) error {
+	ctx = tenant(ctx, s)
 	return deleteRow(ctx, st.q, "users", userScope, s, id, "user")
 }
 
 // GetByEmail matches the address case-insensitively, as the unique index
 // does (and so uses that index); the caller normalises it anyway.
 func (st userStore) GetByEmail(ctx context.Context, email string) (*domain.User, error) {
+	ctx = system(ctx)
 	if email == "" || !storable(email) {
 		return nil, notFound("user")
 	}
@@ -153,6 +159,7 @@ func (st userStore) GetByEmail(ctx context.Context, email string) (*domain.User,
 }
 
 func (st userStore) GetByID(ctx context.Context, id string) (*domain.User, error) {
+	ctx = system(ctx)
 	if !domain.ValidID(id) {
 		return nil, notFound("user")
 	}
@@ -163,6 +170,7 @@ func (st userStore) GetByID(ctx context.Context, id string) (*domain.User, error
 // the same TOTP step exactly one passes. It changes neither Version nor
 // UpdatedAt: a sign-in is not an edit and must not make an admin's edit stale.
 func (st userStore) RecordLogin(ctx context.Context, id string, at time.Time, totpStep int64) error {
+	ctx = system(ctx)
 	if !domain.ValidID(id) {
 		return notFound("user")
 	}
@@ -192,6 +200,7 @@ func (st userStore) RecordLogin(ctx context.Context, id string, at time.Time, to
 }
 
 func (st userStore) Count(ctx context.Context) (int64, error) {
+	ctx = system(ctx)
 	var n int64
 	if err := st.q.QueryRow(ctx, "SELECT count(*) FROM users").Scan(&n); err != nil {
 		return 0, translate("count users", err)
