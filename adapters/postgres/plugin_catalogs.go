@@ -33,6 +33,7 @@ func scanCatalog(r pgx.Row) (*ports.PluginCatalog, error) {
 }
 
 func (st catalogStore) Create(ctx context.Context, c *ports.PluginCatalog) error {
+	ctx = system(ctx)
 	if c == nil || c.Name == "" || c.URL == "" || c.PublicKey == "" {
 		return domain.Invalidf("a plugin catalog needs a name, a URL and a key")
 	}
@@ -51,6 +52,7 @@ func (st catalogStore) Create(ctx context.Context, c *ports.PluginCatalog) error
 }
 
 func (st catalogStore) Get(ctx context.Context, id string) (*ports.PluginCatalog, error) {
+	ctx = system(ctx)
 	if !storable(id) {
 		return nil, notFound("plugin catalog")
 	}
@@ -65,6 +67,7 @@ func (st catalogStore) Get(ctx context.Context, id string) (*ports.PluginCatalog
 }
 
 func (st catalogStore) List(ctx context.Context) ([]*ports.PluginCatalog, error) {
+	ctx = system(ctx)
 	out, err := queryAll(ctx, st.q, "SELECT "+catalogCols+" FROM plugin_catalogs ORDER BY lower(name)", nil, scanCatalog)
 	if out == nil && err == nil {
 		out = []*ports.PluginCatalog{}
@@ -73,6 +76,7 @@ func (st catalogStore) List(ctx context.Context) ([]*ports.PluginCatalog, error)
 }
 
 func (st catalogStore) Delete(ctx context.Context, id string) error {
+	ctx = system(ctx)
 	if !storable(id) {
 		return notFound("plugin catalog")
 	}
@@ -87,6 +91,7 @@ func (st catalogStore) Delete(ctx context.Context, id string) error {
 }
 
 func (st catalogStore) ClaimSync(ctx context.Context, id string, at, staleBefore time.Time) (bool, error) {
+	ctx = system(ctx)
 	if !storable(id) {
 		return false, notFound("plugin catalog")
 	}
@@ -107,6 +112,7 @@ func (st catalogStore) ClaimSync(ctx context.Context, id string, at, staleBefore
 }
 
 func (st catalogStore) RecordSync(ctx context.Context, id string, at time.Time, index, signature []byte, syncErr string) error {
+	ctx = system(ctx)
 	if !storable(id) {
 		return notFound("plugin catalog")
 	}

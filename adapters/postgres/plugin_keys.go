@@ -19,6 +19,7 @@ type pluginKeyStore struct{ q querier }
 var _ ports.PluginKeyStore = pluginKeyStore{}
 
 func (st pluginKeyStore) Put(ctx context.Context, k *ports.PluginKey) error {
+	ctx = system(ctx)
 	if k == nil || k.KeyID == "" || k.PublicKey == "" {
 		return domain.Invalidf("a trusted key needs a key id and a key")
 	}
@@ -43,6 +44,7 @@ func (st pluginKeyStore) Put(ctx context.Context, k *ports.PluginKey) error {
 }
 
 func (st pluginKeyStore) List(ctx context.Context) ([]*ports.PluginKey, error) {
+	ctx = system(ctx)
 	out, err := queryAll(ctx, st.q, "SELECT key_id, public_key, fingerprint, name, added_at, added_by FROM plugin_keys ORDER BY key_id", nil,
 		func(r pgx.Row) (*ports.PluginKey, error) {
 			var k ports.PluginKey
@@ -59,6 +61,7 @@ func (st pluginKeyStore) List(ctx context.Context) ([]*ports.PluginKey, error) {
 }
 
 func (st pluginKeyStore) Delete(ctx context.Context, keyID string) error {
+	ctx = system(ctx)
 	if !storable(keyID) {
 		return notFound("trusted key")
 	}

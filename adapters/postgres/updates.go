@@ -30,6 +30,7 @@ func scanRelease(row pgx.Row) (*domain.AgentRelease, error) {
 }
 
 func (st updateStore) CreateRelease(ctx context.Context, r *domain.AgentRelease, data []byte) error {
+	ctx = system(ctx) // rollouts are scoped by core/app/updates
 	if r == nil || len(data) == 0 {
 		return domain.Invalidf("a release needs its build")
 	}
@@ -53,11 +54,13 @@ func (st updateStore) CreateRelease(ctx context.Context, r *domain.AgentRelease,
 }
 
 func (st updateStore) ListReleases(ctx context.Context) ([]*domain.AgentRelease, error) {
+	ctx = system(ctx) // rollouts are scoped by core/app/updates
 	out, err := queryAll(ctx, st.q, "SELECT "+releaseCols+" FROM agent_releases ORDER BY created_at DESC, id DESC", nil, scanRelease)
 	return out, translate("list releases", err)
 }
 
 func (st updateStore) GetRelease(ctx context.Context, id string) (*domain.AgentRelease, error) {
+	ctx = system(ctx) // rollouts are scoped by core/app/updates
 	if !domain.ValidID(id) {
 		return nil, notFound("release")
 	}
@@ -69,6 +72,7 @@ func (st updateStore) GetRelease(ctx context.Context, id string) (*domain.AgentR
 }
 
 func (st updateStore) FindRelease(ctx context.Context, version, os, arch string) (*domain.AgentRelease, error) {
+	ctx = system(ctx) // rollouts are scoped by core/app/updates
 	r, err := scanRelease(st.q.QueryRow(ctx, "SELECT "+releaseCols+" FROM agent_releases WHERE version = $1 AND os = $2 AND arch = $3",
 		version, os, arch))
 	if err != nil {
@@ -78,6 +82,7 @@ func (st updateStore) FindRelease(ctx context.Context, version, os, arch string)
 }
 
 func (st updateStore) ReleaseData(ctx context.Context, id string) ([]byte, error) {
+	ctx = system(ctx) // rollouts are scoped by core/app/updates
 	if !domain.ValidID(id) {
 		return nil, notFound("release")
 	}
@@ -112,6 +117,7 @@ func scanRollout(row pgx.Row) (*domain.Rollout, error) {
 }
 
 func (st updateStore) CreateRollout(ctx context.Context, r *domain.Rollout) error {
+	ctx = system(ctx) // rollouts are scoped by core/app/updates
 	if r == nil || !domain.ValidID(r.PartnerID) || len(r.Stages) == 0 {
 		return domain.Invalidf("a rollout needs a partner and stages")
 	}
@@ -138,6 +144,7 @@ func (st updateStore) CreateRollout(ctx context.Context, r *domain.Rollout) erro
 }
 
 func (st updateStore) GetRollout(ctx context.Context, id string) (*domain.Rollout, error) {
+	ctx = system(ctx) // rollouts are scoped by core/app/updates
 	if !domain.ValidID(id) {
 		return nil, notFound("rollout")
 	}
@@ -149,16 +156,19 @@ func (st updateStore) GetRollout(ctx context.Context, id string) (*domain.Rollou
 }
 
 func (st updateStore) ListRollouts(ctx context.Context) ([]*domain.Rollout, error) {
+	ctx = system(ctx) // rollouts are scoped by core/app/updates
 	out, err := queryAll(ctx, st.q, "SELECT "+rolloutCols+" FROM agent_rollouts ORDER BY created_at DESC, id DESC", nil, scanRollout)
 	return out, translate("list rollouts", err)
 }
 
 func (st updateStore) RunningRollouts(ctx context.Context) ([]*domain.Rollout, error) {
+	ctx = system(ctx) // rollouts are scoped by core/app/updates
 	out, err := queryAll(ctx, st.q, "SELECT "+rolloutCols+" FROM agent_rollouts WHERE state = 'active' ORDER BY created_at", nil, scanRollout)
 	return out, translate("list running rollouts", err)
 }
 
 func (st updateStore) UpdateRollout(ctx context.Context, r *domain.Rollout) (bool, error) {
+	ctx = system(ctx) // rollouts are scoped by core/app/updates
 	if !domain.ValidID(r.ID) {
 		return false, notFound("rollout")
 	}
@@ -202,6 +212,7 @@ func scanDeviceUpdate(row pgx.Row) (domain.DeviceUpdate, error) {
 }
 
 func (st updateStore) AssignDevices(ctx context.Context, us []domain.DeviceUpdate) (int, error) {
+	ctx = system(ctx) // rollouts are scoped by core/app/updates
 	n := 0
 	err := atomically(ctx, st.q, func(q querier) error {
 		for _, u := range us {
@@ -222,6 +233,7 @@ func (st updateStore) AssignDevices(ctx context.Context, us []domain.DeviceUpdat
 }
 
 func (st updateStore) SetDeviceUpdate(ctx context.Context, u domain.DeviceUpdate, from []string) (bool, error) {
+	ctx = system(ctx) // rollouts are scoped by core/app/updates
 	if !domain.ValidID(u.RolloutID) || !domain.ValidID(u.DeviceID) {
 		return false, nil
 	}
@@ -242,6 +254,7 @@ func (st updateStore) SetDeviceUpdate(ctx context.Context, u domain.DeviceUpdate
 }
 
 func (st updateStore) DeviceUpdates(ctx context.Context, rolloutID string) ([]domain.DeviceUpdate, error) {
+	ctx = system(ctx) // rollouts are scoped by core/app/updates
 	if !domain.ValidID(rolloutID) {
 		return nil, nil
 	}
@@ -251,6 +264,7 @@ func (st updateStore) DeviceUpdates(ctx context.Context, rolloutID string) ([]do
 }
 
 func (st updateStore) LatestDeviceUpdate(ctx context.Context, deviceID string) (*domain.DeviceUpdate, error) {
+	ctx = system(ctx) // rollouts are scoped by core/app/updates
 	if !domain.ValidID(deviceID) {
 		return nil, notFound("device update")
 	}
@@ -263,6 +277,7 @@ func (st updateStore) LatestDeviceUpdate(ctx context.Context, deviceID string) (
 }
 
 func (st updateStore) StaleDeviceUpdates(ctx context.Context, states []string, before time.Time, limit int) ([]domain.DeviceUpdate, error) {
+	ctx = system(ctx) // rollouts are scoped by core/app/updates
 	out, err := queryAll(ctx, st.q, "SELECT "+deviceUpdateColsD+` FROM agent_rollout_devices d
 		JOIN agent_rollouts r ON r.id = d.rollout_id
 		WHERE r.state = 'active' AND d.state = ANY($1::text[]) AND d.updated_at < $2 ORDER BY d.updated_at LIMIT $3`,

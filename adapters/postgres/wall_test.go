@@ -173,7 +173,7 @@ func TestWallUnscopedQueries(t *testing.T) {
 				"SELECT id::text FROM sites":                                                   {w.site[0]},
 				"SELECT id::text FROM organizations":                                           {w.org[0]},
 				"SELECT device_id::text FROM device_latest":                                    {w.device[0]},
-				"SELECT device_id::text FROM device_metrics":                                   {w.device[0]},
+				"SELECT DISTINCT device_id::text FROM device_metrics":                          {w.device[0]},
 				"SELECT id::text FROM devices WHERE id IS NOT NULL AND hostname LIKE 'wall-%'": {w.device[0]},
 			} {
 				if got := ids(t, ctx, st, sql); !slices.Equal(got, want) {
