@@ -49,6 +49,8 @@ type Store interface {
 	ScanStores
 	// Discovery profiles, settings, assets and their events.
 	DiscoveryStores
+	// The agents' certificate authorities and the certificates they issued.
+	CertStores
 	// Installed plugins, their per-org settings and key-value stores.
 	Plugins() PluginStore
 

@@ -52,6 +52,8 @@ var frames = map[string]FrameSpec{
 	TypePluginStates: {ToServer, RoutePlugins},
 	TypeWatch:        {ToAgent, RouteLink},
 	TypeWatchReport:  {ToServer, RouteCommand}, // served by discovery through the remote router
+	TypeCertRequest:  {ToServer, RouteLink},
+	TypeCertIssued:   {ToAgent, RouteLink},
 
 	TypeCommand:       {ToAgent, RouteCommand},
 	TypeCommandCancel: {ToAgent, RouteCommand},

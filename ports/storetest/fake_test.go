@@ -46,6 +46,7 @@ type fake struct {
 	ports.ScheduleStores
 	ports.ScanStores
 	ports.DiscoveryStores
+	ports.CertStores
 	db   *fakeDB
 	inTx bool
 }
