@@ -71,4 +71,7 @@ type DeviceCertStore interface {
 	// RevokeDevice revokes every unrevoked certificate of the device at at
 	// and returns how many it revoked.
 	RevokeDevice(ctx context.Context, deviceID string, at time.Time) (int, error)
+	// CountValid counts, per CA id, the certificates neither revoked nor
+	// expired at now (the status a CA retirement waits on).
+	CountValid(ctx context.Context, now time.Time) (map[string]int, error)
 }

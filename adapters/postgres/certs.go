@@ -182,3 +182,22 @@ func (ds deviceCertStore) RevokeDevice(ctx context.Context, deviceID string, at 
 	}
 	return int(tag.RowsAffected()), nil
 }
+
+func (ds deviceCertStore) CountValid(ctx context.Context, now time.Time) (map[string]int, error) {
+	rows, err := ds.q.Query(ctx,
+		"SELECT ca_id, count(*) FROM device_certs WHERE revoked_at IS NULL AND not_after > $1 GROUP BY ca_id", now.UTC())
+	if err != nil {
+		return nil, translate("count device certificates", err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var id string
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, translate("count device certificates", err)
+		}
+		out[id] = n
+	}
+	return out, translate("count device certificates", rows.Err())
+}

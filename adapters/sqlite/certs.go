@@ -177,3 +177,22 @@ func (ds deviceCertStore) RevokeDevice(ctx context.Context, deviceID string, at 
 	})
 	return n, err
 }
+
+func (ds deviceCertStore) CountValid(ctx context.Context, now time.Time) (map[string]int, error) {
+	rows, err := ds.s.read(ctx).QueryContext(ctx,
+		"SELECT ca_id, count(*) FROM device_certs WHERE revoked_at IS NULL AND not_after > ? GROUP BY ca_id", micros(now))
+	if err != nil {
+		return nil, failure{op: "count device certificates"}.wrap(err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var id string
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, failure{op: "count device certificates"}.wrap(err)
+		}
+		out[id] = n
+	}
+	return out, failure{op: "count device certificates"}.wrap(rows.Err())
+}

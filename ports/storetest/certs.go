@@ -132,6 +132,16 @@ func testDeviceCerts(t *testing.T, st ports.Store) {
 	if latest.Serial != newer.Serial {
 		t.Fatalf("latest %s, want %s", latest.Serial, newer.Serial)
 	}
+	counts, err := dc.CountValid(ctx, at)
+	must(t, "count valid", err)
+	if counts[ca.ID] != 3 {
+		t.Fatalf("valid certificates of the CA: %d, want 3", counts[ca.ID])
+	}
+	counts, err = dc.CountValid(ctx, at.Add(31*24*time.Hour))
+	must(t, "count valid after expiry", err)
+	if counts[ca.ID] != 0 {
+		t.Fatalf("valid certificates after they expired: %d, want 0", counts[ca.ID])
+	}
 	n, err := dc.RevokeDevice(ctx, dev.ID, at.Add(2*time.Hour))
 	must(t, "revoke", err)
 	if n != 2 {
@@ -141,6 +151,11 @@ func testDeviceCerts(t *testing.T, st ports.Store) {
 	must(t, "revoke again", err)
 	if n != 0 {
 		t.Fatalf("revoked %d again, want 0 (the first revocation time stays)", n)
+	}
+	counts, err = dc.CountValid(ctx, at)
+	must(t, "count valid after the revocation", err)
+	if counts[ca.ID] != 1 {
+		t.Fatalf("valid certificates after revoking a device's two: %d, want 1", counts[ca.ID])
 	}
 	got, err = dc.Get(ctx, old.Serial)
 	must(t, "get revoked", err)
