@@ -64,8 +64,14 @@ type Config struct {
 	PluginSandbox string
 	// AgentURLs (comma-separated) are pushed to agents in the welcome.
 	AgentURLs string
+	// AgentMTLS: "optional" (certificates are issued; each partner's
+	// switch decides whether its links need one) or "required" (every
+	// agent link needs a valid client certificate of its device).
+	AgentMTLS string
+	// AgentCertTTL is the lifetime of the agents' client certificates.
+	AgentCertTTL time.Duration
 
-	fileMaxRaw, terminalIdleRaw, agentHeartbeatRaw string
+	fileMaxRaw, terminalIdleRaw, agentHeartbeatRaw, agentCertTTLRaw string
 
 	// Secrets come from the environment only, never from flags (which other
 	// users of the machine can read in the process list).
@@ -108,7 +114,9 @@ func (c *Config) Fields() []Field {
 		{"plugin-egress-allow", "BREEZE_PLUGIN_EGRESS_ALLOW", "", "comma-separated CIDRs server-side plugins may reach although loopback, private, link-local or otherwise internal (refused by default)", &c.PluginEgressAllow},
 		{"plugin-sandbox", "BREEZE_PLUGIN_SANDBOX", "auto", "auto, on or off: run server-side plugins in an empty network namespace, so the host's egress is their only way out", &c.PluginSandbox},
 		{"agent-urls", "BREEZE_AGENT_URLS", "", "comma-separated URLs of this deployment agents may use besides the one they enrolled with (a second front, a DR site), tried in turn; sent in every welcome", &c.AgentURLs},
-		{"trusted-proxies", "BREEZE_TRUSTED_PROXIES", "", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed (client IPs for rate limits and audit)", &c.TrustedProxies},
+		{"trusted-proxies", "BREEZE_TRUSTED_PROXIES", "", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed (client IPs for rate limits and audit) and whose X-Client-Cert (the agent's verified client certificate) is believed", &c.TrustedProxies},
+		{"agent-mtls", "BREEZE_AGENT_MTLS", "optional", "optional (each partner's requireMtls decides) or required (every agent link needs a valid client certificate of its device besides the token)", &c.AgentMTLS},
+		{"agent-cert-ttl", "BREEZE_AGENT_CERT_TTL", "720h", "lifetime of the agents' client certificates (1m to 8760h); agents renew at two thirds of it", &c.agentCertTTLRaw},
 	}
 }
 
@@ -276,6 +284,14 @@ func (c *Config) finish() error {
 		return bad("BREEZE_AGENT_HEARTBEAT", "%q is not a duration from 1s to 1h (example: 60s)", c.agentHeartbeatRaw)
 	}
 	c.AgentHeartbeat = hb
+	if c.AgentMTLS != "optional" && c.AgentMTLS != "required" {
+		return bad("BREEZE_AGENT_MTLS", "%q is not optional or required", c.AgentMTLS)
+	}
+	ttl, err := time.ParseDuration(c.agentCertTTLRaw)
+	if err != nil || ttl < time.Minute || ttl > 8760*time.Hour {
+		return bad("BREEZE_AGENT_CERT_TTL", "%q is not a duration from 1m to 8760h (example: 720h)", c.agentCertTTLRaw)
+	}
+	c.AgentCertTTL = ttl
 	return nil
 }
 

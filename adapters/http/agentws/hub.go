@@ -38,6 +38,12 @@ type Session interface {
 	PluginStates(ctx context.Context, deviceID string, states []protocol.PluginState) error
 }
 
+// CertSession is what a Session may also do (the agents service does):
+// answer a device's cert_request with a certificate for its own id.
+type CertSession interface {
+	RenewCert(ctx context.Context, deviceID string, req protocol.CertRequest) protocol.CertIssued
+}
+
 // Deps are the hub's collaborators.
 type Deps struct {
 	// Logger receives the hub's lines; nil discards them.
