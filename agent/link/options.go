@@ -70,6 +70,11 @@ type Options struct {
 	// session ends: the server sends the list after every welcome. It runs
 	// on the link's goroutines and must not block.
 	OnWatch func(protocol.Watch)
+	// OnWelcome hears every welcome (the first of each session and any
+	// later one); OnCertIssued each cert_issued frame (certs.Renewer). Both
+	// run on the link's goroutines and must not block.
+	OnWelcome    func(protocol.Welcome)
+	OnCertIssued func(protocol.CertIssued)
 	// PluginStates, when set, reports the plugins' states in each hello
 	// (there is no other agent → server frame for them).
 	PluginStates func() []protocol.PluginState

@@ -81,6 +81,19 @@ var readerFrames = map[string]func(r *reader, data []byte){
 	protocol.TypePlugins: (*reader).onPlugins,
 	protocol.TypeWatch:   (*reader).onWatch,
 	protocol.TypeError:   (*reader).onError,
+
+	protocol.TypeCertIssued: (*reader).onCertIssued,
+}
+
+func (r *reader) onCertIssued(data []byte) {
+	var m protocol.CertIssued
+	if err := json.Unmarshal(data, &m); err != nil {
+		r.once("malformed", "ignoring malformed cert_issued frame", "error", err)
+		return
+	}
+	if r.link.opts.OnCertIssued != nil {
+		r.link.opts.OnCertIssued(m)
+	}
 }
 
 func (r *reader) onPing(data []byte) {

@@ -190,6 +190,9 @@ func (l *Link) applyWelcome(w protocol.Welcome) time.Duration {
 			l.opts.OnServerURLs(w.ServerURLs)
 		}
 	}
+	if l.opts.OnWelcome != nil {
+		l.opts.OnWelcome(w)
+	}
 	if w.DeviceID != "" && w.DeviceID != l.opts.DeviceID {
 		l.log.Warn("server welcomed us under another device id", "ours", l.opts.DeviceID, "theirs", w.DeviceID)
 	}

@@ -2,11 +2,14 @@ package main
 
 import (
 	"context"
+	"net/http"
 	"path/filepath"
 	"time"
 
+	"github.com/gorilla/websocket"
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/breeze-rmm/breeze/agent/certs"
 	"github.com/breeze-rmm/breeze/agent/collect"
 	"github.com/breeze-rmm/breeze/agent/config"
 	"github.com/breeze-rmm/breeze/agent/inventory"
@@ -31,6 +34,7 @@ type agent struct {
 	remote     *remote.Dispatcher
 	plugins    *plugins.Manager
 	watch      *watch.Watcher
+	renewer    *certs.Renewer
 	caps       func() []string
 }
 
@@ -49,8 +53,16 @@ func newAgent(ctx context.Context, cfg config.Config, configPath string, log hcl
 	if cfg.AllowUnsignedPlugins {
 		log.Warn("unsigned plugins are allowed (allowUnsignedPlugins): development only")
 	}
+	// The client certificate (mutual TLS) goes with every request to the
+	// server: the link and plugin downloads.
+	cs, err := certs.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	tlsConf := cs.TLSConfig(nil)
 	var l *link.Link // the manager and commands reach the link, built below
 	a.plugins, err = plugins.New(plugins.Deps{
+		TLSConfig: tlsConf,
 		ServerURL: cfg.ServerURL, Token: cfg.AgentToken, AgentVersion: Version, StateDir: dir,
 		Server: func() string { // archives come from the server the link uses
 			if l == nil {
@@ -94,6 +106,8 @@ func newAgent(ctx context.Context, cfg config.Config, configPath string, log hcl
 	// Tracked network devices, probed with the scanner plugins.
 	a.watch = watch.New(watch.Deps{Prober: a.plugins, Sender: rm.d, Logger: log})
 
+	a.renewer = &certs.Renewer{Store: cs, Send: rm.d, Logger: log}
+
 	sampler := collect.New(collect.Options{Logger: log, PluginMetrics: a.plugins.Metrics})
 	sampler.Prime(ctx)
 	l, err = link.New(link.Options{
@@ -109,6 +123,9 @@ func newAgent(ctx context.Context, cfg config.Config, configPath string, log hcl
 		Remote:           rm.d,
 		OnPlugins:        a.plugins.Offer,
 		OnWatch:          a.watch.Set,
+		OnWelcome:        a.renewer.Welcome,
+		OnCertIssued:     a.renewer.Issued,
+		Dialer:           &websocket.Dialer{Proxy: http.ProxyFromEnvironment, HandshakeTimeout: 30 * time.Second, TLSClientConfig: tlsConf},
 		PluginStates:     a.plugins.States,
 		Heartbeat:        cfg.HeartbeatInterval,
 		FirstJitter:      firstJitter,
@@ -157,6 +174,7 @@ func (a *agent) run(ctx context.Context) error {
 		a.plugins.Run(pctx)
 	}()
 	go reloadTrustedKeys(pctx, a.configPath, a.cfg.PluginTrustedKeys, a.plugins.SetTrustedKeys, a.log)
+	go a.renewer.Run(ctx)
 	watchDone := make(chan struct{})
 	go func() {
 		defer close(watchDone)
