@@ -20,7 +20,8 @@ type Sender interface {
 
 // Renewer asks for a new certificate over the link when one is due: at
 // two thirds of its lifetime, when there is none, or when the welcome
-// says so (a CA rotation). It checks at every welcome and every Every.
+// says so (a CA rotation). It checks at every welcome, when the current
+// certificate falls due, and every Every.
 type Renewer struct {
 	Store  *Store
 	Send   Sender
@@ -66,17 +67,31 @@ func (r *Renewer) Welcome(w protocol.Welcome) {
 // Run asks whenever a certificate is due, until ctx ends.
 func (r *Renewer) Run(ctx context.Context) {
 	r.init()
-	t := time.NewTicker(r.Every)
-	defer t.Stop()
 	for {
+		t := time.NewTimer(r.next())
 		select {
 		case <-ctx.Done():
+			t.Stop()
 			return
 		case <-r.kick:
+			t.Stop()
 		case <-t.C:
 		}
 		r.maybeAsk(ctx)
 	}
+}
+
+// next is how long until the next look: Every, or less when the current
+// certificate falls due sooner (short lifetimes).
+func (r *Renewer) next() time.Duration {
+	d := r.Every
+	if leaf := r.Store.Leaf(); leaf != nil {
+		due := leaf.NotBefore.Add(leaf.NotAfter.Sub(leaf.NotBefore) * 2 / 3)
+		if until := time.Until(due) + time.Second; until > 0 && until < d {
+			d = until
+		}
+	}
+	return d
 }
 
 func (r *Renewer) maybeAsk(ctx context.Context) {

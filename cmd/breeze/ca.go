@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/pem"
 	"fmt"
 	"os"
 	"text/tabwriter"
@@ -20,7 +22,8 @@ const caUsage = `usage: breeze ca status|roots|rotate|retire [flags]
 
   status   list the agent CAs (active, trusted during a rotation, retired) and
            how many valid device certificates each has issued
-  roots    print the trusted roots (PEM) for the TLS front's client_auth
+  roots [--caddy]   print the trusted roots (PEM; --caddy: trusted_ca_cert lines
+           for the front's client_auth, deploy/caddy/tls-agent-mtls.caddy)
   rotate   make a new active CA; the current one stays trusted until retired
   retire [ID]   stop trusting a rotated-out CA (default: the only one)
 
@@ -82,7 +85,9 @@ func caStatus(ctx context.Context, args []string) error {
 }
 
 func caRoots(ctx context.Context, args []string) error {
-	e, _, err := openCA(ctx, "breeze ca roots [flags] > agent-ca.pem", args)
+	const synopsis = "breeze ca roots [--caddy] [flags] > FILE"
+	rest, caddy := takeBool(args, "caddy")
+	e, _, err := openCA(ctx, synopsis, rest)
 	if err != nil {
 		return err
 	}
@@ -91,8 +96,20 @@ func caRoots(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Print(roots)
-	return nil
+	if !caddy {
+		fmt.Print(roots)
+		return nil
+	}
+	// Lines for the front's client_auth block (deploy/caddy/tls-agent-mtls.caddy).
+	rest2 := []byte(roots)
+	for {
+		var b *pem.Block
+		b, rest2 = pem.Decode(rest2)
+		if b == nil {
+			return nil
+		}
+		fmt.Printf("trusted_ca_cert %s\n", base64.StdEncoding.EncodeToString(b.Bytes))
+	}
 }
 
 func caRotate(ctx context.Context, args []string) error {

@@ -28,7 +28,7 @@ const (
 	DefaultCertTTL = 30 * 24 * time.Hour
 	// DefaultMinReissue: a device that got a certificate this recently from
 	// the active CA gets no other over its link (a looping agent cannot
-	// fill the table).
+	// fill the table); a quarter of CertTTL when that is shorter.
 	DefaultMinReissue = 10 * time.Minute
 	// DefaultRefresh is how long a node keeps the CAs it read: a rotation
 	// on another node is seen within it.
@@ -85,7 +85,7 @@ func New(d Deps) (*Service, error) {
 		return nil, errors.New("agentca: CertTTL below one minute")
 	}
 	if d.MinReissue == 0 {
-		d.MinReissue = DefaultMinReissue
+		d.MinReissue = min(DefaultMinReissue, d.CertTTL/4)
 	}
 	if d.Refresh == 0 {
 		d.Refresh = DefaultRefresh
