@@ -84,7 +84,9 @@ func ClientCertificates(r *http.Request) ([]*x509.Certificate, error) {
 		return r.TLS.PeerCertificates, nil
 	}
 	v := strings.TrimSpace(r.Header.Get(ClientCertHeader))
-	if v == "" {
+	// Caddy leaves its placeholder unreplaced when the client sent no
+	// certificate: that is none.
+	if v == "" || (strings.HasPrefix(v, "{") && strings.HasSuffix(v, "}")) {
 		return nil, nil
 	}
 	if len(v) > maxClientCertHeader {

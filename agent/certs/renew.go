@@ -26,8 +26,10 @@ type Renewer struct {
 	Store  *Store
 	Send   Sender
 	Logger hclog.Logger
-	// Every is how often it looks while linked (default 10 minutes).
+	// Every is how often it looks while linked (default 10 minutes); Retry
+	// how soon it asks again while a certificate is due (default 1 minute).
 	Every time.Duration
+	Retry time.Duration
 	// OnRenewed is told after a new certificate is saved (nil: nothing).
 	OnRenewed func()
 
@@ -44,6 +46,9 @@ func (r *Renewer) init() {
 		r.kick = make(chan struct{}, 1)
 		if r.Every <= 0 {
 			r.Every = 10 * time.Minute
+		}
+		if r.Retry <= 0 {
+			r.Retry = time.Minute
 		}
 		if r.Logger == nil {
 			r.Logger = hclog.NewNullLogger()
@@ -85,13 +90,17 @@ func (r *Renewer) Run(ctx context.Context) {
 // certificate falls due sooner (short lifetimes).
 func (r *Renewer) next() time.Duration {
 	d := r.Every
-	if leaf := r.Store.Leaf(); leaf != nil {
-		due := leaf.NotBefore.Add(leaf.NotAfter.Sub(leaf.NotBefore) * 2 / 3)
-		if until := time.Until(due) + time.Second; until > 0 && until < d {
-			d = until
-		}
+	leaf := r.Store.Leaf()
+	if leaf == nil {
+		return min(d, r.Retry)
 	}
-	return d
+	due := leaf.NotBefore.Add(leaf.NotAfter.Sub(leaf.NotBefore) * 2 / 3)
+	until := time.Until(due) + time.Second
+	if until <= time.Second {
+		// Due already (a refused or lost request): ask again soon.
+		return min(d, r.Retry)
+	}
+	return min(d, until)
 }
 
 func (r *Renewer) maybeAsk(ctx context.Context) {
@@ -145,6 +154,10 @@ func (r *Renewer) Issued(m protocol.CertIssued) {
 	r.mu.Lock()
 	r.force = false
 	r.mu.Unlock()
+	select { // Run times the next renewal by the new certificate
+	case r.kick <- struct{}{}:
+	default:
+	}
 	leaf := r.Store.Leaf()
 	r.Logger.Info("new client certificate", "serial", leaf.SerialNumber.Text(16), "expires", leaf.NotAfter)
 	if r.OnRenewed != nil {

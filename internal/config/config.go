@@ -116,7 +116,7 @@ func (c *Config) Fields() []Field {
 		{"agent-urls", "BREEZE_AGENT_URLS", "", "comma-separated URLs of this deployment agents may use besides the one they enrolled with (a second front, a DR site), tried in turn; sent in every welcome", &c.AgentURLs},
 		{"trusted-proxies", "BREEZE_TRUSTED_PROXIES", "", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed (client IPs for rate limits and audit) and whose X-Client-Cert (the agent's verified client certificate) is believed", &c.TrustedProxies},
 		{"agent-mtls", "BREEZE_AGENT_MTLS", "optional", "optional (each partner's requireMtls decides) or required (every agent link needs a valid client certificate of its device besides the token)", &c.AgentMTLS},
-		{"agent-cert-ttl", "BREEZE_AGENT_CERT_TTL", "720h", "lifetime of the agents' client certificates (1m to 8760h); agents renew at two thirds of it", &c.agentCertTTLRaw},
+		{"agent-cert-ttl", "BREEZE_AGENT_CERT_TTL", "720h", "lifetime of the agents' client certificates (10s to 8760h); agents renew at two thirds of it", &c.agentCertTTLRaw},
 	}
 }
 
@@ -288,8 +288,8 @@ func (c *Config) finish() error {
 		return bad("BREEZE_AGENT_MTLS", "%q is not optional or required", c.AgentMTLS)
 	}
 	ttl, err := time.ParseDuration(c.agentCertTTLRaw)
-	if err != nil || ttl < time.Minute || ttl > 8760*time.Hour {
-		return bad("BREEZE_AGENT_CERT_TTL", "%q is not a duration from 1m to 8760h (example: 720h)", c.agentCertTTLRaw)
+	if err != nil || ttl < 10*time.Second || ttl > 8760*time.Hour {
+		return bad("BREEZE_AGENT_CERT_TTL", "%q is not a duration from 10s to 8760h (example: 720h)", c.agentCertTTLRaw)
 	}
 	c.AgentCertTTL = ttl
 	return nil

@@ -54,7 +54,7 @@ func (s *Service) newAuthority(now time.Time) (ports.CertAuthority, error) {
 	tpl := &x509.Certificate{
 		SerialNumber:          serial,
 		Subject:               pkix.Name{Organization: []string{"Breeze"}, CommonName: "Breeze agent CA " + now.UTC().Format("2006-01-02") + " " + id[len(id)-8:]},
-		NotBefore:             now.Add(-backdate),
+		NotBefore:             now.Add(-maxBackdate),
 		NotAfter:              now.Add(CALifetime),
 		IsCA:                  true,
 		BasicConstraintsValid: true,

@@ -87,7 +87,7 @@ func (s *Service) Issue(ctx context.Context, deviceID, csrPEM string) (Issued, e
 	tpl := &x509.Certificate{
 		SerialNumber: serial,
 		Subject:      pkix.Name{Organization: []string{"Breeze"}, OrganizationalUnit: []string{"agent"}, CommonName: deviceID},
-		NotBefore:    now.Add(-backdate),
+		NotBefore:    now.Add(-min(maxBackdate, s.d.CertTTL/10)),
 		NotAfter:     notAfter,
 		KeyUsage:     x509.KeyUsageDigitalSignature,
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},

@@ -32,11 +32,13 @@ const (
 	DefaultMinReissue = 10 * time.Minute
 	// DefaultRefresh is how long a node keeps the CAs it read: a rotation
 	// on another node is seen within it.
-	DefaultRefresh = 30 * time.Second
+	DefaultRefresh = 10 * time.Second
 	// CALifetime is a CA certificate's validity; rotate well before.
 	CALifetime = 10 * 365 * 24 * time.Hour
-	// backdate covers agents whose clock is a little behind.
-	backdate = 5 * time.Minute
+	// maxBackdate covers agents whose clock is a little behind (a tenth of
+	// the lifetime when that is shorter, so "two thirds of the lifetime"
+	// stays two thirds for short test lifetimes).
+	maxBackdate = 5 * time.Minute
 )
 
 // Deps are the service's collaborators and settings.
@@ -81,8 +83,8 @@ func New(d Deps) (*Service, error) {
 	if d.CertTTL == 0 {
 		d.CertTTL = DefaultCertTTL
 	}
-	if d.CertTTL < time.Minute {
-		return nil, errors.New("agentca: CertTTL below one minute")
+	if d.CertTTL < 10*time.Second {
+		return nil, errors.New("agentca: CertTTL below 10 seconds")
 	}
 	if d.MinReissue == 0 {
 		d.MinReissue = min(DefaultMinReissue, d.CertTTL/4)
