@@ -41,9 +41,9 @@ type Options struct {
 	AgentVersion string
 	Hostname     string // os.Hostname() when empty
 	// CSR (PEM, optional) asks for a client certificate (agent/certs).
-	CSR string
-	HTTPClient   *http.Client
-	Logger       hclog.Logger
+	CSR        string
+	HTTPClient *http.Client
+	Logger     hclog.Logger
 	// MaxAttempts bounds tries while the server answers 429/503 (default 5);
 	// MaxWait caps one Retry-After wait (default 5 minutes).
 	MaxAttempts int
