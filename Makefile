@@ -7,7 +7,7 @@ LDFLAGS := -s -w -X github.com/breeze-rmm/breeze/internal/server.Version=$(VERSI
 export BREEZE_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
 export BREEZE_TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: cluster sim-schedules sim-schedules-pg sim sim-large sim-remote sim-remote-pg sim-alerts sim-alerts-pg run build agents agent-size agent-deps test test-go test-sdk services lint bench faults clean
+.PHONY: cluster sim-schedules sim-schedules-pg sim sim-large sim-remote sim-remote-pg sim-alerts sim-alerts-pg run build agents agent-size agent-deps test test-go test-sdk services lint bench bench-tls faults clean
 
 ## run: build and start Breeze on its embedded defaults (SQLite under ./data) at http://127.0.0.1:8080,
 ##      with a demo tenant and a local agent enrolled into it
@@ -77,6 +77,10 @@ lint:
 ## bench: storage benchmarks on SQLite and PostgreSQL (10 000 and 100 000 devices; minutes, not part of make test)
 bench: services
 	$(GO) test -run '^$$' -bench . -benchtime 2000x -timeout 60m ./adapters/sqlite/ ./adapters/postgres/
+
+## bench-tls: full TLS handshakes per second on one core, without and with agent client certificates (mutual TLS)
+bench-tls:
+	$(GO) test -run '^$$' -bench Handshake -cpu 1 -benchtime 2s -count 3 ./internal/server/
 
 ## sim-remote: 1 000 agents (SQLite), then command dispatch, terminal echo and a script run on every device, timed
 sim-remote:
