@@ -192,12 +192,26 @@ func TestLinkRequiresCertificateFromTrustedFront(t *testing.T) {
 		t.Fatalf("revoked certificate: %d", code)
 	}
 	tok := front.Login(t, front.Seed.A.Admin.Email, front.Seed.A.Admin.Password)
+	certOf := func(id string) map[string]any {
+		code, body := front.Do(t, http.MethodGet, api.Prefix+"/devices/"+id, tok, nil)
+		c, _ := body["cert"].(map[string]any)
+		if code != http.StatusOK || c == nil {
+			t.Fatalf("device %s: %d %v", id, code, body)
+		}
+		return c
+	}
+	if c := certOf(a.id); c["state"] != "valid" || c["serial"] != a.cert.SerialNumber.Text(16) {
+		t.Fatalf("device page certificate: %v", c)
+	}
 	if code, body := front.Do(t, http.MethodPost, api.Prefix+"/devices/"+a.id+"/decommission", tok, nil); code != http.StatusOK {
 		t.Fatalf("decommission: %d %v", code, body)
 	}
 	got, err := front.Store.DeviceCerts().Get(t.Context(), a.cert.SerialNumber.Text(16))
 	if err != nil || got.RevokedAt.IsZero() {
 		t.Fatalf("decommission left the certificate unrevoked: %+v %v", got, err)
+	}
+	if c := certOf(a.id); c["state"] != "revoked" || c["revokedAt"] == nil {
+		t.Fatalf("device page certificate after decommission: %v", c)
 	}
 }
 
