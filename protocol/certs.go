@@ -8,6 +8,10 @@ package protocol
 const (
 	TypeCertRequest = "cert_request" // agent → server: a CSR
 	TypeCertIssued  = "cert_issued"  // server → agent: the answer
+	// TypeCertRenew (server → agent, no payload) asks a linked agent to
+	// renew now: the CA was rotated. Agents wait a random delay of up to a
+	// minute first, so a fleet does not ask all at once.
+	TypeCertRenew = "cert_renew"
 )
 
 // CertRequest carries a PEM CSR signed by the agent's key. Its names are

@@ -156,3 +156,29 @@ func TestRenewer(t *testing.T) {
 		t.Fatal("the answer was not adopted")
 	}
 }
+
+// The server's cert_renew (a CA rotation) makes the renewer ask within
+// Retry, although its certificate is not due.
+func TestRenewSoon(t *testing.T) {
+	st, _ := Open(t.TempDir())
+	csr, _ := st.CSR()
+	if err := st.Save(issue(t, csr, time.Now(), time.Hour), ""); err != nil {
+		t.Fatal(err)
+	}
+	out := &sends{}
+	r := &Renewer{Store: st, Send: out, Every: time.Hour, Retry: 50 * time.Millisecond}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go r.Run(ctx)
+	r.RenewSoon()
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		if _, n := out.last(); n == 1 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("cert_renew sent no request")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	mrand "math/rand/v2"
 	"sync"
 	"time"
 
@@ -67,6 +68,15 @@ func (r *Renewer) Welcome(w protocol.Welcome) {
 	case r.kick <- struct{}{}:
 	default:
 	}
+}
+
+// RenewSoon hears the server's cert_renew (a CA rotation): ask within a
+// random delay of up to Retry, so a fleet spreads its requests. It must
+// not block.
+func (r *Renewer) RenewSoon() {
+	r.init()
+	delay := time.Duration(mrand.Int64N(int64(r.Retry)))
+	time.AfterFunc(delay, func() { r.Welcome(protocol.Welcome{CertRenew: true}) })
 }
 
 // Run asks whenever a certificate is due, until ctx ends.

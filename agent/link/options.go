@@ -75,6 +75,9 @@ type Options struct {
 	// run on the link's goroutines and must not block.
 	OnWelcome    func(protocol.Welcome)
 	OnCertIssued func(protocol.CertIssued)
+	// OnCertRenew hears a cert_renew frame (the CA was rotated); it must
+	// not block.
+	OnCertRenew func()
 	// PluginStates, when set, reports the plugins' states in each hello
 	// (there is no other agent → server frame for them).
 	PluginStates func() []protocol.PluginState

@@ -83,6 +83,11 @@ var readerFrames = map[string]func(r *reader, data []byte){
 	protocol.TypeError:   (*reader).onError,
 
 	protocol.TypeCertIssued: (*reader).onCertIssued,
+	protocol.TypeCertRenew: func(r *reader, _ []byte) {
+		if r.link.opts.OnCertRenew != nil {
+			r.link.opts.OnCertRenew()
+		}
+	},
 }
 
 func (r *reader) onCertIssued(data []byte) {

@@ -125,6 +125,7 @@ func newAgent(ctx context.Context, cfg config.Config, configPath string, log hcl
 		OnWatch:          a.watch.Set,
 		OnWelcome:        a.renewer.Welcome,
 		OnCertIssued:     a.renewer.Issued,
+		OnCertRenew:      a.renewer.RenewSoon,
 		Dialer:           &websocket.Dialer{Proxy: http.ProxyFromEnvironment, HandshakeTimeout: 30 * time.Second, TLSClientConfig: tlsConf},
 		PluginStates:     a.plugins.States,
 		Heartbeat:        cfg.HeartbeatInterval,

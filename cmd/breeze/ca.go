@@ -58,7 +58,7 @@ func openCA(ctx context.Context, synopsis string, args []string) (*caEnv, []stri
 		st.Close()
 		return nil, nil, fmt.Errorf("secrets key: %w", err)
 	}
-	ca, err := server.BuildCA(cfg, log, st, box)
+	ca, err := server.BuildCA(cfg, log, st, box, nil)
 	if err != nil {
 		st.Close()
 		return nil, nil, err

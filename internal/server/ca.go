@@ -7,17 +7,29 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/breeze-rmm/breeze/adapters/http/agentws"
 	"github.com/breeze-rmm/breeze/core/app/agentca"
 	"github.com/breeze-rmm/breeze/internal/config"
 	"github.com/breeze-rmm/breeze/ports"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 // BuildCA builds the agents' certificate authority on st; its key is
 // sealed with the secrets key (BREEZE_PLUGIN_SECRET_KEY), which every node
-// shares. The CA itself is created on first use.
-func BuildCA(cfg *config.Config, log hclog.Logger, st ports.Store, sealer agentca.Sealer) (*agentca.Service, error) {
-	return agentca.New(agentca.Deps{Store: st, Sealer: sealer, Logger: log.Named("agentca"),
-		CertTTL: cfg.AgentCertTTL, RequireAll: cfg.AgentMTLS == "required"})
+// shares. The CA itself is created on first use. hub (nil in the CLI)
+// holds this node's links: when a rotation is seen, they are asked to
+// renew now.
+func BuildCA(cfg *config.Config, log hclog.Logger, st ports.Store, sealer agentca.Sealer, hub *agentws.Hub) (*agentca.Service, error) {
+	log = log.Named("agentca")
+	var onRotate func()
+	if hub != nil {
+		onRotate = func() {
+			n := hub.SendAll(protocol.Header{Type: protocol.TypeCertRenew})
+			log.Info("agent CA rotated: linked agents asked to renew", "agents", n)
+		}
+	}
+	return agentca.New(agentca.Deps{Store: st, Sealer: sealer, Logger: log,
+		CertTTL: cfg.AgentCertTTL, RequireAll: cfg.AgentMTLS == "required", OnRotate: onRotate})
 }
 
 // serverTLS is the node's own TLS (BREEZE_TLS_CERT): a client certificate

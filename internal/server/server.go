@@ -117,7 +117,7 @@ func Run(ctx context.Context, d Deps) error {
 	if err != nil {
 		return fmt.Errorf("build alerts: %w", err)
 	}
-	ca, err := BuildCA(cfg, log, st, id.Secrets)
+	ca, err := BuildCA(cfg, log, st, id.Secrets, hub)
 	if err != nil {
 		return fmt.Errorf("build agent CA: %w", err)
 	}
@@ -192,6 +192,7 @@ func Run(ctx context.Context, d Deps) error {
 	defer rw.Stop()
 	pl.Start(actx)
 	defer pl.Stop()
+	go ca.Run(actx) // sees rotations made by `breeze ca rotate`
 	// Orgs made before the default alert rules existed (the demo's too)
 	// get them once; the store's claim keeps it once across nodes.
 	if n, err := al.Service.SeedExisting(ctx); err != nil {

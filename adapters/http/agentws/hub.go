@@ -302,6 +302,24 @@ func retryAfter(max int) string {
 	return strconv.Itoa(1 + rand.IntN(max))
 }
 
+// SendAll queues a frame for every live link of this node (never
+// blocking, like Send) and returns how many took it.
+func (h *Hub) SendAll(v any) int {
+	h.mu.Lock()
+	ids := make([]string, 0, len(h.links))
+	for id := range h.links {
+		ids = append(ids, id)
+	}
+	h.mu.Unlock()
+	n := 0
+	for _, id := range ids {
+		if h.Send(id, v) {
+			n++
+		}
+	}
+	return n
+}
+
 // Send queues a frame for the device's live link on this node. It never
 // blocks: false when there is no link, the frame is too large, or the
 // link's queue is full (the link is then dropped as too slow).

@@ -320,12 +320,25 @@ func TestRenewalAndRotationOverTheLink(t *testing.T) {
 	if renewed.Subject.CommonName != a.id || renewed.SerialNumber.Cmp(a.cert.SerialNumber) == 0 {
 		t.Fatalf("renewed certificate names %q (serial %v)", renewed.Subject.CommonName, renewed.SerialNumber)
 	}
-	_ = conn.Close()
+	linkedA := conn // stays linked through the rotation
 
 	oldCA := a.cert.Issuer.CommonName
 	if _, err := ts.CA.Rotate(t.Context()); err != nil {
 		t.Fatal(err)
 	}
+	// The agent that stayed linked is pushed to renew as soon as the server
+	// sees the rotation (here at its next read of the CAs).
+	if _, err := ts.CA.Roots(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		var h protocol.Header
+		_ = json.Unmarshal(apitest.ReadFrame(t, linkedA), &h)
+		if h.Type == protocol.TypeCertRenew {
+			break
+		}
+	}
+	_ = linkedA.Close()
 	// b still has only its enrollment certificate, from the old CA.
 	conn, code = dialWith(t, base, b.id, b.token, certHeader(b.cert), nil)
 	if code != http.StatusSwitchingProtocols {

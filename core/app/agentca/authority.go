@@ -104,6 +104,10 @@ func (s *Service) current(ctx context.Context) (*snapshot, error) {
 	snap, err := s.load(ctx, s.d.Clock.Now())
 	if snap != nil {
 		snap.at = wall
+		if s.lastActive != "" && snap.active.row.ID != s.lastActive && s.d.OnRotate != nil {
+			go s.d.OnRotate()
+		}
+		s.lastActive = snap.active.row.ID
 	}
 	if err != nil {
 		if s.snap != nil {

@@ -9,6 +9,7 @@
 package agentca
 
 import (
+	"context"
 	"errors"
 	"sync"
 	"time"
@@ -56,14 +57,37 @@ type Deps struct {
 	MinReissue time.Duration
 	// Refresh: see DefaultRefresh.
 	Refresh time.Duration
+	// OnRotate is told (on its own goroutine) when this node sees another
+	// CA become active than the one it read before: the agents it holds
+	// should renew (cert_renew). Nil: nothing.
+	OnRotate func()
 }
 
 // Service is the CA. Safe for concurrent use.
 type Service struct {
 	d Deps
 
-	mu   sync.Mutex
-	snap *snapshot // the CAs as last read; nil: read them
+	mu         sync.Mutex
+	snap       *snapshot // the CAs as last read; nil: read them
+	lastActive string    // the active CA's id as last read
+}
+
+// Run reads the CAs every Refresh until ctx ends, so a rotation made
+// elsewhere (breeze ca rotate) reaches OnRotate even while no agent
+// connects.
+func (s *Service) Run(ctx context.Context) {
+	t := time.NewTicker(s.d.Refresh)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := s.current(ctx); err != nil && ctx.Err() == nil {
+				s.d.Logger.Warn("agent CAs not read", "error", err)
+			}
+		}
+	}
 }
 
 // New checks deps and fills defaults.

@@ -52,6 +52,7 @@ import (
 	"github.com/breeze-rmm/breeze/core/app/tenancy"
 	"github.com/breeze-rmm/breeze/core/domain"
 	"github.com/breeze-rmm/breeze/ports"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 // Token issuer and audience of the test server.
@@ -260,12 +261,21 @@ func NewServerWith(t testing.TB, opts Options) *TestServer {
 	if err != nil {
 		t.Fatalf("apitest: tenancy service: %v", err)
 	}
+	// A rotation seen by the CA asks this server's linked agents to renew,
+	// as the server wires it (internal/server/ca.go).
+	var hubRef atomic.Pointer[agentws.Hub]
 	ca, err := agentca.New(agentca.Deps{Store: st, Sealer: secrets, Clock: clock, Logger: logger,
-		CertTTL: opts.Agents.CertTTL, RequireAll: opts.Agents.RequireMTLS, MinReissue: -1})
+		CertTTL: opts.Agents.CertTTL, RequireAll: opts.Agents.RequireMTLS, MinReissue: -1,
+		OnRotate: func() {
+			if h := hubRef.Load(); h != nil {
+				h.SendAll(protocol.Header{Type: protocol.TypeCertRenew})
+			}
+		}})
 	if err != nil {
 		t.Fatalf("apitest: agent CA: %v", err)
 	}
 	ag := buildAgents(t, st, limiter, clock, logger, opts.Agents, alertSvc, alertSvc.Intake(), ca)
+	hubRef.Store(ag.hub)
 	rw := buildRemote(t, st, ag.hub, clock, logger, opts.Postgres, opts.WrapScriptQueue, opts.DiscoveryScans, alertSvc.Intake(), func(p *RemoteParts) {
 		if err := alertSvc.EnableRemediation(alerts.Remediation{Queue: p.Queue, Scripts: p.Scripts, Commands: p.Commands,
 			CheckEvery: 100 * time.Millisecond}); err != nil {
