@@ -278,8 +278,10 @@ func TestPartnerRequiresMTLS(t *testing.T) {
 }
 
 // renew asks for a certificate over conn and returns the answer.
-func renew(t *testing.T, conn *websocket.Conn, key *ecdsa.PrivateKey, cn string) protocol.CertIssued {
+func renew(t *testing.T, ts *apitest.TestServer, conn *websocket.Conn, key *ecdsa.PrivateKey, cn string) protocol.CertIssued {
 	t.Helper()
+	// The test clock stands still: a later issue must be later.
+	ts.Clock.Advance(time.Minute)
 	if err := conn.WriteJSON(protocol.CertRequest{Header: protocol.Header{Type: protocol.TypeCertRequest, ID: "r1"}, CSR: newCSR(t, key, cn)}); err != nil {
 		t.Fatal(err)
 	}
@@ -312,7 +314,7 @@ func TestRenewalAndRotationOverTheLink(t *testing.T) {
 	if w := apitest.Hello(t, conn, "mtls"); w.CertRenew {
 		t.Fatal("a fresh certificate was asked to renew")
 	}
-	got := renew(t, conn, a.key, b.id) // the CSR names device b
+	got := renew(t, ts, conn, a.key, b.id) // the CSR names device b
 	if got.Error != "" || got.Cert == "" {
 		t.Fatalf("renewal: %+v", got)
 	}
@@ -347,7 +349,7 @@ func TestRenewalAndRotationOverTheLink(t *testing.T) {
 	if w := apitest.Hello(t, conn, "mtls"); !w.CertRenew {
 		t.Fatal("the welcome did not ask an old-CA certificate to renew")
 	}
-	got = renew(t, conn, b.key, "")
+	got = renew(t, ts, conn, b.key, "")
 	if got.Error != "" || strings.Count(got.CARoots, "BEGIN CERTIFICATE") != 2 {
 		t.Fatalf("renewal during the overlap: %+v", got)
 	}
