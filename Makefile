@@ -7,7 +7,7 @@ LDFLAGS := -s -w -X github.com/breeze-rmm/breeze/internal/server.Version=$(VERSI
 export BREEZE_TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
 export BREEZE_TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: bench-links bench-catalog cluster sim-rollout sim-rollout-pg sim-schedules sim-schedules-pg sim sim-large sim-cluster sim-remote sim-remote-pg sim-alerts sim-alerts-pg run build agents agent-size agent-deps test test-go test-sdk services lint bench faults clean
+.PHONY: bench-links bench-catalog cluster sim-rollout sim-rollout-pg sim-schedules sim-schedules-pg sim sim-large sim-cluster sim-remote sim-remote-pg sim-alerts sim-alerts-pg run build agents agent-size agent-deps test test-go test-sdk services lint bench bench-tls faults clean
 
 ## run: build and start Breeze on its embedded defaults (SQLite under ./data) at http://127.0.0.1:8080,
 ##      with a demo tenant and a local agent enrolled into it
@@ -68,11 +68,11 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "not gofmt-ed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	cd sdk && $(GO) vet ./...
-	@# The agent's macOS and Windows code (service installers, software sources) is vetted too
+	@# The agent's macOS and Windows code (service installers, software sources, ConPTY, update swap) is vetted too
 	@# (on Windows the packages whose tests are Unix-only are only compiled).
 	GOOS=darwin GOARCH=arm64 $(GO) vet ./agent/... ./cmd/breeze-agent/
 	GOOS=windows GOARCH=amd64 $(GO) build ./agent/... ./cmd/breeze-agent/
-	GOOS=windows GOARCH=amd64 $(GO) vet ./agent/service/ ./agent/inventory/
+	GOOS=windows GOARCH=amd64 $(GO) vet ./agent/service/ ./agent/inventory/ ./agent/terminal/ ./agent/update/
 
 ## bench-links: what one linked agent costs the server (heap + stacks per link, goroutines per link) with
 ##              LINKS (default 2000) agents linked from a second process; run twice, the machine is shared
@@ -82,6 +82,10 @@ bench-links:
 ## bench: storage benchmarks on SQLite and PostgreSQL (10 000 and 100 000 devices; minutes, not part of make test)
 bench: services
 	$(GO) test -run '^$$' -bench . -benchtime 2000x -timeout 60m ./adapters/sqlite/ ./adapters/postgres/
+
+## bench-tls: full TLS handshakes per second on one core, without and with agent client certificates (mutual TLS)
+bench-tls:
+	$(GO) test -run '^$$' -bench Handshake -cpu 1 -benchtime 2s -count 3 ./internal/server/
 
 ## sim-remote: 1 000 agents (SQLite), then command dispatch, terminal echo and a script run on every device, timed
 sim-remote:

@@ -51,6 +51,8 @@ type Store interface {
 	DiscoveryStores
 	// Agent releases, rollouts and device update states.
 	UpdateStores
+	// The agents' certificate authorities and the certificates they issued.
+	CertStores
 	// Installed plugins, their per-org settings and key-value stores.
 	Plugins() PluginStore
 	// Plugin catalog subscriptions and the publisher keys trusted in the database.

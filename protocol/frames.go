@@ -54,6 +54,9 @@ var frames = map[string]FrameSpec{
 	TypeWatchReport:  {ToServer, RouteCommand}, // served by discovery through the remote router
 	TypeUpdate:       {ToAgent, RouteLink},
 	TypeUpdateResult: {ToServer, RouteCommand}, // served by core/app/updates through the remote router
+	TypeCertRequest:  {ToServer, RouteLink},
+	TypeCertIssued:   {ToAgent, RouteLink},
+	TypeCertRenew:    {ToAgent, RouteLink},
 
 	TypeCommand:       {ToAgent, RouteCommand},
 	TypeCommandCancel: {ToAgent, RouteCommand},

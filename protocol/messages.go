@@ -86,6 +86,10 @@ type Welcome struct {
 	// tried in turn after the agent's own when a dial fails; absent: the
 	// agent keeps what it has.
 	ServerURLs []string `json:"serverUrls,omitempty"`
+	// CertRenew asks the agent for a cert_request now (its certificate
+	// comes from a CA that is being rotated out, or it has none while the
+	// server issues them).
+	CertRenew bool `json:"certRenew,omitempty"`
 }
 
 // Heartbeat is the periodic telemetry sample. At is when it was taken, so

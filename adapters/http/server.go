@@ -157,6 +157,10 @@ func New(deps Deps) (*Server, error) {
 	if err := engine.SetTrustedProxies(opts.TrustedProxies); err != nil {
 		return nil, fmt.Errorf("httpapi: trusted proxies: %w", err)
 	}
+	proxies, err := parseProxies(opts.TrustedProxies)
+	if err != nil {
+		return nil, fmt.Errorf("httpapi: trusted proxies: %w", err)
+	}
 
 	s := &Server{
 		engine: engine, logger: logger, opts: opts, auth: deps.Auth, registry: reg,
@@ -164,6 +168,7 @@ func New(deps Deps) (*Server, error) {
 	}
 	engine.Use(
 		requestIDMiddleware(logger),
+		stripClientCert(proxies),
 		recoverMiddleware(),
 		accessLogMiddleware(),
 		securityHeadersMiddleware(opts.TLS),

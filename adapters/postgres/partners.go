@@ -14,11 +14,11 @@ type partnerStore struct{ q querier }
 
 var _ ports.PartnerStore = partnerStore{}
 
-const partnerCols = "id, name, require_totp, version, created_at, updated_at"
+const partnerCols = "id, name, require_totp, require_mtls, version, created_at, updated_at"
 
 func scanPartner(row pgx.Row) (*domain.Partner, error) {
 	var p domain.Partner
-	if err := row.Scan(&p.ID, &p.Name, &p.RequireTOTP, &p.Version, &p.CreatedAt, &p.UpdatedAt); err != nil {
+	if err := row.Scan(&p.ID, &p.Name, &p.RequireTOTP, &p.RequireMTLS, &p.Version, &p.CreatedAt, &p.UpdatedAt); err != nil {
 		return nil, err
 	}
 	p.CreatedAt, p.UpdatedAt = p.CreatedAt.UTC(), p.UpdatedAt.UTC()
@@ -40,8 +40,8 @@ func (st partnerStore) Create(ctx context.Context, s domain.Scope, p *domain.Par
 		return err
 	}
 	t := now()
-	_, err = st.q.Exec(ctx, `INSERT INTO partners (id, name, require_totp, version, created_at, updated_at)
-		VALUES ($1, $2, $3, 1, $4, $4)`, id, p.Name, p.RequireTOTP, t)
+	_, err = st.q.Exec(ctx, `INSERT INTO partners (id, name, require_totp, require_mtls, version, created_at, updated_at)
+		VALUES ($1, $2, $3, $5, 1, $4, $4)`, id, p.Name, p.RequireTOTP, t, p.RequireMTLS)
 	if err != nil {
 		return translate("create partner", err, p.Name)
 	}
@@ -80,7 +80,7 @@ func (st partnerStore) List(ctx context.Context, s domain.Scope, page domain.Pag
 	return finishPage(items, page.Limit, func(p *domain.Partner) string { return p.ID }), nil
 }
 
-// Update changes Name and RequireTOTP.
+// Update changes Name, RequireTOTP and RequireMTLS.
 func (st partnerStore) Update(ctx context.Context, s domain.Scope, p *domain.Partner) (*domain.Partner, error) {
 	ctx = tenant(ctx, s)
 	if !domain.ValidID(p.ID) {
@@ -89,8 +89,8 @@ func (st partnerStore) Update(ctx context.Context, s domain.Scope, p *domain.Par
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	a := args{p.ID, p.Version, p.Name, p.RequireTOTP, now()}
-	out, err := scanPartner(st.q.QueryRow(ctx, `UPDATE partners SET name = $3, require_totp = $4, version = version + 1, updated_at = $5
+	a := args{p.ID, p.Version, p.Name, p.RequireTOTP, now(), p.RequireMTLS}
+	out, err := scanPartner(st.q.QueryRow(ctx, `UPDATE partners SET name = $3, require_totp = $4, require_mtls = $6, version = version + 1, updated_at = $5
 		WHERE id = $1 AND version = $2 AND `+partnerScope.where(s, &a, "")+" RETURNING "+partnerCols, a...))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, missedUpdate(ctx, st.q, "partners", partnerScope, s, p.ID, p.Version, "partner")

@@ -13,7 +13,7 @@ type partnerStore struct{ s *Store }
 var partners = &table[*domain.Partner]{
 	name:  "partners",
 	what:  "partner",
-	cols:  "id, name, require_totp, version, created_at, updated_at",
+	cols:  "id, name, require_totp, require_mtls, version, created_at, updated_at",
 	read:  partnerScope,
 	write: partnerScope,
 	scan:  scanPartner,
@@ -27,7 +27,7 @@ var partners = &table[*domain.Partner]{
 func scanPartner(r rowScanner) (*domain.Partner, error) {
 	var p domain.Partner
 	var created, updated int64
-	if err := r.Scan(&p.ID, &p.Name, &p.RequireTOTP, &p.Version, &created, &updated); err != nil {
+	if err := r.Scan(&p.ID, &p.Name, &p.RequireTOTP, &p.RequireMTLS, &p.Version, &created, &updated); err != nil {
 		return nil, err
 	}
 	p.CreatedAt, p.UpdatedAt = fromMicros(created), fromMicros(updated)
@@ -49,8 +49,8 @@ func (ps partnerStore) Create(ctx context.Context, s domain.Scope, p *domain.Par
 	}
 	t := now()
 	err = ps.s.write(ctx, func(q queryer) error {
-		_, err := q.ExecContext(ctx, "INSERT INTO partners (id, name, require_totp, version, created_at, updated_at) VALUES (?, ?, ?, 1, ?, ?)",
-			id, p.Name, p.RequireTOTP, micros(t), micros(t))
+		_, err := q.ExecContext(ctx, "INSERT INTO partners (id, name, require_totp, require_mtls, version, created_at, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?)",
+			id, p.Name, p.RequireTOTP, p.RequireMTLS, micros(t), micros(t))
 		return failure{
 			op:     "create partner",
 			unique: fmt.Sprintf("a partner named %q already exists", p.Name),
@@ -78,7 +78,7 @@ func (ps partnerStore) Update(ctx context.Context, s domain.Scope, p *domain.Par
 	}
 	var out *domain.Partner
 	err := ps.s.write(ctx, func(q queryer) (err error) {
-		out, err = partners.update(ctx, q, s, p.ID, p.Version, "name = ?, require_totp = ?", p.Name, p.RequireTOTP)
+		out, err = partners.update(ctx, q, s, p.ID, p.Version, "name = ?, require_totp = ?, require_mtls = ?", p.Name, p.RequireTOTP, p.RequireMTLS)
 		return err
 	})
 	return out, err

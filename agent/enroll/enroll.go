@@ -40,8 +40,10 @@ type Options struct {
 	Key          string
 	AgentVersion string
 	Hostname     string // os.Hostname() when empty
-	HTTPClient   *http.Client
-	Logger       hclog.Logger
+	// CSR (PEM, optional) asks for a client certificate (agent/certs).
+	CSR        string
+	HTTPClient *http.Client
+	Logger     hclog.Logger
 	// MaxAttempts bounds tries while the server answers 429/503 (default 5);
 	// MaxWait caps one Retry-After wait (default 5 minutes).
 	MaxAttempts int
@@ -79,6 +81,7 @@ func Enroll(ctx context.Context, opts Options) (protocol.EnrollResponse, error) 
 		OS:            runtime.GOOS,
 		Arch:          runtime.GOARCH,
 		AgentVersion:  opts.AgentVersion,
+		CSR:           opts.CSR,
 	})
 	if err != nil {
 		return protocol.EnrollResponse{}, err

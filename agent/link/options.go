@@ -73,9 +73,15 @@ type Options struct {
 	// OnUpdate gets each `update` frame (agent/update.Manager.Offer); it
 	// must not block.
 	OnUpdate func(protocol.UpdateOffer)
-	// OnWelcome is called after each welcome is applied (a build on
-	// update trial has linked); it must not block.
-	OnWelcome func()
+	// OnWelcome hears every welcome (the first of each session and any
+	// later one: a build on update trial has linked, certs.Renewer checks
+	// its certificate); OnCertIssued each cert_issued frame (certs.Renewer).
+	// Both run on the link's goroutines and must not block.
+	OnWelcome    func(protocol.Welcome)
+	OnCertIssued func(protocol.CertIssued)
+	// OnCertRenew hears a cert_renew frame (the CA was rotated); it must
+	// not block.
+	OnCertRenew func()
 	// PluginStates, when set, reports the plugins' states in each hello
 	// (there is no other agent → server frame for them).
 	PluginStates func() []protocol.PluginState

@@ -82,6 +82,24 @@ var readerFrames = map[string]func(r *reader, data []byte){
 	protocol.TypeWatch:   (*reader).onWatch,
 	protocol.TypeUpdate:  (*reader).onUpdate,
 	protocol.TypeError:   (*reader).onError,
+
+	protocol.TypeCertIssued: (*reader).onCertIssued,
+	protocol.TypeCertRenew: func(r *reader, _ []byte) {
+		if r.link.opts.OnCertRenew != nil {
+			r.link.opts.OnCertRenew()
+		}
+	},
+}
+
+func (r *reader) onCertIssued(data []byte) {
+	var m protocol.CertIssued
+	if err := json.Unmarshal(data, &m); err != nil {
+		r.once("malformed", "ignoring malformed cert_issued frame", "error", err)
+		return
+	}
+	if r.link.opts.OnCertIssued != nil {
+		r.link.opts.OnCertIssued(m)
+	}
 }
 
 func (r *reader) onPing(data []byte) {

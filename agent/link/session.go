@@ -191,7 +191,7 @@ func (l *Link) applyWelcome(w protocol.Welcome) time.Duration {
 		}
 	}
 	if l.opts.OnWelcome != nil {
-		l.opts.OnWelcome()
+		l.opts.OnWelcome(w)
 	}
 	if w.DeviceID != "" && w.DeviceID != l.opts.DeviceID {
 		l.log.Warn("server welcomed us under another device id", "ours", l.opts.DeviceID, "theirs", w.DeviceID)

@@ -18,7 +18,7 @@ func TestUpdateFramesReachOnUpdate(t *testing.T) {
 	var welcomes atomic.Int32
 	start(t, srv, &seqSampler{}, func(o *Options) {
 		o.OnUpdate = func(u protocol.UpdateOffer) { mu.Lock(); got = append(got, u); mu.Unlock() }
-		o.OnWelcome = func() { welcomes.Add(1) }
+		o.OnWelcome = func(protocol.Welcome) { welcomes.Add(1) }
 	})
 	srv.next(protocol.TypeHello, 2*time.Second)
 	waitUntil(t, func() bool { return welcomes.Load() == 1 })

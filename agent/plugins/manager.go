@@ -3,6 +3,7 @@ package plugins
 import (
 	"context"
 	"crypto/ed25519"
+	"crypto/tls"
 	"errors"
 	"net/http"
 	"path/filepath"
@@ -50,7 +51,9 @@ type Deps struct {
 	// OnCollectorGone is told after a collector was withdrawn.
 	OnCollectorGone func()
 
-	HTTPClient    *http.Client  // default: proxy from the environment, no redirects
+	HTTPClient *http.Client // default: proxy from the environment, no redirects
+	// TLSConfig is the default client's (the agent's client certificate); nil: Go's default.
+	TLSConfig     *tls.Config
 	MaxArchive    int64         // DefaultMaxArchive
 	CollectBudget time.Duration // wait for collectors per heartbeat/inventory; 2 s
 	Logger        hclog.Logger
@@ -110,7 +113,8 @@ func New(d Deps) (*Manager, error) {
 	}
 	if d.HTTPClient == nil {
 		d.HTTPClient = &http.Client{
-			Transport:     &http.Transport{Proxy: http.ProxyFromEnvironment, TLSHandshakeTimeout: 30 * time.Second, ResponseHeaderTimeout: time.Minute},
+			Transport: &http.Transport{Proxy: http.ProxyFromEnvironment, TLSHandshakeTimeout: 30 * time.Second, ResponseHeaderTimeout: time.Minute,
+				TLSClientConfig: d.TLSConfig},
 			CheckRedirect: noRedirects,
 			Timeout:       10 * time.Minute,
 		}

@@ -2,11 +2,14 @@ package main
 
 import (
 	"context"
+	"net/http"
 	"path/filepath"
 	"time"
 
+	"github.com/gorilla/websocket"
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/breeze-rmm/breeze/agent/certs"
 	"github.com/breeze-rmm/breeze/agent/collect"
 	"github.com/breeze-rmm/breeze/agent/config"
 	"github.com/breeze-rmm/breeze/agent/inventory"
@@ -34,6 +37,7 @@ type agent struct {
 	watch      *watch.Watcher
 	updater    *update.Manager
 	restart    restarter
+	renewer    *certs.Renewer
 	caps       func() []string
 	devDir     string // plugin dev mode's directory ("" off)
 }
@@ -64,8 +68,16 @@ func newAgent(ctx context.Context, cfg config.Config, configPath string, log hcl
 		}
 		log.Warn("PLUGIN DEV MODE: the plugin directories here run UNSIGNED and are reloaded when rebuilt; never on a managed device", "dir", devDir)
 	}
+	// The client certificate (mutual TLS) goes with every request to the
+	// server: the link and plugin downloads.
+	cs, err := certs.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	tlsConf := cs.TLSConfig(nil)
 	var l *link.Link // the manager and commands reach the link, built below
 	a.plugins, err = plugins.New(plugins.Deps{
+		TLSConfig: tlsConf,
 		ServerURL: cfg.ServerURL, Token: cfg.AgentToken, AgentVersion: Version, StateDir: dir,
 		Server: func() string { // archives come from the server the link uses
 			if l == nil {
@@ -114,6 +126,8 @@ func newAgent(ctx context.Context, cfg config.Config, configPath string, log hcl
 		log.Warn("this build never links (built with buildFault=nolink, for tests)")
 		serverURL, serverURLs, pushed = "http://127.0.0.1:9", nil, nil
 	}
+	a.renewer = &certs.Renewer{Store: cs, Send: rm.d, Logger: log}
+
 	sampler := collect.New(collect.Options{Logger: log, PluginMetrics: a.plugins.Metrics})
 	sampler.Prime(ctx)
 	l, err = link.New(link.Options{
@@ -130,10 +144,16 @@ func newAgent(ctx context.Context, cfg config.Config, configPath string, log hcl
 		OnPlugins:        a.plugins.Offer,
 		OnWatch:          a.watch.Set,
 		OnUpdate:         func(o protocol.UpdateOffer) { a.updater.Offer(ctx, o) },
-		OnWelcome:        func() { a.updater.Linked(ctx) },
-		PluginStates:     a.plugins.States,
-		Heartbeat:        cfg.HeartbeatInterval,
-		FirstJitter:      firstJitter,
+		OnWelcome: func(w protocol.Welcome) {
+			a.updater.Linked(ctx)
+			a.renewer.Welcome(w)
+		},
+		OnCertIssued: a.renewer.Issued,
+		OnCertRenew:  a.renewer.RenewSoon,
+		Dialer:       &websocket.Dialer{Proxy: http.ProxyFromEnvironment, HandshakeTimeout: 30 * time.Second, TLSClientConfig: tlsConf},
+		PluginStates: a.plugins.States,
+		Heartbeat:    cfg.HeartbeatInterval,
+		FirstJitter:  firstJitter,
 		OnInterval: func(d time.Duration) {
 			// Cache the server's cadence so a restart while offline keeps it.
 			if err := updateConfig(configPath, func(c *config.Config) { c.HeartbeatInterval = d }); err != nil {
@@ -188,6 +208,7 @@ func (a *agent) run(ctx context.Context) error {
 		a.plugins.Run(pctx)
 	}()
 	go reloadTrustedKeys(pctx, a.configPath, a.cfg.PluginTrustedKeys, a.plugins.SetTrustedKeys, a.log)
+	go a.renewer.Run(ctx)
 	watchDone := make(chan struct{})
 	go func() {
 		defer close(watchDone)

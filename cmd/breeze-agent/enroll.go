@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/breeze-rmm/breeze/agent/certs"
 	"github.com/breeze-rmm/breeze/agent/config"
 	"github.com/breeze-rmm/breeze/agent/enroll"
 	"github.com/breeze-rmm/breeze/protocol"
@@ -72,10 +73,20 @@ func cmdEnroll(ctx context.Context, e *env, args []string) error {
 		}
 	}
 
+	// The client key is made here, on this machine, and never leaves it;
+	// the server answers the request with a certificate naming the device.
+	cs, err := certs.Open(stateDir(config.Config{}, e.configPath))
+	if err != nil {
+		return err
+	}
+	csr, err := cs.CSR()
+	if err != nil {
+		return err
+	}
 	var res protocol.EnrollResponse
 	primary := ""
 	for i, u := range urls {
-		res, err = enroll.Enroll(ctx, enroll.Options{ServerURL: u, Key: k, AgentVersion: Version, Logger: e.log})
+		res, err = enroll.Enroll(ctx, enroll.Options{ServerURL: u, Key: k, AgentVersion: Version, Logger: e.log, CSR: csr})
 		if err == nil {
 			primary = u
 			break
@@ -115,6 +126,12 @@ func cmdEnroll(ctx context.Context, e *env, args []string) error {
 	}
 	if err := config.Save(e.configPath, cfg); err != nil {
 		return fmt.Errorf("enrolled as device %s but could not save the config (enroll again with a new key): %w", res.DeviceID, err)
+	}
+	if res.ClientCert != "" {
+		if err := cs.Save(res.ClientCert, res.CARoots); err != nil {
+			// The link asks for another one.
+			e.log.Warn("client certificate not kept; the agent asks again over its link", "error", err)
+		}
 	}
 	e.log.Info("enrolled", "device", cfg.DeviceID, "org", cfg.OrgID, "site", cfg.SiteID, "config", e.configPath)
 	if *quiet {

@@ -34,6 +34,8 @@ func TestHelpAtEveryLevel(t *testing.T) {
 		{[]string{"admin", "--help"}, []string{"usage: breeze admin bootstrap"}, nil},
 		{[]string{"admin", "bootstrap", "-h"}, []string{"-email", "-partner", "-database-url"}, []string{"-listen"}},
 		{[]string{"audit", "verify", "-h"}, []string{"usage: breeze audit verify"}, []string{"-listen"}},
+		{[]string{"ca", "--help"}, []string{"usage: breeze ca status|roots|rotate|retire", "retire [ID]"}, nil},
+		{[]string{"ca", "rotate", "-h"}, []string{"usage: breeze ca rotate", "-database-url"}, []string{"-listen"}},
 	}
 	for _, c := range cases {
 		t.Run(strings.Join(c.args, "_"), func(t *testing.T) {

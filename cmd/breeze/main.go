@@ -26,6 +26,7 @@ commands:
   plugin install|list|enable|disable|remove|pack|keygen   manage plugins (see docs/plugins.md)
   release keygen|sign   sign agent builds for self-update (see docs/operations.md)
   audit verify      check the audit log's hash chain; exits 1 at the first broken link
+  ca status|roots|rotate|retire   the agents' certificate authority (mutual TLS; docs/operations.md)
   version   print the version
 
 Run "breeze serve -h" for the flags; each has a BREEZE_* environment variable.
@@ -61,6 +62,8 @@ func run(args []string) int {
 		err = sub(ctx, "release", releaseUsage, args, releaseCommands)
 	case "audit":
 		err = sub(ctx, "audit", auditUsage, args, map[string]func(context.Context, []string) error{"verify": auditVerify})
+	case "ca":
+		err = sub(ctx, "ca", caUsage, args, caCommands)
 	case "version":
 		fmt.Printf("breeze %s (plugin API %d)\n", server.Version, sdk.APIVersion)
 	default:

@@ -163,11 +163,17 @@ func newPluginService(cfg *config.Config, st server.MigratingStore, log ports.Lo
 // audited runs fn under an audit note (actor "cli") and appends the row,
 // as the HTTP edge does for a request.
 func (e *pluginEnv) audited(ctx context.Context, action string, fn func(ctx context.Context) error) error {
+	return cliAudited(ctx, e.st, action, "plugin", fn)
+}
+
+// cliAudited runs fn under an audit note (actor "cli:<user>") and appends
+// the row to st's audit log, as the HTTP edge does for a request.
+func cliAudited(ctx context.Context, st ports.Store, action, resourceType string, fn func(ctx context.Context) error) error {
 	actorID := "cli"
 	if u, err := user.Current(); err == nil {
 		actorID = "cli:" + u.Username
 	}
-	ctx, note := audit.WithNote(ctx, domain.AuditEntry{ActorType: "cli", ActorID: actorID, Action: action, ResourceType: "plugin"})
+	ctx, note := audit.WithNote(ctx, domain.AuditEntry{ActorType: "cli", ActorID: actorID, Action: action, ResourceType: resourceType})
 	err := fn(ctx)
 	entry, decided := note.Entry()
 	switch {
@@ -180,7 +186,7 @@ func (e *pluginEnv) audited(ctx context.Context, action string, fn func(ctx cont
 		}
 	}
 	entry.Truncate()
-	if aerr := e.st.Audit().Append(context.WithoutCancel(ctx), &entry); aerr != nil {
+	if aerr := st.Audit().Append(context.WithoutCancel(ctx), &entry); aerr != nil {
 		return errors.Join(err, fmt.Errorf("audit log: %w", aerr))
 	}
 	return err

@@ -12,6 +12,9 @@ type Partner struct {
 	// RequireTOTP makes every user of the partner enrol a second factor
 	// before doing anything else.
 	RequireTOTP bool
+	// RequireMTLS refuses the agent link of the partner's devices without a
+	// valid client certificate of the device (besides its token).
+	RequireMTLS bool
 	Version     int64 // optimistic concurrency: Update must carry the version it read
 	CreatedAt   time.Time
 	UpdatedAt   time.Time

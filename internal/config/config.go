@@ -76,8 +76,14 @@ type Config struct {
 	// ReleaseKeys (comma-separated base64 ed25519 public keys) verify
 	// uploaded agent builds and are given to agents at enrollment.
 	ReleaseKeys string
+	// AgentMTLS: "optional" (certificates are issued; each partner's
+	// switch decides whether its links need one) or "required" (every
+	// agent link needs a valid client certificate of its device).
+	AgentMTLS string
+	// AgentCertTTL is the lifetime of the agents' client certificates.
+	AgentCertTTL time.Duration
 
-	fileMaxRaw, terminalIdleRaw, agentHeartbeatRaw string
+	fileMaxRaw, terminalIdleRaw, agentHeartbeatRaw, agentCertTTLRaw string
 
 	// Secrets come from the environment only, never from flags (which other
 	// users of the machine can read in the process list).
@@ -123,7 +129,9 @@ func (c *Config) Fields() []Field {
 		{"env", "BREEZE_ENV", "", "production or development; empty: production when the database is PostgreSQL (development switches such as plugin dev mode are refused in production)", &c.Env},
 		{"plugin-dev-dir", "BREEZE_PLUGIN_DEV_DIR", "", "DEVELOPMENT ONLY: load the plugin directories in DIR unsigned and reload them when rebuilt (refused in production)", &c.PluginDevDir},
 		{"release-keys", "BREEZE_RELEASE_KEYS", "", "comma-separated agent release public keys (base64, from breeze release keygen): uploaded agent builds must be signed by one; agents get them at enrollment", &c.ReleaseKeys},
-		{"trusted-proxies", "BREEZE_TRUSTED_PROXIES", "", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed (client IPs for rate limits and audit)", &c.TrustedProxies},
+		{"trusted-proxies", "BREEZE_TRUSTED_PROXIES", "", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed (client IPs for rate limits and audit) and whose X-Client-Cert (the agent's verified client certificate) is believed", &c.TrustedProxies},
+		{"agent-mtls", "BREEZE_AGENT_MTLS", "optional", "optional (each partner's requireMtls decides) or required (every agent link needs a valid client certificate of its device besides the token)", &c.AgentMTLS},
+		{"agent-cert-ttl", "BREEZE_AGENT_CERT_TTL", "720h", "lifetime of the agents' client certificates (10s to 8760h); agents renew at two thirds of it", &c.agentCertTTLRaw},
 	}
 }
 
@@ -295,6 +303,14 @@ func (c *Config) finish() error {
 		return bad("BREEZE_AGENT_HEARTBEAT", "%q is not a duration from 1s to 1h (example: 60s)", c.agentHeartbeatRaw)
 	}
 	c.AgentHeartbeat = hb
+	if c.AgentMTLS != "optional" && c.AgentMTLS != "required" {
+		return bad("BREEZE_AGENT_MTLS", "%q is not optional or required", c.AgentMTLS)
+	}
+	ttl, err := time.ParseDuration(c.agentCertTTLRaw)
+	if err != nil || ttl < 10*time.Second || ttl > 8760*time.Hour {
+		return bad("BREEZE_AGENT_CERT_TTL", "%q is not a duration from 10s to 8760h (example: 720h)", c.agentCertTTLRaw)
+	}
+	c.AgentCertTTL = ttl
 	return c.refuseDevelopmentSwitches()
 }
 

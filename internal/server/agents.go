@@ -53,6 +53,8 @@ type AgentLinks struct {
 	Monitor agents.SampleObserver
 	// Reports hears stored inventory and plugin states (alerting); nil: none.
 	Reports agents.ReportObserver
+	// Certs is the agents' CA (mutual TLS); nil: no certificates.
+	Certs agents.Certs
 }
 
 // NewHub builds the hub of this node's agent links. The relay and the
@@ -80,7 +82,7 @@ func BuildAgents(cfg *config.Config, log hclog.Logger, st ports.Store, limiter p
 		events = agents.LogEvents{Logger: log}
 	}
 	if a.Service, err = agents.New(agents.Deps{
-		Store: st, Limiter: limiter, Clock: clock, Samples: a.Batch, Links: a.Hub, Events: events, Plugins: l.Plugins, Monitor: l.Monitor, Reports: l.Reports, Logger: log,
+		Store: st, Limiter: limiter, Clock: clock, Samples: a.Batch, Links: a.Hub, Events: events, Plugins: l.Plugins, Monitor: l.Monitor, Reports: l.Reports, Certs: l.Certs, Logger: log,
 		HeartbeatInterval: cfg.AgentHeartbeat, Retention: TelemetryRetention, AgentURLs: cfg.AgentURLList(), ReleaseKeys: cfg.ReleaseKeyList(),
 	}); err != nil {
 		return nil, err

@@ -117,9 +117,13 @@ func Run(ctx context.Context, d Deps) error {
 	if err != nil {
 		return fmt.Errorf("build alerts: %w", err)
 	}
+	ca, err := BuildCA(cfg, log, st, id.Secrets, hub)
+	if err != nil {
+		return fmt.Errorf("build agent CA: %w", err)
+	}
 	ag, err := BuildAgents(cfg, log, st, id.Limiter, reg, AgentLinks{
 		Hub: hub, Events: rw.DeviceEvents(agents.LogEvents{Logger: log.Named("agents")}), Plugins: pl.Service,
-		Monitor: al.Service, Reports: intake})
+		Monitor: al.Service, Reports: intake, Certs: ca})
 	if err != nil {
 		return fmt.Errorf("build agent side: %w", err)
 	}
@@ -173,7 +177,7 @@ func Run(ctx context.Context, d Deps) error {
 		if err != nil {
 			return fmt.Errorf("load TLS certificate: %w", err)
 		}
-		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+		ln = tls.NewListener(ln, serverTLS(cert, ca, log))
 	}
 	log.Info("Breeze is running", "url", cfg.PublicURL, "listen", ln.Addr().String(),
 		"database", config.Redact(cfg.DatabaseURL), "version", Version)
@@ -193,6 +197,7 @@ func Run(ctx context.Context, d Deps) error {
 	defer rw.Stop()
 	pl.Start(actx)
 	defer pl.Stop()
+	go ca.Run(actx) // sees rotations made by `breeze ca rotate`
 	// Orgs made before the default alert rules existed (the demo's too)
 	// get them once; the store's claim keeps it once across nodes.
 	if n, err := al.Service.SeedExisting(ctx); err != nil {

@@ -47,6 +47,7 @@ type fake struct {
 	ports.ScanStores
 	ports.DiscoveryStores
 	ports.UpdateStores
+	ports.CertStores
 	db   *fakeDB
 	inTx bool
 }

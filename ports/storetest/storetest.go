@@ -65,6 +65,7 @@ func Run(t *testing.T, newStore Factory) {
 	t.Run("Notify", func(t *testing.T) { RunNotify(t, newStore) })
 	t.Run("DiscoveryScans", func(t *testing.T) { RunDiscoveryScans(t, newStore) })
 	t.Run("Discovery", func(t *testing.T) { RunDiscovery(t, newStore) })
+	t.Run("Certs", func(t *testing.T) { RunCerts(t, newStore) })
 }
 
 // runTenancy runs the tenancy groups only (partners to devices).

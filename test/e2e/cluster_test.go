@@ -49,6 +49,7 @@ func TestCaddyfileValidates(t *testing.T) {
 		`"not":[{"header_regexp":{"Upgrade"`, `"handler":"encode"`,
 		`"Strict-Transport-Security":["max-age=31536000; includeSubDomains"]`,
 		`"subjects":["breeze.example.com"]`, `"email":"ops@example.com"`, `"install_trust":false`,
+		`"X-Client-Cert":["{http.request.tls.client.certificate_der_base64}"]`,
 	} {
 		if !strings.Contains(js, want) {
 			t.Errorf("the adapted Caddyfile lacks %s:\n%s", want, js)

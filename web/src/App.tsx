@@ -16,6 +16,7 @@ const EnrollmentKeysPage = lazy(() => import('./enroll/EnrollmentKeysPage'))
 const UsersPage = lazy(() => import('./admin/UsersPage'))
 const RolesPage = lazy(() => import('./admin/RolesPage'))
 const ApiKeysPage = lazy(() => import('./admin/ApiKeysPage'))
+const PartnerSecurityPage = lazy(() => import('./tenant/PartnerSecurityPage'))
 const AuditPage = lazy(() => import('./audit/AuditPage'))
 const ScriptListPage = lazy(() => import('./scripts/ScriptListPage'))
 const ScriptEditorPage = lazy(() => import('./scripts/ScriptEditorPage'))
@@ -82,6 +83,7 @@ export function AppRoutes() {
             <Route path="users" element={<UsersPage />} />
             <Route path="roles" element={<RolesPage />} />
             <Route path="api-keys" element={<ApiKeysPage />} />
+            <Route path="partner-security" element={<PartnerSecurityPage />} />
             <Route path="audit" element={<AuditPage />} />
             <Route path="plugins" element={<PluginsPage />} />
             <Route path="plugins/:id" element={<PluginPage />} />

@@ -39,6 +39,12 @@ type Session interface {
 	PluginStates(ctx context.Context, deviceID string, states []protocol.PluginState) error
 }
 
+// CertSession is what a Session may also do (the agents service does):
+// answer a device's cert_request with a certificate for its own id.
+type CertSession interface {
+	RenewCert(ctx context.Context, deviceID string, req protocol.CertRequest) protocol.CertIssued
+}
+
 // Deps are the hub's collaborators.
 type Deps struct {
 	// Logger receives the hub's lines; nil discards them.
@@ -300,6 +306,24 @@ func (h *Hub) Shutdown(ctx context.Context) error {
 // retryAfter is a Retry-After value of 1 to max seconds, at random.
 func retryAfter(max int) string {
 	return strconv.Itoa(1 + rand.IntN(max))
+}
+
+// SendAll queues a frame for every live link of this node (never
+// blocking, like Send) and returns how many took it.
+func (h *Hub) SendAll(v any) int {
+	h.mu.Lock()
+	ids := make([]string, 0, len(h.links))
+	for id := range h.links {
+		ids = append(ids, id)
+	}
+	h.mu.Unlock()
+	n := 0
+	for _, id := range ids {
+		if h.Send(id, v) {
+			n++
+		}
+	}
+	return n
 }
 
 // Send queues a frame for the device's live link on this node. It never

@@ -201,6 +201,7 @@ var linkFrames = map[string]linkFrame{
 	protocol.TypeHeartbeat:    {afterHello: true, serve: (*link).onHeartbeat},
 	protocol.TypeInventory:    {afterHello: true, serve: (*link).onInventory},
 	protocol.TypePluginStates: {afterHello: true, serve: (*link).onPluginStates},
+	protocol.TypeCertRequest:  {afterHello: true, serve: (*link).onCertRequest},
 	// An answer to an application-level ping: being read was enough.
 	protocol.TypePong: {serve: func(*link, context.Context, Session, protocol.Header, []byte) {}},
 }
@@ -262,6 +263,21 @@ func (l *link) onPluginStates(ctx context.Context, sess Session, h protocol.Head
 		}
 		l.hub.log.Error("agent plugin states not stored", "device_id", l.deviceID, "error", err)
 	}
+}
+
+// onCertRequest answers a renewal of the device's client certificate
+// (cert_issued, same id); a Session without certificates refuses it.
+func (l *link) onCertRequest(ctx context.Context, sess Session, h protocol.Header, data []byte) {
+	var m protocol.CertRequest
+	if !l.decode(data, &m, h.ID) {
+		return
+	}
+	cs, ok := sess.(CertSession)
+	if !ok {
+		l.refuse(h.ID, codeUnknownType, "this server issues no client certificates")
+		return
+	}
+	l.sendJSON(cs.RenewCert(ctx, l.deviceID, m))
 }
 
 func (l *link) decode(data []byte, v any, id string) bool {

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"crypto/x509"
 	"net/http"
 	"strings"
 
@@ -33,6 +34,13 @@ const (
 // the path names; any failure is domain.ErrUnauthenticated.
 type AgentAuthenticator interface {
 	AuthenticateAgent(ctx context.Context, bearer, pathDeviceID string) (string, error)
+}
+
+// AgentCertChecker is what an AgentAuthenticator may also do (the agents
+// service does): refuse a device's link without the client certificate
+// mutual TLS requires for it (docs/security.md, "Mutual TLS").
+type AgentCertChecker interface {
+	CheckLinkCert(ctx context.Context, deviceID string, chain []*x509.Certificate) error
 }
 
 // AgentDeviceFrom returns the device the guard authenticated on an Agent
@@ -148,6 +156,14 @@ func (a authenticator) authenticateAgent(c *gin.Context) error {
 		return err
 	}
 	audit.SetActor(ctx, "agent", id)
+	if cc, ok := a.agents.(AgentCertChecker); ok {
+		// A header that does not parse counts as no certificate: refused
+		// where one is required, ignored where not.
+		chain, _ := httpapi.ClientCertificates(c.Request)
+		if err := cc.CheckLinkCert(ctx, id, chain); err != nil {
+			return err
+		}
+	}
 	c.Set(agentKey, id)
 	return nil
 }

@@ -34,6 +34,19 @@ type DeviceDetail struct {
 	Latest *MetricSample `json:"latest,omitempty"`
 	// Plugins is what the device's agent last reported of its plugins.
 	Plugins []DevicePluginState `json:"plugins"`
+	// Cert is the device's latest client certificate (mutual TLS).
+	Cert *DeviceCert `json:"cert,omitempty"`
+}
+
+// DeviceCert is a device's client certificate as the API shows it.
+type DeviceCert struct {
+	Serial    string     `json:"serial" doc:"Hex serial number."`
+	CAID      string     `json:"caId" doc:"The agent CA that issued it (breeze ca status)."`
+	State     string     `json:"state" enum:"valid,expired,revoked"`
+	NotBefore time.Time  `json:"notBefore"`
+	NotAfter  time.Time  `json:"notAfter"`
+	IssuedAt  time.Time  `json:"issuedAt"`
+	RevokedAt *time.Time `json:"revokedAt,omitempty"`
 }
 
 // DevicePluginState is one agent-side plugin as the agent reported it.
@@ -138,6 +151,10 @@ func deviceDetailOut(v agents.DeviceView) DeviceDetail {
 	}
 	if v.Latest != nil {
 		out.Latest = sampleOut(v.Latest)
+	}
+	if c := v.Cert; c != nil {
+		out.Cert = &DeviceCert{Serial: c.Serial, CAID: c.CAID, State: v.CertState, NotBefore: c.NotBefore.UTC(),
+			NotAfter: c.NotAfter.UTC(), IssuedAt: c.IssuedAt.UTC(), RevokedAt: optTime(c.RevokedAt)}
 	}
 	return out
 }

@@ -35,10 +35,10 @@ func (h *handlers) partnerRoutes(r *registrar) {
 }
 
 func (h *handlers) createPartner(ctx context.Context, p *domain.Principal, in CreatePartnerRequest) (*domain.Partner, error) {
-	part := &domain.Partner{Name: in.Name, RequireTOTP: in.RequireTOTP}
+	part := &domain.Partner{Name: in.Name, RequireTOTP: in.RequireTOTP, RequireMTLS: in.RequireMTLS}
 	return part, h.d.Tenancy.CreatePartner(ctx, p, part)
 }
 
 func (h *handlers) updatePartner(ctx context.Context, p *domain.Principal, id string, in UpdatePartnerRequest) (*domain.Partner, error) {
-	return h.d.Tenancy.UpdatePartner(ctx, p, id, tenancy.PartnerPatch{Name: in.Name, RequireTOTP: in.RequireTOTP, Version: in.Version})
+	return h.d.Tenancy.UpdatePartner(ctx, p, id, tenancy.PartnerPatch{Name: in.Name, RequireTOTP: in.RequireTOTP, RequireMTLS: in.RequireMTLS, Version: in.Version})
 }

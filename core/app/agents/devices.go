@@ -11,8 +11,8 @@ import (
 )
 
 // Decommission retires a device: its status becomes decommissioned, its
-// agent token is revoked (the next connection is refused) and its live link
-// is closed. It needs devices:write over the device; doing it again is
+// agent token and client certificates are revoked (the next connection is
+// refused) and its live link is closed. It needs devices:write over the device; doing it again is
 // harmless. It returns the device as stored.
 func (s *Service) Decommission(ctx context.Context, p *domain.Principal, deviceID string) (*domain.Device, error) {
 	scope := p.ScopeFor(domain.PermDevicesWrite)
@@ -30,6 +30,10 @@ func (s *Service) Decommission(ctx context.Context, p *domain.Principal, deviceI
 		}
 		if err := tx.AgentTokens().Revoke(ctx, d.ID, now); err != nil {
 			return fmt.Errorf("revoke agent token: %w", err)
+		}
+		// Its client certificates too: a link check refuses their serials.
+		if _, err := tx.DeviceCerts().RevokeDevice(ctx, d.ID, now); err != nil {
+			return fmt.Errorf("revoke client certificates: %w", err)
 		}
 		return nil
 	})

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"regexp"
 
+	"github.com/breeze-rmm/breeze/core/app/agentca"
 	"github.com/breeze-rmm/breeze/core/app/audit"
 	"github.com/breeze-rmm/breeze/core/app/auth"
 	"github.com/breeze-rmm/breeze/core/domain"
@@ -53,6 +54,12 @@ func (s *Service) Enroll(ctx context.Context, req protocol.EnrollRequest, ip str
 	if err := validateReport(req.Hostname, req.OS, req.Arch, req.AgentVersion); err != nil {
 		return nil, err
 	}
+	// A bad CSR is refused before the key is used.
+	if req.CSR != "" && s.d.Certs != nil {
+		if _, err := agentca.ParseCSR(req.CSR); err != nil {
+			return nil, err
+		}
+	}
 	now := s.d.Clock.Now()
 	token := auth.NewSecret(protocol.AgentTokenPrefix)
 	var key *domain.EnrollmentKey
@@ -90,8 +97,10 @@ func (s *Service) Enroll(ctx context.Context, req protocol.EnrollRequest, ip str
 	details, _ := json.Marshal(map[string]string{"enrollmentKeyId": key.ID, "hostname": dev.Hostname, "siteId": dev.SiteID})
 	audit.SetOutcome(ctx, domain.OutcomeSuccess, string(details))
 	s.d.Events.Publish(ctx, eventOf(EventDeviceEnrolled, dev, now))
-	return &protocol.EnrollResponse{AgentToken: token, DeviceID: dev.ID, OrgID: dev.OrgID, SiteID: dev.SiteID,
-		ReleaseKeys: s.d.ReleaseKeys}, nil
+	res := &protocol.EnrollResponse{AgentToken: token, DeviceID: dev.ID, OrgID: dev.OrgID, SiteID: dev.SiteID,
+		ReleaseKeys: s.d.ReleaseKeys}
+	s.enrollCert(ctx, dev.ID, req.CSR, res)
+	return res, nil
 }
 
 // limitEnroll applies the per-IP limit. A limiter that fails lets the

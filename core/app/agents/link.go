@@ -101,6 +101,13 @@ func (s *Service) Hello(ctx context.Context, deviceID string, h protocol.Hello) 
 		ResultAcks:        true, // commands.Service.Result answers command_stored
 		ServerURLs:        s.d.AgentURLs,
 	}
+	if s.d.Certs != nil {
+		need, err := s.d.Certs.NeedsRenewal(ctx, deviceID)
+		if err != nil {
+			s.d.Logger.Warn("certificate state not read", "device_id", deviceID, "error", err)
+		}
+		w.CertRenew = need
+	}
 	if h.Plugins != nil {
 		// A bad report costs the report, never the link.
 		if err := s.PluginStates(ctx, deviceID, h.Plugins); err != nil {

@@ -32,6 +32,10 @@ type DeviceView struct {
 	Device  *domain.Device
 	Plugins []domain.PluginRunState
 	Latest  *domain.MetricSample
+	// Cert is the device's latest client certificate (mutual TLS), nil
+	// when it has none; CertState is "valid", "expired" or "revoked".
+	Cert      *ports.DeviceCert
+	CertState string
 }
 
 // GetDevice reads a device, its plugin states and its latest sample.
@@ -48,6 +52,20 @@ func (s *Service) GetDevice(ctx context.Context, p *domain.Principal, id string)
 	v.Latest, err = s.d.Store.Telemetry().Latest(ctx, scope, d.ID)
 	if err != nil && !errors.Is(err, domain.ErrNotFound) {
 		return DeviceView{}, err
+	}
+	// The device is in scope: its certificate record is too.
+	c, err := s.d.Store.DeviceCerts().Latest(ctx, d.ID)
+	switch {
+	case errors.Is(err, domain.ErrNotFound):
+	case err != nil:
+		return DeviceView{}, err
+	default:
+		v.Cert, v.CertState = &c, "valid"
+		if !c.RevokedAt.IsZero() {
+			v.CertState = "revoked"
+		} else if !s.d.Clock.Now().Before(c.NotAfter) {
+			v.CertState = "expired"
+		}
 	}
 	return v, nil
 }

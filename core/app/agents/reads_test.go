@@ -24,9 +24,17 @@ type readTelemetry struct {
 	st *readStore
 }
 
-func (s *readStore) Telemetry() ports.TelemetryStore { return readTelemetry{st: s} }
-func (s *readStore) Devices() ports.DeviceStore      { return readDevices{st: s} }
-func (s *readStore) Inventory() ports.InventoryStore { return readInventory{st: s} }
+func (s *readStore) Telemetry() ports.TelemetryStore    { return readTelemetry{st: s} }
+func (s *readStore) Devices() ports.DeviceStore         { return readDevices{st: s} }
+func (s *readStore) Inventory() ports.InventoryStore    { return readInventory{st: s} }
+func (s *readStore) DeviceCerts() ports.DeviceCertStore { return readCerts{} }
+
+// readCerts: the device has no client certificate.
+type readCerts struct{ ports.DeviceCertStore }
+
+func (readCerts) Latest(context.Context, string) (ports.DeviceCert, error) {
+	return ports.DeviceCert{}, domain.NotFoundf("no certificate")
+}
 
 func (t readTelemetry) Latest(_ context.Context, sc domain.Scope, _ string) (*domain.MetricSample, error) {
 	t.st.scopes = append(t.st.scopes, sc)

@@ -82,7 +82,10 @@ type Deps struct {
 	// Reports hears stored inventory and plugin-state reports
 	// (alerting's event conditions); nil: none.
 	Reports ReportObserver
-	Logger  ports.Logger
+	// Certs issues and checks the client certificates of mutual TLS;
+	// nil: none issued, none asked for.
+	Certs  Certs
+	Logger ports.Logger
 
 	// HeartbeatInterval is what agents are told (default 60 s).
 	HeartbeatInterval time.Duration

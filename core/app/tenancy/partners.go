@@ -38,14 +38,16 @@ func (s *Service) CreatePartner(ctx context.Context, p *domain.Principal, part *
 type PartnerPatch struct {
 	Name        *string
 	RequireTOTP *bool
+	RequireMTLS *bool
 	Version     int64 // required: the version the caller read
 }
 
-// UpdatePartner renames a partner or changes its second-factor rule.
+// UpdatePartner renames a partner or changes its second-factor or mutual-TLS rule.
 func (s *Service) UpdatePartner(ctx context.Context, p *domain.Principal, id string, patch PartnerPatch) (*domain.Partner, error) {
 	return s.partners().edit(ctx, p, id, patch.Version, func(part *domain.Partner) {
 		setIf(&part.Name, patch.Name)
 		setIf(&part.RequireTOTP, patch.RequireTOTP)
+		setIf(&part.RequireMTLS, patch.RequireMTLS)
 		part.Version = patch.Version
 	})
 }

@@ -67,6 +67,8 @@ export interface Partner {
   id: string
   name: string
   requireTotp: boolean
+  /** Agent links of the partner's devices need a valid client certificate (mutual TLS). */
+  requireMtls?: boolean
   version: number
   createdAt: string
   updatedAt: string
@@ -170,6 +172,19 @@ export interface DeviceDetail extends Device {
   latest?: MetricSample
   /** What the agent last reported of its plugins; the server always sends the list (maybe empty). */
   plugins?: DevicePluginState[]
+  /** The device's latest client certificate (mutual TLS); absent when it has none. */
+  cert?: DeviceCert
+}
+
+/** A device's client certificate for mutual TLS on its link. */
+export interface DeviceCert {
+  serial: string
+  caId: string
+  state: 'valid' | 'expired' | 'revoked'
+  notBefore: string
+  notAfter: string
+  issuedAt: string
+  revokedAt?: string
 }
 
 /** One downsampled bucket of GET /devices/:id/metrics. */

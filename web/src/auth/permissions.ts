@@ -3,6 +3,7 @@ import type { Me } from '../api/types'
 // Permission names (core/domain/permissions.go).
 export const P = {
   partnersRead: 'partners:read',
+  partnersWrite: 'partners:write',
   orgsRead: 'orgs:read',
   orgsWrite: 'orgs:write',
   sitesRead: 'sites:read',

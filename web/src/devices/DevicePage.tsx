@@ -191,6 +191,12 @@ function Overview({ d, names }: { d: DeviceDetail; names: Map<string, string> })
         <dd>{dateTime(d.createdAt)}</dd>
         <dt>Device id</dt>
         <dd className="mono">{d.id}</dd>
+        {d.kind !== 'network' && (
+          <>
+            <dt>Client certificate</dt>
+            <dd>{certSummary(d)}</dd>
+          </>
+        )}
       </dl>
       {l ? (
         <>
@@ -233,6 +239,24 @@ function Overview({ d, names }: { d: DeviceDetail; names: Map<string, string> })
       <DevicePluginsPanel plugins={d.plugins} />
       <DeviceUpdatePanel deviceId={d.id} />
     </div>
+  )
+}
+
+// certSummary says what mutual TLS would see of the device: its latest
+// certificate's state, expiry (or revocation) and serial.
+function certSummary(d: DeviceDetail) {
+  const c = d.cert
+  if (!c) return 'none yet (the agent asks for one over its link)'
+  const when =
+    c.state === 'revoked' && c.revokedAt
+      ? `Revoked ${dateTime(c.revokedAt)}`
+      : c.state === 'expired'
+        ? `Expired ${dateTime(c.notAfter)}`
+        : `Valid until ${dateTime(c.notAfter)}`
+  return (
+    <span title={`issued ${dateTime(c.issuedAt)} by CA ${c.caId}`}>
+      {when} · serial <span className="mono">{c.serial}</span>
+    </span>
   )
 }
 

@@ -38,6 +38,19 @@ const detail = {
 }
 
 describe('the device page', () => {
+  it('shows the client certificate: serial, expiry, revoked', async () => {
+    const cert = { serial: 'a1b2c3', caId: 'ca-1', state: 'valid', notBefore: '2030-01-01T00:00:00Z', notAfter: '2030-01-31T00:00:00Z', issuedAt: '2030-01-01T00:00:00Z' }
+    let current: Record<string, unknown> = { ...detail, cert }
+    mockApi({ ...sessionRoutes(), 'GET /devices/:id': () => json(current) })
+    const { unmount } = renderApp(`/devices/${d.id}`)
+    const row = await screen.findByText(/Valid until/)
+    expect(row.textContent).toContain('a1b2c3')
+    unmount()
+    current = { ...detail, cert: { ...cert, state: 'revoked', revokedAt: '2030-01-05T00:00:00Z' } }
+    renderApp(`/devices/${d.id}`)
+    expect((await screen.findByText(/Revoked/)).textContent).toContain('a1b2c3')
+  })
+
   it('shows the overview, then metrics for 1 h / 24 h / 7 d', async () => {
     const { calls } = mockApi({
       ...sessionRoutes(),
@@ -57,6 +70,7 @@ describe('the device page', () => {
     expect(screen.getByText('12 %')).toBeTruthy()
     expect(screen.getByText('25 %')).toBeTruthy() // memory 2 of 8 GiB
     expect(screen.getByText('1 d 2 h')).toBeTruthy()
+    expect(screen.getByText(/none yet \(the agent asks for one/)).toBeTruthy() // no client certificate
     expect(screen.getAllByRole('tab').map((t) => t.textContent)).toEqual(['Overview', 'Metrics', 'Inventory', 'Commands', 'Terminal', 'Files'])
 
     const tabs = screen.getByRole('tablist')

@@ -22,6 +22,7 @@ export const NAV: NavItem[] = [
   { to: '/roles', label: 'Roles', perm: P.rolesRead },
   { to: '/api-keys', label: 'API keys', perm: P.apiKeysRead },
   { to: '/audit', label: 'Audit log', perm: P.auditRead },
+  { to: '/partner-security', label: 'Partner security', perm: P.partnersWrite },
   { to: '/plugins', label: 'Plugins', perm: P.pluginsManage },
   { to: '/agent-updates', label: 'Agent updates', perm: P.devicesRead },
 ]

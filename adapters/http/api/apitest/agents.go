@@ -37,7 +37,7 @@ type agentParts struct {
 
 // buildAgents wires the agent side like the server does; the batch writer
 // runs, the sweeper and retention job do not (tests call Sweep and Prune).
-func buildAgents(t testing.TB, st ports.Store, limiter ports.RateLimiter, clock *Clock, log hclog.Logger, o AgentOptions, monitor agents.SampleObserver, reports agents.ReportObserver) agentParts {
+func buildAgents(t testing.TB, st ports.Store, limiter ports.RateLimiter, clock *Clock, log hclog.Logger, o AgentOptions, monitor agents.SampleObserver, reports agents.ReportObserver, certs agents.Certs) agentParts {
 	t.Helper()
 	p := agentParts{store: st, events: &agents.RecordEvents{}}
 	if o.FlushEvery == 0 {
@@ -53,7 +53,7 @@ func buildAgents(t testing.TB, st ports.Store, limiter ports.RateLimiter, clock 
 		t.Fatalf("apitest: hub: %v", err)
 	}
 	if p.service, err = agents.New(agents.Deps{
-		Store: st, Limiter: limiter, Clock: clock, Samples: p.batch, Links: p.hub, Events: p.events, Monitor: monitor, Reports: reports, Logger: log,
+		Store: st, Limiter: limiter, Clock: clock, Samples: p.batch, Links: p.hub, Events: p.events, Monitor: monitor, Reports: reports, Certs: certs, Logger: log,
 		HeartbeatInterval: o.HeartbeatInterval, EnrollLimit: o.EnrollLimit,
 	}); err != nil {
 		t.Fatalf("apitest: agents service: %v", err)

@@ -38,6 +38,7 @@ import (
 	"github.com/breeze-rmm/breeze/adapters/sqlite"
 	"github.com/breeze-rmm/breeze/adapters/sqlmigrate"
 	"github.com/breeze-rmm/breeze/core/app/access"
+	"github.com/breeze-rmm/breeze/core/app/agentca"
 	"github.com/breeze-rmm/breeze/core/app/agents"
 	"github.com/breeze-rmm/breeze/core/app/alerts"
 	"github.com/breeze-rmm/breeze/core/app/audit"
@@ -51,6 +52,7 @@ import (
 	"github.com/breeze-rmm/breeze/core/app/tenancy"
 	"github.com/breeze-rmm/breeze/core/domain"
 	"github.com/breeze-rmm/breeze/ports"
+	"github.com/breeze-rmm/breeze/protocol"
 )
 
 // Token issuer and audience of the test server.
@@ -92,6 +94,9 @@ type Options struct {
 	// DownloadDir holds the agent binaries served at /downloads (default none).
 	PublicURL   string
 	DownloadDir string
+	// TrustedProxies are the addresses whose X-Forwarded-For and
+	// X-Client-Cert the server believes (default none).
+	TrustedProxies []string
 }
 
 // AgentOptions tune the agent side of the test server; zero fields take
@@ -104,6 +109,11 @@ type AgentOptions struct {
 	BatchSize         int
 	FlushEvery        time.Duration
 	QueueSize         int
+	// RequireMTLS requires a client certificate on every link (server-wide);
+	// CertTTL is the certificates' lifetime (default 30 days). Certificates
+	// are renewed without the minimum interval.
+	RequireMTLS bool
+	CertTTL     time.Duration
 }
 
 // auditWrapped is the store with its audit log replaced.
@@ -170,6 +180,8 @@ type TestServer struct {
 	// Discovery serves discovery profiles and assets (Merge and Finish are
 	// called directly by tests; asset events go on Remote's bus).
 	Discovery *discovery.Service
+	// CA is the agents' certificate authority (mutual TLS).
+	CA *agentca.Service
 
 	httpOnce sync.Once
 	httpURL  string
@@ -249,7 +261,21 @@ func NewServerWith(t testing.TB, opts Options) *TestServer {
 	if err != nil {
 		t.Fatalf("apitest: tenancy service: %v", err)
 	}
-	ag := buildAgents(t, st, limiter, clock, logger, opts.Agents, alertSvc, alertSvc.Intake())
+	// A rotation seen by the CA asks this server's linked agents to renew,
+	// as the server wires it (internal/server/ca.go).
+	var hubRef atomic.Pointer[agentws.Hub]
+	ca, err := agentca.New(agentca.Deps{Store: st, Sealer: secrets, Clock: clock, Logger: logger,
+		CertTTL: opts.Agents.CertTTL, RequireAll: opts.Agents.RequireMTLS, MinReissue: -1,
+		OnRotate: func() {
+			if h := hubRef.Load(); h != nil {
+				h.SendAll(protocol.Header{Type: protocol.TypeCertRenew})
+			}
+		}})
+	if err != nil {
+		t.Fatalf("apitest: agent CA: %v", err)
+	}
+	ag := buildAgents(t, st, limiter, clock, logger, opts.Agents, alertSvc, alertSvc.Intake(), ca)
+	hubRef.Store(ag.hub)
 	rw := buildRemote(t, st, ag.hub, clock, logger, opts.Postgres, opts.WrapScriptQueue, opts.DiscoveryScans, alertSvc.Intake(), func(p *RemoteParts) {
 		if err := alertSvc.EnableRemediation(alerts.Remediation{Queue: p.Queue, Scripts: p.Scripts, Commands: p.Commands,
 			CheckEvery: 100 * time.Millisecond}); err != nil {
@@ -273,6 +299,7 @@ func NewServerWith(t testing.TB, opts Options) *TestServer {
 		Logger:   logger,
 		Ready:    st.Ping,
 		Registry: prometheus.NewRegistry(),
+		Options:  httpapi.Options{TrustedProxies: opts.TrustedProxies},
 	}, api.Deps{
 		Store: apiStore, Auth: authSvc, Access: accessSvc, Tenancy: tenancySvc, AuditLog: auditLog, Clock: clock,
 		RefreshTTL: opts.RefreshTTL, SecureCookies: opts.SecureCookies,
@@ -303,7 +330,7 @@ func NewServerWith(t testing.TB, opts Options) *TestServer {
 		Clock: clock, Logs: logs, hash: hash,
 		Agents: ag.service, AgentStore: ag.store, Hub: ag.hub, Batch: ag.batch, Sweeper: ag.sweeper,
 		Retention: ag.retention, Events: ag.events, Remote: rw, Alerts: alertSvc, Maintenance: maintSvc,
-		Discovery: disc,
+		Discovery: disc, CA: ca,
 	}
 	ts.seed(t)
 	return ts
