@@ -19,7 +19,8 @@
 # ramp (500), WINDOW (60s), HEARTBEAT (the server's default when unset),
 # BASE_PORT (18400: node i listens on BASE_PORT+i), REDIS_PORT (16390, a
 # private redis-server so its counters are this run's alone), KILL (1: the
-# failover phase), WORK (a temp dir, removed at the end unless given).
+# failover phase), WORK (a temp dir, removed at the end unless given),
+# SIM_ARGS (extra breeze-sim flags).
 # $BREEZE_TEST_POSTGRES_URL names the PostgreSQL server (a fresh database
 # breeze_simc_<pid>, dropped at the end).
 set -euo pipefail
@@ -32,6 +33,7 @@ HEARTBEAT=${HEARTBEAT:-}
 BASE_PORT=${BASE_PORT:-18400}
 REDIS_PORT=${REDIS_PORT:-16390}
 KILL=${KILL:-1}
+SIM_ARGS=${SIM_ARGS:-}
 PG_SERVER=${BREEZE_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable}
 window_s=${WINDOW%s}
 
@@ -108,7 +110,7 @@ echo "$NODES nodes up ($links); RSS before any link: ${rss0[*]} KiB" >&2
 "$WORK/breeze-sim" --server "http://$(addr 1)" --link-servers "$links" --agents "$AGENTS" --rate "$RATE" \
 	--duration 20s --email "$BREEZE_BOOTSTRAP_EMAIL" --password "$BREEZE_BOOTSTRAP_PASSWORD" \
 	--state-dir "$WORK/state" --restart-test --restart-partial --ready-file "$WORK/ready" --restart-timeout 15m \
-	>"$WORK/sim.out" 2>"$WORK/sim.err" &
+	--link-timeout 10m $SIM_ARGS >"$WORK/sim.out" 2>"$WORK/sim.err" &
 sim_pid=$!
 while [ ! -e "$WORK/ready" ]; do
 	if ! kill -0 "$sim_pid" 2>/dev/null; then
