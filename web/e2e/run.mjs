@@ -297,7 +297,7 @@ FROM n, (SELECT * FROM devices ORDER BY last_seen_at IS NULL LIMIT 1) d;`
     // The landing page is the fleet overview; the device list is one click away.
     await page.getByRole('heading', { name: 'Fleet overview' }).waitFor()
     await page.screenshot({ path: join(ART, 'home.png') })
-    await page.getByRole('link', { name: 'Devices', exact: true }).click()
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Devices', exact: true }).click()
     await page.getByRole('heading', { name: 'Devices' }).waitFor()
   })
 
@@ -364,7 +364,7 @@ FROM n, (SELECT * FROM devices ORDER BY last_seen_at IS NULL LIMIT 1) d;`
     await alertsTab.goto(front.origin + '/alerts')
     await alertsTab.getByRole('heading', { name: 'Alerts', exact: true }).waitFor()
     // the next steps start from the device list
-    await page.getByRole('link', { name: 'Devices', exact: true }).click()
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Devices', exact: true }).click()
     await page.getByRole('grid', { name: 'Devices' }).getByText('Online').first().waitFor()
   })
 
@@ -487,7 +487,7 @@ FROM n, (SELECT * FROM devices ORDER BY last_seen_at IS NULL LIMIT 1) d;`
   })
 
   await step('dark theme', async () => {
-    await page.getByRole('link', { name: 'Devices', exact: true }).click()
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Devices', exact: true }).click()
     await page.getByLabel('Theme').selectOption('dark')
     await page.getByRole('grid').waitFor()
     assert((await page.evaluate(() => document.documentElement.dataset.theme)) === 'dark', 'data-theme not set')
