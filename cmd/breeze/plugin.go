@@ -304,7 +304,17 @@ func pluginToggle(ctx context.Context, args []string, on bool) error {
 }
 
 func pluginRemove(ctx context.Context, args []string) error {
-	const synopsis = "breeze plugin remove ID [flags]"
+	return auditedOnID(ctx, "breeze plugin remove ID [flags]", "plugins.remove", args,
+		func(ctx context.Context, env *pluginEnv, id string) error {
+			return env.svc.Remove(ctx, domain.GlobalScope(), id)
+		}, "%s removed\n")
+}
+
+// auditedOnID is a command of one positional argument (an id) whose action
+// is audited: it opens the plugin environment, runs do and prints done
+// (a format taking the id).
+func auditedOnID(ctx context.Context, synopsis, action string, args []string,
+	do func(ctx context.Context, env *pluginEnv, id string) error, done string) error {
 	id, rest, err := positional(synopsis, args)
 	if err != nil {
 		return err
@@ -314,12 +324,10 @@ func pluginRemove(ctx context.Context, args []string) error {
 		return err
 	}
 	defer env.Close()
-	if err := env.audited(ctx, "plugins.remove", func(ctx context.Context) error {
-		return env.svc.Remove(ctx, domain.GlobalScope(), id)
-	}); err != nil {
+	if err := env.audited(ctx, action, func(ctx context.Context) error { return do(ctx, env, id) }); err != nil {
 		return err
 	}
-	fmt.Printf("%s removed\n", id)
+	fmt.Printf(done, id)
 	return nil
 }
 

@@ -48,23 +48,10 @@ func pluginTrust(ctx context.Context, args []string) error {
 }
 
 func pluginUntrust(ctx context.Context, args []string) error {
-	const synopsis = "breeze plugin untrust KEYID [flags]"
-	id, rest, err := positional(synopsis, args)
-	if err != nil {
-		return err
-	}
-	env, err := openPlugins(ctx, synopsis, rest)
-	if err != nil {
-		return err
-	}
-	defer env.Close()
-	if err := env.audited(ctx, "plugins.keys.untrust", func(ctx context.Context) error {
-		return env.catalogs.UntrustKey(ctx, domain.GlobalScope(), id)
-	}); err != nil {
-		return err
-	}
-	fmt.Printf("key %s is no longer trusted\n", id)
-	return nil
+	return auditedOnID(ctx, "breeze plugin untrust KEYID [flags]", "plugins.keys.untrust", args,
+		func(ctx context.Context, env *pluginEnv, id string) error {
+			return env.catalogs.UntrustKey(ctx, domain.GlobalScope(), id)
+		}, "key %s is no longer trusted\n")
 }
 
 func pluginKeys(ctx context.Context, args []string) error {
