@@ -194,6 +194,7 @@ type agent struct {
 	cancels  chan string
 	stored   chan string
 	errors   chan string
+	seen     map[string]bool // command ids handed out by next (delivery is at least once)
 }
 
 // linkAgent enrolls a device in site i of tn, links it and waits until it
@@ -253,17 +254,33 @@ func (a *agent) send(v any) {
 // next waits for the next discover command and decodes its payload.
 func (a *agent) next(timeout time.Duration) (protocol.Command, protocol.DiscoverPayload) {
 	a.t.Helper()
-	select {
-	case c := <-a.commands:
-		var p protocol.DiscoverPayload
-		if err := json.Unmarshal(c.Payload, &p); err != nil || c.Action != protocol.ActionDiscover {
-			a.t.Fatalf("agent %s got %s %s (%v)", a.id, c.Action, c.Payload, err)
+	deadline := time.After(timeout)
+	for {
+		select {
+		case c := <-a.commands:
+			// A command delivered again (its ack or result crossed a resend)
+			// is skipped, as the real agent does with the ids it recorded.
+			if a.seen[c.ID] {
+				continue
+			}
+			if a.seen == nil {
+				a.seen = map[string]bool{}
+			}
+			a.seen[c.ID] = true
+			return a.decode(c)
+		case <-deadline:
+			a.t.Fatalf("agent %s: no command within %s (%d error frames queued, %d stored acks)", a.id, timeout, len(a.errors), len(a.stored))
 		}
-		return c, p
-	case <-time.After(timeout):
-		a.t.Fatalf("agent %s: no command within %s (%d error frames queued, %d stored acks)", a.id, timeout, len(a.errors), len(a.stored))
 	}
-	panic("unreachable")
+}
+
+func (a *agent) decode(c protocol.Command) (protocol.Command, protocol.DiscoverPayload) {
+	a.t.Helper()
+	var p protocol.DiscoverPayload
+	if err := json.Unmarshal(c.Payload, &p); err != nil || c.Action != protocol.ActionDiscover {
+		a.t.Fatalf("agent %s got %s %s (%v)", a.id, c.Action, c.Payload, err)
+	}
+	return c, p
 }
 
 func (a *agent) ack(id string) {
