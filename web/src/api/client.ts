@@ -207,3 +207,28 @@ export function errorMessage(e: unknown): string {
   if (e instanceof Error) return e.message
   return 'Something went wrong.'
 }
+
+/**
+ * POSTs a file as the raw request body (a plugin archive, an agent build)
+ * and returns the JSON answer; errors as the JSON calls give them.
+ */
+export async function postRaw<T>(url: string, contentType: string, file: Blob, signal?: AbortSignal): Promise<T> {
+  let res: Response
+  try {
+    res = await withAuth((headers) =>
+      fetch(url, {
+        method: 'POST',
+        headers: { ...headers, Accept: 'application/json', 'Content-Type': contentType },
+        credentials: 'same-origin',
+        body: file,
+        signal,
+      }),
+    )
+  } catch (e) {
+    if ((e as Error)?.name === 'AbortError') throw e
+    throw new ApiError(0, 'network', 'The server cannot be reached. Check your connection and try again.')
+  }
+  const text = await res.text().catch(() => '')
+  if (!res.ok) throw errorFromBody(res.status, res.statusText, text, res.headers.get('X-Request-ID') ?? undefined)
+  return JSON.parse(text) as T
+}

@@ -2,7 +2,7 @@
 // settings, and installing an archive (a raw body, not JSON).
 
 import { useQuery } from '@tanstack/react-query'
-import { api, ApiError, buildUrl, errorFromBody, withAuth } from '../api/client'
+import { api, buildUrl, postRaw } from '../api/client'
 import type { Plugin, PluginOrgSettings } from '../api/types'
 
 export const pluginKeys = {
@@ -46,24 +46,7 @@ export const MAX_ARCHIVE_BYTES = 256 * 1024 * 1024
 
 /** Uploads a signed archive (`breeze plugin pack`) as the request body; the server verifies it. */
 export async function installPlugin(file: Blob, signal?: AbortSignal): Promise<Plugin> {
-  let res: Response
-  try {
-    res = await withAuth((headers) =>
-      fetch(buildUrl('/plugins'), {
-        method: 'POST',
-        headers: { ...headers, Accept: 'application/json', 'Content-Type': 'application/gzip' },
-        credentials: 'same-origin',
-        body: file,
-        signal,
-      }),
-    )
-  } catch (e) {
-    if ((e as Error)?.name === 'AbortError') throw e
-    throw new ApiError(0, 'network', 'The server cannot be reached. Check your connection and try again.')
-  }
-  const text = await res.text().catch(() => '')
-  if (!res.ok) throw errorFromBody(res.status, res.statusText, text, res.headers.get('X-Request-ID') ?? undefined)
-  return JSON.parse(text) as Plugin
+  return postRaw<Plugin>(buildUrl('/plugins'), 'application/gzip', file, signal)
 }
 
 const KINDS: Record<string, string> = {

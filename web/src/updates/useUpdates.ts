@@ -3,7 +3,7 @@
 // device's update state.
 
 import { useQuery } from '@tanstack/react-query'
-import { api, ApiError, buildUrl, errorFromBody, withAuth } from '../api/client'
+import { api, ApiError, buildUrl, postRaw } from '../api/client'
 
 export interface Release {
   id: string
@@ -123,24 +123,7 @@ export async function uploadRelease(
   signal?: AbortSignal,
 ): Promise<Release> {
   const q = new URLSearchParams({ version: meta.version, os: meta.os, arch: meta.arch, signature: meta.signature, notes: meta.notes ?? '' })
-  let res: Response
-  try {
-    res = await withAuth((headers) =>
-      fetch(`${buildUrl('/releases')}?${q.toString()}`, {
-        method: 'POST',
-        headers: { ...headers, Accept: 'application/json', 'Content-Type': 'application/octet-stream' },
-        credentials: 'same-origin',
-        body: file,
-        signal,
-      }),
-    )
-  } catch (e) {
-    if ((e as Error)?.name === 'AbortError') throw e
-    throw new ApiError(0, 'network', 'The server cannot be reached. Check your connection and try again.')
-  }
-  const text = await res.text().catch(() => '')
-  if (!res.ok) throw errorFromBody(res.status, res.statusText, text, res.headers.get('X-Request-ID') ?? undefined)
-  return JSON.parse(text) as Release
+  return postRaw<Release>(`${buildUrl('/releases')}?${q.toString()}`, 'application/octet-stream', file, signal)
 }
 
 const STATE_LABELS: Record<string, string> = {
