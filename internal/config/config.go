@@ -82,8 +82,11 @@ type Config struct {
 	AgentMTLS string
 	// AgentCertTTL is the lifetime of the agents' client certificates.
 	AgentCertTTL time.Duration
+	// AuthCacheTTL bounds how long a credential's principal is reused
+	// without reading the store (auth.DefaultPrincipalTTL); 0: never.
+	AuthCacheTTL time.Duration
 
-	fileMaxRaw, terminalIdleRaw, agentHeartbeatRaw, agentCertTTLRaw string
+	fileMaxRaw, terminalIdleRaw, agentHeartbeatRaw, agentCertTTLRaw, authCacheTTLRaw string
 
 	// Secrets come from the environment only, never from flags (which other
 	// users of the machine can read in the process list).
@@ -132,6 +135,7 @@ func (c *Config) Fields() []Field {
 		{"trusted-proxies", "BREEZE_TRUSTED_PROXIES", "", "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed (client IPs for rate limits and audit) and whose X-Client-Cert (the agent's verified client certificate) is believed", &c.TrustedProxies},
 		{"agent-mtls", "BREEZE_AGENT_MTLS", "optional", "optional (each partner's requireMtls decides) or required (every agent link needs a valid client certificate of its device besides the token)", &c.AgentMTLS},
 		{"agent-cert-ttl", "BREEZE_AGENT_CERT_TTL", "720h", "lifetime of the agents' client certificates (10s to 8760h); agents renew at two thirds of it", &c.agentCertTTLRaw},
+		{"auth-cache-ttl", "BREEZE_AUTH_CACHE_TTL", "5s", "how long (0 to 60s) a session's or API key's permissions are reused without reading the database; changes made through the server apply at once on every node, 0 turns the cache off", &c.authCacheTTLRaw},
 	}
 }
 
@@ -311,6 +315,11 @@ func (c *Config) finish() error {
 		return bad("BREEZE_AGENT_CERT_TTL", "%q is not a duration from 10s to 8760h (example: 720h)", c.agentCertTTLRaw)
 	}
 	c.AgentCertTTL = ttl
+	act, err := time.ParseDuration(c.authCacheTTLRaw)
+	if err != nil || act < 0 || act > time.Minute {
+		return bad("BREEZE_AUTH_CACHE_TTL", "%q is not a duration from 0s to 60s (example: 5s)", c.authCacheTTLRaw)
+	}
+	c.AuthCacheTTL = act
 	return c.refuseDevelopmentSwitches()
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/breeze-rmm/breeze/core/app/access"
 	"github.com/breeze-rmm/breeze/core/app/auth"
 	"github.com/breeze-rmm/breeze/core/app/tickets"
+	"github.com/breeze-rmm/breeze/core/domain"
 	"github.com/breeze-rmm/breeze/internal/config"
 	"github.com/breeze-rmm/breeze/ports"
 )
@@ -37,8 +38,12 @@ type Identity struct {
 	// Bus joins the nodes (Redis pub/sub, or in process). It opens here
 	// because ended sessions travel on it from the first sign-out; the
 	// remote-work side reuses it.
-	Bus   ports.Bus
-	close []func() error
+	Bus ports.Bus
+	// Revocations announces ended sessions and changed access (to this
+	// node's principal cache, then over the bus); for the services outside
+	// identity that change what users may do (tenancy).
+	Revocations domain.Revocations
+	close       []func() error
 }
 
 // Close releases the limiter and the Redis client.
@@ -101,8 +106,19 @@ func BuildIdentity(ctx context.Context, cfg *config.Config, log hclog.Logger, st
 		id.close = append(id.close, mb.Close)
 		id.Bus = mb
 	}
-	// Sign-outs end terminals and event streams on every node.
-	rev := tickets.BusRevocations{Bus: id.Bus, OnError: func(err error) { log.Warn("revocation not published", "error", err) }}
+	// Sign-outs end terminals and event streams on every node; they and
+	// access changes drop the principals cached for the users concerned,
+	// here before the answer, on the other nodes when the bus tells them.
+	principals := auth.NewPrincipalCache(cfg.AuthCacheTTL)
+	id.Revocations = auth.ForgetFirst{Cache: principals,
+		Next: tickets.BusRevocations{Bus: id.Bus, OnError: func(err error) { log.Warn("revocation not published", "error", err) }}}
+	rev := id.Revocations
+	if cfg.AuthCacheTTL > 0 {
+		fctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+		go tickets.FollowRevocations(fctx, id.Bus, func(r tickets.Revocation) { principals.Forget(r.UserID, r.SessionID) },
+			func() { principals.Forget("", "") })
+		id.close = append(id.close, func() error { stop(); return nil })
+	}
 	if id.Secrets, err = secretbox.Open(cfg.PluginSecretKey, cfg.DataDir); err != nil {
 		return nil, fmt.Errorf("secrets key: %w", err)
 	}
@@ -111,7 +127,7 @@ func BuildIdentity(ctx context.Context, cfg *config.Config, log hclog.Logger, st
 	}
 	clock := ports.ClockFunc(time.Now)
 	if id.Auth, err = auth.New(auth.Deps{Store: st, Tokens: tokens, Hasher: id.Hasher, TOTP: totp, Limiter: id.Limiter,
-		Sealer: id.Secrets, Clock: clock, RefreshTTL: RefreshTTL, Revocations: rev}); err != nil {
+		Sealer: id.Secrets, Clock: clock, RefreshTTL: RefreshTTL, Revocations: rev, Principals: principals}); err != nil {
 		return nil, err
 	}
 	// Second factors stored in clear before sealing: SQL cannot seal them.

@@ -3,6 +3,7 @@ package server
 import (
 	"github.com/breeze-rmm/breeze/core/app/audit"
 	"github.com/breeze-rmm/breeze/core/app/tenancy"
+	"github.com/breeze-rmm/breeze/core/domain"
 	"github.com/breeze-rmm/breeze/ports"
 )
 
@@ -13,9 +14,10 @@ type Tenancy struct {
 }
 
 // BuildTenancy builds the tenancy service and the audit-log reader over st;
-// seeder gives each new organization its defaults (nil: none).
-func BuildTenancy(st ports.Store, seeder tenancy.OrgSeeder) (*Tenancy, error) {
-	svc, err := tenancy.New(tenancy.Deps{Store: st, Seeder: seeder})
+// seeder gives each new organization its defaults (nil: none); rev hears
+// access changes (Identity.Revocations).
+func BuildTenancy(st ports.Store, seeder tenancy.OrgSeeder, rev domain.Revocations) (*Tenancy, error) {
+	svc, err := tenancy.New(tenancy.Deps{Store: st, Seeder: seeder, Revocations: rev})
 	if err != nil {
 		return nil, err
 	}

@@ -323,9 +323,11 @@ func TestDisabledUsersTokenRefused(t *testing.T) {
 	if st, _ := ts.Do(t, http.MethodGet, api.Prefix+"/orgs", s.AccessToken, nil); st != 200 {
 		t.Fatalf("before: %d", st)
 	}
-	// Disabled behind the API's back (no session revocation): the status
-	// check alone must refuse the token.
+	// Disabled behind the API's back (no session revocation, no
+	// announcement, like the CLI on the database): the status check alone
+	// must refuse the token once the principal cached for it is stale.
 	setStatus(t, ts, u.ID, domain.UserDisabled)
+	ts.Clock.Advance(auth.DefaultPrincipalTTL)
 	if st, _ := ts.Do(t, http.MethodGet, api.Prefix+"/orgs", s.AccessToken, nil); st != http.StatusUnauthorized {
 		t.Fatalf("a disabled user's token: %d", st)
 	}

@@ -61,5 +61,9 @@ func (s *Service) RevokeKey(ctx context.Context, p *domain.Principal, id string)
 		return err
 	}
 	audit.SetResource(ctx, "api_key", k.ID, k.PartnerID, k.OrgID)
-	return s.d.Store.APIKeys().Revoke(ctx, scope, id, s.d.Clock.Now())
+	if err := s.d.Store.APIKeys().Revoke(ctx, scope, id, s.d.Clock.Now()); err != nil {
+		return err
+	}
+	s.accessChanged(ctx, k.UserID)
+	return nil
 }

@@ -35,6 +35,7 @@ func (s *Service) Grant(ctx context.Context, p *domain.Principal, a *domain.Role
 	if err := s.d.Store.RoleAssignments().Create(ctx, p.ScopeFor(domain.PermUsersWrite), a); err != nil {
 		return err
 	}
+	s.accessChanged(ctx, a.UserID)
 	audit.SetResource(ctx, "role_assignment", a.ID, a.PartnerID, a.OrgID)
 	return nil
 }
@@ -54,5 +55,9 @@ func (s *Service) Revoke(ctx context.Context, p *domain.Principal, id string) er
 	if !p.HoldsAt(domain.Unit{PartnerID: a.PartnerID, OrgID: a.OrgID, SiteID: a.SiteID}, role.Permissions...) {
 		return domain.Forbiddenf("you cannot revoke a grant holding permissions you do not hold")
 	}
-	return s.d.Store.RoleAssignments().Delete(ctx, scope, id)
+	if err := s.d.Store.RoleAssignments().Delete(ctx, scope, id); err != nil {
+		return err
+	}
+	s.accessChanged(ctx, a.UserID)
+	return nil
 }

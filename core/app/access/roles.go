@@ -68,7 +68,12 @@ func (s *Service) UpdateRole(ctx context.Context, p *domain.Principal, id string
 	if !p.HoldsAt(domain.Unit{PartnerID: r.PartnerID}, r.Permissions...) {
 		return nil, domain.Forbiddenf("a role cannot hold permissions you do not hold")
 	}
-	return s.d.Store.Roles().Update(ctx, scope, r)
+	nr, err := s.d.Store.Roles().Update(ctx, scope, r)
+	if err != nil {
+		return nil, err
+	}
+	s.accessChanged(ctx, "") // whoever holds it
+	return nr, nil
 }
 
 // DeleteRole removes an unassigned custom role.
@@ -82,5 +87,9 @@ func (s *Service) DeleteRole(ctx context.Context, p *domain.Principal, id string
 	if r.BuiltIn {
 		return domain.Invalidf("built-in roles cannot be deleted")
 	}
-	return s.d.Store.Roles().Delete(ctx, scope, id)
+	if err := s.d.Store.Roles().Delete(ctx, scope, id); err != nil {
+		return err
+	}
+	s.accessChanged(ctx, "")
+	return nil
 }

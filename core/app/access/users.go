@@ -115,6 +115,7 @@ func (s *Service) UpdateUser(ctx context.Context, p *domain.Principal, id string
 		}
 		s.userEnded(ctx, u.ID)
 	}
+	s.accessChanged(ctx, u.ID)
 	return nu, nil
 }
 
@@ -138,11 +139,23 @@ func (s *Service) DeleteUser(ctx context.Context, p *domain.Principal, id string
 		return fmt.Errorf("end sessions: %w", err)
 	}
 	s.userEnded(ctx, u.ID)
-	return s.d.Store.Users().Delete(ctx, scope, id)
+	if err := s.d.Store.Users().Delete(ctx, scope, id); err != nil {
+		return err
+	}
+	s.accessChanged(ctx, u.ID) // its API keys' principals
+	return nil
 }
 
 func (s *Service) userEnded(ctx context.Context, userID string) {
 	if s.d.Revocations != nil {
 		s.d.Revocations.UserEnded(ctx, userID)
+	}
+}
+
+// accessChanged is called after a change to what userID may do is stored
+// ("" for anyone's), so no node keeps a principal built before it.
+func (s *Service) accessChanged(ctx context.Context, userID string) {
+	if s.d.Revocations != nil {
+		s.d.Revocations.AccessChanged(ctx, userID)
 	}
 }

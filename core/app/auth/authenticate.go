@@ -28,6 +28,11 @@ func (s *Service) Authenticate(ctx context.Context, bearer string) (*domain.Prin
 		return nil, err
 	}
 	now := s.d.Clock.Now()
+	key := sessionKey(claims.SessionID)
+	if p, ok := s.d.Principals.get(key, now); ok && p.UserID == claims.UserID {
+		return p, nil
+	}
+	gen := s.d.Principals.generation()
 	live, err := s.d.Store.RefreshTokens().FamilyActive(ctx, claims.SessionID, now)
 	if err != nil {
 		return nil, fmt.Errorf("check session: %w", err)
@@ -45,6 +50,7 @@ func (s *Service) Authenticate(ctx context.Context, bearer string) (*domain.Prin
 			return nil, err
 		}
 	}
+	s.d.Principals.put(key, p, gen, now, time.Time{})
 	return p, nil
 }
 
@@ -70,14 +76,19 @@ func (s *Service) principalOf(ctx context.Context, userID string) (*domain.Princ
 // authenticateKey: the key acts for its owner, narrowed to its unit and its
 // permissions, and never beyond what the owner holds right now.
 func (s *Service) authenticateKey(ctx context.Context, secret string) (*domain.Principal, error) {
-	k, err := s.d.Store.APIKeys().GetByHash(ctx, HashSecret(secret))
+	hash := HashSecret(secret)
+	now := s.d.Clock.Now()
+	if p, ok := s.d.Principals.get(keyKey(hash), now); ok {
+		return p, nil
+	}
+	gen := s.d.Principals.generation()
+	k, err := s.d.Store.APIKeys().GetByHash(ctx, hash)
 	if errors.Is(err, domain.ErrNotFound) {
 		return nil, domain.Unauthenticatedf("unknown API key")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("load API key: %w", err)
 	}
-	now := s.d.Clock.Now()
 	if !k.Usable(now) {
 		return nil, domain.Unauthenticatedf("API key revoked or expired")
 	}
@@ -102,7 +113,7 @@ func (s *Service) authenticateKey(ctx context.Context, secret string) (*domain.P
 	if now.Sub(k.LastUsedAt) > touchEvery {
 		_ = s.d.Store.APIKeys().Touch(ctx, k.ID, now) // best effort: never fail a request on it
 	}
-	return &domain.Principal{
+	p := &domain.Principal{
 		MustEnrollTOTP: must,
 		Kind:           domain.PrincipalAPIKey,
 		UserID:         owner.UserID,
@@ -113,5 +124,7 @@ func (s *Service) authenticateKey(ctx context.Context, secret string) (*domain.P
 			Assignment:  domain.RoleAssignment{PartnerID: k.PartnerID, OrgID: k.OrgID, SiteID: k.SiteID},
 			Permissions: perms,
 		}},
-	}, nil
+	}
+	s.d.Principals.put(keyKey(hash), p, gen, now, k.ExpiresAt)
+	return p, nil
 }

@@ -49,6 +49,11 @@ type Deps struct {
 	// side ends their terminals and event streams on every node); nil:
 	// nobody listens.
 	Revocations domain.Revocations
+	// Principals keeps principals built for credentials for a few seconds
+	// (see DefaultPrincipalTTL); nil: every request reads the store. Give
+	// Revocations a ForgetFirst on the same cache, so this node's changes
+	// drop its entries before the answer.
+	Principals *PrincipalCache
 
 	Limits     Limits        // default: see Limits; 100 per IP per 15 minutes
 	RefreshTTL time.Duration // default 30 days

@@ -85,5 +85,8 @@ func (s *Service) ConfirmTOTP(ctx context.Context, p *domain.Principal, code, cu
 		return fmt.Errorf("store second factor: %w", err)
 	}
 	s.forgive(ctx, p.Email, c.IP)
+	if s.d.Revocations != nil {
+		s.d.Revocations.AccessChanged(ctx, u.ID) // no longer bound to enrol
+	}
 	return nil
 }

@@ -57,5 +57,5 @@ func (s *Service) UpdateOrg(ctx context.Context, p *domain.Principal, id string,
 
 // DeleteOrg deletes an organization without sites, groups or devices.
 func (s *Service) DeleteOrg(ctx context.Context, p *domain.Principal, id string) error {
-	return s.orgs().remove(ctx, p, id)
+	return s.accessChanged(ctx, s.orgs().remove(ctx, p, id))
 }

@@ -44,17 +44,21 @@ type PartnerPatch struct {
 
 // UpdatePartner renames a partner or changes its second-factor or mutual-TLS rule.
 func (s *Service) UpdatePartner(ctx context.Context, p *domain.Principal, id string, patch PartnerPatch) (*domain.Partner, error) {
-	return s.partners().edit(ctx, p, id, patch.Version, func(part *domain.Partner) {
+	part, err := s.partners().edit(ctx, p, id, patch.Version, func(part *domain.Partner) {
 		setIf(&part.Name, patch.Name)
 		setIf(&part.RequireTOTP, patch.RequireTOTP)
 		setIf(&part.RequireMTLS, patch.RequireMTLS)
 		part.Version = patch.Version
 	})
+	if patch.RequireTOTP != nil {
+		err = s.accessChanged(ctx, err)
+	}
+	return part, err
 }
 
 // DeletePartner deletes a partner without organizations.
 func (s *Service) DeletePartner(ctx context.Context, p *domain.Principal, id string) error {
-	return s.partners().remove(ctx, p, id)
+	return s.accessChanged(ctx, s.partners().remove(ctx, p, id))
 }
 
 // setIf sets *dst to *v when v is not nil.

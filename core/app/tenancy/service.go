@@ -36,6 +36,10 @@ type Deps struct {
 	// Seeder gives a new organization its starting configuration (the
 	// default alert rules); nil: none.
 	Seeder OrgSeeder
+	// Revocations hears that what users may do changed (a partner's
+	// second-factor rule, a unit of grants deleted), so no node keeps
+	// principals built before; nil: nobody listens.
+	Revocations domain.Revocations
 }
 
 // OrgSeeder hears each organization created. It reports nothing: the org
@@ -43,6 +47,15 @@ type Deps struct {
 // retries a failure at the next start).
 type OrgSeeder interface {
 	OrgCreated(ctx context.Context, o *domain.Organization)
+}
+
+// accessChanged tells every node's principal cache after a change that may
+// alter what anyone may do; such changes are rare, so all is forgotten.
+func (s *Service) accessChanged(ctx context.Context, err error) error {
+	if err == nil && s.d.Revocations != nil {
+		s.d.Revocations.AccessChanged(ctx, "")
+	}
+	return err
 }
 
 // Service implements the tenancy use cases.

@@ -52,5 +52,5 @@ func (s *Service) UpdateSite(ctx context.Context, p *domain.Principal, id string
 
 // DeleteSite deletes a site without groups or devices.
 func (s *Service) DeleteSite(ctx context.Context, p *domain.Principal, id string) error {
-	return s.sites().remove(ctx, p, id)
+	return s.accessChanged(ctx, s.sites().remove(ctx, p, id))
 }

@@ -16,14 +16,19 @@ const RevokedTopic = "session.revoked"
 
 // Revocation names what ended: one session (logout, refresh-token reuse)
 // or every session of a user (disabled, password changed). Either field
-// may be empty.
+// may be empty. With Access, nothing ended: what UserID may do changed
+// (every user's when UserID is empty), for the nodes' principal caches.
 type Revocation struct {
 	SessionID string `json:"sessionId,omitempty"`
 	UserID    string `json:"userId,omitempty"`
+	Access    bool   `json:"access,omitempty"`
 }
 
 // Matches reports whether r ends the session sessionID of user userID.
 func (r Revocation) Matches(userID, sessionID string) bool {
+	if r.Access {
+		return false
+	}
 	return (r.SessionID != "" && r.SessionID == sessionID) || (r.UserID != "" && r.UserID == userID)
 }
 
@@ -89,6 +94,11 @@ func (b BusRevocations) SessionEnded(ctx context.Context, sessionID string) {
 // UserEnded implements domain.Revocations.
 func (b BusRevocations) UserEnded(ctx context.Context, userID string) {
 	b.report(PublishRevoked(ctx, b.Bus, Revocation{UserID: userID}))
+}
+
+// AccessChanged implements domain.Revocations.
+func (b BusRevocations) AccessChanged(ctx context.Context, userID string) {
+	b.report(PublishRevoked(ctx, b.Bus, Revocation{UserID: userID, Access: true}))
 }
 
 func (b BusRevocations) report(err error) {

@@ -226,14 +226,19 @@ func NewServerWith(t testing.TB, opts Options) *TestServer {
 	if err != nil {
 		t.Fatalf("apitest: secretbox: %v", err)
 	}
+	// The principal cache as the server has it (on the test's clock), so
+	// every API test also checks that a change drops what it concerns.
+	principals := auth.NewPrincipalCache(auth.DefaultPrincipalTTL)
+	rev := auth.ForgetFirst{Cache: principals}
 	authSvc, err := auth.New(auth.Deps{
 		Store: st, Tokens: tokens, Hasher: hasher, TOTP: totp, Limiter: limiter, Sealer: secrets, Clock: clock,
 		Limits: opts.Limits, RefreshTTL: opts.RefreshTTL, ReuseGrace: opts.ReuseGrace,
+		Revocations: rev, Principals: principals,
 	})
 	if err != nil {
 		t.Fatalf("apitest: auth service: %v", err)
 	}
-	accessSvc, err := access.New(access.Deps{Store: st, Hasher: hasher, Clock: clock})
+	accessSvc, err := access.New(access.Deps{Store: st, Hasher: hasher, Clock: clock, Revocations: rev})
 	if err != nil {
 		t.Fatalf("apitest: access service: %v", err)
 	}
@@ -257,7 +262,7 @@ func NewServerWith(t testing.TB, opts Options) *TestServer {
 	}
 	// Orgs created through the API get the default alert rules; the
 	// seeded tenants (made on the store) do not.
-	tenancySvc, err := tenancy.New(tenancy.Deps{Store: apiStore, Seeder: alertSvc})
+	tenancySvc, err := tenancy.New(tenancy.Deps{Store: apiStore, Seeder: alertSvc, Revocations: rev})
 	if err != nil {
 		t.Fatalf("apitest: tenancy service: %v", err)
 	}
