@@ -176,7 +176,8 @@ func (r *Remote) Start(ctx context.Context) error {
 	if err := r.Queue.Start(ctx); err != nil {
 		return fmt.Errorf("start queue: %w", err)
 	}
-	r.jobs.Add(2)
+	r.jobs.Add(3)
+	go func() { defer r.jobs.Done(); r.Events.Run(ctx) }() // events leave through a queue from now on
 	go func() { defer r.jobs.Done(); r.Commands.RunSweeper(ctx, commands.DefaultSweepEvery) }()
 	go func() { defer r.jobs.Done(); r.Router.Run(ctx) }()
 	return nil

@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/breeze-rmm/breeze/core/app/agents"
@@ -35,10 +36,24 @@ type Event struct {
 
 // Publisher publishes events on the bus. Publishing never fails the work
 // that caused it: an event lost is logged (browsers refetch on reconnect).
+// Once Run is going, it never delays that work either: Publish queues the
+// event and Run's one goroutine sends the queue in order (a command's
+// queued → sent → running → done stay in order), so an API request or an
+// agent's frame does not wait for a Redis round trip per event. Without
+// Run (tests, tools), Publish sends at once.
 type Publisher struct {
 	Bus    ports.Bus
 	Logger ports.Logger
+
+	mu      sync.Mutex
+	queue   chan []byte // set by Run
+	dropped int         // queue full or bus refused, since the last log line
 }
+
+// publishQueue holds events waiting for the bus; past it they are dropped
+// (the bus is slower than the events for seconds: browsers catch up with
+// their next fetch).
+const publishQueue = 8192
 
 // Publish sends e to every node.
 func (p *Publisher) Publish(ctx context.Context, e Event) {
@@ -46,11 +61,122 @@ func (p *Publisher) Publish(ctx context.Context, e Event) {
 		return
 	}
 	raw, err := json.Marshal(e)
-	if err == nil {
-		err = p.Bus.Publish(ctx, Topic, raw)
+	if err != nil {
+		p.warn("event not published", "type", e.Type, "error", err)
+		return
 	}
-	if err != nil && p.Logger != nil {
-		p.Logger.Warn("event not published", "type", e.Type, "error", err)
+	p.mu.Lock()
+	q := p.queue
+	if q != nil {
+		select {
+		case q <- raw:
+		default:
+			p.dropped++
+		}
+	}
+	p.mu.Unlock()
+	if q == nil {
+		p.send(ctx, raw)
+	}
+}
+
+// Run sends queued events until ctx ends, then what is still queued for up
+// to drainFor, so a node stopping loses none it can still send. Events the
+// bus refused or the full queue dropped are logged as counts every 10 s,
+// not one line each.
+func (p *Publisher) Run(ctx context.Context) {
+	if p == nil || p.Bus == nil {
+		return
+	}
+	q := make(chan []byte, publishQueue)
+	p.mu.Lock()
+	p.queue = q
+	p.mu.Unlock()
+	tick := time.NewTicker(10 * time.Second)
+	defer tick.Stop()
+	var lastErr error
+	for {
+		select {
+		case raw := <-q:
+			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sendTimeout)
+			if err := p.Bus.Publish(sctx, Topic, raw); err != nil {
+				p.count(1)
+				lastErr = err
+			}
+			cancel()
+		case <-tick.C:
+			p.reportDrops(lastErr)
+			lastErr = nil
+		case <-ctx.Done():
+			p.mu.Lock()
+			p.queue = nil // from now on Publish sends at once
+			p.mu.Unlock()
+			p.drain(q, lastErr)
+			return
+		}
+	}
+}
+
+// queued is the queue while Run goes (tests).
+func (p *Publisher) queued() chan []byte {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.queue
+}
+
+// drainFor bounds the drain at shutdown; sendTimeout one queued send.
+const (
+	drainFor    = 2 * time.Second
+	sendTimeout = 5 * time.Second
+)
+
+func (p *Publisher) drain(q chan []byte, lastErr error) {
+	ctx, cancel := context.WithTimeout(context.Background(), drainFor)
+	defer cancel()
+	for {
+		select {
+		case raw := <-q:
+			if ctx.Err() != nil {
+				p.count(1)
+				continue
+			}
+			if err := p.Bus.Publish(ctx, Topic, raw); err != nil {
+				p.count(1)
+				lastErr = err
+			}
+		default:
+			p.reportDrops(lastErr)
+			return
+		}
+	}
+}
+
+// send publishes at once (no Run going).
+func (p *Publisher) send(ctx context.Context, raw []byte) {
+	if err := p.Bus.Publish(ctx, Topic, raw); err != nil {
+		p.warn("event not published", "error", err)
+	}
+}
+
+func (p *Publisher) count(n int) {
+	p.mu.Lock()
+	p.dropped += n
+	p.mu.Unlock()
+}
+
+func (p *Publisher) reportDrops(lastErr error) {
+	p.mu.Lock()
+	n := p.dropped
+	p.dropped = 0
+	p.mu.Unlock()
+	if n > 0 {
+		p.warn("events not published (browsers catch up at their next fetch)", "events", n, "last_error", fmt.Sprint(lastErr))
+	}
+}
+
+func (p *Publisher) warn(msg string, args ...any) {
+	if p.Logger != nil {
+		p.Logger.Warn(msg, args...)
 	}
 }
 
