@@ -43,7 +43,9 @@ func (b *slowBus) published() []string {
 	return append([]string(nil), b.got...)
 }
 
-func TestPublisherQueuesInOrderAndDrains(t *testing.T) {
+// running starts Run on a publisher over a bus that blocks until its gate
+// closes; stop ends Run, done closes when it returned.
+func running() (*slowBus, *Publisher, context.CancelFunc, chan struct{}) {
 	bus := &slowBus{gate: make(chan struct{})}
 	p := &Publisher{Bus: bus}
 	ctx, stop := context.WithCancel(context.Background())
@@ -52,6 +54,11 @@ func TestPublisherQueuesInOrderAndDrains(t *testing.T) {
 	for p.queued() == nil {
 		time.Sleep(time.Millisecond)
 	}
+	return bus, p, stop, done
+}
+
+func TestPublisherQueuesInOrderAndDrains(t *testing.T) {
+	bus, p, stop, done := running()
 
 	// The bus blocks, yet Publish returns at once.
 	want := []string{"a", "b", "c", "d"}
@@ -86,14 +93,7 @@ func TestPublisherQueuesInOrderAndDrains(t *testing.T) {
 }
 
 func TestPublisherDropsPastItsQueue(t *testing.T) {
-	bus := &slowBus{gate: make(chan struct{})}
-	p := &Publisher{Bus: bus}
-	ctx, stop := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); p.Run(ctx) }()
-	for p.queued() == nil {
-		time.Sleep(time.Millisecond)
-	}
+	bus, p, stop, done := running()
 	for range publishQueue + 100 {
 		p.Publish(context.Background(), Event{Type: "x"})
 	}

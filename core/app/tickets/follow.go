@@ -21,7 +21,7 @@ func FollowRevocations(ctx context.Context, bus ports.Bus, on func(Revocation), 
 	for ctx.Err() == nil {
 		if sub, err := bus.Subscribe(ctx, RevokedTopic); err == nil {
 			gap()
-			follow(ctx, sub, on)
+			follow(ctx, sub, func(r Revocation) bool { on(r); return true })
 			_ = sub.Close()
 		}
 		select {
@@ -31,8 +31,9 @@ func FollowRevocations(ctx context.Context, bus ports.Bus, on func(Revocation), 
 	}
 }
 
-// follow reads sub until it ends or ctx does.
-func follow(ctx context.Context, sub ports.Subscription, on func(Revocation)) {
+// follow hands each revocation on sub to on until on returns false, sub
+// ends or ctx does.
+func follow(ctx context.Context, sub ports.Subscription, on func(Revocation) bool) {
 	for {
 		select {
 		case <-ctx.Done():
@@ -42,8 +43,8 @@ func follow(ctx context.Context, sub ports.Subscription, on func(Revocation)) {
 				return
 			}
 			var r Revocation
-			if json.Unmarshal(m.Payload, &r) == nil {
-				on(r)
+			if json.Unmarshal(m.Payload, &r) == nil && !on(r) {
+				return
 			}
 		}
 	}

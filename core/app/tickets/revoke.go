@@ -59,21 +59,13 @@ func WatchRevoked(ctx context.Context, bus ports.Bus, userID, sessionID string) 
 	done := make(chan struct{})
 	go func() {
 		defer sub.Close()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case m, ok := <-sub.C():
-				if !ok {
-					return
-				}
-				var r Revocation
-				if json.Unmarshal(m.Payload, &r) == nil && r.Matches(userID, sessionID) {
-					close(done)
-					return
-				}
+		follow(ctx, sub, func(r Revocation) bool {
+			if r.Matches(userID, sessionID) {
+				close(done)
+				return false
 			}
-		}
+			return true
+		})
 	}()
 	return done, nil
 }
