@@ -42,6 +42,10 @@ type CommandStore interface {
 	// otherwise ErrConflict, and the stored command is returned alongside so
 	// the caller sees what won. Unknown id: ErrNotFound.
 	Transition(ctx context.Context, id string, from []domain.CommandStatus, u domain.CommandUpdate) (*domain.Command, error)
+	// TransitionForDevice is Transition for the device's own link, in one
+	// statement: a command of another device is ErrNotFound (as for
+	// GetForDevice) and stays as it is.
+	TransitionForDevice(ctx context.Context, deviceID, id string, from []domain.CommandStatus, u domain.CommandUpdate) (*domain.Command, error)
 	// Pending lists a device's commands in a pending status, oldest first,
 	// at most limit (the link delivers them when the agent says hello).
 	Pending(ctx context.Context, deviceID string, limit int) ([]*domain.Command, error)

@@ -16,6 +16,20 @@ import (
 // (READ COMMITTED re-evaluation), so exactly one leaves a given status.
 func (st commandStore) Transition(ctx context.Context, id string, from []domain.CommandStatus, u domain.CommandUpdate) (*domain.Command, error) {
 	ctx = system(ctx)
+	return st.transition(ctx, "", id, from, u)
+}
+
+// TransitionForDevice is Transition with the device in the condition.
+func (st commandStore) TransitionForDevice(ctx context.Context, deviceID, id string, from []domain.CommandStatus, u domain.CommandUpdate) (*domain.Command, error) {
+	ctx = system(ctx)
+	if !domain.ValidID(deviceID) {
+		return nil, notFound("command")
+	}
+	return st.transition(ctx, deviceID, id, from, u)
+}
+
+// transition applies u to command id, of deviceID only when that is set.
+func (st commandStore) transition(ctx context.Context, deviceID, id string, from []domain.CommandStatus, u domain.CommandUpdate) (*domain.Command, error) {
 	if !domain.ValidID(id) {
 		return nil, notFound("command")
 	}
@@ -34,7 +48,11 @@ func (st commandStore) Transition(ctx context.Context, id string, from []domain.
 	if err != nil {
 		return nil, err
 	}
-	sql := "UPDATE commands SET " + set + " WHERE id = " + a.add(id) + "::uuid AND status = ANY(" +
+	where := "id = " + a.add(id) + "::uuid"
+	if deviceID != "" {
+		where += " AND device_id = " + a.add(deviceID) + "::uuid"
+	}
+	sql := "UPDATE commands SET " + set + " WHERE " + where + " AND status = ANY(" +
 		a.add(statuses) + "::text[]) RETURNING " + commandCols
 	out, err := scanCommand(st.q.QueryRow(ctx, sql, a...))
 	if err == nil {
@@ -44,7 +62,12 @@ func (st commandStore) Transition(ctx context.Context, id string, from []domain.
 		return nil, translateJSON("transition command", err)
 	}
 	// Not applied: show the caller what is stored instead.
-	cur, err := st.one(ctx, "SELECT "+commandCols+" FROM commands WHERE id = $1", args{id})
+	key := args{id}
+	where = "id = $1"
+	if deviceID != "" {
+		key, where = args{id, deviceID}, "id = $1 AND device_id = $2"
+	}
+	cur, err := st.one(ctx, "SELECT "+commandCols+" FROM commands WHERE "+where, key)
 	if err != nil {
 		return nil, err
 	}

@@ -14,6 +14,19 @@ import (
 // the same statement, and writes are serialised on the single writer, so of
 // racing transitions from the same status exactly one matches.
 func (cs commandStore) Transition(ctx context.Context, id string, from []domain.CommandStatus, u domain.CommandUpdate) (*domain.Command, error) {
+	return cs.transition(ctx, "", id, from, u)
+}
+
+// TransitionForDevice is Transition with the device in the condition.
+func (cs commandStore) TransitionForDevice(ctx context.Context, deviceID, id string, from []domain.CommandStatus, u domain.CommandUpdate) (*domain.Command, error) {
+	if !domain.ValidID(deviceID) {
+		return nil, notFound("command")
+	}
+	return cs.transition(ctx, deviceID, id, from, u)
+}
+
+// transition applies u to command id, of deviceID only when that is set.
+func (cs commandStore) transition(ctx context.Context, deviceID, id string, from []domain.CommandStatus, u domain.CommandUpdate) (*domain.Command, error) {
 	if !domain.ValidID(id) {
 		return nil, notFound("command")
 	}
@@ -25,8 +38,12 @@ func (cs commandStore) Transition(ctx context.Context, id string, from []domain.
 	if err != nil {
 		return nil, err
 	}
-	args := append(append(setArgs, id), inArgs...)
-	query := "UPDATE commands SET " + set + " WHERE id = ? AND status IN (" + in + ") RETURNING " + commandCols
+	where, whereArgs := "id = ?", []any{id}
+	if deviceID != "" {
+		where, whereArgs = "id = ? AND device_id = ?", []any{id, deviceID}
+	}
+	args := append(append(setArgs, whereArgs...), inArgs...)
+	query := "UPDATE commands SET " + set + " WHERE " + where + " AND status IN (" + in + ") RETURNING " + commandCols
 	var out *domain.Command
 	err = cs.s.write(ctx, func(q queryer) (err error) {
 		out, err = scanCommand(q.QueryRowContext(ctx, query, args...))
@@ -34,7 +51,7 @@ func (cs commandStore) Transition(ctx context.Context, id string, from []domain.
 			return failure{op: "transition command"}.wrap(err)
 		}
 		// Not applied: show the caller what is stored instead.
-		out, err = scanCommand(q.QueryRowContext(ctx, "SELECT "+commandCols+" FROM commands WHERE id = ?", id))
+		out, err = scanCommand(q.QueryRowContext(ctx, "SELECT "+commandCols+" FROM commands WHERE "+where, whereArgs...))
 		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("command")
 		}

@@ -43,9 +43,10 @@ var (
 // process (or a checkpoint) before SQLITE_BUSY.
 const busyTimeoutMS = 5000
 
-// Writer tuning, see dsn.
+// Writer tuning, see dsn and checkpoint.go.
 const (
 	walCheckpointPages = 10000
+	walSizeLimit       = 64 << 20 // bytes of WAL file kept once it starts over
 	writerCacheKiB     = 32 << 10
 )
 
@@ -55,6 +56,8 @@ type Options struct {
 	Path string
 	// Logger is optional; nil discards log lines.
 	Logger hclog.Logger
+
+	checkpoints *checkpointPolicy // tests; nil: defaultCheckpoints
 }
 
 // Store is the SQLite ports.Store. The root Store owns the pools; a Store
@@ -68,6 +71,7 @@ type pools struct {
 	w       *sql.DB // exactly one connection: the single writer
 	r       *sql.DB // read-only connections
 	wc, rc  *stmtCache
+	ckpt    *checkpointer // WAL checkpoints off the writer (checkpoint.go)
 	log     hclog.Logger
 	path    string       // the database file, for the free-space check
 	commits commitGroups // group commit of the writer (group.go)
@@ -96,24 +100,43 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		return nil, err
 	}
 
-	w, err := openPool(ctx, opts.Path, false, 1)
+	w, err := openPool(ctx, opts.Path, roleWriter, 1)
 	if err != nil {
 		return nil, err
 	}
 	readers := max(4, runtime.NumCPU())
-	r, err := openPool(ctx, opts.Path, true, readers)
+	r, err := openPool(ctx, opts.Path, roleReader, readers)
 	if err != nil {
 		_ = w.Close()
 		return nil, err
 	}
+	c, err := openPool(ctx, opts.Path, roleCheckpointer, 1)
+	if err != nil {
+		_ = errors.Join(r.Close(), w.Close())
+		return nil, err
+	}
+	pol := defaultCheckpoints
+	if opts.checkpoints != nil {
+		pol = *opts.checkpoints
+	}
 	log.Debug("database opened", "path", opts.Path, "readers", readers)
-	return &Store{db: &pools{w: w, r: r, wc: newStmtCache(w), rc: newStmtCache(r), log: log, path: opts.Path}}, nil
+	return &Store{db: &pools{w: w, r: r, wc: newStmtCache(w), rc: newStmtCache(r), log: log, path: opts.Path,
+		ckpt: newCheckpointer(c, pol, log)}}, nil
 }
+
+// The connections a store opens on its file.
+type connRole int
+
+const (
+	roleWriter       connRole = iota // the single writer
+	roleReader                       // the read-only pool
+	roleCheckpointer                 // the background checkpoints
+)
 
 // openPool opens one pool and checks it answers. The writer is opened first:
 // its first connection switches the file to WAL, which then persists.
-func openPool(ctx context.Context, path string, readOnly bool, conns int) (*sql.DB, error) {
-	db, err := sql.Open("sqlite", dsn(path, readOnly))
+func openPool(ctx context.Context, path string, role connRole, conns int) (*sql.DB, error) {
+	db, err := sql.Open("sqlite", dsn(path, role))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
@@ -129,8 +152,15 @@ func openPool(ctx context.Context, path string, readOnly bool, conns int) (*sql.
 }
 
 // dsn sets the pragmas on every connection the pool opens.
-func dsn(path string, readOnly bool) string {
+func dsn(path string, role connRole) string {
 	q := url.Values{}
+	if role == roleCheckpointer {
+		// No busy handler: a TRUNCATE checkpoint that meets a reader or
+		// the writer gives up at once instead of holding the write lock
+		// while it waits (PASSIVE never waits anyway).
+		q.Add("_pragma", "busy_timeout(0)")
+		return path + "?" + q.Encode()
+	}
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeoutMS))
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "foreign_keys(1)")
@@ -138,17 +168,17 @@ func dsn(path string, readOnly bool) string {
 	// Statement journals and temp indexes stay in memory, not in temp files
 	// written with a syscall per page on every multi-row write.
 	q.Add("_pragma", "temp_store(MEMORY)")
-	if readOnly {
+	if role == roleReader {
 		q.Add("_pragma", "query_only(1)")
 	} else {
 		q.Set("_txlock", "immediate")
-		// Heartbeat ingest rewrites the same hot pages (each device's index
-		// leaf, device_latest, devices) batch after batch. Checkpointing
-		// every 10 000 WAL frames (~40 MiB) instead of 1 000 writes each
-		// such page back once per many batches, not once per batch or two:
-		// a third fewer bytes written per sample. The larger page cache
-		// keeps those pages off the read path.
-		q.Add("_pragma", fmt.Sprintf("wal_autocheckpoint(%d)", walCheckpointPages))
+		// The writer never checkpoints: the checkpointer does, beside it
+		// (checkpoint.go). The WAL starts over on the writer's commit
+		// after a complete checkpoint, which is where the file is cut
+		// back to walSizeLimit. The larger page cache keeps the hot pages
+		// of heartbeat ingest off the read path.
+		q.Add("_pragma", "wal_autocheckpoint(0)")
+		q.Add("_pragma", fmt.Sprintf("journal_size_limit(%d)", walSizeLimit))
 		q.Add("_pragma", fmt.Sprintf("cache_size(%d)", -writerCacheKiB))
 	}
 	return path + "?" + q.Encode()
@@ -222,5 +252,6 @@ func (s *Store) Close() error {
 	}
 	s.db.rc.close()
 	s.db.wc.close()
-	return errors.Join(s.db.r.Close(), s.db.w.Close())
+	// The checkpointer last: its TRUNCATE finds no reader or writer.
+	return errors.Join(s.db.r.Close(), s.db.w.Close(), s.db.ckpt.close())
 }

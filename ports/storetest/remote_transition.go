@@ -91,6 +91,40 @@ func testCommandTransition(t *testing.T, st ports.Store) {
 		eqCommand(t, "Get after invalid transitions", getCommand(t, st, cmd.ID), want)
 	})
 
+	t.Run("ForDevice", func(t *testing.T) {
+		other := newDevice(t, st, c.site.ID, "")
+		cmd := newCommand(t, st, d.ID)
+		want := *getCommand(t, st, cmd.ID)
+		running := domain.CommandUpdate{Status: domain.CommandRunning, Stdout: "x"}
+
+		// Another device's command (or none, or a malformed device id) is
+		// not found, and nothing changes.
+		for _, dev := range append([]string{other.ID, domain.NewID()}, malformedIDs(d.ID)...) {
+			got, err := st.Commands().TransitionForDevice(ctx, dev, cmd.ID, fromQueued, running)
+			wantIs(t, "TransitionForDevice by device "+dev, err, domain.ErrNotFound)
+			if got != nil {
+				t.Errorf("TransitionForDevice by device %s returned %+v, want nothing", dev, got)
+			}
+		}
+		_, err := st.Commands().TransitionForDevice(ctx, d.ID, domain.NewID(), fromQueued, running)
+		wantIs(t, "TransitionForDevice of an unknown command", err, domain.ErrNotFound)
+		eqCommand(t, "Get after refused transitions", getCommand(t, st, cmd.ID), &want)
+
+		got, err := st.Commands().TransitionForDevice(ctx, d.ID, cmd.ID, fromQueued, running)
+		must(t, "TransitionForDevice by its device", err)
+		want.Status, want.Stdout = domain.CommandRunning, "x"
+		eqCommand(t, "TransitionForDevice by its device", got, &want)
+
+		// A status not in from: ErrConflict with the stored command, as
+		// Transition; for another device still ErrNotFound.
+		got, err = st.Commands().TransitionForDevice(ctx, d.ID, cmd.ID, fromQueued, domain.CommandUpdate{Status: domain.CommandSent})
+		wantIs(t, "TransitionForDevice from a status it is not in", err, domain.ErrConflict)
+		eqCommand(t, "the command returned with the conflict", got, &want)
+		_, err = st.Commands().TransitionForDevice(ctx, other.ID, cmd.ID, fromQueued, domain.CommandUpdate{Status: domain.CommandSent})
+		wantIs(t, "TransitionForDevice by another device from a status it is not in", err, domain.ErrNotFound)
+		eqCommand(t, "Get after the conflicts", getCommand(t, st, cmd.ID), &want)
+	})
+
 	t.Run("OneWinner", func(t *testing.T) {
 		const racers = 8
 		cmd := newCommand(t, st, d.ID)

@@ -112,7 +112,13 @@ func TestCommandResultForAnotherDeviceRefused(t *testing.T) {
 	id := body["id"].(string)
 	_ = otherToken
 
-	conn := rs.link(t) // the first device's agent claims a result for the other's command
+	conn := rs.link(t) // the first device's agent acks and claims a result for the other's command
+	sendJSON(t, conn, protocol.CommandAck{Header: protocol.Header{Type: protocol.TypeCommandAck, ID: id}, State: "running"})
+	var ackErr protocol.Error
+	nextOfType(t, conn, protocol.TypeError, &ackErr)
+	if ackErr.ID != id || ackErr.Code != "invalid" {
+		t.Fatalf("error frame for the ack %+v", ackErr)
+	}
 	now := time.Now().UTC()
 	sendJSON(t, conn, protocol.CommandResult{Header: protocol.Header{Type: protocol.TypeCommandResult, ID: id},
 		Status: protocol.ResultSucceeded, Stdout: "forged", StartedAt: now, FinishedAt: now})
@@ -122,8 +128,8 @@ func TestCommandResultForAnotherDeviceRefused(t *testing.T) {
 		t.Fatalf("error frame %+v", e)
 	}
 	_, got := rs.Do(t, http.MethodGet, "/api/v1/commands/"+id, rs.admin, nil)
-	if got["status"] != "queued" || got["stdout"] != "" {
-		t.Fatalf("the forged result changed the command: %v", got)
+	if got["status"] != "queued" || got["stdout"] != "" || got["startedAt"] != nil {
+		t.Fatalf("the forged ack or result changed the command: %v", got)
 	}
 }
 

@@ -22,15 +22,14 @@ const maxClockSkew = time.Minute
 // authenticated device (ErrNotFound otherwise: a frame for a command never
 // sent to this agent is refused).
 func (s *Service) Ack(ctx context.Context, deviceID string, a protocol.CommandAck) error {
-	c, err := s.d.Store.Commands().GetForDevice(ctx, deviceID, a.ID)
-	if err != nil {
+	if a.State != "running" {
+		// "done": the stored result follows; only the ownership check.
+		_, err := s.d.Store.Commands().GetForDevice(ctx, deviceID, a.ID)
 		return err
 	}
-	if a.State != "running" {
-		return nil // "done": the stored result follows
-	}
+	// The ownership check is part of the one conditional write.
 	now := s.d.Clock.Now().UTC()
-	upd, err := s.d.Store.Commands().Transition(ctx, c.ID, []domain.CommandStatus{domain.CommandQueued, domain.CommandSent},
+	upd, err := s.d.Store.Commands().TransitionForDevice(ctx, deviceID, a.ID, []domain.CommandStatus{domain.CommandQueued, domain.CommandSent},
 		domain.CommandUpdate{Status: domain.CommandRunning, StartedAt: &now})
 	if errors.Is(err, domain.ErrConflict) {
 		return nil // a repeat ack, or already finished
