@@ -13,9 +13,10 @@ type Tenancy struct {
 }
 
 // BuildTenancy builds the tenancy service and the audit-log reader over st;
-// seeder gives each new organization its defaults (nil: none).
-func BuildTenancy(st ports.Store, seeder tenancy.OrgSeeder) (*Tenancy, error) {
-	svc, err := tenancy.New(tenancy.Deps{Store: st, Seeder: seeder})
+// seeder gives each new organization its defaults (nil: none);
+// partnerRules hears a partner's mutual-TLS switch changed (nil: nobody).
+func BuildTenancy(st ports.Store, seeder tenancy.OrgSeeder, partnerRules func()) (*Tenancy, error) {
+	svc, err := tenancy.New(tenancy.Deps{Store: st, Seeder: seeder, PartnerRulesChanged: partnerRules})
 	if err != nil {
 		return nil, err
 	}

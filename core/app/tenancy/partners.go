@@ -44,12 +44,16 @@ type PartnerPatch struct {
 
 // UpdatePartner renames a partner or changes its second-factor or mutual-TLS rule.
 func (s *Service) UpdatePartner(ctx context.Context, p *domain.Principal, id string, patch PartnerPatch) (*domain.Partner, error) {
-	return s.partners().edit(ctx, p, id, patch.Version, func(part *domain.Partner) {
+	out, err := s.partners().edit(ctx, p, id, patch.Version, func(part *domain.Partner) {
 		setIf(&part.Name, patch.Name)
 		setIf(&part.RequireTOTP, patch.RequireTOTP)
 		setIf(&part.RequireMTLS, patch.RequireMTLS)
 		part.Version = patch.Version
 	})
+	if err == nil && patch.RequireMTLS != nil && s.d.PartnerRulesChanged != nil {
+		s.d.PartnerRulesChanged()
+	}
+	return out, err
 }
 
 // DeletePartner deletes a partner without organizations.

@@ -36,6 +36,10 @@ type Deps struct {
 	// Seeder gives a new organization its starting configuration (the
 	// default alert rules); nil: none.
 	Seeder OrgSeeder
+	// PartnerRulesChanged is told after a partner's mutual-TLS switch was
+	// changed here (the agent CA reads the switches again at once on this
+	// node; other nodes within their refresh); nil: nobody.
+	PartnerRulesChanged func()
 }
 
 // OrgSeeder hears each organization created. It reports nothing: the org
