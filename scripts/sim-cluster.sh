@@ -95,6 +95,8 @@ metric() {
 }
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# sys_ticks: the machine's busy and total CPU ticks ("busy total").
+sys_ticks() { awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t }' /proc/stat; }
 redis_total() { redis-cli -p "$REDIS_PORT" info stats | awk -F: '/^total_commands_processed:/ { print $2+0 }'; }
 pg_rows() { psql "$BREEZE_DATABASE_URL" -Atc "SELECT tup_inserted + tup_updated + tup_deleted FROM pg_stat_database WHERE datname = current_database()"; }
 
@@ -159,13 +161,32 @@ if [ "$KILL" = 1 ]; then
 	on_victim=$(metric "$victim" breeze_agents_linked)
 	echo
 	echo "== $(date +%T) kill -9 node $victim holding $on_victim agents =="
+	declare -a cpuk0
+	for i in $(seq 1 $((NODES - 1))); do cpuk0[$i]=$(cpu_ticks "${node_pid[$i]}"); done
+	sys0=$(sys_ticks)
 	kill -9 "${node_pid[$victim]}"
 	node_pid[$victim]=""
+	killed_at=$(date +%s.%N)
 fi
 if [ "$KILL" = 1 ]; then
 	# Read the survivors once the simulator says the lost agents are back
 	# (it then holds the fleet for a while before its report).
 	while kill -0 "$sim_pid" 2>/dev/null && ! grep -q 'agents that lost their link are back' "$WORK/sim.err"; do sleep 1; done
+	back_s=$(awk -v a="$killed_at" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f", b - a }')
+	sys1=$(sys_ticks)
+	echo "the simulator saw the lost agents back ${back_s} s after the kill: $(grep -m1 'agents that lost their link are back' "$WORK/sim.err")"
+	# The return's pace, from the simulator's progress lines (every 5 s:
+	# "relinked L of N, T since the first disconnect").
+	grep -o 'relinked [0-9]* of [0-9]*, [0-9]*s since' "$WORK/sim.err" | awk '
+		{ l = $2; t = $5 + 0; if (n++) { r = (l - pl) / (t - pt); if (r > peak) peak = r; if (t % 30 < 5) printf "  t=%3ds linked %d (%.0f links/s)\n", t, l, r } pl = l; pt = t; if (!t0n) { l0 = l; t0 = t; t0n = 1 } }
+		END { if (n > 1 && pt > t0) printf "links/s during the return: mean %.0f, peak %.0f (5 s steps)\n", (pl - l0) / (pt - t0), peak }'
+	for i in $(seq 1 $((NODES - 1))); do
+		awk -v i="$i" -v c0="${cpuk0[$i]}" -v c1="$(cpu_ticks "${node_pid[$i]}")" -v hz="$hz" -v w="$back_s" \
+			'BEGIN { if (w > 0) printf "node %s CPU during the return: %.0f%% of a core\n", i, 100*(c1-c0)/hz/w }'
+	done
+	read -r b0 t0 <<<"$sys0"
+	read -r b1 t1 <<<"$sys1"
+	awk -v b="$((b1 - b0))" -v t="$((t1 - t0))" -v n="$(nproc)" 'BEGIN { if (t > 0) printf "machine busy during the return: %.0f%% of %d cores\n", 100*b/t, n }'
 	shed1=0
 	for i in $(seq 1 $((NODES - 1))); do
 		shed1=$((shed1 + $(metric "$i" breeze_agent_links_shed_total | cut -d. -f1)))
