@@ -20,7 +20,9 @@
 # BASE_PORT (18400: node i listens on BASE_PORT+i), REDIS_PORT (16390, a
 # private redis-server so its counters are this run's alone), KILL (1: the
 # failover phase), WORK (a temp dir, removed at the end unless given),
-# SIM_ARGS (extra breeze-sim flags).
+# SIM_ARGS (extra breeze-sim flags), PPROF (1: the nodes serve net/http/pprof
+# on BASE_PORT+100+i, and node 1's CPU is profiled for the first 30 s of the
+# return, kept in PROFILE_DIR, default /tmp/breeze-simc-profiles).
 # $BREEZE_TEST_POSTGRES_URL names the PostgreSQL server (a fresh database
 # breeze_simc_<pid>, dropped at the end).
 set -euo pipefail
@@ -34,6 +36,8 @@ BASE_PORT=${BASE_PORT:-18400}
 REDIS_PORT=${REDIS_PORT:-16390}
 KILL=${KILL:-1}
 SIM_ARGS=${SIM_ARGS:-}
+PPROF=${PPROF:-0}
+PROFILE_DIR=${PROFILE_DIR:-/tmp/breeze-simc-profiles}
 PG_SERVER=${BREEZE_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable}
 window_s=${WINDOW%s}
 
@@ -43,7 +47,29 @@ if [ -z "${WORK:-}" ]; then WORK=$(mktemp -d /tmp/breeze-simc.XXXXXX); own_work=
 mkdir -p "$WORK"
 ulimit -n "$(ulimit -Hn)"
 echo "building server and simulator into $WORK" >&2
-go build -o "$WORK/breeze" ./cmd/breeze
+if [ "$PPROF" = 1 ]; then
+	# net/http/pprof on $BREEZE_SIM_PPROF through a build overlay, as
+	# scripts/sim.sh does (the tree is untouched).
+	cat >"$WORK/sim_pprof.go" <<'GO'
+package main
+
+import (
+	"net/http"
+	_ "net/http/pprof"
+	"os"
+)
+
+func init() {
+	if addr := os.Getenv("BREEZE_SIM_PPROF"); addr != "" {
+		go func() { _ = http.ListenAndServe(addr, nil) }()
+	}
+}
+GO
+	printf '{"Replace":{"%s/cmd/breeze/zz_sim_pprof.go":"%s/sim_pprof.go"}}' "$PWD" "$WORK" >"$WORK/overlay.json"
+	go build -overlay "$WORK/overlay.json" -o "$WORK/breeze" ./cmd/breeze
+else
+	go build -o "$WORK/breeze" ./cmd/breeze
+fi
 go build -o "$WORK/breeze-sim" ./cmd/breeze-sim
 
 redis_pid="" sim_pid="" pgdb="breeze_simc_$$"
@@ -75,7 +101,8 @@ for _ in $(seq 1 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && brea
 addr() { echo "127.0.0.1:$((BASE_PORT + $1))"; }
 start_node() {
 	mkdir -p "$WORK/data$1"
-	BREEZE_DATA_DIR="$WORK/data$1" BREEZE_LISTEN="$(addr "$1")" "$WORK/breeze" serve >>"$WORK/node$1.log" 2>&1 &
+	BREEZE_DATA_DIR="$WORK/data$1" BREEZE_LISTEN="$(addr "$1")" \
+		BREEZE_SIM_PPROF=$([ "$PPROF" = 1 ] && echo "127.0.0.1:$((BASE_PORT + 100 + $1))") "$WORK/breeze" serve >>"$WORK/node$1.log" 2>&1 &
 	node_pid[$1]=$!
 	for _ in $(seq 1 300); do
 		curl -fs "http://$(addr "$1")/readyz" >/dev/null 2>&1 && return 0
@@ -167,6 +194,11 @@ if [ "$KILL" = 1 ]; then
 	kill -9 "${node_pid[$victim]}"
 	node_pid[$victim]=""
 	killed_at=$(date +%s.%N)
+	if [ "$PPROF" = 1 ]; then
+		mkdir -p "$PROFILE_DIR"
+		curl -fs -o "$PROFILE_DIR/node1-return.pprof" "http://127.0.0.1:$((BASE_PORT + 101))/debug/pprof/profile?seconds=30" &
+		prof_pid=$!
+	fi
 fi
 if [ "$KILL" = 1 ]; then
 	# Read the survivors once the simulator says the lost agents are back
@@ -194,6 +226,13 @@ if [ "$KILL" = 1 ]; then
 	done
 	echo "links shed by the survivors' admission during the return: $((shed1 - shed0))"
 	echo "database timeouts in the survivors' logs: $(cat "$WORK"/node[1-$((NODES - 1))].log | grep -ciE 'deadline exceeded|timeout|too many clients' || true)"
+fi
+if [ -n "${prof_pid:-}" ]; then
+	wait "$prof_pid" || true
+	cp "$WORK/breeze" "$PROFILE_DIR/breeze" # the profile's binary, for go tool pprof later
+	echo
+	echo "== node 1, CPU profile of the first 30 s of the return ($PROFILE_DIR/node1-return.pprof) =="
+	go tool pprof -top -cum -nodecount=60 "$WORK/breeze" "$PROFILE_DIR/node1-return.pprof" 2>/dev/null | sed -n '1,70p' || true
 fi
 wait "$sim_pid" || true
 sim_pid=""
