@@ -20,7 +20,9 @@
 # BASE_PORT (18400: node i listens on BASE_PORT+i), REDIS_PORT (16390, a
 # private redis-server so its counters are this run's alone), KILL (1: the
 # failover phase), WORK (a temp dir, removed at the end unless given),
-# SIM_ARGS (extra breeze-sim flags).
+# SIM_ARGS (extra breeze-sim flags), PPROF (1: the nodes serve net/http/pprof
+# on BASE_PORT+100+i, and node 1's CPU is profiled for the first 30 s of the
+# return, kept in PROFILE_DIR, default /tmp/breeze-simc-profiles).
 # $BREEZE_TEST_POSTGRES_URL names the PostgreSQL server (a fresh database
 # breeze_simc_<pid>, dropped at the end).
 set -euo pipefail
@@ -34,6 +36,8 @@ BASE_PORT=${BASE_PORT:-18400}
 REDIS_PORT=${REDIS_PORT:-16390}
 KILL=${KILL:-1}
 SIM_ARGS=${SIM_ARGS:-}
+PPROF=${PPROF:-0}
+PROFILE_DIR=${PROFILE_DIR:-/tmp/breeze-simc-profiles}
 PG_SERVER=${BREEZE_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable}
 window_s=${WINDOW%s}
 
@@ -43,7 +47,29 @@ if [ -z "${WORK:-}" ]; then WORK=$(mktemp -d /tmp/breeze-simc.XXXXXX); own_work=
 mkdir -p "$WORK"
 ulimit -n "$(ulimit -Hn)"
 echo "building server and simulator into $WORK" >&2
-go build -o "$WORK/breeze" ./cmd/breeze
+if [ "$PPROF" = 1 ]; then
+	# net/http/pprof on $BREEZE_SIM_PPROF through a build overlay, as
+	# scripts/sim.sh does (the tree is untouched).
+	cat >"$WORK/sim_pprof.go" <<'GO'
+package main
+
+import (
+	"net/http"
+	_ "net/http/pprof"
+	"os"
+)
+
+func init() {
+	if addr := os.Getenv("BREEZE_SIM_PPROF"); addr != "" {
+		go func() { _ = http.ListenAndServe(addr, nil) }()
+	}
+}
+GO
+	printf '{"Replace":{"%s/cmd/breeze/zz_sim_pprof.go":"%s/sim_pprof.go"}}' "$PWD" "$WORK" >"$WORK/overlay.json"
+	go build -overlay "$WORK/overlay.json" -o "$WORK/breeze" ./cmd/breeze
+else
+	go build -o "$WORK/breeze" ./cmd/breeze
+fi
 go build -o "$WORK/breeze-sim" ./cmd/breeze-sim
 
 redis_pid="" sim_pid="" pgdb="breeze_simc_$$"
@@ -75,7 +101,8 @@ for _ in $(seq 1 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && brea
 addr() { echo "127.0.0.1:$((BASE_PORT + $1))"; }
 start_node() {
 	mkdir -p "$WORK/data$1"
-	BREEZE_DATA_DIR="$WORK/data$1" BREEZE_LISTEN="$(addr "$1")" "$WORK/breeze" serve >>"$WORK/node$1.log" 2>&1 &
+	BREEZE_DATA_DIR="$WORK/data$1" BREEZE_LISTEN="$(addr "$1")" \
+		BREEZE_SIM_PPROF=$([ "$PPROF" = 1 ] && echo "127.0.0.1:$((BASE_PORT + 100 + $1))") "$WORK/breeze" serve >>"$WORK/node$1.log" 2>&1 &
 	node_pid[$1]=$!
 	for _ in $(seq 1 300); do
 		curl -fs "http://$(addr "$1")/readyz" >/dev/null 2>&1 && return 0
@@ -95,6 +122,8 @@ metric() {
 }
 rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# sys_ticks: the machine's busy and total CPU ticks ("busy total").
+sys_ticks() { awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t }' /proc/stat; }
 redis_total() { redis-cli -p "$REDIS_PORT" info stats | awk -F: '/^total_commands_processed:/ { print $2+0 }'; }
 pg_rows() { psql "$BREEZE_DATABASE_URL" -Atc "SELECT tup_inserted + tup_updated + tup_deleted FROM pg_stat_database WHERE datname = current_database()"; }
 
@@ -159,13 +188,37 @@ if [ "$KILL" = 1 ]; then
 	on_victim=$(metric "$victim" breeze_agents_linked)
 	echo
 	echo "== $(date +%T) kill -9 node $victim holding $on_victim agents =="
+	declare -a cpuk0
+	for i in $(seq 1 $((NODES - 1))); do cpuk0[$i]=$(cpu_ticks "${node_pid[$i]}"); done
+	sys0=$(sys_ticks)
 	kill -9 "${node_pid[$victim]}"
 	node_pid[$victim]=""
+	killed_at=$(date +%s.%N)
+	if [ "$PPROF" = 1 ]; then
+		mkdir -p "$PROFILE_DIR"
+		curl -fs -o "$PROFILE_DIR/node1-return.pprof" "http://127.0.0.1:$((BASE_PORT + 101))/debug/pprof/profile?seconds=30" &
+		prof_pid=$!
+	fi
 fi
 if [ "$KILL" = 1 ]; then
 	# Read the survivors once the simulator says the lost agents are back
 	# (it then holds the fleet for a while before its report).
 	while kill -0 "$sim_pid" 2>/dev/null && ! grep -q 'agents that lost their link are back' "$WORK/sim.err"; do sleep 1; done
+	back_s=$(awk -v a="$killed_at" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f", b - a }')
+	sys1=$(sys_ticks)
+	echo "the simulator saw the lost agents back ${back_s} s after the kill: $(grep -m1 'agents that lost their link are back' "$WORK/sim.err")"
+	# The return's pace, from the simulator's progress lines (every 5 s:
+	# "relinked L of N, T since the first disconnect").
+	grep -o 'relinked [0-9]* of [0-9]*, [0-9]*s since' "$WORK/sim.err" | awk '
+		{ l = $2; t = $5 + 0; if (n++) { r = (l - pl) / (t - pt); if (r > peak) peak = r; if (t % 30 < 5) printf "  t=%3ds linked %d (%.0f links/s)\n", t, l, r } pl = l; pt = t; if (!t0n) { l0 = l; t0 = t; t0n = 1 } }
+		END { if (n > 1 && pt > t0) printf "links/s during the return: mean %.0f, peak %.0f (5 s steps)\n", (pl - l0) / (pt - t0), peak }'
+	for i in $(seq 1 $((NODES - 1))); do
+		awk -v i="$i" -v c0="${cpuk0[$i]}" -v c1="$(cpu_ticks "${node_pid[$i]}")" -v hz="$hz" -v w="$back_s" \
+			'BEGIN { if (w > 0) printf "node %s CPU during the return: %.0f%% of a core\n", i, 100*(c1-c0)/hz/w }'
+	done
+	read -r b0 t0 <<<"$sys0"
+	read -r b1 t1 <<<"$sys1"
+	awk -v b="$((b1 - b0))" -v t="$((t1 - t0))" -v n="$(nproc)" 'BEGIN { if (t > 0) printf "machine busy during the return: %.0f%% of %d cores\n", 100*b/t, n }'
 	shed1=0
 	for i in $(seq 1 $((NODES - 1))); do
 		shed1=$((shed1 + $(metric "$i" breeze_agent_links_shed_total | cut -d. -f1)))
@@ -173,6 +226,13 @@ if [ "$KILL" = 1 ]; then
 	done
 	echo "links shed by the survivors' admission during the return: $((shed1 - shed0))"
 	echo "database timeouts in the survivors' logs: $(cat "$WORK"/node[1-$((NODES - 1))].log | grep -ciE 'deadline exceeded|timeout|too many clients' || true)"
+fi
+if [ -n "${prof_pid:-}" ]; then
+	wait "$prof_pid" || true
+	cp "$WORK/breeze" "$PROFILE_DIR/breeze" # the profile's binary, for go tool pprof later
+	echo
+	echo "== node 1, CPU profile of the first 30 s of the return ($PROFILE_DIR/node1-return.pprof) =="
+	go tool pprof -top -cum -nodecount=60 "$WORK/breeze" "$PROFILE_DIR/node1-return.pprof" 2>/dev/null | sed -n '1,70p' || true
 fi
 wait "$sim_pid" || true
 sim_pid=""

@@ -124,6 +124,11 @@ type Route struct {
 	// (0: the server's MaxBodyBytes). File uploads stream far more than
 	// a JSON body may hold.
 	MaxBodyBytes int64
+	// Admit, when set, runs before authentication: an admission check that
+	// must refuse without the credential's database work (an agent link
+	// storm would otherwise pay a token lookup for every refusal). It aborts
+	// the request to refuse it.
+	Admit gin.HandlerFunc
 }
 
 // RouteInfo is one registered route with its rule and metadata.
@@ -162,6 +167,9 @@ func (s *Server) HandleRoute(r Route, h ...gin.HandlerFunc) {
 	chain := h
 	if r.Rule.Kind != RulePublic {
 		chain = append([]gin.HandlerFunc{s.guard(r.Rule)}, h...)
+	}
+	if r.Admit != nil {
+		chain = append([]gin.HandlerFunc{r.Admit}, chain...)
 	}
 	s.engine.Handle(r.Method, r.Path, chain...) // panics on a duplicate method+path
 	info := RouteInfo{Method: r.Method, Path: r.Path, Rule: r.Rule, Name: r.Name, Resource: r.Resource, Doc: r.Doc, MaxBodyBytes: r.MaxBodyBytes}

@@ -99,6 +99,9 @@ func (l *Link) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
+		if established {
+			l.servers.linked()
+		}
 		var refused *refusedError
 		switch {
 		case errors.Is(err, errTokenRejected):

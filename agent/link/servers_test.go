@@ -11,16 +11,58 @@ import (
 	"github.com/breeze-rmm/breeze/protocol"
 )
 
+// The URL tried after a dead one is drawn among the others: a dead node's
+// agents spread over the survivors, not all onto the URL after it.
+func TestFailoverSpreads(t *testing.T) {
+	urls := []string{"https://b.example", "https://c.example", "https://d.example"}
+	got := map[string]int{}
+	for range 300 {
+		s := newServers("https://a.example", urls, nil)
+		s.advance() // a is dead
+		got[s.current()]++
+	}
+	for _, u := range urls {
+		if got[u] < 50 {
+			t.Fatalf("after a dead first URL: %v (want each of %v about a third)", got, urls)
+		}
+	}
+	// A link made ends the round: the next failure starts a new one.
+	s := newServers("https://a.example", urls, nil)
+	s.advance()
+	s.advance()
+	s.linked()
+	for i := range 3 {
+		if s.advance() {
+			t.Fatalf("wrapped after %d failures of a new round", i+1)
+		}
+	}
+}
+
 func TestServersList(t *testing.T) {
 	s := newServers("https://a.example", []string{"https://b.example", "https://a.example", "ftp://bad", "https://c.example"}, nil)
 	if got := s.list(); !slices.Equal(got, []string{"https://a.example", "https://b.example", "https://c.example"}) {
 		t.Fatalf("list %v (dedupe, invalid dropped, configured first)", got)
 	}
-	if s.current() != "https://a.example" || s.advance() || s.current() != "https://b.example" || s.advance() || !s.advance() {
-		t.Fatal("advance does not walk the list and wrap")
+	// A round visits every URL once, then wraps to the first.
+	if s.current() != "https://a.example" {
+		t.Fatalf("first URL %s", s.current())
+	}
+	seen := map[string]bool{s.current(): true}
+	for range 2 {
+		if s.advance() || seen[s.current()] {
+			t.Fatalf("advance wrapped early or came back to %s (seen %v)", s.current(), seen)
+		}
+		seen[s.current()] = true
+	}
+	if !s.advance() || s.current() != "https://a.example" {
+		t.Fatal("a round of three failures does not wrap to the first URL")
+	}
+	for s.current() != "https://b.example" {
+		if s.advance() {
+			t.Fatal("b never came in a round")
+		}
 	}
 	// A pushed list joins after the configured ones; the URL in use stays.
-	s.advance() // b
 	if !s.setPushed("https://a.example", []string{"https://b.example", "https://c.example"}, []string{"https://d.example", "https://b.example"}) {
 		t.Fatal("a new pushed list is no change")
 	}

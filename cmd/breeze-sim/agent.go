@@ -28,7 +28,8 @@ type agent struct {
 	local    int // index within the shard (stats slices)
 	deviceID string
 	token    string
-	srv      int // index in the shard's wsBases of the server dialled next (run's goroutine only)
+	srv      int    // index in the shard's wsBases of the server dialled next (run's goroutine only)
+	tried    uint64 // servers that failed in this round, by bit (run's goroutine only)
 
 	mu       sync.Mutex // serialises writes; guards the fields below
 	conn     *websocket.Conn
@@ -129,6 +130,7 @@ func (a *agent) run(ctx context.Context) {
 			continue
 		}
 		now := time.Now()
+		a.tried = 0 // linked: a later failure starts a new round
 		if linkedOnce {
 			st.reconnects.Add(1)
 		} else {
@@ -175,13 +177,38 @@ func (a *agent) run(ctx context.Context) {
 	}
 }
 
-// advance moves to the next server after a failed dial; it reports
-// whether a whole round (back to the agent's home server) has failed, as
-// agent/link's servers.advance does. One server: always wrapped.
+// advance moves to another server after a failed dial, drawn among those
+// not tried in this round; it reports whether a whole round has failed
+// (the agent is then back on its home server), as agent/link's
+// servers.advance does. One server: always wrapped.
 func (a *agent) advance() (wrapped bool) {
 	n := len(a.s.wsBases)
-	a.srv = (a.srv + 1) % n
-	return a.srv == a.idx%n
+	if n > 64 { // beyond the bit set: in order
+		a.srv = (a.srv + 1) % n
+		return a.srv == a.idx%n
+	}
+	a.tried |= 1 << a.srv
+	left := 0
+	for i := range n {
+		if a.tried&(1<<i) == 0 {
+			left++
+		}
+	}
+	if left == 0 {
+		a.srv, a.tried = a.idx%n, 0
+		return true
+	}
+	k := rand.IntN(left)
+	for i := range n {
+		if a.tried&(1<<i) == 0 {
+			if k == 0 {
+				a.srv = i
+				break
+			}
+			k--
+		}
+	}
+	return false
 }
 
 // dial opens the link and exchanges hello and welcome.

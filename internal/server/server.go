@@ -141,7 +141,7 @@ func Run(ctx context.Context, d Deps) error {
 	if err != nil {
 		return fmt.Errorf("build agent updates: %w", err)
 	}
-	ten, err := BuildTenancy(st, al.Service, id.Revocations)
+	ten, err := BuildTenancy(st, al.Service, id.Revocations, ca.ForgetPartners)
 	if err != nil {
 		return fmt.Errorf("build tenancy: %w", err)
 	}

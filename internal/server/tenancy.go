@@ -15,9 +15,10 @@ type Tenancy struct {
 
 // BuildTenancy builds the tenancy service and the audit-log reader over st;
 // seeder gives each new organization its defaults (nil: none); rev hears
-// access changes (Identity.Revocations).
-func BuildTenancy(st ports.Store, seeder tenancy.OrgSeeder, rev domain.Revocations) (*Tenancy, error) {
-	svc, err := tenancy.New(tenancy.Deps{Store: st, Seeder: seeder, Revocations: rev})
+// access changes (Identity.Revocations); partnerRules hears a partner's
+// mutual-TLS switch changed (nil: nobody).
+func BuildTenancy(st ports.Store, seeder tenancy.OrgSeeder, rev domain.Revocations, partnerRules func()) (*Tenancy, error) {
+	svc, err := tenancy.New(tenancy.Deps{Store: st, Seeder: seeder, Revocations: rev, PartnerRulesChanged: partnerRules})
 	if err != nil {
 		return nil, err
 	}

@@ -70,6 +70,7 @@ type Hub struct {
 	opts     Options
 	upgrader websocket.Upgrader
 	bucket   *bucket
+	spread   *spread // Retry-After of shed links
 
 	ctx    context.Context // cancelled at shutdown: frames in work stop
 	cancel context.CancelFunc
@@ -99,6 +100,9 @@ func New(d Deps) (*Hub, error) {
 		log: log, opts: opts, bucket: newBucket(opts.UpgradesPerSecond, opts.UpgradeBurst),
 		ctx: ctx, cancel: cancel, links: map[string]*link{},
 		pending: newPendingSlots(opts.MaxPendingHellos, opts.MaxPendingPerSource),
+		// Until a storm measures it, the admission rate is guessed at one
+		// pending place's worth per second.
+		spread: newSpread(float64(opts.MaxPendingHellos), time.Second, opts.MaxRetryAfter),
 	}
 	h.wheel = newWheel(h)
 	go h.wheel.run(ctx)
@@ -133,7 +137,53 @@ func (h *Hub) Register(s *httpapi.Server, sess Session, remote Remote, identify 
 				"Answers 429 with Retry-After while the server sheds a reconnect storm, 503 while it shuts down.",
 			Status: http.StatusSwitchingProtocols,
 		},
+		Admit: h.admit,
 	}, func(c *gin.Context) { h.serve(c, sess, remote, identify(c)) })
+}
+
+// admit refuses, before the route's guard checks the agent token, a link
+// this node would shed anyway: while it shuts down, while every place for
+// a pending hello is taken (or the source's share), or while the upgrade
+// bucket is empty. A reconnect storm is mostly refused here, at the cost of
+// a few map lookups instead of a token lookup and a certificate check. The
+// path's device id is not authenticated yet: it only lets a device's
+// newer link through to take over its own pending place (serve checks
+// again, for real, after authentication).
+func (h *Hub) admit(c *gin.Context) {
+	if h.isClosing() {
+		h.refuseClosing(c)
+		return
+	}
+	now := time.Now()
+	if !h.pending.room(c.Param("id"), sourceKey(c.ClientIP())) {
+		h.refuse(c, now, 0)
+		return
+	}
+	if ok, wait := h.bucket.peek(now); !ok {
+		h.refuse(c, now, wait)
+		return
+	}
+	c.Next()
+}
+
+func (h *Hub) isClosing() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.closing
+}
+
+func (h *Hub) refuseClosing(c *gin.Context) {
+	h.shed.Add(1)
+	c.Header("Retry-After", retryAfter(5))
+	c.AbortWithStatusJSON(http.StatusServiceUnavailable, gin.H{"error": gin.H{
+		"code": httpapi.CodeNotReady, "message": "server is shutting down; reconnect later"}})
+}
+
+// refuse sheds a link with a 429 whose Retry-After is the link's place on
+// the spread schedule (at least floor).
+func (h *Hub) refuse(c *gin.Context, now time.Time, floor time.Duration) {
+	h.shed.Add(1)
+	httpapi.WriteError(c, &domain.RateLimitedError{What: "agent connection", RetryAfter: h.spread.refuse(now, floor)})
 }
 
 // serve upgrades one request and runs its link until it ends.
@@ -142,32 +192,23 @@ func (h *Hub) serve(c *gin.Context, sess Session, remote Remote, deviceID string
 		httpapi.WriteError(c, domain.Unauthenticatedf("no agent identified"))
 		return
 	}
-	h.mu.Lock()
-	closing := h.closing
-	h.mu.Unlock()
-	if closing {
-		h.shed.Add(1)
-		c.Header("Retry-After", retryAfter(5))
-		c.AbortWithStatusJSON(http.StatusServiceUnavailable, gin.H{"error": gin.H{
-			"code": httpapi.CodeNotReady, "message": "server is shutting down; reconnect later"}})
+	if h.isClosing() {
+		h.refuseClosing(c)
 		return
 	}
+	now := time.Now()
 	// Taken before the 101, so the next dial already sees it.
 	pending, ok := h.pending.acquire(deviceID, sourceKey(c.ClientIP()))
 	if !ok {
-		h.shed.Add(1)
-		httpapi.WriteError(c, &domain.RateLimitedError{What: "agent connection",
-			RetryAfter: time.Second + time.Duration(rand.Int64N(int64(4*time.Second)))})
+		h.refuse(c, now, 0)
 		return
 	}
-	if ok, wait := h.bucket.take(time.Now()); !ok {
+	if ok, wait := h.bucket.take(now); !ok {
 		h.pending.release(pending)
-		h.shed.Add(1)
-		// Spread the retries: a fixed answer would bring the storm back in one piece.
-		wait += time.Duration(rand.Int64N(int64(5 * time.Second)))
-		httpapi.WriteError(c, &domain.RateLimitedError{What: "agent connection", RetryAfter: wait})
+		h.refuse(c, now, wait)
 		return
 	}
+	h.spread.admit(now)
 	up := h.upgrader
 	up.Error = func(w http.ResponseWriter, r *http.Request, status int, reason error) {
 		code := httpapi.CodeInvalid

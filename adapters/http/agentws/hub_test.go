@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -94,9 +95,10 @@ func (f *fakeSession) heartbeatCount() int {
 }
 
 type env struct {
-	hub  *agentws.Hub
-	sess *fakeSession
-	url  string
+	hub   *agentws.Hub
+	sess  *fakeSession
+	url   string
+	auths *atomic.Int64 // authenticator calls
 }
 
 // newEnv serves a hub whose "authenticator" takes the device id from the
@@ -109,11 +111,13 @@ func newEnvB(t testing.TB, opts agentws.Options) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	auths := &atomic.Int64{}
 	srv, err := httpapi.New(httpapi.Deps{
 		Ready: func(context.Context) error { return nil }, Registry: prometheus.NewRegistry(),
 		// The test client is the proxy: X-Forwarded-For names the agent.
 		Options: httpapi.Options{TrustedProxies: []string{"127.0.0.1", "::1"}},
 		Auth: httpapi.AuthenticatorFunc(func(c *gin.Context, rule httpapi.Rule) error {
+			auths.Add(1)
 			if rule.Kind != httpapi.RuleAgent || c.GetHeader("Authorization") != "Bearer ok" {
 				return domain.Unauthenticatedf("no")
 			}
@@ -136,7 +140,7 @@ func newEnvB(t testing.TB, opts agentws.Options) *env {
 		_ = hub.Shutdown(ctx)
 		hts.Close()
 	})
-	return &env{hub: hub, sess: sess, url: "ws" + strings.TrimPrefix(hts.URL, "http")}
+	return &env{hub: hub, sess: sess, url: "ws" + strings.TrimPrefix(hts.URL, "http"), auths: auths}
 }
 
 func (e *env) dial(t *testing.T, device string, hdr http.Header) (*websocket.Conn, *http.Response, error) {
@@ -594,4 +598,46 @@ func TestPendingHellosAreBounded(t *testing.T) {
 		}
 		return err == nil
 	})
+}
+
+// A link the node would shed is refused before its token is checked (the
+// check costs a database lookup), with a Retry-After; a device's newer
+// link still gets through to take over its own pending place.
+func TestShedBeforeAuthentication(t *testing.T) {
+	e := newEnv(t, agentws.Options{MaxPendingHellos: 1})
+	e.link(t, devA)
+	before := e.auths.Load()
+	_, resp, err := e.dial(t, devB, nil)
+	if err == nil || resp == nil || resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("second link with the only place taken: %v %+v", err, resp)
+	}
+	if got := e.auths.Load(); got != before {
+		t.Fatalf("the shed link was authenticated (%d calls, want %d)", got, before)
+	}
+	if e.hub.Stats().Shed != 1 {
+		t.Fatalf("stats %+v", e.hub.Stats())
+	}
+	e.link(t, devA) // its own place: admitted
+	if got := e.auths.Load(); got != before+1 {
+		t.Fatalf("authenticator calls %d, want %d", got, before+1)
+	}
+}
+
+// Links shed together are told to come back spread out, not together.
+func TestShedLinksAreToldToComeBackSpread(t *testing.T) {
+	e := newEnv(t, agentws.Options{MaxPendingHellos: 1, MaxPendingPerSource: 1})
+	e.link(t, devA)
+	seen := map[string]bool{}
+	for i := range 8 {
+		_, resp, err := e.dial(t, fmt.Sprintf("0190a0b0-0000-7000-8000-0000000001%02d", i), nil)
+		if err == nil || resp == nil || resp.StatusCode != http.StatusTooManyRequests {
+			t.Fatalf("dial %d: %v %+v", i, err, resp)
+		}
+		seen[resp.Header.Get("Retry-After")] = true
+	}
+	// One place, guessed at one admission a second: eight refusals are
+	// told eight different seconds.
+	if len(seen) < 8 {
+		t.Fatalf("Retry-After values %v: not spread", seen)
+	}
 }

@@ -48,6 +48,10 @@ type Options struct {
 	// party holding many agent tokens cannot take every place. A device
 	// holds at most one place: a newer link takes over the older one's.
 	MaxPendingPerSource int // default 16 (at most MaxPendingHellos)
+	// MaxRetryAfter is the furthest a shed link is told to come back: shed
+	// links are scheduled back at the pace this node admits them (see
+	// spread), up to this far ahead.
+	MaxRetryAfter time.Duration // default 5 min
 	// HelloTimeout is how long a new link may take to send its hello; a
 	// link still silent then is closed (answering pings is not enough).
 	HelloTimeout time.Duration // default 10 s
@@ -78,6 +82,7 @@ const (
 	DefaultMaxPendingHellos  = 64
 	DefaultMaxPendingPerSrc  = 16
 	DefaultHelloTimeout      = 10 * time.Second
+	DefaultMaxRetryAfter     = 5 * time.Minute
 	DefaultCallTimeout       = 15 * time.Second
 	DefaultCloseGrace        = time.Second
 )
@@ -110,6 +115,7 @@ func (o Options) withDefaults() (Options, error) {
 		{&o.ReadTimeout, DefaultReadTimeout}, {&o.FrameWindow, DefaultFrameWindow},
 		{&o.HandshakeTimeout, DefaultHandshakeTimeout}, {&o.CallTimeout, DefaultCallTimeout},
 		{&o.CloseGrace, DefaultCloseGrace}, {&o.HelloTimeout, DefaultHelloTimeout},
+		{&o.MaxRetryAfter, DefaultMaxRetryAfter},
 	}
 	for _, d := range durs {
 		if *d.v < 0 {

@@ -68,6 +68,22 @@ func (p *pendingSlots) acquire(device, source string) (*slot, bool) {
 	return s, true
 }
 
+// room reports whether acquire could succeed now, taking nothing: the
+// cheap refusal before authentication (device is then unverified; it only
+// counts its own place as free, as acquire would).
+func (p *pendingSlots) room(device, source string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	total, fromSource := p.total, p.bySource[source]
+	if old := p.byDevice[device]; old != nil {
+		total--
+		if old.source == source {
+			fromSource--
+		}
+	}
+	return total < p.max && fromSource < p.perSource
+}
+
 // release gives the place back (idempotent).
 func (p *pendingSlots) release(s *slot) {
 	if s == nil {

@@ -308,3 +308,23 @@ func splitPEM(s string) []*pem.Block {
 		out = append(out, b)
 	}
 }
+
+// The partners' switches are read once per Refresh, not per link: a node
+// sees a switch turned on within Refresh, and not before.
+func TestPartnerSwitchIsReadPerRefresh(t *testing.T) {
+	e := newEnv(t)
+	ctx := t.Context()
+	slow, err := agentca.New(agentca.Deps{Store: e.st, Sealer: e.box, Clock: e.clock, CertTTL: time.Hour,
+		MinReissue: -1, Refresh: time.Hour})
+	must(t, err)
+	must(t, slow.CheckLink(ctx, e.devA.ID, nil)) // reads the switches: none on
+	dev, err := e.st.Devices().Get(ctx, domain.GlobalScope(), e.devA.ID)
+	must(t, err)
+	p, err := e.st.Partners().Get(ctx, domain.GlobalScope(), dev.PartnerID)
+	must(t, err)
+	p.RequireMTLS = true
+	_, err = e.st.Partners().Update(ctx, domain.GlobalScope(), p)
+	must(t, err)
+	must(t, slow.CheckLink(ctx, e.devA.ID, nil)) // within its Refresh: the switch as read
+	wantRefused(t, "switch read after the change", e.ca.CheckLink(ctx, e.devA.ID, nil))
+}

@@ -70,6 +70,9 @@ type Service struct {
 	mu         sync.Mutex
 	snap       *snapshot // the CAs as last read; nil: read them
 	lastActive string    // the active CA's id as last read
+
+	mtlsMu sync.Mutex
+	mtls   *mtlsPartners // nil: read it
 }
 
 // Run reads the CAs every Refresh until ctx ends, so a rotation made

@@ -57,21 +57,24 @@ func (s *Service) Verify(ctx context.Context, deviceID string, chain []*x509.Cer
 }
 
 // Required reports whether deviceID's link needs a client certificate:
-// server-wide, or its partner's switch.
+// server-wide, or its partner's switch (as read at most Refresh ago, see
+// mtlsPartners).
 func (s *Service) Required(ctx context.Context, deviceID string) (bool, error) {
 	if s.d.RequireAll {
 		return true, nil
 	}
-	all := domain.GlobalScope()
-	dev, err := s.d.Store.Devices().Get(ctx, all, deviceID)
+	partners, err := s.requiringPartners(ctx)
+	if err != nil {
+		return false, err
+	}
+	if len(partners) == 0 {
+		return false, nil
+	}
+	dev, err := s.d.Store.Devices().Get(ctx, domain.GlobalScope(), deviceID)
 	if err != nil {
 		return false, fmt.Errorf("load device: %w", err)
 	}
-	p, err := s.d.Store.Partners().Get(ctx, all, dev.PartnerID)
-	if err != nil {
-		return false, fmt.Errorf("load partner: %w", err)
-	}
-	return p.RequireMTLS, nil
+	return partners[dev.PartnerID], nil
 }
 
 // CheckLink decides a link upgrade of deviceID (its token already checked)

@@ -115,7 +115,7 @@ func (s *Service) Hello(ctx context.Context, deviceID string, h protocol.Hello) 
 		}
 	}
 	if s.d.Plugins != nil {
-		offers, err := s.d.Plugins.OffersFor(ctx, deviceID)
+		offers, err := s.d.Plugins.OffersForOrg(ctx, d.OrgID, deviceID)
 		if err != nil {
 			// The link works without plugins; the next hello tries again.
 			s.d.Logger.Warn("plugin offers not loaded", "device_id", deviceID, "error", err)

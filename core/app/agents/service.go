@@ -25,8 +25,10 @@ type LinkCloser interface {
 }
 
 // PluginOffers lists the agent-side plugins a device should run.
+// The hello passes the device's org it has just read (a third read of the
+// device per link would be one more query in a reconnect storm).
 type PluginOffers interface {
-	OffersFor(ctx context.Context, deviceID string) ([]protocol.PluginOffer, error)
+	OffersForOrg(ctx context.Context, orgID, deviceID string) ([]protocol.PluginOffer, error)
 }
 
 // SampleSink accepts heartbeat samples without blocking; false means the

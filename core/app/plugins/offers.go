@@ -36,10 +36,11 @@ func (s *Service) OffersFor(ctx context.Context, deviceID string) ([]protocol.Pl
 	if err != nil {
 		return nil, err
 	}
-	return s.orgOffers(ctx, dev.OrgID, deviceID)
+	return s.OffersForOrg(ctx, dev.OrgID, deviceID)
 }
 
-func (s *Service) orgOffers(ctx context.Context, orgID, deviceID string) ([]protocol.PluginOffer, error) {
+// OffersForOrg is OffersFor for a device whose org the caller has read.
+func (s *Service) OffersForOrg(ctx context.Context, orgID, deviceID string) ([]protocol.PluginOffer, error) {
 	rows, err := s.d.Store.Plugins().OrgPlugins(ctx, orgID)
 	if err != nil {
 		return nil, err
@@ -130,7 +131,7 @@ func (s *Service) pushOrg(ctx context.Context, orgID string) {
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), pushTimeout)
 	defer cancel()
-	base, err := s.orgOffers(ctx, orgID, "")
+	base, err := s.OffersForOrg(ctx, orgID, "")
 	if err != nil {
 		s.d.Logger.Warn("plugin offers unreadable: no push", "org_id", orgID, "error", err)
 		return

@@ -53,6 +53,9 @@ func (s *Service) UpdatePartner(ctx context.Context, p *domain.Principal, id str
 	if patch.RequireTOTP != nil {
 		err = s.accessChanged(ctx, err)
 	}
+	if err == nil && patch.RequireMTLS != nil && s.d.PartnerRulesChanged != nil {
+		s.d.PartnerRulesChanged()
+	}
 	return part, err
 }
 

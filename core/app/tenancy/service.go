@@ -40,6 +40,10 @@ type Deps struct {
 	// second-factor rule, a unit of grants deleted), so no node keeps
 	// principals built before; nil: nobody listens.
 	Revocations domain.Revocations
+	// PartnerRulesChanged is told after a partner's mutual-TLS switch was
+	// changed here (the agent CA reads the switches again at once on this
+	// node; other nodes within their refresh); nil: nobody.
+	PartnerRulesChanged func()
 }
 
 // OrgSeeder hears each organization created. It reports nothing: the org

@@ -262,7 +262,12 @@ func NewServerWith(t testing.TB, opts Options) *TestServer {
 	}
 	// Orgs created through the API get the default alert rules; the
 	// seeded tenants (made on the store) do not.
-	tenancySvc, err := tenancy.New(tenancy.Deps{Store: apiStore, Seeder: alertSvc, Revocations: rev})
+	var caRef atomic.Pointer[agentca.Service] // built below; told of partner switch changes
+	tenancySvc, err := tenancy.New(tenancy.Deps{Store: apiStore, Seeder: alertSvc, Revocations: rev, PartnerRulesChanged: func() {
+		if ca := caRef.Load(); ca != nil {
+			ca.ForgetPartners()
+		}
+	}})
 	if err != nil {
 		t.Fatalf("apitest: tenancy service: %v", err)
 	}
@@ -279,6 +284,7 @@ func NewServerWith(t testing.TB, opts Options) *TestServer {
 	if err != nil {
 		t.Fatalf("apitest: agent CA: %v", err)
 	}
+	caRef.Store(ca)
 	ag := buildAgents(t, st, limiter, clock, logger, opts.Agents, alertSvc, alertSvc.Intake(), ca)
 	hubRef.Store(ag.hub)
 	rw := buildRemote(t, st, ag.hub, clock, logger, opts.Postgres, opts.WrapScriptQueue, opts.DiscoveryScans, alertSvc.Intake(), func(p *RemoteParts) {
