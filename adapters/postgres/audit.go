@@ -105,10 +105,21 @@ func appendChain(ctx context.Context, q querier, rows []*domain.AuditEntry) erro
 	}
 	var last int64
 	var prev string
-	err := q.QueryRow(ctx, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").Scan(&last, &prev)
+	err := q.QueryRow(ctx, auditHeadSQL).Scan(&last, &prev)
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return translate("read audit chain head", err)
 	}
+	sql, args := chainInsert(rows, last, prev)
+	_, err = q.Exec(ctx, sql, args...)
+	return translate("append audit entry", err)
+}
+
+// auditHeadSQL reads the chain head (no row: an empty chain).
+const auditHeadSQL = "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"
+
+// chainInsert links rows after the head (last, prev), setting each row's
+// Seq, PrevHash and Hash, and returns the one INSERT that stores them.
+func chainInsert(rows []*domain.AuditEntry, last int64, prev string) (string, []any) {
 	var sb strings.Builder
 	sb.WriteString("INSERT INTO audit_log (" + auditCols + ") VALUES ")
 	args := make([]any, 0, 17*len(rows))
@@ -132,8 +143,7 @@ func appendChain(ctx context.Context, q querier, rows []*domain.AuditEntry) erro
 			row.ResourceID, row.PartnerID, row.OrgID, string(row.Outcome), bytea(row.IP), bytea(row.UserAgent),
 			bytea(row.RequestID), bytea(row.Details), row.PrevHash, row.Hash)
 	}
-	_, err = q.Exec(ctx, sb.String(), args...)
-	return translate("append audit entry", err)
+	return sb.String(), args
 }
 
 // cleanText makes s storable in a text column.
