@@ -105,21 +105,10 @@ func appendChain(ctx context.Context, q querier, rows []*domain.AuditEntry) erro
 	}
 	var last int64
 	var prev string
-	err := q.QueryRow(ctx, auditHeadSQL).Scan(&last, &prev)
+	err := q.QueryRow(ctx, "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").Scan(&last, &prev)
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return translate("read audit chain head", err)
 	}
-	sql, args := chainInsert(rows, last, prev)
-	_, err = q.Exec(ctx, sql, args...)
-	return translate("append audit entry", err)
-}
-
-// auditHeadSQL reads the chain head (no row: an empty chain).
-const auditHeadSQL = "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1"
-
-// chainInsert links rows after the head (last, prev), setting each row's
-// Seq, PrevHash and Hash, and returns the one INSERT that stores them.
-func chainInsert(rows []*domain.AuditEntry, last int64, prev string) (string, []any) {
 	var sb strings.Builder
 	sb.WriteString("INSERT INTO audit_log (" + auditCols + ") VALUES ")
 	args := make([]any, 0, 17*len(rows))
@@ -143,7 +132,8 @@ func chainInsert(rows []*domain.AuditEntry, last int64, prev string) (string, []
 			row.ResourceID, row.PartnerID, row.OrgID, string(row.Outcome), bytea(row.IP), bytea(row.UserAgent),
 			bytea(row.RequestID), bytea(row.Details), row.PrevHash, row.Hash)
 	}
-	return sb.String(), args
+	_, err = q.Exec(ctx, sb.String(), args...)
+	return translate("append audit entry", err)
 }
 
 // cleanText makes s storable in a text column.

@@ -6,9 +6,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/breeze-rmm/breeze/core/domain"
 )
 
@@ -33,7 +30,7 @@ type auditReq struct {
 }
 
 type auditBatcher struct {
-	pool *pgxpool.Pool
+	pool querier
 	reqs chan auditReq
 
 	mu     sync.RWMutex // guards closed against sends racing close(reqs)
@@ -41,7 +38,7 @@ type auditBatcher struct {
 	wg     sync.WaitGroup
 }
 
-func newAuditBatcher(pool *pgxpool.Pool) *auditBatcher {
+func newAuditBatcher(pool querier) *auditBatcher {
 	b := &auditBatcher{pool: pool, reqs: make(chan auditReq, auditBatchQueueLen)}
 	b.wg.Add(1)
 	go b.run()
@@ -98,7 +95,8 @@ func (b *auditBatcher) write(group []auditReq) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), auditBatchTimeout)
 	defer cancel()
-	err := b.appendGroup(ctx, rows)
+	ctx = system(ctx) // rows of every tenant share one chain
+	err := atomically(ctx, b.pool, func(q querier) error { return appendChain(ctx, q, rows) })
 	if err == nil || len(group) == 1 {
 		for _, r := range group {
 			r.done <- err
@@ -106,71 +104,10 @@ func (b *auditBatcher) write(group []auditReq) {
 		return
 	}
 	for _, r := range group {
-		r.done <- b.appendGroup(ctx, []*domain.AuditEntry{r.row})
+		r.done <- atomically(ctx, b.pool, func(q querier) error {
+			return appendChain(ctx, q, []*domain.AuditEntry{r.row})
+		})
 	}
-}
-
-// appendGroup is appendChain in two round trips instead of five: BEGIN,
-// the lock and the head read go out in one pipeline, the INSERT and the
-// COMMIT in a second (the hashes need the head in between). The head is
-// read by a statement of its own after the lock's, so it sees what the
-// lock's previous holder committed. It runs on a connection of its own as
-// the connection's role, which is what system work does behind the wall:
-// rows of every tenant share one chain.
-func (b *auditBatcher) appendGroup(ctx context.Context, rows []*domain.AuditEntry) error {
-	conn, err := b.pool.Acquire(ctx)
-	if err != nil {
-		return translate("acquire connection", markUnavailable(err))
-	}
-	// A connection left inside the transaction (ROLLBACK failed too) is
-	// closed by Release, not pooled.
-	defer conn.Release()
-	done := false
-	defer func() {
-		if !done {
-			_, _ = conn.Exec(context.WithoutCancel(ctx), "ROLLBACK")
-		}
-	}()
-	head := &pgx.Batch{}
-	head.Queue("BEGIN")
-	head.Queue("SELECT pg_advisory_xact_lock($1)", auditLockKey)
-	head.Queue(auditHeadSQL)
-	res := conn.SendBatch(ctx, head)
-	var last int64
-	var prev string
-	_, err = res.Exec()
-	if err == nil {
-		_, err = res.Exec()
-	}
-	if err == nil {
-		err = res.QueryRow().Scan(&last, &prev)
-		if errors.Is(err, pgx.ErrNoRows) {
-			err = nil
-		}
-	}
-	if cerr := res.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return translate("lock and read audit chain head", markUnavailable(err))
-	}
-	sql, args := chainInsert(rows, last, prev)
-	tail := &pgx.Batch{}
-	tail.Queue(sql, args...)
-	tail.Queue("COMMIT")
-	res = conn.SendBatch(ctx, tail)
-	_, err = res.Exec()
-	if err == nil {
-		_, err = res.Exec()
-	}
-	if cerr := res.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return translate("append audit entry", markUnavailable(err))
-	}
-	done = true
-	return nil
 }
 
 // close stops taking rows and waits for the queued ones to be written.

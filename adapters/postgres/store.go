@@ -110,7 +110,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	log.Debug("connected to postgres", "addr", addr, "database", cfg.ConnConfig.Database, "max_conns", cfg.MaxConns)
 	sites := &siteSets{}
 	return &Store{pool: pool, q: guard(wall(pool, sites)), log: log, addr: addr,
-		audit: newAuditBatcher(pool), sites: sites}, nil
+		audit: newAuditBatcher(guard(wall(pool, sites))), sites: sites}, nil
 }
 
 // Pool exposes the connection pool for adapters that share this database.
