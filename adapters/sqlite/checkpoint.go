@@ -14,23 +14,27 @@ import (
 // checkpoint the commit that crosses the threshold copies the whole WAL
 // back into the database file before it returns, while every other write
 // waits for the single writer: tens of milliseconds at the tail of any
-// request that writes. The writer therefore never checkpoints
+// request that writes. The writer therefore never checkpoints by itself
 // (wal_autocheckpoint 0) and a checkpointer with its own connection runs
 // PASSIVE checkpoints, which take no lock writers need: readers and the
 // writer go on while it copies.
 //
-// How often: a PASSIVE checkpoint reports the frames in the WAL. The
-// cadence adapts so that a checkpoint finds about target frames: fewer
-// than half, and the next waits twice as long; target or more, half as
-// long. Rare checkpoints keep what the large automatic threshold bought
-// (heartbeat ingest rewrites the same hot pages batch after batch, and
-// each is written back once per checkpoint, not once per batch), and the
-// shortening bounds the WAL under any write rate the checkpoint keeps up
-// with. Once every frame is back in the database the next commit starts
-// the WAL over, and journal_size_limit (on the writer, which restarts it)
-// gives the file back beyond that size. When nothing was written since a
-// complete checkpoint, a TRUNCATE checkpoint empties the file: the
-// writer is idle, so the lock it takes for that costs no one.
+// How often: about every target new frames. The interval adapts: a
+// checkpoint that found fewer than half of that makes the next wait twice
+// as long, target or more half as long. Rare checkpoints keep what the
+// large threshold bought (heartbeat ingest rewrites the same hot pages
+// batch after batch, and each is written back once per checkpoint, not
+// once per batch).
+//
+// Starting over: the WAL starts over (and journal_size_limit, on the
+// writer, gives the file back beyond that size) only when the writer
+// begins a transaction with every frame copied back. A checkpoint that
+// the writer overtook catches up at once, short enough to end between two
+// of its transactions most of the time; writes that never pause leave no
+// such moment, so once the WAL holds target frames the writer copies back
+// the few frames left itself, between two transactions. The bulk was
+// copied beside it. When nothing was written since a complete checkpoint,
+// a TRUNCATE checkpoint empties the file.
 type checkpointPolicy struct {
 	target   int64         // frames a checkpoint should find
 	min, max time.Duration // bounds of the interval between checkpoints
@@ -39,9 +43,13 @@ type checkpointPolicy struct {
 
 var defaultCheckpoints = checkpointPolicy{target: walCheckpointPages, min: 100 * time.Millisecond, max: 5 * time.Second}
 
+// catchUps bounds the checkpoints run at once after one the writer overtook.
+const catchUps = 4
+
 // checkpointer runs the checkpoints on its own connection.
 type checkpointer struct {
-	db     *sql.DB
+	db     *sql.DB // its own connection
+	w      *sql.DB // the writer, for the last frames under writes that never pause
 	pol    checkpointPolicy
 	log    hclog.Logger
 	cancel context.CancelFunc
@@ -59,9 +67,9 @@ type walState struct {
 	busy      bool
 }
 
-func newCheckpointer(db *sql.DB, pol checkpointPolicy, log hclog.Logger) *checkpointer {
+func newCheckpointer(db, w *sql.DB, pol checkpointPolicy, log hclog.Logger) *checkpointer {
 	ctx, cancel := context.WithCancel(context.Background())
-	c := &checkpointer{db: db, pol: pol, log: log.Named("checkpoint"), cancel: cancel}
+	c := &checkpointer{db: db, w: w, pol: pol, log: log.Named("checkpoint"), cancel: cancel}
 	if !pol.off {
 		c.wg.Add(1)
 		go c.run(ctx)
@@ -82,7 +90,17 @@ func (c *checkpointer) run(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		st, err := c.checkpoint(ctx, "PASSIVE")
+		st, err := c.checkpoint(ctx, c.db, "PASSIVE")
+		fresh := st.log - prev.log // new frames since the last round
+		if st.log < prev.log {
+			fresh = st.log // the WAL started over meanwhile
+		}
+		for i := 0; err == nil && i < catchUps && st.done < st.log && !st.busy; i++ {
+			st, err = c.checkpoint(ctx, c.db, "PASSIVE")
+		}
+		if err == nil && st.log >= c.pol.target {
+			st, err = c.checkpoint(ctx, c.w, "PASSIVE")
+		}
 		if err != nil {
 			if ctx.Err() != nil {
 				return
@@ -97,15 +115,15 @@ func (c *checkpointer) run(ctx context.Context) {
 		}
 		failing = false
 		switch {
-		case st.log >= c.pol.target:
+		case fresh >= c.pol.target:
 			every = max(every/2, c.pol.min)
-		case st.log < c.pol.target/2:
+		case fresh < c.pol.target/2:
 			every = min(every*2, c.pol.max)
 		}
 		// Nothing written since a complete checkpoint: empty the file.
 		idle := st == prev && st.log > 0 && st.done == st.log
 		if idle && !truncated {
-			if _, err := c.checkpoint(ctx, "TRUNCATE"); err != nil && ctx.Err() == nil {
+			if _, err := c.checkpoint(ctx, c.db, "TRUNCATE"); err != nil && ctx.Err() == nil {
 				c.log.Debug("WAL truncate failed", "error", err)
 			}
 			truncated = true
@@ -117,11 +135,11 @@ func (c *checkpointer) run(ctx context.Context) {
 	}
 }
 
-// checkpoint runs one checkpoint in the given mode.
-func (c *checkpointer) checkpoint(ctx context.Context, mode string) (walState, error) {
+// checkpoint runs one checkpoint in the given mode on db's connection.
+func (c *checkpointer) checkpoint(ctx context.Context, db *sql.DB, mode string) (walState, error) {
 	var st walState
 	var busy int
-	err := c.db.QueryRowContext(ctx, "PRAGMA wal_checkpoint("+mode+")").Scan(&busy, &st.log, &st.done)
+	err := db.QueryRowContext(ctx, "PRAGMA wal_checkpoint("+mode+")").Scan(&busy, &st.log, &st.done)
 	if err != nil {
 		return st, fmt.Errorf("sqlite: wal_checkpoint(%s): %w", mode, err)
 	}
@@ -141,14 +159,18 @@ func (c *checkpointer) stats() (uint64, walState) {
 	return c.runs, c.last
 }
 
-// close stops the loop, empties the WAL (the store is closing: no writer
-// waits) and closes the connection.
-func (c *checkpointer) close() error {
+// stop ends the loop (before the writer closes: the loop may use it).
+func (c *checkpointer) stop() {
 	c.cancel()
 	c.wg.Wait()
+}
+
+// close empties the WAL (the store is closing: no writer waits) and
+// closes the connection. After stop.
+func (c *checkpointer) close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if _, err := c.checkpoint(ctx, "TRUNCATE"); err != nil {
+	if _, err := c.checkpoint(ctx, c.db, "TRUNCATE"); err != nil {
 		c.log.Debug("WAL truncate at close failed", "error", err)
 	}
 	return c.db.Close()

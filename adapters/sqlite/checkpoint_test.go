@@ -82,7 +82,7 @@ func TestWriterDoesNotCheckpoint(t *testing.T) {
 		writeBlob(t, s)
 	}
 	// The WAL starts over only after a checkpoint: all frames still there.
-	st, err := s.db.ckpt.checkpoint(ctx, "PASSIVE")
+	st, err := s.db.ckpt.checkpoint(ctx, s.db.ckpt.db, "PASSIVE")
 	if err != nil || st.log < n*blobSize/4096 {
 		t.Fatalf("WAL holds %d frames after %d writes of %d bytes (%v): the writer checkpointed", st.log, n, blobSize, err)
 	}
@@ -135,5 +135,23 @@ func TestCheckpointerTruncatesWhenIdle(t *testing.T) {
 			t.Fatalf("idle WAL still %d bytes: %d checkpoints, last %+v", walSize(t, path), runs, st)
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// Under writes that never pause, checkpoints still complete (a checkpoint
+// that the writer overtook catches up at once), so the WAL starts over
+// and stays bounded instead of growing with everything written.
+func TestCheckpointerBoundsWALUnderContinuousWrites(t *testing.T) {
+	s, path := openCheckpointTest(t, checkpointPolicy{target: 256, min: time.Millisecond, max: 10 * time.Millisecond})
+	const n = 200 // 50 MiB in all, back to back
+	var largest int64
+	for range n {
+		writeBlob(t, s)
+		largest = max(largest, walSize(t, path))
+	}
+	if limit := int64(16 << 20); largest > limit {
+		runs, st := s.db.ckpt.stats()
+		t.Fatalf("WAL reached %d bytes over %d writes of %d, want at most %d (%d checkpoints, last %+v)",
+			largest, n, blobSize, limit, runs, st)
 	}
 }

@@ -121,7 +121,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	}
 	log.Debug("database opened", "path", opts.Path, "readers", readers)
 	return &Store{db: &pools{w: w, r: r, wc: newStmtCache(w), rc: newStmtCache(r), log: log, path: opts.Path,
-		ckpt: newCheckpointer(c, pol, log)}}, nil
+		ckpt: newCheckpointer(c, w, pol, log)}}, nil
 }
 
 // The connections a store opens on its file.
@@ -250,8 +250,9 @@ func (s *Store) Close() error {
 	if s.tx != nil {
 		return nil
 	}
+	s.db.ckpt.stop()
 	s.db.rc.close()
 	s.db.wc.close()
-	// The checkpointer last: its TRUNCATE finds no reader or writer.
+	// The checkpointer's connection last: its TRUNCATE finds no reader or writer.
 	return errors.Join(s.db.r.Close(), s.db.w.Close(), s.db.ckpt.close())
 }
