@@ -263,13 +263,17 @@ func (r *Relay) Unlinked(ctx context.Context, deviceID string) error {
 
 // Run serves this node's topic (frames for agents held here) and renews the
 // presence claims until ctx ends. It closes ready (if not nil) once the
-// node topic is subscribed.
+// node topic is subscribed and the first round of claims was tried.
 func (r *Relay) Run(ctx context.Context, ready chan<- struct{}) error {
 	sub, err := r.d.Bus.Subscribe(ctx, nodeTopicPrefix+r.d.NodeID)
 	if err != nil {
 		return fmt.Errorf("relay: subscribe to node topic: %w", err)
 	}
 	defer sub.Close()
+	// The first round of claims is made before ready: a registry that
+	// loses its data from then on is a loss this loop sees and repairs
+	// (Reclaimed), never one that the first round silently covered.
+	lost := !r.claimAll(ctx)
 	if ready != nil {
 		close(ready)
 	}
@@ -283,7 +287,6 @@ func (r *Relay) Run(ctx context.Context, ready chan<- struct{}) error {
 	// Reclaimed, within seconds rather than at the next renewal.
 	check := time.NewTicker(reclaimEvery)
 	defer check.Stop()
-	lost := !r.claimAll(ctx)
 	for {
 		select {
 		case <-ctx.Done():
