@@ -207,8 +207,11 @@ export function applyLiveEvent(qc: QueryClient, ev: LiveEvent): void {
       if (typeof data.runId !== 'string') return
       const counts = (data.counts && typeof data.counts === 'object' ? data.counts : undefined) as RunCounts | undefined
       const total = typeof data.total === 'number' ? data.total : undefined
+      // Counts only grow towards final: an event overtaken by a newer one
+      // (published from another goroutine a moment later) never takes them back.
+      const fresh = (r: ScriptRun) => !!counts && finishedOf(counts) >= finishedOf(r.counts ?? {})
       qc.setQueryData<ScriptRun>(runKeys.detail(data.runId), (r) =>
-        r ? { ...r, ...(counts ? { counts } : {}), ...(total !== undefined ? { total } : {}) } : r,
+        r ? { ...r, ...(counts && fresh(r) ? { counts } : {}), ...(total !== undefined ? { total } : {}) } : r,
       )
       return
     }
@@ -216,6 +219,11 @@ export function applyLiveEvent(qc: QueryClient, ev: LiveEvent): void {
       if (isAlertEvent(ev.type)) applyAlertEvent(qc, data)
       return
   }
+}
+
+/** The commands of a run's counts that are final. */
+function finishedOf(counts: RunCounts): number {
+  return Object.entries(counts).reduce((n, [k, v]) => n + (isFinal(k) ? (v ?? 0) : 0), 0)
 }
 
 // A final command's bodies come from GET /commands/:id, once per command.

@@ -73,6 +73,10 @@ describe('live events change the caches', () => {
     expect(qc.getQueryData<InfiniteData<Page<Command>>>(runKeys.results('r1'))!.pages[0]!.items[0]!.status).toBe('running')
     applyLiveEvent(qc, { type: 'run.updated', at: '', data: { runId: 'r1', counts: { running: 1 }, total: 1 } })
     expect(qc.getQueryData<ScriptRun>(runKeys.detail('r1'))!.counts).toEqual({ running: 1 })
+    // An event overtaken by a newer one never takes the counts back.
+    applyLiveEvent(qc, { type: 'run.updated', at: '', data: { runId: 'r1', counts: { succeeded: 1 }, total: 1 } })
+    applyLiveEvent(qc, { type: 'run.updated', at: '', data: { runId: 'r1', counts: { sent: 1 }, total: 1 } })
+    expect(qc.getQueryData<ScriptRun>(runKeys.detail('r1'))!.counts).toEqual({ succeeded: 1 })
   })
 
   it('ignores a command frame with an unknown status', () => {

@@ -52,6 +52,20 @@ export default function RunViewPage() {
     return () => clearTimeout(t)
   }, [countsKey, refetch, run.data])
 
+  // The counts come from the run (and its run.updated events); the results
+  // from their own query. An event can miss the run (it arrived before the
+  // run's first answer, which was read before the command finished): when
+  // the results show more finished commands than the counts, read the run
+  // again (throttled like the results).
+  const finishedCount = ORDER.filter(isFinal).reduce((n, st) => n + (run.data?.counts?.[st] ?? 0), 0)
+  const finishedResults = results.filter((c) => isFinal(c.status)).length
+  const refetchRun = run.refetch
+  useEffect(() => {
+    if (!run.data || finishedResults <= finishedCount) return
+    const t = setTimeout(() => void refetchRun(), RESULTS_THROTTLE_MS)
+    return () => clearTimeout(t)
+  }, [finishedResults, finishedCount, refetchRun, run.data])
+
   // Polling fallback for the results while the run is unfinished and the stream is down.
   const done = runDone(run.data)
   useEffect(() => {
@@ -72,7 +86,7 @@ export default function RunViewPage() {
   }
   const r = run.data
   const counts = r.counts ?? {}
-  const finished = ORDER.filter(isFinal).reduce((n, s) => n + (counts[s] ?? 0), 0)
+  const finished = finishedCount
   const host = (c: Command) => names.data?.get(c.deviceId) ?? c.deviceId
   const toggle = (cid: string) =>
     setOpen((s) => {

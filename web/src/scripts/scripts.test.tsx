@@ -226,6 +226,28 @@ describe('running a script', () => {
     expect(alert).not.toHaveBeenCalled()
   })
 
+  it('reads the run again when its results show more finished commands than its counts (a missed event)', async () => {
+    const sockets = mockWebSocket()
+    const devs = [device(1, { hostname: 'alpha' })]
+    let counts: ScriptRun['counts'] = { sent: 1 } // read before the command finished
+    const { calls } = mockApi({
+      ...sessionRoutes(),
+      'POST /ws-tickets': () => json({ ticket: 'ev', expiresAt: '' }, 201),
+      'GET /scripts/:id': () => json(script()),
+      'GET /devices': pagedDevices(devs),
+      'GET /script-runs/:id': () => json(run({ deviceIds: [devs[0]!.id], total: 1, counts })),
+      'GET /script-runs/:id/results': () =>
+        json({ items: [result({ deviceId: devs[0]!.id, status: 'succeeded', exitCode: 0, stdout: 'hello\n' })], nextCursor: '' }),
+    })
+    renderApp('/script-runs/r1')
+    await waitFor(() => expect(sockets.length).toBeGreaterThan(0))
+    sockets[0]!.open() // live: no polling; the run.updated event was published before the page asked
+    expect(await screen.findByText('0 of 1 finished')).toBeTruthy()
+    counts = { succeeded: 1 }
+    expect(await screen.findByText('1 of 1 finished', {}, { timeout: 3000 })).toBeTruthy()
+    expect(calls.filter((c) => c.method === 'GET' && c.path === '/script-runs/r1').length).toBeGreaterThan(1)
+  })
+
   it('runs from the device list on the selected devices', async () => {
     const devs = [device(1, { hostname: 'alpha' }), device(2, { hostname: 'bravo' }), device(3, { hostname: 'charlie', orgId: 'org-2' })]
     const { calls } = mockApi({
