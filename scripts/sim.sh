@@ -108,30 +108,8 @@ if [ -z "${WORK:-}" ]; then WORK=$(mktemp -d /tmp/breeze-sim.XXXXXX); own_work=1
 mkdir -p "$WORK/data"
 
 echo "building server and simulator into $WORK" >&2
-if [ "$PPROF" = 1 ]; then
-	# net/http/pprof on $BREEZE_SIM_PPROF, added through a build overlay so
-	# the tree stays as it is (the server never serves pprof itself).
-	cat >"$WORK/sim_pprof.go" <<'GO'
-package main
-
-import (
-	"net/http"
-	_ "net/http/pprof"
-	"os"
-)
-
-func init() {
-	if addr := os.Getenv("BREEZE_SIM_PPROF"); addr != "" {
-		go func() { _ = http.ListenAndServe(addr, nil) }()
-	}
-}
-GO
-	printf '{"Replace":{"%s/cmd/breeze/zz_sim_pprof.go":"%s/sim_pprof.go"}}' "$PWD" "$WORK" >"$WORK/overlay.json"
-	go build -overlay "$WORK/overlay.json" -o "$WORK/breeze" ./cmd/breeze
-else
-	go build -o "$WORK/breeze" ./cmd/breeze
-fi
-go build -o "$WORK/breeze-sim" ./cmd/breeze-sim
+. scripts/sim-build.sh
+sim_build "$WORK" "$PPROF"
 ROLLOUT=${ROLLOUT:-0}
 if [ "$ROLLOUT" = 1 ]; then
 	"$WORK/breeze" release keygen "$WORK/release" >/dev/null
