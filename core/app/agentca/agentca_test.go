@@ -168,13 +168,7 @@ func TestVerifyRefusals(t *testing.T) {
 	must(t, strict.CheckLink(ctx, e.devA.ID, []*x509.Certificate{c}))
 
 	// Per partner: the switch on the device's partner.
-	dev, err := e.st.Devices().Get(ctx, domain.GlobalScope(), e.devA.ID)
-	must(t, err)
-	p, err := e.st.Partners().Get(ctx, domain.GlobalScope(), dev.PartnerID)
-	must(t, err)
-	p.RequireMTLS = true
-	_, err = e.st.Partners().Update(ctx, domain.GlobalScope(), p)
-	must(t, err)
+	requireMTLSOfDevice(t, e, e.devA.ID)
 	wantRefused(t, "partner requires, no certificate", e.ca.CheckLink(ctx, e.devA.ID, nil))
 
 	// Another CA's certificate naming the device, with a serial this server issued.
@@ -318,13 +312,20 @@ func TestPartnerSwitchIsReadPerRefresh(t *testing.T) {
 		MinReissue: -1, Refresh: time.Hour})
 	must(t, err)
 	must(t, slow.CheckLink(ctx, e.devA.ID, nil)) // reads the switches: none on
-	dev, err := e.st.Devices().Get(ctx, domain.GlobalScope(), e.devA.ID)
+	requireMTLSOfDevice(t, e, e.devA.ID)
+	must(t, slow.CheckLink(ctx, e.devA.ID, nil)) // within its Refresh: the switch as read
+	wantRefused(t, "switch read after the change", e.ca.CheckLink(ctx, e.devA.ID, nil))
+}
+
+// requireMTLSOfDevice turns on the mTLS switch of the device's partner in the store.
+func requireMTLSOfDevice(t *testing.T, e *env, deviceID string) {
+	t.Helper()
+	ctx := t.Context()
+	dev, err := e.st.Devices().Get(ctx, domain.GlobalScope(), deviceID)
 	must(t, err)
 	p, err := e.st.Partners().Get(ctx, domain.GlobalScope(), dev.PartnerID)
 	must(t, err)
 	p.RequireMTLS = true
 	_, err = e.st.Partners().Update(ctx, domain.GlobalScope(), p)
 	must(t, err)
-	must(t, slow.CheckLink(ctx, e.devA.ID, nil)) // within its Refresh: the switch as read
-	wantRefused(t, "switch read after the change", e.ca.CheckLink(ctx, e.devA.ID, nil))
 }
