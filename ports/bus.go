@@ -61,6 +61,10 @@ type Bus interface {
 	// Publish sends payload to the current subscribers of topic. It does not
 	// wait for them to read it.
 	Publish(ctx context.Context, topic string, payload []byte) error
+	// PublishBatch is Publish of each payload in turn, in one round trip
+	// to the backend where it has them (Redis: one pipeline). Every payload
+	// is checked first: one invalid payload sends none.
+	PublishBatch(ctx context.Context, topic string, payloads [][]byte) error
 	// Subscribe returns once the subscription is active: a message published
 	// after it returns reaches it.
 	Subscribe(ctx context.Context, topic string) (Subscription, error)
@@ -80,6 +84,19 @@ func ValidateTopic(topic string) error {
 	for _, r := range topic {
 		if unicode.IsSpace(r) || unicode.IsControl(r) {
 			return domain.Invalidf("bus: topic %q holds whitespace or a control character", topic)
+		}
+	}
+	return nil
+}
+
+// ValidateBatch is ValidateTopic and ValidatePayload for a PublishBatch.
+func ValidateBatch(topic string, payloads [][]byte) error {
+	if err := ValidateTopic(topic); err != nil {
+		return err
+	}
+	for _, p := range payloads {
+		if err := ValidatePayload(p); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -26,8 +26,8 @@ type CommandFilter struct {
 // its (partner, org, site) as stored at creation.
 type CommandStore interface {
 	// Create stores c (Status queued unless set). The device must be covered
-	// by s (ErrNotFound otherwise); PartnerID, OrgID, SiteID are filled from
-	// it. A second command of the same device with the same non-empty
+	// by s and have an agent, not be a network device (ErrNotFound
+	// otherwise); PartnerID, OrgID, SiteID are filled from it. A second command of the same device with the same non-empty
 	// IdempotencyKey is ErrConflict and stores nothing.
 	Create(ctx context.Context, s domain.Scope, c *domain.Command) error
 	// ByIdempotencyKey finds a device's command by its key, within s.

@@ -85,6 +85,20 @@ func (b *Bus) Publish(ctx context.Context, topic string, payload []byte) error {
 	return nil
 }
 
+// PublishBatch implements ports.Bus: in memory there is no round trip to
+// save, so it is Publish of each payload once all are checked.
+func (b *Bus) PublishBatch(ctx context.Context, topic string, payloads [][]byte) error {
+	if err := ports.ValidateBatch(topic, payloads); err != nil {
+		return err
+	}
+	for _, p := range payloads {
+		if err := b.Publish(ctx, topic, p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Subscribe implements ports.Bus.
 func (b *Bus) Subscribe(ctx context.Context, topic string) (ports.Subscription, error) {
 	if err := ctx.Err(); err != nil {

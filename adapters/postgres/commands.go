@@ -117,8 +117,8 @@ func translateJSON(op string, err error) error {
 	return translate(op, err)
 }
 
-// Create stores a command for a device the scope covers, copying the
-// device's partner, org and site onto it in the same statement.
+// Create stores a command for a device the scope covers that has an agent,
+// copying the device's partner, org and site onto it in the same statement.
 func (st commandStore) Create(ctx context.Context, s domain.Scope, c *domain.Command) error {
 	ctx = tenant(ctx, s)
 	if c == nil {
@@ -155,7 +155,7 @@ func (st commandStore) Create(ctx context.Context, s domain.Scope, c *domain.Com
 			expires_at, sent_at, started_at, finished_at, exit_code, stdout, stderr, truncated, error, data, attempts)
 		SELECT $1, d.partner_id, d.org_id, d.site_id, d.id, $3, $4::jsonb, $5, $6::uuid, $7::uuid, $8, $9, $10, $11, $12,
 			$13, $14, $15, $16, $17, $18, $19, $20, $21, $22::jsonb, $23
-		FROM devices d WHERE d.id = $2 AND `+tenantScope.where(s, &a, "d.")+`
+		FROM devices d WHERE d.id = $2 AND d.kind <> 'network' AND `+tenantScope.where(s, &a, "d.")+`
 		RETURNING `+commandCols, a...))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return notFound("device")

@@ -125,6 +125,33 @@ func (b *Bus) Publish(ctx context.Context, topic string, payload []byte) error {
 	return nil
 }
 
+// PublishBatch implements ports.Bus: one pipeline of PUBLISH commands,
+// which Redis runs in order.
+func (b *Bus) PublishBatch(ctx context.Context, topic string, payloads [][]byte) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("redis bus: %w", err)
+	}
+	if err := ports.ValidateBatch(topic, payloads); err != nil {
+		return err
+	}
+	if len(payloads) == 0 {
+		return nil
+	}
+	_, err := b.client.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		for _, payload := range payloads {
+			if payload == nil {
+				payload = []byte{}
+			}
+			p.Publish(ctx, b.prefix+topic, payload)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("redis bus: publish batch: %w", err)
+	}
+	return nil
+}
+
 // Subscribe implements ports.Bus. It returns once Redis has confirmed the
 // topic's subscription on the shared connection.
 func (b *Bus) Subscribe(ctx context.Context, topic string) (ports.Subscription, error) {

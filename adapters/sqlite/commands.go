@@ -105,8 +105,8 @@ func checkCommand(c *domain.Command) error {
 	return nil
 }
 
-// Create stores a command for a device the scope covers, copying the
-// device's partner, org and site onto it in the same statement.
+// Create stores a command for a device the scope covers that has an agent,
+// copying the device's partner, org and site onto it in the same statement.
 func (cs commandStore) Create(ctx context.Context, s domain.Scope, c *domain.Command) error {
 	if c == nil {
 		return domain.Invalidf("command is required")
@@ -142,7 +142,7 @@ func (cs commandStore) Create(ctx context.Context, s domain.Scope, c *domain.Com
 	err = cs.s.write(ctx, func(q queryer) (err error) {
 		out, err = scanCommand(q.QueryRowContext(ctx, "INSERT INTO commands ("+commandCols+")"+
 			" SELECT ?, d.partner_id, d.org_id, d.site_id, d.id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"+
-			" FROM devices AS d WHERE d.id = ? AND "+where+" RETURNING "+commandCols, args...))
+			" FROM devices AS d WHERE d.id = ? AND d.kind <> 'network' AND "+where+" RETURNING "+commandCols, args...))
 		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("device")
 		}

@@ -39,6 +39,29 @@ func (s Scope) CoversSite(partnerID, orgID, siteID string) bool {
 	return s.CoversOrg(partnerID, orgID) || (siteID != "" && contains(s.SiteIDs, siteID))
 }
 
+// Within reports, from the ids alone, that everything s covers is covered
+// by other too: each of its partners, orgs and sites is named by other at
+// the same level (or other is global). It may say false for a scope that is
+// covered through an ancestor; never true for one that is not.
+func (s Scope) Within(other Scope) bool {
+	if other.Global {
+		return true
+	}
+	if s.Global {
+		return false
+	}
+	return subset(s.PartnerIDs, other.PartnerIDs) && subset(s.OrgIDs, other.OrgIDs) && subset(s.SiteIDs, other.SiteIDs)
+}
+
+func subset(list, of []string) bool {
+	for _, v := range list {
+		if !contains(of, v) {
+			return false
+		}
+	}
+	return true
+}
+
 func contains(list []string, v string) bool {
 	for _, x := range list {
 		if x == v {

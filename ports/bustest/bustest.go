@@ -43,6 +43,7 @@ func Run(t *testing.T, newBus func(t testing.TB) ports.Bus) {
 		{"OrderPerPublisher", testOrderPerPublisher},
 		{"ContextDone", testContextDone},
 		{"LargePayload", testLargePayload},
+		{"Batch", testBatch},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, newBus) })
@@ -389,5 +390,41 @@ func Benchmark(b *testing.B, newBus func(t testing.TB) ports.Bus) {
 	for b.Loop() {
 		publish(b, node1, "bench", payload)
 		receive(b, s, "bench")
+	}
+}
+
+// testBatch: a batch arrives on every node in order, between what the same
+// publisher sent before and after it; an invalid payload or topic sends
+// nothing of the batch; an empty batch is fine; a done ctx is an error.
+func testBatch(t *testing.T, newBus func(t testing.TB) ports.Bus) {
+	node1, node2 := newBus(t), newBus(t)
+	ctx := context.Background()
+	subs := []ports.Subscription{subscribe(t, node1, "batch"), subscribe(t, node2, "batch")}
+	publish(t, node1, "batch", []byte("before"))
+	if err := node1.PublishBatch(ctx, "batch", [][]byte{[]byte("a"), nil, []byte("c")}); err != nil {
+		t.Fatalf("PublishBatch: %v", err)
+	}
+	if err := node1.PublishBatch(ctx, "batch", nil); err != nil {
+		t.Fatalf("PublishBatch of nothing: %v", err)
+	}
+	bad := [][]byte{[]byte("lost"), make([]byte, ports.MaxPayload+1)}
+	if err := node1.PublishBatch(ctx, "batch", bad); !errors.Is(err, domain.ErrInvalid) {
+		t.Errorf("PublishBatch with an oversized payload: err = %v, want ErrInvalid", err)
+	}
+	if err := node1.PublishBatch(ctx, "a b", [][]byte{[]byte("lost")}); !errors.Is(err, domain.ErrInvalid) {
+		t.Errorf("PublishBatch to a bad topic: err = %v, want ErrInvalid", err)
+	}
+	done, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := node1.PublishBatch(done, "batch", [][]byte{[]byte("lost")}); !errors.Is(err, context.Canceled) {
+		t.Errorf("PublishBatch with a cancelled ctx: err = %v, want context.Canceled", err)
+	}
+	publish(t, node1, "batch", []byte("after"))
+	for i, s := range subs {
+		what := fmt.Sprintf("subscriber %d", i)
+		for _, want := range []string{"before", "a", "", "c", "after"} {
+			expect(t, s, what, "batch", want)
+		}
+		empty(t, s, what)
 	}
 }

@@ -18,6 +18,9 @@ func testCommands(t *testing.T, st ports.Store) {
 	c := newChain(t, st)
 	d := newDevice(t, st, c.site.ID, "")
 	other := newDevice(t, st, c.site.ID, "")
+	netDev := deviceIn(c.site.ID, "")
+	netDev.Kind, netDev.OS = domain.DeviceKindNetwork, "network"
+	must(t, "create network device", st.Devices().Create(ctx, global, netDev))
 
 	t.Run("CreateAndGet", func(t *testing.T) {
 		in := commandFor(d.ID)
@@ -64,6 +67,7 @@ func testCommands(t *testing.T, st ports.Store) {
 			want []error
 		}{
 			{"UnknownDevice", func(c *domain.Command) { c.DeviceID = domain.NewID() }, []error{domain.ErrNotFound}},
+			{"NetworkDevice", func(c *domain.Command) { c.DeviceID = netDev.ID }, []error{domain.ErrNotFound}},
 			{"MalformedDevice", func(c *domain.Command) { c.DeviceID = "nope" }, []error{domain.ErrNotFound, domain.ErrInvalid}},
 			{"NoDevice", func(c *domain.Command) { c.DeviceID = "" }, []error{domain.ErrNotFound, domain.ErrInvalid}},
 			{"NoAction", func(c *domain.Command) { c.Action = "" }, []error{domain.ErrInvalid}},

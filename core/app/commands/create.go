@@ -31,19 +31,6 @@ func (s *Service) Create(ctx context.Context, p *domain.Principal, deviceID stri
 	if err != nil {
 		return nil, false, err
 	}
-	scope := p.ScopeFor(spec.Permission)
-	d, err := s.d.Store.Devices().Get(ctx, scope, deviceID)
-	if err != nil {
-		return nil, false, err
-	}
-	if d.IsNetwork() { // a tracked network host: nothing runs there
-		return nil, false, domain.NetworkDeviceError(d)
-	}
-	if spec.RunsScriptCode {
-		if err := MayRunScript(p, d); err != nil {
-			return nil, false, err
-		}
-	}
 	if len(in.IdempotencyKey) > maxIdempotencyKey {
 		return nil, false, domain.Invalidf("idempotencyKey longer than %d bytes", maxIdempotencyKey)
 	}
@@ -51,6 +38,23 @@ func (s *Service) Create(ctx context.Context, p *domain.Principal, deviceID stri
 	timeout, expiry, err := bounds(timeout, in.ExpiresIn)
 	if err != nil {
 		return nil, false, err
+	}
+	scope := p.ScopeFor(spec.Permission)
+	// The store's insert is itself the device check (within scope, with an
+	// agent), so the device is read first only when a rule needs it: a
+	// script when the caller's scripts:read does not plainly cover every
+	// device it may run commands on. A refused insert is explained below.
+	if spec.RunsScriptCode && !scope.Within(p.ScopeFor(domain.PermScriptsRead)) {
+		d, err := s.d.Store.Devices().Get(ctx, scope, deviceID)
+		if err != nil {
+			return nil, false, err
+		}
+		if d.IsNetwork() {
+			return nil, false, domain.NetworkDeviceError(d)
+		}
+		if err := MayRunScript(p, d); err != nil {
+			return nil, false, err
+		}
 	}
 	if in.IdempotencyKey != "" {
 		old, err := s.d.Store.Commands().ByIdempotencyKey(ctx, scope, deviceID, in.IdempotencyKey)
@@ -76,10 +80,27 @@ func (s *Service) Create(ctx context.Context, p *domain.Principal, deviceID stri
 				return Redacted(old), false, nil
 			}
 		}
-		return nil, false, err
+		return nil, false, s.explainRefusal(ctx, scope, deviceID, err)
 	}
 	audit.SetResource(ctx, "command", c.ID, c.PartnerID, c.OrgID)
 	return Redacted(c), true, nil
+}
+
+// explainRefusal turns the store's not-found for a device it would not
+// give a command into the reason: a network device has no agent; anything
+// else stays not found.
+func (s *Service) explainRefusal(ctx context.Context, scope domain.Scope, deviceID string, err error) error {
+	if !errors.Is(err, domain.ErrNotFound) {
+		return err
+	}
+	d, gerr := s.d.Store.Devices().Get(ctx, scope, deviceID)
+	if gerr != nil {
+		return gerr
+	}
+	if d.IsNetwork() {
+		return domain.NetworkDeviceError(d)
+	}
+	return err
 }
 
 // insertAndSend stores a new command and, when its device is linked, sends

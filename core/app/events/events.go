@@ -81,9 +81,11 @@ func (p *Publisher) Publish(ctx context.Context, e Event) {
 }
 
 // Run sends queued events until ctx ends, then what is still queued for up
-// to drainFor, so a node stopping loses none it can still send. Events the
-// bus refused or the full queue dropped are logged as counts every 10 s,
-// not one line each.
+// to drainFor, so a node stopping loses none it can still send. Events
+// waiting together leave together, in order, in one PublishBatch (one
+// Redis round trip for up to publishBatch events). Events the bus refused
+// or the full queue dropped are logged as counts every 10 s, not one line
+// each.
 func (p *Publisher) Run(ctx context.Context) {
 	if p == nil || p.Bus == nil {
 		return
@@ -95,12 +97,14 @@ func (p *Publisher) Run(ctx context.Context) {
 	tick := time.NewTicker(10 * time.Second)
 	defer tick.Stop()
 	var lastErr error
+	batch := make([][]byte, 0, publishBatch)
 	for {
 		select {
 		case raw := <-q:
+			batch = gather(q, append(batch[:0], raw))
 			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sendTimeout)
-			if err := p.Bus.Publish(sctx, Topic, raw); err != nil {
-				p.count(1)
+			if err := p.Bus.PublishBatch(sctx, Topic, batch); err != nil {
+				p.count(len(batch))
 				lastErr = err
 			}
 			cancel()
@@ -115,6 +119,22 @@ func (p *Publisher) Run(ctx context.Context) {
 			return
 		}
 	}
+}
+
+// publishBatch bounds the events sent in one round trip.
+const publishBatch = 64
+
+// gather adds to batch what q holds right now, up to publishBatch events.
+func gather(q chan []byte, batch [][]byte) [][]byte {
+	for len(batch) < publishBatch {
+		select {
+		case raw := <-q:
+			batch = append(batch, raw)
+		default:
+			return batch
+		}
+	}
+	return batch
 }
 
 // queued is the queue while Run goes (tests).
@@ -134,19 +154,18 @@ func (p *Publisher) drain(q chan []byte, lastErr error) {
 	ctx, cancel := context.WithTimeout(context.Background(), drainFor)
 	defer cancel()
 	for {
-		select {
-		case raw := <-q:
-			if ctx.Err() != nil {
-				p.count(1)
-				continue
-			}
-			if err := p.Bus.Publish(ctx, Topic, raw); err != nil {
-				p.count(1)
-				lastErr = err
-			}
-		default:
+		batch := gather(q, nil)
+		if len(batch) == 0 {
 			p.reportDrops(lastErr)
 			return
+		}
+		if ctx.Err() != nil {
+			p.count(len(batch))
+			continue
+		}
+		if err := p.Bus.PublishBatch(ctx, Topic, batch); err != nil {
+			p.count(len(batch))
+			lastErr = err
 		}
 	}
 }

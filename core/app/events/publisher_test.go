@@ -3,6 +3,7 @@ package events
 import (
 	"context"
 	"errors"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -15,6 +16,8 @@ type slowBus struct {
 	gate chan struct{}
 	mu   sync.Mutex
 	got  []string
+	// batches: the size of each PublishBatch
+	batches []int
 }
 
 func (b *slowBus) Publish(ctx context.Context, topic string, payload []byte) error {
@@ -30,6 +33,19 @@ func (b *slowBus) Publish(ctx context.Context, topic string, payload []byte) err
 	b.mu.Lock()
 	b.got = append(b.got, e.Type)
 	b.mu.Unlock()
+	return nil
+}
+
+// PublishBatch records the batch's size and publishes each in turn.
+func (b *slowBus) PublishBatch(ctx context.Context, topic string, payloads [][]byte) error {
+	b.mu.Lock()
+	b.batches = append(b.batches, len(payloads))
+	b.mu.Unlock()
+	for _, p := range payloads {
+		if err := b.Publish(ctx, topic, p); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -100,14 +116,53 @@ func TestPublisherDropsPastItsQueue(t *testing.T) {
 	p.mu.Lock()
 	dropped := p.dropped
 	p.mu.Unlock()
-	// One event may have left the queue for the blocked bus.
-	if dropped < 99 || dropped > 100 {
+	// One batch may have left the queue for the blocked bus.
+	if dropped < 100-publishBatch || dropped > 100 {
 		t.Fatalf("dropped %d of %d past a queue of %d", dropped, publishQueue+100, publishQueue)
 	}
 	stop()
 	close(bus.gate)
 	<-done
-	if n := len(bus.published()); n < publishQueue || n > publishQueue+1 {
-		t.Fatalf("sent %d after the drain", n)
+	if n := len(bus.published()); n+dropped != publishQueue+100 {
+		t.Fatalf("sent %d after the drain and dropped %d of %d", n, dropped, publishQueue+100)
+	}
+}
+
+// Events that wait together leave in batches of at most publishBatch,
+// in order.
+func TestPublisherBatchesWhatWaits(t *testing.T) {
+	bus, p, stop, done := running()
+	const n = 3*publishBatch + 5
+	for i := range n {
+		p.Publish(context.Background(), Event{Type: strconv.Itoa(i)})
+	}
+	close(bus.gate)
+	deadline := time.Now().Add(5 * time.Second)
+	for len(bus.published()) < n && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	stop()
+	<-done
+	got := bus.published()
+	if len(got) != n {
+		t.Fatalf("published %d of %d", len(got), n)
+	}
+	for i, typ := range got {
+		if typ != strconv.Itoa(i) {
+			t.Fatalf("event %d is %q: out of order", i, typ)
+		}
+	}
+	bus.mu.Lock()
+	defer bus.mu.Unlock()
+	largest := 0
+	for _, size := range bus.batches {
+		if size > publishBatch {
+			t.Fatalf("a batch of %d, past %d", size, publishBatch)
+		}
+		largest = max(largest, size)
+	}
+	// All but the first waited while the bus was blocked.
+	if largest < publishBatch || len(bus.batches) > n-publishBatch {
+		t.Fatalf("batches %v: the waiting events did not leave together", bus.batches)
 	}
 }
