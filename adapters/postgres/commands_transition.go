@@ -52,8 +52,14 @@ func (st commandStore) transition(ctx context.Context, deviceID, id string, from
 	if deviceID != "" {
 		where += " AND device_id = " + a.add(deviceID) + "::uuid"
 	}
-	sql := "UPDATE commands SET " + set + " WHERE " + where + " AND status = ANY(" +
-		a.add(statuses) + "::text[]) RETURNING " + commandCols
+	where += " AND status = ANY(" + a.add(statuses) + "::text[])"
+	if u.OutputCapAtLeast > 0 {
+		where += " AND (output_cap = 0 OR output_cap >= " + a.add(u.OutputCapAtLeast) + ")"
+	}
+	if u.PayloadLacks != "" {
+		where += " AND strpos(coalesce(payload::text, ''), " + a.add(u.PayloadLacks) + ") = 0"
+	}
+	sql := "UPDATE commands SET " + set + " WHERE " + where + " RETURNING " + commandCols
 	out, err := scanCommand(st.q.QueryRow(ctx, sql, a...))
 	if err == nil {
 		return out, nil
@@ -71,7 +77,7 @@ func (st commandStore) transition(ctx context.Context, deviceID, id string, from
 	if err != nil {
 		return nil, err
 	}
-	return cur, domain.Conflictf("command is %s, not in %v", cur.Status, from)
+	return cur, u.Refusal(cur, from)
 }
 
 // transitionSet is the SET list of an update: only the fields it carries.

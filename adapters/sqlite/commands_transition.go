@@ -43,7 +43,16 @@ func (cs commandStore) transition(ctx context.Context, deviceID, id string, from
 		where, whereArgs = "id = ? AND device_id = ?", []any{id, deviceID}
 	}
 	args := append(append(setArgs, whereArgs...), inArgs...)
-	query := "UPDATE commands SET " + set + " WHERE " + where + " AND status IN (" + in + ") RETURNING " + commandCols
+	guards := ""
+	if u.OutputCapAtLeast > 0 {
+		guards += " AND (output_cap = 0 OR output_cap >= ?)"
+		args = append(args, u.OutputCapAtLeast)
+	}
+	if u.PayloadLacks != "" {
+		guards += " AND instr(coalesce(payload, ''), ?) = 0"
+		args = append(args, u.PayloadLacks)
+	}
+	query := "UPDATE commands SET " + set + " WHERE " + where + " AND status IN (" + in + ")" + guards + " RETURNING " + commandCols
 	var out *domain.Command
 	err = cs.s.write(ctx, func(q queryer) (err error) {
 		out, err = scanCommand(q.QueryRowContext(ctx, query, args...))
@@ -58,7 +67,7 @@ func (cs commandStore) transition(ctx context.Context, deviceID, id string, from
 		if err != nil {
 			return failure{op: "read command"}.wrap(err)
 		}
-		return domain.Conflictf("command is %s, not in %v", out.Status, from)
+		return u.Refusal(out, from)
 	})
 	if errors.Is(err, domain.ErrConflict) {
 		return out, err

@@ -90,4 +90,21 @@ type CommandUpdate struct {
 	Payload json.RawMessage
 	// CountAttempt adds one to Attempts.
 	CountAttempt bool
+
+	// Guards: more the stored command must meet, beside its status, for
+	// the update to apply (ErrConflict otherwise, as for the status).
+	// OutputCapAtLeast > 0: its OutputCap is 0 (the server's setting) or at
+	// least this many bytes.
+	OutputCapAtLeast int
+	// PayloadLacks != "": its payload's JSON text does not contain this.
+	PayloadLacks string
+}
+
+// Refusal is the ErrConflict of u not applied to the stored cur, whose
+// status was to be one of from.
+func (u CommandUpdate) Refusal(cur *Command, from []CommandStatus) error {
+	if u.OutputCapAtLeast > 0 || u.PayloadLacks != "" {
+		return Conflictf("command is %s (wanted one of %v) or does not meet the update's guards", cur.Status, from)
+	}
+	return Conflictf("command is %s, not in %v", cur.Status, from)
 }

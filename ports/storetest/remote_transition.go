@@ -125,6 +125,42 @@ func testCommandTransition(t *testing.T, st ports.Store) {
 		eqCommand(t, "Get after the conflicts", getCommand(t, st, cmd.ID), &want)
 	})
 
+	// Guards: the cap and the payload are checked with the status, in the
+	// same write; a guard that fails is ErrConflict with what is stored,
+	// and nothing changes.
+	t.Run("Guards", func(t *testing.T) {
+		secret := commandFor(d.ID)
+		secret.Payload = json.RawMessage(`{"language": "sh", "body": "true", "args": ["sealed:abc"], "secretArgs": [0]}`)
+		must(t, "create a command with a sealed value", st.Commands().Create(ctx, global, secret))
+		noCap := commandFor(d.ID)
+		noCap.OutputCap = 0
+		must(t, "create a command with the server's cap", st.Commands().Create(ctx, global, noCap))
+		capped := newCommand(t, st, d.ID) // OutputCap 1 << 16
+		refused := []struct {
+			name string
+			id   string
+			u    domain.CommandUpdate
+		}{
+			{"output past the cap", capped.ID, domain.CommandUpdate{Status: domain.CommandRunning, OutputCapAtLeast: 1<<16 + 1}},
+			{"a payload holding the text", secret.ID, domain.CommandUpdate{Status: domain.CommandRunning, PayloadLacks: `"sealed:`}},
+		}
+		for _, tc := range refused {
+			want := *getCommand(t, st, tc.id)
+			got, err := st.Commands().TransitionForDevice(ctx, d.ID, tc.id, fromQueued, tc.u)
+			wantIs(t, tc.name, err, domain.ErrConflict)
+			eqCommand(t, tc.name+": the command returned", got, &want)
+			eqCommand(t, tc.name+": stored", getCommand(t, st, tc.id), &want)
+		}
+		for _, id := range []string{capped.ID, noCap.ID} {
+			got, err := st.Commands().TransitionForDevice(ctx, d.ID, id, fromQueued, domain.CommandUpdate{
+				Status: domain.CommandRunning, OutputCapAtLeast: 1 << 16, PayloadLacks: `"sealed:`})
+			must(t, "guards met", err)
+			if got.Status != domain.CommandRunning {
+				t.Errorf("guards met: status %s", got.Status)
+			}
+		}
+	})
+
 	t.Run("OneWinner", func(t *testing.T) {
 		const racers = 8
 		cmd := newCommand(t, st, d.ID)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -348,5 +349,36 @@ func TestCommandExpiredBySweepWithoutItsTask(t *testing.T) {
 	}
 	if got := rs.waitStatus(t, rs.admin, id, "expired"); got["finishedAt"] == nil {
 		t.Fatalf("expired without finishedAt: %v", got)
+	}
+}
+
+// An agent that sends more than the command's cap has its output clipped
+// to the cap and marked truncated (the result is then read before it is
+// written); one within the cap is stored as sent, in one write.
+func TestCommandResultPastTheCapIsClipped(t *testing.T) {
+	rs := newRemoteServer(t)
+	conn := rs.link(t)
+	now := time.Now().UTC()
+	for _, tc := range []struct {
+		name      string
+		stdout    string
+		wantLen   int
+		truncated bool
+	}{
+		{"past the cap", strings.Repeat("a", protocol.DefaultOutputCap+10), protocol.DefaultOutputCap, true},
+		{"at the cap", strings.Repeat("b", protocol.DefaultOutputCap), protocol.DefaultOutputCap, false},
+	} {
+		_, body := rs.Do(t, http.MethodPost, "/api/v1/devices/"+rs.deviceID+"/commands", rs.admin,
+			map[string]any{"action": "list_services"})
+		id := body["id"].(string)
+		var cmd protocol.Command
+		nextOfType(t, conn, protocol.TypeCommand, &cmd)
+		sendJSON(t, conn, protocol.CommandResult{Header: protocol.Header{Type: protocol.TypeCommandResult, ID: id},
+			Status: protocol.ResultSucceeded, Stdout: tc.stdout, ExitCode: intp(0), StartedAt: now, FinishedAt: now})
+		got := rs.waitStatus(t, rs.admin, id, "succeeded")
+		out, _ := got["stdout"].(string)
+		if len(out) != tc.wantLen || out != tc.stdout[:tc.wantLen] || got["truncated"] != tc.truncated {
+			t.Fatalf("%s: stored %d bytes, truncated %v; want %d, %v", tc.name, len(out), got["truncated"], tc.wantLen, tc.truncated)
+		}
 	}
 }

@@ -44,33 +44,44 @@ func (s *Service) Ack(ctx context.Context, deviceID string, a protocol.CommandAc
 // Result records the agent's result. A result for a finished command (a
 // redelivery answered again) changes nothing, except a command the server
 // timed out without a result: the late result is stored.
+//
+// The usual result is one conditional write: a pending command of this
+// device whose cap holds the output as sent and whose payload has no
+// sealed secret to redact. Anything else (output to clip, a secret, a
+// late result, a repeat) is read first and handled as it needs.
 func (s *Service) Result(ctx context.Context, deviceID string, r protocol.CommandResult) error {
-	c, err := s.d.Store.Commands().GetForDevice(ctx, deviceID, r.ID)
-	if err != nil {
-		return err
-	}
 	status, err := resultStatus(r.Status)
 	if err != nil {
 		return err
 	}
 	now := s.d.Clock.Now().UTC()
-	started, finished := agentTime(r.StartedAt, now), agentTime(r.FinishedAt, now)
+	var c *domain.Command
+	if longest := max(len(r.Stdout), len(r.Stderr)); longest <= s.d.OutputCap {
+		u := resultUpdate(r, status, s.d.OutputCap, now)
+		u.OutputCapAtLeast, u.PayloadLacks = max(longest, 1), `"`+sealedPrefix
+		upd, err := s.d.Store.Commands().TransitionForDevice(ctx, deviceID, r.ID, domain.PendingStatuses, u)
+		switch {
+		case err == nil:
+			s.stored(ctx, deviceID, upd.ID)
+			s.finished(ctx, upd)
+			return nil
+		case errors.Is(err, domain.ErrConflict) && upd != nil:
+			c = upd // what is stored: the careful way below
+		case errors.Is(err, domain.ErrNotFound):
+			return err
+		default:
+			// No acknowledgement: the agent keeps the result and sends it again.
+			return fmt.Errorf("store command result: %w", err)
+		}
+	} else if c, err = s.d.Store.Commands().GetForDevice(ctx, deviceID, r.ID); err != nil {
+		return err
+	}
 	capN := c.OutputCap
 	if capN <= 0 {
 		capN = s.d.OutputCap
 	}
-	stdout, cut1 := domain.ClipUTF8(r.Stdout, capN)
-	stderr, cut2 := domain.ClipUTF8(r.Stderr, capN)
-	errText, _ := domain.ClipUTF8(r.Error, 4096)
-	data := r.Data
-	if len(data) > maxPayload || (len(data) > 0 && !json.Valid(data)) {
-		data = nil
-	}
-	u := domain.CommandUpdate{
-		Status: status, StartedAt: &started, FinishedAt: &finished, ExitCode: r.ExitCode,
-		Stdout: stdout, Stderr: stderr, Truncated: r.Truncated || cut1 || cut2, Error: errText, Data: data,
-		Payload: redact(c),
-	}
+	u := resultUpdate(r, status, capN, now)
+	u.Payload = redact(c)
 	from := domain.PendingStatuses
 	if c.Status == domain.CommandTimedOut && c.Error == errNoResult {
 		// Timed out by the server (the agent was away, or its result was
@@ -93,6 +104,23 @@ func (s *Service) Result(ctx context.Context, deviceID string, r protocol.Comman
 	s.stored(ctx, deviceID, c.ID)
 	s.finished(ctx, upd)
 	return nil
+}
+
+// resultUpdate is the update a result makes, its output clipped to capN
+// bytes each.
+func resultUpdate(r protocol.CommandResult, status domain.CommandStatus, capN int, now time.Time) domain.CommandUpdate {
+	started, finished := agentTime(r.StartedAt, now), agentTime(r.FinishedAt, now)
+	stdout, cut1 := domain.ClipUTF8(r.Stdout, capN)
+	stderr, cut2 := domain.ClipUTF8(r.Stderr, capN)
+	errText, _ := domain.ClipUTF8(r.Error, 4096)
+	data := r.Data
+	if len(data) > maxPayload || (len(data) > 0 && !json.Valid(data)) {
+		data = nil
+	}
+	return domain.CommandUpdate{
+		Status: status, StartedAt: &started, FinishedAt: &finished, ExitCode: r.ExitCode,
+		Stdout: stdout, Stderr: stderr, Truncated: r.Truncated || cut1 || cut2, Error: errText, Data: data,
+	}
 }
 
 // stored tells the agent its result is kept, so it may forget it; a lost

@@ -44,6 +44,10 @@ type Event struct {
 type Publisher struct {
 	Bus    ports.Bus
 	Logger ports.Logger
+	// Linger is how long Run lets the first event of a batch wait for
+	// others (0: DefaultLinger). Browsers do not notice milliseconds; under
+	// load the bus then sees one round trip where it saw dozens.
+	Linger time.Duration
 
 	mu      sync.Mutex
 	queue   chan []byte // set by Run
@@ -98,10 +102,16 @@ func (p *Publisher) Run(ctx context.Context) {
 	defer tick.Stop()
 	var lastErr error
 	batch := make([][]byte, 0, publishBatch)
+	linger := p.Linger
+	if linger <= 0 {
+		linger = DefaultLinger
+	}
+	timer := time.NewTimer(linger)
+	timer.Stop()
 	for {
 		select {
 		case raw := <-q:
-			batch = gather(q, append(batch[:0], raw))
+			batch = collect(ctx, q, append(batch[:0], raw), timer, linger)
 			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sendTimeout)
 			if err := p.Bus.PublishBatch(sctx, Topic, batch); err != nil {
 				p.count(len(batch))
@@ -123,6 +133,31 @@ func (p *Publisher) Run(ctx context.Context) {
 
 // publishBatch bounds the events sent in one round trip.
 const publishBatch = 64
+
+// DefaultLinger is Publisher.Linger's default.
+const DefaultLinger = 2 * time.Millisecond
+
+// collect is gather, then waiting up to linger for more while the batch
+// has room (ctx ending cuts the wait short).
+func collect(ctx context.Context, q chan []byte, batch [][]byte, timer *time.Timer, linger time.Duration) [][]byte {
+	batch = gather(q, batch)
+	if len(batch) >= publishBatch {
+		return batch
+	}
+	timer.Reset(linger)
+	defer timer.Stop()
+	for len(batch) < publishBatch {
+		select {
+		case raw := <-q:
+			batch = append(batch, raw)
+		case <-timer.C:
+			return batch
+		case <-ctx.Done():
+			return batch
+		}
+	}
+	return batch
+}
 
 // gather adds to batch what q holds right now, up to publishBatch events.
 func gather(q chan []byte, batch [][]byte) [][]byte {

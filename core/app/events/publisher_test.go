@@ -166,3 +166,31 @@ func TestPublisherBatchesWhatWaits(t *testing.T) {
 		t.Fatalf("batches %v: the waiting events did not leave together", bus.batches)
 	}
 }
+
+// An event published shortly after another joins its batch while the
+// first lingers.
+func TestPublisherLingersForCompany(t *testing.T) {
+	bus := &slowBus{gate: make(chan struct{})}
+	close(bus.gate)
+	p := &Publisher{Bus: bus, Linger: 300 * time.Millisecond}
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); p.Run(ctx) }()
+	for p.queued() == nil {
+		time.Sleep(time.Millisecond)
+	}
+	p.Publish(context.Background(), Event{Type: "first"})
+	time.Sleep(30 * time.Millisecond)
+	p.Publish(context.Background(), Event{Type: "second"})
+	deadline := time.Now().Add(5 * time.Second)
+	for len(bus.published()) < 2 && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	stop()
+	<-done
+	bus.mu.Lock()
+	defer bus.mu.Unlock()
+	if len(bus.got) != 2 || bus.got[0] != "first" || bus.got[1] != "second" || len(bus.batches) != 1 {
+		t.Fatalf("published %v in batches %v; want both, in order, in one batch", bus.got, bus.batches)
+	}
+}
