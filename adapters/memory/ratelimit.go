@@ -55,8 +55,14 @@ type RateLimiter struct {
 type rlShard struct {
 	mu   sync.Mutex
 	keys map[string]*rlEntry
-	_    [40]byte // keep neighbouring shards' mutexes off one cache line
+	// sweptAt is when evictOne last walked the whole shard (swept: ever).
+	sweptAt time.Duration
+	swept   bool
+	_       [24]byte // keep neighbouring shards' mutexes off one cache line
 }
+
+// rlSweepEvery bounds evictOne's whole-shard walks (see there).
+const rlSweepEvery = time.Second
 
 // rlEntry is one key's counted events, oldest first.
 type rlEntry struct {
@@ -213,8 +219,11 @@ func (l *RateLimiter) sweep() {
 }
 
 // evictOne makes room in a full shard without scanning it: among a few keys
-// (Go map iteration starts at a random place) it drops every idle one, or
-// else the one that goes idle first. Called with sh.mu held.
+// (Go map iteration starts at a random place) it drops every idle one. A
+// sample without one does not yet mean the shard has none: then, at most
+// once per rlSweepEvery, the whole shard is walked for idle keys, so a live
+// key is displaced only when none is idle (or the walk was too recent),
+// and then the one that goes idle first. Called with sh.mu held.
 func (sh *rlShard) evictOne(now time.Duration) {
 	var (
 		victim string
@@ -235,9 +244,22 @@ func (sh *rlShard) evictOne(now time.Duration) {
 			break
 		}
 	}
-	if !freed && found {
-		delete(sh.keys, victim)
+	if freed || !found {
+		return
 	}
+	if !sh.swept || now-sh.sweptAt >= rlSweepEvery || now < sh.sweptAt {
+		sh.swept, sh.sweptAt = true, now
+		for k, e := range sh.keys {
+			if e.idle <= now {
+				delete(sh.keys, k)
+				freed = true
+			}
+		}
+		if freed {
+			return
+		}
+	}
+	delete(sh.keys, victim)
 }
 
 // prune forgets events at or before cutoff, keeping the backing array.
