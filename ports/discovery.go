@@ -29,6 +29,11 @@ type DiscoveryProfileStore interface {
 	Create(ctx context.Context, s domain.Scope, p *domain.DiscoveryProfile) error
 	Get(ctx context.Context, s domain.Scope, id string) (*domain.DiscoveryProfile, error)
 	List(ctx context.Context, s domain.Scope, f DiscoveryProfileFilter, page domain.PageRequest) (domain.Page[*domain.DiscoveryProfile], error)
+	// ScannedBy lists, in id order, the profiles of the device's site that
+	// name it among their scanners (none for an unknown device). The agent
+	// link asks it at every link: a device that scans nothing costs one
+	// look-up by site.
+	ScannedBy(ctx context.Context, deviceID string) ([]*domain.DiscoveryProfile, error)
 	// Update changes every field but the owner (partner, org, site) and
 	// CreatedBy when Version matches (ErrConflict otherwise).
 	Update(ctx context.Context, s domain.Scope, p *domain.DiscoveryProfile) (*domain.DiscoveryProfile, error)

@@ -169,6 +169,20 @@ func (st profileStore) List(ctx context.Context, s domain.Scope, f ports.Discove
 	return finishPage(items, page.Limit, func(p *domain.DiscoveryProfile) string { return p.ID }), nil
 }
 
+func (st profileStore) ScannedBy(ctx context.Context, deviceID string) ([]*domain.DiscoveryProfile, error) {
+	ctx = system(ctx)
+	if !domain.ValidID(deviceID) {
+		return nil, nil
+	}
+	out, err := queryAll(ctx, st.q, "SELECT "+profileCols+" FROM discovery_profiles"+
+		" WHERE site_id = (SELECT site_id FROM devices WHERE id = $1::uuid)"+
+		" AND scanner_device_ids @> jsonb_build_array($2::text) ORDER BY id", args{deviceID, deviceID}, scanProfile)
+	if err != nil {
+		return nil, translate("list a device's discovery profiles", err)
+	}
+	return out, nil
+}
+
 func (st profileStore) Update(ctx context.Context, s domain.Scope, p *domain.DiscoveryProfile) (*domain.DiscoveryProfile, error) {
 	ctx = tenant(ctx, s)
 	if p == nil {

@@ -162,6 +162,16 @@ func (ps profileStore) List(ctx context.Context, s domain.Scope, f ports.Discove
 	return profilesTable.list(ctx, ps.s.read(ctx), s, flt, page)
 }
 
+func (ps profileStore) ScannedBy(ctx context.Context, deviceID string) ([]*domain.DiscoveryProfile, error) {
+	if !domain.ValidID(deviceID) {
+		return nil, nil
+	}
+	return queryList(ctx, ps.s.read(ctx), "SELECT "+profileCols+" FROM discovery_profiles"+
+		" WHERE site_id = (SELECT site_id FROM devices WHERE id = ?)"+
+		" AND EXISTS (SELECT 1 FROM json_each(scanner_device_ids) WHERE value = ?) ORDER BY id",
+		[]any{deviceID, deviceID}, scanProfile)
+}
+
 func (ps profileStore) Update(ctx context.Context, s domain.Scope, p *domain.DiscoveryProfile) (*domain.DiscoveryProfile, error) {
 	if p == nil {
 		return nil, domain.Invalidf("discovery profile is required")

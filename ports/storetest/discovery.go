@@ -16,6 +16,7 @@ func RunDiscovery(t *testing.T, newStore Factory) {
 		fn   func(t *testing.T, st ports.Store)
 	}{
 		{"Profiles", testDiscoveryProfiles},
+		{"ScannedBy", testProfilesScannedBy},
 		{"Settings", testDiscoverySettings},
 		{"Assets", testDiscoveryAssets},
 		{"AssetScoping", testAssetScoping},
@@ -104,6 +105,42 @@ func testDiscoveryProfiles(t *testing.T, st ports.Store) {
 	must(t, "delete", st.DiscoveryProfiles().Delete(ctx, c.scope(), p.ID))
 	_, err = st.DiscoveryProfiles().Get(ctx, c.scope(), p.ID)
 	wantIs(t, "get deleted", err, domain.ErrNotFound)
+}
+
+// testProfilesScannedBy: a device's profiles are those of its site that
+// name it as a scanner, in id order; a device scanning nothing, an unknown
+// or malformed id, and a device named by a profile of another site (moved
+// since) get none.
+func testProfilesScannedBy(t *testing.T, st ports.Store) {
+	ctx := t.Context()
+	c := newChain(t, st)
+	scanner, idle := newDevice(t, st, c.site.ID, ""), newDevice(t, st, c.site.ID, "")
+	var want []string
+	for range 2 {
+		p := newProfile(c.site.ID)
+		p.ScannerDeviceIDs = []string{domain.NewID(), scanner.ID}
+		must(t, "create a profile scanned by the device", st.DiscoveryProfiles().Create(ctx, global, p))
+		want = append(want, p.ID)
+	}
+	mustNot := newProfile(c.site.ID)
+	mustNot.ScannerDeviceIDs = []string{domain.NewID()}
+	must(t, "create a profile scanned by another", st.DiscoveryProfiles().Create(ctx, global, mustNot))
+	elsewhere := newProfile(newSite(t, st, c.org.ID).ID)
+	elsewhere.ScannerDeviceIDs = []string{scanner.ID, idle.ID}
+	must(t, "create a profile of another site naming both", st.DiscoveryProfiles().Create(ctx, global, elsewhere))
+
+	got, err := st.DiscoveryProfiles().ScannedBy(ctx, scanner.ID)
+	must(t, "ScannedBy the scanner", err)
+	wantIDs(t, "ScannedBy the scanner", ids(got, func(x *domain.DiscoveryProfile) string { return x.ID }), ascending(want))
+	if len(got) > 0 && (got[0].SiteID != c.site.ID || len(got[0].ScannerDeviceIDs) != 2) {
+		t.Fatalf("ScannedBy read back %+v", got[0])
+	}
+	for _, id := range append([]string{idle.ID, domain.NewID()}, malformedIDs(scanner.ID)...) {
+		got, err := st.DiscoveryProfiles().ScannedBy(ctx, id)
+		if err != nil || len(got) != 0 {
+			t.Errorf("ScannedBy(%q) = %d profiles, %v; want none", id, len(got), err)
+		}
+	}
 }
 
 func testDiscoverySettings(t *testing.T, st ports.Store) {

@@ -45,24 +45,16 @@ const watchJob = "watch"
 func (s *Service) WatchList(ctx context.Context, deviceID string) (protocol.Watch, bool, error) {
 	w := protocol.Watch{Header: protocol.Header{Type: protocol.TypeWatch}, IntervalSeconds: protocol.DefaultWatchIntervalSecs,
 		Hosts: []protocol.WatchHost{}}
-	dev, err := s.d.Store.Devices().Get(ctx, domain.GlobalScope(), deviceID)
-	if err != nil {
-		return w, false, err
-	}
-	profiles, err := s.siteProfiles(ctx, dev.SiteID)
-	if err != nil {
+	// One look-up for the usual device, which scans for no profile.
+	profiles, err := s.d.Store.DiscoveryProfiles().ScannedBy(ctx, deviceID)
+	if err != nil || len(profiles) == 0 {
 		return w, false, err
 	}
 	mine := map[string]*domain.DiscoveryProfile{}
 	for _, p := range profiles {
-		if slices.Contains(p.ScannerDeviceIDs, deviceID) {
-			mine[p.ID] = p
-		}
+		mine[p.ID] = p
 	}
-	if len(mine) == 0 {
-		return w, false, nil
-	}
-	assets, err := s.d.Store.DiscoveryAssets().BySite(ctx, dev.SiteID)
+	assets, err := s.d.Store.DiscoveryAssets().BySite(ctx, profiles[0].SiteID)
 	if err != nil {
 		return w, false, err
 	}
