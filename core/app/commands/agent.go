@@ -20,25 +20,22 @@ const maxClockSkew = time.Minute
 
 // Ack records the agent's acknowledgement. The command must belong to the
 // authenticated device (ErrNotFound otherwise: a frame for a command never
-// sent to this agent is refused).
+// sent to this agent is refused). "running" of a command this node sent
+// over the link is written a moment later unless its result comes first
+// (running.go).
 func (s *Service) Ack(ctx context.Context, deviceID string, a protocol.CommandAck) error {
 	if a.State != "running" {
 		// "done": the stored result follows; only the ownership check.
 		_, err := s.d.Store.Commands().GetForDevice(ctx, deviceID, a.ID)
 		return err
 	}
-	// The ownership check is part of the one conditional write.
 	now := s.d.Clock.Now().UTC()
-	upd, err := s.d.Store.Commands().TransitionForDevice(ctx, deviceID, a.ID, []domain.CommandStatus{domain.CommandQueued, domain.CommandSent},
-		domain.CommandUpdate{Status: domain.CommandRunning, StartedAt: &now})
-	if errors.Is(err, domain.ErrConflict) {
-		return nil // a repeat ack, or already finished
+	if s.late.take(a.ID, deviceID) {
+		s.writeRunningLater(deviceID, a.ID, now)
+		return nil
 	}
-	if err != nil {
-		return err
-	}
-	s.publish(ctx, upd)
-	return nil
+	// The ownership check is part of the one conditional write.
+	return s.writeRunning(ctx, deviceID, a.ID, now)
 }
 
 // Result records the agent's result. A result for a finished command (a
@@ -50,6 +47,7 @@ func (s *Service) Ack(ctx context.Context, deviceID string, a protocol.CommandAc
 // sealed secret to redact. Anything else (output to clip, a secret, a
 // late result, a repeat) is read first and handled as it needs.
 func (s *Service) Result(ctx context.Context, deviceID string, r protocol.CommandResult) error {
+	s.late.cancel(r.ID, deviceID)
 	status, err := resultStatus(r.Status)
 	if err != nil {
 		return err

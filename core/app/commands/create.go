@@ -142,6 +142,9 @@ func (s *Service) insertAndSend(ctx context.Context, scope domain.Scope, c *doma
 	if err != nil {
 		return err
 	}
+	if route.Local() {
+		s.late.sentTo(c.ID, c.DeviceID) // before the send: its acknowledgement may come at once
+	}
 	if err := s.d.Sender.SendTo(ctx, route, frame); err != nil {
 		s.d.Logger.Debug("command not delivered; queued for the next delivery", "command_id", c.ID, "error", err)
 		// Not handed over (the link went away, or the bus failed): queued

@@ -79,10 +79,17 @@ type Deps struct {
 	Sealer Sealer
 	// OutputCap is the default cap on stdout and on stderr (0: 1 MiB).
 	OutputCap int
+	// RunningDelay is how long the acknowledgement of a command this node
+	// sent waits for its result before "running" is written (running.go;
+	// 0: DefaultRunningDelay).
+	RunningDelay time.Duration
 }
 
 // Service implements the command use cases.
-type Service struct{ d Deps }
+type Service struct {
+	d    Deps
+	late *lateRunning
+}
 
 // New checks deps and fills defaults. Register the queue handlers with
 // RegisterTasks before the queue starts.
@@ -105,5 +112,11 @@ func New(d Deps) (*Service, error) {
 	if d.OutputCap == 0 {
 		d.OutputCap = defaultOutputCap
 	}
-	return &Service{d: d}, nil
+	if d.RunningDelay < 0 {
+		return nil, fmt.Errorf("commands: negative RunningDelay")
+	}
+	if d.RunningDelay == 0 {
+		d.RunningDelay = DefaultRunningDelay
+	}
+	return &Service{d: d, late: newLateRunning()}, nil
 }

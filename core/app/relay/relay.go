@@ -158,6 +158,9 @@ type Route struct {
 // counts as linked, so a command is not left waiting for nothing).
 func (rt Route) Linked() bool { return rt.local || rt.node != "" || rt.unknown }
 
+// Local reports whether this node holds the link.
+func (rt Route) Local() bool { return rt.local }
+
 // Found reports whether the look-up answered with a node holding the link
 // (this one or another); an unanswered look-up is not found.
 func (rt Route) Found() bool { return rt.local || rt.node != "" }
