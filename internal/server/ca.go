@@ -9,6 +9,7 @@ import (
 
 	"github.com/breeze-rmm/breeze/adapters/http/agentws"
 	"github.com/breeze-rmm/breeze/core/app/agentca"
+	"github.com/breeze-rmm/breeze/core/app/tickets"
 	"github.com/breeze-rmm/breeze/internal/config"
 	"github.com/breeze-rmm/breeze/ports"
 	"github.com/breeze-rmm/breeze/protocol"
@@ -30,6 +31,19 @@ func BuildCA(cfg *config.Config, log hclog.Logger, st ports.Store, sealer agentc
 	}
 	return agentca.New(agentca.Deps{Store: st, Sealer: sealer, Logger: log,
 		CertTTL: cfg.AgentCertTTL, RequireAll: cfg.AgentMTLS == "required", OnRotate: onRotate})
+}
+
+// FollowPartnerRules drops ca's cached mutual-TLS switches whenever any
+// node announces a change of everyone's access (a partner's switch is one,
+// tenancy.UpdatePartner), and when the announcements may have been missed:
+// another node's switch then governs this node's new links at once, not
+// after the cache's Refresh. Until ctx ends.
+func FollowPartnerRules(ctx context.Context, bus ports.Bus, ca *agentca.Service) {
+	tickets.FollowRevocations(ctx, bus, func(r tickets.Revocation) {
+		if r.Access && r.UserID == "" {
+			ca.ForgetPartners()
+		}
+	}, ca.ForgetPartners)
 }
 
 // serverTLS is the node's own TLS (BREEZE_TLS_CERT): a client certificate

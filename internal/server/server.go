@@ -198,6 +198,7 @@ func Run(ctx context.Context, d Deps) error {
 	pl.Start(actx)
 	defer pl.Stop()
 	go ca.Run(actx) // sees rotations made by `breeze ca rotate`
+	go FollowPartnerRules(actx, id.Bus, ca)
 	// Orgs made before the default alert rules existed (the demo's too)
 	// get them once; the store's claim keeps it once across nodes.
 	if n, err := al.Service.SeedExisting(ctx); err != nil {

@@ -1,9 +1,12 @@
 package e2e
 
 import (
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/gorilla/websocket"
 
 	"github.com/breeze-rmm/breeze/core/domain"
 )
@@ -56,4 +59,36 @@ func TestAccessChangesReachEveryNode(t *testing.T) {
 	admin.must(http.MethodPatch, "/api/v1/users/"+user.ID, map[string]any{"status": "disabled", "version": user.Version},
 		http.StatusOK, nil)
 	eventually(t, 5*time.Second, "node B refuses the session of the user node A disabled", answers(http.StatusUnauthorized))
+
+	// The partner's mutual-TLS switch, turned on through node A, governs
+	// node B's next agent link at once, though node B read the switches
+	// for a link a moment before (its own cache is good for 10 s).
+	var site, partner struct {
+		ID        string `json:"id"`
+		PartnerID string `json:"partnerId"`
+		Version   int64  `json:"version"`
+	}
+	admin.must(http.MethodPost, "/api/v1/sites", map[string]string{"orgId": org.ID, "name": "mTLS " + t.Name()}, http.StatusCreated, &site)
+	dev := enrollRaw(t, b, admin.mintKey(site.ID, 1), "mtls-host")
+	linkB := func() int {
+		c, res, err := websocket.DefaultDialer.Dial(wsURL(b, dev.DeviceID), bearer(dev.AgentToken))
+		if err == nil {
+			c.Close()
+		}
+		if res == nil {
+			return 0
+		}
+		return res.StatusCode
+	}
+	if code := linkB(); code != http.StatusSwitchingProtocols {
+		t.Fatalf("link to node B before the switch: %d", code)
+	}
+	admin.must(http.MethodGet, orgPath, nil, http.StatusOK, &partner)
+	admin.must(http.MethodGet, "/api/v1/partners/"+partner.PartnerID, nil, http.StatusOK, &partner)
+	admin.must(http.MethodPatch, "/api/v1/partners/"+partner.PartnerID, map[string]any{"requireMtls": true, "version": partner.Version},
+		http.StatusOK, nil)
+	eventually(t, 4*time.Second, "node B refuses a link without a certificate once node A turned the switch on", func() (bool, string) {
+		code := linkB()
+		return code == http.StatusUnauthorized, fmt.Sprint("status ", code)
+	})
 }

@@ -50,7 +50,9 @@ func (s *Service) UpdatePartner(ctx context.Context, p *domain.Principal, id str
 		setIf(&part.RequireMTLS, patch.RequireMTLS)
 		part.Version = patch.Version
 	})
-	if patch.RequireTOTP != nil {
+	if patch.RequireTOTP != nil || patch.RequireMTLS != nil {
+		// Partner policy: every node hears it (the mutual-TLS switch sets
+		// the nodes keep are dropped on it, internal/server/ca.go).
 		err = s.accessChanged(ctx, err)
 	}
 	if err == nil && patch.RequireMTLS != nil && s.d.PartnerRulesChanged != nil {
