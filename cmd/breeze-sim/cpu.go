@@ -41,6 +41,42 @@ func parseStatCPU(stat string) (float64, bool) {
 	return float64(u+s) / clkTck, true
 }
 
+// processCPU sums, by command name, the CPU seconds of every process whose
+// name (/proc/PID/stat's second field, at most 15 bytes) is one of names:
+// the database's and Redis's processes beside the server, and the
+// simulator's own, whose cost per command is the same work on every run
+// and so shows how fast the shared machine ran at that moment.
+func processCPU(names ...string) map[string]float64 {
+	out := map[string]float64{}
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return out
+	}
+	for _, e := range entries {
+		if _, err := strconv.Atoi(e.Name()); err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		stat := string(b)
+		open, end := strings.IndexByte(stat, '('), strings.LastIndexByte(stat, ')')
+		if open < 0 || end < open {
+			continue
+		}
+		name := stat[open+1 : end]
+		for _, want := range names {
+			if name == want {
+				if sec, ok := parseStatCPU(stat); ok {
+					out[name] += sec
+				}
+			}
+		}
+	}
+	return out
+}
+
 // readPIDFile returns the pid a file holds ("" when unreadable).
 func readPIDFile(path string) string {
 	b, err := os.ReadFile(path)

@@ -18,6 +18,10 @@ import (
 // through the API to see that the agents' answers were stored.
 const readBack = 20
 
+// otherProcesses are the processes beside the server whose CPU the
+// dispatch phase reports (by name, on this machine).
+var otherProcesses = []string{"postgres", "redis-server", "breeze-sim"}
+
 // dispatchPhase sends cfg.dispatch run_script commands to random linked
 // devices, cfg.dispatchConc at a time, each carrying its send time; the
 // agents report when they read it. It fills r.
@@ -35,6 +39,7 @@ func (c *coord) dispatchPhase(ctx context.Context, api *apiClient, devices []str
 	var next atomic.Int64
 	pid := cfg.serverPIDString()
 	cpu0, cpuOK := cpuSeconds(pid)
+	others0 := processCPU(otherProcesses...)
 	start := time.Now()
 	send := func(ctx context.Context) error {
 		var wg sync.WaitGroup
@@ -76,6 +81,11 @@ func (c *coord) dispatchPhase(ctx context.Context, api *apiClient, devices []str
 	// than the latencies, which wait for the cores as much as for the work.
 	if cpu1, ok := cpuSeconds(pid); ok && cpuOK && r.Accepted > 0 {
 		r.ServerCPUMsPerCommand = (cpu1 - cpu0) * 1000 / float64(r.Accepted)
+	}
+	if r.Accepted > 0 {
+		others1 := processCPU(otherProcesses...)
+		per := func(name string) float64 { return (others1[name] - others0[name]) * 1000 / float64(r.Accepted) }
+		r.DatabaseCPUMsPerCommand, r.RedisCPUMsPerCommand, r.SimCPUMsPerCommand = per("postgres"), per("redis-server"), per("breeze-sim")
 	}
 	r.Load = loadAvg()
 	r.Received = len(c.samples)

@@ -29,10 +29,17 @@ type dispatchReport struct {
 	// ServerCPUMsPerCommand is the server's CPU time (user + system) from
 	// the first call until the last sample, per accepted command (0: unknown).
 	ServerCPUMsPerCommand float64 `json:"serverCpuMsPerCommand,omitempty" doc:"server CPU during the phase per accepted command"`
-	Load                  string  `json:"load,omitempty" doc:"the machine's 1-minute load average at the end"`
-	Checked               int     `json:"checked" doc:"last commands read back through the API"`
-	CheckedFinal          int     `json:"checkedSucceeded"`
-	Error                 string  `json:"error,omitempty"`
+	// The same for the processes beside it on this machine (by name; 0:
+	// none ran): PostgreSQL, Redis, and the simulator itself, whose figure
+	// is the same work on every run and so says how fast the shared machine
+	// was at the time (compare runs by it).
+	DatabaseCPUMsPerCommand float64 `json:"databaseCpuMsPerCommand,omitempty" doc:"postgres processes' CPU per accepted command"`
+	RedisCPUMsPerCommand    float64 `json:"redisCpuMsPerCommand,omitempty" doc:"redis-server's CPU per accepted command"`
+	SimCPUMsPerCommand      float64 `json:"simCpuMsPerCommand,omitempty" doc:"the simulator's own CPU per accepted command"`
+	Load                    string  `json:"load,omitempty" doc:"the machine's 1-minute load average at the end"`
+	Checked                 int     `json:"checked" doc:"last commands read back through the API"`
+	CheckedFinal            int     `json:"checkedSucceeded"`
+	Error                   string  `json:"error,omitempty"`
 }
 
 // echoReport: keystrokes through a terminal opened as a browser would.
@@ -68,6 +75,17 @@ func (rr *remoteReport) print(p func(string, ...any)) {
 		p("    API call itself   %s", d.APICall)
 		if d.ServerCPUMsPerCommand > 0 {
 			p("    server CPU        %.2f ms per command (load average %s)", d.ServerCPUMsPerCommand, d.Load)
+		}
+		if d.SimCPUMsPerCommand > 0 {
+			beside := ""
+			if d.DatabaseCPUMsPerCommand > 0 {
+				beside += fmt.Sprintf("PostgreSQL %.2f, ", d.DatabaseCPUMsPerCommand)
+			}
+			if d.RedisCPUMsPerCommand > 0 {
+				beside += fmt.Sprintf("Redis %.2f, ", d.RedisCPUMsPerCommand)
+			}
+			p("    beside it         %sthe simulator %.2f ms of CPU per command (the simulator's is the machine's pace: compare runs by it)",
+				beside, d.SimCPUMsPerCommand)
 		}
 		if d.Checked > 0 {
 			p("    read back         %d of the last %d commands succeeded", d.CheckedFinal, d.Checked)

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"strings"
 	"testing"
 	"time"
 )
@@ -14,6 +16,27 @@ func TestParseStatCPU(t *testing.T) {
 	}
 	if _, ok := parseStatCPU("garbage"); ok {
 		t.Fatal("a line without fields parsed")
+	}
+}
+
+// processCPU finds this test's own process by its name and counts the
+// CPU it burns; a name no process has counts nothing.
+func TestProcessCPUSumsByName(t *testing.T) {
+	b, err := os.ReadFile("/proc/self/stat")
+	if err != nil {
+		t.Fatalf("the simulator reads /proc: %v", err)
+	}
+	stat := string(b)
+	self := stat[strings.IndexByte(stat, '(')+1 : strings.LastIndexByte(stat, ')')]
+	before := processCPU(self, "no-such-process")
+	for start := time.Now(); time.Since(start) < 300*time.Millisecond; {
+	}
+	after := processCPU(self, "no-such-process")
+	if d := after[self] - before[self]; d < 0.1 {
+		t.Fatalf("%s burned 0.3 s, counted %.2f s", self, d)
+	}
+	if after["no-such-process"] != 0 {
+		t.Fatalf("a missing process counted %v", after["no-such-process"])
 	}
 }
 
