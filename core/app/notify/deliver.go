@@ -151,11 +151,16 @@ func (s *Service) send(ctx context.Context, r *domain.NotificationRoute, n ports
 	start := s.d.Clock.Now()
 	res, err := s.d.Channels.Send(cctx, r.ChannelID, n)
 	d.LatencyMS = s.d.Clock.Now().Sub(start).Milliseconds()
-	// A deadline inside the call (the plugin runtime's, from cctx) may
-	// fire a moment before cctx's own: past the deadline is a timeout too.
+	// A deadline inside the call (the plugin's own, the host egress's it
+	// calls back through) may fire a moment before cctx's, and the plugin
+	// may answer it as an error or as "not delivered"; cctx's timer itself
+	// may not have fired yet on a busy machine when that answer is back. So
+	// a call that did not deliver and came back within the last 2 % of the
+	// attempt's time, or later, is a timeout too.
 	dl, _ := cctx.Deadline()
+	nearDeadline := (err != nil || !res.Delivered) && time.Until(dl) < s.d.AttemptTimeout/50
 	switch {
-	case ctx.Err() == nil && (cctx.Err() != nil || (err != nil && !time.Now().Before(dl))):
+	case ctx.Err() == nil && (cctx.Err() != nil || nearDeadline):
 		return fmt.Errorf("channel %s did not answer within %s", r.ChannelID, s.d.AttemptTimeout)
 	case err != nil:
 		return fmt.Errorf("channel %s: %w", r.ChannelID, err)

@@ -34,15 +34,22 @@ type channel struct {
 	got   []ports.Notification
 	// onSend, when set, runs before each send is taken.
 	onSend func(n ports.Notification)
+	// giveUpBefore > 0: answer "not delivered", without an error, that
+	// long before ctx's deadline (a plugin whose own deadline came first).
+	giveUpBefore time.Duration
 }
 
 func (c *channel) Send(ctx context.Context, _ string, n ports.Notification) (ports.NotifyResult, error) {
 	c.mu.Lock()
 	c.calls++
-	failing, hang, hook := c.calls <= c.fail, c.hang, c.onSend
+	failing, hang, hook, giveUp := c.calls <= c.fail, c.hang, c.onSend, c.giveUpBefore
 	c.mu.Unlock()
 	if hook != nil {
 		hook(n)
+	}
+	if dl, ok := ctx.Deadline(); ok && giveUp > 0 {
+		time.Sleep(time.Until(dl) - giveUp)
+		return ports.NotifyResult{Detail: "delivery failed"}, nil
 	}
 	if hang {
 		<-ctx.Done()

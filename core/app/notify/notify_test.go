@@ -298,6 +298,23 @@ func TestRetriedOnceAndNotResentAfterRestart(t *testing.T) {
 	}
 }
 
+// A channel whose own deadline fires a moment before the attempt's and
+// that answers "not delivered" then is logged as a timeout, as one that
+// never answers is; a quick refusal keeps its own detail.
+func TestNearDeadlineNonDeliveryIsATimeout(t *testing.T) {
+	e := newEnv(t, false, time.Second, 1)
+	e.ch.giveUpBefore = 5 * time.Millisecond
+	e.route(t, "pager", 5, 300)
+	a := e.open(t, e.rule(t, "offline", 0), "app-1", time.Time{})
+	e.svc().AlertTransitioned(context.Background(), a)
+	eventually(t, 10*time.Second, "both attempts logged", func() bool { return len(e.log(t, a.ID)) == 2 })
+	for _, d := range e.log(t, a.ID) {
+		if !strings.Contains(d.Detail, "did not answer within 1s") {
+			t.Fatalf("attempt %d: %q, want a timeout", d.Attempt, d.Detail)
+		}
+	}
+}
+
 // A partner default route groups each org apart: a digest is sent with
 // one org's channel settings, so it never carries another org's alerts.
 func TestStormDigestsPerOrg(t *testing.T) {
