@@ -150,6 +150,7 @@ func (s *Service) insertAndSend(ctx context.Context, scope domain.Scope, c *doma
 		// Not handed over (the link went away, or the bus failed): queued
 		// again, as the API then says, and delivered at the next hello or
 		// when the holding node's claims are back.
+		s.late.cancel(c.ID, c.DeviceID)
 		if back, terr := s.d.Store.Commands().Transition(ctx, c.ID, []domain.CommandStatus{domain.CommandSent},
 			domain.CommandUpdate{Status: domain.CommandQueued}); terr == nil {
 			*c = *back
